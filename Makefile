@@ -1,0 +1,89 @@
+# gcbridge — one non-recursive GNU Makefile.
+#
+# Every folder contributes a module.mk that appends to PROGRAMS, UNIT_TESTS,
+# INTEGRATION_TESTS and BENCHES through the gcb_program macro below. Objects
+# go to $(BUILD), binaries to $(BIN).
+#
+# User-facing targets (each first runs tools/install-deps):
+#   make run     the pipeline on its embedded default
+#   make test    unit + integration tests, one summary line "N passed, N failed"
+#   make asan    the same tests under AddressSanitizer + UBSan
+#   make bench   the benchmarks
+#   make fuzz    the fuzz targets (clang/libFuzzer)
+
+.DEFAULT_GOAL := all
+MAKEFLAGS += --no-builtin-rules
+.SUFFIXES:
+
+BUILD ?= build/release
+BIN   ?= bin
+SAN   ?=
+JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+
+PKGS := libcurl rdkafka avro-c libcjson liburing inih libmicrohttpd cmocka libsystemd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
+
+CFLAGS  := -std=c11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -I. \
+	   -fno-strict-aliasing $(PKG_CFLAGS) $(SAN) $(EXTRA_CFLAGS)
+LDFLAGS := $(SAN) $(EXTRA_LDFLAGS)
+LDLIBS  := -lpthread -lm
+
+PROGRAMS :=
+UNIT_TESTS :=
+INTEGRATION_TESTS :=
+BENCHES :=
+
+# $(call gcb_program,NAME,SOURCES,LIBS): link $(BIN)/NAME from SOURCES.
+define gcb_program
+PROGRAMS += $(BIN)/$(1)
+$(BIN)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(2)) | $(BIN)
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $(3) $$(LDLIBS)
+endef
+
+# Sources several programs link, defined before the modules that use them.
+SHM_SRCS := shm/gcb_shm.c shm/gcb_ring.c shm/gcb_proc.c
+LOG_SRCS := supervisor/gcb_log.c
+
+include $(sort $(wildcard */module.mk */*/module.mk))
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BIN):
+	@mkdir -p $@
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+.PHONY: all deps check test asan bench run fuzz clean format
+
+all: $(PROGRAMS)
+
+deps:
+	@tools/install-deps
+
+# check: build and run everything without touching packages.
+check: all
+	@GCB_BIN=$(BIN) tests/run $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
+test: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@$(MAKE) --no-print-directory check
+
+asan: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan BIN=build/asan/bin \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" all
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin \
+		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
+
+bench: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@set -e; for b in $(BENCHES); do GCB_BIN=$(BIN) $$b; done
+
+clean:
+	rm -rf build bin
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')

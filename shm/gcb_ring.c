@@ -1,0 +1,407 @@
+/*
+ * SPSC ring in the Aeron / rigtorp mould; see gcb_ring.h for the contract and
+ * gcb_shm_layout.h for the bytes.
+ *
+ * Memory ordering. The producer writes a record, then stores tail with
+ * release order; the consumer loads tail with acquire order before reading
+ * the record. The consumer finishes reading, then stores release with release
+ * order; the producer loads release with acquire order before overwriting the
+ * space. Nothing else orders the data.
+ *
+ * Sleeping. A side that finds nothing to do spins a little, then announces it
+ * sleeps (waiting = 1), issues a full fence, checks once more, and sleeps on
+ * the futex. The other side, after its release store, issues a full fence
+ * and wakes only when it sees waiting = 1. The two fences make the
+ * announce/check and publish/check pairs sequentially consistent, so either
+ * the sleeper sees the new position or the publisher sees the flag: no lost
+ * wake-up, and no syscall while both sides are busy.
+ */
+#include "shm/gcb_ring.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shm/gcb_clock.h"
+#include "shm/gcb_futex.h"
+#include "shm/gcb_proc.h"
+
+#define GCB_RING_SPINS           2000
+#define GCB_RING_HEARTBEAT_EVERY 1024u
+
+#if defined(__x86_64__) || defined(__i386__)
+#define gcb_cpu_relax() __builtin_ia32_pause()
+#else
+#define gcb_cpu_relax() atomic_signal_fence(memory_order_seq_cst)
+#endif
+
+#define LOAD_RLX(p)    atomic_load_explicit((p), memory_order_relaxed)
+#define LOAD_ACQ(p)    atomic_load_explicit((p), memory_order_acquire)
+#define STORE_RLX(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
+#define STORE_REL(p, v) atomic_store_explicit((p), (v), memory_order_release)
+
+int gcb_ring_format(void *mem, uint64_t capacity, uint64_t max_record, const char *name)
+{
+	gcb_ring_ctl_t *ctl = mem;
+	uint64_t limit = capacity / 2 - GCB_RING_REC_HDR;
+
+	if (mem == NULL || ((uintptr_t)mem % GCB_SHM_CACHE_LINE) != 0)
+		return -EINVAL;
+	if (capacity < 4096 || (capacity & (capacity - 1)) != 0)
+		return -EINVAL;
+	if (max_record == 0)
+		max_record = limit;
+	if (max_record > limit || max_record > UINT32_MAX)
+		return -EINVAL;
+
+	memset(ctl, 0, GCB_RING_CTL_SIZE);
+	ctl->desc.capacity = capacity;
+	ctl->desc.max_record = max_record;
+	if (name != NULL)
+		strncpy(ctl->desc.name, name, sizeof(ctl->desc.name) - 1);
+	atomic_thread_fence(memory_order_release);
+	ctl->desc.magic = GCB_RING_MAGIC;
+	return 0;
+}
+
+static int ring_bind(gcb_ring_t *r, void *mem)
+{
+	gcb_ring_ctl_t *ctl = mem;
+
+	memset(r, 0, sizeof(*r));
+	if (ctl == NULL || ctl->desc.magic != GCB_RING_MAGIC)
+		return -EINVAL;
+	if (ctl->desc.capacity < 4096 || (ctl->desc.capacity & (ctl->desc.capacity - 1)) != 0 ||
+	    ctl->desc.max_record > ctl->desc.capacity / 2)
+		return -EINVAL;
+	r->ctl = ctl;
+	r->data = (unsigned char *)mem + GCB_RING_CTL_SIZE;
+	r->capacity = ctl->desc.capacity;
+	r->mask = ctl->desc.capacity - 1;
+	r->max_record = ctl->desc.max_record;
+	return 0;
+}
+
+static void side_identify(_Atomic int32_t *pid, _Atomic uint64_t *start_time,
+			  _Atomic uint64_t *heartbeat)
+{
+	uint64_t st = 0;
+	pid_t self = getpid();
+
+	(void)gcb_proc_start_time(self, &st);
+	STORE_RLX(start_time, st);
+	STORE_RLX(pid, (int32_t)self);
+	STORE_RLX(heartbeat, gcb_clock_mono_ns());
+}
+
+/*
+ * The last committed seq is exact while any committed record is still in the
+ * ring: walk them. Only when all are released do we trust prod.last_seq,
+ * which is stale only if a producer died between storing tail and last_seq
+ * and the consumer drained the ring in that instant: the successor then
+ * redoes one batch (a duplicate), and never skips one.
+ */
+static uint64_t ring_find_resume_seq(const gcb_ring_t *r, uint64_t release, uint64_t tail)
+{
+	uint64_t pos = release, seq = LOAD_RLX(&r->ctl->prod.last_seq);
+
+	while (pos < tail) {
+		const gcb_ring_rec_t *h = (const gcb_ring_rec_t *)(r->data + (pos & r->mask));
+		uint64_t off = pos & r->mask;
+
+		if (h->type == GCB_RING_REC_PAD) {
+			pos += r->capacity - off;
+			continue;
+		}
+		if (h->length > r->max_record)
+			break;
+		seq = h->seq;
+		pos += gcb_ring_record_size(h->length);
+	}
+	return seq;
+}
+
+int gcb_ring_attach_producer(gcb_ring_t *r, void *mem)
+{
+	int rc = ring_bind(r, mem);
+
+	if (rc != 0)
+		return rc;
+	r->wpos = LOAD_ACQ(&r->ctl->prod.tail);
+	r->cached_release = LOAD_ACQ(&r->ctl->cons.release);
+	if (r->wpos < r->cached_release || r->wpos - r->cached_release > r->capacity)
+		return -EINVAL;
+	r->resume_seq = ring_find_resume_seq(r, r->cached_release, r->wpos);
+	side_identify(&r->ctl->prod.pid, &r->ctl->prod.start_time, &r->ctl->prod.heartbeat_ns);
+	return 0;
+}
+
+int gcb_ring_attach_consumer(gcb_ring_t *r, void *mem)
+{
+	int rc = ring_bind(r, mem);
+
+	if (rc != 0)
+		return rc;
+	r->rpos = LOAD_ACQ(&r->ctl->cons.release);
+	r->cached_tail = LOAD_ACQ(&r->ctl->prod.tail);
+	if (r->cached_tail < r->rpos || r->cached_tail - r->rpos > r->capacity)
+		return -EINVAL;
+	STORE_RLX(&r->ctl->cons.read, r->rpos);
+	side_identify(&r->ctl->cons.pid, &r->ctl->cons.start_time, &r->ctl->cons.heartbeat_ns);
+	return 0;
+}
+
+int gcb_ring_attach_readonly(gcb_ring_t *r, const void *mem, uint64_t mapped_bytes)
+{
+	const gcb_ring_ctl_t *ctl = mem;
+
+	memset(r, 0, sizeof(*r));
+	if (mapped_bytes < GCB_RING_CTL_SIZE || ctl->desc.magic != GCB_RING_MAGIC)
+		return -EINVAL;
+	if (ctl->desc.capacity < 4096 || (ctl->desc.capacity & (ctl->desc.capacity - 1)) != 0 ||
+	    ctl->desc.max_record > ctl->desc.capacity / 2 ||
+	    mapped_bytes < gcb_ring_footprint(ctl->desc.capacity))
+		return -EINVAL;
+	/* The handle's pointers are non-const only for the writers' sake; a
+	 * read-only handle is never passed to a function that stores. */
+	r->ctl = (gcb_ring_ctl_t *)(uintptr_t)ctl;
+	r->data = (unsigned char *)(uintptr_t)mem + GCB_RING_CTL_SIZE;
+	r->capacity = ctl->desc.capacity;
+	r->mask = ctl->desc.capacity - 1;
+	r->max_record = ctl->desc.max_record;
+	return 0;
+}
+
+void gcb_ring_heartbeat_producer(gcb_ring_t *r)
+{
+	STORE_RLX(&r->ctl->prod.heartbeat_ns, gcb_clock_mono_ns());
+}
+
+void gcb_ring_heartbeat_consumer(gcb_ring_t *r)
+{
+	STORE_RLX(&r->ctl->cons.heartbeat_ns, gcb_clock_mono_ns());
+}
+
+/* ---- producer ---- */
+
+/* Room for need bytes at wpos, counting the padding a wrap costs. */
+static int ring_room(gcb_ring_t *r, uint64_t need, uint64_t *pad)
+{
+	uint64_t off = r->wpos & r->mask;
+	uint64_t contiguous = r->capacity - off;
+	uint64_t total;
+
+	*pad = need > contiguous ? contiguous : 0;
+	total = *pad + need;
+	if (r->wpos + total - r->cached_release <= r->capacity)
+		return 0;
+	r->cached_release = LOAD_ACQ(&r->ctl->cons.release);
+	if (r->wpos + total - r->cached_release <= r->capacity)
+		return 0;
+	return -EAGAIN;
+}
+
+int gcb_ring_reserve(gcb_ring_t *r, uint32_t length, uint16_t type, uint16_t flags, uint64_t seq,
+		     gcb_ring_rec_t **rec)
+{
+	uint64_t need, pad;
+	gcb_ring_rec_t *h;
+	int rc;
+
+	if (length > r->max_record)
+		return -EMSGSIZE;
+	if (type == GCB_RING_REC_PAD)
+		return -EINVAL;
+	need = gcb_ring_record_size(length);
+	rc = ring_room(r, need, &pad);
+	if (rc != 0)
+		return rc;
+
+	if (pad != 0) {
+		/* Only length and type of a padding record are read; pad may be 8. */
+		h = (gcb_ring_rec_t *)(r->data + (r->wpos & r->mask));
+		h->length = (uint32_t)(pad - GCB_RING_ALIGN);
+		h->type = GCB_RING_REC_PAD;
+		r->wpos += pad;
+	}
+	h = (gcb_ring_rec_t *)(r->data + (r->wpos & r->mask));
+	h->length = length;
+	h->type = type;
+	h->flags = flags;
+	h->seq = seq;
+	r->wpos += need;
+	r->batch_records++;
+	r->batch_bytes += length;
+	r->batch_last_seq = seq;
+	*rec = h;
+	return 0;
+}
+
+void gcb_ring_commit(gcb_ring_t *r)
+{
+	gcb_ring_ctl_t *ctl = r->ctl;
+
+	if (r->batch_records == 0)
+		return;
+	STORE_REL(&ctl->prod.tail, r->wpos);
+	/* After the tail: a producer dying between the two stores leaves
+	 * last_seq behind, never ahead, of what was committed (see
+	 * ring_find_resume_seq). */
+	STORE_RLX(&ctl->prod.last_seq, r->batch_last_seq);
+	STORE_RLX(&ctl->prod.records_written, LOAD_RLX(&ctl->prod.records_written) + r->batch_records);
+	STORE_RLX(&ctl->prod.bytes_written, LOAD_RLX(&ctl->prod.bytes_written) + r->batch_bytes);
+	r->batch_records = 0;
+	r->batch_bytes = 0;
+	if ((++r->ops % GCB_RING_HEARTBEAT_EVERY) == 0)
+		gcb_ring_heartbeat_producer(r);
+
+	atomic_thread_fence(memory_order_seq_cst);
+	if (LOAD_RLX(&ctl->cons_waiting) != 0) {
+		STORE_RLX(&ctl->cons_waiting, 0);
+		gcb_futex_wake_all(&ctl->cons_waiting);
+	}
+}
+
+void gcb_ring_abort(gcb_ring_t *r)
+{
+	r->wpos = LOAD_RLX(&r->ctl->prod.tail);
+	r->batch_records = 0;
+	r->batch_bytes = 0;
+}
+
+int gcb_ring_write(gcb_ring_t *r, uint16_t type, uint16_t flags, uint64_t seq, const void *payload,
+		   uint32_t length)
+{
+	gcb_ring_rec_t *rec;
+	int rc = gcb_ring_reserve(r, length, type, flags, seq, &rec);
+
+	if (rc != 0)
+		return rc;
+	memcpy(rec->payload, payload, length);
+	gcb_ring_commit(r);
+	return 0;
+}
+
+int gcb_ring_wait_writable(gcb_ring_t *r, uint32_t length, int timeout_ms)
+{
+	gcb_ring_ctl_t *ctl = r->ctl;
+	uint64_t need, pad;
+	int i;
+
+	if (length > r->max_record)
+		return -EMSGSIZE;
+	need = gcb_ring_record_size(length);
+	for (i = 0; i < GCB_RING_SPINS; i++) {
+		if (ring_room(r, need, &pad) == 0)
+			return 0;
+		gcb_cpu_relax();
+	}
+
+	gcb_ring_heartbeat_producer(r);
+	STORE_RLX(&ctl->prod_waiting, 1);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (ring_room(r, need, &pad) == 0) {
+		STORE_RLX(&ctl->prod_waiting, 0);
+		return 0;
+	}
+	STORE_RLX(&ctl->prod.full_stalls, LOAD_RLX(&ctl->prod.full_stalls) + 1);
+	gcb_futex_wait(&ctl->prod_waiting, 1, timeout_ms);
+	STORE_RLX(&ctl->prod_waiting, 0);
+	gcb_ring_heartbeat_producer(r);
+	return ring_room(r, need, &pad) == 0 ? 0 : -ETIMEDOUT;
+}
+
+/* ---- consumer ---- */
+
+int gcb_ring_read(gcb_ring_t *r, const gcb_ring_rec_t **rec)
+{
+	gcb_ring_ctl_t *ctl = r->ctl;
+	const gcb_ring_rec_t *h;
+	uint64_t off, size;
+
+	for (;;) {
+		if (r->rpos == r->cached_tail) {
+			r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
+			if (r->rpos == r->cached_tail)
+				return -EAGAIN;
+		}
+		off = r->rpos & r->mask;
+		h = (const gcb_ring_rec_t *)(r->data + off);
+		if (h->type == GCB_RING_REC_PAD) {
+			if (h->length != r->capacity - off - GCB_RING_ALIGN)
+				return -EBADMSG;
+			r->rpos += r->capacity - off;
+			continue;
+		}
+		if (h->length > r->max_record)
+			return -EBADMSG;
+		size = gcb_ring_record_size(h->length);
+		if (off + size > r->capacity || r->rpos + size > r->cached_tail)
+			return -EBADMSG;
+		r->rpos += size;
+		STORE_RLX(&ctl->cons.read, r->rpos);
+		STORE_RLX(&ctl->cons.records_read, LOAD_RLX(&ctl->cons.records_read) + 1);
+		STORE_RLX(&ctl->cons.bytes_read, LOAD_RLX(&ctl->cons.bytes_read) + h->length);
+		*rec = h;
+		return 0;
+	}
+}
+
+int gcb_ring_release(gcb_ring_t *r, uint64_t pos)
+{
+	gcb_ring_ctl_t *ctl = r->ctl;
+
+	if (pos > r->rpos || pos < LOAD_RLX(&ctl->cons.release))
+		return -EINVAL;
+	STORE_REL(&ctl->cons.release, pos);
+	if ((++r->ops % GCB_RING_HEARTBEAT_EVERY) == 0)
+		gcb_ring_heartbeat_consumer(r);
+
+	atomic_thread_fence(memory_order_seq_cst);
+	if (LOAD_RLX(&ctl->prod_waiting) != 0) {
+		STORE_RLX(&ctl->prod_waiting, 0);
+		gcb_futex_wake_all(&ctl->prod_waiting);
+	}
+	return 0;
+}
+
+void gcb_ring_release_all(gcb_ring_t *r)
+{
+	(void)gcb_ring_release(r, r->rpos);
+}
+
+void gcb_ring_rewind(gcb_ring_t *r)
+{
+	r->rpos = LOAD_RLX(&r->ctl->cons.release);
+	STORE_RLX(&r->ctl->cons.read, r->rpos);
+}
+
+int gcb_ring_wait_readable(gcb_ring_t *r, int timeout_ms)
+{
+	gcb_ring_ctl_t *ctl = r->ctl;
+	int i;
+
+	for (i = 0; i < GCB_RING_SPINS; i++) {
+		if (r->rpos != r->cached_tail)
+			return 0;
+		r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
+		if (r->rpos != r->cached_tail)
+			return 0;
+		gcb_cpu_relax();
+	}
+
+	gcb_ring_heartbeat_consumer(r);
+	STORE_RLX(&ctl->cons_waiting, 1);
+	atomic_thread_fence(memory_order_seq_cst);
+	r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
+	if (r->rpos != r->cached_tail) {
+		STORE_RLX(&ctl->cons_waiting, 0);
+		return 0;
+	}
+	STORE_RLX(&ctl->cons.empty_stalls, LOAD_RLX(&ctl->cons.empty_stalls) + 1);
+	gcb_futex_wait(&ctl->cons_waiting, 1, timeout_ms);
+	STORE_RLX(&ctl->cons_waiting, 0);
+	gcb_ring_heartbeat_consumer(r);
+	r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
+	return r->rpos != r->cached_tail ? 0 : -ETIMEDOUT;
+}

@@ -1,0 +1,303 @@
+/* Unit tests for shm/gcb_ring: single process, both sides on one ring. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "shm/gcb_ring.h"
+
+#define CAP 4096u
+
+struct fixture {
+	void *mem;
+	gcb_ring_t prod;
+	gcb_ring_t cons;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	assert_int_equal(posix_memalign(&f->mem, GCB_SHM_CACHE_LINE, gcb_ring_footprint(CAP)), 0);
+	memset(f->mem, 0xA5, gcb_ring_footprint(CAP));
+	assert_int_equal(gcb_ring_format(f->mem, CAP, 0, "test"), 0);
+	assert_int_equal(gcb_ring_attach_producer(&f->prod, f->mem), 0);
+	assert_int_equal(gcb_ring_attach_consumer(&f->cons, f->mem), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	free(f->mem);
+	free(f);
+	return 0;
+}
+
+static void fill_pattern(unsigned char *p, uint32_t len, uint64_t seq)
+{
+	for (uint32_t i = 0; i < len; i++)
+		p[i] = (unsigned char)(seq * 31 + i);
+}
+
+static void check_pattern(const unsigned char *p, uint32_t len, uint64_t seq)
+{
+	for (uint32_t i = 0; i < len; i++)
+		assert_int_equal(p[i], (unsigned char)(seq * 31 + i));
+}
+
+static void test_format_rejects_bad_geometry(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(gcb_ring_format(f->mem, 3000, 0, "x"), -EINVAL);
+	assert_int_equal(gcb_ring_format(f->mem, 2048, 0, "x"), -EINVAL);
+	assert_int_equal(gcb_ring_format(f->mem, CAP, CAP, "x"), -EINVAL);
+	assert_int_equal(gcb_ring_format((char *)f->mem + 8, CAP, 0, "x"), -EINVAL);
+}
+
+static void test_empty(void **state)
+{
+	struct fixture *f = *state;
+	const gcb_ring_rec_t *rec;
+
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), -EAGAIN);
+	assert_int_equal(gcb_ring_wait_readable(&f->cons, 1), -ETIMEDOUT);
+	assert_int_equal(atomic_load(&f->cons.ctl->cons.empty_stalls), 1);
+}
+
+static void test_roundtrip_fields(void **state)
+{
+	struct fixture *f = *state;
+	const gcb_ring_rec_t *rec;
+	const char msg[] = "hello ring";
+
+	assert_int_equal(gcb_ring_write(&f->prod, 7, 3, 42, msg, sizeof(msg)), 0);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(rec->type, 7);
+	assert_int_equal(rec->flags, 3);
+	assert_int_equal(rec->seq, 42);
+	assert_int_equal(rec->length, sizeof(msg));
+	assert_memory_equal(rec->payload, msg, sizeof(msg));
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), -EAGAIN);
+	assert_int_equal(atomic_load(&f->prod.ctl->prod.records_written), 1);
+	assert_int_equal(atomic_load(&f->prod.ctl->prod.bytes_written), sizeof(msg));
+	assert_int_equal(atomic_load(&f->cons.ctl->cons.records_read), 1);
+}
+
+static void test_full_then_release(void **state)
+{
+	struct fixture *f = *state;
+	const gcb_ring_rec_t *rec;
+	unsigned char buf[112]; /* 128 bytes per record with the header */
+	uint64_t n = 0;
+
+	memset(buf, 1, sizeof(buf));
+	while (gcb_ring_write(&f->prod, 1, 0, n, buf, sizeof(buf)) == 0)
+		n++;
+	assert_int_equal(n, CAP / 128);
+	assert_int_equal(gcb_ring_write(&f->prod, 1, 0, n, buf, sizeof(buf)), -EAGAIN);
+	assert_int_equal(gcb_ring_wait_writable(&f->prod, sizeof(buf), 1), -ETIMEDOUT);
+	assert_int_equal(atomic_load(&f->prod.ctl->prod.full_stalls), 1);
+
+	/* Reading alone frees nothing: space returns only at release. */
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(gcb_ring_write(&f->prod, 1, 0, n, buf, sizeof(buf)), -EAGAIN);
+	gcb_ring_release_all(&f->cons);
+	assert_int_equal(gcb_ring_wait_writable(&f->prod, sizeof(buf), 1), 0);
+	assert_int_equal(gcb_ring_write(&f->prod, 1, 0, n, buf, sizeof(buf)), 0);
+}
+
+static void test_wrap_with_padding(void **state)
+{
+	struct fixture *f = *state;
+	const gcb_ring_rec_t *rec;
+	unsigned char buf[1000];
+	uint64_t seq_w = 0, seq_r = 0;
+
+	/* 1000 + 16 -> 1016 bytes per record: never divides 4096, so it pads. */
+	for (int round = 0; round < 50; round++) {
+		while (1) {
+			fill_pattern(buf, sizeof(buf), seq_w);
+			if (gcb_ring_write(&f->prod, 2, 0, seq_w, buf, sizeof(buf)) != 0)
+				break;
+			seq_w++;
+		}
+		while (gcb_ring_read(&f->cons, &rec) == 0) {
+			assert_int_equal(rec->seq, seq_r);
+			check_pattern(rec->payload, rec->length, seq_r);
+			seq_r++;
+		}
+		gcb_ring_release_all(&f->cons);
+	}
+	assert_int_equal(seq_w, seq_r);
+	assert_true(seq_w > 50 * 3);
+}
+
+static void test_exact_fit(void **state)
+{
+	struct fixture *f = *state;
+	const gcb_ring_rec_t *rec;
+	static unsigned char buf[CAP / 2];
+	uint32_t half = CAP / 2 - GCB_RING_REC_HDR;
+
+	/* Two records of exactly half the ring fill it with no padding. */
+	assert_int_equal(gcb_ring_write(&f->prod, 3, 0, 0, buf, half), 0);
+	assert_int_equal(gcb_ring_write(&f->prod, 3, 0, 1, buf, half), 0);
+	assert_int_equal(gcb_ring_write(&f->prod, 3, 0, 2, buf, 0), -EAGAIN);
+	assert_int_equal(atomic_load(&f->prod.ctl->prod.tail), CAP);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(rec->seq, 1);
+	gcb_ring_release_all(&f->cons);
+
+	/* Records of 2040 + 2048 bytes leave an 8-byte gap at the end of the lap,
+	 * which the next record fills with an 8-byte padding record. */
+	assert_int_equal(gcb_ring_write(&f->prod, 3, 0, 3, buf, 2024), 0);
+	assert_int_equal(gcb_ring_write(&f->prod, 3, 0, 4, buf, 2032), 0);
+	assert_int_equal(atomic_load(&f->prod.ctl->prod.tail) % CAP, CAP - 8);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(rec->seq, 3);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(rec->seq, 4);
+	gcb_ring_release_all(&f->cons);
+	assert_int_equal(gcb_ring_write(&f->prod, 3, 0, 5, buf, 0), 0);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(rec->seq, 5);
+	assert_int_equal(rec->length, 0);
+	assert_int_equal(gcb_ring_read_pos(&f->cons) % CAP, 16u);
+}
+
+static void test_oversize_refused(void **state)
+{
+	struct fixture *f = *state;
+	gcb_ring_rec_t *rec;
+
+	assert_int_equal(gcb_ring_reserve(&f->prod, CAP / 2, 1, 0, 0, &rec), -EMSGSIZE);
+	assert_int_equal(gcb_ring_reserve(&f->prod, UINT32_MAX, 1, 0, 0, &rec), -EMSGSIZE);
+	assert_int_equal(gcb_ring_wait_writable(&f->prod, CAP, 1), -EMSGSIZE);
+	assert_int_equal(gcb_ring_reserve(&f->prod, 8, GCB_RING_REC_PAD, 0, 0, &rec), -EINVAL);
+	assert_int_equal(atomic_load(&f->prod.ctl->prod.tail), 0);
+}
+
+static void test_batch_commit_is_atomic(void **state)
+{
+	struct fixture *f = *state;
+	const gcb_ring_rec_t *rec;
+	gcb_ring_rec_t *w;
+
+	for (uint64_t i = 0; i < 5; i++) {
+		assert_int_equal(gcb_ring_reserve(&f->prod, 24, 4, 0, i, &w), 0);
+		memset(w->payload, (int)i, 24);
+	}
+	/* Nothing visible before the commit. */
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), -EAGAIN);
+	gcb_ring_commit(&f->prod);
+	for (uint64_t i = 0; i < 5; i++) {
+		assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+		assert_int_equal(rec->seq, i);
+	}
+
+	/* An aborted batch never appears. */
+	assert_int_equal(gcb_ring_reserve(&f->prod, 24, 4, 0, 99, &w), 0);
+	gcb_ring_abort(&f->prod);
+	assert_int_equal(gcb_ring_write(&f->prod, 4, 0, 100, "x", 1), 0);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(rec->seq, 100);
+}
+
+static void test_release_vs_read(void **state)
+{
+	struct fixture *f = *state;
+	const gcb_ring_rec_t *rec;
+	uint64_t after_first;
+	gcb_ring_t again;
+
+	for (uint64_t i = 0; i < 4; i++)
+		assert_int_equal(gcb_ring_write(&f->prod, 5, 0, i, &i, sizeof(i)), 0);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	after_first = gcb_ring_read_pos(&f->cons);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(gcb_ring_release(&f->cons, after_first), 0);
+	assert_int_equal(atomic_load(&f->cons.ctl->cons.release), after_first);
+	assert_int_equal(atomic_load(&f->cons.ctl->cons.read), 3 * gcb_ring_record_size(8));
+
+	/* Releasing backwards or past what was read is refused. */
+	assert_int_equal(gcb_ring_release(&f->cons, 0), -EINVAL);
+	assert_int_equal(gcb_ring_release(&f->cons, 4 * gcb_ring_record_size(8)), -EINVAL);
+
+	/* A new consumer (a restart) resumes at release: records 1.. again. */
+	assert_int_equal(gcb_ring_attach_consumer(&again, f->mem), 0);
+	assert_int_equal(gcb_ring_read(&again, &rec), 0);
+	assert_int_equal(rec->seq, 1);
+
+	/* Rewind does the same inside one consumer. */
+	gcb_ring_rewind(&f->cons);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(rec->seq, 1);
+}
+
+static void test_producer_restart_resumes_at_tail(void **state)
+{
+	struct fixture *f = *state;
+	const gcb_ring_rec_t *rec;
+	gcb_ring_rec_t *w;
+	gcb_ring_t again;
+
+	assert_int_equal(gcb_ring_write(&f->prod, 6, 0, 1, "a", 1), 0);
+	/* A producer that dies with a reserved, uncommitted record... */
+	assert_int_equal(gcb_ring_reserve(&f->prod, 8, 6, 0, 2, &w), 0);
+	/* ...is replaced by one that starts at the committed tail. */
+	assert_int_equal(gcb_ring_attach_producer(&again, f->mem), 0);
+	assert_int_equal(gcb_ring_resume_seq(&again), 1);
+	assert_int_equal(gcb_ring_write(&again, 6, 0, 3, "c", 1), 0);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(rec->seq, 1);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(rec->seq, 3);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), -EAGAIN);
+
+	/* With everything released, the resume seq comes from the control block. */
+	gcb_ring_release_all(&f->cons);
+	assert_int_equal(gcb_ring_attach_producer(&again, f->mem), 0);
+	assert_int_equal(gcb_ring_resume_seq(&again), 3);
+}
+
+static void test_corrupt_header_detected(void **state)
+{
+	struct fixture *f = *state;
+	const gcb_ring_rec_t *rec;
+
+	assert_int_equal(gcb_ring_write(&f->prod, 6, 0, 1, "abc", 3), 0);
+	((gcb_ring_rec_t *)f->prod.data)->length = CAP; /* impossible */
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), -EBADMSG);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_format_rejects_bad_geometry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_then_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrap_with_padding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exact_fit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversize_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_commit_is_atomic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_vs_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_producer_restart_resumes_at_tail, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_header_detected, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
+}
