@@ -44,6 +44,7 @@ endef
 # Sources several programs link, defined before the modules that use them.
 SHM_SRCS := shm/gcb_shm.c shm/gcb_ring.c shm/gcb_proc.c
 LOG_SRCS := supervisor/gcb_log.c
+STAGE_SRCS := stages/gcb_stage.c
 
 include $(sort $(wildcard */module.mk */*/module.mk))
 
