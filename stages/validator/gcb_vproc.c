@@ -271,6 +271,12 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 		    in->json_len, p->conf.max_event_bytes);
 		return;
 	}
+	/* cJSON ends strings at a decoded U+0000: refuse rather than truncate. */
+	if (memmem(in->json, in->json_len, "\\u0000", 6)) {
+		dlq(p, o, GCB_REASON_BAD_JSON, "",
+		    "strings containing \\u0000 are not supported (they would be truncated)");
+		return;
+	}
 	if (p->conf.timing)
 		t0 = now_ns();
 	p->doc = cJSON_ParseWithLength(in->json, in->json_len);

@@ -1,0 +1,8 @@
+# tests/validator/: the validator's unit tests and round-trip checks.
+
+$(eval $(call gcb_program,test-validator-map,tests/validator/test_map.c $(VALIDATOR_SRCS),$(VALIDATOR_LIBS) $(call pkglibs,cmocka)))
+UNIT_TESTS += $(BIN)/test-validator-map
+
+$(eval $(call gcb_program,test-validator-vproc,tests/validator/test_vproc.c $(VALIDATOR_SRCS),$(VALIDATOR_LIBS) $(call pkglibs,cmocka)))
+UNIT_TESTS += $(BIN)/test-validator-vproc
+INTEGRATION_TESTS += tests/integration/validator_roundtrip.sh
