@@ -86,7 +86,10 @@ typedef struct gcb_ring_ctl {
 		_Atomic uint64_t full_stalls;   /* times the producer slept on a full ring */
 		_Atomic uint64_t heartbeat_ns;  /* CLOCK_MONOTONIC */
 		_Atomic uint64_t start_time;    /* see gcb_proc.h */
-		_Atomic uint64_t last_seq;      /* seq of the last committed record */
+		/* Start position + 1 of the last committed record (0: none), and
+		 * the value it had before; see gcb_ring_last_committed(). */
+		_Atomic uint64_t last_rec;
+		_Atomic uint64_t prev_last_rec;
 		_Atomic int32_t pid;
 	} _Alignas(GCB_SHM_CACHE_LINE) prod;
 
