@@ -6,3 +6,6 @@ UNIT_TESTS += $(BIN)/test-validator-map
 $(eval $(call gcb_program,test-validator-vproc,tests/validator/test_vproc.c $(VALIDATOR_SRCS),$(VALIDATOR_LIBS) $(call pkglibs,cmocka)))
 UNIT_TESTS += $(BIN)/test-validator-vproc
 INTEGRATION_TESTS += tests/integration/validator_roundtrip.sh
+
+$(eval $(call gcb_program,test-validator-crash,tests/validator/test_validator_crash.c $(VALIDATOR_STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS),$(VALIDATOR_LIBS)))
+UNIT_TESTS += $(BIN)/test-validator-crash
