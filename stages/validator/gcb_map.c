@@ -562,6 +562,7 @@ int gcb_map_check_default(const gcb_snode_t *type, const cJSON *def, char *errst
 	rc = gcb_map_value(&m, type, def, NULL);
 	if (rc && errstr_size)
 		snprintf(errstr, errstr_size, "%s%s%s", m.path, *m.path ? ": " : "", m.detail);
+	gcb_mapper_fini(&m);
 	return rc;
 }
 
