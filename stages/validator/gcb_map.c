@@ -314,10 +314,36 @@ static int has_field(const gcb_snode_t *n, const char *name)
 	return 0;
 }
 
+/*
+ * Member called name. Events usually list members in schema order, so the
+ * search starts after the previous hit (*hint) and wraps: one strcmp per
+ * field in the common case instead of a scan from the start.
+ */
+static const cJSON *find_member(const cJSON *obj, const char *name, const cJSON **hint)
+{
+	const cJSON *e;
+
+	for (e = *hint; e; e = e->next) {
+		if (e->string && strcmp(e->string, name) == 0)
+			goto found;
+	}
+	for (e = obj->child; e && e != *hint; e = e->next) {
+		if (e->string && strcmp(e->string, name) == 0)
+			goto found;
+	}
+	return NULL;
+found:
+	*hint = e->next;
+	return e;
+}
+
 static int map_record(gcb_mapper_t *m, const gcb_snode_t *n, const cJSON *j, avro_value_t *v)
 {
+	const cJSON *hint;
+
 	if (!cJSON_IsObject(j))
 		return wrong_type(m, n, j);
+	hint = j->child;
 	for (size_t i = 0; i < n->nfields; i++) {
 		const gcb_sfield_t *f = &n->fields[i];
 		const cJSON *member;
@@ -328,7 +354,7 @@ static int map_record(gcb_mapper_t *m, const gcb_snode_t *n, const cJSON *j, avr
 			continue;
 		if (v && avro_value_get_by_index(v, i, &child, NULL) != 0)
 			return fail_avro(m, "avro_value_get_by_index()");
-		member = cJSON_GetObjectItemCaseSensitive(j, f->name);
+		member = find_member(j, f->name, &hint);
 		push_name(m, f->name);
 		if (member) {
 			rc = gcb_map_value(m, f->type, member, v ? &child : NULL);
@@ -660,22 +686,25 @@ int gcb_map_parse_iso8601(const char *s, size_t len, int64_t *us)
 	return 0;
 }
 
-int gcb_map_is_uuid(const char *s, size_t len)
-{
-	if (len != 36)
-		return 0;
-	for (size_t i = 0; i < 36; i++) {
-		char c = s[i];
+/* 1 for the 22 hex digits, 0 for every other byte. */
+static const unsigned char hex_digit[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+	['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+};
 
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (c != '-')
-				return 0;
-		} else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-			     (c >= 'A' && c <= 'F'))) {
-			return 0;
-		}
-	}
-	return 1;
+int gcb_map_is_uuid(const char *str, size_t len)
+{
+	static const unsigned char groups[5][2] = {{0, 8}, {9, 13}, {14, 18}, {19, 23}, {24, 36}};
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned ok = 1;
+
+	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
+		return 0;
+	for (unsigned g = 0; g < 5; g++)
+		for (unsigned i = groups[g][0]; i < groups[g][1]; i++)
+			ok &= hex_digit[s[i]];
+	return (int)ok;
 }
 
 int gcb_map_utf8_valid(const char *str, size_t len)
@@ -688,6 +717,18 @@ int gcb_map_utf8_valid(const char *str, size_t len)
 		unsigned need;
 		uint32_t cp, min;
 
+		/* Mostly ASCII: skip eight bytes at a time while no high bit is set. */
+		while (len - i >= 8) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if (w & UINT64_C(0x8080808080808080))
+				break;
+			i += 8;
+		}
+		if (i == len)
+			break;
+		c = s[i];
 		if (c < 0x80) {
 			i++;
 			continue;

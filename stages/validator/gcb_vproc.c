@@ -173,6 +173,20 @@ __attribute__((format(printf, 5, 6))) static void dlq(gcb_vproc_t *p, gcb_vout_t
 	dlq_finish(p, o, reason);
 }
 
+static int has_escaped_nul(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		if (end - p >= 6 && memcmp(p, "\\u0000", 6) == 0)
+			return 1;
+		p += 2; /* skip the escaped character ("\\\\" included) */
+		if (p >= end)
+			break;
+	}
+	return 0;
+}
+
 static const char *str_member(const cJSON *doc, const char *name)
 {
 	const cJSON *j = cJSON_GetObjectItemCaseSensitive(doc, name);
@@ -272,7 +286,7 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 		return;
 	}
 	/* cJSON ends strings at a decoded U+0000: refuse rather than truncate. */
-	if (memmem(in->json, in->json_len, "\\u0000", 6)) {
+	if (has_escaped_nul(in->json, in->json_len)) {
 		dlq(p, o, GCB_REASON_BAD_JSON, "",
 		    "strings containing \\u0000 are not supported (they would be truncated)");
 		return;

@@ -11,3 +11,7 @@ VALIDATOR_STAGE_SRCS := $(VALIDATOR_SRCS) stages/validator/gcb_validator.c
 VALIDATOR_LIBS := $(call pkglibs,avro-c libcjson)
 
 $(eval $(call gcb_program,gcb-validate,stages/validator/gcb_validate_cli.c $(VALIDATOR_SRCS),$(VALIDATOR_LIBS)))
+
+# Benchmark (tools/bench/validator_bench.c), run by `make bench`.
+$(eval $(call gcb_program,validator-bench,tools/bench/validator_bench.c $(VALIDATOR_SRCS),$(VALIDATOR_LIBS)))
+BENCHES += $(BIN)/validator-bench
