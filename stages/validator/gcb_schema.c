@@ -40,6 +40,28 @@ __attribute__((format(printf, 2, 3))) static int cfail(compiler_t *c, const char
 	return -EINVAL;
 }
 
+/* Avro names: [A-Za-z_][A-Za-z0-9_]*; full names join such names with dots. */
+static int valid_name(const char *s, int dotted)
+{
+	int start = 1;
+
+	if (!*s)
+		return 0;
+	for (; *s; s++) {
+		char ch = *s;
+
+		if (dotted && ch == '.' && !start) {
+			start = 1;
+			continue;
+		}
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_' ||
+		      (!start && ch >= '0' && ch <= '9')))
+			return 0;
+		start = 0;
+	}
+	return !start;
+}
+
 static gcb_snode_t *node_new(compiler_t *c, avro_type_t type)
 {
 	gcb_snode_t *n = calloc(1, sizeof(*n));
@@ -119,6 +141,11 @@ static int define_name(compiler_t *c, gcb_snode_t *n, const cJSON *j, const char
 
 	if (!cJSON_IsString(name) || !*name->valuestring)
 		return cfail(c, "named type without a \"name\"");
+	if (!valid_name(name->valuestring, 1))
+		return cfail(c, "invalid name \"%.64s\"", name->valuestring);
+	if (jns && !cJSON_IsNull(jns) &&
+	    (!cJSON_IsString(jns) || (*jns->valuestring && !valid_name(jns->valuestring, 1))))
+		return cfail(c, "invalid namespace in \"%.64s\"", name->valuestring);
 	if (strchr(name->valuestring, '.')) {
 		n->fullname = strdup(name->valuestring);
 	} else {
@@ -190,6 +217,11 @@ static int compile_record(compiler_t *c, const cJSON *j, gcb_snode_t *n, const c
 				   n->fullname, i);
 			goto out;
 		}
+		if (!valid_name(fname->valuestring, 0)) {
+			rc = cfail(c, "record \"%s\": invalid field name \"%.64s\"", n->fullname,
+				   fname->valuestring);
+			goto out;
+		}
 		for (size_t k = 0; k < i; k++) {
 			if (strcmp(n->fields[k].name, fname->valuestring) == 0) {
 				rc = cfail(c, "record \"%s\": field \"%s\" defined twice",
@@ -231,8 +263,12 @@ static int compile_named_simple(compiler_t *c, const cJSON *j, gcb_snode_t *n, c
 			return -ENOMEM;
 		cJSON_ArrayForEach(s, syms)
 		{
-			if (!cJSON_IsString(s))
-				return cfail(c, "enum \"%s\": symbols must be strings", n->fullname);
+			if (!cJSON_IsString(s) || !valid_name(s->valuestring, 0))
+				return cfail(c, "enum \"%s\": symbols must be Avro names", n->fullname);
+			for (size_t k = 0; k < i; k++)
+				if (strcmp(n->symbols[k], s->valuestring) == 0)
+					return cfail(c, "enum \"%s\": symbol \"%s\" listed twice",
+						     n->fullname, s->valuestring);
 			n->symbols[i++] = s->valuestring;
 		}
 	} else {
@@ -373,6 +409,34 @@ out:
 	return rc;
 }
 
+/*
+ * A record reaching itself through record-typed fields alone has no finite
+ * value (libavro-c would recurse forever building its class): refuse it.
+ * Arrays, maps and unions end such a chain.
+ */
+static int direct_cycle(compiler_t *c, const gcb_snode_t *n, const gcb_snode_t **stack,
+			unsigned depth)
+{
+	for (unsigned i = 0; i < depth; i++)
+		if (stack[i] == n)
+			return cfail(c, "record \"%s\" contains itself without an array, map or "
+				     "union in between: it has no finite value",
+				     n->fullname);
+	if (depth == COMPILE_MAX_DEPTH)
+		return cfail(c, "records nested deeper than %d", COMPILE_MAX_DEPTH);
+	stack[depth] = n;
+	for (size_t i = 0; i < n->nfields; i++) {
+		int rc;
+
+		if (n->fields[i].type->type != AVRO_RECORD)
+			continue;
+		rc = direct_cycle(c, n->fields[i].type, stack, depth + 1);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* Checks every record default once per record node (the graph may have cycles). */
 static int check_defaults(compiler_t *c, gcb_snode_t *n, gcb_snode_t **seen, size_t *nseen,
 			  size_t max)
@@ -454,6 +518,22 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 		rc = -EINVAL;
 		goto fail;
 	}
+	/* Our own checks first: libavro-c leaks memory on some schemas it rejects. */
+	rc = compile(&c, s->raw, "", &s->root);
+	if (rc) {
+		if (rc == -ENOMEM)
+			snprintf(why, sizeof(why), "out of memory");
+		goto fail;
+	}
+	for (size_t i = 0; i < c.nnames; i++) {
+		const gcb_snode_t *stack[COMPILE_MAX_DEPTH];
+
+		if (c.names[i].node->type == AVRO_RECORD) {
+			rc = direct_cycle(&c, c.names[i].node, stack, 0);
+			if (rc)
+				goto fail;
+		}
+	}
 	if (avro_schema_from_json_length(s->text, len, &s->avro) != 0) {
 		char aerr[400];
 
@@ -461,12 +541,6 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 		snprintf(why, sizeof(why), "avro_schema_from_json_length() failed: %s", aerr);
 		s->avro = NULL;
 		rc = -EINVAL;
-		goto fail;
-	}
-	rc = compile(&c, s->raw, "", &s->root);
-	if (rc) {
-		if (rc == -ENOMEM)
-			snprintf(why, sizeof(why), "out of memory");
 		goto fail;
 	}
 	s->fullname = s->root->fullname ? s->root->fullname : "";

@@ -275,6 +275,12 @@ static void test_bad_schemas(void **state)
 		"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[]}",
 		"[\"null\",[\"int\"]]",
 		"42",
+		/* no finite value */
+		"{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":\"X\"}]}",
+		"{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"a\",\"type\":\"int\"}]}",
+		"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"A\"]}",
+		"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"On Queue\"]}",
+		"{\"type\":\"record\",\"name\":\"9X\",\"fields\":[]}",
 	};
 	char err[512];
 	gcb_schema_t *s;
