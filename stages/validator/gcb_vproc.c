@@ -156,6 +156,14 @@ static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
 		over = size > p->conf.max_out_bytes ? size - p->conf.max_out_bytes : 0;
 		cut = over < o->len[GCB_OUTF_VALUE] ? over : o->len[GCB_OUTF_VALUE];
 		o->len[GCB_OUTF_VALUE] -= (uint32_t)cut;
+		/* A tiny ring: drop what is left, descriptive fields last. */
+		static const int shed[] = {GCB_OUTF_EVENT_ID, GCB_OUTF_ENTITY_TYPE,
+					   GCB_OUTF_EVENT_TYPE, GCB_OUTF_SCHEMA, GCB_OUTF_KEY,
+					   GCB_OUTF_ERROR_DETAIL, GCB_OUTF_ERROR_FIELD, GCB_OUTF_TOPIC};
+		for (size_t i = 0; i < sizeof(shed) / sizeof(shed[0]) &&
+				   gcb_vout_size(o) > p->conf.max_out_bytes;
+		     i++)
+			o->len[shed[i]] = 0;
 	}
 	p->stats.dlq++;
 	p->stats.by_reason[reason > 0 && reason < GCB_REASON_COUNT ? reason : 0]++;
@@ -331,6 +339,12 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 		o->type = GCB_REC_FILTERED;
 		set_str(o, GCB_OUTF_TOPIC, r->topic, META_MAX);
 		set_field(o, GCB_OUTF_VALUE, NULL, 0);
+		/* Provenance only: shed it rather than exceed the output ring. */
+		if (gcb_vout_size(o) > p->conf.max_out_bytes)
+			o->len[GCB_OUTF_STREAM] = o->len[GCB_OUTF_CURSOR] = 0;
+		if (gcb_vout_size(o) > p->conf.max_out_bytes)
+			o->len[GCB_OUTF_EVENT_ID] = o->len[GCB_OUTF_ENTITY_TYPE] =
+				o->len[GCB_OUTF_EVENT_TYPE] = 0;
 		p->stats.filtered++;
 		return;
 	}
