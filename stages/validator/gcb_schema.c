@@ -481,6 +481,28 @@ static int check_defaults(compiler_t *c, gcb_snode_t *n, gcb_snode_t **seen, siz
 	}
 }
 
+/*
+ * JSON parsers disagree on duplicate keys (cJSON keeps the first, libavro-c's
+ * jansson the last), so a schema with any is refused rather than read two ways.
+ */
+static int duplicate_keys(compiler_t *c, const cJSON *j, unsigned depth)
+{
+	const cJSON *a, *b;
+
+	if (depth > 4 * COMPILE_MAX_DEPTH)
+		return cfail(c, "schema nested too deeply");
+	for (a = j->child; a; a = a->next) {
+		if (cJSON_IsObject(j))
+			for (b = a->next; b; b = b->next)
+				if (strcmp(a->string, b->string) == 0)
+					return cfail(c, "key \"%.64s\" appears twice in one object",
+						     a->string);
+		if ((cJSON_IsObject(a) || cJSON_IsArray(a)) && duplicate_keys(c, a, depth + 1))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 static void copy_avro_error(char *buf, size_t size)
 {
 	/* avro_strerror() is one static buffer: copy it before anything else runs. */
@@ -519,6 +541,9 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 		goto fail;
 	}
 	/* Our own checks first: libavro-c leaks memory on some schemas it rejects. */
+	rc = duplicate_keys(&c, s->raw, 0);
+	if (rc)
+		goto fail;
 	rc = compile(&c, s->raw, "", &s->root);
 	if (rc) {
 		if (rc == -ENOMEM)

@@ -15,6 +15,10 @@ struct gcb_vproc {
 	const gcb_catalog_t *cat;
 	gcb_mapper_t mapper;
 	cJSON *doc; /* the current event, kept until the next one (out points into it) */
+	int doc_in_arena;
+	unsigned char *arena; /* cJSON nodes of one event: reset, never freed per event */
+	size_t arena_size, arena_used;
+	int arena_full; /* an allocation did not fit during the last parse */
 	avro_writer_t writer;
 	char *buf; /* Confluent frame */
 	size_t buf_size;
@@ -30,6 +34,71 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * cJSON allocates every node with malloc. While an event is parsed, its
+ * allocator hooks hand out the processor's arena instead; the arena is reset
+ * for the next event, so parsing costs no malloc/free. Outside a parse the
+ * hooks are plain malloc/free, so other cJSON users are unaffected. An event
+ * too large for the arena fails the arena parse and is parsed again with
+ * malloc, so arena documents hold nothing that needs freeing.
+ */
+static gcb_vproc_t *arena_owner; /* set only during a parse */
+
+static void *arena_malloc(size_t n)
+{
+	gcb_vproc_t *p = arena_owner;
+	size_t need = (n + 15) & ~(size_t)15;
+	void *mem;
+
+	if (!p)
+		return malloc(n);
+	if (need < n || need > p->arena_size - p->arena_used) {
+		p->arena_full = 1;
+		return NULL;
+	}
+	mem = p->arena + p->arena_used;
+	p->arena_used += need;
+	return mem;
+}
+
+static void arena_free(void *mem)
+{
+	if (!arena_owner)
+		free(mem);
+}
+
+static void drop_doc(gcb_vproc_t *p)
+{
+	if (!p->doc_in_arena)
+		cJSON_Delete(p->doc);
+	p->doc = NULL;
+	p->doc_in_arena = 0;
+}
+
+static cJSON *parse(gcb_vproc_t *p, const char *json, size_t len)
+{
+	static int hooked;
+	cJSON *doc;
+
+	if (!hooked) {
+		cJSON_Hooks hooks = {.malloc_fn = arena_malloc, .free_fn = arena_free};
+
+		cJSON_InitHooks(&hooks);
+		hooked = 1;
+	}
+	arena_owner = p;
+	p->arena_used = 0;
+	p->arena_full = 0;
+	doc = cJSON_ParseWithLength(json, len);
+	arena_owner = NULL;
+	if (doc) {
+		p->doc_in_arena = 1;
+		return doc;
+	}
+	/* Not a syntax error but a full arena: parse again with malloc. */
+	return p->arena_full ? cJSON_ParseWithLength(json, len) : NULL;
 }
 
 int gcb_vproc_new(gcb_vproc_t **out, const gcb_vproc_conf_t *conf, const gcb_catalog_t *cat,
@@ -48,7 +117,14 @@ int gcb_vproc_new(gcb_vproc_t **out, const gcb_vproc_conf_t *conf, const gcb_cat
 	p->cat = cat;
 	p->buf_size = p->conf.max_out_bytes;
 	p->buf = malloc(p->buf_size);
-	if (!p->buf || gcb_mapper_init(&p->mapper, p->conf.max_event_bytes) != 0)
+	/* Untouched pages cost nothing: size it for large events. */
+	p->arena_size = 8 * p->conf.max_event_bytes;
+	if (p->arena_size < (256u << 10))
+		p->arena_size = 256u << 10;
+	if (p->arena_size > (16u << 20))
+		p->arena_size = 16u << 20;
+	p->arena = malloc(p->arena_size);
+	if (!p->buf || !p->arena || gcb_mapper_init(&p->mapper, p->conf.max_event_bytes) != 0)
 		goto nomem;
 	p->writer = avro_writer_memory(p->buf, (int64_t)p->buf_size);
 	if (!p->writer) {
@@ -68,7 +144,8 @@ void gcb_vproc_destroy(gcb_vproc_t *p)
 {
 	if (!p)
 		return;
-	cJSON_Delete(p->doc);
+	drop_doc(p);
+	free(p->arena);
 	if (p->writer)
 		avro_writer_free(p->writer);
 	gcb_mapper_fini(&p->mapper);
@@ -78,8 +155,7 @@ void gcb_vproc_destroy(gcb_vproc_t *p)
 
 void gcb_vproc_set_catalog(gcb_vproc_t *p, const gcb_catalog_t *cat)
 {
-	cJSON_Delete(p->doc);
-	p->doc = NULL;
+	drop_doc(p);
 	p->cat = cat;
 }
 
@@ -285,8 +361,7 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	set_field(o, GCB_OUTF_CURSOR, in->cursor, in->cursor_len);
 	set_field(o, GCB_OUTF_STREAM, in->stream, in->stream_len);
 	p->stats.events++;
-	cJSON_Delete(p->doc);
-	p->doc = NULL;
+	drop_doc(p);
 
 	if (in->json_len > p->conf.max_event_bytes) {
 		dlq(p, o, GCB_REASON_OVERSIZED, "", "event of %zu bytes exceeds the limit of %zu",
@@ -301,7 +376,7 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	}
 	if (p->conf.timing)
 		t0 = now_ns();
-	p->doc = cJSON_ParseWithLength(in->json, in->json_len);
+	p->doc = parse(p, in->json, in->json_len);
 	if (p->conf.timing) {
 		t1 = now_ns();
 		p->stats.ns_parse += t1 - t0;

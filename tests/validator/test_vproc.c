@@ -398,6 +398,38 @@ static void test_output_ring_limit(void **state)
 	gcb_catalog_destroy(c);
 }
 
+/* An event whose cJSON tree outgrows the parse arena is parsed again with malloc. */
+static void test_arena_fallback(void **state)
+{
+	gcb_catalog_t *c = shipped();
+	gcb_vproc_conf_t conf = {.strict = -1};
+	gcb_vproc_t *p;
+	gcb_vout_t o;
+	char err[256], *big;
+	size_t n = 300000, off;
+	const char *cut = strstr(EV_OK, "\"durationMs\"");
+
+	(void)state;
+	assert_int_equal(gcb_vproc_new(&p, &conf, c, err, sizeof(err)), 0);
+	big = malloc(2 * n + 4096);
+	assert_non_null(big);
+	off = (size_t)sprintf(big, "%.*s\"zz\":[", (int)(cut - EV_OK), EV_OK);
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)sprintf(big + off, "%s1", i ? "," : "");
+	sprintf(big + off, "],%s", cut);
+	process(p, big, &o);
+	assert_int_equal(o.type, GCB_REC_AVRO);
+	big[off] = '}'; /* now a syntax error in the same big event */
+	process(p, big, &o);
+	assert_int_equal(o.type, GCB_REC_DLQ);
+	assert_true(field_is(&o, GCB_OUTF_ERROR_REASON, "bad_json"));
+	process(p, EV_OK, &o);
+	assert_int_equal(o.type, GCB_REC_AVRO);
+	free(big);
+	gcb_vproc_destroy(p);
+	gcb_catalog_destroy(c);
+}
+
 /* ---- Apache Avro test data ---- */
 
 /* $GCB_ROOT/../shared/testdata/avro (a checkout next to shared/), or one
@@ -568,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_catalog_errors),
 		cmocka_unit_test(test_catalog_ids),
 		cmocka_unit_test(test_output_ring_limit),
+		cmocka_unit_test(test_arena_fallback),
 		cmocka_unit_test(test_apache_schemas_parse),
 		cmocka_unit_test(test_apache_weather_bytes),
 	};
