@@ -206,6 +206,8 @@ void gcb_vout_write(const gcb_vout_t *o, void *dst)
 	}
 }
 
+static const char *str_member(const cJSON *doc, const char *name);
+
 /* Turns o into a DLQ output with p->path and p->detail already set. */
 static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
 {
@@ -214,6 +216,9 @@ static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
 	o->type = GCB_REC_DLQ;
 	o->reason = reason;
 	set_str(o, GCB_OUTF_TOPIC, p->cat->dlq_topic, META_MAX);
+	/* Keep one entity's rejects on one DLQ partition, like its good events. */
+	if (!o->len[GCB_OUTF_KEY] && cJSON_IsObject(p->doc))
+		set_str(o, GCB_OUTF_KEY, str_member(p->doc, "entityId"), META_MAX);
 	set_str(o, GCB_OUTF_ERROR_REASON, gcb_reason_name(reason), META_MAX);
 	set_str(o, GCB_OUTF_ERROR_FIELD, p->path, sizeof(p->path));
 	set_str(o, GCB_OUTF_ERROR_DETAIL, p->detail, sizeof(p->detail));

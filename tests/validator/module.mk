@@ -37,3 +37,4 @@ fuzz-mapper:
 		build/fuzz/mapper/corpus tests/fuzz/corpus/mapper
 
 fuzz: fuzz-mapper
+INTEGRATION_TESTS += tests/integration/validator_cli.sh

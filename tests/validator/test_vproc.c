@@ -216,6 +216,7 @@ static void test_dlq_reasons(void **state)
 		process(p, with("inbound", "sideways"), &o);
 		assert_true(field_is(&o, GCB_OUTF_SCHEMA, "gcbridge.genesys.InteractionCreated"));
 		assert_int_equal(o.schema_version, 1);
+		assert_true(field_is(&o, GCB_OUTF_KEY, "11111111-2222-4333-8444-555555555555"));
 	}
 	assert_true(gcb_vproc_stats(p)->dlq >= 20);
 	assert_int_equal(gcb_vproc_stats(p)->avro, 0);
