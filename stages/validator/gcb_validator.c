@@ -6,10 +6,12 @@
 
 #include "shm/gcb_records.h"
 #include "stages/validator/gcb_catalog.h"
+#include "stages/validator/gcb_reload.h"
 #include "stages/validator/gcb_vproc.h"
 #include "supervisor/gcb_log.h"
 
-#define WAIT_MS        100 /* ring waits: short enough to heartbeat every second */
+#define WAIT_MS      100  /* ring waits: short enough to heartbeat every second */
+#define RELOAD_EVERY 1024 /* events between checks for schema changes while busy */
 
 typedef struct vstate {
 	gcb_stage_ctx_t *ctx;
@@ -81,6 +83,32 @@ static int reserve(vstate_t *v, const gcb_vout_t *o, const gcb_ring_rec_t *rec,
 	}
 }
 
+static uint32_t reload_generation(const gcb_stage_ctx_t *ctx)
+{
+	return atomic_load_explicit(&gcb_shm_pipeline(ctx->shm)->reload_generation,
+				    memory_order_acquire);
+}
+
+/*
+ * Loads the schema set again and swaps it in; a set that fails to load is
+ * refused with a log line naming the file and the reason, and the set in use
+ * stays. Called between events only (outputs never point into the old set).
+ */
+static void reload(const gcb_validator_conf_t *conf, gcb_vproc_t *p, gcb_catalog_t **cat)
+{
+	gcb_catalog_t *fresh;
+	char err[1024];
+
+	if (gcb_catalog_load(&fresh, conf->routes_path, conf->ids_path, err, sizeof(err)) != 0) {
+		gcb_log_error("schema reload refused, keeping the schemas in use: %s", err);
+		return;
+	}
+	gcb_vproc_set_catalog(p, fresh);
+	gcb_catalog_destroy(*cat);
+	*cat = fresh;
+	gcb_log_info("schemas reloaded from %s: %zu routes", conf->routes_path, fresh->nroutes);
+}
+
 int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_ring_t *in,
 		       gcb_ring_t *out)
 {
@@ -97,6 +125,7 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 	uint64_t resume, skipped = 0, ops = 0;
 	char err[1024];
 	int rc, exit_code = GCB_EXIT_OK;
+	gcb_reload_t rl;
 
 	if (gcb_catalog_load(&cat, conf->routes_path, conf->ids_path, err, sizeof(err)) != 0) {
 		gcb_log_error("cannot load schemas: %s", err);
@@ -107,6 +136,10 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 		gcb_catalog_destroy(cat);
 		return GCB_EXIT_RESTART;
 	}
+	rc = gcb_reload_init(&rl, conf->routes_path, conf->ids_path, reload_generation(ctx));
+	if (rc)
+		gcb_log_warn("inotify on the schema directory failed (%s): reload on SIGHUP only",
+			     strerror(-rc));
 	resume = gcb_ring_resume_seq(out);
 	gcb_log_info("validator started: %zu routes, resuming after seq %" PRIu64, cat->nroutes,
 		     resume);
@@ -121,6 +154,10 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 			gcb_ring_heartbeat_consumer(in);
 			gcb_ring_heartbeat_producer(out);
 		}
+		if (ops % RELOAD_EVERY == 0 && gcb_reload_due(&rl, reload_generation(ctx))) {
+			flush(&v);
+			reload(conf, p, &cat);
+		}
 		if (must_stop_now(ctx))
 			break;
 		rc = gcb_ring_read(in, &rec);
@@ -129,6 +166,8 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 			gcb_stage_heartbeat(ctx);
 			gcb_ring_heartbeat_consumer(in);
 			gcb_ring_heartbeat_producer(out);
+			if (gcb_reload_due(&rl, reload_generation(ctx)))
+				reload(conf, p, &cat);
 			/* Our drain phase starts only after the fetcher exited:
 			 * an empty input now stays empty. */
 			if (gcb_stage_draining(ctx))
@@ -171,6 +210,7 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 	gcb_log_info("validator stopped: %" PRIu64 " events, %" PRIu64 " avro, %" PRIu64
 		     " dlq, %" PRIu64 " filtered, %" PRIu64 " skipped after restart",
 		     st->events, st->avro, st->dlq, st->filtered, skipped);
+	gcb_reload_fini(&rl);
 	gcb_vproc_destroy(p);
 	gcb_catalog_destroy(cat);
 	return exit_code;

@@ -7,7 +7,8 @@
 VALIDATOR_SRCS := stages/validator/gcb_reason.c stages/validator/gcb_schema.c \
 	stages/validator/gcb_map.c stages/validator/gcb_catalog.c \
 	stages/validator/gcb_vproc.c
-VALIDATOR_STAGE_SRCS := $(VALIDATOR_SRCS) stages/validator/gcb_validator.c
+VALIDATOR_STAGE_SRCS := $(VALIDATOR_SRCS) stages/validator/gcb_validator.c \
+	stages/validator/gcb_reload.c
 VALIDATOR_LIBS := $(call pkglibs,avro-c libcjson)
 
 $(eval $(call gcb_program,gcb-validate,stages/validator/gcb_validate_cli.c $(VALIDATOR_SRCS),$(VALIDATOR_LIBS)))
