@@ -144,11 +144,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
 
-	if (!ready)
+	static int mode = -1; /* GCB_FUZZ_MODE=0|1|2 pins one mode (diagnostics) */
+
+	if (!ready) {
+		const char *m = getenv("GCB_FUZZ_MODE");
+
 		ready = !setup();
+		mode = m ? atoi(m) : -1;
+	}
 	if (size == 0)
 		return 0;
-	switch (data[0] % 3) {
+	switch (mode >= 0 ? mode : data[0] % 3) {
 	case 0:
 		run_event(data + 1, size - 1);
 		break;

@@ -32,7 +32,8 @@ fuzz-mapper:
 	@tools/install-deps fuzz
 	@$(MAKE) --no-print-directory build/fuzz/fuzz-mapper
 	@mkdir -p build/fuzz/mapper/corpus build/fuzz/mapper/crashes
-	GCB_ROOT=$(CURDIR) build/fuzz/fuzz-mapper -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
+	GCB_ROOT=$(CURDIR) LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan-mapper.supp \
+		build/fuzz/fuzz-mapper -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 		-artifact_prefix=build/fuzz/mapper/crashes/ \
 		build/fuzz/mapper/corpus tests/fuzz/corpus/mapper
 
