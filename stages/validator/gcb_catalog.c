@@ -111,8 +111,9 @@ static int parse_match(loader_t *l, gcb_route_t *r, const cJSON *jm)
 
 		rc = jpath_init(&m->path, e->string);
 		if (rc)
-			return rc == -ENOMEM ? rc : lfail(l, "route \"%s\": bad match path \"%s\"",
-							  r->name, e->string);
+			return rc == -ENOMEM ? rc
+					     : lfail(l, "route \"%s\": bad match path \"%s\"",
+						     r->name, e->string);
 		if (cJSON_IsString(e)) {
 			m->value = e->valuestring;
 		} else if (cJSON_IsObject(e) &&
@@ -120,8 +121,9 @@ static int parse_match(loader_t *l, gcb_route_t *r, const cJSON *jm)
 			m->value = cJSON_GetObjectItemCaseSensitive(e, "glob")->valuestring;
 			m->glob = 1;
 		} else {
-			return lfail(l, "route \"%s\": match \"%s\" must be a string or {\"glob\": ...}",
-				     r->name, e->string);
+			return lfail(
+			    l, "route \"%s\": match \"%s\" must be a string or {\"glob\": ...}",
+			    r->name, e->string);
 		}
 	}
 	return 0;
@@ -384,8 +386,8 @@ int gcb_route_filter_pass(const gcb_route_t *r, const cJSON *event)
 	data = cJSON_GetObjectItemCaseSensitive(event, "data");
 	cJSON_ArrayForEach(f, r->filter)
 	{
-		const cJSON *v = cJSON_IsObject(data) ? cJSON_GetObjectItemCaseSensitive(data, f->string)
-						      : NULL;
+		const cJSON *v =
+		    cJSON_IsObject(data) ? cJSON_GetObjectItemCaseSensitive(data, f->string) : NULL;
 
 		if (!v || !filter_value_matches(f, v))
 			return 0;

@@ -36,7 +36,7 @@ typedef struct gcb_jpath {
 	const char *seg[GCB_CATALOG_PATH_MAX];
 	unsigned nseg;
 	const char *text; /* the path as written */
-	char *buf;        /* owns the segments */
+	char *buf;	  /* owns the segments */
 } gcb_jpath_t;
 
 typedef struct gcb_route_match {

@@ -49,8 +49,8 @@ static void format_path(gcb_mapper_t *m)
 		snprintf(m->path + off, sizeof(m->path) - off, "...");
 }
 
-__attribute__((format(printf, 3, 4))) static int fail(gcb_mapper_t *m, int reason,
-						       const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(gcb_mapper_t *m, int reason, const char *fmt,
+						      ...)
 {
 	va_list ap;
 
@@ -131,8 +131,9 @@ static int integral(gcb_mapper_t *m, const gcb_snode_t *n, const cJSON *j, doubl
 		return fail(m, GCB_REASON_WRONG_TYPE, "expected an integer for %s, got %.17g",
 			    gcb_snode_type_name(n), d);
 	if (d < lo || d > hi)
-		return fail(m, GCB_REASON_OUT_OF_RANGE, "%.17g is outside the %s range [%.17g, %.17g]",
-			    d, gcb_snode_type_name(n), lo, hi);
+		return fail(m, GCB_REASON_OUT_OF_RANGE,
+			    "%.17g is outside the %s range [%.17g, %.17g]", d,
+			    gcb_snode_type_name(n), lo, hi);
 	*out = (int64_t)d;
 	return 0;
 }
@@ -153,7 +154,8 @@ static int map_long(gcb_mapper_t *m, const gcb_snode_t *n, const cJSON *j, avro_
 
 		if (gcb_map_parse_iso8601(j->valuestring, strlen(j->valuestring), &us) != 0)
 			return fail(m, GCB_REASON_BAD_TIMESTAMP,
-				    "\"%.64s\" is not an ISO-8601 date-time with a zone", j->valuestring);
+				    "\"%.64s\" is not an ISO-8601 date-time with a zone",
+				    j->valuestring);
 		x = n->logical == GCB_LT_TIMESTAMP_MILLIS ? floor_div(us, 1000) : us;
 	} else if (integral(m, n, j, -MAX_SAFE_INTEGER, MAX_SAFE_INTEGER, &x) != 0) {
 		return -EINVAL;
@@ -202,9 +204,9 @@ static int decode_bytes(gcb_mapper_t *m, const char *s, size_t *out_len)
 			m->scratch[n++] = (unsigned char)(((p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F));
 			i++;
 		} else {
-			return fail(m, GCB_REASON_BAD_BYTES,
-				    "bytes are written as code points U+0000..U+00FF; byte %zu is not",
-				    i);
+			return fail(
+			    m, GCB_REASON_BAD_BYTES,
+			    "bytes are written as code points U+0000..U+00FF; byte %zu is not", i);
 		}
 	}
 	*out_len = n;
@@ -379,8 +381,8 @@ static int map_record(gcb_mapper_t *m, const gcb_snode_t *n, const cJSON *j, avr
 				int rc;
 
 				push_name(m, e->string);
-				rc = fail(m, GCB_REASON_UNKNOWN_FIELD, "field \"%.64s\" is not in %s",
-					  e->string, n->fullname);
+				rc = fail(m, GCB_REASON_UNKNOWN_FIELD,
+					  "field \"%.64s\" is not in %s", e->string, n->fullname);
 				pop(m);
 				return rc;
 			}
@@ -642,8 +644,7 @@ int gcb_map_parse_iso8601(const char *s, size_t len, int64_t *us)
 	if (num(s, 4, &y) || num(s + 5, 2, &mo) || num(s + 8, 2, &d) || num(s + 11, 2, &h) ||
 	    num(s + 14, 2, &mi) || num(s + 17, 2, &sec))
 		return -EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
-	    sec > 60)
+	if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60)
 		return -EINVAL;
 	if (s[i] == '.' || s[i] == ',') {
 		int digits = 0;
@@ -688,9 +689,9 @@ int gcb_map_parse_iso8601(const char *s, size_t len, int64_t *us)
 
 /* 1 for the 22 hex digits, 0 for every other byte. */
 static const unsigned char hex_digit[256] = {
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
-	['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1,
+    ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
 };
 
 int gcb_map_is_uuid(const char *str, size_t len)

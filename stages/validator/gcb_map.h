@@ -20,8 +20,8 @@
 
 #define GCB_MAP_PATH_MAX   256
 #define GCB_MAP_DETAIL_MAX 256
-#define GCB_MAP_MAX_DEPTH  128     /* nesting of JSON values inside one event */
-#define GCB_MAP_BUDGET     1000000 /* schema nodes visited per event, union probes included */
+#define GCB_MAP_MAX_DEPTH  128	   /* nesting of JSON values inside one event */
+#define GCB_MAP_BUDGET	   1000000 /* schema nodes visited per event, union probes included */
 
 typedef struct gcb_map_seg {
 	const char *name; /* field or map key; NULL for an array index */
@@ -29,8 +29,8 @@ typedef struct gcb_map_seg {
 } gcb_map_seg_t;
 
 typedef struct gcb_mapper {
-	int strict;                   /* reject fields the schema does not know */
-	const gcb_sfield_t *skip;     /* root field the caller sets itself (received_at) */
+	int strict;		  /* reject fields the schema does not know */
+	const gcb_sfield_t *skip; /* root field the caller sets itself (received_at) */
 
 	/* per event */
 	int reason;

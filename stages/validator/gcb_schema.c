@@ -78,9 +78,9 @@ static const struct {
 	const char *name;
 	avro_type_t type;
 } primitives[] = {
-	{"null", AVRO_NULL},   {"boolean", AVRO_BOOLEAN}, {"int", AVRO_INT32},
-	{"long", AVRO_INT64},  {"float", AVRO_FLOAT},     {"double", AVRO_DOUBLE},
-	{"bytes", AVRO_BYTES}, {"string", AVRO_STRING},
+    {"null", AVRO_NULL},   {"boolean", AVRO_BOOLEAN}, {"int", AVRO_INT32},
+    {"long", AVRO_INT64},  {"float", AVRO_FLOAT},     {"double", AVRO_DOUBLE},
+    {"bytes", AVRO_BYTES}, {"string", AVRO_STRING},
 };
 
 static int primitive_type(const char *name, avro_type_t *type)
@@ -131,8 +131,7 @@ static gcb_snode_t *lookup(compiler_t *c, const char *name, const char *ns)
 }
 
 /* Sets n->fullname and *ns_out (the namespace nested definitions inherit). */
-static int define_name(compiler_t *c, gcb_snode_t *n, const cJSON *j, const char *ns,
-		       char **ns_out)
+static int define_name(compiler_t *c, gcb_snode_t *n, const cJSON *j, const char *ns, char **ns_out)
 {
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
 	const cJSON *jns = cJSON_GetObjectItemCaseSensitive(j, "namespace");
@@ -264,7 +263,8 @@ static int compile_named_simple(compiler_t *c, const cJSON *j, gcb_snode_t *n, c
 		cJSON_ArrayForEach(s, syms)
 		{
 			if (!cJSON_IsString(s) || !valid_name(s->valuestring, 0))
-				return cfail(c, "enum \"%s\": symbols must be Avro names", n->fullname);
+				return cfail(c, "enum \"%s\": symbols must be Avro names",
+					     n->fullname);
 			for (size_t k = 0; k < i; k++)
 				if (strcmp(n->symbols[k], s->valuestring) == 0)
 					return cfail(c, "enum \"%s\": symbol \"%s\" listed twice",
@@ -334,7 +334,7 @@ static int compile_object(compiler_t *c, const cJSON *j, const char *ns, gcb_sno
 	}
 	if (strcmp(t, "array") == 0 || strcmp(t, "map") == 0) {
 		const cJSON *items =
-			cJSON_GetObjectItemCaseSensitive(j, t[0] == 'a' ? "items" : "values");
+		    cJSON_GetObjectItemCaseSensitive(j, t[0] == 'a' ? "items" : "values");
 
 		if (!items)
 			return cfail(c, "%s without \"%s\"", t, t[0] == 'a' ? "items" : "values");
@@ -419,7 +419,8 @@ static int direct_cycle(compiler_t *c, const gcb_snode_t *n, const gcb_snode_t *
 {
 	for (unsigned i = 0; i < depth; i++)
 		if (stack[i] == n)
-			return cfail(c, "record \"%s\" contains itself without an array, map or "
+			return cfail(c,
+				     "record \"%s\" contains itself without an array, map or "
 				     "union in between: it has no finite value",
 				     n->fullname);
 	if (depth == COMPILE_MAX_DEPTH)
@@ -458,7 +459,8 @@ static int check_defaults(compiler_t *c, gcb_snode_t *n, gcb_snode_t **seen, siz
 				char why[256];
 
 				if (gcb_map_check_default(f->type, f->def, why, sizeof(why)) != 0)
-					return cfail(c, "record \"%s\" field \"%s\": bad default: %s",
+					return cfail(c,
+						     "record \"%s\" field \"%s\": bad default: %s",
 						     n->fullname, f->name, why);
 			}
 			rc = check_defaults(c, f->type, seen, nseen, max);

@@ -21,7 +21,7 @@ enum gcb_schema_logical {
 	GCB_LT_NONE = 0,
 	GCB_LT_TIMESTAMP_MILLIS, /* on long */
 	GCB_LT_TIMESTAMP_MICROS, /* on long */
-	GCB_LT_UUID,             /* on string */
+	GCB_LT_UUID,		 /* on string */
 };
 
 typedef struct gcb_snode gcb_snode_t;

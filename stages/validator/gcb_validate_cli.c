@@ -96,15 +96,15 @@ static int run_schema(const char *path, int strict)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"routes", required_argument, NULL, 'r'},
-		{"ids", required_argument, NULL, 'i'},
-		{"schema", required_argument, NULL, 's'},
-		{"strict", no_argument, NULL, 'S'},
-		{"received-at", required_argument, NULL, 't'},
-		{"max-event-bytes", required_argument, NULL, 'm'},
-		{"check", no_argument, NULL, 'c'},
-		{"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0},
+	    {"routes", required_argument, NULL, 'r'},
+	    {"ids", required_argument, NULL, 'i'},
+	    {"schema", required_argument, NULL, 's'},
+	    {"strict", no_argument, NULL, 'S'},
+	    {"received-at", required_argument, NULL, 't'},
+	    {"max-event-bytes", required_argument, NULL, 'm'},
+	    {"check", no_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0, 0, 0, 0},
 	};
 	const char *routes = "schemas/routes.json", *ids = NULL, *schema = NULL;
 	gcb_vproc_conf_t conf = {.strict = -1};
@@ -171,10 +171,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	while ((n = getline(&line, &cap, stdin)) >= 0) {
-		gcb_vin_t in = {.json = line, .json_len = (size_t)n, .received_unix_ms = received_at};
+		gcb_vin_t in = {
+		    .json = line, .json_len = (size_t)n, .received_unix_ms = received_at};
 		gcb_vout_t o;
 
-		while (in.json_len && (line[in.json_len - 1] == '\n' || line[in.json_len - 1] == '\r'))
+		while (in.json_len &&
+		       (line[in.json_len - 1] == '\n' || line[in.json_len - 1] == '\r'))
 			in.json_len--;
 		gcb_vproc_process(p, &in, &o);
 		if (o.type == GCB_REC_AVRO) {

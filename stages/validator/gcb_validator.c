@@ -10,7 +10,7 @@
 #include "stages/validator/gcb_vproc.h"
 #include "supervisor/gcb_log.h"
 
-#define WAIT_MS      100  /* ring waits: short enough to heartbeat every second */
+#define WAIT_MS	     100  /* ring waits: short enough to heartbeat every second */
 #define RELOAD_EVERY 1024 /* events between checks for schema changes while busy */
 
 typedef struct vstate {
@@ -113,9 +113,9 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 		       gcb_ring_t *out)
 {
 	gcb_vproc_conf_t pconf = {
-		.max_event_bytes = conf->max_event_bytes ? conf->max_event_bytes : 1 << 20,
-		.max_out_bytes = out->max_record,
-		.strict = conf->strict,
+	    .max_event_bytes = conf->max_event_bytes ? conf->max_event_bytes : 1 << 20,
+	    .max_out_bytes = out->max_record,
+	    .strict = conf->strict,
 	};
 	unsigned commit_every = conf->commit_every ? conf->commit_every : 64;
 	vstate_t v = {.ctx = ctx, .in = in, .out = out};
@@ -176,7 +176,8 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 			continue;
 		}
 		if (rc != 0) {
-			gcb_log_error("gcb_ring_read() failed on the input ring: %s", strerror(-rc));
+			gcb_log_error("gcb_ring_read() failed on the input ring: %s",
+				      strerror(-rc));
 			exit_code = GCB_EXIT_RESTART;
 			break;
 		}

@@ -238,11 +238,11 @@ static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
 		cut = over < o->len[GCB_OUTF_VALUE] ? over : o->len[GCB_OUTF_VALUE];
 		o->len[GCB_OUTF_VALUE] -= (uint32_t)cut;
 		/* A tiny ring: drop what is left, descriptive fields last. */
-		static const int shed[] = {GCB_OUTF_EVENT_ID, GCB_OUTF_ENTITY_TYPE,
-					   GCB_OUTF_EVENT_TYPE, GCB_OUTF_SCHEMA, GCB_OUTF_KEY,
-					   GCB_OUTF_ERROR_DETAIL, GCB_OUTF_ERROR_FIELD, GCB_OUTF_TOPIC};
-		for (size_t i = 0; i < sizeof(shed) / sizeof(shed[0]) &&
-				   gcb_vout_size(o) > p->conf.max_out_bytes;
+		static const int shed[] = {
+		    GCB_OUTF_EVENT_ID, GCB_OUTF_ENTITY_TYPE,  GCB_OUTF_EVENT_TYPE,  GCB_OUTF_SCHEMA,
+		    GCB_OUTF_KEY,      GCB_OUTF_ERROR_DETAIL, GCB_OUTF_ERROR_FIELD, GCB_OUTF_TOPIC};
+		for (size_t i = 0;
+		     i < sizeof(shed) / sizeof(shed[0]) && gcb_vout_size(o) > p->conf.max_out_bytes;
 		     i++)
 			o->len[shed[i]] = 0;
 	}
@@ -251,7 +251,7 @@ static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
 }
 
 __attribute__((format(printf, 5, 6))) static void dlq(gcb_vproc_t *p, gcb_vout_t *o, int reason,
-						       const char *path, const char *fmt, ...)
+						      const char *path, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -292,8 +292,7 @@ static int extract_key(gcb_vproc_t *p, const gcb_route_t *r, gcb_vout_t *o)
 		return 0;
 	}
 	if (cJSON_IsNumber(k) && k->valuedouble == (double)(int64_t)k->valuedouble) {
-		int n = snprintf(p->keybuf, sizeof(p->keybuf), "%" PRId64,
-				 (int64_t)k->valuedouble);
+		int n = snprintf(p->keybuf, sizeof(p->keybuf), "%" PRId64, (int64_t)k->valuedouble);
 
 		set_field(o, GCB_OUTF_KEY, p->keybuf, (size_t)n);
 		return 0;
@@ -390,8 +389,8 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	if (!p->doc) {
 		const char *at = cJSON_GetErrorPtr();
 		long off = at && at >= in->json && at <= in->json + in->json_len
-				   ? (long)(at - in->json)
-				   : -1;
+			       ? (long)(at - in->json)
+			       : -1;
 
 		dlq(p, o, GCB_REASON_BAD_JSON, "", "not valid JSON (near byte %ld)", off);
 		return;
@@ -424,7 +423,7 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 			o->len[GCB_OUTF_STREAM] = o->len[GCB_OUTF_CURSOR] = 0;
 		if (gcb_vout_size(o) > p->conf.max_out_bytes)
 			o->len[GCB_OUTF_EVENT_ID] = o->len[GCB_OUTF_ENTITY_TYPE] =
-				o->len[GCB_OUTF_EVENT_TYPE] = 0;
+			    o->len[GCB_OUTF_EVENT_TYPE] = 0;
 		p->stats.filtered++;
 		return;
 	}

@@ -28,27 +28,34 @@
 #define MAX_OUT 8192
 
 static const char ALL_TYPES[] =
-	"{\"type\":\"record\",\"name\":\"All\",\"namespace\":\"fuzz\",\"fields\":["
-	"{\"name\":\"n\",\"type\":\"null\",\"default\":null},"
-	"{\"name\":\"b\",\"type\":\"boolean\",\"default\":false},"
-	"{\"name\":\"i\",\"type\":\"int\",\"default\":0},"
-	"{\"name\":\"l\",\"type\":\"long\",\"default\":0},"
-	"{\"name\":\"f\",\"type\":\"float\",\"default\":0},"
-	"{\"name\":\"d\",\"type\":\"double\",\"default\":0},"
-	"{\"name\":\"s\",\"type\":\"string\",\"default\":\"\"},"
-	"{\"name\":\"by\",\"type\":\"bytes\",\"default\":\"\"},"
-	"{\"name\":\"fx\",\"type\":{\"type\":\"fixed\",\"name\":\"F4\",\"size\":4},\"default\":\"abcd\"},"
-	"{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\",\"C\"]},\"default\":\"A\"},"
-	"{\"name\":\"a\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"int\",\"string\"]},\"default\":[]},"
-	"{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":[\"long\",\"double\"]},\"default\":{}},"
-	"{\"name\":\"ts\",\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}],\"default\":null},"
-	"{\"name\":\"tu\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"},\"default\":0},"
-	"{\"name\":\"u\",\"type\":[\"null\",{\"type\":\"string\",\"logicalType\":\"uuid\"}],\"default\":null},"
-	"{\"name\":\"r\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"Node\",\"fields\":["
-	"{\"name\":\"label\",\"type\":\"string\"},"
-	"{\"name\":\"kids\",\"type\":{\"type\":\"array\",\"items\":\"Node\"},\"default\":[]},"
-	"{\"name\":\"alt\",\"type\":[\"null\",\"E\",\"F4\",{\"type\":\"map\",\"values\":\"Node\"}],\"default\":null}"
-	"]}],\"default\":null}]}";
+    "{\"type\":\"record\",\"name\":\"All\",\"namespace\":\"fuzz\",\"fields\":["
+    "{\"name\":\"n\",\"type\":\"null\",\"default\":null},"
+    "{\"name\":\"b\",\"type\":\"boolean\",\"default\":false},"
+    "{\"name\":\"i\",\"type\":\"int\",\"default\":0},"
+    "{\"name\":\"l\",\"type\":\"long\",\"default\":0},"
+    "{\"name\":\"f\",\"type\":\"float\",\"default\":0},"
+    "{\"name\":\"d\",\"type\":\"double\",\"default\":0},"
+    "{\"name\":\"s\",\"type\":\"string\",\"default\":\"\"},"
+    "{\"name\":\"by\",\"type\":\"bytes\",\"default\":\"\"},"
+    "{\"name\":\"fx\",\"type\":{\"type\":\"fixed\",\"name\":\"F4\",\"size\":4},\"default\":"
+    "\"abcd\"},"
+    "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\",\"C\"]},"
+    "\"default\":\"A\"},"
+    "{\"name\":\"a\",\"type\":{\"type\":\"array\",\"items\":[\"null\",\"int\",\"string\"]},"
+    "\"default\":[]},"
+    "{\"name\":\"m\",\"type\":{\"type\":\"map\",\"values\":[\"long\",\"double\"]},\"default\":{}},"
+    "{\"name\":\"ts\",\"type\":[\"null\",{\"type\":\"long\",\"logicalType\":\"timestamp-millis\"}],"
+    "\"default\":null},"
+    "{\"name\":\"tu\",\"type\":{\"type\":\"long\",\"logicalType\":\"timestamp-micros\"},"
+    "\"default\":0},"
+    "{\"name\":\"u\",\"type\":[\"null\",{\"type\":\"string\",\"logicalType\":\"uuid\"}],"
+    "\"default\":null},"
+    "{\"name\":\"r\",\"type\":[\"null\",{\"type\":\"record\",\"name\":\"Node\",\"fields\":["
+    "{\"name\":\"label\",\"type\":\"string\"},"
+    "{\"name\":\"kids\",\"type\":{\"type\":\"array\",\"items\":\"Node\"},\"default\":[]},"
+    "{\"name\":\"alt\",\"type\":[\"null\",\"E\",\"F4\",{\"type\":\"map\",\"values\":\"Node\"}],"
+    "\"default\":null}"
+    "]}],\"default\":null}]}";
 
 static gcb_catalog_t *cat;
 static gcb_vproc_t *proc;
@@ -79,9 +86,14 @@ static int setup(void)
 static void run_event(const uint8_t *data, size_t size)
 {
 	static unsigned char ser[MAX_OUT];
-	gcb_vin_t in = {.json = (const char *)data, .json_len = size, .batch_seq = 1,
-			.received_unix_ms = 1764238530000ull, .cursor = "c", .cursor_len = 1,
-			.stream = "s", .stream_len = 1};
+	gcb_vin_t in = {.json = (const char *)data,
+			.json_len = size,
+			.batch_seq = 1,
+			.received_unix_ms = 1764238530000ull,
+			.cursor = "c",
+			.cursor_len = 1,
+			.stream = "s",
+			.stream_len = 1};
 	gcb_vout_t o;
 	size_t n;
 
@@ -95,7 +107,8 @@ static void run_event(const uint8_t *data, size_t size)
 		abort();
 	if (o.type == GCB_REC_DLQ) {
 		if (o.len[GCB_OUTF_VALUE] > size ||
-		    (o.len[GCB_OUTF_VALUE] && memcmp(o.f[GCB_OUTF_VALUE], data, o.len[GCB_OUTF_VALUE])))
+		    (o.len[GCB_OUTF_VALUE] &&
+		     memcmp(o.f[GCB_OUTF_VALUE], data, o.len[GCB_OUTF_VALUE])))
 			abort();
 		if (o.len[GCB_OUTF_ERROR_REASON] == 0)
 			abort();

@@ -77,7 +77,7 @@ static const res_t *run(const char *schema_text, const char *json)
 	do {                                                                                       \
 		const res_t *r_ = run(schema, json);                                               \
 		if (r_->rc)                                                                        \
-			fail_msg("%s rejected: %s at %s: %s", json, gcb_reason_name(r_->reason),  \
+			fail_msg("%s rejected: %s at %s: %s", json, gcb_reason_name(r_->reason),   \
 				 r_->path, r_->detail);                                            \
 		assert_string_equal(r_->hex, hexstr);                                              \
 	} while (0)
@@ -87,7 +87,7 @@ static const res_t *run(const char *schema_text, const char *json)
 		const res_t *r_ = run(schema, json);                                               \
 		if (r_->rc == 0)                                                                   \
 			fail_msg("%s accepted as %s", json, r_->hex);                              \
-		assert_string_equal(gcb_reason_name(r_->reason), why);                            \
+		assert_string_equal(gcb_reason_name(r_->reason), why);                             \
 		assert_string_equal(r_->path, at);                                                 \
 		assert_true(r_->detail[0] != '\0');                                                \
 	} while (0)
@@ -97,7 +97,8 @@ static char *rec(const char *type)
 {
 	static char buf[2048];
 
-	snprintf(buf, sizeof(buf), "{\"type\":\"record\",\"name\":\"T\",\"fields\":[{\"name\":\"f\",\"type\":%s}]}",
+	snprintf(buf, sizeof(buf),
+		 "{\"type\":\"record\",\"name\":\"T\",\"fields\":[{\"name\":\"f\",\"type\":%s}]}",
 		 type);
 	return buf;
 }
@@ -110,8 +111,8 @@ static char *obj(const char *value)
 	return buf;
 }
 
-#define FOK(type, value, hexstr)         OK(rec(type), obj(value), hexstr)
-#define FREJECT(type, value, why, at)    REJECT(rec(type), obj(value), why, at)
+#define FOK(type, value, hexstr)      OK(rec(type), obj(value), hexstr)
+#define FREJECT(type, value, why, at) REJECT(rec(type), obj(value), why, at)
 
 static void test_null_boolean(void **state)
 {
@@ -173,7 +174,7 @@ static void test_string_bytes_fixed(void **state)
 	FOK("\"string\"", "\"\\u00e9\"", "04c3a9");
 	FREJECT("\"string\"", "\"\xff\"", "bad_utf8", "f");
 	FREJECT("\"string\"", "\"\xed\xa0\x80\"", "bad_utf8", "f"); /* surrogate */
-	FREJECT("\"string\"", "\"\xc0\xaf\"", "bad_utf8", "f");     /* overlong */
+	FREJECT("\"string\"", "\"\xc0\xaf\"", "bad_utf8", "f");	    /* overlong */
 	FREJECT("\"string\"", "7", "wrong_type", "f");
 	FOK("\"bytes\"", "\"\\u00ff\\u0001A\"", "06ff0141");
 	FREJECT("\"bytes\"", "\"\\u0100\"", "bad_bytes", "f");
@@ -217,7 +218,7 @@ static void test_record(void **state)
 {
 	(void)state;
 	OK(REC2, "{\"a\":1,\"b\":\"xy\"}", "02047879");
-	OK(REC2, "{\"a\":1}", "02047879");            /* default from the raw schema */
+	OK(REC2, "{\"a\":1}", "02047879");			 /* default from the raw schema */
 	OK(REC2, "{\"b\":\"xy\",\"a\":1,\"zz\":3}", "02047879"); /* unknown ignored */
 	REJECT(REC2, "{\"b\":\"xy\"}", "missing_field", "a");
 	REJECT(REC2, "{\"a\":null}", "wrong_type", "a");
@@ -232,34 +233,42 @@ static void test_record(void **state)
 
 static void test_defaults_of_every_kind(void **state)
 {
-	const char *s = "{\"type\":\"record\",\"name\":\"D\",\"fields\":["
-			"{\"name\":\"n\",\"type\":[\"null\",\"string\"],\"default\":null},"
-			"{\"name\":\"u\",\"type\":[\"int\",\"null\"],\"default\":7},"
-			"{\"name\":\"by\",\"type\":\"bytes\",\"default\":\"\\u00ff\"},"
-			"{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"]},\"default\":\"B\"},"
-			"{\"name\":\"a\",\"type\":{\"type\":\"array\",\"items\":\"long\"},\"default\":[1]},"
-			"{\"name\":\"r\",\"type\":{\"type\":\"record\",\"name\":\"In\",\"fields\":"
-			"[{\"name\":\"x\",\"type\":\"int\",\"default\":2}]},\"default\":{}}]}";
+	const char *s =
+	    "{\"type\":\"record\",\"name\":\"D\",\"fields\":["
+	    "{\"name\":\"n\",\"type\":[\"null\",\"string\"],\"default\":null},"
+	    "{\"name\":\"u\",\"type\":[\"int\",\"null\"],\"default\":7},"
+	    "{\"name\":\"by\",\"type\":\"bytes\",\"default\":\"\\u00ff\"},"
+	    "{\"name\":\"e\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"B\"]},"
+	    "\"default\":\"B\"},"
+	    "{\"name\":\"a\",\"type\":{\"type\":\"array\",\"items\":\"long\"},\"default\":[1]},"
+	    "{\"name\":\"r\",\"type\":{\"type\":\"record\",\"name\":\"In\",\"fields\":"
+	    "[{\"name\":\"x\",\"type\":\"int\",\"default\":2}]},\"default\":{}}]}";
 
 	(void)state;
-	OK(s, "{}", "00000e02ff02020200" "04");
+	OK(s, "{}",
+	   "00000e02ff02020200"
+	   "04");
 }
 
 static void test_bad_defaults_rejected_at_load(void **state)
 {
 	const char *bad[] = {
-		"{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":\"int\",\"default\":\"x\"}]}",
-		/* a union default must fit the FIRST branch */
-		"{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":[\"null\",\"int\"],\"default\":1}]}",
-		"{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]},\"default\":\"Z\"}]}",
+	    "{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":\"int\","
+	    "\"default\":\"x\"}]}",
+	    /* a union default must fit the FIRST branch */
+	    "{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":[\"null\","
+	    "\"int\"],\"default\":1}]}",
+	    "{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":{\"type\":"
+	    "\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]},\"default\":\"Z\"}]}",
 	};
 	char err[512];
 	gcb_schema_t *s;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(gcb_schema_parse(&s, bad[i], strlen(bad[i]), "bad.avsc", err, sizeof(err)),
-				 -EINVAL);
+		assert_int_equal(
+		    gcb_schema_parse(&s, bad[i], strlen(bad[i]), "bad.avsc", err, sizeof(err)),
+		    -EINVAL);
 		assert_null(s);
 		assert_non_null(strstr(err, "bad.avsc: "));
 		assert_non_null(strstr(err, "default"));
@@ -269,38 +278,42 @@ static void test_bad_defaults_rejected_at_load(void **state)
 static void test_bad_schemas(void **state)
 {
 	const char *bad[] = {
-		"{\"type\":",
-		"{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":\"Nope\"}]}",
-		"{\"type\":\"record\",\"name\":\"X\"}",
-		"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[]}",
-		"[\"null\",[\"int\"]]",
-		"42",
-		/* no finite value */
-		"{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":\"X\"}]}",
-		"{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},{\"name\":\"a\",\"type\":\"int\"}]}",
-		"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"A\"]}",
-		"{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"On Queue\"]}",
-		"{\"type\":\"record\",\"name\":\"9X\",\"fields\":[]}",
+	    "{\"type\":",
+	    "{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":\"Nope\"}]}",
+	    "{\"type\":\"record\",\"name\":\"X\"}",
+	    "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[]}",
+	    "[\"null\",[\"int\"]]",
+	    "42",
+	    /* no finite value */
+	    "{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":\"X\"}]}",
+	    "{\"type\":\"record\",\"name\":\"X\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"},{"
+	    "\"name\":\"a\",\"type\":\"int\"}]}",
+	    "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\",\"A\"]}",
+	    "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"On Queue\"]}",
+	    "{\"type\":\"record\",\"name\":\"9X\",\"fields\":[]}",
 	};
 	char err[512];
 	gcb_schema_t *s;
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(gcb_schema_parse(&s, bad[i], strlen(bad[i]), "x.avsc", err, sizeof(err)),
-				 -EINVAL);
+		assert_int_equal(
+		    gcb_schema_parse(&s, bad[i], strlen(bad[i]), "x.avsc", err, sizeof(err)),
+		    -EINVAL);
 		assert_non_null(strstr(err, "x.avsc: "));
 	}
-	assert_int_equal(gcb_schema_load_file(&s, "/nonexistent/y.avsc", err, sizeof(err)), -ENOENT);
+	assert_int_equal(gcb_schema_load_file(&s, "/nonexistent/y.avsc", err, sizeof(err)),
+			 -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/y.avsc"));
 }
 
 static void test_union(void **state)
 {
 	const char *ns = "[\"null\",\"string\"]";
-	const char *disp = "[\"null\",{\"type\":\"record\",\"name\":\"Disp\",\"fields\":["
-			   "{\"name\":\"code\",\"type\":\"string\"},"
-			   "{\"name\":\"notes\",\"type\":[\"null\",\"string\"],\"default\":null}]}]";
+	const char *disp =
+	    "[\"null\",{\"type\":\"record\",\"name\":\"Disp\",\"fields\":["
+	    "{\"name\":\"code\",\"type\":\"string\"},"
+	    "{\"name\":\"notes\",\"type\":[\"null\",\"string\"],\"default\":null}]}]";
 
 	(void)state;
 	FOK(ns, "null", "00");
@@ -320,9 +333,10 @@ static void test_union(void **state)
 	FOK("[{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]},"
 	    "{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"b\",\"type\":\"int\"}]}]",
 	    "{\"b\":1}", "0202");
-	FREJECT("[{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]},"
-		"{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"b\",\"type\":\"int\"}]}]",
-		"{\"c\":1}", "missing_field", "f.a");
+	FREJECT(
+	    "[{\"type\":\"record\",\"name\":\"A\",\"fields\":[{\"name\":\"a\",\"type\":\"int\"}]},"
+	    "{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"b\",\"type\":\"int\"}]}]",
+	    "{\"c\":1}", "missing_field", "f.a");
 	/* enum symbols decide between enum and string only when they fit */
 	FOK("[{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]},\"int\"]", "\"A\"", "0000");
 	FREJECT("[{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"]},\"int\"]", "\"B\"",
@@ -387,9 +401,10 @@ static void test_uuid(void **state)
 
 static void test_recursive_and_depth(void **state)
 {
-	const char *node = "{\"type\":\"record\",\"name\":\"Node\",\"fields\":["
-			   "{\"name\":\"label\",\"type\":\"string\"},"
-			   "{\"name\":\"children\",\"type\":{\"type\":\"array\",\"items\":\"Node\"}}]}";
+	const char *node =
+	    "{\"type\":\"record\",\"name\":\"Node\",\"fields\":["
+	    "{\"name\":\"label\",\"type\":\"string\"},"
+	    "{\"name\":\"children\",\"type\":{\"type\":\"array\",\"items\":\"Node\"}}]}";
 	char *deep;
 	size_t off = 0;
 	int levels = 300;
@@ -415,22 +430,22 @@ static void test_recursive_and_depth(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_null_boolean),
-		cmocka_unit_test(test_int),
-		cmocka_unit_test(test_long),
-		cmocka_unit_test(test_float_double),
-		cmocka_unit_test(test_string_bytes_fixed),
-		cmocka_unit_test(test_enum),
-		cmocka_unit_test(test_array_map),
-		cmocka_unit_test(test_record),
-		cmocka_unit_test(test_defaults_of_every_kind),
-		cmocka_unit_test(test_bad_defaults_rejected_at_load),
-		cmocka_unit_test(test_bad_schemas),
-		cmocka_unit_test(test_union),
-		cmocka_unit_test(test_timestamp_millis),
-		cmocka_unit_test(test_iso8601_values),
-		cmocka_unit_test(test_uuid),
-		cmocka_unit_test(test_recursive_and_depth),
+	    cmocka_unit_test(test_null_boolean),
+	    cmocka_unit_test(test_int),
+	    cmocka_unit_test(test_long),
+	    cmocka_unit_test(test_float_double),
+	    cmocka_unit_test(test_string_bytes_fixed),
+	    cmocka_unit_test(test_enum),
+	    cmocka_unit_test(test_array_map),
+	    cmocka_unit_test(test_record),
+	    cmocka_unit_test(test_defaults_of_every_kind),
+	    cmocka_unit_test(test_bad_defaults_rejected_at_load),
+	    cmocka_unit_test(test_bad_schemas),
+	    cmocka_unit_test(test_union),
+	    cmocka_unit_test(test_timestamp_millis),
+	    cmocka_unit_test(test_iso8601_values),
+	    cmocka_unit_test(test_uuid),
+	    cmocka_unit_test(test_recursive_and_depth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

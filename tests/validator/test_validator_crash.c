@@ -55,23 +55,25 @@ static int make_event(uint64_t seq, char *buf, size_t size)
 	if (seq % 13 == 6)
 		return snprintf(buf, size, "{\"entityType\":\"queue\",\"eventType\":\"updated\"}");
 	if (seq % 5 == 0)
-		return snprintf(buf, size,
-				"{\"id\":\"00000000-0000-4000-8000-%012llu\",\"entityType\":\"agentstate\","
-				"\"eventType\":\"updated\",\"eventTimestamp\":\"2026-11-27T10:15:30.123Z\","
-				"\"entityId\":\"10000000-0000-4000-8000-%012llu\",\"sequence\":%llu,"
-				"\"data\":{\"userId\":\"10000000-0000-4000-8000-%012llu\","
-				"\"routingStatus\":\"%s\"}}",
-				(unsigned long long)seq, (unsigned long long)seq, (unsigned long long)seq,
-				(unsigned long long)seq, seq % 7 == 3 ? "ASLEEP" : "IDLE");
-	return snprintf(buf, size,
-			"{\"id\":\"00000000-0000-4000-8000-%012llu\",\"entityType\":\"interaction\","
-			"\"eventType\":\"%s\",\"eventTimestamp\":\"2026-11-27T10:15:30.123Z\","
-			"\"entityId\":\"20000000-0000-4000-8000-%012llu\",\"sequence\":%llu,"
-			"\"data\":{\"conversationId\":\"20000000-0000-4000-8000-%012llu\","
-			"\"direction\":\"%s\",\"mediaType\":\"chat\",\"status\":\"connected\"}}",
-			(unsigned long long)seq, seq % 2 ? "created" : "updated", (unsigned long long)seq,
-			(unsigned long long)seq, (unsigned long long)seq,
-			seq % 7 == 3 ? "sideways" : "inbound");
+		return snprintf(
+		    buf, size,
+		    "{\"id\":\"00000000-0000-4000-8000-%012llu\",\"entityType\":\"agentstate\","
+		    "\"eventType\":\"updated\",\"eventTimestamp\":\"2026-11-27T10:15:30.123Z\","
+		    "\"entityId\":\"10000000-0000-4000-8000-%012llu\",\"sequence\":%llu,"
+		    "\"data\":{\"userId\":\"10000000-0000-4000-8000-%012llu\","
+		    "\"routingStatus\":\"%s\"}}",
+		    (unsigned long long)seq, (unsigned long long)seq, (unsigned long long)seq,
+		    (unsigned long long)seq, seq % 7 == 3 ? "ASLEEP" : "IDLE");
+	return snprintf(
+	    buf, size,
+	    "{\"id\":\"00000000-0000-4000-8000-%012llu\",\"entityType\":\"interaction\","
+	    "\"eventType\":\"%s\",\"eventTimestamp\":\"2026-11-27T10:15:30.123Z\","
+	    "\"entityId\":\"20000000-0000-4000-8000-%012llu\",\"sequence\":%llu,"
+	    "\"data\":{\"conversationId\":\"20000000-0000-4000-8000-%012llu\","
+	    "\"direction\":\"%s\",\"mediaType\":\"chat\",\"status\":\"connected\"}}",
+	    (unsigned long long)seq, seq % 2 ? "created" : "updated", (unsigned long long)seq,
+	    (unsigned long long)seq, (unsigned long long)seq,
+	    seq % 7 == 3 ? "sideways" : "inbound");
 }
 
 static pid_t start_validator(gcb_shm_t *shm, int in_idx, int out_idx)
@@ -82,7 +84,8 @@ static pid_t start_validator(gcb_shm_t *shm, int in_idx, int out_idx)
 	if (pid == 0) {
 		gcb_stage_ctx_t ctx;
 		gcb_ring_t in, out;
-		gcb_validator_conf_t conf = {.routes_path = routes, .strict = -1, .commit_every = 16};
+		gcb_validator_conf_t conf = {
+		    .routes_path = routes, .strict = -1, .commit_every = 16};
 
 		if (gcb_stage_enter(&ctx, shm, 0) != 0)
 			_exit(3);
@@ -105,8 +108,8 @@ int main(void)
 	const char *root = getenv("GCB_ROOT");
 	gcb_shm_stage_spec_t stages[] = {{"validator-0", GCB_STAGE_KIND_VALIDATOR, 0}};
 	gcb_shm_ring_spec_t rings[] = {
-		{"fetch-0", 1u << 16, 0, -1, 0},
-		{"valid-0", 1u << 16, 0, 0, -1},
+	    {"fetch-0", 1u << 16, 0, -1, 0},
+	    {"valid-0", 1u << 16, 0, 0, -1},
 	};
 	gcb_shm_t shm;
 	gcb_ring_t in, out;
@@ -122,7 +125,8 @@ int main(void)
 	gcb_log_setup("test", GCB_LOG_WARN, GCB_LOG_LOGFMT);
 	snprintf(routes, sizeof(routes), "%s/schemas/routes.json", root ? root : ".");
 	snprintf(instance, sizeof(instance), "test-valcrash-%d", (int)getpid());
-	CHECK(gcb_shm_create(&shm, instance, stages, 1, rings, 2, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gcb_shm_create(&shm, instance, stages, 1, rings, 2, err, sizeof(err)) == 0, "%s",
+	      err);
 	CHECK(gcb_ring_attach_producer(&in, gcb_shm_ring_mem(&shm, 0)) == 0, "attach in");
 	CHECK(gcb_ring_attach_consumer(&out, gcb_shm_ring_mem(&shm, 1)) == 0, "attach out");
 	child = start_validator(&shm, 0, 1);
@@ -150,8 +154,10 @@ int main(void)
 			ev->batch_seq = batch_seq;
 			ev->received_unix_ms = 1764238530000ull + next_feed;
 			ev->fields[GCB_EVF_JSON] = (gcb_rec_field_t){sizeof(*ev), (uint32_t)jl};
-			ev->fields[GCB_EVF_CURSOR] = (gcb_rec_field_t){sizeof(*ev) + (uint32_t)jl, 8};
-			ev->fields[GCB_EVF_STREAM] = (gcb_rec_field_t){sizeof(*ev) + (uint32_t)jl + 8, 6};
+			ev->fields[GCB_EVF_CURSOR] =
+			    (gcb_rec_field_t){sizeof(*ev) + (uint32_t)jl, 8};
+			ev->fields[GCB_EVF_STREAM] =
+			    (gcb_rec_field_t){sizeof(*ev) + (uint32_t)jl + 8, 6};
 			memcpy(ev->data, json, (size_t)jl);
 			snprintf((char *)ev->data + jl, 15, "c%07llustrm-0",
 				 (unsigned long long)(batch_seq % 10000000));
@@ -168,20 +174,22 @@ int main(void)
 
 			CHECK(rec->seq == next_expect, "got seq %llu, expected %llu",
 			      (unsigned long long)rec->seq, (unsigned long long)next_expect);
-			CHECK(rec->type == expected_type(rec->seq), "seq %llu: type %u, expected %d",
-			      (unsigned long long)rec->seq, rec->type, expected_type(rec->seq));
+			CHECK(rec->type == expected_type(rec->seq),
+			      "seq %llu: type %u, expected %d", (unsigned long long)rec->seq,
+			      rec->type, expected_type(rec->seq));
 			CHECK(rec->flags == flags_of[rec->seq], "seq %llu: flags",
 			      (unsigned long long)rec->seq);
 			CHECK(o->batch_seq == batch_of[rec->seq], "seq %llu: batch_seq",
 			      (unsigned long long)rec->seq);
-			CHECK(gcb_rec_fields_valid(o->fields, GCB_OUTF_COUNT, sizeof(*o), rec->length),
+			CHECK(gcb_rec_fields_valid(o->fields, GCB_OUTF_COUNT, sizeof(*o),
+						   rec->length),
 			      "seq %llu: fields", (unsigned long long)rec->seq);
 			if (rec->type == GCB_REC_DLQ) {
 				int jl = make_event(rec->seq, json, sizeof(json));
 
 				CHECK(o->fields[GCB_OUTF_VALUE].len == (uint32_t)jl &&
-					      memcmp(gcb_rec_field_ptr(o, o->fields[GCB_OUTF_VALUE]), json,
-						     (size_t)jl) == 0,
+					  memcmp(gcb_rec_field_ptr(o, o->fields[GCB_OUTF_VALUE]),
+						 json, (size_t)jl) == 0,
 				      "seq %llu: DLQ value is not the raw event",
 				      (unsigned long long)rec->seq);
 			} else {

@@ -167,7 +167,8 @@ int main(void)
 {
 	const char *root = getenv("GCB_ROOT");
 	gcb_shm_stage_spec_t stages[] = {{"validator-0", GCB_STAGE_KIND_VALIDATOR, 0}};
-	gcb_shm_ring_spec_t rings[] = {{"fetch-0", 1u << 16, 0, -1, 0}, {"valid-0", 1u << 16, 0, 0, -1}};
+	gcb_shm_ring_spec_t rings[] = {{"fetch-0", 1u << 16, 0, -1, 0},
+				       {"valid-0", 1u << 16, 0, 0, -1}};
 	char err[512], cmd[1200], *text, *at, topic[128];
 	int status;
 
@@ -175,11 +176,13 @@ int main(void)
 	snprintf(instance, sizeof(instance), "test-valreload-%d", (int)getpid());
 	snprintf(dir, sizeof(dir), "/tmp/gcb-test-valreload-%d", (int)getpid());
 	snprintf(routes, sizeof(routes), "%s/routes.json", dir);
-	snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && cp '%s'/schemas/*.json '%s'/schemas/*.avsc '%s'/",
-		 dir, root ? root : ".", root ? root : ".", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p '%s' && cp '%s'/schemas/*.json '%s'/schemas/*.avsc '%s'/", dir,
+		 root ? root : ".", root ? root : ".", dir);
 	CHECK(system(cmd) == 0, "%s", cmd);
 	snprintf(logpath, sizeof(logpath), "/tmp/gcb-test-valreload-%d.log", (int)getpid());
-	CHECK(gcb_shm_create(&shm, instance, stages, 1, rings, 2, err, sizeof(err)) == 0, "%s", err);
+	CHECK(gcb_shm_create(&shm, instance, stages, 1, rings, 2, err, sizeof(err)) == 0, "%s",
+	      err);
 	CHECK(gcb_ring_attach_producer(&in, gcb_shm_ring_mem(&shm, 0)) == 0, "attach");
 	CHECK(gcb_ring_attach_consumer(&out, gcb_shm_ring_mem(&shm, 1)) == 0, "attach");
 
@@ -210,9 +213,10 @@ int main(void)
 	wait_topic("agentstate.renamed");
 
 	/* 2. a broken schema is refused, naming the file; the set in use stays */
-	put_file("agentstate_updated.avsc", "{\"type\":\"record\",\"name\":\"AgentStateUpdated\","
-					    "\"namespace\":\"gcbridge.genesys\",\"fields\":["
-					    "{\"name\":\"a\",\"type\":\"int\",\"default\":\"x\"}]}");
+	put_file("agentstate_updated.avsc",
+		 "{\"type\":\"record\",\"name\":\"AgentStateUpdated\","
+		 "\"namespace\":\"gcbridge.genesys\",\"fields\":["
+		 "{\"name\":\"a\",\"type\":\"int\",\"default\":\"x\"}]}");
 	wait_log("agentstate_updated.avsc", 1);
 	CHECK(strstr(slurp(logpath), "schema reload refused"), "no refusal logged");
 	CHECK(roundtrip(topic, sizeof(topic)) == GCB_REC_AVRO, "old schemas not kept");
@@ -235,8 +239,9 @@ int main(void)
 	CHECK(waitpid(child, &status, 0) == child, "waitpid");
 	child = 0;
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
-	printf("reload: %llu events, routing edit, refused schema and generation bump all handled\n",
-	       (unsigned long long)seq);
+	printf(
+	    "reload: %llu events, routing edit, refused schema and generation bump all handled\n",
+	    (unsigned long long)seq);
 	free(text);
 	unlink(logpath);
 	cleanup();

@@ -23,20 +23,20 @@ static char root[1024];
 static char tmpdir[256];
 
 static const char *EV_OK =
-	"{\"id\":\"5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b\",\"entityType\":\"interaction\","
-	"\"eventType\":\"created\",\"eventTimestamp\":\"2026-11-27T10:15:30.123Z\","
-	"\"entityId\":\"11111111-2222-4333-8444-555555555555\",\"sequence\":7,"
-	"\"data\":{\"conversationId\":\"11111111-2222-4333-8444-555555555555\","
-	"\"direction\":\"inbound\",\"mediaType\":\"voice\",\"status\":\"completed\","
-	"\"disposition\":{\"code\":\"SALE\",\"name\":\"Sale\"},\"durationMs\":1200}}";
+    "{\"id\":\"5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b\",\"entityType\":\"interaction\","
+    "\"eventType\":\"created\",\"eventTimestamp\":\"2026-11-27T10:15:30.123Z\","
+    "\"entityId\":\"11111111-2222-4333-8444-555555555555\",\"sequence\":7,"
+    "\"data\":{\"conversationId\":\"11111111-2222-4333-8444-555555555555\","
+    "\"direction\":\"inbound\",\"mediaType\":\"voice\",\"status\":\"completed\","
+    "\"disposition\":{\"code\":\"SALE\",\"name\":\"Sale\"},\"durationMs\":1200}}";
 
 static const char *EV_AGENT =
-	"{\"id\":\"5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5c\",\"entityType\":\"agentstate\","
-	"\"eventType\":\"updated\",\"eventTimestamp\":\"2026-11-27T10:15:30.123Z\","
-	"\"entityId\":\"21111111-2222-4333-8444-555555555555\",\"sequence\":1,"
-	"\"data\":{\"userId\":\"21111111-2222-4333-8444-555555555555\","
-	"\"routingStatus\":\"IDLE\",\"presence\":\"On Queue\","
-	"\"startTime\":\"2026-11-27T10:00:00Z\"}}";
+    "{\"id\":\"5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5c\",\"entityType\":\"agentstate\","
+    "\"eventType\":\"updated\",\"eventTimestamp\":\"2026-11-27T10:15:30.123Z\","
+    "\"entityId\":\"21111111-2222-4333-8444-555555555555\",\"sequence\":1,"
+    "\"data\":{\"userId\":\"21111111-2222-4333-8444-555555555555\","
+    "\"routingStatus\":\"IDLE\",\"presence\":\"On Queue\","
+    "\"startTime\":\"2026-11-27T10:00:00Z\"}}";
 
 static gcb_catalog_t *load(const char *routes, const char *ids)
 {
@@ -100,7 +100,8 @@ static void check_serialized(const gcb_vout_t *o)
 	for (int i = 0; i < GCB_OUTF_COUNT; i++) {
 		assert_int_equal(h->fields[i].len, o->len[i]);
 		if (o->len[i])
-			assert_memory_equal(gcb_rec_field_ptr(buf, h->fields[i]), o->f[i], o->len[i]);
+			assert_memory_equal(gcb_rec_field_ptr(buf, h->fields[i]), o->f[i],
+					    o->len[i]);
 	}
 	free(buf);
 }
@@ -201,7 +202,8 @@ static void test_dlq_reasons(void **state)
 	expect_dlq(p, with("\"sequence\":7", "\"sequence\":1e17"), "out_of_range", "sequence");
 	expect_dlq(p, with("inbound", "sideways"), "bad_enum", "data.direction");
 	expect_dlq(p, with("voice", "Voice"), "bad_enum", "data.mediaType");
-	expect_dlq(p, with("\"code\":\"SALE\"", "\"code\":5"), "wrong_type", "data.disposition.code");
+	expect_dlq(p, with("\"code\":\"SALE\"", "\"code\":5"), "wrong_type",
+		   "data.disposition.code");
 	expect_dlq(p, with("\"code\":\"SALE\",", ""), "missing_field", "data.disposition.code");
 	expect_dlq(p, with("10:15:30.123Z", "10:15:30.123"), "bad_timestamp", "eventTimestamp");
 	expect_dlq(p, with("\"id\":\"5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b\"", "\"id\":\"x\""),
@@ -257,17 +259,21 @@ static void test_filter_glob_and_key(void **state)
 	char err[256];
 
 	(void)state;
-	snprintf(routes, sizeof(routes),
-		 "{\"dlq_topic\":\"my.dlq\",\"routes\":["
-		 "{\"name\":\"ic\",\"match\":{\"entityType\":\"interaction\",\"eventType\":\"created\"},"
-		 "\"schema\":\"%s/schemas/interaction_created.avsc\",\"topic\":\"t.ic\","
-		 "\"key\":\"data.conversationId\","
-		 "\"filter\":\"{\\\"direction\\\": \\\"inbound\\\", \\\"status\\\": [\\\"completed\\\", \\\"disconnected\\\"]}\"},"
-		 "{\"name\":\"presence\",\"match\":{\"topicName\":{\"glob\":\"v2.users.*.presence\"}},"
-		 "\"schema\":\"%s/schemas/agentstate_updated.avsc\",\"topic\":\"t.p\",\"key\":\"data.userId\"},"
-		 "{\"name\":\"au\",\"match\":{\"entityType\":\"agentstate\"},"
-		 "\"schema\":\"%s/schemas/agentstate_updated.avsc\",\"topic\":\"t.a\",\"key\":\"sequence\"}]}",
-		 root, root, root);
+	snprintf(
+	    routes, sizeof(routes),
+	    "{\"dlq_topic\":\"my.dlq\",\"routes\":["
+	    "{\"name\":\"ic\",\"match\":{\"entityType\":\"interaction\",\"eventType\":\"created\"},"
+	    "\"schema\":\"%s/schemas/interaction_created.avsc\",\"topic\":\"t.ic\","
+	    "\"key\":\"data.conversationId\","
+	    "\"filter\":\"{\\\"direction\\\": \\\"inbound\\\", \\\"status\\\": [\\\"completed\\\", "
+	    "\\\"disconnected\\\"]}\"},"
+	    "{\"name\":\"presence\",\"match\":{\"topicName\":{\"glob\":\"v2.users.*.presence\"}},"
+	    "\"schema\":\"%s/schemas/"
+	    "agentstate_updated.avsc\",\"topic\":\"t.p\",\"key\":\"data.userId\"},"
+	    "{\"name\":\"au\",\"match\":{\"entityType\":\"agentstate\"},"
+	    "\"schema\":\"%s/schemas/"
+	    "agentstate_updated.avsc\",\"topic\":\"t.a\",\"key\":\"sequence\"}]}",
+	    root, root, root);
 	write_file("routes.json", routes);
 	snprintf(rp, sizeof(rp), "%s/routes.json", tmpdir);
 	snprintf(ids, sizeof(ids), "%s/schemas/schema-ids.json", root);
@@ -329,7 +335,8 @@ static void test_catalog_errors(void **state)
 	assert_true(gcb_catalog_load(&c, rp, ids, err, sizeof(err)) < 0);
 	assert_non_null(strstr(err, "missing.avsc"));
 
-	write_file("broken.avsc", "{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"a\"}]}");
+	write_file("broken.avsc",
+		   "{\"type\":\"record\",\"name\":\"B\",\"fields\":[{\"name\":\"a\"}]}");
 	write_file("routes.json", "{\"routes\":[{\"name\":\"x\",\"match\":{\"a\":\"b\"},"
 				  "\"schema\":\"broken.avsc\",\"topic\":\"t\",\"key\":\"k\"}]}");
 	assert_int_equal(gcb_catalog_load(&c, rp, ids, err, sizeof(err)), -EINVAL);
@@ -390,7 +397,12 @@ static void test_output_ring_limit(void **state)
 	(void)state;
 	assert_int_equal(gcb_vproc_new(&p, &conf, c, err, sizeof(err)), 0);
 	/* the encoding does not fit: DLQ, and the DLQ record itself is cut to fit */
-	process(p, with("\"durationMs\":1200", "\"durationMs\":1200,\"ani\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""), &o);
+	process(
+	    p,
+	    with("\"durationMs\":1200", "\"durationMs\":1200,\"ani\":"
+					"\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+					"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+	    &o);
 	assert_int_equal(o.type, GCB_REC_DLQ);
 	assert_int_equal(o.reason, GCB_REASON_OVERSIZED);
 	assert_true(gcb_vout_size(&o) <= 400);
@@ -452,9 +464,12 @@ static const char *avro_dir(void)
 
 static void test_apache_schemas_parse(void **state)
 {
-	static const char *files[] = {"FooBarSpecificRecord.avsc", "RecordWithRequiredFields.avsc",
-				      "fooBar.avsc",               "interop.avsc",
-				      "reserved.avsc",             "weather.avsc"};
+	static const char *files[] = {"FooBarSpecificRecord.avsc",
+				      "RecordWithRequiredFields.avsc",
+				      "fooBar.avsc",
+				      "interop.avsc",
+				      "reserved.avsc",
+				      "weather.avsc"};
 	char path[1400], err[512];
 	gcb_schema_t *s;
 
@@ -594,16 +609,16 @@ static int group_teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_events),
-		cmocka_unit_test(test_dlq_reasons),
-		cmocka_unit_test(test_strict_mode),
-		cmocka_unit_test(test_filter_glob_and_key),
-		cmocka_unit_test(test_catalog_errors),
-		cmocka_unit_test(test_catalog_ids),
-		cmocka_unit_test(test_output_ring_limit),
-		cmocka_unit_test(test_arena_fallback),
-		cmocka_unit_test(test_apache_schemas_parse),
-		cmocka_unit_test(test_apache_weather_bytes),
+	    cmocka_unit_test(test_valid_events),
+	    cmocka_unit_test(test_dlq_reasons),
+	    cmocka_unit_test(test_strict_mode),
+	    cmocka_unit_test(test_filter_glob_and_key),
+	    cmocka_unit_test(test_catalog_errors),
+	    cmocka_unit_test(test_catalog_ids),
+	    cmocka_unit_test(test_output_ring_limit),
+	    cmocka_unit_test(test_arena_fallback),
+	    cmocka_unit_test(test_apache_schemas_parse),
+	    cmocka_unit_test(test_apache_weather_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -49,7 +49,8 @@ static int make_event(char *buf, size_t size, unsigned i)
 {
 	static const char *dir[] = {"inbound", "outbound"};
 	static const char *media[] = {"voice", "chat", "email", "message", "callback"};
-	static const char *status[] = {"alerting", "connected", "held", "completed", "disconnected"};
+	static const char *status[] = {"alerting", "connected", "held", "completed",
+				       "disconnected"};
 	static const char *rs[] = {"OFF_QUEUE", "IDLE", "INTERACTING", "NOT_RESPONDING",
 				   "COMMUNICATING"};
 	char id[37], ent[37], q[37], u[37];
@@ -59,23 +60,25 @@ static int make_event(char *buf, size_t size, unsigned i)
 	uuid(q);
 	uuid(u);
 	if (i % 5 == 4)
-		return snprintf(buf, size,
-				"{\"id\":\"%s\",\"entityType\":\"agentstate\",\"eventType\":\"updated\","
-				"\"eventTimestamp\":\"2026-11-27T10:15:%02u.%03uZ\",\"entityId\":\"%s\","
-				"\"sequence\":%u,\"data\":{\"userId\":\"%s\",\"routingStatus\":\"%s\","
-				"\"presence\":\"On Queue\",\"startTime\":\"2026-11-27T10:00:00.000Z\"}}",
-				id, i % 60, i % 1000, ent, i, ent, rs[i % 5]);
-	return snprintf(buf, size,
-			"{\"id\":\"%s\",\"entityType\":\"interaction\",\"eventType\":\"%s\","
-			"\"eventTimestamp\":\"2026-11-27T10:15:%02u.%03uZ\",\"entityId\":\"%s\","
-			"\"sequence\":%u,\"data\":{\"conversationId\":\"%s\",\"direction\":\"%s\","
-			"\"mediaType\":\"%s\",\"status\":\"%s\",\"queueId\":\"%s\",\"userId\":\"%s\","
-			"\"ani\":\"+15551230%03u\",\"dnis\":\"+18005550100\"%s%s}}",
-			id, i % 3 ? "updated" : "created", i % 60, i % 1000, ent, i, ent, dir[i % 2],
-			media[i % 5], status[i % 5], q, u, i % 1000,
-			i % 5 == 3 ? ",\"disposition\":{\"code\":\"SALE\",\"name\":\"Sale\",\"notes\":\"ok\"}"
-				   : "",
-			i % 5 == 3 ? ",\"durationMs\":183000,\"campaignId\":\"c-1\"" : "");
+		return snprintf(
+		    buf, size,
+		    "{\"id\":\"%s\",\"entityType\":\"agentstate\",\"eventType\":\"updated\","
+		    "\"eventTimestamp\":\"2026-11-27T10:15:%02u.%03uZ\",\"entityId\":\"%s\","
+		    "\"sequence\":%u,\"data\":{\"userId\":\"%s\",\"routingStatus\":\"%s\","
+		    "\"presence\":\"On Queue\",\"startTime\":\"2026-11-27T10:00:00.000Z\"}}",
+		    id, i % 60, i % 1000, ent, i, ent, rs[i % 5]);
+	return snprintf(
+	    buf, size,
+	    "{\"id\":\"%s\",\"entityType\":\"interaction\",\"eventType\":\"%s\","
+	    "\"eventTimestamp\":\"2026-11-27T10:15:%02u.%03uZ\",\"entityId\":\"%s\","
+	    "\"sequence\":%u,\"data\":{\"conversationId\":\"%s\",\"direction\":\"%s\","
+	    "\"mediaType\":\"%s\",\"status\":\"%s\",\"queueId\":\"%s\",\"userId\":\"%s\","
+	    "\"ani\":\"+15551230%03u\",\"dnis\":\"+18005550100\"%s%s}}",
+	    id, i % 3 ? "updated" : "created", i % 60, i % 1000, ent, i, ent, dir[i % 2],
+	    media[i % 5], status[i % 5], q, u, i % 1000,
+	    i % 5 == 3 ? ",\"disposition\":{\"code\":\"SALE\",\"name\":\"Sale\",\"notes\":\"ok\"}"
+		       : "",
+	    i % 5 == 3 ? ",\"durationMs\":183000,\"campaignId\":\"c-1\"" : "");
 }
 
 /* Returns wall nanoseconds; *cpu gets this thread's CPU nanoseconds, which a
@@ -87,7 +90,8 @@ static double run(gcb_vproc_t *p, char **events, size_t *lens, uint64_t n, uint6
 	gcb_vout_t o;
 
 	for (uint64_t i = 0; i < n; i++) {
-		gcb_vin_t in = {.json = events[i % POOL], .json_len = lens[i % POOL],
+		gcb_vin_t in = {.json = events[i % POOL],
+				.json_len = lens[i % POOL],
 				.received_unix_ms = 1764238530000ull + i};
 
 		gcb_vproc_process(p, &in, &o);
@@ -156,7 +160,8 @@ int main(int argc, char **argv)
 		const gcb_vproc_stats_t *st = gcb_vproc_stats(p);
 		double k = (double)st->events;
 
-		printf("validator: per event: parse %.0f ns, route+map %.0f ns, key+encode+frame %.0f ns "
+		printf("validator: per event: parse %.0f ns, route+map %.0f ns, key+encode+frame "
+		       "%.0f ns "
 		       "(timed run)\n",
 		       (double)st->ns_parse / k, (double)st->ns_map / k, (double)st->ns_encode / k);
 	}
