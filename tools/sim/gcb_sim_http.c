@@ -52,6 +52,7 @@ struct gcb_sim_server {
 	uint64_t f429, f5xx, fdelay, fgarbage, f410, rl_429;
 	int64_t window_start_ms;
 	int window_count;
+	int inflight; /* requests between first callback and completion */
 	recent_t recent[RECENT_MAX];
 	uint64_t nrecent;
 };
@@ -682,6 +683,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		snprintf(r->path, sizeof(r->path), "%s", url);
 		r->is_admin = !strncmp(url, "/admin/", 7);
 		*con_cls = r;
+		pthread_mutex_lock(&s->lock);
+		s->inflight++;
+		pthread_mutex_unlock(&s->lock);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -721,6 +725,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (!r)
 		return;
 	*con_cls = NULL;
+	pthread_mutex_lock(&s->lock);
+	s->inflight--;
+	pthread_mutex_unlock(&s->lock);
 	if (!r->is_admin) {
 		pthread_mutex_lock(&s->lock);
 		s->requests++;
@@ -820,8 +827,25 @@ void gcb_sim_server_destroy(gcb_sim_server_t *s)
 	if (!s)
 		return;
 	s->stopping = 1;
-	if (s->d)
+	if (s->d) {
+		/* Stop accepting, then give requests in flight (long polls woken by
+		 * gcb_sim_store_stop) up to 5 s to send their answers. */
+		MHD_socket ls = MHD_quiesce_daemon(s->d);
+
+		for (int i = 0; i < 500; i++) {
+			int n;
+
+			pthread_mutex_lock(&s->lock);
+			n = s->inflight;
+			pthread_mutex_unlock(&s->lock);
+			if (n <= 0)
+				break;
+			usleep(10000);
+		}
 		MHD_stop_daemon(s->d);
+		if (ls != MHD_INVALID_SOCKET)
+			close(ls);
+	}
 	gcb_sim_server_flush(s);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -5,3 +5,7 @@ SIM_SRCS := tools/sim/gcb_sim_main.c tools/sim/gcb_sim_http.c tools/sim/gcb_sim_
 	    tools/sim/gcb_sim_auth.c tools/sim/gcb_sim_fault.c $(LOG_SRCS)
 
 $(eval $(call gcb_program,gcb-sim,$(SIM_SRCS),$(call pkglibs,libmicrohttpd libcjson)))
+
+INTEGRATION_TESTS += tests/integration/sim_token.sh tests/integration/sim_streams.sh \
+		     tests/integration/sim_poll.sh tests/integration/sim_faults.sh \
+		     tests/integration/sim_determinism.sh
