@@ -339,8 +339,9 @@ static enum MHD_Result do_poll(gcb_sim_server_t *s, struct MHD_Connection *c, re
 		p.has_cursor = 1;
 	}
 	if (fd->expire && p.has_cursor) {
-		/* Retention caught up with this client exactly: it has seen
-		 * everything before its cursor, so nothing is lost. */
+		/* Retention overtakes this client by one event: a real expiry
+		 * always loses something, and one event is the smallest loss a
+		 * test can count. */
 		gcb_sim_store_evict_before(s->store, p.cursor + 1);
 		pthread_mutex_lock(&s->lock);
 		s->f410++;
