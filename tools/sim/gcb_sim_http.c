@@ -114,6 +114,12 @@ static enum MHD_Result respond(gcb_sim_server_t *s, struct MHD_Connection *c, re
 	MHD_add_response_header(resp, "inin-ratelimit-count", buf);
 	snprintf(buf, sizeof(buf), "%d", reset);
 	MHD_add_response_header(resp, "inin-ratelimit-reset", buf);
+	if (s->conf.x_ratelimit_remaining) {
+		int left = s->conf.ratelimit_allowed - count;
+
+		snprintf(buf, sizeof(buf), "%d", left > 0 ? left : 0);
+		MHD_add_response_header(resp, "X-RateLimit-Remaining", buf);
+	}
 	if (status == 429 && r->retry_after >= 0) {
 		snprintf(buf, sizeof(buf), "%d", r->retry_after);
 		MHD_add_response_header(resp, "Retry-After", buf);

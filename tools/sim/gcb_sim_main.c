@@ -22,7 +22,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("Usage: gcb-sim [OPTIONS]\n"
+	fputs("Usage: gcb-sim [OPTIONS]   (--help: this text)\n"
 	      "\n"
 	      "Genesys Cloud simulator: serves POST /oauth/token and the event-stream poll\n"
 	      "contract (/api/v2/eventstreams...) on 127.0.0.1 with seeded, realistic traffic\n"
@@ -62,6 +62,7 @@ static void usage(FILE *f)
 	      "  --ratelimit-allowed=N     requests allowed per window (default 100000)\n"
 	      "  --ratelimit-window=S      window length in seconds (default 60)\n"
 	      "  --ratelimit-enforce       answer 429 (Retry-After = reset) beyond the budget\n"
+	      "  --x-ratelimit-remaining   also send X-RateLimit-Remaining (allowed - count)\n"
 	      "\n"
 	      "Faults (also settable at run time: POST /admin/faults?NAME=VALUE):\n",
 	      f);
@@ -103,6 +104,7 @@ enum {
 	OPT_RL_ALLOWED,
 	OPT_RL_WINDOW,
 	OPT_RL_ENFORCE,
+	OPT_X_REMAINING,
 	OPT_SERVED_LOG,
 	OPT_REQUEST_LOG,
 	OPT_EVENTS_LOG,
@@ -130,6 +132,7 @@ static const struct option longopts[] = {
     {"ratelimit-allowed", required_argument, NULL, OPT_RL_ALLOWED},
     {"ratelimit-window", required_argument, NULL, OPT_RL_WINDOW},
     {"ratelimit-enforce", no_argument, NULL, OPT_RL_ENFORCE},
+    {"x-ratelimit-remaining", no_argument, NULL, OPT_X_REMAINING},
     {"served-log", required_argument, NULL, OPT_SERVED_LOG},
     {"request-log", required_argument, NULL, OPT_REQUEST_LOG},
     {"events-log", required_argument, NULL, OPT_EVENTS_LOG},
@@ -363,6 +366,9 @@ int main(int argc, char **argv)
 		case OPT_RL_ENFORCE:
 			hc.ratelimit_enforce = 1;
 			break;
+		case OPT_X_REMAINING:
+			hc.x_ratelimit_remaining = 1;
+			break;
 		case OPT_SERVED_LOG:
 			served_path = optarg;
 			break;
@@ -381,7 +387,7 @@ int main(int argc, char **argv)
 			fault_values[nfaults++] = optarg;
 			break;
 		default:
-			usage(stderr);
+			fprintf(stderr, "Try 'gcb-sim --help'.\n");
 			return 2;
 		}
 		if (bad) {
@@ -445,10 +451,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", gcb_sim_server_port(srv));
-	printf("%s\n", url);
-	fflush(stdout);
+	/* The port file first: whoever read the stdout line may rely on it. */
 	if (port_file && write_port_file(port_file, url) < 0)
 		goto out;
+	printf("%s\n", url);
+	fflush(stdout);
 	gcb_log_info("listening on %s seed=%" PRIu64 " rate=%g count=%lld retention=%" PRIu64, url,
 		     sc.gen.seed, sc.rate, (long long)sc.count, sc.retention);
 
