@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -43,7 +44,7 @@ struct gcb_sim_server {
 	gcb_sim_faults_t *faults;
 	int port;
 	int64_t start_ms;
-	volatile int stopping;
+	atomic_int stopping; /* read by delayed requests */
 
 	pthread_mutex_t lock; /* stats, rate limit, correlation ids, logs */
 	gcb_sim_rand_t rnd;
@@ -52,13 +53,15 @@ struct gcb_sim_server {
 	uint64_t f429, f5xx, fdelay, fgarbage, f410, rl_429;
 	int64_t window_start_ms;
 	int window_count;
-	int inflight; /* requests between first callback and completion */
+	int inflight;  /* requests between first callback and completion */
+	int unsettled; /* API answers queued whose completion is not yet accounted */
 	recent_t recent[RECENT_MAX];
 	uint64_t nrecent;
 };
 
 typedef struct req {
-	int64_t start_ms;
+	int64_t start_ms;  /* headers received */
+	int64_t answer_ms; /* answer queued; a client cannot have it earlier */
 	char method[8];
 	char path[96];
 	char *body;
@@ -95,6 +98,8 @@ static enum MHD_Result respond(gcb_sim_server_t *s, struct MHD_Connection *c, re
 		return MHD_NO;
 	}
 	pthread_mutex_lock(&s->lock);
+	if (!r->is_admin && !r->answer_ms)
+		s->unsettled++;
 	if (!corr) {
 		gcb_sim_rand_uuid(&s->rnd, cid);
 		corr = cid;
@@ -125,6 +130,7 @@ static enum MHD_Result respond(gcb_sim_server_t *s, struct MHD_Connection *c, re
 		MHD_add_response_header(resp, "Retry-After", buf);
 	}
 	r->status = status;
+	r->answer_ms = mono_ms();
 	rc = MHD_queue_response(c, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -419,7 +425,7 @@ static enum MHD_Result do_streams(gcb_sim_server_t *s, struct MHD_Connection *c,
 /* Sleeps @ms in slices so shutdown is not held up by a slow-answer fault. */
 static void fault_sleep(gcb_sim_server_t *s, int ms)
 {
-	while (ms > 0 && !s->stopping) {
+	while (ms > 0 && !atomic_load(&s->stopping)) {
 		int step = ms > 50 ? 50 : ms;
 
 		usleep((useconds_t)step * 1000);
@@ -726,7 +732,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	gcb_sim_server_t *s = cls;
 	req_t *r = *con_cls;
 	int ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
-	int64_t end = mono_ms();
+	/* Not the completion time: MHD may report completion after the client
+	 * already got the answer and sent its next request. */
+	int64_t end = r && r->answer_ms ? r->answer_ms : mono_ms();
 
 	(void)c;
 	if (!r)
@@ -734,6 +742,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 	pthread_mutex_lock(&s->lock);
 	s->inflight--;
+	if (!r->is_admin && r->answer_ms)
+		s->unsettled--;
 	pthread_mutex_unlock(&s->lock);
 	if (!r->is_admin) {
 		pthread_mutex_lock(&s->lock);
@@ -818,8 +828,28 @@ int gcb_sim_server_port(gcb_sim_server_t *s)
 	return s->port;
 }
 
+/*
+ * Waits (at most 2 s) until every API answer already handed out has been
+ * accounted for, so stats and logs read right after a client got its answers
+ * include them. Long polls still waiting have no answer yet and do not count.
+ */
+static void settle(gcb_sim_server_t *s)
+{
+	for (int i = 0; i < 200; i++) {
+		int n;
+
+		pthread_mutex_lock(&s->lock);
+		n = s->unsettled;
+		pthread_mutex_unlock(&s->lock);
+		if (n <= 0)
+			return;
+		usleep(10000);
+	}
+}
+
 void gcb_sim_server_flush(gcb_sim_server_t *s)
 {
+	settle(s);
 	pthread_mutex_lock(&s->lock);
 	if (s->conf.served_log)
 		fflush(s->conf.served_log);
@@ -833,7 +863,7 @@ void gcb_sim_server_destroy(gcb_sim_server_t *s)
 {
 	if (!s)
 		return;
-	s->stopping = 1;
+	atomic_store(&s->stopping, 1);
 	if (s->d) {
 		/* Stop accepting, then give requests in flight (long polls woken by
 		 * gcb_sim_store_stop) up to 5 s to send their answers. */

@@ -12,3 +12,7 @@ INTEGRATION_TESTS += tests/integration/sim_token.sh tests/integration/sim_stream
 
 $(eval $(call gcb_program,gcb-sim-bench,tools/bench/sim_bench.c,$(call pkglibs,libcurl)))
 BENCHES += tools/bench/sim_bench.sh
+
+$(eval $(call gcb_program,test-sim,tools/sim/test_sim.c tools/sim/gcb_sim_store.c \
+	tools/sim/gcb_sim_gen.c tools/sim/gcb_sim_filter.c,$(call pkglibs,cmocka libcjson)))
+UNIT_TESTS += $(BIN)/test-sim
