@@ -6,6 +6,7 @@
 #include "tools/sim/gcb_sim_gen.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
