@@ -678,6 +678,14 @@ static enum MHD_Result do_admin(gcb_sim_server_t *s, struct MHD_Connection *c, r
 	return error_body(s, c, r, 404, "not.found", "No such admin resource.");
 }
 
+/* Method and path go into JSON (stats) and a TSV log without escaping. */
+static void sanitize(char *q)
+{
+	for (; *q; q++)
+		if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
+			*q = '_';
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -694,6 +702,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->retry_after = -1;
 		snprintf(r->method, sizeof(r->method), "%s", method);
 		snprintf(r->path, sizeof(r->path), "%s", url);
+		sanitize(r->method);
+		sanitize(r->path);
 		r->is_admin = !strncmp(url, "/admin/", 7);
 		*con_cls = r;
 		pthread_mutex_lock(&s->lock);
