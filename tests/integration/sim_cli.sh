@@ -2,6 +2,7 @@
 # gcb-sim: command line: --help documents every option, bad options exit 2,
 # only 127.0.0.1 is accepted, --port-file, credentials from the environment,
 # SIGINT exits cleanly, X-RateLimit-Remaining on request.
+[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 not found"; exit 77; }
 exec /usr/bin/python3 - "$@" <<'PY'
 import os, re, signal, subprocess, sys
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/integration"))
@@ -19,14 +20,16 @@ for o in opts:
 
 for bad in (["--bogus"], ["--listen", "0.0.0.0:0"], ["--listen", "10.0.0.1:80"],
             ["--rate", "x"], ["--fault-429-rate", "2"], ["--fault-5xx-codes", "404"],
-            ["--count", "-5"], ["--stream-id", "a/b"], ["extra"]):
+            ["--count", "-5"], ["--stream-id", "a/b"], ["--stream-id", "a", "--stream-id", "a"],
+            ["extra"]):
     r = subprocess.run([exe] + bad, capture_output=True, text=True, timeout=30)
     check(r.returncode == 2 and r.stdout == "", "%r -> %d" % (bad, r.returncode))
 
 tmp = sim_lib.tmpdir()
 pf = os.path.join(tmp, "url")
 env = dict(os.environ, GCB_SIM_CLIENT_ID="env-id", GCB_SIM_CLIENT_SECRET="env-secret")
-p = subprocess.Popen([exe, "--port-file", pf, "--stream-id", "s", "--x-ratelimit-remaining",
+p = subprocess.Popen([exe, "--port-file", pf, "--stream-id", "s", "--stream-id", "t.2",
+                      "--x-ratelimit-remaining",
                       "--ratelimit-allowed", "50"],
                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 sim_lib._procs.append(p)
@@ -41,6 +44,10 @@ check(s.token_req().status == 401, "default credentials accepted with env set")
 r = s.req("GET", "/api/v2/eventstreams/s")
 check(r.headers.get("X-RateLimit-Remaining") == str(50 - int(r.headers["inin-ratelimit-count"])),
       "X-RateLimit-Remaining %r" % r.headers.get("X-RateLimit-Remaining"))
+s._token = s.token_req("env-id", "env-secret").json()["access_token"]
+for sid in ("s", "t.2"):
+    r = s.req("GET", "/api/v2/eventstreams/" + sid, headers=s.auth())
+    check(r.status == 200 and r.json()["id"] == sid, "default stream %s: %d" % (sid, r.status))
 p.send_signal(signal.SIGINT)
 check(p.wait(30) == 0, "SIGINT exit")
 err = p.stderr.read().decode()

@@ -1,5 +1,6 @@
 #!/bin/sh
 # gcb-sim: stream definitions (create, get, 404, bad definitions) and filters.
+[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 not found"; exit 77; }
 exec /usr/bin/python3 - "$@" <<'PY'
 import json, os, sys
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/integration"))

@@ -1,6 +1,7 @@
 #!/bin/sh
 # gcb-sim: OAuth client credentials, bad credentials, expiry, revocation, and
 # the headers every answer carries.
+[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 not found"; exit 77; }
 exec /usr/bin/python3 - "$@" <<'PY'
 import os, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/integration"))

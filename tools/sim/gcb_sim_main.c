@@ -44,7 +44,8 @@ static void usage(FILE *f)
 	      "  --expires-in=S            token lifetime in seconds (default 86400)\n"
 	      "\n"
 	      "Streams and traffic:\n"
-	      "  --stream-id=ID            create an unfiltered stream ID (all event types)\n"
+	      "  --stream-id=ID            create an unfiltered stream ID (all event types);\n"
+	      "                            repeatable (up to 16), ids of [A-Za-z0-9._-]\n"
 	      "  --seed=N                  seed of all randomness (default 1)\n"
 	      "  --rate=EV_PER_S           events generated per second (default 0 = on demand:\n"
 	      "                            as fast as clients poll)\n"
@@ -230,13 +231,15 @@ static FILE *open_log(const char *path)
 	return f;
 }
 
-#define FAULTS_MAX 32
+#define FAULTS_MAX     32
+#define STREAM_IDS_MAX 16
 
 int main(int argc, char **argv)
 {
 	const char *client_id = getenv("GCB_SIM_CLIENT_ID");
 	const char *client_secret = getenv("GCB_SIM_CLIENT_SECRET");
-	const char *port_file = NULL, *stream_id = NULL;
+	const char *port_file = NULL, *stream_ids[STREAM_IDS_MAX];
+	int nstream_ids = 0;
 	const char *served_path = NULL, *request_path = NULL, *events_path = NULL;
 	const char *fault_names[FAULTS_MAX], *fault_values[FAULTS_MAX];
 	int nfaults = 0, expires_in = 86400, rc = 2, sig;
@@ -316,7 +319,12 @@ int main(int argc, char **argv)
 			expires_in = (int)v;
 			break;
 		case OPT_STREAM_ID:
-			stream_id = optarg;
+			if (nstream_ids == STREAM_IDS_MAX) {
+				fprintf(stderr, "gcb-sim: at most %d --stream-id\n",
+					STREAM_IDS_MAX);
+				return 2;
+			}
+			stream_ids[nstream_ids++] = optarg;
 			bad = strlen(optarg) == 0 || strlen(optarg) > 63 ||
 			      strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 					     "0123456789-_.") != strlen(optarg);
@@ -437,9 +445,12 @@ int main(int argc, char **argv)
 		gcb_log_error("startup failed: %s", err);
 		goto out;
 	}
-	if (stream_id && gcb_sim_streams_add_default(streams, stream_id) < 0) {
-		gcb_log_error("cannot create stream %s", stream_id);
-		goto out;
+	for (int i = 0; i < nstream_ids; i++) {
+		if (gcb_sim_streams_find(streams, stream_ids[i], strlen(stream_ids[i])) ||
+		    gcb_sim_streams_add_default(streams, stream_ids[i]) < 0) {
+			gcb_log_error("cannot create stream %s (duplicate?)", stream_ids[i]);
+			goto out;
+		}
 	}
 	if (gcb_sim_store_start(store, err, sizeof(err)) < 0) {
 		gcb_log_error("%s", err);
