@@ -4,6 +4,7 @@ import atexit
 import base64
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -62,8 +63,10 @@ class Sim:
         self.proc = subprocess.Popen(cmd + list(args), stdout=subprocess.PIPE,
                                      stderr=self.err)
         _procs.append(self.proc)
-        self.url = self.proc.stdout.readline().decode().strip()
+        ready, _, _ = select.select([self.proc.stdout], [], [], 60)
+        self.url = self.proc.stdout.readline().decode().strip() if ready else ""
         if not self.url.startswith("http://127.0.0.1:"):
+            self.proc.kill()
             self.proc.wait(30)
             sys.stdout.write(open(os.path.join(self.dir, "sim.err")).read())
             check(False, "simulator did not start: %r" % self.url)

@@ -7,17 +7,19 @@ import os, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/integration"))
 from sim_lib import Sim, check
 
-sim = Sim("--stream-id", "s1", "--expires-in", "2", "--count", "100")
+sim = Sim("--stream-id", "s1", "--expires-in", "3", "--count", "100")
 
 r = sim.token_req()
 check(r.status == 200, "token status %d" % r.status)
 j = r.json()
-check(j["token_type"] == "bearer" and j["expires_in"] == 2 and len(j["access_token"]) > 20,
+check(j["token_type"] == "bearer" and j["expires_in"] == 3 and len(j["access_token"]) > 20,
       "token body %r" % j)
 for h in ("inin-correlation-id", "inin-ratelimit-allowed", "inin-ratelimit-count",
           "inin-ratelimit-reset"):
     check(r.headers.get(h) is not None, "missing header %s" % h)
 tok = j["access_token"]
+r = sim.poll("s1", limit=1, token=tok)
+check(r.status == 200, "poll with token %d" % r.status)
 
 # Bad credentials, missing credentials, wrong grant.
 for cid, sec in (("test-client", "wrong"), ("nobody", "test-secret")):
@@ -31,9 +33,7 @@ check(r.status == 401 and r.json()["error"] == "invalid_client", "no basic: %d" 
 r = sim.token_req(body="grant_type=password")
 check(r.status == 400 and r.json()["error"] == "unsupported_grant_type", "grant: %d" % r.status)
 
-# The token works; no token / junk token -> 401 ErrorBody.
-r = sim.poll("s1", limit=1, token=tok)
-check(r.status == 200, "poll with token %d" % r.status)
+# No token / junk token -> 401 ErrorBody.
 r = sim.req("GET", "/api/v2/eventstreams/s1/poll")
 check(r.status == 401, "no token %d" % r.status)
 e = r.json()
@@ -44,7 +44,7 @@ r = sim.poll("s1", token="x" * 48)
 check(r.status == 401 and r.json()["code"] == "bad.credentials", "junk token %d" % r.status)
 
 # Expiry.
-time.sleep(2.5)
+time.sleep(3.5)
 r = sim.poll("s1", token=tok)
 check(r.status == 401 and r.json()["code"] == "credentials.expired",
       "expired token: %d %r" % (r.status, r.body))
