@@ -51,6 +51,15 @@ for i in range(4):
 sim.admin("POST", "faults?reset=1")
 check(sim.poll("s1", limit=10).status == 200, "faults not reset")
 
+# 401 although the token is valid; the token endpoint is not affected.
+sim.admin("POST", "faults?reset=1&401-rate=1")
+r = sim.poll("s1", limit=1)
+check(r.status == 401 and r.json()["code"] == "bad.credentials", "401 fault %d" % r.status)
+check(sim.token_req().status == 200, "401 fault hit the token endpoint")
+sim.admin("POST", "faults?reset=1")
+check(sim.poll("s1", limit=1).status == 200, "401 fault not reset")
+check(sim.stats()["faults"]["401"] == 1, "401 fault count")
+
 # Slow answers.
 sim.admin("POST", "faults?delay-ms=300")
 t0 = time.monotonic()

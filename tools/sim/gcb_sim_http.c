@@ -50,7 +50,7 @@ struct gcb_sim_server {
 	gcb_sim_rand_t rnd;
 	uint64_t by_status[600];
 	uint64_t requests, events_served, polls_served, tokens_issued, revocations;
-	uint64_t f429, f5xx, fdelay, fgarbage, f410, rl_429;
+	uint64_t f429, f5xx, f401, fdelay, fgarbage, f410, rl_429;
 	int64_t window_start_ms;
 	int window_count;
 	int inflight;  /* requests between first callback and completion */
@@ -457,7 +457,7 @@ static enum MHD_Result do_request(gcb_sim_server_t *s, struct MHD_Connection *c,
 	}
 	pthread_mutex_unlock(&s->lock);
 
-	gcb_sim_faults_decide(s->faults, is_poll, &fd);
+	gcb_sim_faults_decide(s->faults, is_poll, !strcmp(url, "/oauth/token"), &fd);
 	if (fd.delay_ms) {
 		pthread_mutex_lock(&s->lock);
 		s->fdelay++;
@@ -485,6 +485,13 @@ static enum MHD_Result do_request(gcb_sim_server_t *s, struct MHD_Connection *c,
 		pthread_mutex_unlock(&s->lock);
 		return error_body(s, c, r, fd.status, "service.unavailable",
 				  "Injected server error.");
+	}
+	if (fd.unauth) {
+		pthread_mutex_lock(&s->lock);
+		s->f401++;
+		pthread_mutex_unlock(&s->lock);
+		return error_body(s, c, r, 401, "bad.credentials",
+				  "The access token has been revoked.");
 	}
 	if (!strcmp(url, "/oauth/token"))
 		return do_token(s, c, r);
@@ -567,11 +574,12 @@ static enum MHD_Result admin_stats(gcb_sim_server_t *s, struct MHD_Connection *c
 	    ",\"eventsRetained\":%" PRIu64 ",\"remaining\":%" PRId64 ",\"generatedBad\":%" PRIu64
 	    ",\"generatedDrift\":%" PRIu64 ",\"eventsServed\":%" PRIu64 ",\"pollsServed\":%" PRIu64
 	    ",\"tokensIssued\":%" PRIu64 ",\"revocations\":%" PRIu64 ",\"rateLimited\":%" PRIu64
-	    ",\"faults\":{\"429\":%" PRIu64 ",\"5xx\":%" PRIu64 ",\"delayed\":%" PRIu64
-	    ",\"garbage\":%" PRIu64 ",\"410\":%" PRIu64 "},\"streams\":%d,\"recent\":[",
+	    ",\"faults\":{\"429\":%" PRIu64 ",\"5xx\":%" PRIu64 ",\"401\":%" PRIu64
+	    ",\"delayed\":%" PRIu64 ",\"garbage\":%" PRIu64 ",\"410\":%" PRIu64
+	    "},\"streams\":%d,\"recent\":[",
 	    st.head, st.head, st.tail, st.head - st.tail, st.remaining, st.generated_bad,
 	    st.generated_drift, s->events_served, s->polls_served, s->tokens_issued, s->revocations,
-	    s->rl_429, s->f429, s->f5xx, s->fdelay, s->fgarbage, s->f410,
+	    s->rl_429, s->f429, s->f5xx, s->f401, s->fdelay, s->fgarbage, s->f410,
 	    gcb_sim_streams_count(s->streams));
 	{
 		uint64_t from = s->nrecent > RECENT_MAX ? s->nrecent - RECENT_MAX : 0;

@@ -144,6 +144,7 @@ static const struct option longopts[] = {
     {"fault-retry-after", required_argument, NULL, OPT_FAULT},
     {"fault-5xx-rate", required_argument, NULL, OPT_FAULT},
     {"fault-5xx-codes", required_argument, NULL, OPT_FAULT},
+    {"fault-401-rate", required_argument, NULL, OPT_FAULT},
     {"fault-delay-ms", required_argument, NULL, OPT_FAULT},
     {"fault-delay-rate", required_argument, NULL, OPT_FAULT},
     {"fault-garbage-rate", required_argument, NULL, OPT_FAULT},
