@@ -193,7 +193,7 @@ int gcb_config_load(gcb_config_t *cfg, const char *path, gcb_config_report_fn *r
  * and reports a WARNING for each other key that changed (it takes effect on
  * restart). When the new file is invalid cfg is left untouched and the
  * errors are reported. Returns the number of keys applied, or as
- * gcb_config_load.
+ * gcb_config_load. The caller applies side effects (gcb_log_set_level).
  */
 int gcb_config_reload(gcb_config_t *cfg, const char *path, gcb_config_report_fn *report,
 		      void *opaque, char *errstr, size_t errstr_size);
