@@ -408,13 +408,16 @@ static void kafka_set(struct load_ctx *c, const char *key, const char *value)
 	memset(kv, 0, sizeof(*kv));
 	kv->line = c->line;
 	kv->sensitive = gcb_config_kafka_sensitive(name);
-	if (kv->sensitive) {
+	/* env:/file: work for every kafka.* value (a user name from the
+	 * environment is handy too); only credentials are masked. */
+	if (kv->sensitive || strncmp(value, "env:", 4) == 0 || strncmp(value, "file:", 5) == 0 ||
+	    strncmp(value, "literal:", 8) == 0) {
 		if (gcb_config_secret_resolve(value, &kv->value, &kv->source, &mode, why,
 					      sizeof(why)) != 0) {
 			say(c, GCB_CONFIG_ERROR, c->line, key, "%s", why);
 			return;
 		}
-		if (mode != 0)
+		if (mode != 0 && kv->sensitive)
 			say(c, GCB_CONFIG_WARNING, c->line, key,
 			    "secret file %s is accessible by group or others (mode %04o); "
 			    "chmod 600 it",
@@ -496,10 +499,17 @@ static int handler(void *user, const char *section, const char *name, const char
 	struct load_ctx *c = user;
 	const gcb_config_prop_t *p;
 	char key[KEY_MAX];
+	size_t seclen;
 	int n, cont;
 
-	if (section[0] != '\0')
-		n = snprintf(key, sizeof(key), "%s.%s", section, name);
+	/* libinih keeps the blanks inside "[ genesys ]". */
+	while (*section == ' ' || *section == '\t')
+		section++;
+	seclen = strlen(section);
+	while (seclen > 0 && (section[seclen - 1] == ' ' || section[seclen - 1] == '\t'))
+		seclen--;
+	if (seclen > 0)
+		n = snprintf(key, sizeof(key), "%.*s.%s", (int)seclen, section, name);
 	else
 		n = snprintf(key, sizeof(key), "%s", name);
 	if (n < 0 || (size_t)n >= sizeof(key)) {

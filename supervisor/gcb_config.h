@@ -37,8 +37,8 @@ typedef struct gcb_config_secret {
 /* One kafka.* passthrough property, in file order. */
 typedef struct gcb_config_kv {
 	char *name;    /* librdkafka's name: the key without "kafka." */
-	char *value;   /* resolved value (secrets resolved from env:/file:) */
-	char *source;  /* for sensitive keys, as gcb_config_secret_t.source; else NULL */
+	char *value;   /* resolved value (env:/file:/literal: resolved) */
+	char *source;  /* as gcb_config_secret_t.source when resolved; else NULL */
 	int sensitive; /* masked in every output */
 	unsigned line;
 } gcb_config_kv_t;

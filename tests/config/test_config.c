@@ -446,6 +446,20 @@ static void test_kafka_passthrough(void **state)
 	assert_int_equal(cfg.kafka.props[4].line, 9);
 	assert_int_equal(cfg.embedded_kafka, 0);
 	gcb_config_fini(&cfg);
+
+	/* env: works for any kafka.* value; only credentials are masked. */
+	setenv("GCB_TEST_KAFKA_USER", "bridge", 1);
+	assert_int_equal(load_text("[ kafka ]\nsasl.username = env:GCB_TEST_KAFKA_USER\n"
+				   "sasl.password = literal:env:x\n",
+				   &cfg, &cap),
+			 0);
+	assert_string_equal(cfg.kafka.props[0].value, "bridge");
+	assert_int_equal(cfg.kafka.props[0].sensitive, 0);
+	assert_string_equal(cfg.kafka.props[1].value, "env:x");
+	gcb_config_fini(&cfg);
+	unsetenv("GCB_TEST_KAFKA_USER");
+	expect_error("kafka.sasl.username = env:GCB_TEST_UNSET_USER\n", 1,
+		     "kafka.sasl.username: environment variable GCB_TEST_UNSET_USER is not set");
 	unsetenv("GCB_TEST_KAFKA_PW");
 
 	expect_error("kafka.acks = 1\n", 1,
