@@ -86,25 +86,20 @@ static void *field(gcb_config_t *cfg, const gcb_config_prop_t *p)
 	return (char *)cfg + p->offset;
 }
 
-static const void *cfield(const gcb_config_t *cfg, const gcb_config_prop_t *p)
-{
-	return (const char *)cfg + p->offset;
-}
-
 static size_t prop_index(const gcb_config_prop_t *p)
 {
 	return (size_t)(p - gcb_config_props);
 }
 
-static int is_stringish(gcb_config_type_t t)
+int gcb_config_type_is_string(gcb_config_type_t t)
 {
 	return t == GCB_CONFIG_T_STRING || t == GCB_CONFIG_T_PATH || t == GCB_CONFIG_T_URL ||
 	       t == GCB_CONFIG_T_ADDR;
 }
 
-static void free_prop(gcb_config_t *cfg, const gcb_config_prop_t *p)
+void gcb_config_prop_free(gcb_config_t *cfg, const gcb_config_prop_t *p)
 {
-	if (is_stringish(p->type)) {
+	if (gcb_config_type_is_string(p->type)) {
 		char **s = field(cfg, p);
 
 		free(*s);
@@ -193,15 +188,16 @@ static int set_value(struct load_ctx *c, const gcb_config_prop_t *p, const char 
 	int rc = 0;
 
 	if (value[0] == '\0') {
-		int empty_ok = (is_stringish(p->type) || p->type == GCB_CONFIG_T_SECRET ||
-				(p->type == GCB_CONFIG_T_ENUM && p->def == NULL)) &&
-			       !(p->flags & GCB_CONFIG_F_REQUIRED);
+		int empty_ok =
+		    (gcb_config_type_is_string(p->type) || p->type == GCB_CONFIG_T_SECRET ||
+		     (p->type == GCB_CONFIG_T_ENUM && p->def == NULL)) &&
+		    !(p->flags & GCB_CONFIG_F_REQUIRED);
 
 		if (!empty_ok) {
 			say(c, GCB_CONFIG_ERROR, line, p->name, "must not be empty");
 			return -EINVAL;
 		}
-		free_prop(cfg, p);
+		gcb_config_prop_free(cfg, p);
 		if (p->type == GCB_CONFIG_T_ENUM)
 			*(int *)field(cfg, p) = -1;
 		return 0;
@@ -275,7 +271,7 @@ static int set_value(struct load_ctx *c, const gcb_config_prop_t *p, const char 
 			    "secret file %s is accessible by group or others (mode %04o); "
 			    "chmod 600 it",
 			    src + 5, mode);
-		free_prop(cfg, p);
+		gcb_config_prop_free(cfg, p);
 		s->value = val;
 		s->source = src;
 		return 0;
@@ -302,7 +298,7 @@ static int set_value(struct load_ctx *c, const gcb_config_prop_t *p, const char 
 		*(int64_t *)field(cfg, p) = v;
 		return 0;
 	}
-	if (is_stringish(p->type)) {
+	if (gcb_config_type_is_string(p->type)) {
 		char **s = field(cfg, p);
 		char *copy = strdup(value);
 
@@ -346,7 +342,7 @@ int gcb_config_init_defaults(gcb_config_t *cfg)
 void gcb_config_fini(gcb_config_t *cfg)
 {
 	for (size_t i = 0; i < gcb_config_prop_count; i++)
-		free_prop(cfg, &gcb_config_props[i]);
+		gcb_config_prop_free(cfg, &gcb_config_props[i]);
 	for (size_t i = 0; i < cfg->kafka.count; i++) {
 		gcb_config_kv_t *kv = &cfg->kafka.props[i];
 
@@ -858,112 +854,4 @@ out:
 	free(c.key_line);
 	free(c.bad);
 	return rc;
-}
-
-static int prop_equal(const gcb_config_t *a, const gcb_config_t *b, const gcb_config_prop_t *p)
-{
-	const void *fa = cfield(a, p), *fb = cfield(b, p);
-
-	switch (p->type) {
-	case GCB_CONFIG_T_BOOL:
-	case GCB_CONFIG_T_ENUM:
-		return *(const int *)fa == *(const int *)fb;
-	case GCB_CONFIG_T_INT:
-	case GCB_CONFIG_T_DURATION:
-	case GCB_CONFIG_T_SIZE:
-		return *(const int64_t *)fa == *(const int64_t *)fb;
-	case GCB_CONFIG_T_SECRET: {
-		const gcb_config_secret_t *sa = fa, *sb = fb;
-
-		if (sa->value == NULL || sb->value == NULL)
-			return sa->value == sb->value;
-		return strcmp(sa->value, sb->value) == 0;
-	}
-	default: {
-		const char *sa = *(char *const *)fa, *sb = *(char *const *)fb;
-
-		if (sa == NULL || sb == NULL)
-			return sa == sb;
-		return strcmp(sa, sb) == 0;
-	}
-	}
-}
-
-/* Moves p's value from src to dst (strings change owner). */
-static void prop_move(gcb_config_t *dst, gcb_config_t *src, const gcb_config_prop_t *p)
-{
-	void *fd = field(dst, p), *fs = field(src, p);
-
-	switch (p->type) {
-	case GCB_CONFIG_T_BOOL:
-	case GCB_CONFIG_T_ENUM:
-		*(int *)fd = *(int *)fs;
-		break;
-	case GCB_CONFIG_T_INT:
-	case GCB_CONFIG_T_DURATION:
-	case GCB_CONFIG_T_SIZE:
-		*(int64_t *)fd = *(int64_t *)fs;
-		break;
-	case GCB_CONFIG_T_SECRET:
-		free_prop(dst, p);
-		*(gcb_config_secret_t *)fd = *(gcb_config_secret_t *)fs;
-		memset(fs, 0, sizeof(gcb_config_secret_t));
-		break;
-	default:
-		free_prop(dst, p);
-		*(char **)fd = *(char **)fs;
-		*(char **)fs = NULL;
-		break;
-	}
-}
-
-static int kafka_equal(const gcb_config_t *a, const gcb_config_t *b)
-{
-	if (a->kafka.count != b->kafka.count)
-		return 0;
-	for (size_t i = 0; i < a->kafka.count; i++)
-		if (strcmp(a->kafka.props[i].name, b->kafka.props[i].name) != 0 ||
-		    strcmp(a->kafka.props[i].value, b->kafka.props[i].value) != 0)
-			return 0;
-	return 1;
-}
-
-int gcb_config_reload(gcb_config_t *cfg, const char *path, gcb_config_report_fn *report,
-		      void *opaque, char *errstr, size_t errstr_size)
-{
-	struct load_ctx c = {0};
-	gcb_config_t next;
-	int rc, applied = 0;
-
-	rc = gcb_config_load(&next, path, report, opaque, errstr, errstr_size);
-	if (rc != 0) {
-		gcb_config_fini(&next);
-		return rc;
-	}
-	c.path = path != NULL ? path : "(no file)";
-	c.report = report != NULL ? report : gcb_config_report_stderr;
-	c.opaque = opaque;
-	for (size_t i = 0; i < gcb_config_prop_count; i++) {
-		const gcb_config_prop_t *p = &gcb_config_props[i];
-		char from[512], to[512];
-
-		if (prop_equal(cfg, &next, p))
-			continue;
-		if (!(p->flags & GCB_CONFIG_F_RELOAD)) {
-			say(&c, GCB_CONFIG_WARNING, 0, p->name,
-			    "changed; takes effect when gcbridge restarts");
-			continue;
-		}
-		gcb_config_prop_format(cfg, p, from, sizeof(from));
-		gcb_config_prop_format(&next, p, to, sizeof(to));
-		say(&c, GCB_CONFIG_NOTICE, 0, p->name, "%s -> %s (applied)", from, to);
-		prop_move(cfg, &next, p);
-		applied++;
-	}
-	if (!kafka_equal(cfg, &next))
-		say(&c, GCB_CONFIG_WARNING, 0, "kafka.*",
-		    "changed; takes effect when gcbridge "
-		    "restarts");
-	gcb_config_fini(&next);
-	return applied;
 }

@@ -67,6 +67,12 @@ int gcb_config_secret_resolve(const char *spec, char **value, char **source, uns
 void gcb_config_prop_format(const gcb_config_t *cfg, const gcb_config_prop_t *p, char *buf,
 			    size_t size);
 
+/* Frees the value of p in cfg (wiping secrets) and leaves it unset. */
+void gcb_config_prop_free(gcb_config_t *cfg, const gcb_config_prop_t *p);
+
+/* 1 for the types stored as char * (string, path, url, host:port). */
+int gcb_config_type_is_string(gcb_config_type_t t);
+
 /* Wipes and frees a secret string. */
 void gcb_config_secret_free(char *value);
 

@@ -3,7 +3,7 @@
 
 CONFIG_SRCS := supervisor/gcb_config.c supervisor/gcb_config_table.c \
 	supervisor/gcb_config_value.c supervisor/gcb_config_secret.c \
-	supervisor/gcb_config_print.c
+	supervisor/gcb_config_print.c supervisor/gcb_config_reload.c
 
 $(eval $(call gcb_program,gcb-config,tools/config/gcb_config_main.c $(CONFIG_SRCS),$(call pkglibs,inih)))
 
