@@ -1,9 +1,5 @@
-# Configuration: the sources every program that reads gcbridge's config links,
-# the gcb-config tool and the config tests.
-
-CONFIG_SRCS := supervisor/gcb_config.c supervisor/gcb_config_table.c \
-	supervisor/gcb_config_value.c supervisor/gcb_config_secret.c \
-	supervisor/gcb_config_print.c supervisor/gcb_config_reload.c
+# Configuration: the gcb-config tool and the config tests (CONFIG_SRCS is in
+# the Makefile, so every module can link it).
 
 $(eval $(call gcb_program,gcb-config,tools/config/gcb_config_main.c $(CONFIG_SRCS),$(call pkglibs,inih)))
 
