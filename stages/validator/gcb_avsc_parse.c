@@ -287,7 +287,7 @@ static void parse_fields(struct pctx *c, gcb_avsc_node_t *rec, const cJSON *obj,
 	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(obj, "fields");
 	const char **names;
 	const cJSON *f;
-	size_t i = 0, n;
+	size_t i = 0, n, nnames = 0;
 
 	if (!cJSON_IsArray(fields)) {
 		problem(c, "record needs a \"fields\" array");
@@ -317,7 +317,8 @@ static void parse_fields(struct pctx *c, gcb_avsc_node_t *rec, const cJSON *obj,
 		else
 			gcb_avsc_path_push_index(&c->path, i);
 		fd->name = xstrdup(c, has_name ? name->valuestring : "");
-		names[i] = fd->name ? fd->name : "";
+		if (has_name && fd->name)
+			names[nnames++] = fd->name;
 		rec->nfields = ++i;
 		if (!cJSON_IsObject(f)) {
 			problem(c, "a field must be a JSON object");
@@ -356,7 +357,7 @@ static void parse_fields(struct pctx *c, gcb_avsc_node_t *rec, const cJSON *obj,
 			break;
 	}
 	if (!c->oom)
-		report_duplicates(c, names, rec->nfields, "field name");
+		report_duplicates(c, names, nnames, "field name");
 	free(names);
 }
 

@@ -77,7 +77,7 @@ expect 1 "lint invalid JSON" "$S" lint "$tmp/broken.avsc"
 contains "broken.avsc: invalid JSON at line 2" "lint invalid JSON"
 expect 2 "lint missing file" "$S" lint "$tmp/v1.avsc" "$tmp/nope.avsc"
 contains "nope.avsc: cannot read" "lint missing file"
-expect 0 "lint testdata" "$S" lint "$GCB_ROOT"/tests/fuzz/corpus/avsc/interop.avsc
+expect 0 "lint corpus seed" "$S" lint "$GCB_ROOT"/tests/fuzz/corpus/avsc/seed-record.avsc
 
 expect 0 "check compatible" "$S" check "$tmp/v1.avsc" "$tmp/v2.avsc"
 contains "compatible" "check compatible"

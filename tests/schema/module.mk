@@ -31,6 +31,7 @@ $(FUZZ_BUILD)/fuzz-avsc-lint: tests/fuzz/fuzz_avsc_lint.c $(GCB_AVSC_SRCS) $(wil
 fuzz-avsc: $(FUZZ_BUILD)/fuzz-avsc-lint
 	@mkdir -p $(FUZZ_BUILD)/corpus-avsc $(FUZZ_BUILD)/artifacts-avsc
 	$(FUZZ_BUILD)/fuzz-avsc-lint -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -timeout=10 \
+		-dict=tests/schema/avsc.dict \
 		-artifact_prefix=$(FUZZ_BUILD)/artifacts-avsc/ \
 		$(FUZZ_BUILD)/corpus-avsc tests/fuzz/corpus/avsc
 
