@@ -16,9 +16,10 @@
  *   bad-version       a segment with an unknown layout version
  *   workload N        deterministic two-process run of N records, then prints the
  *                     final positions, counters and a checksum of the data areas
+ *                     (--pace-us: the producer sleeps US after every 256 records)
  *
  * Usage: gcb-ringfeed SCENARIO INSTANCE [N] [--capacity BYTES] [--start-file PATH]
- *                     [--lifetime SECONDS]
+ *                     [--lifetime SECONDS] [--pace-us US]
  * Prints "ready ..." once the state is in place. Live scenarios run until
  * SIGTERM/SIGINT or --lifetime (default 60 s) and then remove the segment;
  * static ones exit at once and leave it for the caller to remove.
@@ -67,6 +68,13 @@ static void die(const char *what, int rc)
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static void sleep_ms_us(long us)
+{
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000L};
 
 	nanosleep(&ts, NULL);
 }
@@ -422,6 +430,7 @@ static void wl_producer(unsigned i, int fd)
 	gcb_ring_t r;
 	gcb_ring_rec_t *rec;
 	uint64_t n = (uint64_t)atoll(getenv("GCB_RINGFEED_N"));
+	long pace_us = atol(getenv("GCB_RINGFEED_PACE_US"));
 
 	(void)i;
 	if (gcb_ring_attach_producer(&r, ring_ctl(RING_FETCH)) != 0)
@@ -435,6 +444,10 @@ static void wl_producer(unsigned i, int fd)
 		for (uint32_t k = 0; k < len; k++)
 			rec->payload[k] = wl_byte(seq, k);
 		gcb_ring_commit(&r);
+		/* Pacing stretches the run so tools can watch it; it changes
+		 * when records move, never which bytes end up where. */
+		if (pace_us > 0 && seq % 256 == 0)
+			sleep_ms_us(pace_us);
 	}
 	_exit(0);
 }
@@ -479,7 +492,8 @@ static uint64_t fnv1a(const unsigned char *p, uint64_t n)
 	return h;
 }
 
-static int workload(const char *instance, uint64_t n, uint64_t capacity, const char *start_file)
+static int workload(const char *instance, uint64_t n, uint64_t capacity, const char *start_file,
+		    long pace_us)
 {
 	char nbuf[32];
 	int status, rc = 0;
@@ -487,6 +501,8 @@ static int workload(const char *instance, uint64_t n, uint64_t capacity, const c
 
 	snprintf(nbuf, sizeof(nbuf), "%llu", (unsigned long long)n);
 	setenv("GCB_RINGFEED_N", nbuf, 1);
+	snprintf(nbuf, sizeof(nbuf), "%ld", pace_us);
+	setenv("GCB_RINGFEED_PACE_US", nbuf, 1);
 	create_segment(instance, capacity);
 	printf("ready supervisor=%d\n", (int)getpid());
 	fflush(stdout);
@@ -553,11 +569,13 @@ int main(int argc, char **argv)
 	    {"capacity", required_argument, NULL, 'c'},
 	    {"start-file", required_argument, NULL, 's'},
 	    {"lifetime", required_argument, NULL, 'l'},
+	    {"pace-us", required_argument, NULL, 'p'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *scenario, *instance, *start_file = NULL;
 	uint64_t capacity = 65536, n = 0;
 	double lifetime = 60;
+	long pace_us = 0;
 	struct sigaction sa;
 	int c;
 
@@ -571,6 +589,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			lifetime = atof(optarg);
+			break;
+		case 'p':
+			pace_us = atol(optarg);
 			break;
 		default:
 			return 64;
@@ -593,7 +614,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
 	if (strcmp(scenario, "workload") == 0)
-		return workload(instance, n ? n : 100000, capacity, start_file);
+		return workload(instance, n ? n : 100000, capacity, start_file, pace_us);
 
 	create_segment(instance, capacity);
 	if (strcmp(scenario, "healthy") == 0) {
