@@ -81,6 +81,17 @@ expect_json '[r["diagnosis"] for r in d["rings"]]' "['consumer stalled', 'ok']"
 expect_json 'd["rings"][0]["used_records"], d["rings"][0]["unread_records"]' "(5, 5)"
 expect_json 'd["rings"][0]["consumer"]["alive"], d["status"]' "(True, 'degraded')"
 
+# ---- consumer stuck: heart-beating but not moving; --watch sees no progress ----
+I=$(inst rs-stuck)
+feed_live stuck "$I"
+rs $T "$I"
+expect_rc 0 "stuck, single shot: heartbeats look fine"
+rs --stall-seconds 0.5 --hung-seconds 30 --watch 0.3 --count 4 --json "$I"
+expect_rc 1 "stuck, watched"
+tail -n 1 "$TMP/out" >"$TMP/last" && mv "$TMP/last" "$TMP/out"
+expect_json 'd["rings"][0]["diagnosis"], d["rings"][0]["idle_s"] >= 0.5' "('consumer stalled', True)"
+expect_json '"no consumer progress" in d["rings"][0]["detail"]' True
+
 # ---- producer hung: producer alive, heartbeats old ----
 I=$(inst rs-hung)
 feed_live hung "$I"

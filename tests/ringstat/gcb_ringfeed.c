@@ -6,6 +6,7 @@
  *
  *   healthy           live fetcher -> validator-0 -> producer; runs until SIGTERM
  *   stalled           records waiting, consumer alive, its heartbeats ten minutes old
+ *   stuck             like stalled, but the consumer's ring heartbeat stays fresh
  *   hung              producer alive, its heartbeats ten minutes old
  *   orphaned          records waiting, consumer killed (SIGKILL), supervisor alive
  *   crashed           records waiting, every process gone (no supervisor)
@@ -624,7 +625,9 @@ int main(int argc, char **argv)
 		printf("ready supervisor=%d\n", (int)getpid());
 		return live_loop(lifetime);
 	}
-	if (strcmp(scenario, "stalled") == 0) {
+	if (strcmp(scenario, "stalled") == 0 || strcmp(scenario, "stuck") == 0) {
+		int stuck = strcmp(scenario, "stuck") == 0;
+
 		stage_fork(ST_FETCHER, idle_producer);
 		stage_fork(ST_VALIDATOR, idle_both);
 		stage_fork(ST_PRODUCER, idle_consumer);
@@ -641,7 +644,8 @@ int main(int argc, char **argv)
 		atomic_store(&ring_ctl(RING_OUT)->prod.pid, (int32_t)g_child[ST_VALIDATOR]);
 		atomic_store(&ring_ctl(RING_OUT)->prod.start_time,
 			     atomic_load(&gcb_shm_stage(&g_shm, ST_VALIDATOR)->start_time));
-		age_side(&ring_ctl(RING_FETCH)->cons.heartbeat_ns);
+		if (!stuck)
+			age_side(&ring_ctl(RING_FETCH)->cons.heartbeat_ns);
 		printf("ready supervisor=%d consumer=%d\n", (int)getpid(),
 		       (int)g_child[ST_VALIDATOR]);
 		/* Stage heartbeats stay fresh: only the ring shows the stall. */
@@ -651,6 +655,11 @@ int main(int argc, char **argv)
 			atomic_store(&g_shm.hdr->supervisor_heartbeat_ns, gcb_clock_mono_ns());
 			for (unsigned i = 0; i < NSTAGES; i++)
 				stage_heartbeat(i);
+			/* stuck: the consumer looks alive on its ring too, it
+			 * just never moves; only watching shows it. */
+			if (stuck)
+				atomic_store(&ring_ctl(RING_FETCH)->cons.heartbeat_ns,
+					     gcb_clock_mono_ns());
 			sleep_ms(50);
 		}
 		kill_all();

@@ -33,6 +33,21 @@ static void on_signal(int sig)
 	g_stop = 1;
 }
 
+/*
+ * The mapping covers the size the segment had at attach; if someone shrinks
+ * the file later, touching the lost pages raises SIGBUS. Say so and leave
+ * with the cannot-attach status rather than dump core.
+ */
+static void on_sigbus(int sig)
+{
+	static const char msg[] = "gcb-ringstat: the segment shrank while mapped (SIGBUS)\n";
+
+	(void)sig;
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(EXIT_NOATTACH);
+	_exit(EXIT_NOATTACH);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(
@@ -172,6 +187,10 @@ int main(int argc, char **argv)
 		goto bad_usage;
 	target = argv[optind];
 
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
 	if (attach(&shm, target, (int)(wait_s * 1000), &sb) != 0)
 		return EXIT_NOATTACH;
 

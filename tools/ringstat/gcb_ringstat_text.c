@@ -112,6 +112,9 @@ static void print_ring(FILE *out, const gcb_ringstat_snap_t *snap, const gcb_rin
 	}
 	print_side(out, "producer", snap, &r->prod, "full");
 	print_side(out, "consumer", snap, &r->cons, "empty");
+	if (r->idle_seconds >= 0 && r->used_bytes > 0)
+		fprintf(out, "  progress  none seen for %s with records waiting\n",
+			fmt_dur(r->idle_seconds, a, sizeof(a)));
 	if (r->diag == GCB_RINGSTAT_DIAG_CORRUPT)
 		fprintf(out, "  diagnosis: corrupt at offset %llu: %s\n",
 			(unsigned long long)w->corrupt_off, r->detail);
