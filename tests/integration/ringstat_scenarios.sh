@@ -145,4 +145,30 @@ for kind in length:bad.length pad:bad.padding positions:impossible.positions; do
 	expect_json 'd["rings"][0]["corrupt_reason"]' "$reason"
 	expect_json 'd["rings"][1]["corrupt_offset"]' None
 done
+# ---- the instance goes away under --watch: exit 2 ----
+I=$(inst rs-gone)
+"$FEED" healthy "$I" --lifetime 50 >"$TMP/gone.feed" 2>&1 &
+GPID=$!
+BG_PIDS="$BG_PIDS $GPID"
+wait_ready "$TMP/gone.feed"
+: >"$TMP/out"
+set +e
+"$RS" $T --watch 0.1 --count 600 --json "$I" >"$TMP/out" 2>"$TMP/err" &
+WPID=$!
+BG_PIDS="$BG_PIDS $WPID"
+set -e
+n=0
+while [ ! -s "$TMP/out" ]; do
+	n=$((n + 1))
+	[ $n -gt 600 ] && fail "no --watch output"
+	sleep 0.05
+done
+kill "$GPID"
+wait "$GPID" || true
+set +e
+wait "$WPID"
+RC=$?
+set -e
+expect_rc 2 "segment removed under --watch"
+expect_out 'gcbridge-'"$I"' was removed' "$TMP/err"
 echo "ringstat scenarios ok"

@@ -282,6 +282,8 @@ static void snap_ring(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm, unsigned 
 	uint64_t off = d->offset, cap = d->capacity;
 
 	r->index = i;
+	r->prod.stage = -1;
+	r->cons.stage = -1;
 	gcb_ringstat_name_copy(r->name, d->name, sizeof(d->name));
 	r->offset = off;
 	r->capacity = cap;
