@@ -147,7 +147,7 @@ static void ring_diagnose(gcb_ringstat_ring_t *r, const gcb_ringstat_snap_t *sna
 			  const gcb_ringstat_opts_t *opts)
 {
 	const gcb_ringstat_walk_t *w = &r->walk;
-	uint64_t waiting = w->tail - w->release;
+	uint64_t waiting = r->used_bytes;
 
 	if (w->corrupt != GCB_RINGSTAT_OK && !w->raced) {
 		ring_issue(r, GCB_RINGSTAT_DIAG_CORRUPT, "%s: %s",
@@ -315,6 +315,11 @@ static void snap_ring(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm, unsigned 
 	r->cons.stalls = LOAD(&ctl->cons.empty_stalls);
 	if (r->walk.corrupt == GCB_RINGSTAT_OK || r->walk.raced) {
 		r->used_bytes = r->walk.tail - r->walk.release;
+		/* Positions read while they raced can span more than a lap. */
+		if (r->walk.tail < r->walk.release)
+			r->used_bytes = 0;
+		else if (r->used_bytes > cap)
+			r->used_bytes = cap;
 		r->full_pct = 100.0 * (double)r->used_bytes / (double)cap;
 	}
 	ring_rates(r, snap, prev);
