@@ -252,12 +252,16 @@ static void reap(gcb_supervisor_t *sv)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (unsigned i = 0; i < sv->nstages; i++) {
+		unsigned i;
+
+		for (i = 0; i < sv->nstages; i++) {
 			if (sv->rt[i].pid == pid) {
 				on_exit_status(sv, i, status);
 				break;
 			}
 		}
+		if (i == sv->nstages && sv->conf->on_child_exit != NULL)
+			sv->conf->on_child_exit(pid, status, sv->conf->child_arg);
 	}
 }
 
@@ -454,6 +458,8 @@ int gcb_supervisor_run(const gcb_supervisor_conf_t *conf)
 		     conf->validators);
 
 	code = loop(&sv);
+	if (conf->tick != NULL)
+		conf->tick(&sv.shm, conf->tick_arg); /* the last word on the counters */
 
 	if (code == GCB_DAEMON_EXIT_OK) {
 		(void)gcb_shm_unlink(conf->instance);

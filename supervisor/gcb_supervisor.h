@@ -43,7 +43,13 @@ typedef struct gcb_supervisor_conf {
 	void (*reload)(void *arg);
 	void *reload_arg;
 
-	/* Called once per main-loop turn (metrics, progress line); may be NULL. */
+	/* Called when a child that is not a stage exits (embedded services);
+	 * may be NULL. */
+	void (*on_child_exit)(int pid, int status, void *arg);
+	void *child_arg;
+
+	/* Called once per main-loop turn (metrics, progress line), and once
+	 * more before the segment is detached; may be NULL. */
 	void (*tick)(const void *shm, void *arg);
 	void *tick_arg;
 } gcb_supervisor_conf_t;
