@@ -3,7 +3,7 @@
 # payloads, hex + printable columns, --count and --bytes, corrupt rings.
 . "$GCB_ROOT/tests/integration/ringstat_lib.sh"
 
-I=$(inst rs-dump)
+inst dump
 feed crashed "$I"
 
 rs --dump fetch.0 --count 0 "$I"
@@ -53,7 +53,7 @@ rs --dump 7 "$I"
 expect_rc 2 "ring index out of range"
 
 # A corrupt ring: the records before the bad header, then the finding.
-I=$(inst rs-dump-corrupt)
+inst dump-corrupt
 feed corrupt-length "$I"
 rs --dump fetch.0 --bytes 0 "$I"
 expect_rc 1 "dump corrupt"

@@ -32,10 +32,10 @@ fail() {
 	exit 1
 }
 
-# inst NAME: a unique instance name, removed on exit.
+# inst NAME: sets I to a unique instance name (NAME-pid), removed on exit.
 inst() {
-	INSTANCES="$INSTANCES $1-$$"
-	echo "$1-$$"
+	I="ringstat-$1-$$"
+	INSTANCES="$INSTANCES $I"
 }
 
 # wait_ready FILE: until the helper printed its "ready" line (generous timeout).

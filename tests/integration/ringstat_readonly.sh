@@ -6,7 +6,7 @@
 . "$GCB_ROOT/tests/integration/ringstat_lib.sh"
 
 # ---- every mode over a static segment changes no byte ----
-I=$(inst rs-ro-static)
+inst ro-static
 feed crashed "$I"
 SEG="/dev/shm/gcbridge-$I"
 before=$(sha256sum <"$SEG")
@@ -23,7 +23,7 @@ rs "$I"
 [ "$(stat -c %Y.%y "$SEG")" = "$mtime" ] || fail "segment mtime changed"
 
 # ---- strace: open and map flags for the segment ----
-I=$(inst rs-ro-live)
+inst ro-live
 feed_live healthy "$I"
 SEG="/dev/shm/gcbridge-$I"
 traced=0

@@ -6,18 +6,18 @@
 T="--stall-seconds 30 --hung-seconds 30"
 
 # ---- cannot attach: exit 2 with the attach error ----
-I=$(inst rs-none)
+inst none
 rs "$I"
 expect_rc 2 "no segment"
 expect_out 'open\(.*gcbridge-'"$I"'.*No such file' "$TMP/err"
 
-I=$(inst rs-magic)
+inst magic
 feed bad-magic "$I"
 rs "$I"
 expect_rc 2 "bad magic"
 expect_out 'not a gcbridge segment \(bad magic\)' "$TMP/err"
 
-I=$(inst rs-version)
+inst version
 feed bad-version "$I"
 rs --json "/dev/shm/gcbridge-$I"
 expect_rc 2 "unknown layout version"
@@ -27,7 +27,7 @@ rs --bogus "$I"
 expect_rc 2 "bad usage"
 
 # ---- healthy: live fetcher -> validator-0 -> producer ----
-I=$(inst rs-healthy)
+inst healthy
 feed_live healthy "$I"
 rs $T "$I"
 expect_rc 0 "healthy"
@@ -69,7 +69,7 @@ expect_rc 0 "healthy text watch"
 expect_out '^  rates     in [0-9.]+ rec/s'
 
 # ---- consumer stalled: records waiting, consumer alive, no ring heartbeat ----
-I=$(inst rs-stalled)
+inst stalled
 feed_live stalled "$I"
 rs $T "$I"
 expect_rc 1 "stalled"
@@ -82,7 +82,7 @@ expect_json 'd["rings"][0]["used_records"], d["rings"][0]["unread_records"]' "(5
 expect_json 'd["rings"][0]["consumer"]["alive"], d["status"]' "(True, 'degraded')"
 
 # ---- consumer stuck: heart-beating but not moving; --watch sees no progress ----
-I=$(inst rs-stuck)
+inst stuck
 feed_live stuck "$I"
 rs $T "$I"
 expect_rc 0 "stuck, single shot: heartbeats look fine"
@@ -93,7 +93,7 @@ expect_json 'd["rings"][0]["diagnosis"], d["rings"][0]["idle_s"] >= 0.5' "('cons
 expect_json '"no consumer progress" in d["rings"][0]["detail"]' True
 
 # ---- producer hung: producer alive, heartbeats old ----
-I=$(inst rs-hung)
+inst hung
 feed_live hung "$I"
 rs $T "$I"
 expect_rc 1 "hung"
@@ -104,7 +104,7 @@ expect_json '[r["diagnosis"] for r in d["rings"]]' "['producer hung', 'ok']"
 expect_json '[s["status"] for s in d["stages"]]' "['hung', 'ok', 'ok']"
 
 # ---- orphaned: consumer killed with records left, supervisor alive ----
-I=$(inst rs-orphaned)
+inst orphaned
 feed_live orphaned "$I"
 rs $T "$I"
 expect_rc 1 "orphaned"
@@ -118,7 +118,7 @@ expect_json 'd["rings"][0]["consumer"]["alive"], d["segment"]["diagnosis"]' "(Fa
 expect_json '"orphaned" in d["rings"][1]["issues"]' True
 
 # ---- crashed: nothing alive, segment left behind ----
-I=$(inst rs-crashed)
+inst crashed
 feed crashed "$I"
 rs $T "$I"
 expect_rc 1 "crashed"
@@ -132,7 +132,7 @@ expect_json '[r["used_bytes"] for r in d["rings"]]' "[680, 440]"
 for kind in length:bad.length pad:bad.padding positions:impossible.positions; do
 	scen=${kind%%:*}
 	reason=$(echo "${kind#*:}" | tr . ' ')
-	I=$(inst "rs-corrupt-$scen")
+	inst "corrupt-$scen"
 	feed "corrupt-$scen" "$I"
 	off=$(sed -n 's/^ready corrupt_offset=//p' "$TMP/feed.out")
 	[ -n "$off" ] || fail "helper printed no offset"
@@ -146,7 +146,7 @@ for kind in length:bad.length pad:bad.padding positions:impossible.positions; do
 	expect_json 'd["rings"][1]["corrupt_offset"]' None
 done
 # ---- the instance goes away under --watch: exit 2 ----
-I=$(inst rs-gone)
+inst gone
 "$FEED" healthy "$I" --lifetime 50 >"$TMP/gone.feed" 2>&1 &
 GPID=$!
 BG_PIDS="$BG_PIDS $GPID"

@@ -10,12 +10,12 @@ N=200000
 ARGS="--capacity 16384 --pace-us 2000"
 
 # Run A: alone.
-I=$(inst rs-stress-a)
+inst stress-a
 "$FEED" workload "$I" $N $ARGS >"$TMP/a.out" 2>&1 || fail "run A: $(cat "$TMP/a.out")"
 grep -q '^workload ok$' "$TMP/a.out" || fail "run A did not verify"
 
 # Run B: with watchers attached before the first record moves.
-I=$(inst rs-stress-b)
+inst stress-b
 "$FEED" workload "$I" $N $ARGS --start-file "$TMP/go" >"$TMP/b.out" 2>&1 &
 FPID=$!
 BG_PIDS="$BG_PIDS $FPID"
