@@ -138,5 +138,11 @@ th.start()
 time.sleep(0.3)
 sim.stop()
 th.join(30)
+
+# On demand with a window smaller than the limit: never expires the reader.
+sim = Sim("--stream-id", "s1", "--retention", "50", "--count", "3000")
+ev, _ = sim.drain("s1", limit=1000)
+check(len(ev) == 3000 and len(set(e["id"] for e in ev)) == 3000, "small window: %d" % len(ev))
+sim.stop()
 print("ok")
 PY

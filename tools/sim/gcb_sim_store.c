@@ -269,8 +269,13 @@ int gcb_sim_store_poll(gcb_sim_store_t *s, gcb_sim_poll_t *p)
 			rc = -ERANGE;
 			goto unlock;
 		}
-		if (s->conf.rate <= 0 && s->head - pos < (uint64_t)p->limit && s->remaining != 0)
-			generate_budget_locked(s, (uint64_t)p->limit - (s->head - pos));
+		if (s->conf.rate <= 0 && s->head - pos < (uint64_t)p->limit && s->remaining != 0) {
+			uint64_t want = (uint64_t)p->limit - (s->head - pos);
+			uint64_t room = s->conf.retention - (s->head - pos);
+
+			/* Never evict the event at pos before it is scanned. */
+			generate_budget_locked(s, want < room ? want : room);
+		}
 		while (pos < s->head && p->count < p->limit) {
 			const gcb_sim_event_t *ev = &s->slots[pos % s->conf.retention];
 
