@@ -35,7 +35,8 @@ static gcb_avsc_t *lint(const char *text, size_t len)
 		free(form);
 	} else if (pr.n == 0 && !pr.oom) {
 		abort(); /* rejected without a reason */
-	} else if (strstr(pr.v[0].reason, "rejected by cJSON")) {
+	} else if (pr.n && strncmp(pr.v[0].reason, "invalid JSON at ", 16) == 0 &&
+		   strstr(pr.v[0].reason, "): rejected by cJSON")) {
 		abort(); /* the strict JSON check let through what cJSON refuses */
 	}
 	gcb_avsc_problems_fini(&pr);
