@@ -8,4 +8,5 @@ $(eval $(call gcb_program,test-producer-drive,tests/producer/test_producer_drive
 PROGRAMS += $(BIN)/test-producer-drive
 
 INTEGRATION_TESTS += tests/integration/kafka_mock_kcat.sh tests/integration/producer_basic.sh \
-	tests/integration/producer_outage.sh tests/integration/producer_kill.sh
+	tests/integration/producer_outage.sh tests/integration/producer_kill.sh \
+	tests/integration/producer_errors.sh

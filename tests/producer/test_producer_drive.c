@@ -15,6 +15,8 @@
  *   outage  all brokers down (control socket) for --outage-s seconds in the
  *           middle: nothing may be released or acked while they are down
  *   kill    SIGKILL the producer with records in flight, start a new one
+ *   inject  send --inject control lines (e.g. produce errors) first; a stage
+ *           exiting GCB_EXIT_RESTART is restarted as the supervisor would
  *   refuse  run the stage with kafka.acks=1: it must exit GCB_EXIT_FATAL
  */
 #include <errno.h>
@@ -54,6 +56,8 @@ static struct {
     .ring_size = 65536,
 };
 
+static const char *injects[4];
+static unsigned n_injects, restarts;
 static gcb_shm_t shm;
 static char instance[64];
 static pid_t child;
@@ -89,6 +93,8 @@ static uint64_t acked(void)
 {
 	return atomic_load(&gcb_shm_pipeline(&shm)->acked_batch_seq);
 }
+
+static pid_t start_producer(const char *acks);
 
 static pid_t start_producer(const char *acks)
 {
@@ -143,6 +149,14 @@ static void check_child(void)
 
 	if (child > 0 && waitpid(child, &st, WNOHANG) == child) {
 		child = 0;
+		/* Like the supervisor: exit 1 asks for a restart. */
+		if (n_injects > 0 && WIFEXITED(st) && WEXITSTATUS(st) == GCB_EXIT_RESTART) {
+			restarts++;
+			printf("inject: producer exited %d, restart %u\n", GCB_EXIT_RESTART,
+			       restarts);
+			child = start_producer(NULL);
+			return;
+		}
 		die("producer exited early (status 0x%x)", st);
 	}
 }
@@ -362,17 +376,12 @@ static void mode_kill(gcb_ring_t *rings, FILE *exp)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-	    {"bootstrap", required_argument, NULL, 'b'},
-	    {"topic", required_argument, NULL, 't'},
-	    {"expect", required_argument, NULL, 'e'},
-	    {"mode", required_argument, NULL, 'm'},
-	    {"ctl", required_argument, NULL, 'c'},
-	    {"mock", required_argument, NULL, 'k'},
-	    {"rings", required_argument, NULL, 'r'},
-	    {"batches", required_argument, NULL, 'n'},
-	    {"per-batch", required_argument, NULL, 'p'},
-	    {"outage-s", required_argument, NULL, 'o'},
-	    {NULL, 0, NULL, 0},
+	    {"bootstrap", required_argument, NULL, 'b'}, {"topic", required_argument, NULL, 't'},
+	    {"expect", required_argument, NULL, 'e'},	 {"mode", required_argument, NULL, 'm'},
+	    {"ctl", required_argument, NULL, 'c'},	 {"mock", required_argument, NULL, 'k'},
+	    {"rings", required_argument, NULL, 'r'},	 {"batches", required_argument, NULL, 'n'},
+	    {"per-batch", required_argument, NULL, 'p'}, {"outage-s", required_argument, NULL, 'o'},
+	    {"inject", required_argument, NULL, 'i'},	 {NULL, 0, NULL, 0},
 	};
 	gcb_shm_ring_spec_t specs[MAX_RINGS];
 	gcb_shm_stage_spec_t stage = {"producer", GCB_STAGE_KIND_PRODUCER, 0};
@@ -413,6 +422,10 @@ int main(int argc, char **argv)
 		case 'o':
 			o.outage_s = (unsigned)atoi(optarg);
 			break;
+		case 'i':
+			if (n_injects < 4)
+				injects[n_injects++] = optarg;
+			break;
 		default:
 			return 2;
 		}
@@ -444,14 +457,22 @@ int main(int argc, char **argv)
 	}
 	if (o.expect == NULL || (exp = fopen(o.expect, "w")) == NULL)
 		die("cannot write --expect file");
-	if ((strcmp(o.mode, "outage") == 0 || strcmp(o.mode, "kill") == 0) &&
-	    (o.ctl == NULL || o.mock == NULL))
+	if ((strcmp(o.mode, "basic") != 0) && (o.ctl == NULL || o.mock == NULL))
 		die("mode %s needs --ctl and --mock", o.mode);
 
 	child = start_producer(NULL);
 	if (strcmp(o.mode, "basic") == 0) {
 		write_batches(rings, exp, o.batches, 1);
 		wait_done(rings, o.timeout_s);
+	} else if (strcmp(o.mode, "inject") == 0) {
+		for (unsigned i = 0; i < n_injects; i++)
+			ctl(injects[i]);
+		write_batches(rings, exp, o.batches, 1);
+		wait_done(rings, o.timeout_s);
+		printf("inject: restarts=%u delivery_errors=%" PRIu64 " retries=%" PRIu64
+		       " fatal_errors=%" PRIu64 "\n",
+		       restarts, counter(GCB_PRODUCER_C_DELIVERY_ERRORS),
+		       counter(GCB_PRODUCER_C_RETRIES), counter(GCB_PRODUCER_C_FATAL_ERRORS));
 	} else if (strcmp(o.mode, "outage") == 0) {
 		mode_outage(rings, exp);
 	} else if (strcmp(o.mode, "kill") == 0) {
