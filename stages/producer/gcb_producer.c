@@ -370,6 +370,17 @@ static int classify(const gcb_ring_rec_t *rec)
 	return rec->type == GCB_REC_DLQ ? KIND_DLQ : KIND_AVRO;
 }
 
+static void note_bad_record(producer_t *p, const gcb_ring_rec_t *rec)
+{
+	uint64_t n = atomic_load_explicit(&p->c[GCB_PRODUCER_C_BAD_RECORDS], memory_order_relaxed);
+
+	if (n % ERROR_LOG_EVERY == 0)
+		gcb_log_error("ring %u: malformed record (type %u, %u bytes, seq %" PRIu64
+			      "): sending it to %s (%" PRIu64 " so far)",
+			      p->cur, rec->type, rec->length, rec->seq, p->dlq_topic, n + 1);
+	cnt_add(p, GCB_PRODUCER_C_BAD_RECORDS, 1);
+}
+
 /* Reads up to READ_BURST records in stripe order. Returns the number read, or
  * -EBADMSG for a corrupt ring. */
 static int read_some(producer_t *p)
@@ -423,13 +434,8 @@ static int read_some(producer_t *p)
 			s->state = SLOT_DELIVERED;
 			cnt_add(p, GCB_PRODUCER_C_FILTERED, 1);
 		} else {
-			if (s->kind == KIND_BAD) {
-				cnt_add(p, GCB_PRODUCER_C_BAD_RECORDS, 1);
-				gcb_log_error(
-				    "ring %u: malformed record (type %u, %u bytes, seq %" PRIu64
-				    "): sending it to %s",
-				    p->cur, rec->type, rec->length, rec->seq, p->dlq_topic);
-			}
+			if (s->kind == KIND_BAD)
+				note_bad_record(p, rec);
 			cnt_add(p, GCB_PRODUCER_C_PRODUCED, 1);
 			produce(p, s);
 		}

@@ -77,6 +77,13 @@ for line in open(got_file):
         bad.append("unexpected record seq %d on %s" % (seq, topic)); continue
     kind, etopic, ekey, evalue, ets = expect[seq]
     seen[seq] += 1
+    if kind == "bad":
+        want = {"topic": etopic, "key": "", "value": evalue, "error.reason": "bad_record",
+                "error.stage": "producer"}
+        got = dict(h, topic=topic, key=key, value=value)
+        bad += ["seq %d: %s is %r, want %r" % (seq, k, got.get(k), v)
+                for k, v in want.items() if got.get(k) != v]
+        continue
     want = {"topic": etopic, "key": ekey, "value": evalue, "ts": ets,
             "event.id": "evt-%d" % seq, "received.at": ets, "entity.type": "conversation",
             "event.type": "v2.detail.events.conversation", "source.stream": "stream-a",

@@ -17,6 +17,9 @@
  *   kill    SIGKILL the producer with records in flight, start a new one
  *   inject  send --inject control lines (e.g. produce errors) first; a stage
  *           exiting GCB_EXIT_RESTART is restarted as the supervisor would
+ *   resume  acked_batch_seq = 4 with batches 1..6 still in the rings (a
+ *           predecessor died between publishing and releasing): batches 1..4
+ *           are released without being produced
  *   refuse  run the stage with kafka.acks=1: it must exit GCB_EXIT_FATAL
  */
 #include <errno.h>
@@ -58,6 +61,7 @@ static struct {
 
 static const char *injects[4];
 static unsigned n_injects, restarts;
+static uint64_t expect_from = 1; /* batches before it are not expected in Kafka */
 static gcb_shm_t shm;
 static char instance[64];
 static pid_t child;
@@ -181,6 +185,17 @@ static int write_record(gcb_ring_t *r, FILE *exp, uint64_t seq, uint64_t b, int 
 	const char *topic = o.topic;
 	int n;
 
+	if (seq % 97 == 0) {
+		/* A record no validator should write: the stage must not lose
+		 * it either, but send it to the DLQ topic as it is. */
+		n = snprintf(value, sizeof(value), "garbage-%" PRIu64, seq);
+		if (gcb_ring_write(r, 99, last ? GCB_REC_F_BATCH_END : 0, seq, value,
+				   (uint32_t)n) != 0)
+			return -EAGAIN;
+		if (b >= expect_from)
+			fprintf(exp, "%" PRIu64 "\tbad\t%s.dlq\t\t%s\t\n", seq, o.topic, value);
+		return 0;
+	}
 	if (seq % 5 == 0)
 		type = GCB_REC_FILTERED;
 	else if (seq % 7 == 0)
@@ -223,7 +238,7 @@ static int write_record(gcb_ring_t *r, FILE *exp, uint64_t seq, uint64_t b, int 
 
 	if (gcb_ring_write(r, type, last ? GCB_REC_F_BATCH_END : 0, seq, buf, len) != 0)
 		return -EAGAIN;
-	if (type != GCB_REC_FILTERED)
+	if (type != GCB_REC_FILTERED && b >= expect_from)
 		fprintf(exp, "%" PRIu64 "\t%s\t%s%s\t%s\t%s\t%" PRIu64 "\n", seq,
 			type == GCB_REC_DLQ ? "dlq" : "avro", o.topic, topic == NULL ? ".dlq" : "",
 			key, value, out->received_unix_ms);
@@ -343,32 +358,46 @@ static void mode_outage(gcb_ring_t *rings, FILE *exp)
 	wait_done(rings, o.timeout_s);
 }
 
+/* Records read minus records released, over every life of the stage. */
+static uint64_t read_unreleased(void)
+{
+	return counter(GCB_PRODUCER_C_PRODUCED) + counter(GCB_PRODUCER_C_FILTERED) +
+	       counter(GCB_PRODUCER_C_SKIPPED) - counter(GCB_PRODUCER_C_RELEASED);
+}
+
 static void mode_kill(gcb_ring_t *rings, FILE *exp)
 {
-	uint64_t unreleased;
+	uint64_t unreleased = 0, last_acked = 0;
 	int st;
 
-	/* Slow answers keep records in flight when the stage is killed. */
-	ctl("rtt all 200");
-	write_batches(rings, exp, o.batches / 3, 1);
-	for (unsigned ms = 0; acked() < 2 || counter(GCB_PRODUCER_C_IN_FLIGHT) == 0; ms += 10) {
-		if (ms > o.timeout_s * 1000)
-			die("never saw records in flight");
-		check_child();
-		sleep_ms(10);
+	/* Slow answers from one broker keep records in flight when the stage is
+	 * killed, and make batches complete out of order across partitions. */
+	ctl("rtt 1 300");
+	for (unsigned round = 1; round <= 3; round++) {
+		/* Kill when the stage made progress and holds at least 20 records
+		 * read but unreleased (waiting on the slow broker). */
+		for (unsigned ms = 0; acked() <= last_acked || read_unreleased() < unreleased + 20;
+		     ms += 10) {
+			if (ms > o.timeout_s * 1000)
+				die("never saw progress with records in flight");
+			write_batches(rings, exp, o.batches, 0);
+			check_child();
+			sleep_ms(10);
+		}
+		kill(child, SIGKILL);
+		waitpid(child, &st, 0);
+		child = 0;
+		last_acked = acked();
+		/* Read and not released, summed over the kills so far (the
+		 * counters live in the segment and survive the stage): the
+		 * most that can be produced twice. */
+		unreleased = read_unreleased();
+		printf("kill %u: acked %" PRIu64 ", read and unreleased so far %" PRIu64 "\n",
+		       round, last_acked, unreleased);
+		child = start_producer(NULL);
 	}
-	kill(child, SIGKILL);
-	waitpid(child, &st, 0);
-	/* Read and not released: the most that can be produced twice. */
-	unreleased = counter(GCB_PRODUCER_C_PRODUCED) + counter(GCB_PRODUCER_C_FILTERED) +
-		     counter(GCB_PRODUCER_C_SKIPPED) - counter(GCB_PRODUCER_C_RELEASED);
-	printf("kill: acked %" PRIu64 ", in flight %" PRIu64 ", unreleased %" PRIu64 "\n", acked(),
-	       counter(GCB_PRODUCER_C_IN_FLIGHT), unreleased);
 	printf("dup_bound=%" PRIu64 "\n", unreleased);
-	child = 0;
-	ctl("rtt all 0");
-	write_batches(rings, exp, o.batches / 2, 1);
-	child = start_producer(NULL);
+	ctl("rtt 1 0");
 	write_batches(rings, exp, o.batches, 1);
 	wait_done(rings, o.timeout_s);
 }
@@ -457,11 +486,27 @@ int main(int argc, char **argv)
 	}
 	if (o.expect == NULL || (exp = fopen(o.expect, "w")) == NULL)
 		die("cannot write --expect file");
-	if ((strcmp(o.mode, "basic") != 0) && (o.ctl == NULL || o.mock == NULL))
+	if (strcmp(o.mode, "basic") != 0 && strcmp(o.mode, "resume") != 0 &&
+	    (o.ctl == NULL || o.mock == NULL))
 		die("mode %s needs --ctl and --mock", o.mode);
 
+	if (strcmp(o.mode, "resume") == 0) {
+		/* A predecessor acknowledged batches 1..4 and died before it
+		 * released any of them: they must be released, not produced. */
+		expect_from = 5;
+		write_batches(rings, exp, 6, 1);
+		atomic_store(&gcb_shm_pipeline(&shm)->acked_batch_seq, 4);
+	}
 	child = start_producer(NULL);
-	if (strcmp(o.mode, "basic") == 0) {
+	if (strcmp(o.mode, "resume") == 0) {
+		write_batches(rings, exp, o.batches, 1);
+		wait_done(rings, o.timeout_s);
+		printf("resume: skipped=%" PRIu64 " stripe_errors=%" PRIu64 "\n",
+		       counter(GCB_PRODUCER_C_SKIPPED), counter(GCB_PRODUCER_C_STRIPE_ERRORS));
+		if (counter(GCB_PRODUCER_C_SKIPPED) != 4 * o.per_batch ||
+		    counter(GCB_PRODUCER_C_STRIPE_ERRORS) != 0)
+			die("expected %u skipped records and no stripe errors", 4 * o.per_batch);
+	} else if (strcmp(o.mode, "basic") == 0) {
 		write_batches(rings, exp, o.batches, 1);
 		wait_done(rings, o.timeout_s);
 	} else if (strcmp(o.mode, "inject") == 0) {
