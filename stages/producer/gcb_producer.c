@@ -143,6 +143,13 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	uint64_t backoff = (uint64_t)p->conf->retry_backoff_ms
 			   << (s->attempts < 16 ? s->attempts : 16);
 
+	if (m->err == RD_KAFKA_RESP_ERR__PURGE_QUEUE ||
+	    m->err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT) {
+		/* Our own purge on the way out: the record stays in the ring. */
+		s->state = SLOT_FAILED;
+		p->failed++;
+		return;
+	}
 	if (backoff > (uint64_t)p->conf->retry_backoff_max_ms)
 		backoff = (uint64_t)p->conf->retry_backoff_max_ms;
 	s->attempts++;

@@ -10,3 +10,5 @@ PROGRAMS += $(BIN)/test-producer-drive
 INTEGRATION_TESTS += tests/integration/kafka_mock_kcat.sh tests/integration/producer_basic.sh \
 	tests/integration/producer_outage.sh tests/integration/producer_kill.sh \
 	tests/integration/producer_errors.sh
+
+BENCHES += tests/integration/producer_bench.sh

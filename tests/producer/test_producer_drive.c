@@ -132,6 +132,7 @@ static pid_t start_producer(const char *acks)
 		conf.kafka = kv;
 		conf.n_kafka = acks != NULL ? 3 : 2;
 		conf.retry_backoff_max_ms = 1000;
+		conf.flush_timeout_ms = 2000;
 		exit(gcb_producer_main(&conf, &ctx, in, o.rings));
 	}
 	return pid;
@@ -353,6 +354,28 @@ static void mode_outage(gcb_ring_t *rings, FILE *exp)
 	       a0, o.batches, o.outage_s, errs, counter(GCB_PRODUCER_C_IN_FLIGHT));
 	printf("outage: %" PRIu64 " of %u records written while down (rings full)\n", next_seq - 1,
 	       o.batches * o.per_batch);
+
+	/* A stop while Kafka is down: bounded flush, exit 0, nothing released. */
+	kill(child, SIGTERM);
+	for (unsigned ms = 0;; ms += 50) {
+		int st;
+
+		if (waitpid(child, &st, WNOHANG) == child) {
+			child = 0;
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != GCB_EXIT_OK)
+				die("stop during the outage: status 0x%x", st);
+			break;
+		}
+		if (ms > 30000)
+			die("producer did not stop during the outage");
+		sleep_ms(50);
+	}
+	for (unsigned i = 0; i < o.rings; i++)
+		if (atomic_load(&rings[i].ctl->cons.release) != rel0[i] || acked() != a0)
+			die("ring %u released by a stop with every broker down", i);
+	printf("outage: stopped cleanly with every broker down, nothing released\n");
+	child = start_producer(NULL);
+	sleep_ms(500);
 	ctl("up all");
 	write_batches(rings, exp, o.batches, 1);
 	wait_done(rings, o.timeout_s);
