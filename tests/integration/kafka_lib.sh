@@ -3,6 +3,9 @@
 # dir, exports BS (bootstrap), CTL (control socket), MOCK (binary), TMP, and
 # stops everything on exit.
 set -eu
+case "$0" in
+*kafka_lib.sh) echo "kafka_lib.sh is sourced by the kafka and producer tests, not run"; exit 77 ;;
+esac
 : "${GCB_BIN:=bin}"
 MOCK="$GCB_BIN/gcb-kafka-mock"
 DRIVE="$GCB_BIN/test-producer-drive"
