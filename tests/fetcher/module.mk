@@ -1,0 +1,13 @@
+# tests/fetcher: unit tests of the fetcher's parts and the integration harness.
+
+$(eval $(call gcb_program,test-fetcher-parse,tests/fetcher/test_fetcher_parse.c \
+	stages/fetcher/gcb_fetcher_poll.c stages/fetcher/gcb_fetcher_json.c \
+	stages/fetcher/gcb_fetcher_errbody.c,$(call pkglibs,cmocka libcjson)))
+$(eval $(call gcb_program,test-fetcher-backoff,tests/fetcher/test_fetcher_backoff.c \
+	stages/fetcher/gcb_fetcher_backoff.c stages/fetcher/gcb_fetcher_token.c \
+	stages/fetcher/gcb_fetcher_http.c stages/fetcher/gcb_fetcher_errbody.c $(LOG_SRCS),\
+	$(call pkglibs,cmocka libcjson libcurl)))
+UNIT_TESTS += $(BIN)/test-fetcher-parse $(BIN)/test-fetcher-backoff
+
+$(eval $(call gcb_program,fetcher-harness,tests/fetcher/fetcher_harness.c $(FETCHER_SRCS) \
+	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS),$(FETCHER_LIBS)))
