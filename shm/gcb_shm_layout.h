@@ -86,7 +86,10 @@ typedef struct gcb_ring_ctl {
 		_Atomic uint64_t full_stalls;   /* times the producer slept on a full ring */
 		_Atomic uint64_t heartbeat_ns;  /* CLOCK_MONOTONIC */
 		_Atomic uint64_t start_time;    /* see gcb_proc.h */
-		_Atomic uint64_t last_seq;      /* seq of the last committed record */
+		/* Start position + 1 of the last committed record (0: none), and
+		 * the value it had before; see gcb_ring_last_committed(). */
+		_Atomic uint64_t last_rec;
+		_Atomic uint64_t prev_last_rec;
 		_Atomic int32_t pid;
 	} _Alignas(GCB_SHM_CACHE_LINE) prod;
 
@@ -123,7 +126,8 @@ typedef struct gcb_shm_ring_desc {
 
 _Static_assert(sizeof(gcb_shm_ring_desc_t) == 64, "ring descriptor is 64 bytes");
 
-/* Stage kinds and states, as stored in gcb_shm_stage_t. */
+/* Stage kinds, as stored in gcb_shm_stage_t; also the drain phase of each
+ * kind (see gcb_stage_draining). */
 enum {
 	GCB_STAGE_KIND_FETCHER = 1,
 	GCB_STAGE_KIND_VALIDATOR = 2,
@@ -168,7 +172,7 @@ typedef struct gcb_shm_cursor_slot {
 } gcb_shm_cursor_slot_t;
 
 typedef struct gcb_shm_pipeline {
-	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint32_t draining; /* set by supervisor */
+	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint32_t draining; /* drain phase, 0 none */
 	_Atomic uint32_t reload_generation;                      /* bumped on SIGHUP */
 	_Atomic uint64_t fetched_batch_seq; /* last batch the fetcher committed */
 	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint64_t acked_batch_seq; /* producer */

@@ -61,10 +61,20 @@ static inline void gcb_stage_heartbeat(const gcb_stage_ctx_t *ctx)
  */
 int gcb_stage_stopping(const gcb_stage_ctx_t *ctx);
 
-/* 1 when the supervisor asked the pipeline to drain (SIGTERM to the daemon). */
+/*
+ * Drain (SIGTERM to the daemon) runs in phases, one per stage kind, and the
+ * supervisor starts a phase only when every stage of the previous one has
+ * exited: 1 the fetcher stops fetching; 2 validators empty their input rings;
+ * 3 the producer empties its rings and flushes Kafka. So when a stage sees
+ * its phase, its input can no longer grow: "input empty" means "done".
+ * pipeline->draining holds the current phase (0: not draining).
+ */
 static inline int gcb_stage_draining(const gcb_stage_ctx_t *ctx)
 {
-	return atomic_load_explicit(&gcb_shm_pipeline(ctx->shm)->draining, memory_order_acquire) != 0;
+	uint32_t phase = atomic_load_explicit(&gcb_shm_pipeline(ctx->shm)->draining,
+					      memory_order_acquire);
+
+	return phase != 0 && phase >= ctx->slot->kind;
 }
 
 /* 1 when the supervisor process is gone. */
