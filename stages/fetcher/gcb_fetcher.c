@@ -386,3 +386,25 @@ out:
 	free(f);
 	return ret;
 }
+
+int gcb_fetcher_checkpoint_final(const gcb_fetcher_conf_t *conf, gcb_shm_t *shm, char *errstr,
+				 size_t errstr_size)
+{
+	char stream[GCB_FETCHER_STREAM_MAX + 1] = "";
+	gcb_ckpt_t ck;
+	int rc;
+
+	rc = gcb_ckpt_init(&ck, conf->state_dir, shm->hdr->instance, errstr, errstr_size);
+	if (rc != 0)
+		return rc;
+	if (conf->stream_id != NULL && conf->stream_id[0] != '\0')
+		snprintf(stream, sizeof(stream), "%s", conf->stream_id);
+	else
+		gcb_fetcher_stream_remembered(&ck, shm->hdr->instance, stream, sizeof(stream));
+	rc = gcb_ckpt_store_acked(&ck, gcb_shm_pipeline(shm), stream);
+	if (rc < 0)
+		snprintf(errstr, errstr_size, "checkpoint write in %s failed: %s", conf->state_dir,
+			 strerror(-rc));
+	gcb_ckpt_fini(&ck);
+	return rc;
+}

@@ -76,4 +76,16 @@ uint64_t gcb_fetcher_ring_bytes_needed(const gcb_fetcher_conf_t *conf);
 int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_ring_t *out,
 		     unsigned n_out);
 
+/*
+ * Stores the checkpoint once more, outside the fetcher process: the cursor of
+ * the batch the producer acknowledged last. The fetcher is the first stage
+ * to exit during a drain, so batches acknowledged after it left would
+ * otherwise be fetched (and produced) again after a restart. The supervisor
+ * calls this once the producer has exited. 1 stored, 0 nothing newer to
+ * store, -errno with errstr. Reads the stream id from conf or from the
+ * remembered-stream file.
+ */
+int gcb_fetcher_checkpoint_final(const gcb_fetcher_conf_t *conf, gcb_shm_t *shm, char *errstr,
+				 size_t errstr_size);
+
 #endif

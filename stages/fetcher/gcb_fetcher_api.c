@@ -18,41 +18,25 @@
 void gcb_fetcher_checkpoint(gcb_fetcher_t *f, int force)
 {
 	gcb_shm_pipeline_t *p = f->pipe;
-	uint64_t acked = atomic_load_explicit(&p->acked_batch_seq, memory_order_acquire);
-	uint64_t done = atomic_load_explicit(&p->checkpoint_batch_seq, memory_order_relaxed);
 	uint64_t now = gcb_clock_mono_ns();
-	const gcb_shm_cursor_slot_t *s;
-	char cursor[GCB_SHM_CURSOR_MAX];
-	uint32_t len;
 	int rc;
 
-	if (!f->ckpt_ready || acked <= done)
+	if (!f->ckpt_ready || atomic_load_explicit(&p->acked_batch_seq, memory_order_acquire) <=
+				      atomic_load_explicit(&p->checkpoint_batch_seq,
+							   memory_order_relaxed))
 		return;
 	if (!force && now - f->last_ckpt_ns < (uint64_t)f->conf->checkpoint_interval_ms * NS_PER_MS)
 		return;
-	s = &p->cursors[acked % GCB_SHM_CURSOR_SLOTS];
-	if (atomic_load_explicit(&s->batch_seq, memory_order_acquire) != acked)
-		return; /* not a batch this pipeline fetched (yet): nothing to store */
-	len = s->length;
-	if (len >= sizeof(cursor))
-		return;
-	memcpy(cursor, s->cursor, len);
-	cursor[len] = '\0';
-	atomic_thread_fence(memory_order_acquire);
-	if (atomic_load_explicit(&s->batch_seq, memory_order_relaxed) != acked)
-		return;
 	f->last_ckpt_ns = now;
-	rc = gcb_ckpt_store(&f->ckpt, f->stream_id, cursor, acked, gcb_clock_real_ms());
-	if (rc != 0) {
+	rc = gcb_ckpt_store_acked(&f->ckpt, p, f->stream_id);
+	if (rc < 0) {
 		gcb_fetcher_count(f, GCB_FC_CHECKPOINT_ERRORS, 1);
-		gcb_log_error("checkpoint of batch %llu failed: %s", (unsigned long long)acked,
-			      strerror(-rc));
-		return;
+		gcb_log_error("checkpoint failed: %s", strerror(-rc));
+	} else if (rc > 0) {
+		gcb_fetcher_count(f, GCB_FC_CHECKPOINTS, 1);
+		gcb_log_debug("checkpoint: batch %llu",
+			      (unsigned long long)atomic_load(&p->checkpoint_batch_seq));
 	}
-	gcb_fetcher_count(f, GCB_FC_CHECKPOINTS, 1);
-	atomic_store_explicit(&p->checkpoint_unix_ms, gcb_clock_real_ms(), memory_order_relaxed);
-	atomic_store_explicit(&p->checkpoint_batch_seq, acked, memory_order_release);
-	gcb_log_debug("checkpoint: batch %llu", (unsigned long long)acked);
 }
 
 int gcb_fetcher_tick(gcb_fetcher_t *f)

@@ -14,57 +14,27 @@ static void count_add(gcb_batch_writer_t *w, unsigned idx, uint64_t n)
 		atomic_fetch_add_explicit(&w->counters[idx], n, memory_order_relaxed);
 }
 
-/* 1 when ring r holds, between its release position and tail, a record of batch b. */
-static int ring_holds_batch(const gcb_ring_t *r, uint64_t b)
-{
-	uint64_t pos = atomic_load_explicit(&r->ctl->cons.release, memory_order_acquire);
-	uint64_t tail = r->wpos;
-
-	while (pos < tail && tail - pos <= r->capacity) {
-		uint64_t off = pos & r->mask;
-		const gcb_ring_rec_t *h = (const gcb_ring_rec_t *)(r->data + off);
-		const gcb_rec_event_t *ev = (const gcb_rec_event_t *)h->payload;
-
-		if (h->type == GCB_RING_REC_PAD) {
-			pos += r->capacity - off;
-			continue;
-		}
-		if (h->length > r->max_record)
-			return 0;
-		if (h->type == GCB_REC_EVENT && h->length >= GCB_BATCH_REC_FIXED &&
-		    ev->batch_seq == b)
-			return 1;
-		pos += gcb_ring_record_size(h->length);
-	}
-	return 0;
-}
-
 /*
  * The cursor slot of batch F+1 is written before its commit and
  * fetched_batch_seq after it, so a fetcher killed in between leaves a
- * committed batch nobody published. With V >= 2 the rings tell exactly:
- * batch F+1 went to ring (F+1) mod V and its events are numbered after
- * those of batch F (ring F mod V). With one ring, look for the batch among
- * the records not yet released.
+ * committed batch nobody published. The ring it went to knows: its last
+ * committed record (exact even once released) belongs to batch F+1.
  */
 static void recover_unpublished(gcb_batch_writer_t *w)
 {
 	gcb_shm_pipeline_t *p = w->pipe;
 	uint64_t f = atomic_load_explicit(&p->fetched_batch_seq, memory_order_acquire);
 	const gcb_shm_cursor_slot_t *s = &p->cursors[(f + 1) % GCB_SHM_CURSOR_SLOTS];
-	int committed;
+	const gcb_ring_rec_t *last;
+	const gcb_rec_event_t *ev;
 
 	if (atomic_load_explicit(&s->batch_seq, memory_order_acquire) != f + 1)
 		return;
-	if (w->n_rings >= 2) {
-		const gcb_ring_t *next = &w->rings[(f + 1) % w->n_rings];
-		const gcb_ring_t *prev = &w->rings[f % w->n_rings];
-
-		committed = gcb_ring_resume_seq(next) > gcb_ring_resume_seq(prev);
-	} else {
-		committed = ring_holds_batch(&w->rings[0], f + 1);
-	}
-	if (!committed)
+	last = gcb_ring_last_committed(&w->rings[(f + 1) % w->n_rings]);
+	if (last == NULL || last->type != GCB_REC_EVENT || last->length < GCB_BATCH_REC_FIXED)
+		return;
+	ev = (const gcb_rec_event_t *)last->payload;
+	if (ev->batch_seq != f + 1)
 		return;
 	gcb_log_warn("batch %llu was committed by the previous fetcher but not published: "
 		     "publishing it now", (unsigned long long)(f + 1));

@@ -10,6 +10,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "shm/gcb_clock.h"
 #include "supervisor/gcb_log.h"
 
 #define CKPT_QUEUE_DEPTH 4
@@ -323,4 +324,33 @@ int gcb_ckpt_load(gcb_ckpt_t *c, char *stream, size_t stream_size, char *cursor,
 out:
 	cJSON_Delete(o);
 	return rc;
+}
+
+int gcb_ckpt_store_acked(gcb_ckpt_t *c, gcb_shm_pipeline_t *p, const char *stream)
+{
+	uint64_t acked = atomic_load_explicit(&p->acked_batch_seq, memory_order_acquire);
+	uint64_t done = atomic_load_explicit(&p->checkpoint_batch_seq, memory_order_relaxed);
+	const gcb_shm_cursor_slot_t *s = &p->cursors[acked % GCB_SHM_CURSOR_SLOTS];
+	char cursor[GCB_SHM_CURSOR_MAX];
+	uint32_t len;
+	int rc;
+
+	if (acked <= done)
+		return 0;
+	if (atomic_load_explicit(&s->batch_seq, memory_order_acquire) != acked)
+		return 0; /* not a batch this pipeline fetched (yet) */
+	len = s->length;
+	if (len >= sizeof(cursor))
+		return 0;
+	memcpy(cursor, s->cursor, len);
+	cursor[len] = '\0';
+	/* Seqlock check: the slot must not have changed while we copied. */
+	atomic_thread_fence(memory_order_acquire);
+	if (atomic_load_explicit(&s->batch_seq, memory_order_relaxed) != acked)
+		return 0;
+	if ((rc = gcb_ckpt_store(c, stream, cursor, acked, gcb_clock_real_ms())) != 0)
+		return rc;
+	atomic_store_explicit(&p->checkpoint_unix_ms, gcb_clock_real_ms(), memory_order_relaxed);
+	atomic_store_explicit(&p->checkpoint_batch_seq, acked, memory_order_release);
+	return 1;
 }

@@ -19,6 +19,8 @@
 
 #include <liburing.h>
 
+#include "shm/gcb_shm_layout.h"
+
 typedef struct gcb_ckpt {
 	struct io_uring ring;
 	int have_uring;
@@ -49,6 +51,14 @@ int gcb_ckpt_store(gcb_ckpt_t *c, const char *stream, const char *cursor, uint64
  */
 int gcb_ckpt_load(gcb_ckpt_t *c, char *stream, size_t stream_size, char *cursor,
 		  size_t cursor_size, uint64_t *batch_seq);
+
+/*
+ * Stores the cursor of pipe->acked_batch_seq when it is newer than
+ * pipe->checkpoint_batch_seq and its cursor slot still holds it, then
+ * publishes checkpoint_batch_seq / checkpoint_unix_ms. 1 stored, 0 nothing
+ * to store, or -errno (the previous checkpoint stays).
+ */
+int gcb_ckpt_store_acked(gcb_ckpt_t *c, gcb_shm_pipeline_t *pipe, const char *stream);
 
 /* Small io_uring-backed helpers, also used for the stream-id file. */
 int gcb_ckpt_write_file(gcb_ckpt_t *c, const char *name, const char *data, size_t len);

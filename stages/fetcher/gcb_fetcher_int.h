@@ -86,6 +86,9 @@ int gcb_fetcher_backoff(gcb_fetcher_t *f, int cap, int64_t retry_after_ms, const
  */
 int gcb_fetcher_stream_resolve(gcb_fetcher_t *f);
 
+/* The stream id remembered in the state dir ("" when none). */
+void gcb_fetcher_stream_remembered(gcb_ckpt_t *ck, const char *instance, char *id, size_t size);
+
 /* Logs a non-2xx answer with its status, error code and correlation id. */
 void gcb_fetcher_log_answer(gcb_fetcher_t *f, const char *what);
 

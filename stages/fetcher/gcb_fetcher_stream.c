@@ -294,3 +294,21 @@ out:
 	free(def);
 	return rc;
 }
+
+void gcb_fetcher_stream_remembered(gcb_ckpt_t *ck, const char *instance, char *id, size_t size)
+{
+	char name[NAME_MAX + 1], buf[DEFINITION_MAX / 4];
+	size_t len;
+	cJSON *o;
+	const cJSON *i;
+
+	id[0] = '\0';
+	snprintf(name, sizeof(name), "%s.stream", instance);
+	if (gcb_ckpt_read_file(ck, name, buf, sizeof(buf), &len) != 0)
+		return;
+	o = cJSON_ParseWithLength(buf, len);
+	i = cJSON_GetObjectItemCaseSensitive(o, "id");
+	if (cJSON_IsString(i) && strlen(i->valuestring) < size)
+		strcpy(id, i->valuestring);
+	cJSON_Delete(o);
+}

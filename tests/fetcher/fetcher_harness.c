@@ -13,7 +13,7 @@
  *       [--validators V] [--limit N] [--timeout-ms T] [--interval-ms I]
  *       [--backoff-base MS] [--backoff-cap MS] [--request-timeout-ms MS]
  *       [--ckpt-interval-ms MS] [--max-event-bytes N]
- *       [--until-events N] [--max-seconds S] [--kill-every-ms MS]
+ *       [--until-events N] [--until-quiet-ms MS] [--max-seconds S] [--kill-every-ms MS]
  *       [--end-with-kill] [--expect-exit CODE] [--ids-out F]
  *       [--counters-out F] [--segment-copy F]
  *
@@ -51,6 +51,7 @@ static struct {
 	const char *counters_out;
 	const char *segment_copy;
 	unsigned long until_events;
+	unsigned until_quiet_ms;
 	unsigned max_seconds;
 	unsigned kill_every_ms;
 	int end_with_kill;
@@ -212,6 +213,7 @@ static void parse_args(int argc, char **argv)
 		{"end-with-kill", 0, 0, 'E'}, {"expect-exit", 1, 0, 'e'},
 		{"ids-out", 1, 0, 'o'},       {"counters-out", 1, 0, 'C'},
 		{"segment-copy", 1, 0, 'S'},  {"token-skew", 1, 0, 'W'},
+		{"until-quiet-ms", 1, 0, 'Q'},
 		{0, 0, 0, 0},
 	};
 	int c;
@@ -245,6 +247,7 @@ static void parse_args(int argc, char **argv)
 		case 'K': o.conf.checkpoint_interval_ms = (unsigned)atoi(optarg); break;
 		case 'M': o.conf.max_event_bytes = (uint32_t)atoi(optarg); break;
 		case 'W': o.conf.token_skew_s = (unsigned)atoi(optarg); break;
+		case 'Q': o.until_quiet_ms = (unsigned)atoi(optarg); break;
 		case 'u': o.until_events = strtoul(optarg, NULL, 10); break;
 		case 'x': o.max_seconds = (unsigned)atoi(optarg); break;
 		case 'k': o.kill_every_ms = (unsigned)atoi(optarg); break;
@@ -269,7 +272,7 @@ int main(int argc, char **argv)
 	gcb_shm_pipeline_t *pipe;
 	gcb_shm_stage_t *slot;
 	gcb_log_level_t level = GCB_LOG_INFO;
-	uint64_t batch = 1, last_seq = 0, deadline, next_kill = 0, ring_cap;
+	uint64_t batch = 1, last_seq = 0, deadline, next_kill = 0, ring_cap, last_record_ns;
 	unsigned long events = 0;
 	int status, failed = 0, restarts = 0, child_exit = -1, rc;
 	FILE *ids = NULL;
@@ -311,6 +314,7 @@ int main(int argc, char **argv)
 
 	child = spawn_fetcher();
 	deadline = gcb_clock_mono_ns() + (uint64_t)o.max_seconds * 1000000000u;
+	last_record_ns = gcb_clock_mono_ns();
 	if (o.kill_every_ms)
 		next_kill = gcb_clock_mono_ns() + (uint64_t)o.kill_every_ms * 1000000u;
 
@@ -321,9 +325,12 @@ int main(int argc, char **argv)
 
 		if (o.until_events && events >= o.until_events)
 			break;
+		if (o.until_quiet_ms && events > 0 &&
+		    now - last_record_ns > (uint64_t)o.until_quiet_ms * 1000000u)
+			break;
 		if (now > deadline) {
 			fprintf(stderr, "harness: time limit reached after %lu events\n", events);
-			if (o.until_events)
+			if (o.until_events || o.until_quiet_ms)
 				failed = 1;
 			break;
 		}
@@ -356,6 +363,7 @@ int main(int argc, char **argv)
 			failed = 1;
 			break;
 		}
+		last_record_ns = now;
 		if (rec->flags & GCB_REC_F_BATCH_END) {
 			gcb_ring_release_all(r);
 			atomic_store_explicit(&pipe->acked_batch_seq, batch, memory_order_release);
@@ -385,8 +393,16 @@ int main(int argc, char **argv)
 		}
 		if (rec->flags & GCB_REC_F_BATCH_END) {
 			gcb_ring_release_all(r);
+			atomic_store_explicit(&pipe->acked_batch_seq, batch, memory_order_release);
 			batch++;
 		}
+	}
+	/* As the supervisor does after a drain: checkpoint what was acknowledged
+	 * after the fetcher left. A killed pipeline gets no such chance. */
+	if (!failed && !o.end_with_kill &&
+	    gcb_fetcher_checkpoint_final(&o.conf, &g_shm, err, sizeof(err)) < 0) {
+		fprintf(stderr, "harness: %s\n", err);
+		failed = 1;
 	}
 	if (ids != NULL)
 		fclose(ids);

@@ -1,0 +1,28 @@
+#!/bin/sh
+# Transient faults: 5xx answers, answers slower than the request timeout,
+# truncated / non-JSON bodies and 410 cursor.expired, all at once. Nothing
+# lost, nothing duplicated in the ring, malformed answers logged with their
+# correlation id, expiries logged and counted, no crash.
+. "$GCB_ROOT/tests/integration/fetcher_lib.sh"
+
+fh_sim --count=2000 --stream-id=flt --fault-scope=poll --fault-5xx-rate=0.12 \
+	--fault-delay-ms=1500 --fault-delay-rate=0.08 --fault-garbage-rate=0.1 \
+	--fault-410-rate=0.05 --seed=7
+fh_harness faults --stream-id flt --validators 3 --limit 50 --backoff-base 20 \
+	--backoff-cap 200 --request-timeout-ms 700 --until-quiet-ms 3000 --max-seconds 50 ||
+	fh_fail "run failed"
+fh_check_nothing_lost
+fh_check_no_duplicates
+for c in http_5xx transport_errors malformed_responses cursor_expiries retries; do
+	v=$(fh_counter faults $c)
+	[ "$v" -gt 0 ] || fh_fail "counter $c is $v: fault not exercised"
+	echo "ok: $c=$v"
+done
+grep -q 'poll answer malformed: .*correlation_id=[0-9a-f-]\{8,\}' "$FH_TMP/harness-faults.log" ||
+	fh_fail "malformed answers not logged with a correlation id"
+grep -q 'status=5[0-9][0-9] .*correlation_id=[0-9a-f-]\{8,\}' "$FH_TMP/harness-faults.log" ||
+	fh_fail "5xx answers not logged with a correlation id"
+grep -q 'cursor expired (events lost upstream)' "$FH_TMP/harness-faults.log" ||
+	fh_fail "cursor expiry not logged"
+FH_SEED=7 fh_check_secrets
+echo "PASS"
