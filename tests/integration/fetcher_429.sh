@@ -25,4 +25,21 @@ sort -n -k1,1 "$FH_TMP/requests" | awk -F'\t' '
 	END { printf "checked %d requests after a 429\n", checked; exit bad ? 1 : 0 }' ||
 	fh_fail "Retry-After not honoured"
 echo "ok: $n429 answers 429, every retry waited at least Retry-After"
+
+
+# Proactive throttling: a budget of 25 requests per 3 s window, enforced.
+# The fetcher spreads its last requests over the rest of the window instead
+# of running into the limit.
+fh_new_round
+fh_sim --count=2500 --stream-id=th --ratelimit-allowed=25 --ratelimit-window=3 \
+	--ratelimit-enforce
+fh_harness throttle --stream-id th --validators 1 --limit 50 --until-quiet-ms 4000 \
+	--max-seconds 50 || fh_fail "throttle run failed"
+fh_check_nothing_lost
+fh_check_no_duplicates
+waits=$(fh_counter throttle throttle_waits)
+n429=$(fh_counter throttle http_429)
+[ "$waits" -gt 0 ] || fh_fail "the fetcher never throttled"
+echo "ok: $waits proactive waits ($(fh_counter throttle throttle_ms) ms), $n429 answers 429"
+[ "$n429" -le 1 ] || fh_fail "$n429 answers 429 despite throttling"
 echo "PASS"

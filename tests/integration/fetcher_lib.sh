@@ -109,6 +109,7 @@ fh_check_secrets() {
 	for f in $_files; do
 		grep -qaF "$FH_SECRET" "$f" && fh_fail "client secret found in $f"
 	done
+	rm -f "$FH_TMP/replay.url"
 	"$GCB_BIN/gcb-sim" --client-id=replay --client-secret=replay --seed="${FH_SEED:-1}" \
 		--port-file="$FH_TMP/replay.url" >/dev/null 2>&1 &
 	_rp=$!
