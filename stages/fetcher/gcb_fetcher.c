@@ -76,12 +76,12 @@ static int fetcher_setup(gcb_fetcher_t *f, const gcb_fetcher_conf_t *c, gcb_stag
 {
 	char err[256];
 	gcb_http_opts_t ho = {
-		.connect_timeout_ms = c->connect_timeout_ms,
-		.tls_verify = c->tls_verify,
-		.ca_path = c->ca_path,
-		.user_agent = c->user_agent,
-		.tick = on_http_tick,
-		.tick_arg = f,
+	    .connect_timeout_ms = c->connect_timeout_ms,
+	    .tls_verify = c->tls_verify,
+	    .ca_path = c->ca_path,
+	    .user_agent = c->user_agent,
+	    .tick = on_http_tick,
+	    .tick_arg = f,
 	};
 	uint64_t seed = 0;
 	uint64_t max_body;
@@ -159,12 +159,11 @@ static void fetcher_resume(gcb_fetcher_t *f)
 			     (unsigned long long)f->writer.last_seq);
 		return;
 	}
-	rc = gcb_ckpt_load(&f->ckpt, stream, sizeof(stream), f->cursor, sizeof(f->cursor),
-			   &batch);
+	rc = gcb_ckpt_load(&f->ckpt, stream, sizeof(stream), f->cursor, sizeof(f->cursor), &batch);
 	if (rc == 0 && stream[0] != '\0' && strcmp(stream, f->stream_id) != 0) {
 		gcb_log_warn("checkpoint in %s/%s belongs to stream %s, not %s: starting from the "
-			     "oldest retained event", f->ckpt.dir, f->ckpt.name, stream,
-			     f->stream_id);
+			     "oldest retained event",
+			     f->ckpt.dir, f->ckpt.name, stream, f->stream_id);
 		f->cursor[0] = '\0';
 	} else if (rc == 0) {
 		gcb_log_info("resuming from checkpoint %s/%s (batch %llu of the previous run)",
@@ -176,7 +175,8 @@ static void fetcher_resume(gcb_fetcher_t *f)
 	} else {
 		f->cursor[0] = '\0';
 		gcb_log_error("checkpoint %s/%s unreadable (%s): starting from the oldest retained "
-			      "event", f->ckpt.dir, f->ckpt.name, strerror(-rc));
+			      "event",
+			      f->ckpt.dir, f->ckpt.name, strerror(-rc));
 	}
 }
 
@@ -214,8 +214,10 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 
 	rc = gcb_poll_parse(&f->poll, r->body, r->body_len, err, sizeof(err));
 	if (rc == 0 && f->poll.cursor_len >= GCB_SHM_CURSOR_MAX) {
-		snprintf(err, sizeof(err), "cursor of %zu bytes exceeds the %u bytes a cursor slot "
-			 "holds", f->poll.cursor_len, GCB_SHM_CURSOR_MAX - 1);
+		snprintf(err, sizeof(err),
+			 "cursor of %zu bytes exceeds the %u bytes a cursor slot "
+			 "holds",
+			 f->poll.cursor_len, GCB_SHM_CURSOR_MAX - 1);
 		rc = -ENAMETOOLONG;
 	}
 	if (rc == -ENOMEM)
@@ -249,10 +251,11 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 	if (wait > 0) {
 		gcb_fetcher_count(f, GCB_FC_THROTTLE_WAITS, 1);
 		gcb_fetcher_count(f, GCB_FC_THROTTLE_MS, wait);
-		gcb_log_info("rate budget low (allowed=%lld count=%lld remaining=%lld reset=%llds): "
-			     "pausing %llu ms", (long long)r->rl_allowed, (long long)r->rl_count,
-			     (long long)r->rl_remaining, (long long)r->rl_reset_s,
-			     (unsigned long long)wait);
+		gcb_log_info(
+		    "rate budget low (allowed=%lld count=%lld remaining=%lld reset=%llds): "
+		    "pausing %llu ms",
+		    (long long)r->rl_allowed, (long long)r->rl_count, (long long)r->rl_remaining,
+		    (long long)r->rl_reset_s, (unsigned long long)wait);
 	}
 	if (!f->poll.has_more && wait < f->conf->poll_interval_ms)
 		wait = f->conf->poll_interval_ms;
@@ -291,7 +294,8 @@ static int poll_failed(gcb_fetcher_t *f)
 	}
 	if (st >= 500) {
 		gcb_fetcher_count(f, GCB_FC_HTTP_5XX, 1);
-		return gcb_fetcher_backoff(f, st == 501 || st == 505, r->retry_after_ms, "poll (5xx)");
+		return gcb_fetcher_backoff(f, st == 501 || st == 505, r->retry_after_ms,
+					   "poll (5xx)");
 	}
 	gcb_fetcher_count(f, GCB_FC_HTTP_OTHER, 1);
 	return gcb_fetcher_backoff(f, st != 408, r->retry_after_ms, "poll");
@@ -354,9 +358,9 @@ int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_r
 		gcb_log_warn("TLS certificate verification is OFF: use only against a local "
 			     "simulator");
 	gcb_log_info("fetcher: api=%s login=%s client_id=%s limit=%u timeoutMs=%u interval=%ums "
-		     "validators=%u state_dir=%s", f->api, f->login, conf->client_id,
-		     conf->poll_limit, conf->poll_timeout_ms, conf->poll_interval_ms, n_out,
-		     conf->state_dir);
+		     "validators=%u state_dir=%s",
+		     f->api, f->login, conf->client_id, conf->poll_limit, conf->poll_timeout_ms,
+		     conf->poll_interval_ms, n_out, conf->state_dir);
 
 	rc = gcb_fetcher_stream_resolve(f);
 	if (rc == -ECANCELED) {
@@ -367,8 +371,8 @@ int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_r
 		ret = (rc == -ENOENT || rc == -EINVAL) ? GCB_EXIT_FATAL : GCB_EXIT_RESTART;
 		goto out;
 	}
-	gcb_batch_writer_init(&f->writer, out, n_out, f->pipe, f->stream_id,
-			      conf->max_event_bytes, f->counters);
+	gcb_batch_writer_init(&f->writer, out, n_out, f->pipe, f->stream_id, conf->max_event_bytes,
+			      f->counters);
 	f->writer.wait = on_writer_wait;
 	f->writer.wait_arg = f;
 	fetcher_resume(f);

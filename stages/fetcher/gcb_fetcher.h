@@ -31,21 +31,21 @@ typedef struct gcb_fetcher_conf {
 	const char *stream_id;
 	const char *stream_definition_path;
 
-	unsigned poll_limit;        /* 1..1000, default 100 */
-	unsigned poll_timeout_ms;   /* long poll timeoutMs, 0..30000, default 0 */
-	unsigned poll_interval_ms;  /* wait after a poll without hasMore, default 10000 */
-	unsigned token_skew_s;      /* renew this long before expiry, default 300 */
-	unsigned backoff_base_ms;   /* default 500 */
-	unsigned backoff_cap_ms;    /* default 60000 */
-	unsigned connect_timeout_ms; /* default 10000 */
-	unsigned request_timeout_ms; /* whole request, added to the long poll, default 30000 */
-	int tls_verify;             /* default 1; 0 only for tests, logged loudly */
-	const char *ca_path;        /* CA bundle file or NULL for the system store */
+	unsigned poll_limit;		 /* 1..1000, default 100 */
+	unsigned poll_timeout_ms;	 /* long poll timeoutMs, 0..30000, default 0 */
+	unsigned poll_interval_ms;	 /* wait after a poll without hasMore, default 10000 */
+	unsigned token_skew_s;		 /* renew this long before expiry, default 300 */
+	unsigned backoff_base_ms;	 /* default 500 */
+	unsigned backoff_cap_ms;	 /* default 60000 */
+	unsigned connect_timeout_ms;	 /* default 10000 */
+	unsigned request_timeout_ms;	 /* whole request, added to the long poll, default 30000 */
+	int tls_verify;			 /* default 1; 0 only for tests, logged loudly */
+	const char *ca_path;		 /* CA bundle file or NULL for the system store */
 	unsigned checkpoint_interval_ms; /* at most one checkpoint per interval, default 1000 */
-	const char *state_dir;      /* checkpoint and stream-id files */
-	uint32_t max_event_bytes;   /* events above are still forwarded; sizes the rings */
-	unsigned n_validators;      /* V: number of output rings */
-	const char *user_agent;     /* NULL: "gcbridge-fetcher" */
+	const char *state_dir;		 /* checkpoint and stream-id files */
+	uint32_t max_event_bytes;	 /* events above are still forwarded; sizes the rings */
+	unsigned n_validators;		 /* V: number of output rings */
+	const char *user_agent;		 /* NULL: "gcbridge-fetcher" */
 } gcb_fetcher_conf_t;
 
 /* Fills conf with the defaults above (pointers NULL). */

@@ -21,9 +21,9 @@ void gcb_fetcher_checkpoint(gcb_fetcher_t *f, int force)
 	uint64_t now = gcb_clock_mono_ns();
 	int rc;
 
-	if (!f->ckpt_ready || atomic_load_explicit(&p->acked_batch_seq, memory_order_acquire) <=
-				      atomic_load_explicit(&p->checkpoint_batch_seq,
-							   memory_order_relaxed))
+	if (!f->ckpt_ready ||
+	    atomic_load_explicit(&p->acked_batch_seq, memory_order_acquire) <=
+		atomic_load_explicit(&p->checkpoint_batch_seq, memory_order_relaxed))
 		return;
 	if (!force && now - f->last_ckpt_ns < (uint64_t)f->conf->checkpoint_interval_ms * NS_PER_MS)
 		return;
@@ -77,12 +77,12 @@ int gcb_fetcher_api_call(gcb_fetcher_t *f, const char *method, const char *url, 
 			 size_t body_len, long timeout_ms)
 {
 	gcb_http_req_t req = {
-		.method = method,
-		.url = url,
-		.content_type = body != NULL ? "application/json" : NULL,
-		.body = body,
-		.body_len = body_len,
-		.timeout_ms = timeout_ms,
+	    .method = method,
+	    .url = url,
+	    .content_type = body != NULL ? "application/json" : NULL,
+	    .body = body,
+	    .body_len = body_len,
+	    .timeout_ms = timeout_ms,
 	};
 	const char *token;
 	int rc;
@@ -105,23 +105,23 @@ int gcb_fetcher_api_call(gcb_fetcher_t *f, const char *method, const char *url, 
 			return 0;
 		}
 		gcb_log_warn("%s answered 401 (correlation_id=%s): renewing the token and retrying "
-			     "once", method, f->api_http.resp.correlation_id);
+			     "once",
+			     method, f->api_http.resp.correlation_id);
 		gcb_token_invalidate(&f->token);
 	}
 }
 
 int gcb_fetcher_backoff(gcb_fetcher_t *f, int cap, int64_t retry_after_ms, const char *what)
 {
-	uint64_t ms = cap ? gcb_backoff_at_cap(&f->backoff)
-			  : gcb_backoff_next(&f->backoff, retry_after_ms);
+	uint64_t ms =
+	    cap ? gcb_backoff_at_cap(&f->backoff) : gcb_backoff_next(&f->backoff, retry_after_ms);
 	int rc;
 
 	gcb_fetcher_count(f, GCB_FC_RETRIES, 1);
 	gcb_fetcher_gauge(f, GCB_FC_BACKOFF_MS, ms);
 	if (retry_after_ms >= 0)
 		gcb_log_warn("%s: retrying in %llu ms (Retry-After %lld ms, attempt %u)", what,
-			     (unsigned long long)ms, (long long)retry_after_ms,
-			     f->backoff.attempt);
+			     (unsigned long long)ms, (long long)retry_after_ms, f->backoff.attempt);
 	else
 		gcb_log_warn("%s: retrying in %llu ms (attempt %u)", what, (unsigned long long)ms,
 			     f->backoff.attempt);

@@ -1,7 +1,7 @@
 #include "stages/fetcher/gcb_fetcher_backoff.h"
 
 #define THROTTLE_DEFAULT_RESET_S 60
-#define THROTTLE_LOW_UNKNOWN     2
+#define THROTTLE_LOW_UNKNOWN	 2
 
 void gcb_backoff_init(gcb_backoff_t *b, uint32_t base_ms, uint32_t cap_ms, uint64_t seed)
 {

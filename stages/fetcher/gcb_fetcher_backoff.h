@@ -17,7 +17,7 @@ typedef struct gcb_backoff {
 	uint32_t base_ms;
 	uint32_t cap_ms;
 	uint32_t attempt; /* failures in a row */
-	uint64_t rng;     /* xorshift64* state */
+	uint64_t rng;	  /* xorshift64* state */
 } gcb_backoff_t;
 
 void gcb_backoff_init(gcb_backoff_t *b, uint32_t base_ms, uint32_t cap_ms, uint64_t seed);

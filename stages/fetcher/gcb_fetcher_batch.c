@@ -37,7 +37,8 @@ static void recover_unpublished(gcb_batch_writer_t *w)
 	if (ev->batch_seq != f + 1)
 		return;
 	gcb_log_warn("batch %llu was committed by the previous fetcher but not published: "
-		     "publishing it now", (unsigned long long)(f + 1));
+		     "publishing it now",
+		     (unsigned long long)(f + 1));
 	atomic_store_explicit(&p->fetched_batch_seq, f + 1, memory_order_release);
 }
 
@@ -88,7 +89,7 @@ static int wait_slot(gcb_batch_writer_t *w, uint64_t b)
 
 	while (b > GCB_SHM_CURSOR_SLOTS &&
 	       atomic_load_explicit(&w->pipe->checkpoint_batch_seq, memory_order_acquire) <
-		       b - GCB_SHM_CURSOR_SLOTS) {
+		   b - GCB_SHM_CURSOR_SLOTS) {
 		if (!waited++)
 			count_add(w, GCB_FC_SLOT_WAITS, 1);
 		if (w->wait(w->wait_arg, GCB_BATCH_WAIT_SLOT) != 0)
@@ -186,8 +187,8 @@ int gcb_batch_write(gcb_batch_writer_t *w, const char *body, const gcb_poll_resu
 	if (res->cursor_len >= GCB_SHM_CURSOR_MAX || prev_len >= GCB_SHM_CURSOR_MAX)
 		return -ENAMETOOLONG;
 	while (from < res->n_events) {
-		uint64_t b = atomic_load_explicit(&w->pipe->fetched_batch_seq,
-						  memory_order_relaxed) + 1;
+		uint64_t b =
+		    atomic_load_explicit(&w->pipe->fetched_batch_seq, memory_order_relaxed) + 1;
 		const gcb_ring_t *r = &w->rings[b % w->n_rings];
 		uint64_t sum = 0, maxrec = 0;
 		size_t to = from;
@@ -198,7 +199,7 @@ int gcb_batch_write(gcb_batch_writer_t *w, const char *body, const gcb_poll_resu
 		while (to < res->n_events) {
 			size_t cl = res->cursor_len > prev_len ? res->cursor_len : prev_len;
 			uint64_t sz = gcb_batch_record_bytes(
-				w, event_json_len(r, w, res->events[to].len, cl), cl);
+			    w, event_json_len(r, w, res->events[to].len, cl), cl);
 			uint64_t mx = sz > maxrec ? sz : maxrec;
 
 			if (to > from && sum + sz + mx > r->capacity)

@@ -14,7 +14,7 @@
 #include "supervisor/gcb_log.h"
 
 #define CKPT_QUEUE_DEPTH 4
-#define CKPT_FILE_MAX    8192
+#define CKPT_FILE_MAX	 8192
 
 int gcb_ckpt_init(gcb_ckpt_t *c, const char *state_dir, const char *instance, char *errstr,
 		  size_t errstr_size)
@@ -291,8 +291,8 @@ static int copy_str(const cJSON *o, const char *key, char *dst, size_t size, int
 	return 0;
 }
 
-int gcb_ckpt_load(gcb_ckpt_t *c, char *stream, size_t stream_size, char *cursor,
-		  size_t cursor_size, uint64_t *batch_seq)
+int gcb_ckpt_load(gcb_ckpt_t *c, char *stream, size_t stream_size, char *cursor, size_t cursor_size,
+		  uint64_t *batch_seq)
 {
 	char buf[CKPT_FILE_MAX];
 	size_t len;
@@ -318,8 +318,8 @@ int gcb_ckpt_load(gcb_ckpt_t *c, char *stream, size_t stream_size, char *cursor,
 	if ((rc = copy_str(o, "cursor", cursor, cursor_size, 1)) != 0)
 		goto out;
 	if (batch_seq != NULL)
-		*batch_seq = cJSON_IsNumber(bs) && bs->valuedouble >= 0 ? (uint64_t)bs->valuedouble
-									 : 0;
+		*batch_seq =
+		    cJSON_IsNumber(bs) && bs->valuedouble >= 0 ? (uint64_t)bs->valuedouble : 0;
 	rc = 0;
 out:
 	cJSON_Delete(o);

@@ -49,8 +49,8 @@ int gcb_ckpt_store(gcb_ckpt_t *c, const char *stream, const char *cursor, uint64
  * -EBADMSG when the file is not a checkpoint, -ENAMETOOLONG when a value
  * does not fit.
  */
-int gcb_ckpt_load(gcb_ckpt_t *c, char *stream, size_t stream_size, char *cursor,
-		  size_t cursor_size, uint64_t *batch_seq);
+int gcb_ckpt_load(gcb_ckpt_t *c, char *stream, size_t stream_size, char *cursor, size_t cursor_size,
+		  uint64_t *batch_seq);
 
 /*
  * Stores the cursor of pipe->acked_batch_seq when it is newer than

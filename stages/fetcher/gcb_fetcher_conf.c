@@ -42,9 +42,11 @@ int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *c, char *errstr, size_t err
 		 (c->region_domain == NULL || c->region_domain[0] == '\0' ||
 		  strlen(c->region_domain) > 200 || strchr(c->region_domain, '/') != NULL))
 		why = "no API endpoint: set a region domain or explicit base URLs";
-	else if (c->api_base_url != NULL && (!url_ok(c->api_base_url) || !url_ok(c->login_base_url)))
-		why = "base URLs must start with http:// or https://, be short and have no trailing "
-		      "'/'";
+	else if (c->api_base_url != NULL &&
+		 (!url_ok(c->api_base_url) || !url_ok(c->login_base_url)))
+		why =
+		    "base URLs must start with http:// or https://, be short and have no trailing "
+		    "'/'";
 	else if (c->client_id == NULL || c->client_id[0] == '\0' || strchr(c->client_id, ':'))
 		why = "client id missing (or contains ':')";
 	else if (c->client_secret == NULL || c->client_secret[0] == '\0')
@@ -53,8 +55,9 @@ int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *c, char *errstr, size_t err
 		why = "set exactly one of stream id and stream definition file";
 	else if (have_id && strlen(c->stream_id) > GCB_FETCHER_STREAM_MAX)
 		why = "stream id too long";
-	else if (have_id && strspn(c->stream_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-						 "0123456789-_.") != strlen(c->stream_id))
+	else if (have_id &&
+		 strspn(c->stream_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789-_.") != strlen(c->stream_id))
 		why = "stream id may contain only letters, digits, '-', '_' and '.'";
 	else if (c->poll_limit < 1 || c->poll_limit > 1000)
 		why = "poll limit must be 1..1000";

@@ -10,7 +10,7 @@
 #include <stddef.h>
 
 typedef struct gcb_errbody {
-	char code[64];     /* "code" or OAuth "error"; "" when none */
+	char code[64];	   /* "code" or OAuth "error"; "" when none */
 	char message[192]; /* "message" or "error_description"; "" when none */
 } gcb_errbody_t;
 

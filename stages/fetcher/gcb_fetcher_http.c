@@ -131,18 +131,6 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static int on_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-		       curl_off_t ulnow)
-{
-	gcb_http_t *h = arg;
-
-	(void)dltotal;
-	(void)dlnow;
-	(void)ultotal;
-	(void)ulnow;
-	return h->opts.tick != NULL && h->opts.tick(h->opts.tick_arg) != 0;
-}
-
 int gcb_http_init(gcb_http_t *h, const gcb_http_opts_t *opts, char *errstr, size_t errstr_size)
 {
 	CURL *c;
@@ -156,14 +144,16 @@ int gcb_http_init(gcb_http_t *h, const gcb_http_opts_t *opts, char *errstr, size
 		return -ENOMEM;
 	}
 	h->curl = c;
+	if ((h->multi = curl_multi_init()) == NULL) {
+		snprintf(errstr, errstr_size, "curl_multi_init() failed");
+		gcb_http_fini(h);
+		return -ENOMEM;
+	}
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
-	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
-	curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, opts->connect_timeout_ms);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, opts->tls_verify ? 1L : 0L);
@@ -183,6 +173,8 @@ void gcb_http_fini(gcb_http_t *h)
 {
 	if (h->curl != NULL)
 		curl_easy_cleanup(h->curl);
+	if (h->multi != NULL)
+		curl_multi_cleanup(h->multi);
 	free(h->buf);
 	memset(h, 0, sizeof(*h));
 }
@@ -217,6 +209,47 @@ static int map_curlcode(CURLcode rc, int overflow)
 	default:
 		return -EIO;
 	}
+}
+
+/*
+ * curl_easy_perform() through a multi handle that holds only this easy
+ * handle: the same keep-alive connection cache, but control comes back at
+ * least every GCB_HTTP_TICK_MS, so the stage heartbeats (and notices a stop
+ * request) even inside a 30-second long poll.
+ */
+static CURLcode http_run(gcb_http_t *h)
+{
+	CURLM *m = h->multi;
+	CURLcode result = CURLE_OK;
+	CURLMsg *msg;
+	int running = 1, left;
+
+	if (curl_multi_add_handle(m, h->curl) != CURLM_OK)
+		return CURLE_OUT_OF_MEMORY;
+	for (;;) {
+		if (curl_multi_perform(m, &running) != CURLM_OK) {
+			result = CURLE_RECV_ERROR;
+			break;
+		}
+		if (running == 0)
+			break;
+		if (h->opts.tick != NULL && h->opts.tick(h->opts.tick_arg) != 0) {
+			result = CURLE_ABORTED_BY_CALLBACK;
+			break;
+		}
+		if (curl_multi_poll(m, NULL, 0, GCB_HTTP_TICK_MS, NULL) != CURLM_OK) {
+			result = CURLE_RECV_ERROR;
+			break;
+		}
+	}
+	if (running == 0) {
+		result = CURLE_RECV_ERROR;
+		while ((msg = curl_multi_info_read(m, &left)) != NULL)
+			if (msg->msg == CURLMSG_DONE && msg->easy_handle == h->curl)
+				result = msg->data.result;
+	}
+	curl_multi_remove_handle(m, h->curl);
+	return result;
 }
 
 int gcb_http_perform(gcb_http_t *h, const gcb_http_req_t *req)
@@ -259,7 +292,8 @@ int gcb_http_perform(gcb_http_t *h, const gcb_http_req_t *req)
 		    (tmp = curl_slist_append(hdrs, auth)) == NULL) {
 			explicit_bzero(auth, sizeof(auth));
 			curl_slist_free_all(hdrs);
-			snprintf(h->errbuf, sizeof(h->errbuf), "cannot build the Authorization header");
+			snprintf(h->errbuf, sizeof(h->errbuf),
+				 "cannot build the Authorization header");
 			return -ENOMEM;
 		}
 		hdrs = tmp;
@@ -269,10 +303,11 @@ int gcb_http_perform(gcb_http_t *h, const gcb_http_req_t *req)
 	if (req->basic_user != NULL) {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(c, CURLOPT_USERNAME, req->basic_user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, req->basic_pass != NULL ? req->basic_pass : "");
+		curl_easy_setopt(c, CURLOPT_PASSWORD,
+				 req->basic_pass != NULL ? req->basic_pass : "");
 	}
 
-	rc = curl_easy_perform(c);
+	rc = http_run(h);
 
 	/* Never leave credentials set on the reused handle. */
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);

@@ -11,16 +11,17 @@
 #include <stdint.h>
 
 #define GCB_HTTP_CORR_MAX 128
+#define GCB_HTTP_TICK_MS  200 /* longest time a request runs without a tick */
 
 typedef struct gcb_http_resp {
 	long status;
 	char correlation_id[GCB_HTTP_CORR_MAX]; /* inin-correlation-id, "-" when absent */
-	int64_t rl_allowed;     /* inin-ratelimit-allowed, -1 when absent */
-	int64_t rl_count;       /* inin-ratelimit-count */
-	int64_t rl_reset_s;     /* inin-ratelimit-reset */
-	int64_t rl_remaining;   /* X-RateLimit-Remaining */
-	int64_t retry_after_ms; /* Retry-After (seconds or HTTP date) */
-	char *body;             /* NUL-terminated; valid until the next request */
+	int64_t rl_allowed;			/* inin-ratelimit-allowed, -1 when absent */
+	int64_t rl_count;			/* inin-ratelimit-count */
+	int64_t rl_reset_s;			/* inin-ratelimit-reset */
+	int64_t rl_remaining;			/* X-RateLimit-Remaining */
+	int64_t retry_after_ms;			/* Retry-After (seconds or HTTP date) */
+	char *body;				/* NUL-terminated; valid until the next request */
 	size_t body_len;
 } gcb_http_resp_t;
 
@@ -30,14 +31,15 @@ typedef struct gcb_http_opts {
 	const char *ca_path;
 	const char *user_agent;
 	size_t max_body; /* larger answers fail with -EFBIG */
-	/* Called about every second during a transfer (and more often while
-	 * data flows); non-zero aborts it with -ECANCELED. May be NULL. */
+	/* Called at least every GCB_HTTP_TICK_MS during a transfer; non-zero
+	 * aborts it with -ECANCELED. May be NULL. */
 	int (*tick)(void *arg);
 	void *tick_arg;
 } gcb_http_opts_t;
 
 typedef struct gcb_http {
-	void *curl; /* CURL * */
+	void *curl;  /* CURL * */
+	void *multi; /* CURLM * driving it, for ticks during long transfers */
 	gcb_http_opts_t opts;
 	char *buf;
 	size_t len;
@@ -56,8 +58,8 @@ void gcb_http_fini(gcb_http_t *h);
 typedef struct gcb_http_req {
 	const char *method; /* "GET" or "POST" */
 	const char *url;
-	const char *bearer;       /* access token, or NULL */
-	const char *basic_user;   /* Basic credentials, or NULL */
+	const char *bearer;	/* access token, or NULL */
+	const char *basic_user; /* Basic credentials, or NULL */
 	const char *basic_pass;
 	const char *content_type; /* for a body */
 	const char *body;

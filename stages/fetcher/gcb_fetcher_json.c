@@ -28,12 +28,19 @@ static const char *skip_string(const char *p, const char *end)
 			if (++p >= end)
 				return NULL;
 			switch (*p) {
-			case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+			case '"':
+			case '\\':
+			case '/':
+			case 'b':
+			case 'f':
+			case 'n':
+			case 'r':
+			case 't':
 				p++;
 				break;
 			case 'u':
-				if (end - p < 5 || !is_hex(p[1]) || !is_hex(p[2]) || !is_hex(p[3]) ||
-				    !is_hex(p[4]))
+				if (end - p < 5 || !is_hex(p[1]) || !is_hex(p[2]) ||
+				    !is_hex(p[3]) || !is_hex(p[4]))
 					return NULL;
 				p += 5;
 				break;
@@ -210,28 +217,41 @@ const char *gcb_json_decode_string(const char *p, const char *end, char *out, si
 
 			p += 2;
 			switch (e) {
-			case 'b': tmp[0] = '\b'; break;
-			case 'f': tmp[0] = '\f'; break;
-			case 'n': tmp[0] = '\n'; break;
-			case 'r': tmp[0] = '\r'; break;
-			case 't': tmp[0] = '\t'; break;
+			case 'b':
+				tmp[0] = '\b';
+				break;
+			case 'f':
+				tmp[0] = '\f';
+				break;
+			case 'n':
+				tmp[0] = '\n';
+				break;
+			case 'r':
+				tmp[0] = '\r';
+				break;
+			case 't':
+				tmp[0] = '\t';
+				break;
 			case 'u': {
 				unsigned cp = hex4(p);
 
 				p += 4;
-				if (cp >= 0xD800 && cp < 0xDC00 && stop - 1 - p >= 6 && p[0] == '\\' &&
-				    p[1] == 'u') {
+				if (cp >= 0xD800 && cp < 0xDC00 && stop - 1 - p >= 6 &&
+				    p[0] == '\\' && p[1] == 'u') {
 					unsigned lo = hex4(p + 2);
 
 					if (lo >= 0xDC00 && lo < 0xE000) {
-						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+						cp =
+						    0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 						p += 6;
 					}
 				}
 				k = utf8_put(tmp, cp);
 				break;
 			}
-			default: tmp[0] = e; break;
+			default:
+				tmp[0] = e;
+				break;
 			}
 		}
 		if (n + k > out_size)

@@ -42,8 +42,8 @@ static int key_is(const char *k, const char *kend, const char *name)
 	return (size_t)(kend - k) == n + 2 && memcmp(k + 1, name, n) == 0;
 }
 
-static int parse_events(gcb_poll_result_t *res, const char *body, const char **pp,
-			const char *end, char *errstr, size_t errstr_size)
+static int parse_events(gcb_poll_result_t *res, const char *body, const char **pp, const char *end,
+			char *errstr, size_t errstr_size)
 {
 	const char *p = *pp;
 
@@ -121,7 +121,8 @@ int gcb_poll_parse(gcb_poll_result_t *res, const char *body, size_t len, char *e
 		}
 		p = gcb_json_skip_ws(kend, end);
 		if (p >= end || *p != ':') {
-			snprintf(errstr, errstr_size, "missing ':' at byte %zu", (size_t)(p - body));
+			snprintf(errstr, errstr_size, "missing ':' at byte %zu",
+				 (size_t)(p - body));
 			return -EBADMSG;
 		}
 		p = gcb_json_skip_ws(p + 1, end);
@@ -134,9 +135,8 @@ int gcb_poll_parse(gcb_poll_result_t *res, const char *body, size_t len, char *e
 				return rc;
 			have_events = 1;
 		} else if (key_is(k, kend, "cursor") && *p == '"') {
-			const char *v = gcb_json_decode_string(p, end, res->cursor,
-							       sizeof(res->cursor) - 1,
-							       &res->cursor_len);
+			const char *v = gcb_json_decode_string(
+			    p, end, res->cursor, sizeof(res->cursor) - 1, &res->cursor_len);
 
 			if (v == NULL) {
 				if (gcb_json_skip_value(p, end) != NULL) {

@@ -56,7 +56,8 @@ static int stream_exists(gcb_fetcher_t *f, const char *id)
 		} else if (rc == -EAGAIN) {
 			rc = gcb_fetcher_backoff(f, 0, f->token.retry_after_ms, "token request");
 		} else if (rc != 0) {
-			gcb_log_warn("GET stream %s failed: %s", id, gcb_http_strerror(&f->api_http));
+			gcb_log_warn("GET stream %s failed: %s", id,
+				     gcb_http_strerror(&f->api_http));
 			rc = gcb_fetcher_backoff(f, 0, -1, "GET stream");
 		} else if (r->status == 200) {
 			gcb_backoff_reset(&f->backoff);
@@ -72,10 +73,9 @@ static int stream_exists(gcb_fetcher_t *f, const char *id)
 				gcb_fetcher_count(f, GCB_FC_HTTP_5XX, 1);
 			else if (r->status != 401)
 				gcb_fetcher_count(f, GCB_FC_HTTP_OTHER, 1);
-			rc = gcb_fetcher_backoff(f,
-						 r->status != 429 && r->status < 500 &&
-							 r->status != 408,
-						 r->retry_after_ms, "GET stream");
+			rc = gcb_fetcher_backoff(
+			    f, r->status != 429 && r->status < 500 && r->status != 408,
+			    r->retry_after_ms, "GET stream");
 		}
 		if (rc != 0)
 			return rc;
@@ -91,8 +91,8 @@ static int stream_create(gcb_fetcher_t *f, const char *def, size_t def_len)
 
 	snprintf(url, sizeof(url), "%s/api/v2/eventstreams", f->api);
 	for (;;) {
-		rc = gcb_fetcher_api_call(f, "POST", url, def, def_len,
-					  f->conf->request_timeout_ms);
+		rc =
+		    gcb_fetcher_api_call(f, "POST", url, def, def_len, f->conf->request_timeout_ms);
 		if (rc == -ECANCELED)
 			return rc;
 		if (rc == -EACCES) {
@@ -106,7 +106,8 @@ static int stream_create(gcb_fetcher_t *f, const char *def, size_t def_len)
 			cJSON *o = cJSON_ParseWithLength(r->body, r->body_len);
 			const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
 
-			if (cJSON_IsString(id) && id_valid(id->valuestring, strlen(id->valuestring))) {
+			if (cJSON_IsString(id) &&
+			    id_valid(id->valuestring, strlen(id->valuestring))) {
 				snprintf(f->stream_id, sizeof(f->stream_id), "%s", id->valuestring);
 				cJSON_Delete(o);
 				gcb_backoff_reset(&f->backoff);
@@ -169,7 +170,8 @@ static int read_definition(const char *path, char **out, size_t *len)
 	if (!cJSON_IsObject(o) || !cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "name")) ||
 	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(o, "eventTypes"))) {
 		gcb_log_error("%s: not a stream definition (need an object with \"name\" and an "
-			      "\"eventTypes\" array)", path);
+			      "\"eventTypes\" array)",
+			      path);
 		goto out;
 	}
 	*out = buf;
@@ -214,7 +216,8 @@ static int remembered_id(gcb_fetcher_t *f, const char *name, const char *canon, 
 			rc = 0;
 		} else {
 			gcb_log_warn("stream definition changed since stream %s was created: "
-				     "creating a new stream", i->valuestring);
+				     "creating a new stream",
+				     i->valuestring);
 		}
 	}
 	cJSON_Delete(o);
@@ -253,8 +256,9 @@ int gcb_fetcher_stream_resolve(gcb_fetcher_t *f)
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
-			gcb_log_error("stream %s does not exist (404): check the configured stream id",
-				      f->stream_id);
+			gcb_log_error(
+			    "stream %s does not exist (404): check the configured stream id",
+			    f->stream_id);
 			return -ENOENT;
 		}
 		gcb_log_info("polling stream %s", f->stream_id);
@@ -284,8 +288,8 @@ int gcb_fetcher_stream_resolve(gcb_fetcher_t *f)
 	if ((rc = stream_create(f, def, def_len)) != 0)
 		goto out;
 	if ((rc = remember_id(f, name, canon)) != 0) {
-		gcb_log_error("cannot remember stream id %s in %s: %s", f->stream_id,
-			      f->ckpt.dir, strerror(-rc));
+		gcb_log_error("cannot remember stream id %s in %s: %s", f->stream_id, f->ckpt.dir,
+			      strerror(-rc));
 		goto out;
 	}
 	gcb_log_info("created stream %s from %s", f->stream_id, c->stream_definition_path);

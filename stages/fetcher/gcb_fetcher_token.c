@@ -88,8 +88,7 @@ static int token_parse(gcb_token_t *t, const char *body, size_t len, uint64_t st
 	t->obtained_ns = started_ns;
 	t->expires_ns = started_ns + (uint64_t)ei->valuedouble * NS_PER_S;
 	t->renew_ns = gcb_token_renew_at(started_ns, (uint64_t)ei->valuedouble, t->skew_s);
-	gcb_log_info("access token obtained: expires_in=%.0fs renew_in=%llus",
-		     ei->valuedouble,
+	gcb_log_info("access token obtained: expires_in=%.0fs renew_in=%llus", ei->valuedouble,
 		     (unsigned long long)((t->renew_ns - started_ns) / NS_PER_S));
 	rc = 0;
 out:
@@ -103,14 +102,14 @@ static int token_request(gcb_token_t *t)
 {
 	static const char form[] = "grant_type=client_credentials";
 	gcb_http_req_t req = {
-		.method = "POST",
-		.url = t->url,
-		.basic_user = t->client_id,
-		.basic_pass = t->client_secret,
-		.content_type = "application/x-www-form-urlencoded",
-		.body = form,
-		.body_len = sizeof(form) - 1,
-		.timeout_ms = t->timeout_ms,
+	    .method = "POST",
+	    .url = t->url,
+	    .basic_user = t->client_id,
+	    .basic_pass = t->client_secret,
+	    .content_type = "application/x-www-form-urlencoded",
+	    .body = form,
+	    .body_len = sizeof(form) - 1,
+	    .timeout_ms = t->timeout_ms,
 	};
 	const char *secrets[2] = {t->client_secret, t->access};
 	uint64_t started = gcb_clock_mono_ns();
@@ -138,7 +137,8 @@ static int token_request(gcb_token_t *t)
 		}
 		count(t, GCB_FC_MALFORMED);
 		gcb_log_error("token answer malformed (no usable access_token/expires_in) "
-			      "correlation_id=%s", r->correlation_id);
+			      "correlation_id=%s",
+			      r->correlation_id);
 		return -EAGAIN;
 	}
 	gcb_errbody_parse(&eb, r->body, r->body_len, secrets, 2);

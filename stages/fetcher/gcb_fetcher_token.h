@@ -16,7 +16,7 @@
 
 typedef struct gcb_token {
 	gcb_http_t *http; /* not owned: the handle used for token requests */
-	char url[1024];   /* {login}/oauth/token */
+	char url[1024];	  /* {login}/oauth/token */
 	const char *client_id;
 	const char *client_secret; /* not owned, never copied */
 	unsigned skew_s;
@@ -24,7 +24,7 @@ typedef struct gcb_token {
 	_Atomic uint64_t *counters; /* the stage's counters, or NULL */
 
 	char access[GCB_TOKEN_MAX]; /* NUL-terminated, "" when none */
-	uint64_t obtained_ns;       /* CLOCK_MONOTONIC at request time */
+	uint64_t obtained_ns;	    /* CLOCK_MONOTONIC at request time */
 	uint64_t expires_ns;
 	uint64_t renew_ns;
 	int64_t retry_after_ms; /* from the last failed token request, -1 none */

@@ -103,7 +103,8 @@ static pid_t spawn_fetcher(void)
 		for (unsigned i = 0; i < o.conf.n_validators; i++) {
 			rc = gcb_ring_attach_producer(&rings[i], gcb_shm_ring_mem(&g_shm, i));
 			if (rc != 0) {
-				gcb_log_error("gcb_ring_attach_producer() failed: %s", strerror(-rc));
+				gcb_log_error("gcb_ring_attach_producer() failed: %s",
+					      strerror(-rc));
 				_exit(3);
 			}
 		}
@@ -131,8 +132,8 @@ static int check_record(const gcb_ring_rec_t *rec, uint64_t want_batch, uint64_t
 		return -1;
 	}
 	if (*last_seq != 0 && rec->seq != *last_seq + 1) {
-		fprintf(stderr, "harness: event seq %llu after %llu\n", (unsigned long long)rec->seq,
-			(unsigned long long)*last_seq);
+		fprintf(stderr, "harness: event seq %llu after %llu\n",
+			(unsigned long long)rec->seq, (unsigned long long)*last_seq);
 		return -1;
 	}
 	*last_seq = rec->seq;
@@ -161,6 +162,8 @@ static int exit_code(int status)
 	return 128 + WTERMSIG(status);
 }
 
+static uint64_t g_max_hb_gap_ns;
+
 static void write_counters(const gcb_shm_stage_t *slot, const gcb_shm_pipeline_t *p,
 			   unsigned long events, int restarts)
 {
@@ -170,12 +173,14 @@ static void write_counters(const gcb_shm_stage_t *slot, const gcb_shm_pipeline_t
 	if (o.counters_out == NULL || (f = fopen(o.counters_out, "w")) == NULL)
 		return;
 	for (unsigned i = 0; i < GCB_FC_COUNT; i++)
-		fprintf(f, "%s=%llu\n", names[i], (unsigned long long)atomic_load(&slot->counters[i]));
+		fprintf(f, "%s=%llu\n", names[i],
+			(unsigned long long)atomic_load(&slot->counters[i]));
 	fprintf(f, "fetched_batch_seq=%llu\nacked_batch_seq=%llu\ncheckpoint_batch_seq=%llu\n",
 		(unsigned long long)atomic_load(&p->fetched_batch_seq),
 		(unsigned long long)atomic_load(&p->acked_batch_seq),
 		(unsigned long long)atomic_load(&p->checkpoint_batch_seq));
-	fprintf(f, "harness_events=%lu\nharness_restarts=%d\n", events, restarts);
+	fprintf(f, "harness_events=%lu\nharness_restarts=%d\nharness_max_heartbeat_gap_ms=%llu\n",
+		events, restarts, (unsigned long long)(g_max_hb_gap_ns / 1000000u));
 	fclose(f);
 }
 
@@ -200,21 +205,34 @@ static void usage(void)
 static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"api", 1, 0, 'a'},           {"login", 1, 0, 'l'},
-		{"client-id", 1, 0, 'c'},     {"secret-file", 1, 0, 's'},
-		{"stream-id", 1, 0, 'i'},     {"stream-def", 1, 0, 'd'},
-		{"state-dir", 1, 0, 'D'},     {"instance", 1, 0, 'I'},
-		{"validators", 1, 0, 'V'},    {"limit", 1, 0, 'L'},
-		{"timeout-ms", 1, 0, 'T'},    {"interval-ms", 1, 0, 'P'},
-		{"backoff-base", 1, 0, 'b'},  {"backoff-cap", 1, 0, 'B'},
-		{"request-timeout-ms", 1, 0, 'R'}, {"ckpt-interval-ms", 1, 0, 'K'},
-		{"max-event-bytes", 1, 0, 'M'}, {"until-events", 1, 0, 'u'},
-		{"max-seconds", 1, 0, 'x'},   {"kill-every-ms", 1, 0, 'k'},
-		{"end-with-kill", 0, 0, 'E'}, {"expect-exit", 1, 0, 'e'},
-		{"ids-out", 1, 0, 'o'},       {"counters-out", 1, 0, 'C'},
-		{"segment-copy", 1, 0, 'S'},  {"token-skew", 1, 0, 'W'},
-		{"until-quiet-ms", 1, 0, 'Q'},
-		{0, 0, 0, 0},
+	    {"api", 1, 0, 'a'},
+	    {"login", 1, 0, 'l'},
+	    {"client-id", 1, 0, 'c'},
+	    {"secret-file", 1, 0, 's'},
+	    {"stream-id", 1, 0, 'i'},
+	    {"stream-def", 1, 0, 'd'},
+	    {"state-dir", 1, 0, 'D'},
+	    {"instance", 1, 0, 'I'},
+	    {"validators", 1, 0, 'V'},
+	    {"limit", 1, 0, 'L'},
+	    {"timeout-ms", 1, 0, 'T'},
+	    {"interval-ms", 1, 0, 'P'},
+	    {"backoff-base", 1, 0, 'b'},
+	    {"backoff-cap", 1, 0, 'B'},
+	    {"request-timeout-ms", 1, 0, 'R'},
+	    {"ckpt-interval-ms", 1, 0, 'K'},
+	    {"max-event-bytes", 1, 0, 'M'},
+	    {"until-events", 1, 0, 'u'},
+	    {"max-seconds", 1, 0, 'x'},
+	    {"kill-every-ms", 1, 0, 'k'},
+	    {"end-with-kill", 0, 0, 'E'},
+	    {"expect-exit", 1, 0, 'e'},
+	    {"ids-out", 1, 0, 'o'},
+	    {"counters-out", 1, 0, 'C'},
+	    {"segment-copy", 1, 0, 'S'},
+	    {"token-skew", 1, 0, 'W'},
+	    {"until-quiet-ms", 1, 0, 'Q'},
+	    {0, 0, 0, 0},
 	};
 	int c;
 
@@ -229,34 +247,89 @@ static void parse_args(int argc, char **argv)
 	o.max_seconds = 40;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'a': o.conf.api_base_url = optarg; break;
-		case 'l': o.conf.login_base_url = optarg; break;
-		case 'c': o.conf.client_id = optarg; break;
-		case 's': o.conf.client_secret = read_secret(optarg); break;
-		case 'i': o.conf.stream_id = optarg; break;
-		case 'd': o.conf.stream_definition_path = optarg; break;
-		case 'D': o.conf.state_dir = optarg; break;
-		case 'I': o.instance = optarg; break;
-		case 'V': o.conf.n_validators = (unsigned)atoi(optarg); break;
-		case 'L': o.conf.poll_limit = (unsigned)atoi(optarg); break;
-		case 'T': o.conf.poll_timeout_ms = (unsigned)atoi(optarg); break;
-		case 'P': o.conf.poll_interval_ms = (unsigned)atoi(optarg); break;
-		case 'b': o.conf.backoff_base_ms = (unsigned)atoi(optarg); break;
-		case 'B': o.conf.backoff_cap_ms = (unsigned)atoi(optarg); break;
-		case 'R': o.conf.request_timeout_ms = (unsigned)atoi(optarg); break;
-		case 'K': o.conf.checkpoint_interval_ms = (unsigned)atoi(optarg); break;
-		case 'M': o.conf.max_event_bytes = (uint32_t)atoi(optarg); break;
-		case 'W': o.conf.token_skew_s = (unsigned)atoi(optarg); break;
-		case 'Q': o.until_quiet_ms = (unsigned)atoi(optarg); break;
-		case 'u': o.until_events = strtoul(optarg, NULL, 10); break;
-		case 'x': o.max_seconds = (unsigned)atoi(optarg); break;
-		case 'k': o.kill_every_ms = (unsigned)atoi(optarg); break;
-		case 'E': o.end_with_kill = 1; break;
-		case 'e': o.expect_exit = atoi(optarg); break;
-		case 'o': o.ids_out = optarg; break;
-		case 'C': o.counters_out = optarg; break;
-		case 'S': o.segment_copy = optarg; break;
-		default: usage();
+		case 'a':
+			o.conf.api_base_url = optarg;
+			break;
+		case 'l':
+			o.conf.login_base_url = optarg;
+			break;
+		case 'c':
+			o.conf.client_id = optarg;
+			break;
+		case 's':
+			o.conf.client_secret = read_secret(optarg);
+			break;
+		case 'i':
+			o.conf.stream_id = optarg;
+			break;
+		case 'd':
+			o.conf.stream_definition_path = optarg;
+			break;
+		case 'D':
+			o.conf.state_dir = optarg;
+			break;
+		case 'I':
+			o.instance = optarg;
+			break;
+		case 'V':
+			o.conf.n_validators = (unsigned)atoi(optarg);
+			break;
+		case 'L':
+			o.conf.poll_limit = (unsigned)atoi(optarg);
+			break;
+		case 'T':
+			o.conf.poll_timeout_ms = (unsigned)atoi(optarg);
+			break;
+		case 'P':
+			o.conf.poll_interval_ms = (unsigned)atoi(optarg);
+			break;
+		case 'b':
+			o.conf.backoff_base_ms = (unsigned)atoi(optarg);
+			break;
+		case 'B':
+			o.conf.backoff_cap_ms = (unsigned)atoi(optarg);
+			break;
+		case 'R':
+			o.conf.request_timeout_ms = (unsigned)atoi(optarg);
+			break;
+		case 'K':
+			o.conf.checkpoint_interval_ms = (unsigned)atoi(optarg);
+			break;
+		case 'M':
+			o.conf.max_event_bytes = (uint32_t)atoi(optarg);
+			break;
+		case 'W':
+			o.conf.token_skew_s = (unsigned)atoi(optarg);
+			break;
+		case 'Q':
+			o.until_quiet_ms = (unsigned)atoi(optarg);
+			break;
+		case 'u':
+			o.until_events = strtoul(optarg, NULL, 10);
+			break;
+		case 'x':
+			o.max_seconds = (unsigned)atoi(optarg);
+			break;
+		case 'k':
+			o.kill_every_ms = (unsigned)atoi(optarg);
+			break;
+		case 'E':
+			o.end_with_kill = 1;
+			break;
+		case 'e':
+			o.expect_exit = atoi(optarg);
+			break;
+		case 'o':
+			o.ids_out = optarg;
+			break;
+		case 'C':
+			o.counters_out = optarg;
+			break;
+		case 'S':
+			o.segment_copy = optarg;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (o.instance == NULL || o.conf.n_validators > MAX_V)
@@ -349,6 +422,12 @@ int main(int argc, char **argv)
 			child = spawn_fetcher();
 			next_kill = now + (uint64_t)o.kill_every_ms * 1000000u;
 		}
+		if (child > 0 && atomic_load(&slot->pid) == child) {
+			uint64_t hb = atomic_load(&slot->heartbeat_ns);
+
+			if (now > hb && now - hb > g_max_hb_gap_ns)
+				g_max_hb_gap_ns = now - hb;
+		}
 		rc = gcb_ring_read(r, &rec);
 		if (rc == -EAGAIN) {
 			gcb_ring_wait_readable(r, 50);
@@ -376,7 +455,8 @@ int main(int argc, char **argv)
 		waitpid(child, &status, 0);
 		child_exit = exit_code(status);
 		if (!o.end_with_kill && child_exit != 0) {
-			fprintf(stderr, "harness: fetcher exited with %d after SIGTERM\n", child_exit);
+			fprintf(stderr, "harness: fetcher exited with %d after SIGTERM\n",
+				child_exit);
 			failed = 1;
 		}
 	}
@@ -408,9 +488,11 @@ int main(int argc, char **argv)
 		fclose(ids);
 	write_counters(slot, pipe, events, restarts);
 	copy_segment();
-	fprintf(stderr, "harness: %lu events in %llu batches, %d fetcher restarts, fetcher exit %d, "
-			"checkpoint batch %llu\n", events, (unsigned long long)(batch - 1), restarts,
-		child_exit, (unsigned long long)atomic_load(&pipe->checkpoint_batch_seq));
+	fprintf(stderr,
+		"harness: %lu events in %llu batches, %d fetcher restarts, fetcher exit %d, "
+		"checkpoint batch %llu\n",
+		events, (unsigned long long)(batch - 1), restarts, child_exit,
+		(unsigned long long)atomic_load(&pipe->checkpoint_batch_seq));
 	gcb_shm_detach(&g_shm);
 	gcb_shm_unlink(o.instance);
 	return failed ? 1 : 0;

@@ -15,3 +15,9 @@ $(eval $(call gcb_program,fetcher-harness,tests/fetcher/fetcher_harness.c $(FETC
 INTEGRATION_TESTS += tests/integration/fetcher_basic.sh tests/integration/fetcher_token.sh \
 	tests/integration/fetcher_429.sh tests/integration/fetcher_faults.sh \
 	tests/integration/fetcher_restart.sh
+
+$(eval $(call gcb_program,test-fetcher-batch,tests/fetcher/test_fetcher_batch.c \
+	stages/fetcher/gcb_fetcher_batch.c stages/fetcher/gcb_fetcher_ckpt.c \
+	stages/fetcher/gcb_fetcher_poll.c stages/fetcher/gcb_fetcher_json.c $(SHM_SRCS) \
+	$(LOG_SRCS),$(call pkglibs,cmocka libcjson liburing)))
+UNIT_TESTS += $(BIN)/test-fetcher-batch

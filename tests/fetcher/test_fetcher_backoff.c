@@ -105,10 +105,10 @@ static void test_token_renewal_point(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_full_jitter_bounds),
-		cmocka_unit_test(test_retry_after_is_a_floor),
-		cmocka_unit_test(test_throttle),
-		cmocka_unit_test(test_token_renewal_point),
+	    cmocka_unit_test(test_full_jitter_bounds),
+	    cmocka_unit_test(test_retry_after_is_a_floor),
+	    cmocka_unit_test(test_throttle),
+	    cmocka_unit_test(test_token_renewal_point),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,8 +23,9 @@ static int parse(gcb_poll_result_t *r, const char *body)
 
 static void test_exact_event_bytes(void **state)
 {
-	const char *body = "{ \"events\" : [ {\"id\":\"a\",\"data\":{\"x\":[1,2.5e3,\"\\u00e9\"]}} ,"
-			   "{\"id\": \"b\" , \"n\":null}\n],\"cursor\":\"c\\/2\",\"hasMore\":true}";
+	const char *body =
+	    "{ \"events\" : [ {\"id\":\"a\",\"data\":{\"x\":[1,2.5e3,\"\\u00e9\"]}} ,"
+	    "{\"id\": \"b\" , \"n\":null}\n],\"cursor\":\"c\\/2\",\"hasMore\":true}";
 	gcb_poll_result_t r;
 
 	(void)state;
@@ -32,7 +33,8 @@ static void test_exact_event_bytes(void **state)
 	assert_int_equal(parse(&r, body), 0);
 	assert_int_equal(r.n_events, 2);
 	assert_memory_equal(body + r.events[0].off,
-			    "{\"id\":\"a\",\"data\":{\"x\":[1,2.5e3,\"\\u00e9\"]}}", r.events[0].len);
+			    "{\"id\":\"a\",\"data\":{\"x\":[1,2.5e3,\"\\u00e9\"]}}",
+			    r.events[0].len);
 	assert_memory_equal(body + r.events[1].off, "{\"id\": \"b\" , \"n\":null}",
 			    r.events[1].len);
 	assert_string_equal(r.cursor, "c/2");
@@ -76,19 +78,19 @@ static void test_many_events_grow(void **state)
 static void test_malformed(void **state)
 {
 	static const char *bad[] = {
-		"",
-		"[]",
-		"{\"events\":[{\"id\":1}],\"cursor\":\"c\"",     /* truncated */
-		"{\"events\":[{\"id\":1},],\"cursor\":\"c\"}",   /* trailing comma */
-		"{\"events\":[{\"id\":1}]}",                     /* no cursor */
-		"{\"cursor\":\"c\"}",                             /* no events */
-		"{\"events\":{},\"cursor\":\"c\"}",               /* not an array */
-		"{\"events\":[{\"id\":\"\x01\"}],\"cursor\":\"c\"}", /* control char */
-		"{\"events\":[{\"id\":01}],\"cursor\":\"c\"}",    /* leading zero */
-		"{\"events\":[],\"cursor\":\"c\"} x",             /* trailing bytes */
-		"{\"events\":[{\"a\" 1}],\"cursor\":\"c\"}",
-		"{\"events\":[tru],\"cursor\":\"c\"}",
-		"<html>502 Bad Gateway</html>",
+	    "",
+	    "[]",
+	    "{\"events\":[{\"id\":1}],\"cursor\":\"c\"",	 /* truncated */
+	    "{\"events\":[{\"id\":1},],\"cursor\":\"c\"}",	 /* trailing comma */
+	    "{\"events\":[{\"id\":1}]}",			 /* no cursor */
+	    "{\"cursor\":\"c\"}",				 /* no events */
+	    "{\"events\":{},\"cursor\":\"c\"}",			 /* not an array */
+	    "{\"events\":[{\"id\":\"\x01\"}],\"cursor\":\"c\"}", /* control char */
+	    "{\"events\":[{\"id\":01}],\"cursor\":\"c\"}",	 /* leading zero */
+	    "{\"events\":[],\"cursor\":\"c\"} x",		 /* trailing bytes */
+	    "{\"events\":[{\"a\" 1}],\"cursor\":\"c\"}",
+	    "{\"events\":[tru],\"cursor\":\"c\"}",
+	    "<html>502 Bad Gateway</html>",
 	};
 	gcb_poll_result_t r;
 
@@ -147,8 +149,10 @@ static void test_decode_surrogates(void **state)
 static void test_errbody(void **state)
 {
 	const char *secrets[] = {"s3cr3t-value", NULL};
-	const char *b1 = "{\"message\":\"Cursor expired\",\"code\":\"cursor.expired\",\"status\":410}";
-	const char *b2 = "{\"error\":\"invalid_client\",\"error_description\":\"bad s3cr3t-value\"}";
+	const char *b1 =
+	    "{\"message\":\"Cursor expired\",\"code\":\"cursor.expired\",\"status\":410}";
+	const char *b2 =
+	    "{\"error\":\"invalid_client\",\"error_description\":\"bad s3cr3t-value\"}";
 	gcb_errbody_t eb;
 
 	(void)state;
@@ -165,14 +169,14 @@ static void test_errbody(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exact_event_bytes),
-		cmocka_unit_test(test_empty_and_unknown_keys),
-		cmocka_unit_test(test_many_events_grow),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_deep_nesting_rejected),
-		cmocka_unit_test(test_long_cursor),
-		cmocka_unit_test(test_decode_surrogates),
-		cmocka_unit_test(test_errbody),
+	    cmocka_unit_test(test_exact_event_bytes),
+	    cmocka_unit_test(test_empty_and_unknown_keys),
+	    cmocka_unit_test(test_many_events_grow),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_deep_nesting_rejected),
+	    cmocka_unit_test(test_long_cursor),
+	    cmocka_unit_test(test_decode_surrogates),
+	    cmocka_unit_test(test_errbody),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,4 +34,31 @@ fh_harness def2 --stream-def "$FH_TMP/def.json" --validators 1 --until-events 20
 	fh_fail "definition run 2 failed"
 grep -q "created earlier from" "$FH_TMP/harness-def2.log" || fh_fail "stream not reused"
 fh_check_secrets verify basic
+
+# Long polls (timeoutMs 8000, no poll interval) while events trickle in:
+# nothing lost, and the fetcher heartbeats inside a long poll (a gap near
+# 8 s would mean it does not); SIGTERM ends a long poll at once (exit 0).
+fh_new_round
+fh_sim --rate=300 --count=900 --stream-id=lp
+fh_harness longpoll --stream-id lp --validators 2 --timeout-ms 8000 --interval-ms 0 \
+	--request-timeout-ms 5000 --until-quiet-ms 4000 --max-seconds 40 ||
+	fh_fail "long-poll run failed"
+fh_check_nothing_lost
+fh_check_no_duplicates
+gap=$(fh_counter longpoll harness_max_heartbeat_gap_ms)
+echo "ok: long polls, largest heartbeat gap ${gap} ms"
+[ "$gap" -lt 4000 ] || fh_fail "no heartbeat for ${gap} ms during long polls"
+
+# 5-event batches with a checkpoint interval far beyond the run: after 64
+# batches in flight the cursor slots are full, and the fetcher checkpoints
+# early instead of overwriting a slot or stalling.
+fh_new_round
+fh_sim --count=2000 --stream-id=slots
+fh_harness slots --stream-id slots --validators 2 --limit 5 --ckpt-interval-ms 600000 \
+	--until-quiet-ms 1500 || fh_fail "slot run failed"
+fh_check_nothing_lost
+fh_check_no_duplicates
+[ "$(fh_counter slots slot_waits)" -gt 0 ] || fh_fail "no slot waits with 400 batches"
+[ "$(fh_counter slots checkpoints)" -gt 5 ] || fh_fail "no early checkpoints"
+echo "ok: $(fh_counter slots slot_waits) slot waits, $(fh_counter slots checkpoints) checkpoints"
 echo "PASS"
