@@ -42,12 +42,18 @@ static int on_writer_wait(void *arg, int why)
 	return gcb_fetcher_tick(f);
 }
 
+/*
+ * Hard limit: one record must carry an event of max_event_bytes (else the
+ * validator could never see, and DLQ, an event the config calls valid).
+ * Soft limit: a full answer of such events should fit a ring as one batch;
+ * when it does not, large answers are split (see gcb_fetcher_batch.h).
+ */
 static int check_rings(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 {
 	const gcb_fetcher_conf_t *c = f->conf;
 	uint64_t need = gcb_fetcher_ring_bytes_needed(c);
-	uint64_t rec = gcb_ring_record_size((uint64_t)GCB_BATCH_REC_FIXED + c->max_event_bytes +
-					    (GCB_SHM_CURSOR_MAX - 1) + GCB_FETCHER_STREAM_MAX);
+	uint64_t payload = (uint64_t)GCB_BATCH_REC_FIXED + c->max_event_bytes +
+			   (GCB_SHM_CURSOR_MAX - 1) + GCB_FETCHER_STREAM_MAX;
 
 	if (n_out != c->n_validators || n_out == 0) {
 		gcb_log_error("fetcher given %u rings for %u validators", n_out, c->n_validators);
@@ -58,16 +64,22 @@ static int check_rings(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 			gcb_log_error("ring %u is not attached", i);
 			return -EINVAL;
 		}
-		if (out[i].capacity < rec * c->poll_limit + rec ||
-		    out[i].max_record + GCB_RING_REC_HDR < rec) {
-			gcb_log_error("ring %s (%llu bytes, max record %llu) cannot hold one poll "
-				      "answer of %u events of up to %u bytes: it needs %llu bytes "
-				      "(or lower the poll limit / max event bytes)",
-				      out[i].ctl->desc.name, (unsigned long long)out[i].capacity,
-				      (unsigned long long)out[i].max_record, c->poll_limit,
-				      c->max_event_bytes, (unsigned long long)need);
+		if (out[i].max_record < payload) {
+			gcb_log_error(
+			    "ring %s: largest record %llu bytes cannot carry an event of "
+			    "max event bytes (%u) with its cursor and stream id (%llu "
+			    "bytes): raise the ring's max record or lower max event bytes",
+			    out[i].ctl->desc.name, (unsigned long long)out[i].max_record,
+			    c->max_event_bytes, (unsigned long long)payload);
 			return -EINVAL;
 		}
+		if (out[i].capacity < need && i == 0)
+			gcb_log_info(
+			    "rings of %llu bytes hold a full answer of %u events of the "
+			    "largest size only with %llu bytes: such answers will be split "
+			    "over several batches",
+			    (unsigned long long)out[i].capacity, c->poll_limit,
+			    (unsigned long long)need);
 	}
 	return 0;
 }

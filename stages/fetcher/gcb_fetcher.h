@@ -43,7 +43,7 @@ typedef struct gcb_fetcher_conf {
 	const char *ca_path;		 /* CA bundle file or NULL for the system store */
 	unsigned checkpoint_interval_ms; /* at most one checkpoint per interval, default 1000 */
 	const char *state_dir;		 /* checkpoint and stream-id files */
-	uint32_t max_event_bytes;	 /* events above are still forwarded; sizes the rings */
+	uint32_t max_event_bytes;	 /* one must fit a ring record; larger ones still go */
 	unsigned n_validators;		 /* V: number of output rings */
 	const char *user_agent;		 /* NULL: "gcbridge-fetcher" */
 } gcb_fetcher_conf_t;
@@ -58,9 +58,11 @@ void gcb_fetcher_conf_defaults(gcb_fetcher_conf_t *conf);
 int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *conf, char *errstr, size_t errstr_size);
 
 /*
- * Ring bytes a validator ring needs so that one full poll answer (poll_limit
- * events of max_event_bytes) always fits as one batch. Callers size the
- * rings with it; the fetcher refuses smaller rings (GCB_EXIT_FATAL).
+ * Ring bytes (a power of two) in which one full poll answer (poll_limit
+ * events of max_event_bytes) fits as one batch. Smaller rings work: larger
+ * answers are then split over several batches. What the fetcher refuses
+ * (GCB_EXIT_FATAL) is a ring whose max_record cannot carry one event of
+ * max_event_bytes plus its cursor and stream id (max_event_bytes + 495).
  */
 uint64_t gcb_fetcher_ring_bytes_needed(const gcb_fetcher_conf_t *conf);
 

@@ -69,8 +69,8 @@ int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *c, char *errstr, size_t err
 		why = "HTTP timeouts must be positive";
 	else if (c->state_dir == NULL || c->state_dir[0] == '\0')
 		why = "state dir missing";
-	else if (c->max_event_bytes < 256 || c->max_event_bytes > (64u << 20))
-		why = "max event bytes must be 256..64 MiB";
+	else if (c->max_event_bytes < 256 || c->max_event_bytes > (512u << 20))
+		why = "max event bytes must be 256 bytes..512 MiB";
 	else if (c->n_validators < 1 || c->n_validators > GCB_SHM_MAX_RINGS)
 		why = "number of validators out of range";
 	if (why == NULL)

@@ -12,7 +12,7 @@
  *       (--stream-id ID | --stream-def F) --state-dir D --instance NAME
  *       [--validators V] [--limit N] [--timeout-ms T] [--interval-ms I]
  *       [--backoff-base MS] [--backoff-cap MS] [--request-timeout-ms MS]
- *       [--ckpt-interval-ms MS] [--max-event-bytes N]
+ *       [--ckpt-interval-ms MS] [--max-event-bytes N] [--ring-bytes N]
  *       [--until-events N] [--until-quiet-ms MS] [--max-seconds S] [--kill-every-ms MS]
  *       [--end-with-kill] [--expect-exit CODE] [--ids-out F]
  *       [--counters-out F] [--segment-copy F]
@@ -52,6 +52,7 @@ static struct {
 	const char *segment_copy;
 	unsigned long until_events;
 	unsigned until_quiet_ms;
+	uint64_t ring_bytes;
 	unsigned max_seconds;
 	unsigned kill_every_ms;
 	int end_with_kill;
@@ -232,6 +233,7 @@ static void parse_args(int argc, char **argv)
 	    {"segment-copy", 1, 0, 'S'},
 	    {"token-skew", 1, 0, 'W'},
 	    {"until-quiet-ms", 1, 0, 'Q'},
+	    {"ring-bytes", 1, 0, 'r'},
 	    {0, 0, 0, 0},
 	};
 	int c;
@@ -304,6 +306,9 @@ static void parse_args(int argc, char **argv)
 		case 'Q':
 			o.until_quiet_ms = (unsigned)atoi(optarg);
 			break;
+		case 'r':
+			o.ring_bytes = strtoull(optarg, NULL, 10);
+			break;
 		case 'u':
 			o.until_events = strtoul(optarg, NULL, 10);
 			break;
@@ -360,7 +365,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "harness: %s\n", err);
 		return 2;
 	}
-	ring_cap = gcb_fetcher_ring_bytes_needed(&o.conf);
+	ring_cap = o.ring_bytes ? o.ring_bytes : gcb_fetcher_ring_bytes_needed(&o.conf);
 	for (unsigned i = 0; i < o.conf.n_validators; i++) {
 		snprintf(names[i], sizeof(names[i]), "fetch-%u", i);
 		specs[i] = (gcb_shm_ring_spec_t){names[i], ring_cap, 0, 0, -1};

@@ -61,4 +61,25 @@ fh_check_no_duplicates
 [ "$(fh_counter slots slot_waits)" -gt 0 ] || fh_fail "no slot waits with 400 batches"
 [ "$(fh_counter slots checkpoints)" -gt 5 ] || fh_fail "no early checkpoints"
 echo "ok: $(fh_counter slots slot_waits) slot waits, $(fh_counter slots checkpoints) checkpoints"
+
+# Rings smaller than a poll answer: answers are split over several batches
+# (earlier parts carry the previous cursor), nothing lost or duplicated. A
+# ring whose records cannot carry max event bytes is a fatal config error.
+fh_new_round
+fh_sim --count=1500 --stream-id=small
+fh_harness small --stream-id small --validators 2 --limit 100 --ring-bytes 16384 \
+	--max-event-bytes 4096 --until-quiet-ms 1500 || fh_fail "small-ring run failed"
+fh_check_nothing_lost
+fh_check_no_duplicates
+[ "$(fh_counter small split_batches)" -gt 0 ] || fh_fail "no answer was split"
+echo "ok: $(fh_counter small split_batches) answers split over $(fh_counter small batches) batches"
+fh_harness fatal --stream-id small --validators 1 --ring-bytes 16384 --max-event-bytes 16384 \
+	--expect-exit 2 --max-seconds 20 || fh_fail "undersized ring not refused"
+grep -q "cannot carry an event of max event bytes" "$FH_TMP/harness-fatal.log" ||
+	fh_fail "no clear message for the undersized ring"
+fh_harness nostream --stream-id no-such-stream --validators 1 --expect-exit 2 \
+	--max-seconds 20 || fh_fail "unknown stream not fatal"
+grep -q "stream no-such-stream does not exist" "$FH_TMP/harness-nostream.log" ||
+	fh_fail "no clear message for the unknown stream"
+echo "ok: undersized ring and unknown stream exit 2"
 echo "PASS"
