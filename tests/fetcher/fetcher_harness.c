@@ -53,6 +53,7 @@ static struct {
 	unsigned long until_events;
 	unsigned until_quiet_ms;
 	uint64_t ring_bytes;
+	int fast;
 	unsigned max_seconds;
 	unsigned kill_every_ms;
 	int end_with_kill;
@@ -138,6 +139,10 @@ static int check_record(const gcb_ring_rec_t *rec, uint64_t want_batch, uint64_t
 		return -1;
 	}
 	*last_seq = rec->seq;
+	if (o.fast) {
+		(*events)++;
+		return 0;
+	}
 	root = cJSON_ParseWithLength(gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_JSON]),
 				     ev->fields[GCB_EVF_JSON].len);
 	id = cJSON_GetObjectItemCaseSensitive(root, "id");
@@ -234,6 +239,7 @@ static void parse_args(int argc, char **argv)
 	    {"token-skew", 1, 0, 'W'},
 	    {"until-quiet-ms", 1, 0, 'Q'},
 	    {"ring-bytes", 1, 0, 'r'},
+	    {"fast", 0, 0, 'F'},
 	    {0, 0, 0, 0},
 	};
 	int c;
@@ -305,6 +311,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'Q':
 			o.until_quiet_ms = (unsigned)atoi(optarg);
+			break;
+		case 'F':
+			o.fast = 1;
 			break;
 		case 'r':
 			o.ring_bytes = strtoull(optarg, NULL, 10);

@@ -21,3 +21,4 @@ $(eval $(call gcb_program,test-fetcher-batch,tests/fetcher/test_fetcher_batch.c 
 	stages/fetcher/gcb_fetcher_poll.c stages/fetcher/gcb_fetcher_json.c $(SHM_SRCS) \
 	$(LOG_SRCS),$(call pkglibs,cmocka libcjson liburing)))
 UNIT_TESTS += $(BIN)/test-fetcher-batch
+BENCHES += tests/fetcher/bench_fetcher.sh
