@@ -54,6 +54,7 @@ static struct {
 	unsigned until_quiet_ms;
 	uint64_t ring_bytes;
 	int fast;
+	const char *json_out;
 	unsigned max_seconds;
 	unsigned kill_every_ms;
 	int end_with_kill;
@@ -116,6 +117,8 @@ static pid_t spawn_fetcher(void)
 	return pid;
 }
 
+static FILE *g_json;
+
 static int check_record(const gcb_ring_rec_t *rec, uint64_t want_batch, uint64_t *last_seq,
 			FILE *ids, unsigned long *events)
 {
@@ -152,6 +155,11 @@ static int check_record(const gcb_ring_rec_t *rec, uint64_t want_batch, uint64_t
 			gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_JSON]));
 		cJSON_Delete(root);
 		return -1;
+	}
+	if (g_json != NULL) {
+		fwrite(gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_JSON]), 1,
+		       ev->fields[GCB_EVF_JSON].len, g_json);
+		fputc('\n', g_json);
 	}
 	if (ids != NULL)
 		fprintf(ids, "%s %llu %llu\n", id->valuestring, (unsigned long long)want_batch,
@@ -240,6 +248,7 @@ static void parse_args(int argc, char **argv)
 	    {"until-quiet-ms", 1, 0, 'Q'},
 	    {"ring-bytes", 1, 0, 'r'},
 	    {"fast", 0, 0, 'F'},
+	    {"json-out", 1, 0, 'J'},
 	    {0, 0, 0, 0},
 	};
 	int c;
@@ -314,6 +323,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'F':
 			o.fast = 1;
+			break;
+		case 'J':
+			o.json_out = optarg;
 			break;
 		case 'r':
 			o.ring_bytes = strtoull(optarg, NULL, 10);
@@ -392,6 +404,10 @@ int main(int argc, char **argv)
 		gcb_ring_attach_consumer(&rings[i], gcb_shm_ring_mem(&g_shm, i));
 	if (o.ids_out != NULL && (ids = fopen(o.ids_out, "a")) == NULL) {
 		perror(o.ids_out);
+		return 2;
+	}
+	if (o.json_out != NULL && (g_json = fopen(o.json_out, "a")) == NULL) {
+		perror(o.json_out);
 		return 2;
 	}
 	memset(&sa, 0, sizeof(sa));
@@ -500,6 +516,8 @@ int main(int argc, char **argv)
 	}
 	if (ids != NULL)
 		fclose(ids);
+	if (g_json != NULL)
+		fclose(g_json);
 	write_counters(slot, pipe, events, restarts);
 	copy_segment();
 	fprintf(stderr,

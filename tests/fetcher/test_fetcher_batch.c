@@ -143,7 +143,7 @@ static void check_record(const gcb_ring_rec_t *rec, uint64_t seq, uint64_t batch
 			 const char *cursor, int last)
 {
 	const gcb_rec_event_t *ev = (const gcb_rec_event_t *)rec->payload;
-	char want[16];
+	char want[32];
 
 	assert_int_equal(rec->type, GCB_REC_EVENT);
 	assert_int_equal(rec->seq, seq);
