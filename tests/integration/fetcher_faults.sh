@@ -5,9 +5,9 @@
 # correlation id, expiries logged and counted, no crash.
 . "$GCB_ROOT/tests/integration/fetcher_lib.sh"
 
-fh_sim --count=2000 --stream-id=flt --fault-scope=poll --fault-5xx-rate=0.12 \
+fh_sim --count=2000 --rate=1500 --stream-id=flt --fault-scope=poll --fault-5xx-rate=0.12 \
 	--fault-delay-ms=1500 --fault-delay-rate=0.08 --fault-garbage-rate=0.1 \
-	--fault-410-rate=0.05 --seed=7
+	--fault-410-rate=0.1 --seed=7
 fh_harness faults --stream-id flt --validators 3 --limit 50 --backoff-base 20 \
 	--backoff-cap 200 --request-timeout-ms 700 --until-quiet-ms 3000 --max-seconds 50 ||
 	fh_fail "run failed"

@@ -19,7 +19,15 @@ fh_check_secrets
 # (2) revoke every token mid-run.
 fh_new_round
 fh_sim --rate=800 --count=2400 --stream-id=rev
-( sleep 1; fh_admin POST /admin/revoke >/dev/null ) &
+# Revoke once the fetcher is polling (not on a timer: the machine may be slow).
+(
+	for _ in $(seq 1 400); do
+		polls=$(fh_admin GET /admin/stats | sed -n 's/.*"pollsServed":\([0-9]*\).*/\1/p')
+		[ "${polls:-0}" -ge 3 ] && break
+		sleep 0.05
+	done
+	fh_admin POST /admin/revoke >/dev/null
+) &
 revoker=$!
 fh_harness revoke --stream-id rev --validators 2 --limit 100 --interval-ms 50 \
 	--until-quiet-ms 2500 --max-seconds 45 || fh_fail "revoke run failed"
