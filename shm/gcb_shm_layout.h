@@ -72,15 +72,15 @@ typedef struct gcb_ring_rec {
 typedef struct gcb_ring_ctl {
 	/* Line 0: descriptor, written once at creation. */
 	struct {
-		uint64_t magic;
+		_Alignas(GCB_SHM_CACHE_LINE) uint64_t magic;
 		uint64_t capacity;   /* data bytes, power of two */
 		uint64_t max_record; /* largest payload accepted */
 		char name[GCB_SHM_NAME_MAX];
-	} _Alignas(GCB_SHM_CACHE_LINE) desc;
+	} desc;
 
 	/* Line 1: producer side. */
 	struct {
-		_Atomic uint64_t tail;
+		_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint64_t tail;
 		_Atomic uint64_t records_written;
 		_Atomic uint64_t bytes_written; /* payload bytes */
 		_Atomic uint64_t full_stalls;   /* times the producer slept on a full ring */
@@ -91,14 +91,14 @@ typedef struct gcb_ring_ctl {
 		_Atomic uint64_t last_rec;
 		_Atomic uint64_t prev_last_rec;
 		_Atomic int32_t pid;
-	} _Alignas(GCB_SHM_CACHE_LINE) prod;
+	} prod;
 
 	/* Line 2: futex word, set by a producer sleeping on a full ring. */
 	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint32_t prod_waiting;
 
 	/* Line 3: consumer side. */
 	struct {
-		_Atomic uint64_t release;
+		_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint64_t release;
 		_Atomic uint64_t read;
 		_Atomic uint64_t records_read; /* counted at release */
 		_Atomic uint64_t bytes_read;
@@ -106,7 +106,7 @@ typedef struct gcb_ring_ctl {
 		_Atomic uint64_t heartbeat_ns;
 		_Atomic uint64_t start_time;
 		_Atomic int32_t pid;
-	} _Alignas(GCB_SHM_CACHE_LINE) cons;
+	} cons;
 
 	/* Line 4: futex word, set by a consumer sleeping on an empty ring. */
 	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint32_t cons_waiting;

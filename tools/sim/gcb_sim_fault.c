@@ -12,12 +12,14 @@ const char *const gcb_sim_fault_help =
     "  --fault-retry-after=S     Retry-After seconds on 429 (default 1; -1 = omit)\n"
     "  --fault-5xx-rate=P        probability of a 5xx answer\n"
     "  --fault-5xx-codes=LIST    5xx codes to pick from (default 500,502,503,504)\n"
+    "  --fault-401-rate=P        probability an API call (not /oauth/token) answers\n"
+    "                            401 bad.credentials although its token is valid\n"
     "  --fault-delay-ms=MS       delay answers by MS milliseconds\n"
     "  --fault-delay-rate=P      probability a request is delayed (default 1)\n"
     "  --fault-garbage-rate=P    200 poll answer with a truncated or non-JSON body\n"
-    "  --fault-410-rate=P        poll answers 410 cursor.expired; the retention\n"
-    "                            window jumps to the request cursor, so nothing the\n"
-    "                            client has not seen is dropped\n"
+    "  --fault-410-rate=P        poll answers 410 cursor.expired: the retention\n"
+    "                            window jumps just past the request cursor, so exactly\n"
+    "                            one unseen event is lost (only when one exists)\n"
     "  --fault-bad-event-rate=P  generated event is schema-invalid (body stays JSON)\n"
     "  --fault-drift-rate=P      generated event has schema drift (renamed, missing\n"
     "                            or extra fields, e.g. campaignId -> campaign_id)\n"
@@ -122,6 +124,8 @@ int gcb_sim_faults_set(gcb_sim_faults_t *f, const char *name, const char *value,
 		rc = parse_int(value, -1, 3600, &c.retry_after);
 	else if (!strcmp(name, "5xx-rate"))
 		rc = parse_prob(value, &c.rate_5xx);
+	else if (!strcmp(name, "401-rate"))
+		rc = parse_prob(value, &c.rate_401);
 	else if (!strcmp(name, "5xx-codes"))
 		rc = parse_codes(value, &c);
 	else if (!strcmp(name, "delay-ms"))
@@ -154,7 +158,8 @@ int gcb_sim_faults_set(gcb_sim_faults_t *f, const char *name, const char *value,
 	return rc;
 }
 
-void gcb_sim_faults_decide(gcb_sim_faults_t *f, int is_poll, gcb_sim_fault_decision_t *d)
+void gcb_sim_faults_decide(gcb_sim_faults_t *f, int is_poll, int is_token,
+			   gcb_sim_fault_decision_t *d)
 {
 	gcb_sim_fault_conf_t *c = &f->conf;
 
@@ -179,6 +184,10 @@ void gcb_sim_faults_decide(gcb_sim_faults_t *f, int is_poll, gcb_sim_fault_decis
 	}
 	if (gcb_sim_rand_chance(&f->rnd, c->rate_5xx)) {
 		d->status = c->codes_5xx[gcb_sim_rand_below(&f->rnd, (uint32_t)c->ncodes_5xx)];
+		goto out;
+	}
+	if (!is_token && gcb_sim_rand_chance(&f->rnd, c->rate_401)) {
+		d->unauth = 1;
 		goto out;
 	}
 	if (is_poll) {
@@ -223,12 +232,13 @@ int gcb_sim_faults_json(gcb_sim_faults_t *f, char *buf, size_t size)
 	for (int i = 0; i < c.ncodes_5xx; i++)
 		n += snprintf(codes + n, sizeof(codes) - (size_t)n, "%s%d", i ? "," : "",
 			      c.codes_5xx[i]);
-	return snprintf(buf, size,
-			"{\"429-every\":%d,\"429-rate\":%g,\"429-storm\":%d,\"retry-after\":%d,"
-			"\"5xx-rate\":%g,\"5xx-codes\":[%s],\"delay-ms\":%d,\"delay-rate\":%g,"
-			"\"garbage-rate\":%g,\"410-rate\":%g,\"bad-event-rate\":%g,"
-			"\"drift-rate\":%g,\"scope\":\"%s\"}",
-			c.every_429, c.rate_429, c.storm_429, c.retry_after, c.rate_5xx, codes,
-			c.delay_ms, c.delay_rate, c.garbage_rate, c.rate_410, c.bad_event_rate,
-			c.drift_rate, c.poll_only ? "poll" : "all");
+	return snprintf(
+	    buf, size,
+	    "{\"429-every\":%d,\"429-rate\":%g,\"429-storm\":%d,\"retry-after\":%d,"
+	    "\"5xx-rate\":%g,\"5xx-codes\":[%s],\"401-rate\":%g,\"delay-ms\":%d,\"delay-rate\":%g,"
+	    "\"garbage-rate\":%g,\"410-rate\":%g,\"bad-event-rate\":%g,"
+	    "\"drift-rate\":%g,\"scope\":\"%s\"}",
+	    c.every_429, c.rate_429, c.storm_429, c.retry_after, c.rate_5xx, codes, c.rate_401,
+	    c.delay_ms, c.delay_rate, c.garbage_rate, c.rate_410, c.bad_event_rate, c.drift_rate,
+	    c.poll_only ? "poll" : "all");
 }

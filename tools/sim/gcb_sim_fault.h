@@ -18,6 +18,7 @@ typedef struct gcb_sim_fault_conf {
 	int storm_429;	  /* consecutive 429s per storm (>= 1) */
 	int retry_after;  /* Retry-After seconds; < 0 = header omitted */
 	double rate_5xx;  /* probability of a 5xx */
+	double rate_401;  /* probability a valid token is refused (API calls only) */
 	int codes_5xx[8]; /* picked uniformly */
 	int ncodes_5xx;
 	int delay_ms;	       /* extra latency */
@@ -35,6 +36,7 @@ typedef struct gcb_sim_fault_decision {
 	int retry_after;
 	int garbage;
 	int expire;
+	int unauth; /* answer 401 although the token is valid */
 } gcb_sim_fault_decision_t;
 
 typedef struct gcb_sim_faults {
@@ -54,8 +56,9 @@ void gcb_sim_faults_reset(gcb_sim_faults_t *f);
 int gcb_sim_faults_set(gcb_sim_faults_t *f, const char *name, const char *value, char *errstr,
 		       size_t errstr_size);
 
-/* Decides the faults of one API request. */
-void gcb_sim_faults_decide(gcb_sim_faults_t *f, int is_poll, gcb_sim_fault_decision_t *d);
+/* Decides the faults of one API request (@is_token: the OAuth endpoint). */
+void gcb_sim_faults_decide(gcb_sim_faults_t *f, int is_poll, int is_token,
+			   gcb_sim_fault_decision_t *d);
 /* Garbles a 200 body in place: truncates it or replaces it; returns the new length. */
 size_t gcb_sim_faults_garble(gcb_sim_faults_t *f, char *body, size_t len, size_t cap);
 

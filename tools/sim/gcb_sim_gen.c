@@ -6,6 +6,7 @@
 #include "tools/sim/gcb_sim_gen.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,7 +68,10 @@ static const struct {
     {"CALLBACK", "Callback requested"},
     {"ESCALATED", "Escalated to supervisor"},
     {"WRONG_NUMBER", "Wrong number"},
+    {"ABANDONED", "Abandoned in queue"}, /* only for abandoned conversations */
 };
+#define DISP_ABANDONED 6
+#define DISP_PICKED    6 /* dispositions an agent picks from */
 static const char *const notes[] = {
     "Customer asked about billing",
     "Said \\\"call me after 5pm\\\"",
@@ -478,7 +482,7 @@ void gcb_sim_gen_next(gcb_sim_gen_t *g, uint64_t pos, double bad_rate, double dr
 		if (r < 8) {
 			/* Abandoned in queue. */
 			status = ST_DISCONNECTED;
-			disp = 5;
+			disp = DISP_ABANDONED;
 			c->stage = CONV_IDLE;
 		} else {
 			c->agent = (int16_t)gcb_sim_rand_below(&g->rnd, (uint32_t)g->conf.agents);
@@ -492,7 +496,7 @@ void gcb_sim_gen_next(gcb_sim_gen_t *g, uint64_t pos, double bad_rate, double dr
 			c->stage = CONV_HELD;
 		} else {
 			status = r < 88 ? ST_COMPLETED : ST_DISCONNECTED;
-			disp = (int)gcb_sim_rand_below(&g->rnd, N(dispositions));
+			disp = (int)gcb_sim_rand_below(&g->rnd, DISP_PICKED);
 			c->stage = CONV_IDLE;
 		}
 		break;

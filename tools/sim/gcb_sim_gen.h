@@ -8,6 +8,7 @@
 #ifndef GCB_SIM_GEN_H
 #define GCB_SIM_GEN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tools/sim/gcb_sim_event.h"

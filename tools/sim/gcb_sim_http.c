@@ -15,6 +15,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -43,21 +44,24 @@ struct gcb_sim_server {
 	gcb_sim_faults_t *faults;
 	int port;
 	int64_t start_ms;
-	volatile int stopping;
+	atomic_int stopping; /* read by delayed requests */
 
 	pthread_mutex_t lock; /* stats, rate limit, correlation ids, logs */
 	gcb_sim_rand_t rnd;
 	uint64_t by_status[600];
 	uint64_t requests, events_served, polls_served, tokens_issued, revocations;
-	uint64_t f429, f5xx, fdelay, fgarbage, f410, rl_429;
+	uint64_t f429, f5xx, f401, fdelay, fgarbage, f410, rl_429;
 	int64_t window_start_ms;
 	int window_count;
+	int inflight;  /* requests between first callback and completion */
+	int unsettled; /* API answers queued whose completion is not yet accounted */
 	recent_t recent[RECENT_MAX];
 	uint64_t nrecent;
 };
 
 typedef struct req {
-	int64_t start_ms;
+	int64_t start_ms;  /* headers received */
+	int64_t answer_ms; /* answer queued; a client cannot have it earlier */
 	char method[8];
 	char path[96];
 	char *body;
@@ -94,6 +98,8 @@ static enum MHD_Result respond(gcb_sim_server_t *s, struct MHD_Connection *c, re
 		return MHD_NO;
 	}
 	pthread_mutex_lock(&s->lock);
+	if (!r->is_admin && !r->answer_ms)
+		s->unsettled++;
 	if (!corr) {
 		gcb_sim_rand_uuid(&s->rnd, cid);
 		corr = cid;
@@ -113,11 +119,18 @@ static enum MHD_Result respond(gcb_sim_server_t *s, struct MHD_Connection *c, re
 	MHD_add_response_header(resp, "inin-ratelimit-count", buf);
 	snprintf(buf, sizeof(buf), "%d", reset);
 	MHD_add_response_header(resp, "inin-ratelimit-reset", buf);
+	if (s->conf.x_ratelimit_remaining) {
+		int left = s->conf.ratelimit_allowed - count;
+
+		snprintf(buf, sizeof(buf), "%d", left > 0 ? left : 0);
+		MHD_add_response_header(resp, "X-RateLimit-Remaining", buf);
+	}
 	if (status == 429 && r->retry_after >= 0) {
 		snprintf(buf, sizeof(buf), "%d", r->retry_after);
 		MHD_add_response_header(resp, "Retry-After", buf);
 	}
 	r->status = status;
+	r->answer_ms = mono_ms();
 	rc = MHD_queue_response(c, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return rc;
@@ -338,8 +351,9 @@ static enum MHD_Result do_poll(gcb_sim_server_t *s, struct MHD_Connection *c, re
 		p.has_cursor = 1;
 	}
 	if (fd->expire && p.has_cursor) {
-		/* Retention caught up with this client exactly: it has seen
-		 * everything before its cursor, so nothing is lost. */
+		/* Retention overtakes this client by one event: a real expiry
+		 * always loses something, and one event is the smallest loss a
+		 * test can count. */
 		gcb_sim_store_evict_before(s->store, p.cursor + 1);
 		pthread_mutex_lock(&s->lock);
 		s->f410++;
@@ -411,7 +425,7 @@ static enum MHD_Result do_streams(gcb_sim_server_t *s, struct MHD_Connection *c,
 /* Sleeps @ms in slices so shutdown is not held up by a slow-answer fault. */
 static void fault_sleep(gcb_sim_server_t *s, int ms)
 {
-	while (ms > 0 && !s->stopping) {
+	while (ms > 0 && !atomic_load(&s->stopping)) {
 		int step = ms > 50 ? 50 : ms;
 
 		usleep((useconds_t)step * 1000);
@@ -443,7 +457,7 @@ static enum MHD_Result do_request(gcb_sim_server_t *s, struct MHD_Connection *c,
 	}
 	pthread_mutex_unlock(&s->lock);
 
-	gcb_sim_faults_decide(s->faults, is_poll, &fd);
+	gcb_sim_faults_decide(s->faults, is_poll, !strcmp(url, "/oauth/token"), &fd);
 	if (fd.delay_ms) {
 		pthread_mutex_lock(&s->lock);
 		s->fdelay++;
@@ -471,6 +485,13 @@ static enum MHD_Result do_request(gcb_sim_server_t *s, struct MHD_Connection *c,
 		pthread_mutex_unlock(&s->lock);
 		return error_body(s, c, r, fd.status, "service.unavailable",
 				  "Injected server error.");
+	}
+	if (fd.unauth) {
+		pthread_mutex_lock(&s->lock);
+		s->f401++;
+		pthread_mutex_unlock(&s->lock);
+		return error_body(s, c, r, 401, "bad.credentials",
+				  "The access token has been revoked.");
 	}
 	if (!strcmp(url, "/oauth/token"))
 		return do_token(s, c, r);
@@ -553,11 +574,12 @@ static enum MHD_Result admin_stats(gcb_sim_server_t *s, struct MHD_Connection *c
 	    ",\"eventsRetained\":%" PRIu64 ",\"remaining\":%" PRId64 ",\"generatedBad\":%" PRIu64
 	    ",\"generatedDrift\":%" PRIu64 ",\"eventsServed\":%" PRIu64 ",\"pollsServed\":%" PRIu64
 	    ",\"tokensIssued\":%" PRIu64 ",\"revocations\":%" PRIu64 ",\"rateLimited\":%" PRIu64
-	    ",\"faults\":{\"429\":%" PRIu64 ",\"5xx\":%" PRIu64 ",\"delayed\":%" PRIu64
-	    ",\"garbage\":%" PRIu64 ",\"410\":%" PRIu64 "},\"streams\":%d,\"recent\":[",
+	    ",\"faults\":{\"429\":%" PRIu64 ",\"5xx\":%" PRIu64 ",\"401\":%" PRIu64
+	    ",\"delayed\":%" PRIu64 ",\"garbage\":%" PRIu64 ",\"410\":%" PRIu64
+	    "},\"streams\":%d,\"recent\":[",
 	    st.head, st.head, st.tail, st.head - st.tail, st.remaining, st.generated_bad,
 	    st.generated_drift, s->events_served, s->polls_served, s->tokens_issued, s->revocations,
-	    s->rl_429, s->f429, s->f5xx, s->fdelay, s->fgarbage, s->f410,
+	    s->rl_429, s->f429, s->f5xx, s->f401, s->fdelay, s->fgarbage, s->f410,
 	    gcb_sim_streams_count(s->streams));
 	{
 		uint64_t from = s->nrecent > RECENT_MAX ? s->nrecent - RECENT_MAX : 0;
@@ -664,6 +686,14 @@ static enum MHD_Result do_admin(gcb_sim_server_t *s, struct MHD_Connection *c, r
 	return error_body(s, c, r, 404, "not.found", "No such admin resource.");
 }
 
+/* Method and path go into JSON (stats) and a TSV log without escaping. */
+static void sanitize(char *q)
+{
+	for (; *q; q++)
+		if (*q == '"' || *q == '\\' || (unsigned char)*q < 0x20)
+			*q = '_';
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
@@ -680,8 +710,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		r->retry_after = -1;
 		snprintf(r->method, sizeof(r->method), "%s", method);
 		snprintf(r->path, sizeof(r->path), "%s", url);
+		sanitize(r->method);
+		sanitize(r->path);
 		r->is_admin = !strncmp(url, "/admin/", 7);
 		*con_cls = r;
+		pthread_mutex_lock(&s->lock);
+		s->inflight++;
+		pthread_mutex_unlock(&s->lock);
 		return MHD_YES;
 	}
 	if (*upload_size) {
@@ -715,12 +750,19 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	gcb_sim_server_t *s = cls;
 	req_t *r = *con_cls;
 	int ok = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
-	int64_t end = mono_ms();
+	/* Not the completion time: MHD may report completion after the client
+	 * already got the answer and sent its next request. */
+	int64_t end = r && r->answer_ms ? r->answer_ms : mono_ms();
 
 	(void)c;
 	if (!r)
 		return;
 	*con_cls = NULL;
+	pthread_mutex_lock(&s->lock);
+	s->inflight--;
+	if (!r->is_admin && r->answer_ms)
+		s->unsettled--;
+	pthread_mutex_unlock(&s->lock);
 	if (!r->is_admin) {
 		pthread_mutex_lock(&s->lock);
 		s->requests++;
@@ -804,8 +846,28 @@ int gcb_sim_server_port(gcb_sim_server_t *s)
 	return s->port;
 }
 
+/*
+ * Waits (at most 2 s) until every API answer already handed out has been
+ * accounted for, so stats and logs read right after a client got its answers
+ * include them. Long polls still waiting have no answer yet and do not count.
+ */
+static void settle(gcb_sim_server_t *s)
+{
+	for (int i = 0; i < 200; i++) {
+		int n;
+
+		pthread_mutex_lock(&s->lock);
+		n = s->unsettled;
+		pthread_mutex_unlock(&s->lock);
+		if (n <= 0)
+			return;
+		usleep(10000);
+	}
+}
+
 void gcb_sim_server_flush(gcb_sim_server_t *s)
 {
+	settle(s);
 	pthread_mutex_lock(&s->lock);
 	if (s->conf.served_log)
 		fflush(s->conf.served_log);
@@ -819,9 +881,26 @@ void gcb_sim_server_destroy(gcb_sim_server_t *s)
 {
 	if (!s)
 		return;
-	s->stopping = 1;
-	if (s->d)
+	atomic_store(&s->stopping, 1);
+	if (s->d) {
+		/* Stop accepting, then give requests in flight (long polls woken by
+		 * gcb_sim_store_stop) up to 5 s to send their answers. */
+		MHD_socket ls = MHD_quiesce_daemon(s->d);
+
+		for (int i = 0; i < 500; i++) {
+			int n;
+
+			pthread_mutex_lock(&s->lock);
+			n = s->inflight;
+			pthread_mutex_unlock(&s->lock);
+			if (n <= 0)
+				break;
+			usleep(10000);
+		}
 		MHD_stop_daemon(s->d);
+		if (ls != MHD_INVALID_SOCKET)
+			close(ls);
+	}
 	gcb_sim_server_flush(s);
 	pthread_mutex_destroy(&s->lock);
 	free(s);

@@ -19,6 +19,7 @@ typedef struct gcb_sim_http_conf {
 	int ratelimit_allowed;
 	int ratelimit_window_s;
 	int ratelimit_enforce;
+	int x_ratelimit_remaining; /* also send X-RateLimit-Remaining */
 	int max_connections;
 	FILE *served_log;  /* not owned; may be NULL */
 	FILE *request_log; /* not owned; may be NULL */

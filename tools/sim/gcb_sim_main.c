@@ -22,7 +22,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("Usage: gcb-sim [OPTIONS]\n"
+	fputs("Usage: gcb-sim [OPTIONS]   (--help: this text)\n"
 	      "\n"
 	      "Genesys Cloud simulator: serves POST /oauth/token and the event-stream poll\n"
 	      "contract (/api/v2/eventstreams...) on 127.0.0.1 with seeded, realistic traffic\n"
@@ -44,7 +44,8 @@ static void usage(FILE *f)
 	      "  --expires-in=S            token lifetime in seconds (default 86400)\n"
 	      "\n"
 	      "Streams and traffic:\n"
-	      "  --stream-id=ID            create an unfiltered stream ID (all event types)\n"
+	      "  --stream-id=ID            create an unfiltered stream ID (all event types);\n"
+	      "                            repeatable (up to 16), ids of [A-Za-z0-9._-]\n"
 	      "  --seed=N                  seed of all randomness (default 1)\n"
 	      "  --rate=EV_PER_S           events generated per second (default 0 = on demand:\n"
 	      "                            as fast as clients poll)\n"
@@ -62,6 +63,7 @@ static void usage(FILE *f)
 	      "  --ratelimit-allowed=N     requests allowed per window (default 100000)\n"
 	      "  --ratelimit-window=S      window length in seconds (default 60)\n"
 	      "  --ratelimit-enforce       answer 429 (Retry-After = reset) beyond the budget\n"
+	      "  --x-ratelimit-remaining   also send X-RateLimit-Remaining (allowed - count)\n"
 	      "\n"
 	      "Faults (also settable at run time: POST /admin/faults?NAME=VALUE):\n",
 	      f);
@@ -103,6 +105,7 @@ enum {
 	OPT_RL_ALLOWED,
 	OPT_RL_WINDOW,
 	OPT_RL_ENFORCE,
+	OPT_X_REMAINING,
 	OPT_SERVED_LOG,
 	OPT_REQUEST_LOG,
 	OPT_EVENTS_LOG,
@@ -130,6 +133,7 @@ static const struct option longopts[] = {
     {"ratelimit-allowed", required_argument, NULL, OPT_RL_ALLOWED},
     {"ratelimit-window", required_argument, NULL, OPT_RL_WINDOW},
     {"ratelimit-enforce", no_argument, NULL, OPT_RL_ENFORCE},
+    {"x-ratelimit-remaining", no_argument, NULL, OPT_X_REMAINING},
     {"served-log", required_argument, NULL, OPT_SERVED_LOG},
     {"request-log", required_argument, NULL, OPT_REQUEST_LOG},
     {"events-log", required_argument, NULL, OPT_EVENTS_LOG},
@@ -140,6 +144,7 @@ static const struct option longopts[] = {
     {"fault-retry-after", required_argument, NULL, OPT_FAULT},
     {"fault-5xx-rate", required_argument, NULL, OPT_FAULT},
     {"fault-5xx-codes", required_argument, NULL, OPT_FAULT},
+    {"fault-401-rate", required_argument, NULL, OPT_FAULT},
     {"fault-delay-ms", required_argument, NULL, OPT_FAULT},
     {"fault-delay-rate", required_argument, NULL, OPT_FAULT},
     {"fault-garbage-rate", required_argument, NULL, OPT_FAULT},
@@ -227,13 +232,15 @@ static FILE *open_log(const char *path)
 	return f;
 }
 
-#define FAULTS_MAX 32
+#define FAULTS_MAX     32
+#define STREAM_IDS_MAX 16
 
 int main(int argc, char **argv)
 {
 	const char *client_id = getenv("GCB_SIM_CLIENT_ID");
 	const char *client_secret = getenv("GCB_SIM_CLIENT_SECRET");
-	const char *port_file = NULL, *stream_id = NULL;
+	const char *port_file = NULL, *stream_ids[STREAM_IDS_MAX];
+	int nstream_ids = 0;
 	const char *served_path = NULL, *request_path = NULL, *events_path = NULL;
 	const char *fault_names[FAULTS_MAX], *fault_values[FAULTS_MAX];
 	int nfaults = 0, expires_in = 86400, rc = 2, sig;
@@ -313,7 +320,12 @@ int main(int argc, char **argv)
 			expires_in = (int)v;
 			break;
 		case OPT_STREAM_ID:
-			stream_id = optarg;
+			if (nstream_ids == STREAM_IDS_MAX) {
+				fprintf(stderr, "gcb-sim: at most %d --stream-id\n",
+					STREAM_IDS_MAX);
+				return 2;
+			}
+			stream_ids[nstream_ids++] = optarg;
 			bad = strlen(optarg) == 0 || strlen(optarg) > 63 ||
 			      strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 					     "0123456789-_.") != strlen(optarg);
@@ -363,6 +375,9 @@ int main(int argc, char **argv)
 		case OPT_RL_ENFORCE:
 			hc.ratelimit_enforce = 1;
 			break;
+		case OPT_X_REMAINING:
+			hc.x_ratelimit_remaining = 1;
+			break;
 		case OPT_SERVED_LOG:
 			served_path = optarg;
 			break;
@@ -381,7 +396,7 @@ int main(int argc, char **argv)
 			fault_values[nfaults++] = optarg;
 			break;
 		default:
-			usage(stderr);
+			fprintf(stderr, "Try 'gcb-sim --help'.\n");
 			return 2;
 		}
 		if (bad) {
@@ -431,9 +446,12 @@ int main(int argc, char **argv)
 		gcb_log_error("startup failed: %s", err);
 		goto out;
 	}
-	if (stream_id && gcb_sim_streams_add_default(streams, stream_id) < 0) {
-		gcb_log_error("cannot create stream %s", stream_id);
-		goto out;
+	for (int i = 0; i < nstream_ids; i++) {
+		if (gcb_sim_streams_find(streams, stream_ids[i], strlen(stream_ids[i])) ||
+		    gcb_sim_streams_add_default(streams, stream_ids[i]) < 0) {
+			gcb_log_error("cannot create stream %s (duplicate?)", stream_ids[i]);
+			goto out;
+		}
 	}
 	if (gcb_sim_store_start(store, err, sizeof(err)) < 0) {
 		gcb_log_error("%s", err);
@@ -445,10 +463,11 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d", gcb_sim_server_port(srv));
-	printf("%s\n", url);
-	fflush(stdout);
+	/* The port file first: whoever read the stdout line may rely on it. */
 	if (port_file && write_port_file(port_file, url) < 0)
 		goto out;
+	printf("%s\n", url);
+	fflush(stdout);
 	gcb_log_info("listening on %s seed=%" PRIu64 " rate=%g count=%lld retention=%" PRIu64, url,
 		     sc.gen.seed, sc.rate, (long long)sc.count, sc.retention);
 

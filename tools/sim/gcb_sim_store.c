@@ -226,7 +226,8 @@ static char *append_served(char *p, const gcb_sim_event_t *ev)
 	return p;
 }
 
-#define SERVED_LINE_MAX 128
+#define SERVED_LINE_MAX	 128
+#define FAST_FORWARD_MAX 50000000
 
 int gcb_sim_store_poll(gcb_sim_store_t *s, gcb_sim_poll_t *p)
 {
@@ -257,12 +258,24 @@ int gcb_sim_store_poll(gcb_sim_store_t *s, gcb_sim_poll_t *p)
 			rc = -ESTALE;
 			goto unlock;
 		}
+		if (pos > s->head && s->conf.rate <= 0 && pos - s->head <= FAST_FORWARD_MAX &&
+		    (s->remaining < 0 || (uint64_t)s->remaining >= pos - s->head)) {
+			/* A cursor from an earlier run with the same options: on
+			 * demand the stream is a pure function of the options, so
+			 * generating up to it resumes that run's stream exactly. */
+			generate_budget_locked(s, pos - s->head);
+		}
 		if (pos > s->head) {
 			rc = -ERANGE;
 			goto unlock;
 		}
-		if (s->conf.rate <= 0 && s->head - pos < (uint64_t)p->limit && s->remaining != 0)
-			generate_budget_locked(s, (uint64_t)p->limit - (s->head - pos));
+		if (s->conf.rate <= 0 && s->head - pos < (uint64_t)p->limit && s->remaining != 0) {
+			uint64_t want = (uint64_t)p->limit - (s->head - pos);
+			uint64_t room = s->conf.retention - (s->head - pos);
+
+			/* Never evict the event at pos before it is scanned. */
+			generate_budget_locked(s, want < room ? want : room);
+		}
 		while (pos < s->head && p->count < p->limit) {
 			const gcb_sim_event_t *ev = &s->slots[pos % s->conf.retention];
 
