@@ -130,6 +130,13 @@ int gcb_poll_parse(gcb_poll_result_t *res, const char *body, size_t len, char *e
 			snprintf(errstr, errstr_size, "truncated answer");
 			return -EBADMSG;
 		}
+		if ((key_is(k, kend, "events") && have_events) ||
+		    (key_is(k, kend, "cursor") && have_cursor)) {
+			/* Ambiguous: JSON parsers disagree on which one wins. */
+			snprintf(errstr, errstr_size, "duplicate key at byte %zu",
+				 (size_t)(k - body));
+			return -EBADMSG;
+		}
 		if (key_is(k, kend, "events")) {
 			if ((rc = parse_events(res, body, &p, end, errstr, errstr_size)) != 0)
 				return rc;

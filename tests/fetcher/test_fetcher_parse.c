@@ -91,6 +91,7 @@ static void test_malformed(void **state)
 	    "{\"events\":[{\"a\" 1}],\"cursor\":\"c\"}",
 	    "{\"events\":[tru],\"cursor\":\"c\"}",
 	    "<html>502 Bad Gateway</html>",
+	    "{\"events\":[],\"cursor\":\"a\",\"cursor\":\"b\"}", /* duplicate key */
 	};
 	gcb_poll_result_t r;
 

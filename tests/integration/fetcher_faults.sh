@@ -18,6 +18,13 @@ for c in http_5xx transport_errors malformed_responses cursor_expiries retries; 
 	[ "$v" -gt 0 ] || fh_fail "counter $c is $v: fault not exercised"
 	echo "ok: $c=$v"
 done
+# The simulator drops exactly one unread event per expiry (a real expiry
+# loses events): the fetcher must lose nothing beyond that.
+gen=$(fh_admin GET /admin/stats | sed -n 's/.*"eventsGenerated":\([0-9]*\).*/\1/p')
+lost=$((gen - $(wc -l <"$FH_TMP/served.ids")))
+[ "$lost" -eq "$(fh_counter faults cursor_expiries)" ] ||
+	fh_fail "$lost of $gen events never served, but $(fh_counter faults cursor_expiries) expiries"
+echo "ok: $gen generated, $lost lost upstream by $lost cursor expiries, nothing else"
 grep -q 'poll answer malformed: .*correlation_id=[0-9a-f-]\{8,\}' "$FH_TMP/harness-faults.log" ||
 	fh_fail "malformed answers not logged with a correlation id"
 grep -q 'status=5[0-9][0-9] .*correlation_id=[0-9a-f-]\{8,\}' "$FH_TMP/harness-faults.log" ||
