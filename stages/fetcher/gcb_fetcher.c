@@ -285,7 +285,7 @@ static int poll_failed(gcb_fetcher_t *f)
 	gcb_errbody_parse(&eb, r->body, r->body_len, secrets, 2);
 	gcb_log_error("poll: status=%ld code=%s message=\"%s\" correlation_id=%s", st,
 		      eb.code[0] ? eb.code : "-", eb.message, r->correlation_id);
-	if (st == 410) {
+	if (st == 410 && f->cursor[0] != '\0') {
 		/* Retention passed our cursor: events were lost upstream. Nothing
 		 * to wait for: continue from the oldest retained event. */
 		gcb_fetcher_count(f, GCB_FC_CURSOR_EXPIRIES, 1);
