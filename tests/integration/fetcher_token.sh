@@ -43,4 +43,18 @@ s401=$(awk -F'\t' '$5 == 401' "$FH_TMP/requests" | wc -l)
 [ "$s401" -eq 1 ] || fh_fail "simulator saw $s401 answers 401"
 grep -q "answered 401.*renewing the token" "$FH_TMP/harness-revoke.log" || fh_fail "no 401 log line"
 fh_check_secrets
+
+# (3) a wrong secret: refused (400/401 invalid_client), logged without the
+# secret, counted, retried at the backoff cap, no event, clean stop.
+wrong="wrong-$FH_SECRET"
+printf '%s' "$wrong" >"$FH_TMP/secret"
+fh_harness refused --stream-id rev --validators 1 --backoff-base 20 --backoff-cap 300 \
+	--max-seconds 3 || fh_fail "refused run failed"
+printf '%s' "$FH_SECRET" >"$FH_TMP/secret"
+[ "$(fh_counter refused auth_failures)" -ge 2 ] || fh_fail "refusals not counted or not retried"
+[ "$(fh_counter refused events)" -eq 0 ] || fh_fail "events without a token?"
+grep -q 'token request refused: status=401 code=invalid_client' "$FH_TMP/harness-refused.log" ||
+	fh_fail "refusal not logged"
+grep -qF "$wrong" "$FH_TMP/harness-refused.log" && fh_fail "the wrong secret was logged"
+echo "ok: wrong secret refused $(fh_counter refused auth_failures) times, never logged"
 echo "PASS"
