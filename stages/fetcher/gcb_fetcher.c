@@ -424,3 +424,17 @@ int gcb_fetcher_checkpoint_final(const gcb_fetcher_conf_t *conf, gcb_shm_t *shm,
 	gcb_ckpt_fini(&ck);
 	return rc;
 }
+
+int gcb_fetcher_stage_main(gcb_stage_ctx_t *ctx, void *arg)
+{
+	const gcb_fetcher_conf_t *conf = arg;
+	gcb_ring_t in[GCB_STAGE_MAX_RINGS], out[GCB_STAGE_MAX_RINGS];
+	unsigned n_in, n_out;
+	int rc = gcb_stage_attach_rings(ctx, in, &n_in, out, &n_out);
+
+	if (rc != 0) {
+		gcb_log_error("gcb_stage_attach_rings() failed: %s", strerror(-rc));
+		return GCB_EXIT_FATAL;
+	}
+	return gcb_fetcher_main(conf, ctx, out, n_out);
+}

@@ -79,6 +79,13 @@ int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_r
 		     unsigned n_out);
 
 /*
+ * gcb_stage_main_fn-shaped entry for the supervisor: arg is a
+ * const gcb_fetcher_conf_t *. Attaches the fetch rings by name
+ * (gcb_stage_attach_rings) and runs gcb_fetcher_main().
+ */
+int gcb_fetcher_stage_main(gcb_stage_ctx_t *ctx, void *arg);
+
+/*
  * Stores the checkpoint once more, outside the fetcher process: the cursor of
  * the batch the producer acknowledged last. The fetcher is the first stage
  * to exit during a drain, so batches acknowledged after it left would

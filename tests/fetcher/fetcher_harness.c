@@ -97,22 +97,11 @@ static pid_t spawn_fetcher(void)
 	}
 	if (pid == 0) {
 		gcb_stage_ctx_t ctx;
-		gcb_ring_t rings[MAX_V];
-		int rc;
 
 		if (gcb_stage_enter(&ctx, &g_shm, 0) != 0)
 			_exit(3);
 		atomic_store(&ctx.slot->pid, getpid());
-		for (unsigned i = 0; i < o.conf.n_validators; i++) {
-			rc = gcb_ring_attach_producer(&rings[i], gcb_shm_ring_mem(&g_shm, i));
-			if (rc != 0) {
-				gcb_log_error("gcb_ring_attach_producer() failed: %s",
-					      strerror(-rc));
-				_exit(3);
-			}
-		}
-		rc = gcb_fetcher_main(&o.conf, &ctx, rings, o.conf.n_validators);
-		_exit(rc);
+		_exit(gcb_fetcher_stage_main(&ctx, &o.conf));
 	}
 	return pid;
 }
@@ -388,7 +377,7 @@ int main(int argc, char **argv)
 	}
 	ring_cap = o.ring_bytes ? o.ring_bytes : gcb_fetcher_ring_bytes_needed(&o.conf);
 	for (unsigned i = 0; i < o.conf.n_validators; i++) {
-		snprintf(names[i], sizeof(names[i]), "fetch-%u", i);
+		snprintf(names[i], sizeof(names[i]), GCB_RING_FETCH_FMT, i);
 		specs[i] = (gcb_shm_ring_spec_t){names[i], ring_cap, 0, 0, -1};
 	}
 	gcb_shm_unlink(o.instance);
