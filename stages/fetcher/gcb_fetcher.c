@@ -269,7 +269,8 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 		    (long long)r->rl_allowed, (long long)r->rl_count, (long long)r->rl_remaining,
 		    (long long)r->rl_reset_s, (unsigned long long)wait);
 	}
-	if (!f->poll.has_more && wait < f->conf->poll_interval_ms)
+	/* hasMore with nothing in hand would turn into a busy loop. */
+	if ((!f->poll.has_more || f->poll.n_events == 0) && wait < f->conf->poll_interval_ms)
 		wait = f->conf->poll_interval_ms;
 	return wait > 0 ? gcb_fetcher_sleep(f, wait) : 0;
 }

@@ -196,8 +196,10 @@ done:
 		snprintf(errstr, errstr_size, "answer has no \"events\" array");
 		return -EBADMSG;
 	}
-	if (!have_cursor) {
-		snprintf(errstr, errstr_size, "answer has no \"cursor\" string");
+	if (!have_cursor || res->cursor_len == 0) {
+		/* An empty cursor would mean "from the oldest event" next time:
+		 * an endless re-read, not a position. */
+		snprintf(errstr, errstr_size, "answer has no (or an empty) \"cursor\" string");
 		return -EBADMSG;
 	}
 	return 0;

@@ -92,6 +92,7 @@ static void test_malformed(void **state)
 	    "{\"events\":[tru],\"cursor\":\"c\"}",
 	    "<html>502 Bad Gateway</html>",
 	    "{\"events\":[],\"cursor\":\"a\",\"cursor\":\"b\"}", /* duplicate key */
+	    "{\"events\":[],\"cursor\":\"\"}",			 /* empty cursor */
 	};
 	gcb_poll_result_t r;
 
