@@ -459,7 +459,7 @@ static int read_some(producer_t *p)
 
 static void release_delivered(producer_t *p)
 {
-	uint64_t pos[256] = {0};
+	uint64_t pos[256] = {0}, count[256] = {0};
 	uint64_t acked = p->acked;
 	int progress;
 
@@ -484,8 +484,8 @@ static void release_delivered(producer_t *p)
 					progress = 1;
 				}
 				pos[r] = s->end_pos;
+				count[r]++;
 				f->head++;
-				cnt_add(p, GCB_PRODUCER_C_RELEASED, 1);
 			}
 		}
 	} while (progress);
@@ -496,9 +496,15 @@ static void release_delivered(producer_t *p)
 		atomic_store_explicit(&p->pipe->acked_batch_seq, acked, memory_order_release);
 		cnt_set(p, GCB_PRODUCER_C_ACKED_BATCH_SEQ, acked);
 	}
-	for (unsigned r = 0; r < p->n_in; r++)
-		if (pos[r] != 0)
-			(void)gcb_ring_release(&p->in[r], pos[r]);
+	for (unsigned r = 0; r < p->n_in; r++) {
+		if (pos[r] == 0)
+			continue;
+		(void)gcb_ring_release(&p->in[r], pos[r]);
+		/* Counted after the release: a tool (or test) subtracting
+		 * released from read never underestimates what a successor
+		 * reads again. */
+		cnt_add(p, GCB_PRODUCER_C_RELEASED, count[r]);
+	}
 }
 
 /* Everything read, produced, delivered and released. */

@@ -403,7 +403,12 @@ static void mode_kill(gcb_ring_t *rings, FILE *exp)
 		     ms += 10) {
 			if (ms > o.timeout_s * 1000)
 				die("never saw progress with records in flight");
-			write_batches(rings, exp, o.batches, 0);
+			/* Keep about 12 batches ahead of the acknowledgements, and
+			 * the last 5 for after the kills: there is always work in
+			 * flight, and the run cannot finish before the last kill. */
+			uint64_t ahead = acked() + 12;
+
+			write_batches(rings, exp, ahead < o.batches - 5 ? ahead : o.batches - 5, 0);
 			check_child();
 			sleep_ms(10);
 		}
