@@ -90,9 +90,9 @@ static uint32_t reload_generation(const gcb_stage_ctx_t *ctx)
 }
 
 /*
- * Loads the schema set again and swaps it in; a set that fails to load is
- * refused with a log line naming the file and the reason, and the set in use
- * stays. Called between events only (outputs never point into the old set).
+ * Loads the schema set again and swaps it in; a set that fails to load, or
+ * whose schemas cannot read what the ones in use wrote, is refused with a log
+ * line naming the file and the reason, and the set in use stays. Called between events only (outputs never point into the old set).
  */
 static void reload(const gcb_validator_conf_t *conf, gcb_vproc_t *p, gcb_catalog_t **cat)
 {
@@ -101,6 +101,11 @@ static void reload(const gcb_validator_conf_t *conf, gcb_vproc_t *p, gcb_catalog
 
 	if (gcb_catalog_load(&fresh, conf->routes_path, conf->ids_path, err, sizeof(err)) != 0) {
 		gcb_log_error("schema reload refused, keeping the schemas in use: %s", err);
+		return;
+	}
+	if (gcb_catalog_check_compat(*cat, fresh, err, sizeof(err)) != 0) {
+		gcb_log_error("schema reload refused, keeping the schemas in use: %s", err);
+		gcb_catalog_destroy(fresh);
 		return;
 	}
 	gcb_vproc_set_catalog(p, fresh);

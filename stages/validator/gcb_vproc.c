@@ -414,6 +414,7 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	set_str(o, GCB_OUTF_SCHEMA, s->fullname, META_MAX);
 	o->schema_id = r->schema_id;
 	o->schema_version = r->schema_version;
+	o->schema_fingerprint = s->fingerprint;
 	if (!gcb_route_filter_pass(r, p->doc)) {
 		o->type = GCB_REC_FILTERED;
 		set_str(o, GCB_OUTF_TOPIC, r->topic, META_MAX);

@@ -222,7 +222,30 @@ int main(void)
 	CHECK(roundtrip(topic, sizeof(topic)) == GCB_REC_AVRO, "old schemas not kept");
 	CHECK(strcmp(topic, "agentstate.renamed") == 0, "topic %s", topic);
 
-	/* 3. the reload generation (SIGHUP) reloads too */
+	/* 3. an incompatible change (a new required field) is refused too */
+	{
+		char *schema, path[600], *mark;
+
+		snprintf(path, sizeof(path), "%s/schemas/agentstate_updated.avsc", root ? root : ".");
+		schema = strdup(slurp(path));
+		mark = strstr(schema, "{\"name\": \"userId\"");
+		CHECK(schema && mark, "agentstate schema has no userId field");
+		{
+			char *edited = malloc(strlen(schema) + 64);
+
+			sprintf(edited, "%.*s{\"name\": \"mood\", \"type\": \"string\"},\n%s",
+				(int)(mark - schema), schema, mark);
+			put_file("agentstate_updated.avsc", edited);
+			free(edited);
+		}
+		free(schema);
+		wait_log("not backward compatible", 1);
+		CHECK(strstr(slurp(logpath), "agentstate_updated.avsc: not backward compatible"),
+		      "refusal does not name the file:\n%s", slurp(logpath));
+		CHECK(roundtrip(topic, sizeof(topic)) == GCB_REC_AVRO, "old schemas not kept");
+	}
+
+	/* 4. the reload generation (SIGHUP) reloads too */
 	{
 		int before;
 

@@ -148,6 +148,8 @@ static void test_valid_events(void **state)
 	assert_true(field_is(&o, GCB_OUTF_ENTITY_TYPE, "interaction"));
 	assert_true(field_is(&o, GCB_OUTF_EVENT_TYPE, "created"));
 	assert_int_equal(o.schema_id, 1);
+	/* CRC-64-AVRO of the canonical form, as `gcb-schema fingerprint` prints it */
+	assert_true(o.schema_fingerprint == UINT64_C(0xae1b33ff04040719));
 	assert_int_equal(o.len[GCB_OUTF_ERROR_REASON], 0);
 	/* Confluent frame: magic 0, big-endian schema id */
 	assert_true(o.len[GCB_OUTF_VALUE] > 5);
