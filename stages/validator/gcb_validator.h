@@ -17,6 +17,27 @@
 #include "shm/gcb_ring.h"
 #include "stages/gcb_stage.h"
 
+/*
+ * The validator's counters in its stage-table row (gcb_shm_stage_t.counters),
+ * monotonic across restarts of the stage: a restarted validator continues from
+ * the values it finds. Index GCB_VALIDATOR_CTR_DLQ_REASON + r counts DLQ
+ * records with reason r (gcb_reason.h).
+ */
+enum gcb_validator_counter {
+	GCB_VALIDATOR_CTR_EVENTS = 0,	/* input records turned into output */
+	GCB_VALIDATOR_CTR_AVRO = 1,	/* encoded events */
+	GCB_VALIDATOR_CTR_DLQ = 2,	/* dead-lettered events */
+	GCB_VALIDATOR_CTR_FILTERED = 3, /* filtered out by a route filter */
+	GCB_VALIDATOR_CTR_SKIPPED = 4,	/* input already covered by output (after a restart) */
+	GCB_VALIDATOR_CTR_RELOADS = 5,	/* schema sets swapped in */
+	GCB_VALIDATOR_CTR_RELOAD_REFUSED = 6, /* schema sets refused (bad or incompatible) */
+	GCB_VALIDATOR_CTR_DLQ_REASON = 16,    /* + reason code, up to GCB_REASON_COUNT */
+	GCB_VALIDATOR_CTR_COUNT = 16 + 18,
+};
+
+/* Counter names for metrics ("events", "dlq_missing_field", ...); NULL for unused slots. */
+extern const char *const gcb_validator_counter_names[GCB_VALIDATOR_CTR_COUNT];
+
 typedef struct gcb_validator_conf {
 	const char *routes_path; /* the routing file, e.g. "schemas/routes.json" */
 	const char *ids_path;	 /* local schema ids; NULL: schema-ids.json next to routes */

@@ -18,6 +18,7 @@
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
 #include "stages/gcb_stage.h"
+#include "stages/validator/gcb_reason.h"
 #include "stages/validator/gcb_validator.h"
 #include "supervisor/gcb_log.h"
 
@@ -226,7 +227,8 @@ int main(void)
 	{
 		char *schema, path[600], *mark;
 
-		snprintf(path, sizeof(path), "%s/schemas/agentstate_updated.avsc", root ? root : ".");
+		snprintf(path, sizeof(path), "%s/schemas/agentstate_updated.avsc",
+			 root ? root : ".");
 		schema = strdup(slurp(path));
 		mark = strstr(schema, "{\"name\": \"userId\"");
 		CHECK(schema && mark, "agentstate schema has no userId field");
@@ -262,6 +264,23 @@ int main(void)
 	CHECK(waitpid(child, &status, 0) == child, "waitpid");
 	child = 0;
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
+	{
+		gcb_shm_stage_t *st = gcb_shm_stage(&shm, 0);
+		uint64_t events = atomic_load(&st->counters[GCB_VALIDATOR_CTR_EVENTS]);
+		uint64_t avro = atomic_load(&st->counters[GCB_VALIDATOR_CTR_AVRO]);
+		uint64_t reloads = atomic_load(&st->counters[GCB_VALIDATOR_CTR_RELOADS]);
+		uint64_t refused = atomic_load(&st->counters[GCB_VALIDATOR_CTR_RELOAD_REFUSED]);
+
+		CHECK(events == seq && avro == seq, "counters: events %llu avro %llu, want %llu",
+		      (unsigned long long)events, (unsigned long long)avro,
+		      (unsigned long long)seq);
+		CHECK(reloads >= 3 && refused >= 2, "counters: reloads %llu refused %llu",
+		      (unsigned long long)reloads, (unsigned long long)refused);
+		CHECK(strcmp(gcb_validator_counter_names[GCB_VALIDATOR_CTR_DLQ_REASON +
+							 GCB_REASON_MISSING_FIELD],
+			     "dlq_missing_field") == 0,
+		      "counter names");
+	}
 	printf(
 	    "reload: %llu events, routing edit, refused schema and generation bump all handled\n",
 	    (unsigned long long)seq);
