@@ -86,6 +86,12 @@ bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@set -e; for b in $(BENCHES); do GCB_BIN=$(BIN) $$b; done
 
+# The pipeline on its embedded default (simulator + embedded Kafka); Ctrl-C
+# drains and prints a summary. RUN_ARGS adds options, e.g. RUN_ARGS="-c my.conf".
+run: deps
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@exec $(BIN)/gcbridge --progress $(RUN_ARGS)
+
 clean:
 	rm -rf build bin
 

@@ -97,6 +97,10 @@ static __attribute__((noreturn)) void run_child(gcb_supervisor_t *sv, unsigned i
 	sigset_t none;
 	int rc;
 
+	/* Out of the supervisor's process group: a terminal's Ctrl-C (or any
+	 * signal to the group) reaches only the supervisor, which drains the
+	 * stages in order instead of having them all stop at once. */
+	setpgid(0, 0);
 	close(sv->sfd);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -462,6 +466,8 @@ int gcb_supervisor_run(const gcb_supervisor_conf_t *conf)
 		conf->tick(&sv.shm, conf->tick_arg); /* the last word on the counters */
 
 	if (code == GCB_DAEMON_EXIT_OK) {
+		if (conf->after_drain != NULL)
+			conf->after_drain(&sv.shm, conf->drain_arg);
 		(void)gcb_shm_unlink(conf->instance);
 	} else {
 		atomic_store(&gcb_shm_pipeline(&sv.shm)->draining, 0);

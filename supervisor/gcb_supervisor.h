@@ -43,6 +43,11 @@ typedef struct gcb_supervisor_conf {
 	void (*reload)(void *arg);
 	void *reload_arg;
 
+	/* Called after a complete drain, before the segment is removed: the
+	 * last word on the checkpoint (may be NULL). */
+	void (*after_drain)(const void *shm, void *arg);
+	void *drain_arg;
+
 	/* Called when a child that is not a stage exits (embedded services);
 	 * may be NULL. */
 	void (*on_child_exit)(int pid, int status, void *arg);

@@ -1,0 +1,195 @@
+/*
+ * gcbridge: Genesys Cloud events into Kafka.
+ *
+ *   gcbridge [-c FILE]          run (no file: the embedded default)
+ *   gcbridge -c FILE --check-config
+ *   gcbridge --version | --help
+ *
+ * Exit codes: 0 drained and stopped; 1 could not start; 2 bad configuration
+ * or a stage's permanent error; 3 stopped before the rings were empty (they
+ * are kept and re-attached by the next start).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "supervisor/gcb_config.h"
+#include "supervisor/gcb_embedded.h"
+#include "supervisor/gcb_log.h"
+#include "supervisor/gcb_pipeline.h"
+#include "supervisor/gcb_progress.h"
+#include "supervisor/gcb_supervisor.h"
+
+#ifndef GCB_VERSION
+#define GCB_VERSION "0.1.0"
+#endif
+
+static struct {
+	gcb_config_t cfg;
+	const char *path;
+	gcb_embedded_t embedded;
+	gcb_progress_t progress;
+	gcb_supervisor_conf_t sv;
+} g_daemon;
+
+/* The supervisor keys that SIGHUP may change (marked reloadable in the table). */
+static void supervisor_timings(gcb_supervisor_conf_t *sv, const gcb_config_t *cfg)
+{
+	sv->restart_min_ms = (uint64_t)cfg->restart.min_interval_ms;
+	sv->restart_max_ms = (uint64_t)cfg->restart.max_backoff_ms;
+	sv->restart_stable_ms = (uint64_t)cfg->restart.stable_after_ms;
+	sv->watchdog_ms = (uint64_t)cfg->watchdog.timeout_ms;
+	sv->kill_grace_ms = (uint64_t)cfg->watchdog.kill_grace_ms;
+	sv->drain_timeout_ms = (uint64_t)cfg->drain.timeout_ms;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: gcbridge [-c FILE] [--check-config] [--progress] [--version] [--help]\n"
+		"\n"
+		"  -c, --config FILE   configuration file (INI); without one gcbridge runs its\n"
+		"                      embedded default: simulator + embedded Kafka\n"
+		"      --check-config  validate, print the effective configuration (secrets\n"
+		"                      masked) and exit 0, or print every problem and exit 2\n"
+		"      --progress      print a live progress line on stderr\n"
+		"      --version       print the version\n"
+		"\n"
+		"Signals: TERM/INT drain and stop (twice: stop now), HUP reload.\n"
+		"Exit codes: 0 clean, 1 cannot start, 2 bad config or permanent error,\n"
+		"            3 stopped before the rings drained (kept for the next start).\n");
+}
+
+static void on_reload(void *arg)
+{
+	char err[512];
+	int n;
+
+	(void)arg;
+	if (g_daemon.path == NULL)
+		return;
+	n = gcb_config_reload(&g_daemon.cfg, g_daemon.path, NULL, NULL, err, sizeof(err));
+	if (n < 0) {
+		gcb_log_error("reload of %s failed, keeping the running configuration: %s",
+			      g_daemon.path, err);
+		return;
+	}
+	gcb_log_set_level((gcb_log_level_t)g_daemon.cfg.log.level);
+	supervisor_timings(&g_daemon.sv, &g_daemon.cfg);
+	gcb_log_info("reloaded %s: %d key(s) applied", g_daemon.path, n);
+}
+
+static void on_child_exit(int pid, int status, void *arg)
+{
+	(void)arg;
+	gcb_embedded_on_exit(&g_daemon.embedded, pid, status);
+}
+
+/* The fetcher leaves first in a drain; store what Kafka acknowledged after. */
+static void after_drain(const void *shm, void *arg)
+{
+	const gcb_pipeline_t *p = arg;
+	char err[512];
+
+	if (gcb_fetcher_checkpoint_final(&p->fetcher, (gcb_shm_t *)(uintptr_t)shm, err,
+					 sizeof(err)) < 0)
+		gcb_log_error("final checkpoint failed: %s", err);
+}
+
+static void on_tick(const void *shm, void *arg)
+{
+	gcb_progress_tick(&g_daemon.progress, shm);
+	(void)arg;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", no_argument, NULL, 'C'},
+		{"progress", no_argument, NULL, 'P'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	gcb_supervisor_conf_t *sv = &g_daemon.sv;
+	gcb_pipeline_t pipeline;
+	char err[1024];
+	int check_only = 0, progress = 0, c, rc;
+
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': g_daemon.path = optarg; break;
+		case 'C': check_only = 1; break;
+		case 'P': progress = 1; break;
+		case 'V': printf("gcbridge %s\n", GCB_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return GCB_DAEMON_EXIT_FATAL;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return GCB_DAEMON_EXIT_FATAL;
+	}
+
+	rc = gcb_config_load(&g_daemon.cfg, g_daemon.path, NULL, NULL, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "gcbridge: configuration rejected: %s\n", err);
+		gcb_config_fini(&g_daemon.cfg);
+		return GCB_DAEMON_EXIT_FATAL;
+	}
+	gcb_log_setup("supervisor", (gcb_log_level_t)g_daemon.cfg.log.level,
+		      (gcb_log_format_t)g_daemon.cfg.log.format);
+	if (check_only) {
+		rc = gcb_pipeline_init(&pipeline, &g_daemon.cfg, &g_daemon.embedded, err,
+				       sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "gcbridge: configuration rejected: %s\n", err);
+			gcb_config_fini(&g_daemon.cfg);
+			return GCB_DAEMON_EXIT_FATAL;
+		}
+		gcb_config_print(&g_daemon.cfg, stdout);
+		gcb_config_fini(&g_daemon.cfg);
+		return 0;
+	}
+
+	rc = gcb_embedded_start(&g_daemon.embedded, &g_daemon.cfg, err, sizeof(err));
+	if (rc != 0) {
+		gcb_log_error("%s", err);
+		gcb_config_fini(&g_daemon.cfg);
+		return GCB_DAEMON_EXIT_ERROR;
+	}
+	rc = gcb_pipeline_init(&pipeline, &g_daemon.cfg, &g_daemon.embedded, err, sizeof(err));
+	if (rc != 0) {
+		gcb_log_error("configuration rejected: %s", err);
+		gcb_embedded_stop(&g_daemon.embedded);
+		gcb_config_fini(&g_daemon.cfg);
+		return GCB_DAEMON_EXIT_FATAL;
+	}
+	gcb_progress_init(&g_daemon.progress, progress, &g_daemon.embedded,
+			  g_daemon.cfg.instance.name);
+
+	sv->instance = g_daemon.cfg.instance.name;
+	sv->validators = (unsigned)g_daemon.cfg.pipeline.validators;
+	sv->ring_size = (uint64_t)g_daemon.cfg.ring.size;
+	sv->ring_max_record = (uint64_t)g_daemon.cfg.ring.max_record;
+	supervisor_timings(sv, &g_daemon.cfg);
+	sv->fetcher = gcb_pipeline_fetcher_main;
+	sv->validator = gcb_pipeline_validator_main;
+	sv->producer = gcb_pipeline_producer_main;
+	sv->stage_arg = &pipeline;
+	sv->reload = on_reload;
+	sv->on_child_exit = on_child_exit;
+	sv->tick = on_tick;
+	sv->after_drain = after_drain;
+	sv->drain_arg = &pipeline;
+
+	rc = gcb_supervisor_run(sv);
+
+	gcb_progress_summary(&g_daemon.progress);
+	gcb_embedded_stop(&g_daemon.embedded);
+	gcb_config_fini(&g_daemon.cfg);
+	return rc;
+}

@@ -1,0 +1,138 @@
+#include "supervisor/gcb_pipeline.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "supervisor/gcb_log.h"
+
+static void fetcher_conf(gcb_pipeline_t *p)
+{
+	const gcb_config_t *cfg = p->cfg;
+	gcb_fetcher_conf_t *f = &p->fetcher;
+
+	memset(f, 0, sizeof(*f));
+	if (cfg->embedded_sim) {
+		f->api_base_url = p->embedded->sim_url;
+		f->login_base_url = p->embedded->sim_url;
+		f->client_id = GCB_EMBEDDED_CLIENT_ID;
+		f->client_secret = GCB_EMBEDDED_CLIENT_SECRET;
+		f->stream_id = GCB_EMBEDDED_STREAM_ID;
+	} else {
+		f->api_base_url = cfg->api_base;
+		f->login_base_url = cfg->login_base;
+		f->client_id = cfg->genesys.client_id;
+		f->client_secret = cfg->genesys.client_secret.value;
+		f->stream_id = cfg->genesys.stream_id;
+		f->stream_definition_path = cfg->genesys.stream_definition;
+	}
+	f->poll_limit = (unsigned)cfg->genesys.poll_limit;
+	f->poll_timeout_ms = (unsigned)cfg->genesys.poll_timeout_ms;
+	f->poll_interval_ms = (unsigned)cfg->genesys.poll_interval_ms;
+	f->token_skew_s = (unsigned)(cfg->genesys.token_skew_ms / 1000);
+	f->backoff_base_ms = (unsigned)cfg->genesys.backoff_base_ms;
+	f->backoff_cap_ms = (unsigned)cfg->genesys.backoff_cap_ms;
+	f->connect_timeout_ms = (unsigned)cfg->genesys.connect_timeout_ms;
+	f->request_timeout_ms = (unsigned)cfg->genesys.http_timeout_ms;
+	f->tls_verify = cfg->genesys.tls_verify;
+	f->ca_path = cfg->genesys.tls_ca_path;
+	f->checkpoint_interval_ms = (unsigned)cfg->checkpoint.interval_ms;
+	f->state_dir = cfg->instance.state_dir;
+	f->max_event_bytes = (uint32_t)cfg->event.max_bytes;
+	f->n_validators = (unsigned)cfg->pipeline.validators;
+}
+
+static void validator_conf(gcb_pipeline_t *p)
+{
+	const gcb_config_t *cfg = p->cfg;
+
+	memset(&p->validator, 0, sizeof(p->validator));
+	p->validator.routes_path = cfg->schemas.routes;
+	p->validator.ids_path = cfg->schemas.ids_file;
+	p->validator.max_event_bytes = (size_t)cfg->event.max_bytes;
+	p->validator.strict = cfg->schemas.strict;
+}
+
+static int producer_conf(gcb_pipeline_t *p, char *errstr, size_t errstr_size)
+{
+	const gcb_config_t *cfg = p->cfg;
+	gcb_producer_conf_t *pc = &p->producer;
+	unsigned n = 0;
+
+	gcb_producer_conf_init(pc);
+	for (size_t i = 0; i < cfg->kafka.count; i++) {
+		const gcb_config_kv_t *kv = &cfg->kafka.props[i];
+
+		if (strcmp(kv->name, "bootstrap.servers") == 0) {
+			snprintf(p->bootstrap, sizeof(p->bootstrap), "%s", kv->value);
+			continue;
+		}
+		if (n == sizeof(p->kafka) / sizeof(p->kafka[0])) {
+			snprintf(errstr, errstr_size, "kafka.*: more than %u properties",
+				 (unsigned)(sizeof(p->kafka) / sizeof(p->kafka[0])));
+			return -EINVAL;
+		}
+		p->kafka[n].key = kv->name;
+		p->kafka[n].value = kv->value;
+		n++;
+	}
+	if (cfg->embedded_kafka)
+		snprintf(p->bootstrap, sizeof(p->bootstrap), "%s", p->embedded->bootstrap);
+	pc->bootstrap_servers = p->bootstrap;
+	pc->kafka = p->kafka;
+	pc->n_kafka = n;
+	if (cfg->producer.dlq_topic != NULL)
+		pc->dlq_topic = cfg->producer.dlq_topic;
+	pc->unsafe = cfg->producer.unsafe;
+	return gcb_producer_check_safety(pc, errstr, errstr_size);
+}
+
+int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embedded_t *embedded,
+		      char *errstr, size_t errstr_size)
+{
+	memset(p, 0, sizeof(*p));
+	p->cfg = cfg;
+	p->embedded = embedded;
+	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS) {
+		snprintf(errstr, errstr_size,
+			 "genesys.source: \"notifications\" is not available in this version; "
+			 "use \"poll\"");
+		return -EINVAL;
+	}
+	fetcher_conf(p);
+	validator_conf(p);
+	return producer_conf(p, errstr, errstr_size);
+}
+
+int gcb_pipeline_fetcher_main(gcb_stage_ctx_t *ctx, void *arg)
+{
+	gcb_pipeline_t *p = arg;
+	gcb_ring_t in[GCB_STAGE_MAX_RINGS], out[GCB_STAGE_MAX_RINGS];
+	unsigned n_in, n_out;
+
+	if (gcb_stage_attach_rings(ctx, in, &n_in, out, &n_out) != 0)
+		return GCB_EXIT_RESTART;
+	return gcb_fetcher_main(&p->fetcher, ctx, out, n_out);
+}
+
+int gcb_pipeline_validator_main(gcb_stage_ctx_t *ctx, void *arg)
+{
+	gcb_pipeline_t *p = arg;
+	gcb_ring_t in[GCB_STAGE_MAX_RINGS], out[GCB_STAGE_MAX_RINGS];
+	unsigned n_in, n_out;
+
+	if (gcb_stage_attach_rings(ctx, in, &n_in, out, &n_out) != 0)
+		return GCB_EXIT_RESTART;
+	return gcb_validator_main(&p->validator, ctx, &in[0], &out[0]);
+}
+
+int gcb_pipeline_producer_main(gcb_stage_ctx_t *ctx, void *arg)
+{
+	gcb_pipeline_t *p = arg;
+	gcb_ring_t in[GCB_STAGE_MAX_RINGS], out[GCB_STAGE_MAX_RINGS];
+	unsigned n_in, n_out;
+
+	if (gcb_stage_attach_rings(ctx, in, &n_in, out, &n_out) != 0)
+		return GCB_EXIT_RESTART;
+	return gcb_producer_main(&p->producer, ctx, in, n_in);
+}

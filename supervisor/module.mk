@@ -1,0 +1,11 @@
+# supervisor/: the daemon, bin/gcbridge (supervisor, configuration, and the
+# composition root that wires the stages).
+include tools/schema/module.mk
+
+GCBRIDGE_SRCS := supervisor/gcb_main.c supervisor/gcb_pipeline.c supervisor/gcb_embedded.c \
+	supervisor/gcb_progress.c supervisor/gcb_supervisor.c supervisor/gcb_instance.c \
+	$(CONFIG_SRCS) $(FETCHER_SRCS) $(VALIDATOR_STAGE_SRCS) $(PRODUCER_SRCS) \
+	$(STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS)
+
+$(eval $(call gcb_program,gcbridge,$(sort $(GCBRIDGE_SRCS)),\
+	$(call pkglibs,inih libcurl libcjson liburing avro-c rdkafka)))
