@@ -14,47 +14,21 @@
 #define WAIT_MS	     100  /* ring waits: short enough to heartbeat every second */
 #define RELOAD_EVERY 1024 /* events between checks for schema changes while busy */
 
-_Static_assert(GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_COUNT <= GCB_VALIDATOR_CTR_COUNT,
-	       "a counter per DLQ reason");
-_Static_assert(GCB_VALIDATOR_CTR_COUNT <= GCB_SHM_STAGE_COUNTERS, "counters fit the stage row");
-
-const char *const gcb_validator_counter_names[GCB_VALIDATOR_CTR_COUNT] = {
-    [GCB_VALIDATOR_CTR_EVENTS] = "events",
-    [GCB_VALIDATOR_CTR_AVRO] = "avro",
-    [GCB_VALIDATOR_CTR_DLQ] = "dlq",
-    [GCB_VALIDATOR_CTR_FILTERED] = "filtered",
-    [GCB_VALIDATOR_CTR_SKIPPED] = "skipped",
-    [GCB_VALIDATOR_CTR_RELOADS] = "reloads",
-    [GCB_VALIDATOR_CTR_RELOAD_REFUSED] = "reload_refused",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_BAD_JSON] = "dlq_bad_json",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_OVERSIZED] = "dlq_oversized",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_UNROUTED] = "dlq_unrouted",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_MISSING_FIELD] = "dlq_missing_field",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_WRONG_TYPE] = "dlq_wrong_type",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_BAD_ENUM] = "dlq_bad_enum",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_OUT_OF_RANGE] = "dlq_out_of_range",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_BAD_TIMESTAMP] = "dlq_bad_timestamp",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_BAD_UUID] = "dlq_bad_uuid",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_BAD_UTF8] = "dlq_bad_utf8",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_BAD_BYTES] = "dlq_bad_bytes",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_UNKNOWN_FIELD] = "dlq_unknown_field",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_AMBIGUOUS_UNION] = "dlq_ambiguous_union",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_TOO_DEEP] = "dlq_too_deep",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_MISSING_KEY] = "dlq_missing_key",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_ENCODE_FAILED] = "dlq_encode_failed",
-    [GCB_VALIDATOR_CTR_DLQ_REASON + GCB_REASON_BAD_RECORD] = "dlq_bad_record",
-};
+_Static_assert(GCB_VC_DLQ_BAD_RECORD - GCB_VC_DLQ_BAD_JSON ==
+		   GCB_REASON_BAD_RECORD - GCB_REASON_BAD_JSON,
+	       "one counter per DLQ reason, in reason order");
+_Static_assert(GCB_REASON_BAD_RECORD == GCB_REASON_COUNT - 1, "bad_record is the last reason");
 
 /* Counter values found at start plus this process's own counts. */
 typedef struct counters {
-	uint64_t base[GCB_VALIDATOR_CTR_COUNT];
+	uint64_t base[GCB_VC_COUNT];
 	uint64_t skipped, reloads, refused;
 } counters_t;
 
 static void counters_init(counters_t *c, const gcb_stage_ctx_t *ctx)
 {
 	memset(c, 0, sizeof(*c));
-	for (unsigned i = 0; i < GCB_VALIDATOR_CTR_COUNT; i++)
+	for (unsigned i = 0; i < GCB_VC_COUNT; i++)
 		c->base[i] = atomic_load_explicit(&ctx->slot->counters[i], memory_order_relaxed);
 }
 
@@ -66,15 +40,15 @@ static void put(const gcb_stage_ctx_t *ctx, const counters_t *c, unsigned i, uin
 static void counters_publish(const gcb_stage_ctx_t *ctx, const counters_t *c,
 			     const gcb_vproc_stats_t *st)
 {
-	put(ctx, c, GCB_VALIDATOR_CTR_EVENTS, st->events);
-	put(ctx, c, GCB_VALIDATOR_CTR_AVRO, st->avro);
-	put(ctx, c, GCB_VALIDATOR_CTR_DLQ, st->dlq);
-	put(ctx, c, GCB_VALIDATOR_CTR_FILTERED, st->filtered);
-	put(ctx, c, GCB_VALIDATOR_CTR_SKIPPED, c->skipped);
-	put(ctx, c, GCB_VALIDATOR_CTR_RELOADS, c->reloads);
-	put(ctx, c, GCB_VALIDATOR_CTR_RELOAD_REFUSED, c->refused);
-	for (unsigned r = 1; r < GCB_REASON_COUNT; r++)
-		put(ctx, c, GCB_VALIDATOR_CTR_DLQ_REASON + r, st->by_reason[r]);
+	put(ctx, c, GCB_VC_EVENTS, st->events);
+	put(ctx, c, GCB_VC_AVRO, st->avro);
+	put(ctx, c, GCB_VC_DLQ, st->dlq);
+	put(ctx, c, GCB_VC_FILTERED, st->filtered);
+	put(ctx, c, GCB_VC_SKIPPED, c->skipped);
+	put(ctx, c, GCB_VC_RELOADS, c->reloads);
+	put(ctx, c, GCB_VC_RELOAD_REFUSED, c->refused);
+	for (unsigned r = GCB_REASON_BAD_JSON; r < GCB_REASON_COUNT; r++)
+		put(ctx, c, GCB_VC_DLQ_BAD_JSON + (r - GCB_REASON_BAD_JSON), st->by_reason[r]);
 }
 
 typedef struct vstate {

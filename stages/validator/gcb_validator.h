@@ -4,6 +4,9 @@
  * GCB_REC_FILTERED, gcb_records.h) with the same seq, batch_seq and flags,
  * so the producer can merge the validators' rings in round-robin order.
  *
+ * Counters: shm/gcb_counters_validator.h, in the stage's slot, carried over
+ * when the stage restarts.
+ *
  * Crash safety: input is released only after the output that covers it is
  * committed, and a (re)started validator skips input whose seq is <= the
  * last seq committed to its output ring (gcb_ring_resume_seq), so a crash
@@ -14,29 +17,9 @@
 
 #include <stddef.h>
 
+#include "shm/gcb_counters_validator.h"
 #include "shm/gcb_ring.h"
 #include "stages/gcb_stage.h"
-
-/*
- * The validator's counters in its stage-table row (gcb_shm_stage_t.counters),
- * monotonic across restarts of the stage: a restarted validator continues from
- * the values it finds. Index GCB_VALIDATOR_CTR_DLQ_REASON + r counts DLQ
- * records with reason r (gcb_reason.h).
- */
-enum gcb_validator_counter {
-	GCB_VALIDATOR_CTR_EVENTS = 0,	/* input records turned into output */
-	GCB_VALIDATOR_CTR_AVRO = 1,	/* encoded events */
-	GCB_VALIDATOR_CTR_DLQ = 2,	/* dead-lettered events */
-	GCB_VALIDATOR_CTR_FILTERED = 3, /* filtered out by a route filter */
-	GCB_VALIDATOR_CTR_SKIPPED = 4,	/* input already covered by output (after a restart) */
-	GCB_VALIDATOR_CTR_RELOADS = 5,	/* schema sets swapped in */
-	GCB_VALIDATOR_CTR_RELOAD_REFUSED = 6, /* schema sets refused (bad or incompatible) */
-	GCB_VALIDATOR_CTR_DLQ_REASON = 16,    /* + reason code, up to GCB_REASON_COUNT */
-	GCB_VALIDATOR_CTR_COUNT = 16 + 18,
-};
-
-/* Counter names for metrics ("events", "dlq_missing_field", ...); NULL for unused slots. */
-extern const char *const gcb_validator_counter_names[GCB_VALIDATOR_CTR_COUNT];
 
 typedef struct gcb_validator_conf {
 	const char *routes_path; /* the routing file, e.g. "schemas/routes.json" */

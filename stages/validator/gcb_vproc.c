@@ -367,6 +367,14 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	p->stats.events++;
 	drop_doc(p);
 
+	if (in->json_len == 0) {
+		/* What the fetcher forwards for an event larger than the ring's
+		 * record limit (it counts those as uncarriable events). */
+		dlq(p, o, GCB_REASON_OVERSIZED, "",
+		    "empty event: the fetcher forwards events larger than the ring's record "
+		    "limit empty");
+		return;
+	}
 	if (in->json_len > p->conf.max_event_bytes) {
 		dlq(p, o, GCB_REASON_OVERSIZED, "", "event of %zu bytes exceeds the limit of %zu",
 		    in->json_len, p->conf.max_event_bytes);

@@ -266,19 +266,22 @@ int main(void)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
 	{
 		gcb_shm_stage_t *st = gcb_shm_stage(&shm, 0);
-		uint64_t events = atomic_load(&st->counters[GCB_VALIDATOR_CTR_EVENTS]);
-		uint64_t avro = atomic_load(&st->counters[GCB_VALIDATOR_CTR_AVRO]);
-		uint64_t reloads = atomic_load(&st->counters[GCB_VALIDATOR_CTR_RELOADS]);
-		uint64_t refused = atomic_load(&st->counters[GCB_VALIDATOR_CTR_RELOAD_REFUSED]);
+		uint64_t events = atomic_load(&st->counters[GCB_VC_EVENTS]);
+		uint64_t avro = atomic_load(&st->counters[GCB_VC_AVRO]);
+		uint64_t reloads = atomic_load(&st->counters[GCB_VC_RELOADS]);
+		uint64_t refused = atomic_load(&st->counters[GCB_VC_RELOAD_REFUSED]);
 
 		CHECK(events == seq && avro == seq, "counters: events %llu avro %llu, want %llu",
 		      (unsigned long long)events, (unsigned long long)avro,
 		      (unsigned long long)seq);
 		CHECK(reloads >= 3 && refused >= 2, "counters: reloads %llu refused %llu",
 		      (unsigned long long)reloads, (unsigned long long)refused);
-		CHECK(strcmp(gcb_validator_counter_names[GCB_VALIDATOR_CTR_DLQ_REASON +
-							 GCB_REASON_MISSING_FIELD],
-			     "dlq_missing_field") == 0,
+		static const char *const names[] = GCB_VC_NAMES;
+
+		CHECK(sizeof(names) / sizeof(names[0]) == GCB_VC_COUNT &&
+			  strcmp(names[GCB_VC_DLQ_BAD_JSON + GCB_REASON_MISSING_FIELD -
+				       GCB_REASON_BAD_JSON],
+				 "dlq_missing_field") == 0,
 		      "counter names");
 	}
 	printf(
