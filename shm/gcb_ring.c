@@ -346,8 +346,10 @@ int gcb_ring_read(gcb_ring_t *r, const gcb_ring_rec_t **rec)
 	for (;;) {
 		if (r->rpos == r->cached_tail) {
 			r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
-			if (r->rpos == r->cached_tail)
+			if (r->rpos == r->cached_tail) {
+				STORE_RLX(&ctl->cons.read, r->rpos);
 				return -EAGAIN;
+			}
 		}
 		off = r->rpos & r->mask;
 		h = (const gcb_ring_rec_t *)(r->data + off);
@@ -365,7 +367,6 @@ int gcb_ring_read(gcb_ring_t *r, const gcb_ring_rec_t **rec)
 		r->rpos += size;
 		r->unreleased_records++;
 		r->unreleased_bytes += h->length;
-		STORE_RLX(&ctl->cons.read, r->rpos);
 		*rec = h;
 		return 0;
 	}

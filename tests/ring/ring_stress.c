@@ -24,7 +24,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -76,6 +75,10 @@ typedef struct ledger {
 	_Atomic uint64_t p_starts;
 	_Atomic uint64_t p_max_wait_ns;
 	_Atomic uint64_t p_waits;
+	_Atomic uint64_t p_held; /* stopped half-way through a record, as asked */
+
+	/* Driver: ask the producer to stop half-way through writing a record. */
+	_Alignas(128) _Atomic uint64_t d_hold;
 } ledger_t;
 
 struct opts {
@@ -245,6 +248,14 @@ static int role_producer(void)
 		if (in_batch++ == 0)
 			atomic_store(&L->p_open, 1);
 		gcb_ring_payload_fill(rec->payload, seq);
+		if (in_batch > 1 && atomic_load(&L->d_hold) != 0) {
+			/* Mid-write: earlier records of the batch are complete, this
+			 * one is half garbage, nothing is committed. Wait for the kill. */
+			memset(rec->payload + len / 2, 0xEE, len - len / 2);
+			atomic_store(&L->p_held, 1);
+			for (;;)
+				pause();
+		}
 		if (in_batch >= O.batch || seq == O.records || delayed(seq)) {
 			commit_batch(&r, seq);
 			in_batch = 0;
@@ -555,33 +566,42 @@ static int driver_crash_consumer(void)
 	return 0;
 }
 
+/*
+ * Odd kills land at a random moment; even kills stop the producer half-way
+ * through a record of an open batch first (the driver asks through the
+ * ledger and kills once the producer says it is there), so at least K kills
+ * are certain to hit a partly written, uncommitted batch.
+ */
 static int driver_crash_producer(void)
 {
 	gcb_shm_t shm;
 	gcb_ring_ctl_t *ctl = driver_setup(&shm);
 	uint64_t t0 = gcb_clock_mono_ns(), deadline = t0 + DRIVER_LIMIT_NS;
-	uint64_t kills = 0, mid_batch = 0, step = O.records / (6 * O.kills);
+	uint64_t kills = 0, mid_batch = 0, held = 0, step = O.records / (8 * O.kills);
 	int status;
 
 	children[1] = spawn("consumer", NULL);
 	children[0] = spawn("producer", NULL);
-	while (mid_batch < O.kills) {
+	while (kills < 2 * O.kills) {
 		uint64_t target = atomic_load(&L->p_committed_seq) + rng_range(1, step);
+		int hold = kills % 2 == 1;
 
-		if (kills >= 10 * O.kills)
-			fail("only %" PRIu64 " of %" PRIu64 " kills hit an open batch", mid_batch,
-			     kills);
 		if (progress_or_exit(children[0], &L->p_committed_seq, target, deadline, &status))
 			fail("producer ended before kill %" PRIu64 " (status %d)", kills + 1,
 			     status);
-		/* Aim at an open batch: most of the time a fast producer sits
-		 * in a wait for room, with nothing reserved. */
-		for (uint64_t t = gcb_clock_mono_ns(), i = 0;
-		     atomic_load(&L->p_open) == 0 && gcb_clock_mono_ns() - t < 50000000u; i++)
-			if (i % 64 == 0)
-				sched_yield();
-		if (rng_next() % 2)
-			sleep_us(rng_range(0, 20));
+		if (hold) {
+			atomic_store(&L->d_hold, 1);
+			while (atomic_load(&L->p_held) == 0) {
+				if (waitpid(children[0], &status, WNOHANG) == children[0])
+					fail("producer ended while asked to hold (status %d)",
+					     status);
+				if (gcb_clock_mono_ns() > deadline)
+					fail("the producer never held");
+				sleep_us(100);
+			}
+		} else {
+			sleep_us(rng_range(0, 500));
+		}
 		kill(children[0], SIGKILL);
 		status = reap(children[0], deadline);
 		if (!WIFSIGNALED(status))
@@ -589,6 +609,10 @@ static int driver_crash_producer(void)
 		kills++;
 		if (atomic_load(&L->p_open) != 0)
 			mid_batch++;
+		if (atomic_load(&L->p_held) != 0)
+			held++;
+		atomic_store(&L->d_hold, 0);
+		atomic_store(&L->p_held, 0);
 		children[0] = spawn("producer", NULL);
 	}
 	expect_clean_exit("producer", reap(children[0], deadline));
@@ -598,9 +622,12 @@ static int driver_crash_producer(void)
 	if (atomic_load(&L->p_starts) != kills + 1)
 		fail("producer starts %" PRIu64 ", expected %" PRIu64, atomic_load(&L->p_starts),
 		     kills + 1);
-	printf("%" PRIu64 " producer kills, %" PRIu64
-	       " of them with a reserved, uncommitted batch\n",
-	       kills, mid_batch);
+	if (held < O.kills)
+		fail("only %" PRIu64 " kills hit a half-written record", held);
+	printf("%" PRIu64 " producer kills: %" PRIu64
+	       " with a reserved, uncommitted batch, %" PRIu64
+	       " of them half-way through writing a record\n",
+	       kills, mid_batch, held);
 	driver_check_ring(ctl, t0, kills * O.batch);
 	gcb_shm_detach(&shm);
 	gcb_shm_unlink(O.instance);
