@@ -45,6 +45,9 @@ endef
 SHM_SRCS := shm/gcb_shm.c shm/gcb_ring.c shm/gcb_proc.c
 LOG_SRCS := supervisor/gcb_log.c
 STAGE_SRCS := stages/gcb_stage.c
+CONFIG_SRCS := supervisor/gcb_config.c supervisor/gcb_config_table.c \
+	supervisor/gcb_config_value.c supervisor/gcb_config_secret.c \
+	supervisor/gcb_config_print.c supervisor/gcb_config_reload.c
 
 include $(sort $(wildcard */module.mk */*/module.mk))
 

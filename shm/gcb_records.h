@@ -13,6 +13,16 @@
  * the producer can read the V output rings in the same round-robin order and
  * see source order with no reorder buffer.
  *
+ * Restarts, exactly. A restarted fetcher takes the last committed batch from
+ * the rings themselves (gcb_ring_last_committed() of each fetch ring; the
+ * highest batch_seq wins), never from a counter that a crash could leave
+ * stale: a batch numbered twice would break the stripe order, and a batch
+ * skipped would stall it. The cursor slot of a batch is written before the
+ * batch is committed. The producer publishes acked_batch_seq after Kafka
+ * confirmed the batch and before releasing its ring space; a restarted
+ * producer expects batch acked_batch_seq + 1 and releases, without producing,
+ * any older record it still finds (already delivered).
+ *
  * Variable parts are described by gcb_rec_field_t (offset from the start of
  * the payload, length); strings are not NUL-terminated.
  */

@@ -26,7 +26,7 @@
 #include "shm/gcb_futex.h"
 #include "shm/gcb_proc.h"
 
-#define GCB_RING_SPINS		 2000
+#define GCB_RING_SPINS           2000
 #define GCB_RING_HEARTBEAT_EVERY 1024u
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -35,8 +35,8 @@
 #define gcb_cpu_relax() atomic_signal_fence(memory_order_seq_cst)
 #endif
 
-#define LOAD_RLX(p)	atomic_load_explicit((p), memory_order_relaxed)
-#define LOAD_ACQ(p)	atomic_load_explicit((p), memory_order_acquire)
+#define LOAD_RLX(p)    atomic_load_explicit((p), memory_order_relaxed)
+#define LOAD_ACQ(p)    atomic_load_explicit((p), memory_order_acquire)
 #define STORE_RLX(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
 #define STORE_REL(p, v) atomic_store_explicit((p), (v), memory_order_release)
 
@@ -95,30 +95,36 @@ static void side_identify(_Atomic int32_t *pid, _Atomic uint64_t *start_time,
 }
 
 /*
- * The last committed seq is exact while any committed record is still in the
- * ring: walk them. Only when all are released do we trust prod.last_seq,
- * which is stale only if a producer died between storing tail and last_seq
- * and the consumer drained the ring in that instant: the successor then
- * redoes one batch (a duplicate), and never skips one.
+ * Commit stores prev_last_rec = last_rec, then last_rec = start of the
+ * batch's last record + 1, then the tail (release). A committed record starts
+ * before the tail; the record a dying producer was committing starts at the
+ * tail. So whichever of the two slots points below the tail names the last
+ * committed record, whatever instant the predecessor died at.
  */
-static uint64_t ring_find_resume_seq(const gcb_ring_t *r, uint64_t release, uint64_t tail)
+const gcb_ring_rec_t *gcb_ring_last_committed(const gcb_ring_t *r)
 {
-	uint64_t pos = release, seq = LOAD_RLX(&r->ctl->prod.last_seq);
+	uint64_t tail = LOAD_ACQ(&r->ctl->prod.tail);
+	uint64_t cand[2] = {LOAD_RLX(&r->ctl->prod.last_rec), LOAD_RLX(&r->ctl->prod.prev_last_rec)};
 
-	while (pos < tail) {
-		const gcb_ring_rec_t *h = (const gcb_ring_rec_t *)(r->data + (pos & r->mask));
-		uint64_t off = pos & r->mask;
+	for (int i = 0; i < 2; i++) {
+		uint64_t start = cand[i] - 1;
+		const gcb_ring_rec_t *h;
 
-		if (h->type == GCB_RING_REC_PAD) {
-			pos += r->capacity - off;
+		if (cand[i] == 0 || start >= tail || tail - start > r->capacity)
 			continue;
-		}
-		if (h->length > r->max_record)
-			break;
-		seq = h->seq;
-		pos += gcb_ring_record_size(h->length);
+		h = (const gcb_ring_rec_t *)(r->data + (start & r->mask));
+		if ((start & r->mask) + GCB_RING_REC_HDR > r->capacity || h->length > r->max_record)
+			return NULL;
+		return h;
 	}
-	return seq;
+	return NULL;
+}
+
+uint64_t gcb_ring_resume_seq(const gcb_ring_t *r)
+{
+	const gcb_ring_rec_t *h = gcb_ring_last_committed(r);
+
+	return h != NULL ? h->seq : 0;
 }
 
 int gcb_ring_attach_producer(gcb_ring_t *r, void *mem)
@@ -131,7 +137,6 @@ int gcb_ring_attach_producer(gcb_ring_t *r, void *mem)
 	r->cached_release = LOAD_ACQ(&r->ctl->cons.release);
 	if (r->wpos < r->cached_release || r->wpos - r->cached_release > r->capacity)
 		return -EINVAL;
-	r->resume_seq = ring_find_resume_seq(r, r->cached_release, r->wpos);
 	side_identify(&r->ctl->prod.pid, &r->ctl->prod.start_time, &r->ctl->prod.heartbeat_ns);
 	return 0;
 }
@@ -232,7 +237,7 @@ int gcb_ring_reserve(gcb_ring_t *r, uint32_t length, uint16_t type, uint16_t fla
 	r->wpos += need;
 	r->batch_records++;
 	r->batch_bytes += length;
-	r->batch_last_seq = seq;
+	r->batch_last_start = r->wpos - need;
 	*rec = h;
 	return 0;
 }
@@ -243,11 +248,9 @@ void gcb_ring_commit(gcb_ring_t *r)
 
 	if (r->batch_records == 0)
 		return;
+	STORE_RLX(&ctl->prod.prev_last_rec, LOAD_RLX(&ctl->prod.last_rec));
+	STORE_RLX(&ctl->prod.last_rec, r->batch_last_start + 1);
 	STORE_REL(&ctl->prod.tail, r->wpos);
-	/* After the tail: a producer dying between the two stores leaves
-	 * last_seq behind, never ahead, of what was committed (see
-	 * ring_find_resume_seq). */
-	STORE_RLX(&ctl->prod.last_seq, r->batch_last_seq);
 	STORE_RLX(&ctl->prod.records_written,
 		  LOAD_RLX(&ctl->prod.records_written) + r->batch_records);
 	STORE_RLX(&ctl->prod.bytes_written, LOAD_RLX(&ctl->prod.bytes_written) + r->batch_bytes);
@@ -365,7 +368,11 @@ int gcb_ring_read(gcb_ring_t *r, const gcb_ring_rec_t **rec)
 		if (off + size > r->capacity || r->rpos + size > r->cached_tail)
 			return -EBADMSG;
 		r->rpos += size;
-		r->unreleased_records++;
+		/* The read position shares a line with the release position the
+		 * producer polls when the ring is full: publish it every so
+		 * often (and at every release and empty ring), not per record. */
+		if ((++r->unreleased_records & 255) == 0)
+			STORE_RLX(&ctl->cons.read, r->rpos);
 		r->unreleased_bytes += h->length;
 		*rec = h;
 		return 0;

@@ -37,8 +37,7 @@ typedef struct gcb_ring {
 	uint64_t cached_release; /* last release position seen */
 	uint64_t batch_records;  /* reserved since the last commit */
 	uint64_t batch_bytes;
-	uint64_t batch_last_seq;
-	uint64_t resume_seq; /* seq of the last record committed before attach */
+	uint64_t batch_last_start; /* position of the last reserved record */
 
 	/* consumer side */
 	uint64_t rpos;        /* private read position */
@@ -97,14 +96,16 @@ int gcb_ring_reserve(gcb_ring_t *r, uint32_t length, uint16_t type, uint16_t fla
 void gcb_ring_commit(gcb_ring_t *r);
 
 /*
- * For a producer just attached: seq of the last record its predecessors
- * committed (0 when none ever was). A restarted stage uses it to skip input
- * it already turned into output.
+ * For a producer just attached: the last record its predecessors committed,
+ * or NULL when none ever was. Exact even when the predecessor died in the
+ * middle of a commit, and still readable after the consumer released it
+ * (only the producer overwrites ring space, and it has not written yet). A
+ * restarted stage uses it to know precisely how far its predecessor got.
  */
-static inline uint64_t gcb_ring_resume_seq(const gcb_ring_t *r)
-{
-	return r->resume_seq;
-}
+const gcb_ring_rec_t *gcb_ring_last_committed(const gcb_ring_t *r);
+
+/* seq of gcb_ring_last_committed(), 0 when there is none. */
+uint64_t gcb_ring_resume_seq(const gcb_ring_t *r);
 
 /* Drops records reserved since the last commit. */
 void gcb_ring_abort(gcb_ring_t *r);

@@ -72,30 +72,33 @@ typedef struct gcb_ring_rec {
 typedef struct gcb_ring_ctl {
 	/* Line 0: descriptor, written once at creation. */
 	struct {
-		uint64_t magic;
+		_Alignas(GCB_SHM_CACHE_LINE) uint64_t magic;
 		uint64_t capacity;   /* data bytes, power of two */
 		uint64_t max_record; /* largest payload accepted */
 		char name[GCB_SHM_NAME_MAX];
-	} _Alignas(GCB_SHM_CACHE_LINE) desc;
+	} desc;
 
 	/* Line 1: producer side. */
 	struct {
-		_Atomic uint64_t tail;
+		_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint64_t tail;
 		_Atomic uint64_t records_written;
 		_Atomic uint64_t bytes_written; /* payload bytes */
 		_Atomic uint64_t full_stalls;   /* times the producer slept on a full ring */
 		_Atomic uint64_t heartbeat_ns;  /* CLOCK_MONOTONIC */
 		_Atomic uint64_t start_time;    /* see gcb_proc.h */
-		_Atomic uint64_t last_seq;      /* seq of the last committed record */
+		/* Start position + 1 of the last committed record (0: none), and
+		 * the value it had before; see gcb_ring_last_committed(). */
+		_Atomic uint64_t last_rec;
+		_Atomic uint64_t prev_last_rec;
 		_Atomic int32_t pid;
-	} _Alignas(GCB_SHM_CACHE_LINE) prod;
+	} prod;
 
 	/* Line 2: futex word, set by a producer sleeping on a full ring. */
 	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint32_t prod_waiting;
 
 	/* Line 3: consumer side. */
 	struct {
-		_Atomic uint64_t release;
+		_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint64_t release;
 		_Atomic uint64_t read;
 		_Atomic uint64_t records_read; /* counted at release */
 		_Atomic uint64_t bytes_read;
@@ -103,7 +106,7 @@ typedef struct gcb_ring_ctl {
 		_Atomic uint64_t heartbeat_ns;
 		_Atomic uint64_t start_time;
 		_Atomic int32_t pid;
-	} _Alignas(GCB_SHM_CACHE_LINE) cons;
+	} cons;
 
 	/* Line 4: futex word, set by a consumer sleeping on an empty ring. */
 	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint32_t cons_waiting;
@@ -123,7 +126,8 @@ typedef struct gcb_shm_ring_desc {
 
 _Static_assert(sizeof(gcb_shm_ring_desc_t) == 64, "ring descriptor is 64 bytes");
 
-/* Stage kinds and states, as stored in gcb_shm_stage_t. */
+/* Stage kinds, as stored in gcb_shm_stage_t; also the drain phase of each
+ * kind (see gcb_stage_draining). */
 enum {
 	GCB_STAGE_KIND_FETCHER = 1,
 	GCB_STAGE_KIND_VALIDATOR = 2,
@@ -168,7 +172,7 @@ typedef struct gcb_shm_cursor_slot {
 } gcb_shm_cursor_slot_t;
 
 typedef struct gcb_shm_pipeline {
-	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint32_t draining; /* set by supervisor */
+	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint32_t draining; /* drain phase, 0 none */
 	_Atomic uint32_t reload_generation;                      /* bumped on SIGHUP */
 	_Atomic uint64_t fetched_batch_seq; /* last batch the fetcher committed */
 	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint64_t acked_batch_seq; /* producer */

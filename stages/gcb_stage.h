@@ -24,6 +24,7 @@
 #include <stdatomic.h>
 
 #include "shm/gcb_clock.h"
+#include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
 
 #define GCB_EXIT_OK      0
@@ -61,13 +62,40 @@ static inline void gcb_stage_heartbeat(const gcb_stage_ctx_t *ctx)
  */
 int gcb_stage_stopping(const gcb_stage_ctx_t *ctx);
 
-/* 1 when the supervisor asked the pipeline to drain (SIGTERM to the daemon). */
+/*
+ * Drain (SIGTERM to the daemon) runs in phases, one per stage kind, and the
+ * supervisor starts a phase only when every stage of the previous one has
+ * exited: 1 the fetcher stops fetching; 2 validators empty their input rings;
+ * 3 the producer empties its rings and flushes Kafka. So when a stage sees
+ * its phase, its input can no longer grow: "input empty" means "done".
+ * pipeline->draining holds the current phase (0: not draining).
+ */
 static inline int gcb_stage_draining(const gcb_stage_ctx_t *ctx)
 {
-	return atomic_load_explicit(&gcb_shm_pipeline(ctx->shm)->draining, memory_order_acquire) != 0;
+	uint32_t phase = atomic_load_explicit(&gcb_shm_pipeline(ctx->shm)->draining,
+					      memory_order_acquire);
+
+	return phase != 0 && phase >= ctx->slot->kind;
 }
 
 /* 1 when the supervisor process is gone. */
 int gcb_stage_orphaned(const gcb_stage_ctx_t *ctx);
+
+/*
+ * Ring naming, part of the segment contract: validator i reads "fetch-<i>"
+ * (written by the fetcher) and writes "out-<i>" (read by the producer).
+ */
+#define GCB_RING_FETCH_FMT "fetch-%u"
+#define GCB_RING_OUT_FMT   "out-%u"
+#define GCB_STAGE_MAX_RINGS 16u
+
+/*
+ * Attaches this stage to its rings, by kind: the fetcher as producer of every
+ * fetch ring (out), a validator as consumer of its fetch ring (in) and
+ * producer of its out ring (out), the producer as consumer of every out ring
+ * (in). Arrays hold GCB_STAGE_MAX_RINGS. 0 or -errno.
+ */
+int gcb_stage_attach_rings(const gcb_stage_ctx_t *ctx, gcb_ring_t *in, unsigned *n_in,
+			   gcb_ring_t *out, unsigned *n_out);
 
 #endif

@@ -117,9 +117,8 @@ void gcb_log(gcb_log_level_t level, const char *fmt, ...)
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 now.tv_nsec / 1000000L);
+	strftime(ts, sizeof(ts) - 6, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(ts + strlen(ts), 6, ".%03uZ", (unsigned)(now.tv_nsec / 1000000L) % 1000u);
 
 	if (g_log.format == GCB_LOG_JSON) {
 		pos = (size_t)snprintf(line, sizeof(line),

@@ -271,10 +271,30 @@ static void test_producer_restart_resumes_at_tail(void **state)
 	assert_int_equal(rec->seq, 3);
 	assert_int_equal(gcb_ring_read(&f->cons, &rec), -EAGAIN);
 
-	/* With everything released, the resume seq comes from the control block. */
+	/* With everything released, the last record is still found. */
 	gcb_ring_release_all(&f->cons);
 	assert_int_equal(gcb_ring_attach_producer(&again, f->mem), 0);
 	assert_int_equal(gcb_ring_resume_seq(&again), 3);
+	assert_memory_equal(gcb_ring_last_committed(&again)->payload, "c", 1);
+}
+
+static void test_last_committed_survives_death_mid_commit(void **state)
+{
+	struct fixture *f = *state;
+	gcb_ring_t again;
+	gcb_ring_ctl_t *ctl = f->prod.ctl;
+
+	assert_int_equal(gcb_ring_resume_seq(&f->prod), 0);
+	assert_null(gcb_ring_last_committed(&f->prod));
+	assert_int_equal(gcb_ring_write(&f->prod, 6, 0, 10, "a", 1), 0);
+	assert_int_equal(gcb_ring_write(&f->prod, 6, 0, 11, "b", 1), 0);
+
+	/* Simulate death after the two slot stores of a commit, before the
+	 * tail store: last_rec names a record at the tail (uncommitted). */
+	atomic_store(&ctl->prod.prev_last_rec, atomic_load(&ctl->prod.last_rec));
+	atomic_store(&ctl->prod.last_rec, atomic_load(&ctl->prod.tail) + 1);
+	assert_int_equal(gcb_ring_attach_producer(&again, f->mem), 0);
+	assert_int_equal(gcb_ring_resume_seq(&again), 11);
 }
 
 static void test_corrupt_header_detected(void **state)
@@ -368,20 +388,23 @@ static void test_wait_writable_sleeps_whole_timeout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_format_rejects_bad_geometry, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_roundtrip_fields, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_full_then_release, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_wrap_with_padding, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_exact_fit, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_oversize_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_batch_commit_is_atomic, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_release_vs_read, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_producer_restart_resumes_at_tail, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_corrupt_header_detected, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_counted_once_at_release, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_wait_writable_sleeps_whole_timeout, setup,
-					    teardown),
+		cmocka_unit_test_setup_teardown(test_format_rejects_bad_geometry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_then_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrap_with_padding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exact_fit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oversize_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_commit_is_atomic, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_release_vs_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_producer_restart_resumes_at_tail, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_last_committed_survives_death_mid_commit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_header_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counted_once_at_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_writable_sleeps_whole_timeout, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);

@@ -1,0 +1,116 @@
+#!/bin/sh
+# bin/gcb-config end to end: the examples check clean, every kind of mistake
+# exits 2 with "FILE:LINE: KEY: problem", and no output ever shows a secret.
+set -u
+: "${GCB_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${GCB_BIN:=$GCB_ROOT/bin}"
+case $GCB_BIN in /*) ;; *) GCB_BIN="$PWD/$GCB_BIN" ;; esac
+tool="$GCB_BIN/gcb-config"
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/gcb-config-cli-$$.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT INT TERM
+cd "$tmp" || exit 1
+
+SECRET='Xq9-very-secret-4711'
+fails=0
+bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# run FILE: runs --check, leaves rc, out, err.
+run() {
+	"$tool" --check "$1" >out 2>err
+	rc=$?
+}
+
+# expect_err TEXT-OF-CONFIG MESSAGE: exit 2, message on stderr, stdout empty.
+expect_err() {
+	printf '%b' "$1" >t.conf
+	run t.conf
+	[ $rc -eq 2 ] || bad "exit $rc (want 2) for: $1"
+	grep -qF -- "$2" err || { bad "no \"$2\" for: $1"; sed 's/^/    /' err; }
+	[ -s out ] && bad "stdout not empty for: $1"
+	if grep -qF -- "$SECRET" out err; then bad "secret shown for: $1"; fi
+}
+
+# -- the examples
+"$tool" --check "$GCB_ROOT/examples/embedded.conf" >out 2>err || bad "embedded.conf: exit $?"
+grep -q '^# embedded simulator: yes, embedded Kafka: yes$' out || bad "embedded.conf: not embedded"
+GCBRIDGE_GENESYS_CLIENT_SECRET=$SECRET GCBRIDGE_KAFKA_PASSWORD=$SECRET \
+	"$tool" --check "$GCB_ROOT/examples/gcbridge.conf" >out 2>err || bad "gcbridge.conf: exit $?"
+grep -qxF 'genesys.client_secret = **** ; from env:GCBRIDGE_GENESYS_CLIENT_SECRET' out ||
+	bad "gcbridge.conf: client secret not masked"
+grep -qxF 'kafka.sasl.password = **** ; from env:GCBRIDGE_KAFKA_PASSWORD' out ||
+	bad "gcbridge.conf: kafka password not masked"
+grep -qF -- "$SECRET" out err && bad "gcbridge.conf: secret shown"
+# kafka.* kept in file order
+grep '^kafka\.' out | cut -d' ' -f1 >order
+printf '%s\n' kafka.bootstrap.servers kafka.security.protocol kafka.sasl.mechanisms \
+	kafka.sasl.username kafka.sasl.password kafka.compression.type kafka.client.id >want
+cmp -s order want || bad "kafka.* order changed"
+# without its environment: one message per missing variable, exit 2
+"$tool" --check "$GCB_ROOT/examples/gcbridge.conf" >out 2>err
+[ $? -eq 2 ] || bad "gcbridge.conf without env: not exit 2"
+grep -q 'gcbridge.conf:[0-9]*: genesys.client_secret: environment variable GCBRIDGE_GENESYS_CLIENT_SECRET is not set' err ||
+	bad "missing env secret not named"
+grep -q 'gcbridge.conf:[0-9]*: kafka.sasl.password: environment variable GCBRIDGE_KAFKA_PASSWORD is not set' err ||
+	bad "missing kafka env secret not named"
+
+# -- printed output loads again (secrets aside)
+"$tool" --defaults >d1 || bad "--defaults: exit $?"
+"$tool" --check d1 >d2 || bad "--defaults output does not load"
+[ "$(tail -n +2 d1)" = "$(tail -n +2 d2)" ] || bad "--defaults output does not round-trip"
+
+# -- each kind of mistake
+expect_err 'genesys.poll.limit = 5000\n' 't.conf:1: genesys.poll.limit: 5000 is out of range (1..1000)'
+expect_err '[genesys]\nbogus = 1\n' 't.conf:2: genesys.bogus: unknown key'
+expect_err 'ring.size = big\n' 't.conf:1: ring.size: "big": not a size'
+expect_err 'ring.size = 48MiB\n' 't.conf:1: ring.size: 48MiB is not a power of two'
+expect_err 'log.format = xml\n' 't.conf:1: log.format: "xml" is not one of: logfmt, json'
+expect_err 'embedded = false\n' 'kafka.bootstrap.servers: required with embedded = false'
+expect_err "genesys.region = mypurecloud.de\ngenesys.client_secret = $SECRET\n" \
+	't.conf: genesys.client_id: required when not embedded'
+expect_err "genesys.client_secret = $SECRET\ngenesys.client_secret = $SECRET\n" \
+	't.conf:2: genesys.client_secret: set twice (first on line 1)'
+expect_err 'genesys.client_secret = env:GCB_NOT_SET_ANYWHERE\n' \
+	't.conf:1: genesys.client_secret: environment variable GCB_NOT_SET_ANYWHERE is not set'
+expect_err "genesys.client_secret = file:$tmp/none\n" \
+	"t.conf:1: genesys.client_secret: cannot open secret file $tmp/none: No such file or directory"
+expect_err "kafka.sasl.password = $SECRET\nkafka.sasl.password = $SECRET\n" \
+	't.conf:2: kafka.sasl.password: set twice'
+
+# all errors at once
+printf 'genesys.poll.limit = 0\nlog.level = loud\nnope = 1\n' >t.conf
+run t.conf
+[ $rc -eq 2 ] && [ "$(wc -l <err)" -eq 3 ] || bad "three errors: want 3 lines, exit 2"
+
+# -- secret files: private is quiet, world-readable warns, unreadable fails
+printf '%s\n' "$SECRET" >secret
+chmod 600 secret
+printf 'genesys.client_secret = file:%s/secret\n' "$tmp" >t.conf
+run t.conf
+[ $rc -eq 0 ] && [ ! -s err ] || bad "private secret file: exit $rc, stderr: $(cat err)"
+grep -qxF "genesys.client_secret = **** ; from file:$tmp/secret" out || bad "file secret not masked"
+chmod 644 secret
+run t.conf
+[ $rc -eq 0 ] || bad "world-readable secret file: exit $rc (a warning only)"
+grep -qF "warning: t.conf:1: genesys.client_secret: secret file $tmp/secret is accessible by group or others (mode 0644)" err ||
+	bad "no warning for a world-readable secret file"
+grep -qF -- "$SECRET" out err && bad "secret shown (file)"
+chmod 000 secret
+if [ "$(id -u)" != 0 ]; then
+	run t.conf
+	[ $rc -eq 2 ] && grep -qF 'Permission denied' err || bad "unreadable secret file"
+elif command -v setpriv >/dev/null 2>&1 && chmod 755 "$tmp" && chmod 644 t.conf &&
+	setpriv --reuid=65534 --regid=65534 --clear-groups cat t.conf >/dev/null 2>&1; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$tool" --check t.conf >out 2>err
+	rc=$?
+	[ $rc -eq 2 ] && grep -qF "cannot open secret file $tmp/secret: Permission denied" err ||
+		bad "unreadable secret file (as nobody): exit $rc, $(cat err)"
+fi
+
+# -- usage
+"$tool" >/dev/null 2>&1
+[ $? -eq 1 ] || bad "no arguments: want exit 1"
+"$tool" --reference | grep -q '^| `genesys.poll.limit` | int | `100` | 1..1000 |' ||
+	bad "--reference lacks genesys.poll.limit"
+
+[ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+echo "config_cli: all checks passed"
