@@ -99,6 +99,7 @@ struct opts {
 static ledger_t *L;
 static struct opts O;
 static char self_name[32] = "driver";
+static char self_exe[4096]; /* readlink of /proc/self/exe, which valgrind reports right */
 static pid_t children[2];
 static int created;
 
@@ -391,7 +392,7 @@ static pid_t spawn(const char *role, const char *const *extra)
 	if (pid < 0)
 		fail("fork() failed: %s", strerror(errno));
 	if (pid == 0) {
-		execv("/proc/self/exe", (char *const *)argv);
+		execv(self_exe, (char *const *)argv);
 		fprintf(stderr, "execv() failed: %s\n", strerror(errno));
 		_exit(127);
 	}
@@ -776,6 +777,8 @@ int main(int argc, char **argv)
 		return O.mode[0] == 'p' ? role_producer() : role_consumer();
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1) <= 0)
+		fail("readlink(\"/proc/self/exe\") failed: %s", strerror(errno));
 	if (strcmp(O.mode, "stream") == 0)
 		return driver_stream();
 	if (strcmp(O.mode, "crash-consumer") == 0)
