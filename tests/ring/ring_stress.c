@@ -14,6 +14,8 @@
  *                   but not committed; every restart resumes at
  *                   gcb_ring_resume_seq() + 1 and the consumer must see a
  *                   gapless, untorn sequence.
+ *   crash-both      producer and consumer are SIGKILLed at random, K times
+ *                   each on average, in random order.
  *   wait            a slow consumer, then a slow producer: both sides must
  *                   sleep on the futex and be woken by the other process.
  *
@@ -637,6 +639,47 @@ static int driver_crash_producer(void)
 	return 0;
 }
 
+/* Both sides die at random, in random order, while records flow. */
+static int driver_crash_both(void)
+{
+	gcb_shm_t shm;
+	gcb_ring_ctl_t *ctl = driver_setup(&shm);
+	uint64_t t0 = gcb_clock_mono_ns(), deadline = t0 + DRIVER_LIMIT_NS;
+	uint64_t kills[2] = {0, 0}, step = O.records / (6 * O.kills);
+	static const char *const roles[2] = {"producer", "consumer"};
+	int status;
+
+	children[0] = spawn("producer", NULL);
+	children[1] = spawn("consumer", NULL);
+	while (kills[0] + kills[1] < 2 * O.kills) {
+		uint64_t target = atomic_load(&L->c_released_seq) + rng_range(1, step);
+		int victim = (int)(rng_next() % 2);
+
+		for (int i = 0; i < 2; i++)
+			if (progress_or_exit(children[i], &L->c_released_seq, target, deadline,
+					     &status))
+				fail("%s ended before its kill (status %d)", roles[i], status);
+		sleep_us(rng_range(0, 1000));
+		kill(children[victim], SIGKILL);
+		status = reap(children[victim], deadline);
+		if (!WIFSIGNALED(status))
+			expect_clean_exit(roles[victim], status);
+		kills[victim]++;
+		children[victim] = spawn(roles[victim], NULL);
+	}
+	expect_clean_exit("producer", reap(children[0], deadline));
+	children[0] = 0;
+	expect_clean_exit("consumer", reap(children[1], deadline));
+	children[1] = 0;
+	if (atomic_load(&L->p_starts) != kills[0] + 1 || atomic_load(&L->c_starts) != kills[1] + 1)
+		fail("starts do not match the kills");
+	printf("%" PRIu64 " producer and %" PRIu64 " consumer kills\n", kills[0], kills[1]);
+	driver_check_ring(ctl, t0, (kills[0] + kills[1]) * O.batch);
+	gcb_shm_detach(&shm);
+	gcb_shm_unlink(O.instance);
+	return 0;
+}
+
 static int driver_wait(void)
 {
 	gcb_shm_t shm;
@@ -689,8 +732,8 @@ static uint64_t env_u64(const char *name, uint64_t def)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: gcb-ring-stress stream|crash-consumer|crash-producer|wait [-i instance]\n"
-		"       [-n records] [-k kills] [-c capacity] [-b batch] [-s seed]\n"
+		"usage: gcb-ring-stress stream|crash-consumer|crash-producer|crash-both|wait\n"
+		"       [-i instance] [-n records] [-k kills] [-c capacity] [-b batch] [-s seed]\n"
 		"env GCB_RING_STRESS_RECORDS / _KILLS override the defaults.\n");
 	exit(2);
 }
@@ -785,6 +828,8 @@ int main(int argc, char **argv)
 		return driver_crash_consumer();
 	if (strcmp(O.mode, "crash-producer") == 0)
 		return driver_crash_producer();
+	if (strcmp(O.mode, "crash-both") == 0)
+		return driver_crash_both();
 	if (strcmp(O.mode, "wait") == 0) {
 		O.wait_ms = 10000;
 		return driver_wait();
