@@ -272,15 +272,41 @@ static int role_producer(void)
 	return 0;
 }
 
-static void release_read(gcb_ring_t *r, uint64_t last_seq)
-{
-	uint64_t pos = gcb_ring_read_pos(r);
+/*
+ * Records read but not released, oldest first: (seq, position after it). The
+ * consumer releases either all of them or, half the time, only up to a random
+ * one of them (gcb_ring_release() at a record boundary, as a consumer that
+ * releases on delivery does), keeping the rest for a later release.
+ */
+#define UNREL_MAX 65536u
+static uint64_t unrel_seq[UNREL_MAX], unrel_pos[UNREL_MAX];
+static uint64_t unrel_head, unrel_tail;
 
-	atomic_store(&L->c_pending_seq, last_seq);
+static void release_through(gcb_ring_t *r, uint64_t k)
+{
+	uint64_t seq = unrel_seq[k % UNREL_MAX], pos = unrel_pos[k % UNREL_MAX];
+	int rc;
+
+	atomic_store(&L->c_pending_seq, seq);
 	atomic_store(&L->c_pending_pos, pos);
-	gcb_ring_release_all(r);
-	atomic_store(&L->c_released_seq, last_seq);
+	rc = gcb_ring_release(r, pos);
+	if (rc != 0)
+		fail("gcb_ring_release(%" PRIu64 ") failed: %s", pos, strerror(-rc));
+	atomic_store(&L->c_released_seq, seq);
 	atomic_store(&L->c_released_pos, pos);
+	unrel_head = k + 1;
+}
+
+static void release_some(gcb_ring_t *r, int all)
+{
+	uint64_t n = unrel_tail - unrel_head;
+
+	if (n == 0)
+		return;
+	if (all || O.batch == 1 || rng_next() % 2 == 0)
+		release_through(r, unrel_tail - 1);
+	else
+		release_through(r, unrel_head + rng_next() % n);
 }
 
 static int role_consumer(void)
@@ -318,10 +344,10 @@ static int role_consumer(void)
 		if (rc == -EAGAIN) {
 			uint64_t t0;
 
-			if (unreleased != 0) {
-				release_read(&r, expect - 1);
-				unreleased = 0;
-			}
+			/* Empty: give everything back, or a full ring would wait
+			 * for us while we wait for it. */
+			release_some(&r, 1);
+			unreleased = 0;
 			t0 = gcb_clock_mono_ns();
 			rc = gcb_ring_wait_readable(&r, O.wait_ms);
 			note_wait(t0, rc, &L->c_max_wait_ns, &L->c_waits);
@@ -344,16 +370,20 @@ static int role_consumer(void)
 			fail("seq %" PRIu64 ": torn or corrupt payload (length %u)", expect,
 			     rec->length);
 		max_store(&L->c_max_seen, expect);
+		if (unrel_tail - unrel_head == UNREL_MAX)
+			release_some(&r, 1);
+		unrel_seq[unrel_tail % UNREL_MAX] = expect;
+		unrel_pos[unrel_tail % UNREL_MAX] = gcb_ring_read_pos(&r);
+		unrel_tail++;
 		if (delayed(expect))
 			sleep_us(O.delay_us);
 		if (++unreleased >= O.batch || delayed(expect)) {
-			release_read(&r, expect);
+			release_some(&r, 0);
 			unreleased = 0;
 		}
 		expect++;
 	}
-	if (unreleased != 0)
-		release_read(&r, expect - 1);
+	release_some(&r, 1);
 	gcb_shm_detach(&shm);
 	return 0;
 }
