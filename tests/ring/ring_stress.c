@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -395,7 +396,7 @@ static pid_t spawn(const char *role, const char *const *extra)
 	char n[32], b[32], fd[16], w[16];
 	const char *argv[32];
 	int i = 0;
-	pid_t pid;
+	pid_t pid, driver;
 
 	snprintf(n, sizeof(n), "%" PRIu64, O.records);
 	snprintf(b, sizeof(b), "%" PRIu64, O.batch);
@@ -420,10 +421,14 @@ static pid_t spawn(const char *role, const char *const *extra)
 	argv[i] = NULL;
 
 	fflush(NULL);
+	driver = getpid();
 	pid = fork();
 	if (pid < 0)
 		fail("fork() failed: %s", strerror(errno));
 	if (pid == 0) {
+		/* Roles never outlive a driver that was killed. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != driver)
+			_exit(127);
 		execv(self_exe, (char *const *)argv);
 		fprintf(stderr, "execv() failed: %s\n", strerror(errno));
 		_exit(127);
