@@ -190,7 +190,8 @@ void gcb_ring_heartbeat_consumer(gcb_ring_t *r)
 /* ---- producer ---- */
 
 /* Room for need bytes at wpos, counting the padding a wrap costs. */
-static int ring_room(gcb_ring_t *r, uint64_t need, uint64_t *pad)
+static inline __attribute__((always_inline)) int ring_room(gcb_ring_t *r, uint64_t need,
+							 uint64_t *pad)
 {
 	uint64_t off = r->wpos & r->mask;
 	uint64_t contiguous = r->capacity - off;
