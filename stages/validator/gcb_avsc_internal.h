@@ -35,6 +35,9 @@ const char *gcb_avsc_buf_str(const gcb_avsc_buf_t *b);
 void gcb_avsc_path_push(gcb_avsc_buf_t *path, const char *seg);
 void gcb_avsc_path_push_index(gcb_avsc_buf_t *path, size_t i);
 
+/* Strict RFC 8259 syntax check; on failure the byte offset and a reason. */
+int gcb_avsc_json_check(const char *text, size_t len, size_t *err_off, const char **why);
+
 /* Lint checks that run on a fully built model (defaults need the whole graph:
  * a record's default may reach a record defined later in the text). */
 void gcb_avsc_lint_defaults(const gcb_avsc_t *s, gcb_avsc_problems_t *pr);

@@ -638,11 +638,13 @@ static gcb_avsc_node_t *parse_type(struct pctx *c, const cJSON *j, const char *n
 	return new_node(c, GCB_AVSC_INVALID, j);
 }
 
-static void json_error(gcb_avsc_problems_t *pr, const char *text, size_t len, const char *end)
+static void json_error(gcb_avsc_problems_t *pr, const char *text, size_t len, size_t off,
+		       const char *why)
 {
-	size_t off = end && end >= text && (size_t)(end - text) <= len ? (size_t)(end - text) : len;
 	size_t line = 1, col = 1;
 
+	if (off > len)
+		off = len;
 	for (size_t i = 0; i < off; i++) {
 		if (text[i] == '\n') {
 			line++;
@@ -651,8 +653,8 @@ static void json_error(gcb_avsc_problems_t *pr, const char *text, size_t len, co
 			col++;
 		}
 	}
-	gcb_avsc_problem_add(pr, "", "invalid JSON at line %zu, column %zu (byte offset %zu)", line,
-			     col, off);
+	gcb_avsc_problem_add(pr, "", "invalid JSON at line %zu, column %zu (byte offset %zu): %s",
+			     line, col, off, why);
 }
 
 void gcb_avsc_destroy(gcb_avsc_t *s)
@@ -686,8 +688,9 @@ int gcb_avsc_parse(const char *text, size_t len, gcb_avsc_t **out, gcb_avsc_prob
 {
 	size_t before = gcb_avsc_problems_count(pr);
 	struct pctx c = {.pr = pr};
-	const char *end = NULL;
+	const char *end = NULL, *why;
 	char *copy = NULL;
+	size_t off;
 	int err = -EINVAL;
 
 	*out = NULL;
@@ -697,6 +700,10 @@ int gcb_avsc_parse(const char *text, size_t len, gcb_avsc_t **out, gcb_avsc_prob
 	gcb_avsc_buf_init(&c.path);
 	if (memchr(text, '\0', len)) {
 		gcb_avsc_problem_add(pr, "", "invalid JSON: the text contains a NUL byte");
+		goto fail;
+	}
+	if (gcb_avsc_json_check(text, len, &off, &why)) {
+		json_error(pr, text, len, off, why);
 		goto fail;
 	}
 	/* cJSON checks for trailing garbage only up to a NUL inside the length. */
@@ -709,7 +716,8 @@ int gcb_avsc_parse(const char *text, size_t len, gcb_avsc_t **out, gcb_avsc_prob
 	copy[len] = '\0';
 	c.s->json = cJSON_ParseWithLengthOpts(copy, len + 1, &end, 1);
 	if (!c.s->json) {
-		json_error(pr, copy, len, end);
+		off = end && end >= copy ? (size_t)(end - copy) : 0;
+		json_error(pr, copy, len, off, "rejected by cJSON");
 		goto fail;
 	}
 	c.s->root = parse_type(&c, c.s->json, "");

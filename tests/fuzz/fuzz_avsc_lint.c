@@ -2,7 +2,8 @@
  * libFuzzer target for the schema linter: any bytes must parse or be
  * rejected with a reason. A schema that passes lint must also canonicalise
  * and be backward compatible with itself (every resolution rule is
- * reflexive). An input "OLD|||NEW" also runs the compatibility check on the
+ * reflexive). Text that passes the strict JSON check must parse with cJSON.
+ * An input "OLD|||NEW" also runs the compatibility check on the
  * two halves, both ways.
  */
 #include <errno.h>
@@ -34,6 +35,9 @@ static gcb_avsc_t *lint(const char *text, size_t len)
 		free(form);
 	} else if (pr.n == 0 && !pr.oom) {
 		abort(); /* rejected without a reason */
+	} else if (pr.n && strncmp(pr.v[0].reason, "invalid JSON at ", 16) == 0 &&
+		   strstr(pr.v[0].reason, "): rejected by cJSON")) {
+		abort(); /* the strict JSON check let through what cJSON refuses */
 	}
 	gcb_avsc_problems_fini(&pr);
 	return s;

@@ -12,7 +12,7 @@ $(eval $(call gcb_program,test-avsc-fuzz-replay,tests/schema/fuzz_replay.c tests
 
 UNIT_TESTS += $(BIN)/test-avsc-canonical $(BIN)/test-avsc-lint $(BIN)/test-avsc-compat \
 	$(BIN)/test-avsc-fuzz-replay
-INTEGRATION_TESTS += tests/integration/schema_cli.sh
+INTEGRATION_TESTS += tests/integration/schema_cli.sh tests/integration/schema_compat_diff.sh
 
 # Fuzzing the linter with libFuzzer (clang; `tools/install-deps fuzz`).
 # New inputs go to a scratch corpus; tests/fuzz/corpus/avsc is only read.

@@ -38,7 +38,27 @@ static const struct bad {
 } bad[] = {
     /* JSON */
     {"{'type': 'record',", "", "invalid JSON at line 1"},
-    {"{\n 'type': 'int',\n oops}", "", "invalid JSON at line 3"},
+    {"{\n 'type': 'int',\n oops}", "",
+     "invalid JSON at line 3, column 2 (byte offset 19): expected a member name"},
+    /* strict JSON: what cJSON alone would let through */
+    {"{'type':'fixed','name':'F','size':015}", "", "numbers may not have leading zeros"},
+    {"{'type':'fixed','name':'F','size':1.}", "", "a digit must follow the decimal point"},
+    {"{'type':'fixed','name':'F','size':1e}", "", "a digit must follow the exponent"},
+    {"'in\tt'", "", "control character in a string"},
+    {"'\xff'", "", "invalid UTF-8"},
+    {"'\xc0\xaf'", "", "invalid UTF-8"},
+    {"'\xed\xa0\x80'", "", "invalid UTF-8"},
+    {"'\\ud800'", "", "high surrogate escape without its low half"},
+    {"'\\udc00'", "", "lone low surrogate"},
+    {"'\\x41'", "", "invalid escape"},
+    {"\xef\xbb\xbf'int'", "", "byte order mark"},
+    {"['int',]", "", "expected a JSON value"},
+    {"{'type':'int',}", "", "expected a member name"},
+    {"['int' 'long']", "", "expected ',' or ']'"},
+    {"{'type':'int'", "", "expected ',' or '}'"},
+    {"{'type' 'int'}", "", "expected ':'"},
+    {"tru", "", "unknown literal"},
+    {"'int", "", "unterminated string"},
     {"'int' trailing", "", "invalid JSON"},
     {"", "", "invalid JSON"},
     {"42", "", "not a schema"},
@@ -283,6 +303,38 @@ static void test_namespace_resolution(void **state)
 	free(text);
 }
 
+static void test_deep_nesting(void **state)
+{
+	char text[4002];
+	gcb_avsc_problems_t pr;
+	gcb_avsc_t *s = NULL;
+
+	(void)state;
+	memset(text, '[', 2001);
+	memset(text + 2001, ']', 2001);
+	gcb_avsc_problems_init(&pr);
+	assert_int_equal(gcb_avsc_parse(text, sizeof(text), &s, &pr), -EINVAL);
+	assert_int_equal(pr.n, 1);
+	assert_non_null(strstr(pr.v[0].reason, "nested too deeply"));
+	gcb_avsc_problems_fini(&pr);
+}
+
+/* Strict JSON still takes every valid form: escapes, exponents, UTF-8. */
+static void test_valid_json_forms(void **state)
+{
+	const char *text = "{\"type\" :\t\"enum\",\r\n\"name\":\"E\",\"doc\":\"\\\"\\\\\\/\\b"
+			   "\\f\\n\\r\\t\\u00e9\\ud83d\\ude00 \xc3\xa9 \xf0\x9f\x98\x80\","
+			   "\"symbols\":[\"A\"],\"x\":[-0,0.5e+3,1E-2,-12.25,true,false,null,{}]}";
+	gcb_avsc_problems_t pr;
+	gcb_avsc_t *s = NULL;
+
+	(void)state;
+	gcb_avsc_problems_init(&pr);
+	assert_int_equal(gcb_avsc_parse(text, strlen(text), &s, &pr), 0);
+	gcb_avsc_destroy(s);
+	gcb_avsc_problems_fini(&pr);
+}
+
 /* All problems are reported, not only the first. */
 static void test_reports_every_problem(void **state)
 {
@@ -346,6 +398,8 @@ int main(void)
 	    cmocka_unit_test(test_good_schemas),
 	    cmocka_unit_test(test_namespace_resolution),
 	    cmocka_unit_test(test_reports_every_problem),
+	    cmocka_unit_test(test_deep_nesting),
+	    cmocka_unit_test(test_valid_json_forms),
 	    cmocka_unit_test(test_recursive_default_terminates),
 	    cmocka_unit_test(test_problem_cap),
 	};

@@ -6,7 +6,8 @@
 # guard makes a second inclusion a no-op.
 ifndef GCB_AVSC_SRCS
 
-GCB_AVSC_SRCS := stages/validator/gcb_avsc_util.c stages/validator/gcb_avsc_parse.c \
+GCB_AVSC_SRCS := stages/validator/gcb_avsc_util.c stages/validator/gcb_avsc_json.c \
+	stages/validator/gcb_avsc_parse.c \
 	stages/validator/gcb_avsc_default.c stages/validator/gcb_avsc_logical.c \
 	stages/validator/gcb_avsc_canonical.c stages/validator/gcb_avsc_compat.c
 GCB_AVSC_LIBS := $(call pkglibs,libcjson)

@@ -1,0 +1,100 @@
+/*
+ * The fetcher stage: polls one Genesys event stream (GENESYS.md section B)
+ * with OAuth client credentials (section A) and writes every event, as
+ * received, to the validator rings, one poll answer per batch, batches
+ * striped round-robin (batch_seq mod V). It also writes the checkpoint file
+ * from the position the producer acknowledged. See docs/fetcher.md.
+ */
+#ifndef GCB_FETCHER_H
+#define GCB_FETCHER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shm/gcb_ring.h"
+#include "stages/gcb_stage.h"
+
+#define GCB_FETCHER_URL_MAX 512
+
+typedef struct gcb_fetcher_conf {
+	/* Endpoints: explicit base URLs win; else derived from region_domain
+	 * as https://api.<domain> and https://login.<domain>. No trailing '/'. */
+	const char *api_base_url;
+	const char *login_base_url;
+	const char *region_domain;
+
+	const char *client_id;
+	const char *client_secret; /* resolved value; never logged or copied out */
+
+	/* Exactly one of: an existing stream id (verified with GET), or a
+	 * stream definition file (created once, id remembered in state_dir). */
+	const char *stream_id;
+	const char *stream_definition_path;
+
+	unsigned poll_limit;		 /* 1..1000, default 100 */
+	unsigned poll_timeout_ms;	 /* long poll timeoutMs, 0..30000, default 0 */
+	unsigned poll_interval_ms;	 /* wait after a poll without hasMore, default 10000 */
+	unsigned token_skew_s;		 /* renew this long before expiry, default 300 */
+	unsigned backoff_base_ms;	 /* default 500 */
+	unsigned backoff_cap_ms;	 /* default 60000 */
+	unsigned connect_timeout_ms;	 /* default 10000 */
+	unsigned request_timeout_ms;	 /* whole request, added to the long poll, default 30000 */
+	int tls_verify;			 /* default 1; 0 only for tests, logged loudly */
+	const char *ca_path;		 /* CA bundle file or NULL for the system store */
+	unsigned checkpoint_interval_ms; /* at most one checkpoint per interval, default 1000 */
+	const char *state_dir;		 /* checkpoint and stream-id files */
+	uint32_t max_event_bytes;	 /* one must fit a ring record; larger ones still go */
+	unsigned n_validators;		 /* V: number of output rings */
+	const char *user_agent;		 /* NULL: "gcbridge-fetcher" */
+} gcb_fetcher_conf_t;
+
+/* Fills conf with the defaults above (pointers NULL). */
+void gcb_fetcher_conf_defaults(gcb_fetcher_conf_t *conf);
+
+/*
+ * Checks conf on its own (ranges, exactly one stream source, endpoints):
+ * 0, or -EINVAL with the reason in errstr. The secret is never quoted.
+ */
+int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *conf, char *errstr, size_t errstr_size);
+
+/*
+ * Ring bytes (a power of two) in which one full poll answer (poll_limit
+ * events of max_event_bytes) fits as one batch. Smaller rings work: larger
+ * answers are then split over several batches. What the fetcher refuses
+ * (GCB_EXIT_FATAL) is a ring whose max_record cannot carry one event of
+ * max_event_bytes plus its cursor and stream id (max_event_bytes + 495).
+ */
+uint64_t gcb_fetcher_ring_bytes_needed(const gcb_fetcher_conf_t *conf);
+
+/*
+ * The stage entry, called in the forked child after gcb_stage_enter(). out
+ * holds n_out (== conf->n_validators) ring handles the caller attached as
+ * producer in this process (gcb_ring_attach_producer), validator i's input
+ * ring at index i. Returns GCB_EXIT_OK once asked to stop,
+ * GCB_EXIT_FATAL for a configuration that can never work (unknown stream,
+ * rings too small, unusable state dir), GCB_EXIT_RESTART for an internal
+ * failure a restart may cure. Transient upstream failures never return.
+ */
+int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_ring_t *out,
+		     unsigned n_out);
+
+/*
+ * gcb_stage_main_fn-shaped entry for the supervisor: arg is a
+ * const gcb_fetcher_conf_t *. Attaches the fetch rings by name
+ * (gcb_stage_attach_rings) and runs gcb_fetcher_main().
+ */
+int gcb_fetcher_stage_main(gcb_stage_ctx_t *ctx, void *arg);
+
+/*
+ * Stores the checkpoint once more, outside the fetcher process: the cursor of
+ * the batch the producer acknowledged last. The fetcher is the first stage
+ * to exit during a drain, so batches acknowledged after it left would
+ * otherwise be fetched (and produced) again after a restart. The supervisor
+ * calls this once the producer has exited. 1 stored, 0 nothing newer to
+ * store, -errno with errstr. Reads the stream id from conf or from the
+ * remembered-stream file.
+ */
+int gcb_fetcher_checkpoint_final(const gcb_fetcher_conf_t *conf, gcb_shm_t *shm, char *errstr,
+				 size_t errstr_size);
+
+#endif

@@ -1,0 +1,100 @@
+/* The fetcher's configuration: defaults, checks, ring sizing. */
+#include "stages/fetcher/gcb_fetcher_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+void gcb_fetcher_conf_defaults(gcb_fetcher_conf_t *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->poll_limit = 100;
+	conf->poll_timeout_ms = 0;
+	conf->poll_interval_ms = 10000;
+	conf->token_skew_s = 300;
+	conf->backoff_base_ms = 500;
+	conf->backoff_cap_ms = 60000;
+	conf->connect_timeout_ms = 10000;
+	conf->request_timeout_ms = 30000;
+	conf->tls_verify = 1;
+	conf->checkpoint_interval_ms = 1000;
+	conf->max_event_bytes = 64u << 10;
+	conf->n_validators = 1;
+}
+
+static int url_ok(const char *u)
+{
+	size_t n = strlen(u);
+
+	return (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) &&
+	       n < GCB_FETCHER_URL_MAX - 64 && u[n - 1] != '/';
+}
+
+int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *c, char *errstr, size_t errstr_size)
+{
+	const char *why = NULL;
+	int have_id = c->stream_id != NULL && c->stream_id[0] != '\0';
+	int have_def = c->stream_definition_path != NULL && c->stream_definition_path[0] != '\0';
+
+	if ((c->api_base_url == NULL) != (c->login_base_url == NULL))
+		why = "set both api and login base URLs, or neither (then region domain)";
+	else if (c->api_base_url == NULL &&
+		 (c->region_domain == NULL || c->region_domain[0] == '\0' ||
+		  strlen(c->region_domain) > 200 || strchr(c->region_domain, '/') != NULL))
+		why = "no API endpoint: set a region domain or explicit base URLs";
+	else if (c->api_base_url != NULL &&
+		 (!url_ok(c->api_base_url) || !url_ok(c->login_base_url)))
+		why =
+		    "base URLs must start with http:// or https://, be short and have no trailing "
+		    "'/'";
+	else if (c->client_id == NULL || c->client_id[0] == '\0' || strchr(c->client_id, ':'))
+		why = "client id missing (or contains ':')";
+	else if (c->client_secret == NULL || c->client_secret[0] == '\0')
+		why = "client secret missing";
+	else if (have_id == have_def)
+		why = "set exactly one of stream id and stream definition file";
+	else if (have_id && strlen(c->stream_id) > GCB_FETCHER_STREAM_MAX)
+		why = "stream id too long";
+	else if (have_id &&
+		 strspn(c->stream_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				      "0123456789-_.") != strlen(c->stream_id))
+		why = "stream id may contain only letters, digits, '-', '_' and '.'";
+	else if (c->poll_limit < 1 || c->poll_limit > 1000)
+		why = "poll limit must be 1..1000";
+	else if (c->poll_timeout_ms > 30000)
+		why = "poll timeoutMs must be 0..30000";
+	else if (c->backoff_base_ms < 1 || c->backoff_cap_ms < c->backoff_base_ms)
+		why = "backoff base must be >= 1 ms and the cap >= the base";
+	else if (c->connect_timeout_ms < 1 || c->request_timeout_ms < 1)
+		why = "HTTP timeouts must be positive";
+	else if (c->state_dir == NULL || c->state_dir[0] == '\0')
+		why = "state dir missing";
+	else if (c->max_event_bytes < 256 || c->max_event_bytes > (512u << 20))
+		why = "max event bytes must be 256 bytes..512 MiB";
+	else if (c->n_validators < 1 || c->n_validators > GCB_SHM_MAX_RINGS)
+		why = "number of validators out of range";
+	if (why == NULL)
+		return 0;
+	snprintf(errstr, errstr_size, "fetcher config: %s", why);
+	return -EINVAL;
+}
+
+/* A record carrying a max_event_bytes event with the longest cursor and stream id. */
+static uint64_t worst_record(const gcb_fetcher_conf_t *c)
+{
+	return gcb_ring_record_size((uint64_t)GCB_BATCH_REC_FIXED + c->max_event_bytes +
+				    (GCB_SHM_CURSOR_MAX - 1) + GCB_FETCHER_STREAM_MAX);
+}
+
+uint64_t gcb_fetcher_ring_bytes_needed(const gcb_fetcher_conf_t *c)
+{
+	uint64_t rec = worst_record(c);
+	uint64_t need = rec * c->poll_limit + rec, cap = 4096;
+
+	/* And max_record (capacity / 2 - 16) must hold one record. */
+	if (need < 2 * rec + 2 * GCB_RING_REC_HDR)
+		need = 2 * rec + 2 * GCB_RING_REC_HDR;
+	while (cap < need)
+		cap *= 2;
+	return cap;
+}

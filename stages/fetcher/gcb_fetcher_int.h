@@ -1,0 +1,95 @@
+/*
+ * The fetcher's private state and the helpers its files share. Nothing here
+ * crosses a process boundary.
+ */
+#ifndef GCB_FETCHER_INT_H
+#define GCB_FETCHER_INT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "stages/fetcher/gcb_fetcher.h"
+#include "stages/fetcher/gcb_fetcher_backoff.h"
+#include "stages/fetcher/gcb_fetcher_batch.h"
+#include "stages/fetcher/gcb_fetcher_ckpt.h"
+#include "stages/fetcher/gcb_fetcher_http.h"
+#include "stages/fetcher/gcb_fetcher_poll.h"
+#include "stages/fetcher/gcb_fetcher_token.h"
+
+#define GCB_FETCHER_STREAM_MAX 200
+#define GCB_FETCHER_TICK_MS    200
+
+typedef struct gcb_fetcher {
+	const gcb_fetcher_conf_t *conf;
+	gcb_stage_ctx_t *ctx;
+	_Atomic uint64_t *counters;
+	gcb_shm_pipeline_t *pipe;
+	char api[GCB_FETCHER_URL_MAX];
+	char login[GCB_FETCHER_URL_MAX];
+	gcb_http_t api_http;
+	gcb_http_t login_http;
+	gcb_token_t token;
+	gcb_backoff_t backoff;
+	gcb_ckpt_t ckpt;
+	int ckpt_ready;
+	gcb_batch_writer_t writer;
+	gcb_poll_result_t poll;
+	char stream_id[GCB_FETCHER_STREAM_MAX + 1];
+	char cursor[GCB_POLL_CURSOR_MAX]; /* cursor of the next poll, "" for none */
+	uint64_t last_ckpt_ns;
+	int in_tick; /* the tick runs checkpoints; never recursively */
+} gcb_fetcher_t;
+
+static inline void gcb_fetcher_count(gcb_fetcher_t *f, unsigned idx, uint64_t n)
+{
+	atomic_fetch_add_explicit(&f->counters[idx], n, memory_order_relaxed);
+}
+
+static inline void gcb_fetcher_gauge(gcb_fetcher_t *f, unsigned idx, uint64_t v)
+{
+	atomic_store_explicit(&f->counters[idx], v, memory_order_relaxed);
+}
+
+/* Heartbeat, due checkpoint; 1 when the stage must stop. */
+int gcb_fetcher_tick(gcb_fetcher_t *f);
+
+/* Sleeps ms in ticks; -ECANCELED when the stage must stop. */
+int gcb_fetcher_sleep(gcb_fetcher_t *f, uint64_t ms);
+
+/*
+ * Stores the acknowledged batch's cursor when one is due (interval passed)
+ * or force is set and the acknowledged position moved.
+ */
+void gcb_fetcher_checkpoint(gcb_fetcher_t *f, int force);
+
+/*
+ * An authorised API request: takes a token (renewing as needed), performs,
+ * and after a 401 renews once and retries once. 0: an answer is in
+ * f->api_http.resp (a second 401 included). -EACCES: no token could be
+ * obtained (credentials refused); -EAGAIN: token endpoint failing
+ * transiently (f->token.retry_after_ms may be set); -ECANCELED: stopping;
+ * other negatives: transport errors as gcb_http_perform().
+ */
+int gcb_fetcher_api_call(gcb_fetcher_t *f, const char *method, const char *url, const char *body,
+			 size_t body_len, long timeout_ms);
+
+/*
+ * Backs off after a failed request: logs, counts a retry, sleeps. cap: use
+ * the cap (a failure that will not heal soon). -ECANCELED when stopping.
+ */
+int gcb_fetcher_backoff(gcb_fetcher_t *f, int cap, int64_t retry_after_ms, const char *what);
+
+/*
+ * Resolves f->stream_id: verifies a configured id or creates / reuses the
+ * stream of the definition file. 0; -ENOENT (unknown stream), -EINVAL (bad
+ * definition file): fatal; -ECANCELED when stopping.
+ */
+int gcb_fetcher_stream_resolve(gcb_fetcher_t *f);
+
+/* The stream id remembered in the state dir ("" when none). */
+void gcb_fetcher_stream_remembered(gcb_ckpt_t *ck, const char *instance, char *id, size_t size);
+
+/* Logs a non-2xx answer with its status, error code and correlation id. */
+void gcb_fetcher_log_answer(gcb_fetcher_t *f, const char *what);
+
+#endif

@@ -1,0 +1,43 @@
+/*
+ * Parser of a poll answer, {"events":[...],"cursor":"...","hasMore":bool}
+ * (GENESYS.md B). Events are not decoded: each is located as a byte span of
+ * the response body, so the ring receives exactly the bytes the server sent.
+ * Spans live in a growable array reused across polls (it grows to the
+ * largest answer once, then never allocates again).
+ */
+#ifndef GCB_FETCHER_POLL_H
+#define GCB_FETCHER_POLL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GCB_POLL_CURSOR_MAX 1024
+
+typedef struct gcb_poll_span {
+	uint32_t off;
+	uint32_t len;
+} gcb_poll_span_t;
+
+typedef struct gcb_poll_result {
+	gcb_poll_span_t *events;
+	size_t n_events;
+	size_t cap;
+	char cursor[GCB_POLL_CURSOR_MAX]; /* decoded, NUL-terminated */
+	size_t cursor_len;
+	int has_more;
+} gcb_poll_result_t;
+
+void gcb_poll_result_init(gcb_poll_result_t *res);
+void gcb_poll_result_fini(gcb_poll_result_t *res);
+
+/*
+ * Parses body (len bytes). 0 on success; -EBADMSG when the body is not a
+ * valid answer (not JSON, no cursor, events not an array), -ENAMETOOLONG for
+ * a cursor longer than GCB_POLL_CURSOR_MAX - 1, -ENOMEM. errstr says why.
+ * Elements of "events" that are valid JSON but not objects are kept: the
+ * validator decides what to do with them.
+ */
+int gcb_poll_parse(gcb_poll_result_t *res, const char *body, size_t len, char *errstr,
+		   size_t errstr_size);
+
+#endif

@@ -1,0 +1,47 @@
+/* Producer stage internals shared by its source files; not for other stages. */
+#ifndef GCB_PRODUCER_INT_H
+#define GCB_PRODUCER_INT_H
+
+#include <stdint.h>
+
+#include <librdkafka/rdkafka.h>
+
+#include "stages/producer/gcb_producer.h"
+
+#define GCB_PRODUCER_MAX_TOPICS 64
+#define GCB_PRODUCER_TOPIC_MAX	249 /* Kafka's limit on topic names */
+
+/* Strips the optional "kafka." prefix of a passthrough key. */
+const char *gcb_producer_kafka_key(const char *key);
+
+/*
+ * Builds the librdkafka configuration: bootstrap servers, the safe defaults
+ * (acks=all, idempotence, 5 in flight), the passthrough properties, then the
+ * queue limits derived from the rings (a smaller configured limit wins).
+ * Returns NULL with errstr filled on a bad property.
+ */
+rd_kafka_conf_t *gcb_producer_kafka_conf(const gcb_producer_conf_t *conf, uint64_t max_messages,
+					 uint64_t max_kbytes, char *errstr, size_t errstr_size);
+
+/* Topic handles by name, created on first use (names are not NUL-terminated
+ * in ring records). */
+typedef struct gcb_producer_topics {
+	rd_kafka_t *rk;
+	unsigned n;
+	struct {
+		rd_kafka_topic_t *rkt;
+		uint32_t len;
+		char name[GCB_PRODUCER_TOPIC_MAX + 1];
+	} t[GCB_PRODUCER_MAX_TOPICS];
+} gcb_producer_topics_t;
+
+void gcb_producer_topics_init(gcb_producer_topics_t *tc, rd_kafka_t *rk);
+
+/* The handle for name[0..len), or NULL (name too long, table full, or
+ * rd_kafka_topic_new() failed; logged). */
+rd_kafka_topic_t *gcb_producer_topics_get(gcb_producer_topics_t *tc, const char *name,
+					  uint32_t len);
+
+void gcb_producer_topics_fini(gcb_producer_topics_t *tc);
+
+#endif

@@ -1,0 +1,92 @@
+/*
+ * The validator's view of schemas/: the routing file, the schemas it names
+ * and the local schema-id file, loaded together so a bad piece rejects the
+ * whole set (the old set stays in use).
+ *
+ * Routing file (schemas/routes.json, documented in docs/validator.md):
+ *
+ *   {"dlq_topic": "genesys.dlq",
+ *    "strict": false,
+ *    "routes": [
+ *      {"name": "interaction-created",
+ *       "match": {"entityType": "interaction", "eventType": "created"},
+ *       "schema": "interaction_created.avsc",
+ *       "topic": "genesys.interactions",
+ *       "key": "data.conversationId",
+ *       "filter": "{\"direction\": \"inbound\"}"}]}
+ *
+ * The first route whose every match entry holds wins. A match value is a
+ * string compared exactly, or {"glob": "v2.users.*.presence"} (fnmatch);
+ * match keys are dotted JSON paths, so "topicName" routes notification
+ * messages the same way.
+ */
+#ifndef GCB_CATALOG_H
+#define GCB_CATALOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "stages/validator/gcb_schema.h"
+
+#define GCB_CATALOG_PATH_MAX 8 /* segments of a dotted JSON path */
+
+typedef struct gcb_jpath {
+	const char *seg[GCB_CATALOG_PATH_MAX];
+	unsigned nseg;
+	const char *text; /* the path as written */
+	char *buf;	  /* owns the segments */
+} gcb_jpath_t;
+
+typedef struct gcb_route_match {
+	gcb_jpath_t path;
+	const char *value;
+	int glob;
+} gcb_route_match_t;
+
+typedef struct gcb_route {
+	const char *name;
+	gcb_route_match_t *match;
+	unsigned nmatch;
+	gcb_schema_t *schema; /* owned by the catalog */
+	const char *topic;
+	gcb_jpath_t key;
+	cJSON *filter; /* parsed filter object, NULL when none */
+	uint32_t schema_id;
+	uint32_t schema_version;
+	int received_at; /* index of the root field stamped with the fetch time, -1 none */
+} gcb_route_t;
+
+typedef struct gcb_catalog {
+	cJSON *routes_json; /* owns every string the routes point to */
+	cJSON *ids_json;
+	gcb_route_t *routes;
+	size_t nroutes;
+	gcb_schema_t **schemas;
+	char **schema_paths;
+	size_t nschemas;
+	const char *dlq_topic;
+	int strict;
+} gcb_catalog_t;
+
+/*
+ * Loads routes_path and the schemas it names (paths relative to its
+ * directory), and takes schema ids from ids_path (NULL: schema-ids.json next
+ * to the routing file). Errors name the file and the reason.
+ */
+int gcb_catalog_load(gcb_catalog_t **out, const char *routes_path, const char *ids_path,
+		     char *errstr, size_t errstr_size);
+
+void gcb_catalog_destroy(gcb_catalog_t *c);
+
+/* The route for an event (a JSON object), or NULL when none matches. */
+const gcb_route_t *gcb_catalog_route(const gcb_catalog_t *c, const cJSON *event);
+
+/* 1 when the event passes the route's filter (always, without a filter). */
+int gcb_route_filter_pass(const gcb_route_t *r, const cJSON *event);
+
+/* The value at a dotted path, or NULL. */
+const cJSON *gcb_jpath_get(const gcb_jpath_t *p, const cJSON *root);
+
+#endif

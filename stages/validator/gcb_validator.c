@@ -1,0 +1,218 @@
+#include "stages/validator/gcb_validator.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "shm/gcb_records.h"
+#include "stages/validator/gcb_catalog.h"
+#include "stages/validator/gcb_reload.h"
+#include "stages/validator/gcb_vproc.h"
+#include "supervisor/gcb_log.h"
+
+#define WAIT_MS	     100  /* ring waits: short enough to heartbeat every second */
+#define RELOAD_EVERY 1024 /* events between checks for schema changes while busy */
+
+typedef struct vstate {
+	gcb_stage_ctx_t *ctx;
+	gcb_ring_t *in;
+	gcb_ring_t *out;
+	unsigned pending; /* output records reserved, not yet committed */
+	uint64_t in_pos;  /* input read position the pending outputs cover */
+} vstate_t;
+
+/* Publishes pending output, then gives back the input it covers. */
+static void flush(vstate_t *v)
+{
+	if (v->pending) {
+		gcb_ring_commit(v->out);
+		v->pending = 0;
+	}
+	if (v->in_pos)
+		gcb_ring_release(v->in, v->in_pos);
+}
+
+static int must_stop_now(const gcb_stage_ctx_t *ctx)
+{
+	return gcb_stage_stop_requested || gcb_stage_orphaned(ctx);
+}
+
+static void decode_input(gcb_vproc_t *p, const gcb_ring_rec_t *rec, gcb_vout_t *o)
+{
+	const gcb_rec_event_t *ev = (const void *)rec->payload;
+	gcb_vin_t in;
+
+	if (rec->type != GCB_REC_EVENT || rec->length < sizeof(*ev) ||
+	    !gcb_rec_fields_valid(ev->fields, GCB_EVF_COUNT, sizeof(*ev), rec->length)) {
+		gcb_vproc_bad_record(p, rec->payload, rec->length,
+				     rec->type != GCB_REC_EVENT ? "input record is not an event"
+								: "input event record is malformed",
+				     o);
+		return;
+	}
+	in.json = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_JSON]);
+	in.json_len = ev->fields[GCB_EVF_JSON].len;
+	in.cursor = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_CURSOR]);
+	in.cursor_len = ev->fields[GCB_EVF_CURSOR].len;
+	in.stream = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_STREAM]);
+	in.stream_len = ev->fields[GCB_EVF_STREAM].len;
+	in.batch_seq = ev->batch_seq;
+	in.received_unix_ms = ev->received_unix_ms;
+	gcb_vproc_process(p, &in, o);
+	o->batch_seq = ev->batch_seq;
+}
+
+/* Reserves room for one output record, flushing and waiting while the ring is
+ * full. 0, 1 when asked to stop meanwhile, or a negative errno. */
+static int reserve(vstate_t *v, const gcb_vout_t *o, const gcb_ring_rec_t *rec,
+		   gcb_ring_rec_t **orec)
+{
+	uint32_t size = (uint32_t)gcb_vout_size(o);
+
+	for (;;) {
+		int rc = gcb_ring_reserve(v->out, size, o->type, rec->flags, rec->seq, orec);
+
+		if (rc != -EAGAIN)
+			return rc;
+		flush(v);
+		gcb_stage_heartbeat(v->ctx);
+		gcb_ring_heartbeat_producer(v->out);
+		if (must_stop_now(v->ctx))
+			return 1;
+		gcb_ring_wait_writable(v->out, size, WAIT_MS);
+	}
+}
+
+static uint32_t reload_generation(const gcb_stage_ctx_t *ctx)
+{
+	return atomic_load_explicit(&gcb_shm_pipeline(ctx->shm)->reload_generation,
+				    memory_order_acquire);
+}
+
+/*
+ * Loads the schema set again and swaps it in; a set that fails to load is
+ * refused with a log line naming the file and the reason, and the set in use
+ * stays. Called between events only (outputs never point into the old set).
+ */
+static void reload(const gcb_validator_conf_t *conf, gcb_vproc_t *p, gcb_catalog_t **cat)
+{
+	gcb_catalog_t *fresh;
+	char err[1024];
+
+	if (gcb_catalog_load(&fresh, conf->routes_path, conf->ids_path, err, sizeof(err)) != 0) {
+		gcb_log_error("schema reload refused, keeping the schemas in use: %s", err);
+		return;
+	}
+	gcb_vproc_set_catalog(p, fresh);
+	gcb_catalog_destroy(*cat);
+	*cat = fresh;
+	gcb_log_info("schemas reloaded from %s: %zu routes", conf->routes_path, fresh->nroutes);
+}
+
+int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_ring_t *in,
+		       gcb_ring_t *out)
+{
+	gcb_vproc_conf_t pconf = {
+	    .max_event_bytes = conf->max_event_bytes ? conf->max_event_bytes : 1 << 20,
+	    .max_out_bytes = out->max_record,
+	    .strict = conf->strict,
+	};
+	unsigned commit_every = conf->commit_every ? conf->commit_every : 64;
+	vstate_t v = {.ctx = ctx, .in = in, .out = out};
+	gcb_catalog_t *cat = NULL;
+	gcb_vproc_t *p = NULL;
+	const gcb_vproc_stats_t *st;
+	uint64_t resume, skipped = 0, ops = 0;
+	char err[1024];
+	int rc, exit_code = GCB_EXIT_OK;
+	gcb_reload_t rl;
+
+	if (gcb_catalog_load(&cat, conf->routes_path, conf->ids_path, err, sizeof(err)) != 0) {
+		gcb_log_error("cannot load schemas: %s", err);
+		return GCB_EXIT_FATAL;
+	}
+	if (gcb_vproc_new(&p, &pconf, cat, err, sizeof(err)) != 0) {
+		gcb_log_error("gcb_vproc_new() failed: %s", err);
+		gcb_catalog_destroy(cat);
+		return GCB_EXIT_RESTART;
+	}
+	rc = gcb_reload_init(&rl, conf->routes_path, conf->ids_path, reload_generation(ctx));
+	if (rc)
+		gcb_log_warn("inotify on the schema directory failed (%s): reload on SIGHUP only",
+			     strerror(-rc));
+	resume = gcb_ring_resume_seq(out);
+	gcb_log_info("validator started: %zu routes, resuming after seq %" PRIu64, cat->nroutes,
+		     resume);
+
+	for (;;) {
+		const gcb_ring_rec_t *rec;
+		gcb_ring_rec_t *orec;
+		gcb_vout_t o;
+
+		if ((++ops & 63) == 0) {
+			gcb_stage_heartbeat(ctx);
+			gcb_ring_heartbeat_consumer(in);
+			gcb_ring_heartbeat_producer(out);
+		}
+		if (ops % RELOAD_EVERY == 0 && gcb_reload_due(&rl, reload_generation(ctx))) {
+			flush(&v);
+			reload(conf, p, &cat);
+		}
+		if (must_stop_now(ctx))
+			break;
+		rc = gcb_ring_read(in, &rec);
+		if (rc == -EAGAIN) {
+			flush(&v);
+			gcb_stage_heartbeat(ctx);
+			gcb_ring_heartbeat_consumer(in);
+			gcb_ring_heartbeat_producer(out);
+			if (gcb_reload_due(&rl, reload_generation(ctx)))
+				reload(conf, p, &cat);
+			/* Our drain phase starts only after the fetcher exited:
+			 * an empty input now stays empty. */
+			if (gcb_stage_draining(ctx))
+				break;
+			gcb_ring_wait_readable(in, WAIT_MS);
+			continue;
+		}
+		if (rc != 0) {
+			gcb_log_error("gcb_ring_read() failed on the input ring: %s",
+				      strerror(-rc));
+			exit_code = GCB_EXIT_RESTART;
+			break;
+		}
+		if (rec->seq <= resume) {
+			/* A predecessor already published output for it. */
+			skipped++;
+			v.in_pos = gcb_ring_read_pos(in);
+			if (v.pending == 0)
+				gcb_ring_release(in, v.in_pos);
+			continue;
+		}
+		decode_input(p, rec, &o);
+		rc = reserve(&v, &o, rec, &orec);
+		if (rc == 1)
+			break;
+		if (rc != 0) {
+			/* The processor caps output at max_record: this is a bug. */
+			gcb_log_error("gcb_ring_reserve(%zu bytes) failed: %s", gcb_vout_size(&o),
+				      strerror(-rc));
+			exit_code = GCB_EXIT_FATAL;
+			break;
+		}
+		gcb_vout_write(&o, orec->payload);
+		v.pending++;
+		v.in_pos = gcb_ring_read_pos(in);
+		if (v.pending >= commit_every || (rec->flags & GCB_REC_F_BATCH_END))
+			flush(&v);
+	}
+	flush(&v);
+	st = gcb_vproc_stats(p);
+	gcb_log_info("validator stopped: %" PRIu64 " events, %" PRIu64 " avro, %" PRIu64
+		     " dlq, %" PRIu64 " filtered, %" PRIu64 " skipped after restart",
+		     st->events, st->avro, st->dlq, st->filtered, skipped);
+	gcb_reload_fini(&rl);
+	gcb_vproc_destroy(p);
+	gcb_catalog_destroy(cat);
+	return exit_code;
+}

@@ -1,0 +1,481 @@
+#include "stages/validator/gcb_vproc.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define META_MAX 256 /* cap for id/type strings copied from a rejected event */
+
+struct gcb_vproc {
+	gcb_vproc_conf_t conf;
+	const gcb_catalog_t *cat;
+	gcb_mapper_t mapper;
+	cJSON *doc; /* the current event, kept until the next one (out points into it) */
+	int doc_in_arena;
+	unsigned char *arena; /* cJSON nodes of one event: reset, never freed per event */
+	size_t arena_size, arena_used;
+	int arena_full; /* an allocation did not fit during the last parse */
+	avro_writer_t writer;
+	char *buf; /* Confluent frame */
+	size_t buf_size;
+	char keybuf[64];
+	char detail[GCB_MAP_DETAIL_MAX + 64];
+	char path[GCB_MAP_PATH_MAX];
+	gcb_vproc_stats_t stats;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * cJSON allocates every node with malloc. While an event is parsed, its
+ * allocator hooks hand out the processor's arena instead; the arena is reset
+ * for the next event, so parsing costs no malloc/free. Outside a parse the
+ * hooks are plain malloc/free, so other cJSON users are unaffected. An event
+ * too large for the arena fails the arena parse and is parsed again with
+ * malloc, so arena documents hold nothing that needs freeing.
+ */
+static gcb_vproc_t *arena_owner; /* set only during a parse */
+
+static void *arena_malloc(size_t n)
+{
+	gcb_vproc_t *p = arena_owner;
+	size_t need = (n + 15) & ~(size_t)15;
+	void *mem;
+
+	if (!p)
+		return malloc(n);
+	if (need < n || need > p->arena_size - p->arena_used) {
+		p->arena_full = 1;
+		return NULL;
+	}
+	mem = p->arena + p->arena_used;
+	p->arena_used += need;
+	return mem;
+}
+
+static void arena_free(void *mem)
+{
+	if (!arena_owner)
+		free(mem);
+}
+
+static void drop_doc(gcb_vproc_t *p)
+{
+	if (!p->doc_in_arena)
+		cJSON_Delete(p->doc);
+	p->doc = NULL;
+	p->doc_in_arena = 0;
+}
+
+static cJSON *parse(gcb_vproc_t *p, const char *json, size_t len)
+{
+	static int hooked;
+	cJSON *doc;
+
+	if (!hooked) {
+		cJSON_Hooks hooks = {.malloc_fn = arena_malloc, .free_fn = arena_free};
+
+		cJSON_InitHooks(&hooks);
+		hooked = 1;
+	}
+	arena_owner = p;
+	p->arena_used = 0;
+	p->arena_full = 0;
+	doc = cJSON_ParseWithLength(json, len);
+	arena_owner = NULL;
+	if (doc) {
+		p->doc_in_arena = 1;
+		return doc;
+	}
+	/* Not a syntax error but a full arena: parse again with malloc. */
+	return p->arena_full ? cJSON_ParseWithLength(json, len) : NULL;
+}
+
+int gcb_vproc_new(gcb_vproc_t **out, const gcb_vproc_conf_t *conf, const gcb_catalog_t *cat,
+		  char *errstr, size_t errstr_size)
+{
+	gcb_vproc_t *p = calloc(1, sizeof(*p));
+
+	*out = NULL;
+	if (!p)
+		goto nomem;
+	p->conf = *conf;
+	if (!p->conf.max_event_bytes)
+		p->conf.max_event_bytes = 1 << 20;
+	if (!p->conf.max_out_bytes)
+		p->conf.max_out_bytes = 2 * p->conf.max_event_bytes + 4096;
+	p->cat = cat;
+	p->buf_size = p->conf.max_out_bytes;
+	p->buf = malloc(p->buf_size);
+	/* Untouched pages cost nothing: size it for large events. */
+	p->arena_size = 8 * p->conf.max_event_bytes;
+	if (p->arena_size < (256u << 10))
+		p->arena_size = 256u << 10;
+	if (p->arena_size > (16u << 20))
+		p->arena_size = 16u << 20;
+	p->arena = malloc(p->arena_size);
+	if (!p->buf || !p->arena || gcb_mapper_init(&p->mapper, p->conf.max_event_bytes) != 0)
+		goto nomem;
+	p->writer = avro_writer_memory(p->buf, (int64_t)p->buf_size);
+	if (!p->writer) {
+		snprintf(errstr, errstr_size, "avro_writer_memory() failed: %s", avro_strerror());
+		gcb_vproc_destroy(p);
+		return -ENOMEM;
+	}
+	*out = p;
+	return 0;
+nomem:
+	snprintf(errstr, errstr_size, "out of memory allocating the validator's buffers");
+	gcb_vproc_destroy(p);
+	return -ENOMEM;
+}
+
+void gcb_vproc_destroy(gcb_vproc_t *p)
+{
+	if (!p)
+		return;
+	drop_doc(p);
+	free(p->arena);
+	if (p->writer)
+		avro_writer_free(p->writer);
+	gcb_mapper_fini(&p->mapper);
+	free(p->buf);
+	free(p);
+}
+
+void gcb_vproc_set_catalog(gcb_vproc_t *p, const gcb_catalog_t *cat)
+{
+	drop_doc(p);
+	p->cat = cat;
+}
+
+const gcb_vproc_stats_t *gcb_vproc_stats(const gcb_vproc_t *p)
+{
+	return &p->stats;
+}
+
+static void set_field(gcb_vout_t *o, int f, const char *s, size_t len)
+{
+	o->f[f] = s;
+	o->len[f] = (uint32_t)len;
+}
+
+static void set_str(gcb_vout_t *o, int f, const char *s, size_t cap)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	set_field(o, f, s, len < cap ? len : cap);
+}
+
+size_t gcb_vout_size(const gcb_vout_t *o)
+{
+	size_t n = sizeof(gcb_rec_out_t);
+
+	for (int i = 0; i < GCB_OUTF_COUNT; i++)
+		n += o->len[i];
+	return n;
+}
+
+void gcb_vout_write(const gcb_vout_t *o, void *dst)
+{
+	gcb_rec_out_t *h = dst;
+	uint32_t off = sizeof(*h);
+
+	memset(h, 0, sizeof(*h));
+	h->batch_seq = o->batch_seq;
+	h->received_unix_ms = o->received_unix_ms;
+	h->schema_fingerprint = o->schema_fingerprint;
+	h->schema_id = o->schema_id;
+	h->schema_version = o->schema_version;
+	for (int i = 0; i < GCB_OUTF_COUNT; i++) {
+		h->fields[i].off = off;
+		h->fields[i].len = o->len[i];
+		if (o->len[i])
+			memcpy((unsigned char *)dst + off, o->f[i], o->len[i]);
+		off += o->len[i];
+	}
+}
+
+static const char *str_member(const cJSON *doc, const char *name);
+
+/* Turns o into a DLQ output with p->path and p->detail already set. */
+static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
+{
+	size_t size, over, cut;
+
+	o->type = GCB_REC_DLQ;
+	o->reason = reason;
+	set_str(o, GCB_OUTF_TOPIC, p->cat->dlq_topic, META_MAX);
+	/* Keep one entity's rejects on one DLQ partition, like its good events. */
+	if (!o->len[GCB_OUTF_KEY] && cJSON_IsObject(p->doc))
+		set_str(o, GCB_OUTF_KEY, str_member(p->doc, "entityId"), META_MAX);
+	set_str(o, GCB_OUTF_ERROR_REASON, gcb_reason_name(reason), META_MAX);
+	set_str(o, GCB_OUTF_ERROR_FIELD, p->path, sizeof(p->path));
+	set_str(o, GCB_OUTF_ERROR_DETAIL, p->detail, sizeof(p->detail));
+	/* The DLQ value is the raw event, unchanged: only a record that could
+	 * not fit the output ring at all is cut, and the detail says so. */
+	size = gcb_vout_size(o);
+	if (size > p->conf.max_out_bytes) {
+		size_t dlen = strlen(p->detail);
+		size_t at = dlen < sizeof(p->detail) / 2 ? dlen : sizeof(p->detail) / 2;
+
+		snprintf(p->detail + at, sizeof(p->detail) - at, " [raw event cut]");
+		set_str(o, GCB_OUTF_ERROR_DETAIL, p->detail, sizeof(p->detail));
+		o->len[GCB_OUTF_CURSOR] = 0;
+		o->len[GCB_OUTF_STREAM] = 0;
+		size = gcb_vout_size(o);
+		over = size > p->conf.max_out_bytes ? size - p->conf.max_out_bytes : 0;
+		cut = over < o->len[GCB_OUTF_VALUE] ? over : o->len[GCB_OUTF_VALUE];
+		o->len[GCB_OUTF_VALUE] -= (uint32_t)cut;
+		/* A tiny ring: drop what is left, descriptive fields last. */
+		static const int shed[] = {
+		    GCB_OUTF_EVENT_ID, GCB_OUTF_ENTITY_TYPE,  GCB_OUTF_EVENT_TYPE,  GCB_OUTF_SCHEMA,
+		    GCB_OUTF_KEY,      GCB_OUTF_ERROR_DETAIL, GCB_OUTF_ERROR_FIELD, GCB_OUTF_TOPIC};
+		for (size_t i = 0;
+		     i < sizeof(shed) / sizeof(shed[0]) && gcb_vout_size(o) > p->conf.max_out_bytes;
+		     i++)
+			o->len[shed[i]] = 0;
+	}
+	p->stats.dlq++;
+	p->stats.by_reason[reason > 0 && reason < GCB_REASON_COUNT ? reason : 0]++;
+}
+
+__attribute__((format(printf, 5, 6))) static void dlq(gcb_vproc_t *p, gcb_vout_t *o, int reason,
+						      const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(p->detail, sizeof(p->detail), fmt, ap);
+	va_end(ap);
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	dlq_finish(p, o, reason);
+}
+
+static int has_escaped_nul(const char *s, size_t len)
+{
+	const char *p = s, *end = s + len;
+
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+		if (end - p >= 6 && memcmp(p, "\\u0000", 6) == 0)
+			return 1;
+		p += 2; /* skip the escaped character ("\\\\" included) */
+		if (p >= end)
+			break;
+	}
+	return 0;
+}
+
+static const char *str_member(const cJSON *doc, const char *name)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(doc, name);
+
+	return cJSON_IsString(j) ? j->valuestring : NULL;
+}
+
+static int extract_key(gcb_vproc_t *p, const gcb_route_t *r, gcb_vout_t *o)
+{
+	const cJSON *k = gcb_jpath_get(&r->key, p->doc);
+
+	if (cJSON_IsString(k)) {
+		set_field(o, GCB_OUTF_KEY, k->valuestring, strlen(k->valuestring));
+		return 0;
+	}
+	if (cJSON_IsNumber(k) && k->valuedouble == (double)(int64_t)k->valuedouble) {
+		int n = snprintf(p->keybuf, sizeof(p->keybuf), "%" PRId64, (int64_t)k->valuedouble);
+
+		set_field(o, GCB_OUTF_KEY, p->keybuf, (size_t)n);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Frames the mapped value into p->buf. 0, or a reason with p->detail set. */
+static int encode(gcb_vproc_t *p, const gcb_route_t *r, gcb_vout_t *o)
+{
+	avro_value_t *v = &r->schema->value;
+	size_t room, used;
+	int rc;
+
+	/* Room left for the Avro body once every other field is counted. */
+	used = gcb_vout_size(o) + GCB_VPROC_FRAME_HDR;
+	if (used >= p->conf.max_out_bytes) {
+		snprintf(p->detail, sizeof(p->detail), "output record would exceed %zu bytes",
+			 p->conf.max_out_bytes);
+		return GCB_REASON_OVERSIZED;
+	}
+	room = p->conf.max_out_bytes - used;
+	if (room > p->buf_size - GCB_VPROC_FRAME_HDR)
+		room = p->buf_size - GCB_VPROC_FRAME_HDR;
+	p->buf[0] = 0;
+	p->buf[1] = (char)(r->schema_id >> 24);
+	p->buf[2] = (char)(r->schema_id >> 16);
+	p->buf[3] = (char)(r->schema_id >> 8);
+	p->buf[4] = (char)r->schema_id;
+	avro_writer_memory_set_dest(p->writer, p->buf + GCB_VPROC_FRAME_HDR, (int64_t)room);
+	rc = avro_value_write(p->writer, v);
+	if (rc == ENOSPC) {
+		snprintf(p->detail, sizeof(p->detail),
+			 "encoded event exceeds the %zu bytes the output ring allows", room);
+		return GCB_REASON_OVERSIZED;
+	}
+	if (rc != 0) {
+		snprintf(p->detail, sizeof(p->detail), "avro_value_write() failed: %s",
+			 avro_strerror());
+		return GCB_REASON_ENCODE_FAILED;
+	}
+	set_field(o, GCB_OUTF_VALUE, p->buf,
+		  GCB_VPROC_FRAME_HDR + (size_t)avro_writer_tell(p->writer));
+	o->type = GCB_REC_AVRO;
+	p->stats.avro++;
+	return 0;
+}
+
+void gcb_vproc_bad_record(gcb_vproc_t *p, const void *payload, size_t len, const char *detail,
+			  gcb_vout_t *o)
+{
+	memset(o, 0, sizeof(*o));
+	set_field(o, GCB_OUTF_VALUE, payload, len);
+	p->stats.events++;
+	dlq(p, o, GCB_REASON_BAD_RECORD, "", "%s", detail);
+}
+
+void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
+{
+	const gcb_route_t *r;
+	gcb_schema_t *s;
+	gcb_mapper_t *m = &p->mapper;
+	uint64_t t0 = 0, t1;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	o->batch_seq = in->batch_seq;
+	o->received_unix_ms = in->received_unix_ms;
+	set_field(o, GCB_OUTF_VALUE, in->json, in->json_len);
+	set_field(o, GCB_OUTF_CURSOR, in->cursor, in->cursor_len);
+	set_field(o, GCB_OUTF_STREAM, in->stream, in->stream_len);
+	p->stats.events++;
+	drop_doc(p);
+
+	if (in->json_len > p->conf.max_event_bytes) {
+		dlq(p, o, GCB_REASON_OVERSIZED, "", "event of %zu bytes exceeds the limit of %zu",
+		    in->json_len, p->conf.max_event_bytes);
+		return;
+	}
+	/* cJSON ends strings at a decoded U+0000: refuse rather than truncate. */
+	if (has_escaped_nul(in->json, in->json_len)) {
+		dlq(p, o, GCB_REASON_BAD_JSON, "",
+		    "strings containing \\u0000 are not supported (they would be truncated)");
+		return;
+	}
+	if (p->conf.timing)
+		t0 = now_ns();
+	p->doc = parse(p, in->json, in->json_len);
+	if (p->conf.timing) {
+		t1 = now_ns();
+		p->stats.ns_parse += t1 - t0;
+		t0 = t1;
+	}
+	if (!p->doc) {
+		const char *at = cJSON_GetErrorPtr();
+		long off = at && at >= in->json && at <= in->json + in->json_len
+			       ? (long)(at - in->json)
+			       : -1;
+
+		dlq(p, o, GCB_REASON_BAD_JSON, "", "not valid JSON (near byte %ld)", off);
+		return;
+	}
+	if (!cJSON_IsObject(p->doc)) {
+		dlq(p, o, GCB_REASON_BAD_JSON, "", "the event is not a JSON object");
+		return;
+	}
+	set_str(o, GCB_OUTF_EVENT_ID, str_member(p->doc, "id"), META_MAX);
+	set_str(o, GCB_OUTF_ENTITY_TYPE, str_member(p->doc, "entityType"), META_MAX);
+	set_str(o, GCB_OUTF_EVENT_TYPE, str_member(p->doc, "eventType"), META_MAX);
+
+	r = gcb_catalog_route(p->cat, p->doc);
+	if (!r) {
+		dlq(p, o, GCB_REASON_UNROUTED, "", "no route for entityType=%.64s eventType=%.64s",
+		    o->f[GCB_OUTF_ENTITY_TYPE] ? o->f[GCB_OUTF_ENTITY_TYPE] : "(none)",
+		    o->f[GCB_OUTF_EVENT_TYPE] ? o->f[GCB_OUTF_EVENT_TYPE] : "(none)");
+		return;
+	}
+	s = r->schema;
+	set_str(o, GCB_OUTF_SCHEMA, s->fullname, META_MAX);
+	o->schema_id = r->schema_id;
+	o->schema_version = r->schema_version;
+	if (!gcb_route_filter_pass(r, p->doc)) {
+		o->type = GCB_REC_FILTERED;
+		set_str(o, GCB_OUTF_TOPIC, r->topic, META_MAX);
+		set_field(o, GCB_OUTF_VALUE, NULL, 0);
+		/* Provenance only: shed it rather than exceed the output ring. */
+		if (gcb_vout_size(o) > p->conf.max_out_bytes)
+			o->len[GCB_OUTF_STREAM] = o->len[GCB_OUTF_CURSOR] = 0;
+		if (gcb_vout_size(o) > p->conf.max_out_bytes)
+			o->len[GCB_OUTF_EVENT_ID] = o->len[GCB_OUTF_ENTITY_TYPE] =
+			    o->len[GCB_OUTF_EVENT_TYPE] = 0;
+		p->stats.filtered++;
+		return;
+	}
+
+	avro_value_reset(&s->value);
+	m->strict = p->conf.strict >= 0 ? p->conf.strict : p->cat->strict;
+	m->skip = r->received_at >= 0 ? &s->root->fields[r->received_at] : NULL;
+	m->reason = GCB_REASON_NONE;
+	m->nsegs = 0;
+	m->depth = 0;
+	m->quiet = 0;
+	m->in_default = 0;
+	m->budget = GCB_MAP_BUDGET;
+	m->path[0] = '\0';
+	m->detail[0] = '\0';
+	rc = gcb_map_value(m, s->root, p->doc, &s->value);
+	if (rc == 0 && r->received_at >= 0) {
+		avro_value_t f;
+
+		if (avro_value_get_by_index(&s->value, (size_t)r->received_at, &f, NULL) != 0 ||
+		    avro_value_set_long(&f, (int64_t)in->received_unix_ms) != 0) {
+			snprintf(m->detail, sizeof(m->detail), "setting received_at failed: %s",
+				 avro_strerror());
+			snprintf(m->path, sizeof(m->path), "received_at");
+			m->reason = GCB_REASON_ENCODE_FAILED;
+			rc = -EINVAL;
+		}
+	}
+	if (p->conf.timing) {
+		t1 = now_ns();
+		p->stats.ns_map += t1 - t0;
+		t0 = t1;
+	}
+	if (rc) {
+		snprintf(p->path, sizeof(p->path), "%s", m->path);
+		snprintf(p->detail, sizeof(p->detail), "%s", m->detail);
+		dlq_finish(p, o, m->reason);
+		return;
+	}
+	if (extract_key(p, r, o) != 0) {
+		dlq(p, o, GCB_REASON_MISSING_KEY, r->key.text,
+		    "key path %s is absent or not a string or integer", r->key.text);
+		return;
+	}
+	set_str(o, GCB_OUTF_TOPIC, r->topic, META_MAX);
+	set_field(o, GCB_OUTF_VALUE, NULL, 0);
+	rc = encode(p, r, o);
+	if (rc) {
+		set_field(o, GCB_OUTF_VALUE, in->json, in->json_len);
+		p->path[0] = '\0';
+		dlq_finish(p, o, rc);
+	}
+	if (p->conf.timing)
+		p->stats.ns_encode += now_ns() - t0;
+}

@@ -1,0 +1,18 @@
+# stages/validator/: JSON -> Avro validation (schemas, routing, mapping,
+# encoding, DLQ records) and the validator stage loop.
+#
+# gcb_avsc_* (canonical form, fingerprint, linter, compatibility) is another
+# module; it is picked up here when present.
+
+VALIDATOR_SRCS := stages/validator/gcb_reason.c stages/validator/gcb_schema.c \
+	stages/validator/gcb_map.c stages/validator/gcb_catalog.c \
+	stages/validator/gcb_vproc.c
+VALIDATOR_STAGE_SRCS := $(VALIDATOR_SRCS) stages/validator/gcb_validator.c \
+	stages/validator/gcb_reload.c
+VALIDATOR_LIBS := $(call pkglibs,avro-c libcjson)
+
+$(eval $(call gcb_program,gcb-validate,stages/validator/gcb_validate_cli.c $(VALIDATOR_SRCS),$(VALIDATOR_LIBS)))
+
+# Benchmark (tools/bench/validator_bench.c), run by `make bench`.
+$(eval $(call gcb_program,validator-bench,tools/bench/validator_bench.c $(VALIDATOR_SRCS),$(VALIDATOR_LIBS)))
+BENCHES += $(BIN)/validator-bench

@@ -1,0 +1,117 @@
+# Shared by the kafka_*.sh and producer_*.sh tests (sourced, not a test).
+# Starts gcb-kafka-mock with the given --topic arguments in a private temp
+# dir, exports BS (bootstrap), CTL (control socket), MOCK (binary), TMP, and
+# stops everything on exit.
+set -eu
+case "$0" in
+*kafka_lib.sh) echo "kafka_lib.sh is sourced by the kafka and producer tests, not run"; exit 77 ;;
+esac
+: "${GCB_BIN:=bin}"
+MOCK="$GCB_BIN/gcb-kafka-mock"
+DRIVE="$GCB_BIN/test-producer-drive"
+command -v kcat >/dev/null 2>&1 || { echo "kcat not installed"; exit 77; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/gcb-kafka-$$.XXXXXX")
+CTL="$TMP/ctl"
+MOCK_PID=""
+DRIVE_PID=""
+
+kafka_cleanup() {
+	rc=$?
+	set +e
+	[ -n "$DRIVE_PID" ] && kill -9 "$DRIVE_PID" 2>/dev/null
+	[ -n "$DRIVE_PID" ] && rm -f "/dev/shm/gcbridge-test-producer-$DRIVE_PID"
+	if [ -n "$MOCK_PID" ]; then
+		kill -TERM "$MOCK_PID" 2>/dev/null
+		wait "$MOCK_PID" 2>/dev/null
+	fi
+	rm -rf "$TMP"
+	exit $rc
+}
+trap kafka_cleanup EXIT
+trap 'exit 1' INT TERM
+
+# kafka_start TOPIC-ARGS...: starts the mock and waits for its bootstrap file.
+kafka_start() {
+	targs=""
+	for t in "$@"; do targs="$targs --topic $t"; done
+	# shellcheck disable=SC2086
+	"$MOCK" $targs --bootstrap-file "$TMP/bootstrap" --control "$CTL" \
+		>"$TMP/mock.out" 2>"$TMP/mock.err" &
+	MOCK_PID=$!
+	i=0
+	while [ ! -s "$TMP/bootstrap" ] || [ ! -S "$CTL" ]; do
+		i=$((i + 1))
+		if [ $i -gt 400 ] || ! kill -0 "$MOCK_PID" 2>/dev/null; then
+			echo "gcb-kafka-mock did not start"; cat "$TMP/mock.err"; exit 1
+		fi
+		sleep 0.05
+	done
+	BS=$(head -n 1 "$TMP/bootstrap")
+	echo "mock cluster at $BS"
+}
+
+# kafka_read TOPIC...: every message of the topics as topic<TAB>key<TAB>value<TAB>headers<TAB>ts.
+kafka_read() {
+	for t in "$@"; do
+		timeout 30 kcat -C -b "$BS" -t "$t" -o beginning -e -q \
+			-f '%t\t%k\t%s\t%h\t%T\n'
+	done
+}
+
+# kafka_verify EXPECT-FILE READ-FILE MAX-DUPLICATES: every expected record
+# landed on its topic with key, value, timestamp and headers; nothing else
+# did; at most MAX-DUPLICATES extra copies. Prints "duplicates=N".
+kafka_verify() {
+	/usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import collections, re, sys
+exp_file, got_file, max_dups = sys.argv[1], sys.argv[2], int(sys.argv[3])
+expect = {}
+for line in open(exp_file):
+    seq, kind, topic, key, value, ts = line.rstrip("\n").split("\t")
+    expect[int(seq)] = (kind, topic, key, value, ts)
+seen = collections.Counter()
+bad = []
+for line in open(got_file):
+    topic, key, value, hdrs, ts = line.rstrip("\n").split("\t")
+    h = dict(kv.split("=", 1) for kv in hdrs.split(",")) if hdrs else {}
+    seq = int(h.get("event.seq", "0"))
+    if seq not in expect:
+        bad.append("unexpected record seq %d on %s" % (seq, topic)); continue
+    kind, etopic, ekey, evalue, ets = expect[seq]
+    seen[seq] += 1
+    if kind == "bad":
+        want = {"topic": etopic, "key": "", "value": evalue, "error.reason": "bad_record",
+                "error.stage": "producer"}
+        got = dict(h, topic=topic, key=key, value=value)
+        bad += ["seq %d: %s is %r, want %r" % (seq, k, got.get(k), v)
+                for k, v in want.items() if got.get(k) != v]
+        continue
+    want = {"topic": etopic, "key": ekey, "value": evalue, "ts": ets,
+            "event.id": "evt-%d" % seq, "received.at": ets, "entity.type": "conversation",
+            "event.type": "v2.detail.events.conversation", "source.stream": "stream-a",
+            "schema.id": "42", "schema.version": "3", "schema.name": "com.gcb.Test"}
+    got = dict(h, topic=topic, key=key, value=value, ts=ts)
+    if kind == "dlq":
+        want.update({"error.reason": "missing_field", "error.field": "data.x",
+                     "error.detail": "no-x", "error.stage": "validator"})
+        if not got.get("source.cursor", "").startswith("cursor-"):
+            bad.append("seq %d: no source.cursor" % seq)
+    for k, v in want.items():
+        if got.get(k) != v:
+            bad.append("seq %d: %s is %r, want %r" % (seq, k, got.get(k), v))
+    if not re.fullmatch(r"[0-9a-f]{16}", got.get("schema.fingerprint", "")):
+        bad.append("seq %d: bad schema.fingerprint" % seq)
+missing = sorted(set(expect) - set(seen))
+dups = sum(c - 1 for c in seen.values())
+print("expected=%d received=%d missing=%d duplicates=%d" %
+      (len(expect), sum(seen.values()), len(missing), dups))
+if missing:
+    bad.append("missing seqs (first 20): %s" % missing[:20])
+if dups > max_dups:
+    bad.append("%d duplicates, at most %d allowed" % (dups, max_dups))
+for b in bad[:30]:
+    print("FAIL:", b)
+sys.exit(1 if bad else 0)
+PY
+}

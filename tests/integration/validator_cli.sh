@@ -1,0 +1,29 @@
+#!/bin/sh
+# gcb-validate: loads the shipped schemas, rejects a broken set with a message
+# naming the file, and gives one verdict line per input line.
+set -u
+: "${GCB_BIN:=bin}" "${GCB_ROOT:=.}"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/gcb-validator-cli-$$.XXXXXX")
+trap 'rm -rf "$dir"' EXIT INT TERM
+fail() { echo "FAIL: $*"; exit 1; }
+
+"$GCB_BIN/gcb-validate" --check --routes "$GCB_ROOT/schemas/routes.json" >"$dir/out" 2>&1 ||
+	fail "shipped schemas do not load: $(cat "$dir/out")"
+[ "$(grep -c '^route ' "$dir/out")" -eq 3 ] || fail "expected 3 routes: $(cat "$dir/out")"
+
+cp "$GCB_ROOT"/schemas/*.json "$GCB_ROOT"/schemas/*.avsc "$dir/"
+printf '{"type":"record","name":"InteractionCreated","namespace":"gcbridge.genesys",' >"$dir/interaction_created.avsc"
+printf '"fields":[{"name":"a","type":"int","default":"x"}]}\n' >>"$dir/interaction_created.avsc"
+if "$GCB_BIN/gcb-validate" --check --routes "$dir/routes.json" >"$dir/out" 2>&1; then
+	fail "a bad default was accepted"
+fi
+grep -q "interaction_created.avsc: .*bad default" "$dir/out" || fail "unclear error: $(cat "$dir/out")"
+
+printf '%s\n' '{"entityType":"interaction","eventType":"created"}' 'nope' '{"entityType":"x"}' |
+	"$GCB_BIN/gcb-validate" --routes "$GCB_ROOT/schemas/routes.json" >"$dir/out" 2>&1 ||
+	fail "gcb-validate failed"
+[ "$(wc -l <"$dir/out")" -eq 3 ] || fail "expected 3 verdicts: $(cat "$dir/out")"
+grep -q '^dlq missing_field id ' "$dir/out" || fail "no missing_field verdict: $(cat "$dir/out")"
+grep -q '^dlq bad_json - ' "$dir/out" || fail "no bad_json verdict"
+grep -q '^dlq unrouted - ' "$dir/out" || fail "no unrouted verdict"
+echo "ok"

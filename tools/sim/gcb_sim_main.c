@@ -1,0 +1,494 @@
+/*
+ * gcb-sim: a Genesys Cloud simulator for tests and benchmarks. Serves the
+ * OAuth token endpoint and the event-stream poll contract (GENESYS.md A, B)
+ * on 127.0.0.1 with seeded traffic and fault injection. See docs/sim.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "supervisor/gcb_log.h"
+#include "tools/sim/gcb_sim_auth.h"
+#include "tools/sim/gcb_sim_fault.h"
+#include "tools/sim/gcb_sim_http.h"
+#include "tools/sim/gcb_sim_store.h"
+#include "tools/sim/gcb_sim_stream.h"
+
+static void usage(FILE *f)
+{
+	fputs("Usage: gcb-sim [OPTIONS]   (--help: this text)\n"
+	      "\n"
+	      "Genesys Cloud simulator: serves POST /oauth/token and the event-stream poll\n"
+	      "contract (/api/v2/eventstreams...) on 127.0.0.1 with seeded, realistic traffic\n"
+	      "and fault injection. Prints its base URL (http://127.0.0.1:PORT) as the first\n"
+	      "line on stdout. SIGTERM/SIGINT stop it cleanly (logs flushed, exit 0).\n"
+	      "\n"
+	      "Server:\n"
+	      "  --listen=127.0.0.1:PORT   address (only 127.0.0.1; port 0 = ephemeral; default\n"
+	      "                            127.0.0.1:0)\n"
+	      "  --port-file=FILE          also write the base URL to FILE (atomically)\n"
+	      "  --max-connections=N       concurrent connections (default 256)\n"
+	      "  --log-level=LEVEL         error|warn|info|debug (default info; on stderr)\n"
+	      "\n"
+	      "Auth:\n"
+	      "  --client-id=ID            OAuth client id (env GCB_SIM_CLIENT_ID; default\n"
+	      "                            gcb-sim-client)\n"
+	      "  --client-secret=SECRET    OAuth client secret (env GCB_SIM_CLIENT_SECRET;\n"
+	      "                            default gcb-sim-secret)\n"
+	      "  --expires-in=S            token lifetime in seconds (default 86400)\n"
+	      "\n"
+	      "Streams and traffic:\n"
+	      "  --stream-id=ID            create an unfiltered stream ID (all event types);\n"
+	      "                            repeatable (up to 16), ids of [A-Za-z0-9._-]\n"
+	      "  --seed=N                  seed of all randomness (default 1)\n"
+	      "  --rate=EV_PER_S           events generated per second (default 0 = on demand:\n"
+	      "                            as fast as clients poll)\n"
+	      "  --count=N                 stop generating after N events (default -1 =\n"
+	      "                            unlimited; 0 = only via /admin/generate)\n"
+	      "  --retention=N             events kept for polling (default 100000); older\n"
+	      "                            cursors get 410 cursor.expired\n"
+	      "  --conversations=N         concurrent conversations (default 64)\n"
+	      "  --agents=N                agents (default 32)\n"
+	      "  --queues=N                queues (default 6)\n"
+	      "  --start-time=ISO|MS       virtual clock start for eventTimestamp, e.g.\n"
+	      "                            2026-11-27T10:00:00Z or Unix ms (default: now)\n"
+	      "\n"
+	      "Rate-limit headers (inin-ratelimit-allowed/count/reset on every answer):\n"
+	      "  --ratelimit-allowed=N     requests allowed per window (default 100000)\n"
+	      "  --ratelimit-window=S      window length in seconds (default 60)\n"
+	      "  --ratelimit-enforce       answer 429 (Retry-After = reset) beyond the budget\n"
+	      "  --x-ratelimit-remaining   also send X-RateLimit-Remaining (allowed - count)\n"
+	      "\n"
+	      "Faults (also settable at run time: POST /admin/faults?NAME=VALUE):\n",
+	      f);
+	fputs(gcb_sim_fault_help, f);
+	fputs("\n"
+	      "Observability:\n"
+	      "  --served-log=FILE         append \"id\\tentityType\\tentityId\\tsequence\" per "
+	      "event\n"
+	      "                            delivered in a complete 200 poll answer\n"
+	      "  --request-log=FILE        append \"startMs\\tendMs\\tmethod\\tpath\\tstatus\\t\n"
+	      "                            retryAfter\\tevents\" per API request (CLOCK_MONOTONIC "
+	      "ms)\n"
+	      "  --events-log=FILE         append every generated event as one JSON line\n"
+	      "  Logs are buffered; flushed on exit, GET /admin/stats and POST /admin/flush.\n"
+	      "\n"
+	      "Admin API (no auth): GET /admin/stats, GET|POST /admin/faults, POST /admin/revoke,\n"
+	      "POST /admin/generate?count=N, POST /admin/evict?count=N|all=1,\n"
+	      "GET /admin/events?from=POS&limit=N, POST /admin/flush. See docs/sim.md.\n",
+	      f);
+}
+
+enum {
+	OPT_LISTEN = 1000,
+	OPT_PORT_FILE,
+	OPT_MAX_CONN,
+	OPT_LOG_LEVEL,
+	OPT_CLIENT_ID,
+	OPT_CLIENT_SECRET,
+	OPT_EXPIRES_IN,
+	OPT_STREAM_ID,
+	OPT_SEED,
+	OPT_RATE,
+	OPT_COUNT,
+	OPT_RETENTION,
+	OPT_CONVS,
+	OPT_AGENTS,
+	OPT_QUEUES,
+	OPT_START_TIME,
+	OPT_RL_ALLOWED,
+	OPT_RL_WINDOW,
+	OPT_RL_ENFORCE,
+	OPT_X_REMAINING,
+	OPT_SERVED_LOG,
+	OPT_REQUEST_LOG,
+	OPT_EVENTS_LOG,
+	OPT_HELP,
+	OPT_FAULT = 2000,
+};
+
+static const struct option longopts[] = {
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"port-file", required_argument, NULL, OPT_PORT_FILE},
+    {"max-connections", required_argument, NULL, OPT_MAX_CONN},
+    {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+    {"client-id", required_argument, NULL, OPT_CLIENT_ID},
+    {"client-secret", required_argument, NULL, OPT_CLIENT_SECRET},
+    {"expires-in", required_argument, NULL, OPT_EXPIRES_IN},
+    {"stream-id", required_argument, NULL, OPT_STREAM_ID},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"count", required_argument, NULL, OPT_COUNT},
+    {"retention", required_argument, NULL, OPT_RETENTION},
+    {"conversations", required_argument, NULL, OPT_CONVS},
+    {"agents", required_argument, NULL, OPT_AGENTS},
+    {"queues", required_argument, NULL, OPT_QUEUES},
+    {"start-time", required_argument, NULL, OPT_START_TIME},
+    {"ratelimit-allowed", required_argument, NULL, OPT_RL_ALLOWED},
+    {"ratelimit-window", required_argument, NULL, OPT_RL_WINDOW},
+    {"ratelimit-enforce", no_argument, NULL, OPT_RL_ENFORCE},
+    {"x-ratelimit-remaining", no_argument, NULL, OPT_X_REMAINING},
+    {"served-log", required_argument, NULL, OPT_SERVED_LOG},
+    {"request-log", required_argument, NULL, OPT_REQUEST_LOG},
+    {"events-log", required_argument, NULL, OPT_EVENTS_LOG},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"fault-429-every", required_argument, NULL, OPT_FAULT},
+    {"fault-429-rate", required_argument, NULL, OPT_FAULT},
+    {"fault-429-storm", required_argument, NULL, OPT_FAULT},
+    {"fault-retry-after", required_argument, NULL, OPT_FAULT},
+    {"fault-5xx-rate", required_argument, NULL, OPT_FAULT},
+    {"fault-5xx-codes", required_argument, NULL, OPT_FAULT},
+    {"fault-401-rate", required_argument, NULL, OPT_FAULT},
+    {"fault-delay-ms", required_argument, NULL, OPT_FAULT},
+    {"fault-delay-rate", required_argument, NULL, OPT_FAULT},
+    {"fault-garbage-rate", required_argument, NULL, OPT_FAULT},
+    {"fault-410-rate", required_argument, NULL, OPT_FAULT},
+    {"fault-bad-event-rate", required_argument, NULL, OPT_FAULT},
+    {"fault-drift-rate", required_argument, NULL, OPT_FAULT},
+    {"fault-scope", required_argument, NULL, OPT_FAULT},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_ll(const char *v, long long lo, long long hi, long long *out)
+{
+	char *end;
+	long long x;
+
+	errno = 0;
+	x = strtoll(v, &end, 10);
+	if (errno || end == v || *end || x < lo || x > hi)
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
+static int parse_start_time(const char *v, int64_t *ms)
+{
+	struct tm tm;
+	long long x;
+	const char *p;
+	int frac = 0;
+
+	if (parse_ll(v, 0, 1LL << 50, &x) == 0) {
+		*ms = x;
+		return 0;
+	}
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') {
+		int digits = 0;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*p - '0');
+		for (; digits < 3; digits++)
+			frac *= 10;
+	}
+	if (strcmp(p, "Z") && *p)
+		return -EINVAL;
+	*ms = (int64_t)timegm(&tm) * 1000 + frac;
+	return 0;
+}
+
+static int write_port_file(const char *path, const char *url)
+{
+	char tmp[4096];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f) {
+		gcb_log_error("fopen(%s) failed: %s", tmp, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "%s\n", url);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		gcb_log_error("writing %s failed: %s", path, strerror(errno));
+		unlink(tmp);
+		return -EIO;
+	}
+	return 0;
+}
+
+static FILE *open_log(const char *path)
+{
+	FILE *f;
+
+	if (!path)
+		return NULL;
+	f = fopen(path, "a");
+	if (!f)
+		gcb_log_error("fopen(%s) failed: %s", path, strerror(errno));
+	else
+		setvbuf(f, NULL, _IOFBF, 1 << 16);
+	return f;
+}
+
+#define FAULTS_MAX     32
+#define STREAM_IDS_MAX 16
+
+int main(int argc, char **argv)
+{
+	const char *client_id = getenv("GCB_SIM_CLIENT_ID");
+	const char *client_secret = getenv("GCB_SIM_CLIENT_SECRET");
+	const char *port_file = NULL, *stream_ids[STREAM_IDS_MAX];
+	int nstream_ids = 0;
+	const char *served_path = NULL, *request_path = NULL, *events_path = NULL;
+	const char *fault_names[FAULTS_MAX], *fault_values[FAULTS_MAX];
+	int nfaults = 0, expires_in = 86400, rc = 2, sig;
+	gcb_sim_store_conf_t sc = {0};
+	gcb_sim_http_conf_t hc = {0};
+	gcb_sim_store_t *store = NULL;
+	gcb_sim_streams_t *streams = NULL;
+	gcb_sim_auth_t *auth = NULL;
+	gcb_sim_faults_t faults;
+	gcb_sim_fault_conf_t fc;
+	gcb_sim_server_t *srv = NULL;
+	gcb_log_level_t level = GCB_LOG_INFO;
+	char err[256], url[64];
+	struct timespec now;
+	sigset_t set;
+	long long v;
+	int opt, idx;
+	int faults_inited = 0;
+
+	gcb_log_setup("gcb-sim", GCB_LOG_INFO, GCB_LOG_LOGFMT);
+	clock_gettime(CLOCK_REALTIME, &now);
+	sc.gen.seed = 1;
+	sc.gen.start_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+	sc.gen.conversations = 64;
+	sc.gen.agents = 32;
+	sc.gen.queues = 6;
+	sc.retention = 100000;
+	sc.count = -1;
+	hc.ratelimit_allowed = 100000;
+	hc.ratelimit_window_s = 60;
+	hc.max_connections = 256;
+	if (!client_id)
+		client_id = "gcb-sim-client";
+	if (!client_secret)
+		client_secret = "gcb-sim-secret";
+
+	while ((opt = getopt_long(argc, argv, "h", longopts, &idx)) != -1) {
+		int bad = 0;
+
+		switch (opt) {
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			return 0;
+		case OPT_LISTEN: {
+			const char *colon = strrchr(optarg, ':');
+
+			if (!colon ||
+			    (strncmp(optarg, "127.0.0.1:", 10) &&
+			     strncmp(optarg, "localhost:", 10)) ||
+			    parse_ll(colon + 1, 0, 65535, &v) < 0) {
+				fprintf(stderr, "gcb-sim: --listen must be 127.0.0.1:PORT\n");
+				return 2;
+			}
+			hc.port = (int)v;
+			break;
+		}
+		case OPT_PORT_FILE:
+			port_file = optarg;
+			break;
+		case OPT_MAX_CONN:
+			bad = parse_ll(optarg, 1, 10000, &v);
+			hc.max_connections = (int)v;
+			break;
+		case OPT_LOG_LEVEL:
+			bad = gcb_log_level_parse(optarg, &level);
+			gcb_log_set_level(level);
+			break;
+		case OPT_CLIENT_ID:
+			client_id = optarg;
+			break;
+		case OPT_CLIENT_SECRET:
+			client_secret = optarg;
+			break;
+		case OPT_EXPIRES_IN:
+			bad = parse_ll(optarg, 1, 1 << 30, &v);
+			expires_in = (int)v;
+			break;
+		case OPT_STREAM_ID:
+			if (nstream_ids == STREAM_IDS_MAX) {
+				fprintf(stderr, "gcb-sim: at most %d --stream-id\n",
+					STREAM_IDS_MAX);
+				return 2;
+			}
+			stream_ids[nstream_ids++] = optarg;
+			bad = strlen(optarg) == 0 || strlen(optarg) > 63 ||
+			      strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					     "0123456789-_.") != strlen(optarg);
+			break;
+		case OPT_SEED:
+			bad = parse_ll(optarg, 0, INT64_MAX, &v);
+			sc.gen.seed = (uint64_t)v;
+			break;
+		case OPT_RATE: {
+			char *end;
+
+			sc.rate = strtod(optarg, &end);
+			bad = *end || end == optarg || !(sc.rate >= 0 && sc.rate <= 1e8);
+			break;
+		}
+		case OPT_COUNT:
+			bad = parse_ll(optarg, -1, INT64_MAX, &v);
+			sc.count = v;
+			break;
+		case OPT_RETENTION:
+			bad = parse_ll(optarg, 1, 100000000, &v);
+			sc.retention = (uint64_t)v;
+			break;
+		case OPT_CONVS:
+			bad = parse_ll(optarg, 1, 1000000, &v);
+			sc.gen.conversations = (int)v;
+			break;
+		case OPT_AGENTS:
+			bad = parse_ll(optarg, 1, 30000, &v);
+			sc.gen.agents = (int)v;
+			break;
+		case OPT_QUEUES:
+			bad = parse_ll(optarg, 1, 250, &v);
+			sc.gen.queues = (int)v;
+			break;
+		case OPT_START_TIME:
+			bad = parse_start_time(optarg, &sc.gen.start_ms);
+			break;
+		case OPT_RL_ALLOWED:
+			bad = parse_ll(optarg, 1, 1 << 30, &v);
+			hc.ratelimit_allowed = (int)v;
+			break;
+		case OPT_RL_WINDOW:
+			bad = parse_ll(optarg, 1, 86400, &v);
+			hc.ratelimit_window_s = (int)v;
+			break;
+		case OPT_RL_ENFORCE:
+			hc.ratelimit_enforce = 1;
+			break;
+		case OPT_X_REMAINING:
+			hc.x_ratelimit_remaining = 1;
+			break;
+		case OPT_SERVED_LOG:
+			served_path = optarg;
+			break;
+		case OPT_REQUEST_LOG:
+			request_path = optarg;
+			break;
+		case OPT_EVENTS_LOG:
+			events_path = optarg;
+			break;
+		case OPT_FAULT:
+			if (nfaults == FAULTS_MAX) {
+				fprintf(stderr, "gcb-sim: too many --fault options\n");
+				return 2;
+			}
+			fault_names[nfaults] = longopts[idx].name + strlen("fault-");
+			fault_values[nfaults++] = optarg;
+			break;
+		default:
+			fprintf(stderr, "Try 'gcb-sim --help'.\n");
+			return 2;
+		}
+		if (bad) {
+			fprintf(stderr, "gcb-sim: bad value '%s' for --%s\n", optarg,
+				longopts[idx].name);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "gcb-sim: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+
+	gcb_sim_faults_init(&faults, sc.gen.seed);
+	faults_inited = 1;
+	for (int i = 0; i < nfaults; i++) {
+		if (gcb_sim_faults_set(&faults, fault_names[i], fault_values[i], err, sizeof(err)) <
+		    0) {
+			fprintf(stderr, "gcb-sim: %s\n", err);
+			goto out;
+		}
+	}
+	gcb_sim_faults_get(&faults, &fc);
+	sc.bad_rate = fc.bad_event_rate;
+	sc.drift_rate = fc.drift_rate;
+	sc.gen.mean_gap_ms = sc.rate > 0 ? 1000.0 / sc.rate : 5.0;
+
+	if ((served_path && !(hc.served_log = open_log(served_path))) ||
+	    (request_path && !(hc.request_log = open_log(request_path))) ||
+	    (events_path && !(sc.events_log = open_log(events_path))))
+		goto out;
+
+	/* Every thread created from here on inherits the blocked signals; the
+	 * main thread takes them synchronously with sigwait(). */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	store = gcb_sim_store_new(&sc, err, sizeof(err));
+	streams = store ? gcb_sim_streams_new(sc.gen.seed, err, sizeof(err)) : NULL;
+	auth = streams ? gcb_sim_auth_new(client_id, client_secret, expires_in, sc.gen.seed, err,
+					  sizeof(err))
+		       : NULL;
+	if (!auth) {
+		gcb_log_error("startup failed: %s", err);
+		goto out;
+	}
+	for (int i = 0; i < nstream_ids; i++) {
+		if (gcb_sim_streams_find(streams, stream_ids[i], strlen(stream_ids[i])) ||
+		    gcb_sim_streams_add_default(streams, stream_ids[i]) < 0) {
+			gcb_log_error("cannot create stream %s (duplicate?)", stream_ids[i]);
+			goto out;
+		}
+	}
+	if (gcb_sim_store_start(store, err, sizeof(err)) < 0) {
+		gcb_log_error("%s", err);
+		goto out;
+	}
+	srv = gcb_sim_server_new(&hc, store, streams, auth, &faults, err, sizeof(err));
+	if (!srv) {
+		gcb_log_error("%s", err);
+		goto out;
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d", gcb_sim_server_port(srv));
+	/* The port file first: whoever read the stdout line may rely on it. */
+	if (port_file && write_port_file(port_file, url) < 0)
+		goto out;
+	printf("%s\n", url);
+	fflush(stdout);
+	gcb_log_info("listening on %s seed=%" PRIu64 " rate=%g count=%lld retention=%" PRIu64, url,
+		     sc.gen.seed, sc.rate, (long long)sc.count, sc.retention);
+
+	if (sigwait(&set, &sig) == 0)
+		gcb_log_info("signal %d: shutting down", sig);
+	rc = 0;
+out:
+	/* Wake long polls first so the server's connection threads can finish. */
+	if (store)
+		gcb_sim_store_stop(store);
+	gcb_sim_server_destroy(srv);
+	gcb_sim_store_destroy(store);
+	gcb_sim_streams_destroy(streams);
+	gcb_sim_auth_destroy(auth);
+	if (faults_inited)
+		gcb_sim_faults_fini(&faults);
+	if (hc.served_log)
+		fclose(hc.served_log);
+	if (hc.request_log)
+		fclose(hc.request_log);
+	if (sc.events_log)
+		fclose(sc.events_log);
+	return rc;
+}
