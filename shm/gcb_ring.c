@@ -298,13 +298,15 @@ static int ring_ms_left(uint64_t deadline_ns)
 /*
  * A wake-up only says the other side moved: a release may free less than
  * this record needs, and futexes wake spuriously. So sleep again until the
- * record fits or the whole timeout has passed.
+ * record fits or the whole timeout has passed. A signal ends the wait at once
+ * (-EINTR), so that a stage whose handler set a flag looks at it now; the
+ * futex call sets errno like any failing syscall.
  */
 int gcb_ring_wait_writable(gcb_ring_t *r, uint32_t length, int timeout_ms)
 {
 	gcb_ring_ctl_t *ctl = r->ctl;
 	uint64_t need, pad, deadline;
-	int i, left, slept = 0;
+	int i, left, slept = 0, interrupted;
 
 	if (length > r->max_record)
 		return -EMSGSIZE;
@@ -331,11 +333,15 @@ int gcb_ring_wait_writable(gcb_ring_t *r, uint32_t length, int timeout_ms)
 		}
 		if (!slept++)
 			STORE_RLX(&ctl->prod.full_stalls, LOAD_RLX(&ctl->prod.full_stalls) + 1);
+		errno = 0;
 		gcb_futex_wait(&ctl->prod_waiting, 1, left);
+		interrupted = errno == EINTR;
 		STORE_RLX(&ctl->prod_waiting, 0);
 		gcb_ring_heartbeat_producer(r);
 		if (ring_room(r, need, &pad) == 0)
 			return 0;
+		if (interrupted)
+			return -EINTR;
 	}
 }
 
@@ -453,7 +459,7 @@ int gcb_ring_wait_readable(gcb_ring_t *r, int timeout_ms)
 {
 	gcb_ring_ctl_t *ctl = r->ctl;
 	uint64_t deadline;
-	int i, left, slept = 0;
+	int i, left, slept = 0, interrupted;
 
 	for (i = 0; i < GCB_RING_SPINS; i++) {
 		if (r->rpos != r->cached_tail)
@@ -483,11 +489,15 @@ int gcb_ring_wait_readable(gcb_ring_t *r, int timeout_ms)
 		}
 		if (!slept++)
 			STORE_RLX(&ctl->cons.empty_stalls, LOAD_RLX(&ctl->cons.empty_stalls) + 1);
+		errno = 0;
 		gcb_futex_wait(&ctl->cons_waiting, 1, left);
+		interrupted = errno == EINTR;
 		STORE_RLX(&ctl->cons_waiting, 0);
 		gcb_ring_heartbeat_consumer(r);
 		r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
 		if (r->rpos != r->cached_tail)
 			return 0;
+		if (interrupted)
+			return -EINTR;
 	}
 }

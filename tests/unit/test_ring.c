@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 
 #include "shm/gcb_ring.h"
@@ -385,6 +386,47 @@ static void test_wait_writable_sleeps_whole_timeout(void **state)
 	assert_int_equal(gcb_ring_wait_writable(&f->prod, 900, 1), 0);
 }
 
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+struct poker {
+	pthread_t target;
+	_Atomic int done;
+};
+
+static void *poke_until_done(void *arg)
+{
+	struct poker *p = arg;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = 20 * 1000000L};
+
+	while (!atomic_load(&p->done)) {
+		nanosleep(&ts, NULL);
+		if (!atomic_load(&p->done))
+			pthread_kill(p->target, SIGUSR1);
+	}
+	return NULL;
+}
+
+static void test_wait_ends_on_signal(void **state)
+{
+	struct fixture *f = *state;
+	struct sigaction sa = {.sa_handler = on_usr1}, old;
+	struct poker p = {.target = pthread_self()};
+	pthread_t t;
+
+	/* No SA_RESTART: a stage's handler sets a flag, and the wait must end
+	 * so the stage can look at it, long before the 30 s timeout. */
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	assert_int_equal(pthread_create(&t, NULL, poke_until_done, &p), 0);
+	assert_int_equal(gcb_ring_wait_readable(&f->cons, 30000), -EINTR);
+	atomic_store(&p.done, 1);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +447,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_counted_once_at_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wait_writable_sleeps_whole_timeout, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_wait_ends_on_signal, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
