@@ -33,8 +33,8 @@ struct stage_rt {
 	pid_t pid;
 	uint64_t spawned_ns;
 	uint64_t next_spawn_ns; /* 0: not scheduled */
-	uint64_t term_sent_ns;	/* SIGTERM sent (watchdog or shutdown), 0: not */
-	unsigned early_deaths;	/* consecutive deaths before restart_stable_ms */
+	uint64_t term_sent_ns;  /* SIGTERM sent (watchdog or shutdown), 0: not */
+	unsigned early_deaths;  /* consecutive deaths before restart_stable_ms */
 	unsigned spawns;
 	int drained; /* exited 0 in its drain phase: never respawned */
 	int hung;    /* the watchdog sent the SIGTERM */
@@ -72,8 +72,9 @@ static void describe_status(int status, char *buf, size_t size)
 	if (WIFEXITED(status))
 		snprintf(buf, size, "exit %d", WEXITSTATUS(status));
 	else if (WIFSIGNALED(status))
-		snprintf(buf, size, "killed by SIG%s",
-			 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+		snprintf(buf, size, "killed by SIG%s", sigabbrev_np(WTERMSIG(status))
+							   ? sigabbrev_np(WTERMSIG(status))
+							   : "?");
 	else
 		snprintf(buf, size, "status 0x%x", status);
 }
@@ -293,8 +294,8 @@ static void watchdog(gcb_supervisor_t *sv, uint64_t now)
 		last = hb > rt->spawned_ns ? hb : rt->spawned_ns;
 		if (hb > rt->spawned_ns && atomic_load(&slot->state) == GCB_STAGE_STARTING)
 			atomic_store(&slot->state, sv->drain_phase >= slot->kind
-						       ? GCB_STAGE_DRAINING
-						       : GCB_STAGE_RUNNING);
+							   ? GCB_STAGE_DRAINING
+							   : GCB_STAGE_RUNNING);
 		if (now > last && now - last > sv->conf->watchdog_ms * NS_PER_MS) {
 			gcb_log_warn("stage %s (pid %d) has not sent a heartbeat for %.1fs: hung; "
 				     "SIGTERM",
@@ -422,8 +423,8 @@ static int loop(gcb_supervisor_t *sv)
 					      ms_to_s(sv->conf->drain_timeout_ms),
 					      sv->drain_phase == GCB_STAGE_KIND_FETCHER ? "fetcher"
 					      : sv->drain_phase == GCB_STAGE_KIND_VALIDATOR
-						  ? "validator"
-						  : "producer");
+						      ? "validator"
+						      : "producer");
 				start_shutdown(sv, GCB_DAEMON_EXIT_UNDRAINED);
 				continue;
 			}
@@ -476,7 +477,8 @@ int gcb_supervisor_run(const gcb_supervisor_conf_t *conf)
 		(void)gcb_shm_unlink(conf->instance);
 	} else {
 		atomic_store(&gcb_shm_pipeline(&sv.shm)->draining, 0);
-		gcb_log_info("segment %s kept: it is re-attached by the next start", sv.shm.path);
+		gcb_log_info("segment %s kept: it is re-attached by the next start",
+			     sv.shm.path);
 	}
 	atomic_store(&sv.shm.hdr->supervisor_pid, 0);
 	gcb_shm_detach(&sv.shm);

@@ -12,10 +12,10 @@
 #include "stages/gcb_stage.h"
 
 /* Exit codes of the daemon (the stages' own contract is in gcb_stage.h). */
-#define GCB_DAEMON_EXIT_OK	  0 /* drained and stopped cleanly */
-#define GCB_DAEMON_EXIT_ERROR	  1 /* could not start (segment, fork) */
-#define GCB_DAEMON_EXIT_FATAL	  2 /* bad config or a stage's permanent error */
-#define GCB_DAEMON_EXIT_UNDRAINED 3 /* stopped before the rings were empty */
+#define GCB_DAEMON_EXIT_OK         0 /* drained and stopped cleanly */
+#define GCB_DAEMON_EXIT_ERROR      1 /* could not start (segment, fork) */
+#define GCB_DAEMON_EXIT_FATAL      2 /* bad config or a stage's permanent error */
+#define GCB_DAEMON_EXIT_UNDRAINED  3 /* stopped before the rings were empty */
 
 /* A stage's work, run in the forked child; returns the stage's exit code. */
 typedef int (*gcb_stage_main_fn)(gcb_stage_ctx_t *ctx, void *arg);
@@ -23,14 +23,14 @@ typedef int (*gcb_stage_main_fn)(gcb_stage_ctx_t *ctx, void *arg);
 typedef struct gcb_supervisor_conf {
 	const char *instance;
 	unsigned validators;
-	uint64_t ring_size;	  /* bytes per ring, power of two */
+	uint64_t ring_size;       /* bytes per ring, power of two */
 	uint64_t ring_max_record; /* 0: the most the ring size allows */
 
 	uint64_t restart_min_ms;    /* first respawn delay of a stage that died young */
 	uint64_t restart_max_ms;    /* cap of the doubling delay */
 	uint64_t restart_stable_ms; /* a stage up this long restarts at once */
-	uint64_t watchdog_ms;	    /* heartbeat older than this: the stage is hung */
-	uint64_t kill_grace_ms;	    /* SIGTERM -> SIGKILL */
+	uint64_t watchdog_ms;       /* heartbeat older than this: the stage is hung */
+	uint64_t kill_grace_ms;     /* SIGTERM -> SIGKILL */
 	uint64_t drain_timeout_ms;  /* SIGTERM to the daemon -> give up draining */
 
 	gcb_stage_main_fn fetcher;
