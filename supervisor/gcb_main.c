@@ -17,7 +17,10 @@
 
 #include "supervisor/gcb_config.h"
 #include "supervisor/gcb_embedded.h"
+#include "supervisor/gcb_health.h"
 #include "supervisor/gcb_log.h"
+#include "supervisor/gcb_metrics.h"
+#include "supervisor/gcb_notify.h"
 #include "supervisor/gcb_pipeline.h"
 #include "supervisor/gcb_progress.h"
 #include "supervisor/gcb_supervisor.h"
@@ -26,12 +29,21 @@
 #define GCB_VERSION "0.1.0"
 #endif
 
+/* Readiness: a heartbeat older than this (or than watchdog.timeout, if
+ * shorter) means the stage is not up; records in flight with no Kafka
+ * acknowledgement for KAFKA_STALL_MS mean Kafka is unreachable. */
+#define READY_HEARTBEAT_MS 5000u
+#define KAFKA_STALL_MS	   15000u
+
 static struct {
 	gcb_config_t cfg;
 	const char *path;
 	gcb_embedded_t embedded;
 	gcb_progress_t progress;
 	gcb_supervisor_conf_t sv;
+	gcb_metrics_t *metrics;
+	gcb_health_t health;
+	gcb_notify_t notify;
 } g_daemon;
 
 /* The supervisor keys that SIGHUP may change (marked reloadable in the table). */
@@ -100,8 +112,43 @@ static void after_drain(const void *shm, void *arg)
 
 static void on_tick(const void *shm, void *arg)
 {
-	gcb_progress_tick(&g_daemon.progress, shm);
 	(void)arg;
+	gcb_progress_tick(&g_daemon.progress, shm);
+	gcb_health_update(&g_daemon.health, shm);
+	gcb_notify_tick(&g_daemon.notify, shm, &g_daemon.health);
+	if (g_daemon.metrics != NULL)
+		gcb_metrics_set_source(g_daemon.metrics, shm, &g_daemon.health);
+}
+
+static void on_io(void *arg)
+{
+	gcb_metrics_run(arg);
+}
+
+static void in_child(void *arg)
+{
+	gcb_metrics_close_in_child(arg);
+}
+
+/* The endpoint starts after the embedded services are forked (so they do
+ * not inherit its socket); a bad address is a configuration error. */
+static int start_metrics(gcb_supervisor_conf_t *sv, char *err, size_t size)
+{
+	const char *listen = g_daemon.cfg.metrics.listen;
+
+	if (listen == NULL || listen[0] == '\0')
+		return 0;
+	g_daemon.metrics = gcb_metrics_new(listen, GCB_VERSION, err, size);
+	if (g_daemon.metrics == NULL)
+		return errno == EINVAL ? GCB_DAEMON_EXIT_FATAL : GCB_DAEMON_EXIT_ERROR;
+	gcb_log_info("metrics listening on %.*s:%u (/metrics /healthz /readyz)",
+		     (int)(strrchr(listen, ':') - listen), listen,
+		     gcb_metrics_port(g_daemon.metrics));
+	sv->io_fd = gcb_metrics_fd(g_daemon.metrics);
+	sv->io_ready = on_io;
+	sv->in_child = in_child;
+	sv->io_arg = g_daemon.metrics;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -185,9 +232,25 @@ int main(int argc, char **argv)
 	sv->tick = on_tick;
 	sv->after_drain = after_drain;
 	sv->drain_arg = &pipeline;
+	gcb_health_init(&g_daemon.health,
+			g_daemon.cfg.watchdog.timeout_ms < READY_HEARTBEAT_MS
+			    ? (uint64_t)g_daemon.cfg.watchdog.timeout_ms
+			    : READY_HEARTBEAT_MS,
+			KAFKA_STALL_MS);
+	gcb_notify_init(&g_daemon.notify);
+	rc = start_metrics(sv, err, sizeof(err));
+	if (rc != 0) {
+		gcb_log_error("%s", err);
+		gcb_embedded_stop(&g_daemon.embedded);
+		gcb_config_fini(&g_daemon.cfg);
+		return rc;
+	}
 
 	rc = gcb_supervisor_run(sv);
 
+	gcb_notify_stopping(&g_daemon.notify);
+	gcb_metrics_destroy(g_daemon.metrics);
+	g_daemon.metrics = NULL;
 	gcb_progress_summary(&g_daemon.progress);
 	gcb_embedded_stop(&g_daemon.embedded);
 	gcb_config_fini(&g_daemon.cfg);
