@@ -154,7 +154,15 @@ unsigned gcb_metrics_histograms(gcb_metric_hist_t *out, unsigned max)
 		memset(h, 0, sizeof(*h));
 		blen = strlen(base);
 		snprintf(h->name, sizeof(h->name), "gcbridge_producer_%s_seconds", base);
-		h->help = gcb_producer_counter_help[i];
+		/* "sum of X times, us" -> "X times, in seconds" */
+		snprintf(h->help_buf, sizeof(h->help_buf), "%s",
+			 strncmp(gcb_producer_counter_help[i], "sum of ", 7) == 0
+				 ? gcb_producer_counter_help[i] + 7
+				 : gcb_producer_counter_help[i]);
+		if (ends_with(h->help_buf, ", us"))
+			h->help_buf[strlen(h->help_buf) - 4] = '\0';
+		strncat(h->help_buf, ", in seconds", sizeof(h->help_buf) - strlen(h->help_buf) - 1);
+		h->help = h->help_buf;
 		h->sum_index = i;
 		h->count_index = -1;
 		snprintf(cname, sizeof(cname), "%s_count", base);

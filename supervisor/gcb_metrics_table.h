@@ -41,6 +41,7 @@ unsigned gcb_metrics_table(uint32_t kind, gcb_metric_desc_t *out, unsigned max);
 typedef struct gcb_metric_hist {
 	char name[96]; /* "gcbridge_producer_<base>_seconds" */
 	const char *help;
+	char help_buf[128];
 	unsigned sum_index;
 	int count_index;
 	unsigned nbuckets;
