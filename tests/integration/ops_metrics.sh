@@ -42,6 +42,10 @@ for m in gcbridge_producer_latency_seconds_count \
 	gcbridge_ring_used_bytes gcbridge_stage_heartbeat_age_seconds; do
 	grep -q "^$m" "$T_DIR/metrics" || t_fail "no $m"
 done
+# docs/operations.md lists every family the endpoint exports.
+for m in $(awk '$1 == "#" && $2 == "TYPE" { print $3 }' "$T_DIR/metrics"); do
+	grep -q "\`$m\`" "$GCB_ROOT/docs/operations.md" || t_fail "$m not in docs/operations.md"
+done
 [ "$(ops_metric gcbridge_ready)" = 1.000000 ] || t_fail "gcbridge_ready not 1"
 # Counters only grow.
 more() { ops_scrape && [ "$(ops_metric 'gcbridge_fetcher_events_total{stage="fetcher"}')" -gt "$f1" ]; }
