@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return text(conn, 404, "not found%s\n", "");
 }
 
+/* libmicrohttpd's own messages, into the daemon's log. */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	gcb_log_warn("libmicrohttpd: %s", msg);
+}
+
 gcb_metrics_t *gcb_metrics_new(const char *listen, const char *version, char *errstr,
 			       size_t errstr_size)
 {
@@ -180,7 +195,8 @@ gcb_metrics_t *gcb_metrics_new(const char *listen, const char *version, char *er
 	m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR,
 				  (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
 				  (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
-				  (unsigned)CONNECTION_TIMEOUT, MHD_OPTION_END);
+				  (unsigned)CONNECTION_TIMEOUT, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+				  NULL, MHD_OPTION_END);
 	if (m->mhd == NULL) {
 		snprintf(errstr, errstr_size,
 			 "MHD_start_daemon() failed on metrics.listen %s (address in use?)",

@@ -157,8 +157,8 @@ unsigned gcb_metrics_histograms(gcb_metric_hist_t *out, unsigned max)
 		/* "sum of X times, us" -> "X times, in seconds" */
 		snprintf(h->help_buf, sizeof(h->help_buf), "%s",
 			 strncmp(gcb_producer_counter_help[i], "sum of ", 7) == 0
-				 ? gcb_producer_counter_help[i] + 7
-				 : gcb_producer_counter_help[i]);
+			     ? gcb_producer_counter_help[i] + 7
+			     : gcb_producer_counter_help[i]);
 		if (ends_with(h->help_buf, ", us"))
 			h->help_buf[strlen(h->help_buf) - 4] = '\0';
 		strncat(h->help_buf, ", in seconds", sizeof(h->help_buf) - strlen(h->help_buf) - 1);
