@@ -70,6 +70,7 @@ static void usage(FILE *out)
 		"      --version       print the version\n"
 		"\n"
 		"Signals: TERM/INT drain and stop (twice: stop now), HUP reload.\n"
+		"HTTP on metrics.listen (default 127.0.0.1:9464): /metrics /healthz /readyz.\n"
 		"Exit codes: 0 clean, 1 cannot start, 2 bad config or permanent error,\n"
 		"            3 stopped before the rings drained (kept for the next start).\n");
 }
@@ -131,7 +132,8 @@ static void in_child(void *arg)
 }
 
 /* The endpoint starts after the embedded services are forked (so they do
- * not inherit its socket); a bad address is a configuration error. */
+ * not inherit its socket); a bad address is a configuration error, a port
+ * in use is not a reason to stop moving events. */
 static int start_metrics(gcb_supervisor_conf_t *sv, char *err, size_t size)
 {
 	const char *listen = g_daemon.cfg.metrics.listen;
@@ -139,8 +141,13 @@ static int start_metrics(gcb_supervisor_conf_t *sv, char *err, size_t size)
 	if (listen == NULL || listen[0] == '\0')
 		return 0;
 	g_daemon.metrics = gcb_metrics_new(listen, GCB_VERSION, err, size);
-	if (g_daemon.metrics == NULL)
-		return errno == EINVAL ? GCB_DAEMON_EXIT_FATAL : GCB_DAEMON_EXIT_ERROR;
+	if (g_daemon.metrics == NULL && errno == EINVAL)
+		return GCB_DAEMON_EXIT_FATAL;
+	if (g_daemon.metrics == NULL) {
+		/* Events matter more than their metrics: run on, loudly. */
+		gcb_log_error("%s; running without /metrics, /healthz and /readyz", err);
+		return 0;
+	}
 	gcb_log_info("metrics listening on %.*s:%u (/metrics /healthz /readyz)",
 		     (int)(strrchr(listen, ':') - listen), listen,
 		     gcb_metrics_port(g_daemon.metrics));

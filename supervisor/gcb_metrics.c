@@ -179,12 +179,16 @@ gcb_metrics_t *gcb_metrics_new(const char *listen, const char *version, char *er
 	const union MHD_DaemonInfo *info;
 	gcb_metrics_t *m;
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	int rc;
 
-	if (parse_listen(listen, &ss, errstr, errstr_size) != 0)
+	if (parse_listen(listen, &ss, errstr, errstr_size) != 0) {
+		errno = EINVAL;
 		return NULL;
+	}
 	m = calloc(1, sizeof(*m));
 	if (m == NULL) {
 		snprintf(errstr, errstr_size, "out of memory");
+		errno = ENOMEM;
 		return NULL;
 	}
 	snprintf(m->version, sizeof(m->version), "%s", version);
@@ -201,11 +205,14 @@ gcb_metrics_t *gcb_metrics_new(const char *listen, const char *version, char *er
 		snprintf(errstr, errstr_size,
 			 "MHD_start_daemon() failed on metrics.listen %s (address in use?)",
 			 listen);
-		goto fail;
+		gcb_metrics_destroy(m);
+		errno = EADDRINUSE;
+		return NULL;
 	}
 	info = MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD);
 	if (info == NULL) {
 		snprintf(errstr, errstr_size, "MHD_get_daemon_info(EPOLL_FD) failed");
+		errno = EIO;
 		goto fail;
 	}
 	m->epoll_fd = info->epoll_fd;
@@ -216,7 +223,9 @@ gcb_metrics_t *gcb_metrics_new(const char *listen, const char *version, char *er
 							 : ((struct sockaddr_in *)&ss)->sin_port);
 	return m;
 fail:
+	rc = errno;
 	gcb_metrics_destroy(m);
+	errno = rc;
 	return NULL;
 }
 

@@ -16,7 +16,8 @@ typedef struct gcb_metrics gcb_metrics_t;
 
 /*
  * Listens on listen ("host:port", "[v6]:port"; port 0 picks a free one).
- * version is copied. NULL with errstr on failure.
+ * version is copied. NULL with errstr on failure, and errno EINVAL for a bad
+ * address, EADDRINUSE when it cannot listen.
  */
 gcb_metrics_t *gcb_metrics_new(const char *listen, const char *version, char *errstr,
 			       size_t errstr_size);
