@@ -256,6 +256,10 @@ int main(int argc, char **argv)
 	rc = gcb_supervisor_run(sv);
 
 	gcb_notify_stopping(&g_daemon.notify);
+	gcb_notify_status(&g_daemon.notify, rc == GCB_DAEMON_EXIT_OK ? "stopped: drained"
+					    : rc == GCB_DAEMON_EXIT_UNDRAINED
+						    ? "stopped: rings kept for the next start"
+						    : "stopped: see the log");
 	gcb_metrics_destroy(g_daemon.metrics);
 	g_daemon.metrics = NULL;
 	gcb_progress_summary(&g_daemon.progress);
