@@ -46,6 +46,12 @@ static struct {
 	gcb_notify_t notify;
 } g_daemon;
 
+static uint64_t ready_heartbeat_ms(const gcb_config_t *cfg)
+{
+	return cfg->watchdog.timeout_ms < READY_HEARTBEAT_MS ? (uint64_t)cfg->watchdog.timeout_ms
+							     : READY_HEARTBEAT_MS;
+}
+
 /* The supervisor keys that SIGHUP may change (marked reloadable in the table). */
 static void supervisor_timings(gcb_supervisor_conf_t *sv, const gcb_config_t *cfg)
 {
@@ -91,6 +97,7 @@ static void on_reload(void *arg)
 	}
 	gcb_log_set_level((gcb_log_level_t)g_daemon.cfg.log.level);
 	supervisor_timings(&g_daemon.sv, &g_daemon.cfg);
+	g_daemon.health.heartbeat_max_ms = ready_heartbeat_ms(&g_daemon.cfg);
 	gcb_log_info("reloaded %s: %d key(s) applied", g_daemon.path, n);
 }
 
@@ -239,11 +246,7 @@ int main(int argc, char **argv)
 	sv->tick = on_tick;
 	sv->after_drain = after_drain;
 	sv->drain_arg = &pipeline;
-	gcb_health_init(&g_daemon.health,
-			g_daemon.cfg.watchdog.timeout_ms < READY_HEARTBEAT_MS
-			    ? (uint64_t)g_daemon.cfg.watchdog.timeout_ms
-			    : READY_HEARTBEAT_MS,
-			KAFKA_STALL_MS);
+	gcb_health_init(&g_daemon.health, ready_heartbeat_ms(&g_daemon.cfg), KAFKA_STALL_MS);
 	gcb_notify_init(&g_daemon.notify);
 	rc = start_metrics(sv, err, sizeof(err));
 	if (rc != 0) {
