@@ -39,10 +39,14 @@ stop=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s$/\1/p' "$unit")
 
 "$root/usr/bin/gcbridge" --version | grep -q "^gcbridge " || t_fail "installed gcbridge --version"
 
-for m in man8/gcbridge.8 man1/gcb-ringstat.1; do
-	w=$(groff -man -Tutf8 -ww -z "$root/usr/share/man/$m" 2>&1)
-	[ -z "$w" ] || t_fail "groff warnings in $m: $w"
-done
+if command -v groff >/dev/null; then
+	for m in man8/gcbridge.8 man1/gcb-ringstat.1; do
+		w=$(groff -man -Tutf8 -ww -z "$root/usr/share/man/$m" 2>&1)
+		[ -z "$w" ] || t_fail "groff warnings in $m: $w"
+	done
+else
+	t_log "groff absent: man pages not checked"
+fi
 if command -v man >/dev/null; then
 	man -l "$root/usr/share/man/man8/gcbridge.8" 2>/dev/null | grep -q "EXIT STATUS" ||
 		t_fail "man -l gcbridge.8"
