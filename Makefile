@@ -60,7 +60,7 @@ $(BIN):
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps check test asan bench run fuzz clean format
+.PHONY: all deps check test asan bench run fuzz clean format install
 
 all: $(PROGRAMS)
 
@@ -91,6 +91,32 @@ bench: deps
 run: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@exec $(BIN)/gcbridge --progress $(RUN_ARGS)
+
+# install: PREFIX (default /usr/local) and DESTDIR as usual. The unit's
+# ExecStart is rewritten to $(BINDIR)/gcbridge.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR  ?= $(DATADIR)/man
+DOCDIR  ?= $(DATADIR)/doc/gcbridge
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+INSTALL_PROGRAMS := gcbridge gcb-ringstat gcb-schema gcb-config gcb-sim gcb-kafka-mock
+
+install: $(addprefix $(BIN)/,$(INSTALL_PROGRAMS))
+	install -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/gcbridge/schemas \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(addprefix $(BIN)/,$(INSTALL_PROGRAMS)) $(DESTDIR)$(BINDIR)/
+	install -m 0644 schemas/*.avsc schemas/*.json $(DESTDIR)$(DATADIR)/gcbridge/schemas/
+	install -m 0644 dist/gcbridge.8 $(DESTDIR)$(MANDIR)/man8/gcbridge.8
+	install -m 0644 dist/gcb-ringstat.1 $(DESTDIR)$(MANDIR)/man1/gcb-ringstat.1
+	install -m 0644 examples/gcbridge.conf $(DESTDIR)$(DOCDIR)/gcbridge.conf.example
+	install -m 0644 docs/operations.md $(DESTDIR)$(DOCDIR)/operations.md
+	sed 's|^ExecStart=/usr/local/bin/gcbridge|ExecStart=$(BINDIR)/gcbridge|' \
+		dist/gcbridge.service >$(DESTDIR)$(UNITDIR)/gcbridge.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/gcbridge.service
+	install -m 0644 dist/gcbridge.sysusers $(DESTDIR)$(SYSUSERSDIR)/gcbridge.conf
 
 clean:
 	rm -rf build bin

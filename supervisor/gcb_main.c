@@ -17,7 +17,10 @@
 
 #include "supervisor/gcb_config.h"
 #include "supervisor/gcb_embedded.h"
+#include "supervisor/gcb_health.h"
 #include "supervisor/gcb_log.h"
+#include "supervisor/gcb_metrics.h"
+#include "supervisor/gcb_notify.h"
 #include "supervisor/gcb_pipeline.h"
 #include "supervisor/gcb_progress.h"
 #include "supervisor/gcb_supervisor.h"
@@ -26,13 +29,28 @@
 #define GCB_VERSION "0.1.0"
 #endif
 
+/* Readiness: a heartbeat older than this (or than watchdog.timeout, if
+ * shorter) means the stage is not up; records in flight with no Kafka
+ * acknowledgement for KAFKA_STALL_MS mean Kafka is unreachable. */
+#define READY_HEARTBEAT_MS 5000u
+#define KAFKA_STALL_MS	   15000u
+
 static struct {
 	gcb_config_t cfg;
 	const char *path;
 	gcb_embedded_t embedded;
 	gcb_progress_t progress;
 	gcb_supervisor_conf_t sv;
+	gcb_metrics_t *metrics;
+	gcb_health_t health;
+	gcb_notify_t notify;
 } g_daemon;
+
+static uint64_t ready_heartbeat_ms(const gcb_config_t *cfg)
+{
+	return cfg->watchdog.timeout_ms < READY_HEARTBEAT_MS ? (uint64_t)cfg->watchdog.timeout_ms
+							     : READY_HEARTBEAT_MS;
+}
 
 /* The supervisor keys that SIGHUP may change (marked reloadable in the table). */
 static void supervisor_timings(gcb_supervisor_conf_t *sv, const gcb_config_t *cfg)
@@ -58,6 +76,7 @@ static void usage(FILE *out)
 		"      --version       print the version\n"
 		"\n"
 		"Signals: TERM/INT drain and stop (twice: stop now), HUP reload.\n"
+		"HTTP on metrics.listen (default 127.0.0.1:9464): /metrics /healthz /readyz.\n"
 		"Exit codes: 0 clean, 1 cannot start, 2 bad config or permanent error,\n"
 		"            3 stopped before the rings drained (kept for the next start).\n");
 }
@@ -78,6 +97,7 @@ static void on_reload(void *arg)
 	}
 	gcb_log_set_level((gcb_log_level_t)g_daemon.cfg.log.level);
 	supervisor_timings(&g_daemon.sv, &g_daemon.cfg);
+	g_daemon.health.heartbeat_max_ms = ready_heartbeat_ms(&g_daemon.cfg);
 	gcb_log_info("reloaded %s: %d key(s) applied", g_daemon.path, n);
 }
 
@@ -100,8 +120,49 @@ static void after_drain(const void *shm, void *arg)
 
 static void on_tick(const void *shm, void *arg)
 {
-	gcb_progress_tick(&g_daemon.progress, shm);
 	(void)arg;
+	gcb_progress_tick(&g_daemon.progress, shm);
+	gcb_health_update(&g_daemon.health, shm);
+	gcb_notify_tick(&g_daemon.notify, shm, &g_daemon.health);
+	if (g_daemon.metrics != NULL)
+		gcb_metrics_set_source(g_daemon.metrics, shm, &g_daemon.health);
+}
+
+static void on_io(void *arg)
+{
+	gcb_metrics_run(arg);
+}
+
+static void in_child(void *arg)
+{
+	gcb_metrics_close_in_child(arg);
+}
+
+/* The endpoint starts after the embedded services are forked (so they do
+ * not inherit its socket); a bad address is a configuration error, a port
+ * in use is not a reason to stop moving events. */
+static int start_metrics(gcb_supervisor_conf_t *sv, char *err, size_t size)
+{
+	const char *listen = g_daemon.cfg.metrics.listen;
+
+	if (listen == NULL || listen[0] == '\0')
+		return 0;
+	g_daemon.metrics = gcb_metrics_new(listen, GCB_VERSION, err, size);
+	if (g_daemon.metrics == NULL && errno == EINVAL)
+		return GCB_DAEMON_EXIT_FATAL;
+	if (g_daemon.metrics == NULL) {
+		/* Events matter more than their metrics: run on, loudly. */
+		gcb_log_error("%s; running without /metrics, /healthz and /readyz", err);
+		return 0;
+	}
+	gcb_log_info("metrics listening on %.*s:%u (/metrics /healthz /readyz)",
+		     (int)(strrchr(listen, ':') - listen), listen,
+		     gcb_metrics_port(g_daemon.metrics));
+	sv->io_fd = gcb_metrics_fd(g_daemon.metrics);
+	sv->io_ready = on_io;
+	sv->in_child = in_child;
+	sv->io_arg = g_daemon.metrics;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -185,9 +246,25 @@ int main(int argc, char **argv)
 	sv->tick = on_tick;
 	sv->after_drain = after_drain;
 	sv->drain_arg = &pipeline;
+	gcb_health_init(&g_daemon.health, ready_heartbeat_ms(&g_daemon.cfg), KAFKA_STALL_MS);
+	gcb_notify_init(&g_daemon.notify);
+	rc = start_metrics(sv, err, sizeof(err));
+	if (rc != 0) {
+		gcb_log_error("%s", err);
+		gcb_embedded_stop(&g_daemon.embedded);
+		gcb_config_fini(&g_daemon.cfg);
+		return rc;
+	}
 
 	rc = gcb_supervisor_run(sv);
 
+	gcb_notify_stopping(&g_daemon.notify);
+	gcb_notify_status(&g_daemon.notify, rc == GCB_DAEMON_EXIT_OK ? "stopped: drained"
+					    : rc == GCB_DAEMON_EXIT_UNDRAINED
+						    ? "stopped: rings kept for the next start"
+						    : "stopped: see the log");
+	gcb_metrics_destroy(g_daemon.metrics);
+	g_daemon.metrics = NULL;
 	gcb_progress_summary(&g_daemon.progress);
 	gcb_embedded_stop(&g_daemon.embedded);
 	gcb_config_fini(&g_daemon.cfg);

@@ -102,6 +102,8 @@ static __attribute__((noreturn)) void run_child(gcb_supervisor_t *sv, unsigned i
 	 * stages in order instead of having them all stop at once. */
 	setpgid(0, 0);
 	close(sv->sfd);
+	if (sv->conf->in_child != NULL)
+		sv->conf->in_child(sv->conf->io_arg);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGCHLD, SIG_DFL);
@@ -388,7 +390,9 @@ static int setup_signals(gcb_supervisor_t *sv)
 
 static int loop(gcb_supervisor_t *sv)
 {
-	struct pollfd pfd = {.fd = sv->sfd, .events = POLLIN};
+	struct pollfd pfd[2] = {{.fd = sv->sfd, .events = POLLIN},
+				{.fd = sv->conf->io_fd, .events = POLLIN}};
+	nfds_t npfd = sv->conf->io_ready != NULL && sv->conf->io_fd >= 0 ? 2 : 1;
 	uint64_t now;
 
 	for (;;) {
@@ -429,7 +433,9 @@ static int loop(gcb_supervisor_t *sv)
 			if (sv->conf->tick != NULL)
 				sv->conf->tick(&sv->shm, sv->conf->tick_arg);
 		}
-		(void)poll(&pfd, 1, LOOP_TICK_MS);
+		(void)poll(pfd, npfd, LOOP_TICK_MS);
+		if (sv->conf->io_ready != NULL)
+			sv->conf->io_ready(sv->conf->io_arg);
 	}
 }
 

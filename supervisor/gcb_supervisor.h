@@ -57,6 +57,16 @@ typedef struct gcb_supervisor_conf {
 	 * more before the segment is detached; may be NULL. */
 	void (*tick)(const void *shm, void *arg);
 	void *tick_arg;
+
+	/* One more descriptor for the loop's poll (the metrics endpoint):
+	 * io_ready runs after every poll, readable or not, so it can also
+	 * expire its timeouts. io_fd is ignored when io_ready is NULL.
+	 * in_child runs first in every forked stage, to close what a stage
+	 * must not inherit (a listening socket). Both may be NULL. */
+	int io_fd;
+	void (*io_ready)(void *arg);
+	void (*in_child)(void *arg);
+	void *io_arg;
 } gcb_supervisor_conf_t;
 
 /*
