@@ -85,12 +85,14 @@ def start_kafka(pr):
     return p, wait_file(pr.dir + "/bs").splitlines()[0]
 
 
-def start_sim(pr, name, count, seed):
+def start_sim(pr, name, count, seed, events_log=False):
     url_file = "%s/%s.url" % (pr.dir, name)
     argv = [os.path.join(BIN, "gcb-sim"), "--stream-id", "s1", "--count", str(count),
             "--seed", str(seed), "--rate", "0", "--retention", str(max(100000, count + 1)),
             "--log-level", "warn", "--port-file", url_file,
             "--request-log", "%s/%s.req" % (pr.dir, name)]
+    if events_log:
+        argv += ["--events-log", "%s/%s.events" % (pr.dir, name)]
     p = pr.start(name, argv)
     return p, wait_file(url_file)
 
@@ -195,9 +197,9 @@ kafka.bootstrap.servers = %s
     return path
 
 
-def run_gcbridge(pr, bootstrap, events, seed, validators, tag):
+def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False):
     """One gcbridge run on a fresh simulator; returns its measurements."""
-    sim, url = start_sim(pr, "sim-" + tag, events, seed)
+    sim, url = start_sim(pr, "sim-" + tag, events, seed, events_log)
     instance = "bench-%s-%d" % (tag, os.getpid())
     pr.instances.append(instance)
     conf = gcbridge_config(pr, instance, url, bootstrap, validators)

@@ -20,25 +20,47 @@ KEY_DELIM = "\\x1f\\x1eK\\x1e\\x1f"
 MSG_DELIM = "\\x1d\\x1c\\x1bMSG\\x1b\\x1c\\x1d"
 
 
-def export_topics(pr, bootstrap, topics, path):
-    """Consumes the topics into one delimited file (key, value); returns its record count."""
+def encode_records(pr, events_log, path):
+    """The events the simulator served, encoded by gcb-validate (the validator's own code:
+    same routing, Avro encoding and Confluent framing) into one delimited file of
+    key + framed value per record, as kcat -P reads it. Returns the record count."""
+    r = subprocess.run([os.path.join(bl.BIN, "gcb-validate"), "--routes",
+                        os.path.join(bl.ROOT, "schemas/routes.json"),
+                        "--received-at", str(int(time.time() * 1000))],
+                       stdin=open(events_log, "rb"), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=600)
+    if r.returncode != 0:
+        raise RuntimeError("gcb-validate failed: %s" % r.stderr.decode()[:300])
+    kd = KEY_DELIM.encode().decode("unicode_escape").encode("latin-1")
+    md = MSG_DELIM.encode().decode("unicode_escape").encode("latin-1")
     n = 0
     with open(path, "wb") as out:
-        for t in topics:
-            r = subprocess.run(["kcat", "-b", bootstrap, "-C", "-t", t, "-o", "beginning", "-e",
-                                "-q", "-f", "%k" + KEY_DELIM + "%s" + MSG_DELIM],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
-            if r.returncode != 0:
-                raise RuntimeError("kcat -C %s failed: %s" % (t, r.stderr.decode()[:300]))
-            out.write(r.stdout)
-            n += r.stdout.count(MSG_DELIM.encode().decode("unicode_escape").encode("latin-1"))
+        for line in r.stdout.splitlines():
+            f = line.split(b" ")
+            if f[0] != b"avro":
+                continue
+            value = bytes.fromhex(f[4].decode())
+            if kd in value or md in value:
+                raise RuntimeError("a record contains the kcat delimiter")
+            out.write(f[2] + kd + value + md)
+            n += 1
     return n
 
 
-def count_topic(bootstrap, topic):
-    r = subprocess.run(["kcat", "-b", bootstrap, "-C", "-t", topic, "-o", "beginning", "-e",
-                        "-q", "-f", "x"], stdout=subprocess.PIPE, timeout=300)
-    return len(r.stdout)
+def count_topic(bootstrap, topic, partitions):
+    """Sum of the partitions' end offsets (kcat -Q; the mock trims old segments, so
+    consuming from the beginning would not see every record)."""
+    argv = ["kcat", "-b", bootstrap, "-Q"]
+    for p in range(partitions):
+        argv += ["-t", "%s:%d:-1" % (topic, p)]
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=60)
+    total = 0
+    for line in r.stdout.splitlines():
+        # "raw.ceiling [0] offset 49912"
+        if " offset " in line:
+            total += int(line.rsplit(" ", 1)[1])
+    return total
 
 
 def raw_produce(bootstrap, topic, path):
@@ -69,11 +91,12 @@ def main():
         kafka, bootstrap = bl.start_kafka(pr)
         bl.log("e2e_bench: %d events, %d validators, simulator seed %d, mock cluster %s" %
                (a.events, a.validators, a.seed, bootstrap))
-        g = bl.run_gcbridge(pr, bootstrap, a.events, a.seed, a.validators, "e2e")
+        g = bl.run_gcbridge(pr, bootstrap, a.events, a.seed, a.validators, "e2e",
+                            events_log=True)
         kafka_cpu_gcb = bl.cpu_s(kafka.pid)
 
         export = os.path.join(pr.dir, "records.bin")
-        n = export_topics(pr, bootstrap, ["genesys.interactions", "genesys.agentstate"], export)
+        n = encode_records(pr, os.path.join(pr.dir, "sim-e2e.events"), export)
         if n != g["events"] - g["dlq"]:
             raise RuntimeError("exported %d records, gcbridge delivered %d" %
                                (n, g["events"] - g["dlq"]))
@@ -81,7 +104,7 @@ def main():
         k0 = bl.cpu_s(kafka.pid)
         kwall, kcpu, krss = raw_produce(bootstrap, "raw.ceiling", export)
         kafka_cpu_kcat = bl.cpu_s(kafka.pid) - k0
-        got = count_topic(bootstrap, "raw.ceiling")
+        got = count_topic(bootstrap, "raw.ceiling", 6)
         if got != n:
             raise RuntimeError("raw.ceiling holds %d records, expected %d" % (got, n))
         k = {"name": "kcat -P (raw produce)", "events": n, "wall_s": kwall, "p50_ms": 0,
@@ -105,8 +128,9 @@ def main():
               "gcbridge run, incl. startup), %.2f CPU s (during kcat -P)" %
               (g["sim_cpu_s"], kafka_cpu_gcb, kafka_cpu_kcat))
         print("- kcat -P: %d records, %.1f MB of keys + framed Avro values (no headers; "
-              "gcbridge also sends 10-11 provenance headers per message), one process, "
-              "from a file" % (n, size / 1e6))
+              "gcbridge also sends 10-11 provenance headers per message), encoded "
+              "beforehand by gcb-validate from the events the simulator served, one process "
+              "reading a file" % (n, size / 1e6))
         print("- machine: %s" % bl.machine_note())
         return 0
     finally:
