@@ -86,6 +86,7 @@ def main():
               "from wait4() (whole process, includes interpreter start); simulator %.2f / "
               "%.2f CPU s not included" % (g["sim_cpu_s"], r["sim_cpu_s"]))
         print("- DLQ: gcbridge %d, reference %d" % (g["dlq"], r["dlq"]))
+        print("- gcbridge CPU s per process at the last delivery: %s" % g["breakdown"])
         print("- machine: %s" % bl.machine_note())
         return 0
     finally:

@@ -159,6 +159,18 @@ def tree_usage(root):
     return cpu, sum(hwms), max(hwms), len(pids)
 
 
+def tree_breakdown(root):
+    """'name CPU s' per process of the tree (names from /proc/PID/cmdline or comm)."""
+    out = []
+    for p in tree_pids(root):
+        try:
+            name = open("/proc/%d/comm" % p).read().strip()
+        except OSError:
+            continue
+        out.append("%s %.2f" % (name, cpu_s(p)))
+    return ", ".join(out)
+
+
 def hist_percentile(counters, q):
     """q-quantile (ms) from the cumulative le-buckets, linear inside the bucket."""
     total = counters["fetch_latency_count"]
@@ -210,6 +222,7 @@ def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False)
                         str(timeout)], capture_output=True, text=True)
     # Sample CPU and memory while everything still runs, before the drain.
     cpu, hwm_sum, hwm_max, nproc = tree_usage(gcb.pid)
+    breakdown = tree_breakdown(gcb.pid)
     sim_cpu, mock_cpu = cpu_s(sim.pid), None
     if w.returncode != 0:
         log(w.stderr)
@@ -224,7 +237,7 @@ def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False)
             "dlq": c["dlq_delivered"], "wall_s": wall,
             "p50_ms": hist_percentile(c, 0.50), "p99_ms": hist_percentile(c, 0.99),
             "cpu_s": cpu, "rss_kb": hwm_max, "rss_sum_kb": hwm_sum, "procs": nproc,
-            "sim_cpu_s": sim_cpu, "exit": gcb.returncode}
+            "sim_cpu_s": sim_cpu, "exit": gcb.returncode, "breakdown": breakdown}
 
 
 def fmt_row(r):

@@ -131,6 +131,7 @@ def main():
               "gcbridge also sends 10-11 provenance headers per message), encoded "
               "beforehand by gcb-validate from the events the simulator served, one process "
               "reading a file" % (n, size / 1e6))
+        print("- gcbridge CPU s per process at the last delivery: %s" % g["breakdown"])
         print("- machine: %s" % bl.machine_note())
         return 0
     finally:
