@@ -85,10 +85,10 @@ def start_kafka(pr):
     return p, wait_file(pr.dir + "/bs").splitlines()[0]
 
 
-def start_sim(pr, name, count, seed, events_log=False):
+def start_sim(pr, name, count, seed, events_log=False, rate=0):
     url_file = "%s/%s.url" % (pr.dir, name)
     argv = [os.path.join(BIN, "gcb-sim"), "--stream-id", "s1", "--count", str(count),
-            "--seed", str(seed), "--rate", "0", "--retention", str(max(100000, count + 1)),
+            "--seed", str(seed), "--rate", str(rate), "--retention", str(max(100000, count + 1)),
             "--log-level", "warn", "--port-file", url_file,
             "--request-log", "%s/%s.req" % (pr.dir, name)]
     if events_log:
@@ -201,7 +201,8 @@ genesys.client_id = gcb-sim-client
 genesys.client_secret = env:GCB_BENCH_SECRET
 genesys.stream_id = s1
 genesys.poll.limit = %d
-genesys.poll.interval = 1s
+genesys.poll.timeout = 1s
+genesys.poll.interval = 0
 schemas.dir = %s/schemas
 metrics.listen =
 kafka.bootstrap.servers = %s
@@ -209,15 +210,16 @@ kafka.bootstrap.servers = %s
     return path
 
 
-def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False):
-    """One gcbridge run on a fresh simulator; returns its measurements."""
-    sim, url = start_sim(pr, "sim-" + tag, events, seed, events_log)
+def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False, rate=0):
+    """One gcbridge run on a fresh simulator (rate 0: on demand, as fast as gcbridge
+    reads; else events per second); returns its measurements."""
+    sim, url = start_sim(pr, "sim-" + tag, events, seed, events_log, rate)
     instance = "bench-%s-%d" % (tag, os.getpid())
     pr.instances.append(instance)
     conf = gcbridge_config(pr, instance, url, bootstrap, validators)
     env = dict(os.environ, GCB_BENCH_SECRET="gcb-sim-secret")
     gcb = pr.start("gcbridge-" + tag, [os.path.join(BIN, "gcbridge"), "-c", conf], env=env)
-    timeout = max(120, events / 2000)
+    timeout = max(120, events / 2000, 3 * events / rate if rate else 0)
     w = subprocess.run([os.path.join(BIN, "gcb-bench-wait"), instance, str(events),
                         str(timeout)], capture_output=True, text=True)
     # Sample CPU and memory while everything still runs, before the drain.
