@@ -187,6 +187,17 @@ def hist_percentile(counters, q):
     return LAT_BOUNDS_US[-1] / 1000.0
 
 
+def check_histogram(c):
+    """The producer's histogram must be cumulative and count every delivery (the bench
+    waits for the delivered counters, which on_delivery bumps before the histogram, so a
+    last delivery may still be on its way: allow a few)."""
+    cum = [c["fetch_latency_le_%dus" % b] for b in LAT_BOUNDS_US]
+    n = c["delivered"] + c["dlq_delivered"]
+    if cum != sorted(cum) or cum[-1] > c["fetch_latency_count"] or \
+            not n - 16 <= c["fetch_latency_count"] <= n:
+        raise RuntimeError("inconsistent latency histogram: %s" % c)
+
+
 def gcbridge_config(pr, instance, url, bootstrap, validators, limit=1000):
     path = os.path.join(pr.dir, instance + ".conf")
     with open(path, "w") as f:
@@ -231,6 +242,7 @@ def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False,
         raise RuntimeError("gcbridge did not deliver %d events (see %s)" % (events, pr.dir))
     done = json.loads(w.stdout)
     c = done["counters"]
+    check_histogram(c)
     start = first_poll_mono(url, "%s/sim-%s.req" % (pr.dir, tag))
     wall = done["mono_ns"] / 1e9 - start
     pr.stop(gcb, 60)
