@@ -46,7 +46,8 @@ def run_reference(pr, bootstrap, events, seed, timeout):
     return {"name": "reference (Python)", "events": s["delivered"], "dlq": s["dlq"],
             "wall_s": s["wall_s"], "p50_ms": s["p50_ms"], "p99_ms": s["p99_ms"],
             "cpu_s": ru.ru_utime + ru.ru_stime, "rss_sum_kb": ru.ru_maxrss,
-            "rss_kb": ru.ru_maxrss, "sim_cpu_s": sim_cpu}
+            "rss_kb": ru.ru_maxrss, "sim_cpu_s": sim_cpu,
+            "p99_later_ms": s["p99_ms_after_first_batch"]}
 
 
 def main():
@@ -81,7 +82,9 @@ def main():
         print("- peak RSS ratio reference / gcbridge (sum over its %d processes): %.2f" %
               (g["procs"], r["rss_sum_kb"] / g["rss_sum_kb"]))
         print("- p99 latency: gcbridge %.1f ms (histogram estimate), reference %.1f ms "
-              "(exact, poll answer to delivery report)" % (g["p99_ms"], r["p99_ms"]))
+              "(exact, poll answer to delivery report; %.1f ms without its first batch, which "
+              "also waits for the producer's first connection)" %
+              (g["p99_ms"], r["p99_ms"], r["p99_later_ms"]))
         print("- CPU: gcbridge sampled at its last delivery (supervisor + stages); reference "
               "from wait4() (whole process, includes interpreter start); simulator %.2f / "
               "%.2f CPU s not included" % (g["sim_cpu_s"], r["sim_cpu_s"]))
