@@ -84,7 +84,7 @@ asan: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
-	@set -e; for b in $(BENCHES); do GCB_BIN=$(BIN) $$b; done
+	@set -e; for b in $(BENCHES); do GCB_BIN=$(BIN) GCB_ROOT=$(CURDIR) $$b; done
 
 # The pipeline on its embedded default (simulator + embedded Kafka); Ctrl-C
 # drains and prints a summary. RUN_ARGS adds options, e.g. RUN_ARGS="-c my.conf".

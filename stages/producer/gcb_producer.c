@@ -117,6 +117,30 @@ static uint64_t pow2_at_least(uint64_t v)
 	return r;
 }
 
+/*
+ * Fetch-to-acknowledgement histogram (gcb_counters_producer.h). The record is
+ * still in the ring here: it is released only after its delivery report.
+ */
+static void count_fetch_latency(producer_t *p, const prod_slot_t *s)
+{
+	const gcb_rec_out_t *o = (const gcb_rec_out_t *)s->rec->payload;
+	struct timespec ts;
+	uint64_t now_us, at_us, lat = 0;
+
+	if (o->received_unix_ms == 0)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	now_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	at_us = o->received_unix_ms * 1000u;
+	if (now_us > at_us)
+		lat = now_us - at_us;
+	for (unsigned i = 0; i < GCB_PRODUCER_LATENCY_BUCKETS; i++)
+		if (lat <= gcb_producer_latency_bounds_us[i])
+			cnt_add(p, GCB_PRODUCER_C_FETCH_LATENCY_LE_1000US + i, 1);
+	cnt_add(p, GCB_PRODUCER_C_FETCH_LATENCY_SUM_US, lat);
+	cnt_add(p, GCB_PRODUCER_C_FETCH_LATENCY_COUNT, 1);
+}
+
 /* ---- librdkafka callbacks (all run inside rd_kafka_poll on this thread) ---- */
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -138,6 +162,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 			cnt_add(p, GCB_PRODUCER_C_LATENCY_SUM_US, (uint64_t)lat);
 			cnt_add(p, GCB_PRODUCER_C_LATENCY_COUNT, 1);
 		}
+		if (s->kind != KIND_BAD)
+			count_fetch_latency(p, s);
 		return;
 	}
 	uint64_t backoff = (uint64_t)p->conf->retry_backoff_ms
