@@ -1,5 +1,7 @@
 #include "stages/validator/gcb_catalog.h"
 
+#include "stages/validator/gcb_avsc_compat.h"
+
 #include <errno.h>
 #include <fnmatch.h>
 #include <libgen.h>
@@ -393,4 +395,37 @@ int gcb_route_filter_pass(const gcb_route_t *r, const cJSON *event)
 			return 0;
 	}
 	return 1;
+}
+
+int gcb_catalog_check_compat(const gcb_catalog_t *old, const gcb_catalog_t *fresh, char *errstr,
+			     size_t errstr_size)
+{
+	for (size_t i = 0; i < fresh->nschemas; i++) {
+		const gcb_schema_t *n = fresh->schemas[i];
+
+		for (size_t k = 0; k < old->nschemas; k++) {
+			const gcb_schema_t *o = old->schemas[k];
+			gcb_avsc_problems_t pr;
+			int rc;
+
+			if (strcmp(o->fullname, n->fullname) != 0 ||
+			    (o->text_len == n->text_len && memcmp(o->text, n->text, n->text_len) == 0))
+				continue;
+			gcb_avsc_problems_init(&pr);
+			rc = gcb_avsc_compat_check(o->avsc, n->avsc, &pr);
+			if (rc == -EINVAL)
+				snprintf(errstr, errstr_size,
+					 "%s: not backward compatible with the %s in use: %s%s%s",
+					 n->origin, n->fullname, pr.n ? pr.v[0].path : "",
+					 pr.n && *pr.v[0].path ? ": " : "",
+					 pr.n ? pr.v[0].reason : "incompatible");
+			else if (rc)
+				snprintf(errstr, errstr_size, "%s: compatibility check failed: %s",
+					 n->origin, strerror(-rc));
+			gcb_avsc_problems_fini(&pr);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
 }

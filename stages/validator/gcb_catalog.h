@@ -80,6 +80,15 @@ int gcb_catalog_load(gcb_catalog_t **out, const char *routes_path, const char *i
 
 void gcb_catalog_destroy(gcb_catalog_t *c);
 
+/*
+ * Before a reload swaps fresh in: every schema of fresh whose full name is
+ * also in old must read all data written with the old one (Avro schema
+ * resolution, gcb_avsc_compat). 0, or -EINVAL with the first
+ * incompatibility in errstr (naming the new file), or -ENOMEM.
+ */
+int gcb_catalog_check_compat(const gcb_catalog_t *old, const gcb_catalog_t *fresh, char *errstr,
+			     size_t errstr_size);
+
 /* The route for an event (a JSON object), or NULL when none matches. */
 const gcb_route_t *gcb_catalog_route(const gcb_catalog_t *c, const cJSON *event);
 

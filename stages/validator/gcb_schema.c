@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "stages/validator/gcb_avsc_canonical.h"
 #include "stages/validator/gcb_map.h"
 
 /* Named types seen so far while compiling one schema. */
@@ -542,7 +543,27 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 		rc = -EINVAL;
 		goto fail;
 	}
-	/* Our own checks first: libavro-c leaks memory on some schemas it rejects. */
+	/* The linter first: it reports the problem precisely (element path). */
+	{
+		gcb_avsc_problems_t pr;
+
+		gcb_avsc_problems_init(&pr);
+		rc = gcb_avsc_parse(s->text, len, &s->avsc, &pr);
+		if (rc == -EINVAL && pr.n > 0)
+			snprintf(why, sizeof(why), "%s%s%s%s", pr.v[0].path, *pr.v[0].path ? ": " : "",
+				 pr.v[0].reason,
+				 gcb_avsc_problems_count(&pr) > 1 ? " (and more: see gcb-schema lint)"
+								  : "");
+		else if (rc == -EINVAL)
+			snprintf(why, sizeof(why), "not a valid schema");
+		gcb_avsc_problems_fini(&pr);
+		if (rc)
+			goto fail;
+		rc = gcb_avsc_fingerprint(s->avsc, &s->fingerprint);
+		if (rc)
+			goto fail;
+	}
+	/* Our own checks next: libavro-c leaks memory on some schemas it rejects. */
 	rc = duplicate_keys(&c, s->raw, 0);
 	if (rc)
 		goto fail;
@@ -702,6 +723,7 @@ void gcb_schema_destroy(gcb_schema_t *s)
 		free(n->branches);
 		free(n);
 	}
+	gcb_avsc_destroy(s->avsc);
 	cJSON_Delete(s->raw);
 	free(s->text);
 	free(s->origin);

@@ -17,6 +17,8 @@
 #include <avro.h>
 #include <cjson/cJSON.h>
 
+#include "stages/validator/gcb_avsc.h"
+
 enum gcb_schema_logical {
 	GCB_LT_NONE = 0,
 	GCB_LT_TIMESTAMP_MILLIS, /* on long */
@@ -65,12 +67,15 @@ typedef struct gcb_schema {
 	gcb_snode_t *root;
 	gcb_snode_t *nodes;
 	const char *fullname; /* root's full name, "" for unnamed roots */
+	gcb_avsc_t *avsc;     /* the linter's model, for compatibility checks */
+	uint64_t fingerprint; /* CRC-64-AVRO of the Parsing Canonical Form */
 } gcb_schema_t;
 
 /*
- * Parses schema text (len bytes) into a new schema: checks it with libavro-c,
- * compiles the node tree, checks every default against its field's type and
- * creates the reusable value. origin names the source in errors. On error
+ * Parses schema text (len bytes) into a new schema: lints it (gcb_avsc),
+ * compiles the node tree, checks every default against its field's type,
+ * checks it with libavro-c, computes its fingerprint and creates the
+ * reusable value. origin names the source in errors. On error
  * returns a negative errno and writes "<origin>: <reason>" to errstr.
  */
 int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const char *origin,

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "shm/gcb_records.h"
@@ -12,6 +13,43 @@
 
 #define WAIT_MS	     100  /* ring waits: short enough to heartbeat every second */
 #define RELOAD_EVERY 1024 /* events between checks for schema changes while busy */
+
+_Static_assert(GCB_VC_DLQ_BAD_RECORD - GCB_VC_DLQ_BAD_JSON ==
+		   GCB_REASON_BAD_RECORD - GCB_REASON_BAD_JSON,
+	       "one counter per DLQ reason, in reason order");
+_Static_assert(GCB_REASON_BAD_RECORD == GCB_REASON_COUNT - 1, "bad_record is the last reason");
+
+/* Counter values found at start plus this process's own counts. */
+typedef struct counters {
+	uint64_t base[GCB_VC_COUNT];
+	uint64_t skipped, reloads, refused;
+} counters_t;
+
+static void counters_init(counters_t *c, const gcb_stage_ctx_t *ctx)
+{
+	memset(c, 0, sizeof(*c));
+	for (unsigned i = 0; i < GCB_VC_COUNT; i++)
+		c->base[i] = atomic_load_explicit(&ctx->slot->counters[i], memory_order_relaxed);
+}
+
+static void put(const gcb_stage_ctx_t *ctx, const counters_t *c, unsigned i, uint64_t v)
+{
+	atomic_store_explicit(&ctx->slot->counters[i], c->base[i] + v, memory_order_relaxed);
+}
+
+static void counters_publish(const gcb_stage_ctx_t *ctx, const counters_t *c,
+			     const gcb_vproc_stats_t *st)
+{
+	put(ctx, c, GCB_VC_EVENTS, st->events);
+	put(ctx, c, GCB_VC_AVRO, st->avro);
+	put(ctx, c, GCB_VC_DLQ, st->dlq);
+	put(ctx, c, GCB_VC_FILTERED, st->filtered);
+	put(ctx, c, GCB_VC_SKIPPED, c->skipped);
+	put(ctx, c, GCB_VC_RELOADS, c->reloads);
+	put(ctx, c, GCB_VC_RELOAD_REFUSED, c->refused);
+	for (unsigned r = GCB_REASON_BAD_JSON; r < GCB_REASON_COUNT; r++)
+		put(ctx, c, GCB_VC_DLQ_BAD_JSON + (r - GCB_REASON_BAD_JSON), st->by_reason[r]);
+}
 
 typedef struct vstate {
 	gcb_stage_ctx_t *ctx;
@@ -90,23 +128,39 @@ static uint32_t reload_generation(const gcb_stage_ctx_t *ctx)
 }
 
 /*
- * Loads the schema set again and swaps it in; a set that fails to load is
- * refused with a log line naming the file and the reason, and the set in use
- * stays. Called between events only (outputs never point into the old set).
+ * Loads the schema set again and swaps it in; a set that fails to load, or
+ * whose schemas cannot read what the ones in use wrote, is refused with a log
+ * line naming the file and the reason, and the set in use stays. Called between events only
+ * (outputs never point into the old set).
  */
-static void reload(const gcb_validator_conf_t *conf, gcb_vproc_t *p, gcb_catalog_t **cat)
+static int reload(const gcb_validator_conf_t *conf, gcb_vproc_t *p, gcb_catalog_t **cat)
 {
 	gcb_catalog_t *fresh;
 	char err[1024];
 
 	if (gcb_catalog_load(&fresh, conf->routes_path, conf->ids_path, err, sizeof(err)) != 0) {
 		gcb_log_error("schema reload refused, keeping the schemas in use: %s", err);
-		return;
+		return -EINVAL;
+	}
+	if (gcb_catalog_check_compat(*cat, fresh, err, sizeof(err)) != 0) {
+		gcb_log_error("schema reload refused, keeping the schemas in use: %s", err);
+		gcb_catalog_destroy(fresh);
+		return -EINVAL;
 	}
 	gcb_vproc_set_catalog(p, fresh);
 	gcb_catalog_destroy(*cat);
 	*cat = fresh;
 	gcb_log_info("schemas reloaded from %s: %zu routes", conf->routes_path, fresh->nroutes);
+	return 0;
+}
+
+static void reload_counted(const gcb_validator_conf_t *conf, gcb_vproc_t *p, gcb_catalog_t **cat,
+			   counters_t *ctr)
+{
+	if (reload(conf, p, cat) == 0)
+		ctr->reloads++;
+	else
+		ctr->refused++;
 }
 
 int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_ring_t *in,
@@ -122,7 +176,8 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 	gcb_catalog_t *cat = NULL;
 	gcb_vproc_t *p = NULL;
 	const gcb_vproc_stats_t *st;
-	uint64_t resume, skipped = 0, ops = 0;
+	uint64_t resume, ops = 0;
+	counters_t ctr;
 	char err[1024];
 	int rc, exit_code = GCB_EXIT_OK;
 	gcb_reload_t rl;
@@ -140,6 +195,7 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 	if (rc)
 		gcb_log_warn("inotify on the schema directory failed (%s): reload on SIGHUP only",
 			     strerror(-rc));
+	counters_init(&ctr, ctx);
 	resume = gcb_ring_resume_seq(out);
 	gcb_log_info("validator started: %zu routes, resuming after seq %" PRIu64, cat->nroutes,
 		     resume);
@@ -150,13 +206,14 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 		gcb_vout_t o;
 
 		if ((++ops & 63) == 0) {
+			counters_publish(ctx, &ctr, gcb_vproc_stats(p));
 			gcb_stage_heartbeat(ctx);
 			gcb_ring_heartbeat_consumer(in);
 			gcb_ring_heartbeat_producer(out);
 		}
 		if (ops % RELOAD_EVERY == 0 && gcb_reload_due(&rl, reload_generation(ctx))) {
 			flush(&v);
-			reload(conf, p, &cat);
+			reload_counted(conf, p, &cat, &ctr);
 		}
 		if (must_stop_now(ctx))
 			break;
@@ -167,7 +224,8 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 			gcb_ring_heartbeat_consumer(in);
 			gcb_ring_heartbeat_producer(out);
 			if (gcb_reload_due(&rl, reload_generation(ctx)))
-				reload(conf, p, &cat);
+				reload_counted(conf, p, &cat, &ctr);
+			counters_publish(ctx, &ctr, gcb_vproc_stats(p));
 			/* Our drain phase starts only after the fetcher exited:
 			 * an empty input now stays empty. */
 			if (gcb_stage_draining(ctx))
@@ -183,7 +241,7 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 		}
 		if (rec->seq <= resume) {
 			/* A predecessor already published output for it. */
-			skipped++;
+			ctr.skipped++;
 			v.in_pos = gcb_ring_read_pos(in);
 			if (v.pending == 0)
 				gcb_ring_release(in, v.in_pos);
@@ -208,9 +266,10 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 	}
 	flush(&v);
 	st = gcb_vproc_stats(p);
+	counters_publish(ctx, &ctr, st);
 	gcb_log_info("validator stopped: %" PRIu64 " events, %" PRIu64 " avro, %" PRIu64
 		     " dlq, %" PRIu64 " filtered, %" PRIu64 " skipped after restart",
-		     st->events, st->avro, st->dlq, st->filtered, skipped);
+		     st->events, st->avro, st->dlq, st->filtered, ctr.skipped);
 	gcb_reload_fini(&rl);
 	gcb_vproc_destroy(p);
 	gcb_catalog_destroy(cat);

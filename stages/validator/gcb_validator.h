@@ -4,6 +4,9 @@
  * GCB_REC_FILTERED, gcb_records.h) with the same seq, batch_seq and flags,
  * so the producer can merge the validators' rings in round-robin order.
  *
+ * Counters: shm/gcb_counters_validator.h, in the stage's slot, carried over
+ * when the stage restarts.
+ *
  * Crash safety: input is released only after the output that covers it is
  * committed, and a (re)started validator skips input whose seq is <= the
  * last seq committed to its output ring (gcb_ring_resume_seq), so a crash
@@ -14,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "shm/gcb_counters_validator.h"
 #include "shm/gcb_ring.h"
 #include "stages/gcb_stage.h"
 

@@ -367,6 +367,14 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	p->stats.events++;
 	drop_doc(p);
 
+	if (in->json_len == 0) {
+		/* What the fetcher forwards for an event larger than the ring's
+		 * record limit (it counts those as uncarriable events). */
+		dlq(p, o, GCB_REASON_OVERSIZED, "",
+		    "empty event: the fetcher forwards events larger than the ring's record "
+		    "limit empty");
+		return;
+	}
 	if (in->json_len > p->conf.max_event_bytes) {
 		dlq(p, o, GCB_REASON_OVERSIZED, "", "event of %zu bytes exceeds the limit of %zu",
 		    in->json_len, p->conf.max_event_bytes);
@@ -414,6 +422,7 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	set_str(o, GCB_OUTF_SCHEMA, s->fullname, META_MAX);
 	o->schema_id = r->schema_id;
 	o->schema_version = r->schema_version;
+	o->schema_fingerprint = s->fingerprint;
 	if (!gcb_route_filter_pass(r, p->doc)) {
 		o->type = GCB_REC_FILTERED;
 		set_str(o, GCB_OUTF_TOPIC, r->topic, META_MAX);

@@ -2,9 +2,13 @@
 # encoding, DLQ records) and the validator stage loop.
 #
 # gcb_avsc_* (canonical form, fingerprint, linter, compatibility) is another
-# module; it is picked up here when present.
+# module (tools/schema/module.mk), used here to lint, fingerprint and check
+# compatibility on reload.
 
-VALIDATOR_SRCS := stages/validator/gcb_reason.c stages/validator/gcb_schema.c \
+# The schema linter/fingerprint/compatibility sources (GCB_AVSC_SRCS).
+include tools/schema/module.mk
+
+VALIDATOR_SRCS := $(GCB_AVSC_SRCS) stages/validator/gcb_reason.c stages/validator/gcb_schema.c \
 	stages/validator/gcb_map.c stages/validator/gcb_catalog.c \
 	stages/validator/gcb_vproc.c
 VALIDATOR_STAGE_SRCS := $(VALIDATOR_SRCS) stages/validator/gcb_validator.c \

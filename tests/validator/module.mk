@@ -42,3 +42,4 @@ INTEGRATION_TESTS += tests/integration/validator_cli.sh
 
 $(eval $(call gcb_program,test-validator-reload,tests/validator/test_validator_reload.c $(VALIDATOR_STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS),$(VALIDATOR_LIBS)))
 UNIT_TESTS += $(BIN)/test-validator-reload
+INTEGRATION_TESTS += tests/integration/validator_sim.sh

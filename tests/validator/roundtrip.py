@@ -17,6 +17,9 @@ import avro.io
 import avro.schema
 
 root, binary = sys.argv[1], sys.argv[2]
+# Optional third argument: a file of events (one JSON object per line, e.g.
+# gcb-sim's --events-log) to check instead of generated ones.
+events_file = sys.argv[3] if len(sys.argv) > 3 else None
 RECEIVED = 1764238530000
 rnd = random.Random(20261127)
 
@@ -125,9 +128,14 @@ def normalise(v):
 
 
 events = []
-for i in range(600):
-    r = rnd.random()
-    events.append(interaction("created") if r < 0.4 else interaction("updated") if r < 0.8 else agent())
+if events_file:
+    with open(events_file) as f:
+        events = [json.loads(line) for line in f if line.strip()]
+else:
+    for i in range(600):
+        r = rnd.random()
+        events.append(interaction("created") if r < 0.4 else interaction("updated") if r < 0.8
+                      else agent())
 bad = [
     ('{"id":"x"', "bad_json", "-"),
     ('{"entityType":"interaction","eventType":"deleted"}', "unrouted", "-"),

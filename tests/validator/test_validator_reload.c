@@ -18,6 +18,7 @@
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
 #include "stages/gcb_stage.h"
+#include "stages/validator/gcb_reason.h"
 #include "stages/validator/gcb_validator.h"
 #include "supervisor/gcb_log.h"
 
@@ -222,7 +223,31 @@ int main(void)
 	CHECK(roundtrip(topic, sizeof(topic)) == GCB_REC_AVRO, "old schemas not kept");
 	CHECK(strcmp(topic, "agentstate.renamed") == 0, "topic %s", topic);
 
-	/* 3. the reload generation (SIGHUP) reloads too */
+	/* 3. an incompatible change (a new required field) is refused too */
+	{
+		char *schema, path[600], *mark;
+
+		snprintf(path, sizeof(path), "%s/schemas/agentstate_updated.avsc",
+			 root ? root : ".");
+		schema = strdup(slurp(path));
+		mark = strstr(schema, "{\"name\": \"userId\"");
+		CHECK(schema && mark, "agentstate schema has no userId field");
+		{
+			char *edited = malloc(strlen(schema) + 64);
+
+			sprintf(edited, "%.*s{\"name\": \"mood\", \"type\": \"string\"},\n%s",
+				(int)(mark - schema), schema, mark);
+			put_file("agentstate_updated.avsc", edited);
+			free(edited);
+		}
+		free(schema);
+		wait_log("not backward compatible", 1);
+		CHECK(strstr(slurp(logpath), "agentstate_updated.avsc: not backward compatible"),
+		      "refusal does not name the file:\n%s", slurp(logpath));
+		CHECK(roundtrip(topic, sizeof(topic)) == GCB_REC_AVRO, "old schemas not kept");
+	}
+
+	/* 4. the reload generation (SIGHUP) reloads too */
 	{
 		int before;
 
@@ -239,6 +264,26 @@ int main(void)
 	CHECK(waitpid(child, &status, 0) == child, "waitpid");
 	child = 0;
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "exit status 0x%x", status);
+	{
+		gcb_shm_stage_t *st = gcb_shm_stage(&shm, 0);
+		uint64_t events = atomic_load(&st->counters[GCB_VC_EVENTS]);
+		uint64_t avro = atomic_load(&st->counters[GCB_VC_AVRO]);
+		uint64_t reloads = atomic_load(&st->counters[GCB_VC_RELOADS]);
+		uint64_t refused = atomic_load(&st->counters[GCB_VC_RELOAD_REFUSED]);
+
+		CHECK(events == seq && avro == seq, "counters: events %llu avro %llu, want %llu",
+		      (unsigned long long)events, (unsigned long long)avro,
+		      (unsigned long long)seq);
+		CHECK(reloads >= 3 && refused >= 2, "counters: reloads %llu refused %llu",
+		      (unsigned long long)reloads, (unsigned long long)refused);
+		static const char *const names[] = GCB_VC_NAMES;
+
+		CHECK(sizeof(names) / sizeof(names[0]) == GCB_VC_COUNT &&
+			  strcmp(names[GCB_VC_DLQ_BAD_JSON + GCB_REASON_MISSING_FIELD -
+				       GCB_REASON_BAD_JSON],
+				 "dlq_missing_field") == 0,
+		      "counter names");
+	}
 	printf(
 	    "reload: %llu events, routing edit, refused schema and generation bump all handled\n",
 	    (unsigned long long)seq);

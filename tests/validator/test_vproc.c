@@ -148,6 +148,8 @@ static void test_valid_events(void **state)
 	assert_true(field_is(&o, GCB_OUTF_ENTITY_TYPE, "interaction"));
 	assert_true(field_is(&o, GCB_OUTF_EVENT_TYPE, "created"));
 	assert_int_equal(o.schema_id, 1);
+	/* CRC-64-AVRO of the canonical form, as `gcb-schema fingerprint` prints it */
+	assert_true(o.schema_fingerprint == UINT64_C(0xae1b33ff04040719));
 	assert_int_equal(o.len[GCB_OUTF_ERROR_REASON], 0);
 	/* Confluent frame: magic 0, big-endian schema id */
 	assert_true(o.len[GCB_OUTF_VALUE] > 5);
@@ -185,7 +187,7 @@ static void test_dlq_reasons(void **state)
 	(void)state;
 	assert_int_equal(gcb_vproc_new(&p, &conf, c, err, sizeof(err)), 0);
 	expect_dlq(p, "{not json", "bad_json", "");
-	expect_dlq(p, "", "bad_json", "");
+	expect_dlq(p, "", "oversized", ""); /* the fetcher's uncarriable-event marker */
 	expect_dlq(p, "[1,2]", "bad_json", "");
 	expect_dlq(p, "\"str\"", "bad_json", "");
 	expect_dlq(p, with("SALE", "S\\u0000ALE"), "bad_json", "");
@@ -397,12 +399,12 @@ static void test_output_ring_limit(void **state)
 	(void)state;
 	assert_int_equal(gcb_vproc_new(&p, &conf, c, err, sizeof(err)), 0);
 	/* the encoding does not fit: DLQ, and the DLQ record itself is cut to fit */
-	process(
-	    p,
-	    with("\"durationMs\":1200", "\"durationMs\":1200,\"ani\":"
-					"\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-					"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
-	    &o);
+	process(p,
+		with("\"durationMs\":1200",
+		     "\"durationMs\":1200,\"ani\":"
+		     "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\""),
+		&o);
 	assert_int_equal(o.type, GCB_REC_DLQ);
 	assert_int_equal(o.reason, GCB_REASON_OVERSIZED);
 	assert_true(gcb_vout_size(&o) <= 400);
