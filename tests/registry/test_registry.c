@@ -1,0 +1,428 @@
+/*
+ * The Schema Registry client against tests/registry/fake_registry.py over
+ * loopback: register, ids stable across re-registration and subjects,
+ * lookups and their 404 codes, compatibility, basic auth, retries on 500,
+ * a ccompat-style path prefix, and a registry that is not there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+
+#include "stages/validator/gcb_registry.h"
+
+#define PASSWORD "s3cr3t-Pa55word-xyzzy"
+
+static const char V1[] = "{\"type\": \"record\", \"name\": \"T\", \"namespace\": \"t\", "
+			 "\"fields\": [{\"name\": \"a\", \"type\": \"string\"}]}";
+/* V1 written differently: same canonical form, so the same id */
+static const char V1B[] = "{\"namespace\":\"t\",\"name\":\"T\",\"type\":\"record\",\"doc\":\"x\","
+			  "\"fields\":[{\"type\":\"string\",\"name\":\"a\"}]}";
+/* adds an optional field: backward compatible */
+static const char V2[] = "{\"type\": \"record\", \"name\": \"T\", \"namespace\": \"t\", "
+			 "\"fields\": [{\"name\": \"a\", \"type\": \"string\"}, "
+			 "{\"name\": \"b\", \"type\": [\"null\", \"long\"], \"default\": null}]}";
+/* adds a field without a default: old data cannot be read */
+static const char V3[] = "{\"type\": \"record\", \"name\": \"T\", \"namespace\": \"t\", "
+			 "\"fields\": [{\"name\": \"a\", \"type\": \"string\"}, "
+			 "{\"name\": \"c\", \"type\": \"int\"}]}";
+
+typedef struct fake {
+	pid_t pid;
+	char dir[256];
+	char url[512];	/* the base URL clients use (with the prefix) */
+	char root[512]; /* scheme://host:port, for the test controls */
+} fake_t;
+
+static char g_errstr[512];
+
+static void fake_start(fake_t *f, const char *prefix, const char *user)
+{
+	const char *root = getenv("GCB_ROOT"), *bin = getenv("GCB_BIN");
+	char script[512], tool[512], urlfile[300], pwfile[300], log[300];
+	int i;
+
+	if (!root)
+		root = ".";
+	if (!bin)
+		bin = "bin";
+	snprintf(script, sizeof(script), "%s/tests/registry/fake_registry.py", root);
+	snprintf(tool, sizeof(tool), "%s/gcb-schema", bin);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test-registry-%d-XXXXXX", (int)getpid());
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(urlfile, sizeof(urlfile), "%s/url", f->dir);
+	snprintf(pwfile, sizeof(pwfile), "%s/pw", f->dir);
+	snprintf(log, sizeof(log), "%s/log", f->dir);
+	if (user) {
+		FILE *pw = fopen(pwfile, "w");
+
+		assert_non_null(pw);
+		fputs(PASSWORD "\n", pw);
+		fclose(pw);
+	}
+	f->pid = fork();
+	assert_true(f->pid >= 0);
+	if (f->pid == 0) {
+		const char *argv[16];
+		int n = 0, fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd >= 0)
+			dup2(fd, 2);
+		argv[n++] = "/usr/bin/python3";
+		argv[n++] = script;
+		argv[n++] = "--url-file";
+		argv[n++] = urlfile;
+		argv[n++] = "--tool";
+		argv[n++] = tool;
+		if (prefix) {
+			argv[n++] = "--prefix";
+			argv[n++] = prefix;
+		}
+		if (user) {
+			argv[n++] = "--user";
+			argv[n++] = user;
+			argv[n++] = "--password-file";
+			argv[n++] = pwfile;
+		}
+		argv[n] = NULL;
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	for (i = 0; i < 600; i++) { /* up to 60 s on a loaded machine */
+		FILE *u = fopen(urlfile, "r");
+		struct timespec ts = {0, 100000000L};
+
+		if (u) {
+			char *p, *slash;
+
+			assert_non_null(fgets(f->url, sizeof(f->url), u));
+			fclose(u);
+			f->url[strcspn(f->url, "\n")] = '\0';
+			snprintf(f->root, sizeof(f->root), "%s", f->url);
+			p = strstr(f->root, "://");
+			slash = p ? strchr(p + 3, '/') : NULL;
+			if (slash)
+				*slash = '\0';
+			return;
+		}
+		assert_int_equal(waitpid(f->pid, NULL, WNOHANG), 0);
+		nanosleep(&ts, NULL);
+	}
+	fail_msg("fake registry did not start");
+}
+
+/* Asserts the fake's log never saw the password, then stops it. */
+static void fake_stop(fake_t *f)
+{
+	char cmd[600], log[300];
+	FILE *l;
+	char line[1024];
+
+	kill(f->pid, SIGTERM);
+	waitpid(f->pid, NULL, 0);
+	snprintf(log, sizeof(log), "%s/log", f->dir);
+	l = fopen(log, "r");
+	if (l) {
+		while (fgets(line, sizeof(line), l))
+			assert_null(strstr(line, PASSWORD));
+		fclose(l);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static size_t sink(char *p, size_t s, size_t n, void *a)
+{
+	(void)p, (void)a;
+	return s * n;
+}
+
+/* The next count API requests answer status (test control, not the API). */
+static void fake_fail(const fake_t *f, int count, int status)
+{
+	char url[700];
+	CURL *c = curl_easy_init();
+
+	assert_non_null(c);
+	snprintf(url, sizeof(url), "%s/__fake/fail?count=%d&status=%d", f->root, count, status);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
+	assert_int_equal(curl_easy_perform(c), CURLE_OK);
+	curl_easy_cleanup(c);
+}
+
+static gcb_registry_t *client(const char *url, const char *user, const char *password,
+			      unsigned retries)
+{
+	gcb_registry_conf_t conf = {.url = url,
+				    .user = user,
+				    .password = password,
+				    .timeout_ms = 20000,
+				    .connect_timeout_ms = 10000,
+				    .retries = retries,
+				    .backoff_ms = 10};
+	gcb_registry_t *r = NULL;
+
+	assert_int_equal(gcb_registry_new(&r, &conf, g_errstr, sizeof(g_errstr)), 0);
+	return r;
+}
+
+static void test_register_and_lookup(void **state)
+{
+	fake_t f;
+	gcb_registry_t *r, *r2;
+	gcb_registry_schema_t s1, s1b, s2, s3, other;
+	uint64_t n;
+	char sub[64];
+
+	(void)state;
+	fake_start(&f, NULL, NULL);
+	r = client(f.url, NULL, NULL, 0);
+	assert_int_equal(gcb_registry_subject(sub, sizeof(sub), "genesys.interactions"), 0);
+	assert_string_equal(sub, "genesys.interactions-value");
+
+	assert_int_equal(gcb_registry_register(r, sub, V1, 1, &s1, g_errstr, sizeof(g_errstr)), 0);
+	assert_true(s1.id > 0);
+	assert_int_equal(s1.version, 1);
+
+	/* cached per (subject, fingerprint): no request */
+	n = gcb_registry_requests(r);
+	assert_int_equal(gcb_registry_register(r, sub, V1, 1, &s1b, g_errstr, sizeof(g_errstr)), 0);
+	assert_int_equal(gcb_registry_requests(r), n);
+	assert_int_equal(s1b.id, s1.id);
+
+	/* a fresh client (no cache), the same schema written differently: same id and version */
+	r2 = client(f.url, NULL, NULL, 0);
+	assert_int_equal(gcb_registry_register(r2, sub, V1B, 7, &s1b, g_errstr, sizeof(g_errstr)),
+			 0);
+	assert_int_equal(s1b.id, s1.id);
+	assert_int_equal(s1b.version, 1);
+
+	/* another subject: the id is global, the version is per subject */
+	assert_int_equal(
+	    gcb_registry_register(r2, "other-value", V1, 1, &other, g_errstr, sizeof(g_errstr)), 0);
+	assert_int_equal(other.id, s1.id);
+	assert_int_equal(other.version, 1);
+
+	/* a compatible new version */
+	assert_int_equal(gcb_registry_register(r, sub, V2, 2, &s2, g_errstr, sizeof(g_errstr)), 0);
+	assert_int_not_equal(s2.id, s1.id);
+	assert_int_equal(s2.version, 2);
+	assert_int_equal(gcb_registry_lookup(r2, sub, V1, &s1b, g_errstr, sizeof(g_errstr)), 0);
+	assert_int_equal(s1b.id, s1.id);
+	assert_int_equal(s1b.version, 1);
+
+	/* an incompatible one is refused by the registry (409) */
+	assert_int_equal(gcb_registry_register(r, sub, V3, 3, &s3, g_errstr, sizeof(g_errstr)),
+			 -EINVAL);
+	assert_int_equal(gcb_registry_error_code(r), 409);
+	assert_non_null(strstr(g_errstr, "/subjects/genesys.interactions-value/versions"));
+	assert_non_null(strstr(g_errstr, "409"));
+
+	/* 40401 vs 40403 */
+	assert_int_equal(gcb_registry_lookup(r, "nope-value", V1, &s3, g_errstr, sizeof(g_errstr)),
+			 -ENOENT);
+	assert_int_equal(gcb_registry_error_code(r), 40401);
+	assert_non_null(strstr(g_errstr, "40401"));
+	assert_int_equal(gcb_registry_lookup(r, sub, V3, &s3, g_errstr, sizeof(g_errstr)),
+			 -ENODATA);
+	assert_int_equal(gcb_registry_error_code(r), 40403);
+
+	/* an invalid schema: 42201 */
+	assert_int_equal(gcb_registry_register(r, sub, "{\"type\": \"recrod\"}", 9, &s3, g_errstr,
+					       sizeof(g_errstr)),
+			 -EINVAL);
+	assert_int_equal(gcb_registry_error_code(r), 42201);
+
+	gcb_registry_destroy(r2);
+	gcb_registry_destroy(r);
+	fake_stop(&f);
+}
+
+static void test_compatibility(void **state)
+{
+	fake_t f;
+	gcb_registry_t *r;
+	gcb_registry_schema_t s;
+	char msg[256];
+	int ok = -1;
+
+	(void)state;
+	fake_start(&f, NULL, NULL);
+	r = client(f.url, NULL, NULL, 0);
+	/* no subject yet: compatible */
+	assert_int_equal(
+	    gcb_registry_check(r, "c-value", V1, &ok, msg, sizeof(msg), g_errstr, sizeof(g_errstr)),
+	    0);
+	assert_int_equal(ok, 1);
+	assert_int_equal(gcb_registry_register(r, "c-value", V1, 1, &s, g_errstr, sizeof(g_errstr)),
+			 0);
+	assert_int_equal(
+	    gcb_registry_check(r, "c-value", V2, &ok, msg, sizeof(msg), g_errstr, sizeof(g_errstr)),
+	    0);
+	assert_int_equal(ok, 1);
+	assert_int_equal(
+	    gcb_registry_check(r, "c-value", V3, &ok, msg, sizeof(msg), g_errstr, sizeof(g_errstr)),
+	    0);
+	assert_int_equal(ok, 0);
+	assert_non_null(strstr(msg, "c")); /* the registry's message names the field */
+	gcb_registry_destroy(r);
+	fake_stop(&f);
+}
+
+static void test_auth(void **state)
+{
+	fake_t f;
+	gcb_registry_t *r;
+	gcb_registry_schema_t s;
+
+	(void)state;
+	fake_start(&f, NULL, "gcb");
+	r = client(f.url, NULL, NULL, 0);
+	assert_int_equal(gcb_registry_register(r, "a-value", V1, 1, &s, g_errstr, sizeof(g_errstr)),
+			 -EACCES);
+	assert_int_equal(gcb_registry_error_code(r), 401);
+	gcb_registry_destroy(r);
+
+	r = client(f.url, "gcb", "wrong-" PASSWORD, 0);
+	assert_int_equal(gcb_registry_register(r, "a-value", V1, 1, &s, g_errstr, sizeof(g_errstr)),
+			 -EACCES);
+	assert_null(strstr(g_errstr, PASSWORD));
+	gcb_registry_destroy(r);
+
+	r = client(f.url, "gcb", PASSWORD, 0);
+	assert_int_equal(gcb_registry_register(r, "a-value", V1, 1, &s, g_errstr, sizeof(g_errstr)),
+			 0);
+	assert_true(s.id > 0);
+	gcb_registry_destroy(r);
+	fake_stop(&f); /* checks the fake's log for the password */
+}
+
+static void test_retry(void **state)
+{
+	fake_t f;
+	gcb_registry_t *r;
+	gcb_registry_schema_t s;
+	uint64_t n;
+
+	(void)state;
+	fake_start(&f, NULL, NULL);
+	/* two 500s then success, within 2 retries */
+	r = client(f.url, NULL, NULL, 2);
+	fake_fail(&f, 2, 500);
+	assert_int_equal(gcb_registry_register(r, "r-value", V1, 1, &s, g_errstr, sizeof(g_errstr)),
+			 0);
+	assert_int_equal(s.version, 1);
+	assert_int_equal(gcb_registry_requests(r), 4); /* 3 registers + 1 lookup */
+	gcb_registry_destroy(r);
+
+	/* more failures than retries: the error comes back, with the registry's code */
+	r = client(f.url, NULL, NULL, 1);
+	fake_fail(&f, 5, 503);
+	n = gcb_registry_requests(r);
+	assert_int_equal(
+	    gcb_registry_register(r, "r2-value", V1, 1, &s, g_errstr, sizeof(g_errstr)), -EIO);
+	assert_int_equal(gcb_registry_requests(r) - n, 2);
+	assert_int_equal(gcb_registry_error_code(r), 50001);
+	assert_non_null(strstr(g_errstr, "503"));
+	gcb_registry_destroy(r);
+	fake_stop(&f);
+}
+
+static void test_prefix(void **state)
+{
+	fake_t f;
+	gcb_registry_t *r;
+	gcb_registry_schema_t s;
+	char url[600];
+
+	(void)state;
+	fake_start(&f, "/apis/ccompat/v7", NULL);
+	assert_non_null(strstr(f.url, "/apis/ccompat/v7"));
+	snprintf(url, sizeof(url), "%s/", f.url); /* a trailing slash is fine */
+	r = client(url, NULL, NULL, 0);
+	assert_int_equal(gcb_registry_register(r, "p-value", V1, 1, &s, g_errstr, sizeof(g_errstr)),
+			 0);
+	assert_int_equal(s.version, 1);
+	gcb_registry_destroy(r);
+
+	/* without the prefix: plain 404 (no registry error code) */
+	r = client(f.root, NULL, NULL, 0);
+	assert_int_equal(gcb_registry_register(r, "p-value", V1, 1, &s, g_errstr, sizeof(g_errstr)),
+			 -ENOENT);
+	assert_int_equal(gcb_registry_error_code(r), 404);
+	gcb_registry_destroy(r);
+	fake_stop(&f);
+}
+
+static void test_down(void **state)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001)};
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	gcb_registry_t *r;
+	gcb_registry_schema_t s;
+	char url[128];
+
+	(void)state;
+	/* a port that was just free: nothing listens there */
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	snprintf(url, sizeof(url), "http://gcb:%s@127.0.0.1:%d", PASSWORD, ntohs(a.sin_port));
+	r = client(url, NULL, NULL, 2);
+	assert_int_equal(gcb_registry_register(r, "d-value", V1, 1, &s, g_errstr, sizeof(g_errstr)),
+			 -EIO);
+	assert_int_equal(gcb_registry_requests(r), 3);
+	assert_non_null(strstr(g_errstr, "/subjects/d-value/versions"));
+	assert_null(strstr(g_errstr, PASSWORD)); /* the URL's userinfo is never printed */
+	gcb_registry_destroy(r);
+}
+
+static void test_bad_conf(void **state)
+{
+	gcb_registry_conf_t conf = {.url = "ftp://x"};
+	gcb_registry_t *r = NULL;
+
+	(void)state;
+	assert_int_equal(gcb_registry_new(&r, &conf, g_errstr, sizeof(g_errstr)), -EINVAL);
+	assert_null(r);
+	conf.url = NULL;
+	assert_int_equal(gcb_registry_new(&r, &conf, g_errstr, sizeof(g_errstr)), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_register_and_lookup),
+	    cmocka_unit_test(test_compatibility),
+	    cmocka_unit_test(test_auth),
+	    cmocka_unit_test(test_retry),
+	    cmocka_unit_test(test_prefix),
+	    cmocka_unit_test(test_down),
+	    cmocka_unit_test(test_bad_conf),
+	};
+
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		fprintf(stderr, "test-registry: /usr/bin/python3 missing, skipped\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
