@@ -485,6 +485,16 @@ static void cache_add(gcb_registry_t *r, const char *subject, uint64_t fp,
 	r->ncache++;
 }
 
+int gcb_registry_cached(const gcb_registry_t *r, const char *subject, uint64_t fingerprint,
+			gcb_registry_schema_t *out)
+{
+	const gcb_registry_schema_t *hit = cache_find(r, subject, fingerprint);
+
+	if (hit)
+		*out = *hit;
+	return hit != NULL;
+}
+
 int gcb_registry_register(gcb_registry_t *r, const char *subject, const char *schema,
 			  uint64_t fingerprint, gcb_registry_schema_t *out, char *errstr,
 			  size_t errstr_size)

@@ -67,6 +67,10 @@ int gcb_registry_register(gcb_registry_t *r, const char *subject, const char *sc
 			  uint64_t fingerprint, gcb_registry_schema_t *out, char *errstr,
 			  size_t errstr_size);
 
+/* 1 with *out set when this client registered (subject, fingerprint) before. */
+int gcb_registry_cached(const gcb_registry_t *r, const char *subject, uint64_t fingerprint,
+			gcb_registry_schema_t *out);
+
 /* Looks up schema under subject (POST /subjects/{s}): -ENOENT (40401) or
  * -ENODATA (40403) when not registered there. */
 int gcb_registry_lookup(gcb_registry_t *r, const char *subject, const char *schema,

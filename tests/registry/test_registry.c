@@ -24,7 +24,9 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
+#include "stages/validator/gcb_catalog.h"
 #include "stages/validator/gcb_registry.h"
+#include "stages/validator/gcb_registry_ids.h"
 
 #define PASSWORD "s3cr3t-Pa55word-xyzzy"
 
@@ -408,6 +410,71 @@ static void test_bad_conf(void **state)
 	assert_int_equal(gcb_registry_new(&r, &conf, g_errstr, sizeof(g_errstr)), -EINVAL);
 }
 
+/* The shipped schema set: subjects, ids from the registry, no requests the second time. */
+static void test_catalog_ids(void **state)
+{
+	const char *root = getenv("GCB_ROOT");
+	char routes[512], ids[512], sub[256];
+	gcb_catalog_t *cat = NULL;
+	gcb_registry_t *r, *r2;
+	gcb_registry_schema_t s;
+	uint64_t n;
+	fake_t f;
+
+	(void)state;
+	snprintf(routes, sizeof(routes), "%s/schemas/routes.json", root ? root : ".");
+	snprintf(ids, sizeof(ids), "%s/schemas/schema-ids.json", root ? root : ".");
+	assert_int_equal(gcb_catalog_load(&cat, routes, ids, g_errstr, sizeof(g_errstr)), 0);
+	assert_int_equal(cat->nroutes, 3);
+	/* two record types share genesys.interactions: TopicRecordNameStrategy there */
+	assert_int_equal(gcb_registry_ids_subject(cat, 0, sub, sizeof(sub)), 0);
+	assert_string_equal(sub, "genesys.interactions-gcbridge.genesys.InteractionCreated");
+	assert_int_equal(gcb_registry_ids_subject(cat, 2, sub, sizeof(sub)), 0);
+	assert_string_equal(sub, "genesys.agentstate-value");
+
+	fake_start(&f, NULL, NULL);
+	r = client(f.url, NULL, NULL, 0);
+	/* an unrelated schema already owns the agent-state subject */
+	assert_int_equal(gcb_registry_register(r, "genesys.agentstate-value", V3, 3, &s, g_errstr,
+					       sizeof(g_errstr)),
+			 0);
+	assert_int_equal(gcb_registry_ids_assign(r, cat, g_errstr, sizeof(g_errstr)), -EINVAL);
+	assert_non_null(strstr(g_errstr, "agentstate_updated.avsc"));
+	assert_non_null(strstr(g_errstr, "genesys.agentstate-value"));
+	/* nothing was registered: every check runs before any registration */
+	assert_int_equal(gcb_registry_lookup(r,
+					     "genesys.interactions-gcbridge.genesys."
+					     "InteractionCreated",
+					     cat->schemas[0]->text, &s, g_errstr, sizeof(g_errstr)),
+			 -ENOENT);
+	gcb_registry_destroy(r);
+	fake_stop(&f);
+
+	fake_start(&f, NULL, NULL);
+	r = client(f.url, NULL, NULL, 0);
+	assert_int_equal(gcb_registry_ids_assign(r, cat, g_errstr, sizeof(g_errstr)), 0);
+	for (size_t i = 0; i < cat->nroutes; i++) {
+		assert_true(cat->routes[i].schema_id > 0);
+		assert_int_equal(cat->routes[i].schema_version, 1);
+	}
+	assert_int_not_equal(cat->routes[0].schema_id, cat->routes[1].schema_id);
+	n = gcb_registry_requests(r);
+	assert_int_equal(gcb_registry_ids_assign(r, cat, g_errstr, sizeof(g_errstr)), 0);
+	assert_int_equal(gcb_registry_requests(r), n);
+	/* another process gets the same ids */
+	r2 = client(f.url, NULL, NULL, 0);
+	cat->routes[2].schema_id = 0;
+	assert_int_equal(gcb_registry_ids_assign(r2, cat, g_errstr, sizeof(g_errstr)), 0);
+	assert_int_equal(gcb_registry_lookup(r2, "genesys.agentstate-value", cat->schemas[2]->text,
+					     &s, g_errstr, sizeof(g_errstr)),
+			 0);
+	assert_int_equal(cat->routes[2].schema_id, s.id);
+	gcb_registry_destroy(r2);
+	gcb_registry_destroy(r);
+	fake_stop(&f);
+	gcb_catalog_destroy(cat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -418,6 +485,7 @@ int main(void)
 	    cmocka_unit_test(test_prefix),
 	    cmocka_unit_test(test_down),
 	    cmocka_unit_test(test_bad_conf),
+	    cmocka_unit_test(test_catalog_ids),
 	};
 
 	if (access("/usr/bin/python3", X_OK) != 0) {
