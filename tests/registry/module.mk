@@ -1,5 +1,6 @@
 # tests/registry/: the Schema Registry client against a fake registry
-# (tests/registry/fake_registry.py) over loopback.
+# (tests/registry/fake_registry.py) over loopback, and a running validator
+# taking its schema ids from it across hot reloads.
 
-$(eval $(call gcb_program,test-registry,tests/registry/test_registry.c $(VALIDATOR_SRCS) stages/validator/gcb_registry.c stages/validator/gcb_registry_ids.c,$(VALIDATOR_LIBS) $(call pkglibs,libcurl cmocka)))
+$(eval $(call gcb_program,test-registry,tests/registry/test_registry.c tests/registry/fake.c $(VALIDATOR_SRCS) stages/validator/gcb_registry.c stages/validator/gcb_registry_ids.c,$(VALIDATOR_LIBS) $(call pkglibs,cmocka)))
 UNIT_TESTS += $(BIN)/test-registry

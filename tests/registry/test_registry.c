@@ -27,8 +27,9 @@
 #include "stages/validator/gcb_catalog.h"
 #include "stages/validator/gcb_registry.h"
 #include "stages/validator/gcb_registry_ids.h"
+#include "tests/registry/fake.h"
 
-#define PASSWORD "s3cr3t-Pa55word-xyzzy"
+#define PASSWORD FAKE_PASSWORD
 
 static const char V1[] = "{\"type\": \"record\", \"name\": \"T\", \"namespace\": \"t\", "
 			 "\"fields\": [{\"name\": \"a\", \"type\": \"string\"}]}";
@@ -44,130 +45,7 @@ static const char V3[] = "{\"type\": \"record\", \"name\": \"T\", \"namespace\":
 			 "\"fields\": [{\"name\": \"a\", \"type\": \"string\"}, "
 			 "{\"name\": \"c\", \"type\": \"int\"}]}";
 
-typedef struct fake {
-	pid_t pid;
-	char dir[256];
-	char url[512];	/* the base URL clients use (with the prefix) */
-	char root[512]; /* scheme://host:port, for the test controls */
-} fake_t;
-
 static char g_errstr[512];
-
-static void fake_start(fake_t *f, const char *prefix, const char *user)
-{
-	const char *root = getenv("GCB_ROOT"), *bin = getenv("GCB_BIN");
-	char script[512], tool[512], urlfile[300], pwfile[300], log[300];
-	int i;
-
-	if (!root)
-		root = ".";
-	if (!bin)
-		bin = "bin";
-	snprintf(script, sizeof(script), "%s/tests/registry/fake_registry.py", root);
-	snprintf(tool, sizeof(tool), "%s/gcb-schema", bin);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test-registry-%d-XXXXXX", (int)getpid());
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(urlfile, sizeof(urlfile), "%s/url", f->dir);
-	snprintf(pwfile, sizeof(pwfile), "%s/pw", f->dir);
-	snprintf(log, sizeof(log), "%s/log", f->dir);
-	if (user) {
-		FILE *pw = fopen(pwfile, "w");
-
-		assert_non_null(pw);
-		fputs(PASSWORD "\n", pw);
-		fclose(pw);
-	}
-	f->pid = fork();
-	assert_true(f->pid >= 0);
-	if (f->pid == 0) {
-		const char *argv[16];
-		int n = 0, fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-		if (fd >= 0)
-			dup2(fd, 2);
-		argv[n++] = "/usr/bin/python3";
-		argv[n++] = script;
-		argv[n++] = "--url-file";
-		argv[n++] = urlfile;
-		argv[n++] = "--tool";
-		argv[n++] = tool;
-		if (prefix) {
-			argv[n++] = "--prefix";
-			argv[n++] = prefix;
-		}
-		if (user) {
-			argv[n++] = "--user";
-			argv[n++] = user;
-			argv[n++] = "--password-file";
-			argv[n++] = pwfile;
-		}
-		argv[n] = NULL;
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	for (i = 0; i < 600; i++) { /* up to 60 s on a loaded machine */
-		FILE *u = fopen(urlfile, "r");
-		struct timespec ts = {0, 100000000L};
-
-		if (u) {
-			char *p, *slash;
-
-			assert_non_null(fgets(f->url, sizeof(f->url), u));
-			fclose(u);
-			f->url[strcspn(f->url, "\n")] = '\0';
-			snprintf(f->root, sizeof(f->root), "%s", f->url);
-			p = strstr(f->root, "://");
-			slash = p ? strchr(p + 3, '/') : NULL;
-			if (slash)
-				*slash = '\0';
-			return;
-		}
-		assert_int_equal(waitpid(f->pid, NULL, WNOHANG), 0);
-		nanosleep(&ts, NULL);
-	}
-	fail_msg("fake registry did not start");
-}
-
-/* Asserts the fake's log never saw the password, then stops it. */
-static void fake_stop(fake_t *f)
-{
-	char cmd[600], log[300];
-	FILE *l;
-	char line[1024];
-
-	kill(f->pid, SIGTERM);
-	waitpid(f->pid, NULL, 0);
-	snprintf(log, sizeof(log), "%s/log", f->dir);
-	l = fopen(log, "r");
-	if (l) {
-		while (fgets(line, sizeof(line), l))
-			assert_null(strstr(line, PASSWORD));
-		fclose(l);
-	}
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-}
-
-static size_t sink(char *p, size_t s, size_t n, void *a)
-{
-	(void)p, (void)a;
-	return s * n;
-}
-
-/* The next count API requests answer status (test control, not the API). */
-static void fake_fail(const fake_t *f, int count, int status)
-{
-	char url[700];
-	CURL *c = curl_easy_init();
-
-	assert_non_null(c);
-	snprintf(url, sizeof(url), "%s/__fake/fail?count=%d&status=%d", f->root, count, status);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, sink);
-	assert_int_equal(curl_easy_perform(c), CURLE_OK);
-	curl_easy_cleanup(c);
-}
 
 static gcb_registry_t *client(const char *url, const char *user, const char *password,
 			      unsigned retries)
@@ -194,7 +72,7 @@ static void test_register_and_lookup(void **state)
 	char sub[64];
 
 	(void)state;
-	fake_start(&f, NULL, NULL);
+	assert_int_equal(fake_start(&f, NULL, NULL), 0);
 	r = client(f.url, NULL, NULL, 0);
 	assert_int_equal(gcb_registry_subject(sub, sizeof(sub), "genesys.interactions"), 0);
 	assert_string_equal(sub, "genesys.interactions-value");
@@ -254,7 +132,7 @@ static void test_register_and_lookup(void **state)
 
 	gcb_registry_destroy(r2);
 	gcb_registry_destroy(r);
-	fake_stop(&f);
+	assert_int_equal(fake_stop(&f), 0);
 }
 
 static void test_compatibility(void **state)
@@ -266,7 +144,7 @@ static void test_compatibility(void **state)
 	int ok = -1;
 
 	(void)state;
-	fake_start(&f, NULL, NULL);
+	assert_int_equal(fake_start(&f, NULL, NULL), 0);
 	r = client(f.url, NULL, NULL, 0);
 	/* no subject yet: compatible */
 	assert_int_equal(
@@ -285,7 +163,7 @@ static void test_compatibility(void **state)
 	assert_int_equal(ok, 0);
 	assert_non_null(strstr(msg, "c")); /* the registry's message names the field */
 	gcb_registry_destroy(r);
-	fake_stop(&f);
+	assert_int_equal(fake_stop(&f), 0);
 }
 
 static void test_auth(void **state)
@@ -295,7 +173,7 @@ static void test_auth(void **state)
 	gcb_registry_schema_t s;
 
 	(void)state;
-	fake_start(&f, NULL, "gcb");
+	assert_int_equal(fake_start(&f, NULL, "gcb"), 0);
 	r = client(f.url, NULL, NULL, 0);
 	assert_int_equal(gcb_registry_register(r, "a-value", V1, 1, &s, g_errstr, sizeof(g_errstr)),
 			 -EACCES);
@@ -313,7 +191,7 @@ static void test_auth(void **state)
 			 0);
 	assert_true(s.id > 0);
 	gcb_registry_destroy(r);
-	fake_stop(&f); /* checks the fake's log for the password */
+	assert_int_equal(fake_stop(&f), 0); /* checks the fake's log for the password */
 }
 
 static void test_retry(void **state)
@@ -324,10 +202,10 @@ static void test_retry(void **state)
 	uint64_t n;
 
 	(void)state;
-	fake_start(&f, NULL, NULL);
+	assert_int_equal(fake_start(&f, NULL, NULL), 0);
 	/* two 500s then success, within 2 retries */
 	r = client(f.url, NULL, NULL, 2);
-	fake_fail(&f, 2, 500);
+	assert_int_equal(fake_fail(&f, 2, 500), 0);
 	assert_int_equal(gcb_registry_register(r, "r-value", V1, 1, &s, g_errstr, sizeof(g_errstr)),
 			 0);
 	assert_int_equal(s.version, 1);
@@ -336,7 +214,7 @@ static void test_retry(void **state)
 
 	/* more failures than retries: the error comes back, with the registry's code */
 	r = client(f.url, NULL, NULL, 1);
-	fake_fail(&f, 5, 503);
+	assert_int_equal(fake_fail(&f, 5, 503), 0);
 	n = gcb_registry_requests(r);
 	assert_int_equal(
 	    gcb_registry_register(r, "r2-value", V1, 1, &s, g_errstr, sizeof(g_errstr)), -EIO);
@@ -344,7 +222,7 @@ static void test_retry(void **state)
 	assert_int_equal(gcb_registry_error_code(r), 50001);
 	assert_non_null(strstr(g_errstr, "503"));
 	gcb_registry_destroy(r);
-	fake_stop(&f);
+	assert_int_equal(fake_stop(&f), 0);
 }
 
 static void test_prefix(void **state)
@@ -355,7 +233,7 @@ static void test_prefix(void **state)
 	char url[600];
 
 	(void)state;
-	fake_start(&f, "/apis/ccompat/v7", NULL);
+	assert_int_equal(fake_start(&f, "/apis/ccompat/v7", NULL), 0);
 	assert_non_null(strstr(f.url, "/apis/ccompat/v7"));
 	snprintf(url, sizeof(url), "%s/", f.url); /* a trailing slash is fine */
 	r = client(url, NULL, NULL, 0);
@@ -370,7 +248,7 @@ static void test_prefix(void **state)
 			 -ENOENT);
 	assert_int_equal(gcb_registry_error_code(r), 404);
 	gcb_registry_destroy(r);
-	fake_stop(&f);
+	assert_int_equal(fake_stop(&f), 0);
 }
 
 static void test_down(void **state)
@@ -432,7 +310,7 @@ static void test_catalog_ids(void **state)
 	assert_int_equal(gcb_registry_ids_subject(cat, 2, sub, sizeof(sub)), 0);
 	assert_string_equal(sub, "genesys.agentstate-value");
 
-	fake_start(&f, NULL, NULL);
+	assert_int_equal(fake_start(&f, NULL, NULL), 0);
 	r = client(f.url, NULL, NULL, 0);
 	/* an unrelated schema already owns the agent-state subject */
 	assert_int_equal(gcb_registry_register(r, "genesys.agentstate-value", V3, 3, &s, g_errstr,
@@ -448,9 +326,9 @@ static void test_catalog_ids(void **state)
 					     cat->schemas[0]->text, &s, g_errstr, sizeof(g_errstr)),
 			 -ENOENT);
 	gcb_registry_destroy(r);
-	fake_stop(&f);
+	assert_int_equal(fake_stop(&f), 0);
 
-	fake_start(&f, NULL, NULL);
+	assert_int_equal(fake_start(&f, NULL, NULL), 0);
 	r = client(f.url, NULL, NULL, 0);
 	assert_int_equal(gcb_registry_ids_assign(r, cat, g_errstr, sizeof(g_errstr)), 0);
 	for (size_t i = 0; i < cat->nroutes; i++) {
@@ -471,7 +349,7 @@ static void test_catalog_ids(void **state)
 	assert_int_equal(cat->routes[2].schema_id, s.id);
 	gcb_registry_destroy(r2);
 	gcb_registry_destroy(r);
-	fake_stop(&f);
+	assert_int_equal(fake_stop(&f), 0);
 	gcb_catalog_destroy(cat);
 }
 
