@@ -30,6 +30,8 @@ import argparse
 import base64
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -83,7 +85,10 @@ class Store:
         w = self._file("w.avsc", writer)
         rd = self._file("r.avsc", reader)
         r = subprocess.run([self.tool, "check", w, rd], capture_output=True, text=True)
-        msgs = [l for l in (r.stdout + r.stderr).splitlines() if l.strip()]
+        # "FILE: PATH: REASON" lines; the temporary file names mean nothing to a client
+        msgs = [l.split(": ", 1)[1] if l.startswith(self.tmp) else l
+                for l in (r.stdout + r.stderr).splitlines()
+                if l.strip() and not l.startswith("incompatible:")]
         return r.returncode == 0, msgs
 
     def compatible(self, subject, raw, against):
@@ -342,10 +347,15 @@ def main():
     with open(tmp, "w") as f:
         f.write(url + "\n")
     os.rename(tmp, opts.url_file)
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)
     try:
         srv.serve_forever()
     except KeyboardInterrupt:
         pass
+    finally:
+        shutil.rmtree(srv.store.tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
