@@ -8,3 +8,4 @@ UNIT_TESTS += $(BIN)/test-registry
 $(eval $(call gcb_program,test-registry-reload,tests/registry/test_registry_reload.c tests/registry/fake.c $(VALIDATOR_STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS),$(VALIDATOR_LIBS)))
 UNIT_TESTS += $(BIN)/test-registry-reload
 INTEGRATION_TESTS += tests/integration/registry_reload_ids_file.sh
+INTEGRATION_TESTS += tests/integration/registry_gcbridge.sh
