@@ -23,7 +23,7 @@ bin/gcb-schema (canonical, check) so the fake and gcbridge agree on Avro.
 Test controls (outside the API, never under the prefix):
   POST /__fake/fail?count=N&status=S     the next N API requests answer S
   GET  /__fake/stats                     {"requests": N}
-Binds 127.0.0.1:0 and writes its base URL (with the prefix) to --url-file.
+Binds 127.0.0.1:0 (or --port) and writes its base URL (with the prefix) to --url-file.
 Logs one line per request to stderr: method, path, status (never headers).
 """
 import argparse
@@ -332,13 +332,15 @@ def main():
     ap.add_argument("--prefix", default="", help="path prefix, e.g. /apis/ccompat/v7")
     ap.add_argument("--user")
     ap.add_argument("--password-file", help="file holding the basic-auth password")
+    ap.add_argument("--port", type=int, default=0, help="port (default: any free one)")
     opts = ap.parse_args()
     opts.prefix = opts.prefix.rstrip("/")
     opts.password = None
     if opts.password_file:
         with open(opts.password_file) as f:
             opts.password = f.read().strip()
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ThreadingHTTPServer.allow_reuse_address = True
+    srv = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
     srv.daemon_threads = True
     srv.opts = opts
     srv.store = Store(opts.tool)
