@@ -130,12 +130,6 @@ static uint32_t reload_generation(const gcb_stage_ctx_t *ctx)
 				    memory_order_acquire);
 }
 
-/*
- * Loads the schema set again and swaps it in; a set that fails to load, or
- * whose schemas cannot read what the ones in use wrote, is refused with a log
- * line naming the file and the reason, and the set in use stays. Called between events only
- * (outputs never point into the old set).
- */
 /* Heartbeats while the registry client waits (its calls are bounded but slow). */
 static void registry_tick(void *arg)
 {
@@ -162,12 +156,25 @@ static void log_ids(const gcb_catalog_t *cat)
 	}
 }
 
+static int has_registry(const gcb_validator_conf_t *conf)
+{
+	return conf->registry_url && *conf->registry_url;
+}
+
 /* With a registry, the ids file is not read: the registry assigns the ids. */
 static const char *ids_path(const gcb_validator_conf_t *conf)
 {
-	return conf->registry_url ? GCB_CATALOG_NO_IDS : conf->ids_path;
+	return has_registry(conf) ? GCB_CATALOG_NO_IDS : conf->ids_path;
 }
 
+/*
+ * Loads the schema set again and swaps it in; a set that fails to load, or
+ * whose schemas cannot read what the ones in use wrote, or that the registry
+ * (when configured) will not take, is refused with a log line naming the file
+ * and the reason, and the set in use stays. -EIO: the registry failed, worth
+ * trying again later. Called between events only (outputs never point into
+ * the old set).
+ */
 static int reload(const gcb_validator_conf_t *conf, gcb_registry_t *reg, gcb_vproc_t *p,
 		  gcb_catalog_t **cat)
 {
@@ -239,7 +246,7 @@ static int registry_start(const gcb_validator_conf_t *conf, vstate_t *v, gcb_cat
 	int e;
 
 	*reg = NULL;
-	if (!conf->registry_url)
+	if (!has_registry(conf))
 		return GCB_EXIT_OK;
 	if (gcb_registry_new(reg, &rc, err, sizeof(err)) != 0) {
 		gcb_log_error("gcb_registry_new() failed: %s", err);
@@ -292,7 +299,7 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 		gcb_catalog_destroy(cat);
 		return GCB_EXIT_RESTART;
 	}
-	rc = gcb_reload_init(&rl, conf->routes_path, conf->registry_url ? NULL : conf->ids_path,
+	rc = gcb_reload_init(&rl, conf->routes_path, has_registry(conf) ? NULL : conf->ids_path,
 			     reload_generation(ctx));
 	if (rc)
 		gcb_log_warn("inotify on the schema directory failed (%s): reload on SIGHUP only",
