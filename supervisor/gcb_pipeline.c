@@ -36,6 +36,13 @@ static void fetcher_conf(gcb_pipeline_t *p)
 	f->request_timeout_ms = (unsigned)cfg->genesys.http_timeout_ms;
 	f->tls_verify = cfg->genesys.tls_verify;
 	f->ca_path = cfg->genesys.tls_ca_path;
+	if (cfg->embedded_sim && f->poll_timeout_ms == 0) {
+		/* The simulator long-polls: events flow as they happen rather than
+		 * every poll interval (the contract's default for real sources). */
+		f->poll_timeout_ms = 2000;
+		f->poll_interval_ms = 0;
+		gcb_log_info("embedded simulator: long polls of 2s (genesys.poll.timeout unset)");
+	}
 	f->checkpoint_interval_ms = (unsigned)cfg->checkpoint.interval_ms;
 	f->state_dir = cfg->instance.state_dir;
 	f->max_event_bytes = (uint32_t)cfg->event.max_bytes;
