@@ -51,7 +51,7 @@ class ApiError(Exception):
 
 
 class Store:
-    def __init__(self, tool):
+    def __init__(self, tool, workdir):
         self.tool = tool
         self.lock = threading.Lock()
         self.by_canon = {}   # canonical form -> id
@@ -62,7 +62,9 @@ class Store:
         self.fail_count = 0
         self.fail_status = 500
         self.requests = 0
-        self.tmp = tempfile.mkdtemp(prefix="fake-registry-")
+        # beside the URL file: the test's own directory, removed by the test even
+        # when this process is killed
+        self.tmp = tempfile.mkdtemp(prefix="fake-registry-", dir=workdir)
 
     def _file(self, name, text):
         p = os.path.join(self.tmp, name)
@@ -343,7 +345,7 @@ def main():
     srv = ThreadingHTTPServer(("127.0.0.1", opts.port), Handler)
     srv.daemon_threads = True
     srv.opts = opts
-    srv.store = Store(opts.tool)
+    srv.store = Store(opts.tool, os.path.dirname(os.path.abspath(opts.url_file)))
     url = "http://127.0.0.1:%d%s" % (srv.server_address[1], opts.prefix)
     tmp = opts.url_file + ".tmp"
     with open(tmp, "w") as f:
