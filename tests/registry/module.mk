@@ -9,3 +9,4 @@ $(eval $(call gcb_program,test-registry-reload,tests/registry/test_registry_relo
 UNIT_TESTS += $(BIN)/test-registry-reload
 INTEGRATION_TESTS += tests/integration/registry_reload_ids_file.sh
 INTEGRATION_TESTS += tests/integration/registry_gcbridge.sh
+INTEGRATION_TESTS += tests/integration/registry_fake_api.sh
