@@ -190,7 +190,8 @@ void gcb_ring_heartbeat_consumer(gcb_ring_t *r)
 /* ---- producer ---- */
 
 /* Room for need bytes at wpos, counting the padding a wrap costs. */
-static int ring_room(gcb_ring_t *r, uint64_t need, uint64_t *pad)
+static inline __attribute__((always_inline)) int ring_room(gcb_ring_t *r, uint64_t need,
+							 uint64_t *pad)
 {
 	uint64_t off = r->wpos & r->mask;
 	uint64_t contiguous = r->capacity - off;
@@ -251,7 +252,8 @@ void gcb_ring_commit(gcb_ring_t *r)
 	STORE_RLX(&ctl->prod.prev_last_rec, LOAD_RLX(&ctl->prod.last_rec));
 	STORE_RLX(&ctl->prod.last_rec, r->batch_last_start + 1);
 	STORE_REL(&ctl->prod.tail, r->wpos);
-	STORE_RLX(&ctl->prod.records_written, LOAD_RLX(&ctl->prod.records_written) + r->batch_records);
+	STORE_RLX(&ctl->prod.records_written,
+		  LOAD_RLX(&ctl->prod.records_written) + r->batch_records);
 	STORE_RLX(&ctl->prod.bytes_written, LOAD_RLX(&ctl->prod.bytes_written) + r->batch_bytes);
 	r->batch_records = 0;
 	r->batch_bytes = 0;
@@ -285,11 +287,26 @@ int gcb_ring_write(gcb_ring_t *r, uint16_t type, uint16_t flags, uint64_t seq, c
 	return 0;
 }
 
+/* Milliseconds left until deadline_ns, rounded up; 0 once it has passed. */
+static int ring_ms_left(uint64_t deadline_ns)
+{
+	uint64_t now = gcb_clock_mono_ns();
+
+	return now >= deadline_ns ? 0 : (int)((deadline_ns - now + 999999u) / 1000000u);
+}
+
+/*
+ * A wake-up only says the other side moved: a release may free less than
+ * this record needs, and futexes wake spuriously. So sleep again until the
+ * record fits or the whole timeout has passed. A signal ends the wait at once
+ * (-EINTR), so that a stage whose handler set a flag looks at it now; the
+ * futex call sets errno like any failing syscall.
+ */
 int gcb_ring_wait_writable(gcb_ring_t *r, uint32_t length, int timeout_ms)
 {
 	gcb_ring_ctl_t *ctl = r->ctl;
-	uint64_t need, pad;
-	int i;
+	uint64_t need, pad, deadline;
+	int i, left, slept = 0, interrupted;
 
 	if (length > r->max_record)
 		return -EMSGSIZE;
@@ -300,18 +317,32 @@ int gcb_ring_wait_writable(gcb_ring_t *r, uint32_t length, int timeout_ms)
 		gcb_cpu_relax();
 	}
 
+	deadline = gcb_clock_mono_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
 	gcb_ring_heartbeat_producer(r);
-	STORE_RLX(&ctl->prod_waiting, 1);
-	atomic_thread_fence(memory_order_seq_cst);
-	if (ring_room(r, need, &pad) == 0) {
+	for (;;) {
+		STORE_RLX(&ctl->prod_waiting, 1);
+		atomic_thread_fence(memory_order_seq_cst);
+		if (ring_room(r, need, &pad) == 0) {
+			STORE_RLX(&ctl->prod_waiting, 0);
+			return 0;
+		}
+		left = ring_ms_left(deadline);
+		if (left == 0) {
+			STORE_RLX(&ctl->prod_waiting, 0);
+			return -ETIMEDOUT;
+		}
+		if (!slept++)
+			STORE_RLX(&ctl->prod.full_stalls, LOAD_RLX(&ctl->prod.full_stalls) + 1);
+		errno = 0;
+		gcb_futex_wait(&ctl->prod_waiting, 1, left);
+		interrupted = errno == EINTR;
 		STORE_RLX(&ctl->prod_waiting, 0);
-		return 0;
+		gcb_ring_heartbeat_producer(r);
+		if (ring_room(r, need, &pad) == 0)
+			return 0;
+		if (interrupted)
+			return -EINTR;
 	}
-	STORE_RLX(&ctl->prod.full_stalls, LOAD_RLX(&ctl->prod.full_stalls) + 1);
-	gcb_futex_wait(&ctl->prod_waiting, 1, timeout_ms);
-	STORE_RLX(&ctl->prod_waiting, 0);
-	gcb_ring_heartbeat_producer(r);
-	return ring_room(r, need, &pad) == 0 ? 0 : -ETIMEDOUT;
 }
 
 /* ---- consumer ---- */
@@ -325,8 +356,10 @@ int gcb_ring_read(gcb_ring_t *r, const gcb_ring_rec_t **rec)
 	for (;;) {
 		if (r->rpos == r->cached_tail) {
 			r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
-			if (r->rpos == r->cached_tail)
+			if (r->rpos == r->cached_tail) {
+				STORE_RLX(&ctl->cons.read, r->rpos);
 				return -EAGAIN;
+			}
 		}
 		off = r->rpos & r->mask;
 		h = (const gcb_ring_rec_t *)(r->data + off);
@@ -342,21 +375,62 @@ int gcb_ring_read(gcb_ring_t *r, const gcb_ring_rec_t **rec)
 		if (off + size > r->capacity || r->rpos + size > r->cached_tail)
 			return -EBADMSG;
 		r->rpos += size;
-		STORE_RLX(&ctl->cons.read, r->rpos);
-		STORE_RLX(&ctl->cons.records_read, LOAD_RLX(&ctl->cons.records_read) + 1);
-		STORE_RLX(&ctl->cons.bytes_read, LOAD_RLX(&ctl->cons.bytes_read) + h->length);
+		/* The read position shares a line with the release position the
+		 * producer polls when the ring is full: publish it every so
+		 * often (and at every release and empty ring), not per record. */
+		if ((++r->unreleased_records & 255) == 0)
+			STORE_RLX(&ctl->cons.read, r->rpos);
+		r->unreleased_bytes += h->length;
 		*rec = h;
 		return 0;
+	}
+}
+
+/*
+ * Counts the records and payload bytes in [from, to): read records, so their
+ * headers were checked by gcb_ring_read().
+ */
+static void ring_count(const gcb_ring_t *r, uint64_t from, uint64_t to, uint64_t *records,
+		       uint64_t *bytes)
+{
+	*records = 0;
+	*bytes = 0;
+	while (from < to) {
+		const gcb_ring_rec_t *h = (const gcb_ring_rec_t *)(r->data + (from & r->mask));
+
+		if (h->type == GCB_RING_REC_PAD) {
+			from += r->capacity - (from & r->mask);
+			continue;
+		}
+		(*records)++;
+		*bytes += h->length;
+		from += gcb_ring_record_size(h->length);
 	}
 }
 
 int gcb_ring_release(gcb_ring_t *r, uint64_t pos)
 {
 	gcb_ring_ctl_t *ctl = r->ctl;
+	uint64_t old = LOAD_RLX(&ctl->cons.release), records, bytes;
 
-	if (pos > r->rpos || pos < LOAD_RLX(&ctl->cons.release))
+	if (pos > r->rpos || pos < old)
 		return -EINVAL;
+	if (pos == old)
+		return 0;
+	if (pos == r->rpos) {
+		records = r->unreleased_records;
+		bytes = r->unreleased_bytes;
+	} else {
+		ring_count(r, old, pos, &records, &bytes);
+	}
+	r->unreleased_records -= records;
+	r->unreleased_bytes -= bytes;
+	STORE_RLX(&ctl->cons.read, r->rpos);
 	STORE_REL(&ctl->cons.release, pos);
+	/* Counted after the release store: a consumer killed in between leaves
+	 * the counters short by one release, never counting a record twice. */
+	STORE_RLX(&ctl->cons.records_read, LOAD_RLX(&ctl->cons.records_read) + records);
+	STORE_RLX(&ctl->cons.bytes_read, LOAD_RLX(&ctl->cons.bytes_read) + bytes);
 	if ((++r->ops % GCB_RING_HEARTBEAT_EVERY) == 0)
 		gcb_ring_heartbeat_consumer(r);
 
@@ -376,13 +450,16 @@ void gcb_ring_release_all(gcb_ring_t *r)
 void gcb_ring_rewind(gcb_ring_t *r)
 {
 	r->rpos = LOAD_RLX(&r->ctl->cons.release);
+	r->unreleased_records = 0;
+	r->unreleased_bytes = 0;
 	STORE_RLX(&r->ctl->cons.read, r->rpos);
 }
 
 int gcb_ring_wait_readable(gcb_ring_t *r, int timeout_ms)
 {
 	gcb_ring_ctl_t *ctl = r->ctl;
-	int i;
+	uint64_t deadline;
+	int i, left, slept = 0, interrupted;
 
 	for (i = 0; i < GCB_RING_SPINS; i++) {
 		if (r->rpos != r->cached_tail)
@@ -393,18 +470,34 @@ int gcb_ring_wait_readable(gcb_ring_t *r, int timeout_ms)
 		gcb_cpu_relax();
 	}
 
+	/* Publish the read position before sleeping, so tools see how far we got. */
+	STORE_RLX(&ctl->cons.read, r->rpos);
+	deadline = gcb_clock_mono_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
 	gcb_ring_heartbeat_consumer(r);
-	STORE_RLX(&ctl->cons_waiting, 1);
-	atomic_thread_fence(memory_order_seq_cst);
-	r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
-	if (r->rpos != r->cached_tail) {
+	for (;;) {
+		STORE_RLX(&ctl->cons_waiting, 1);
+		atomic_thread_fence(memory_order_seq_cst);
+		r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
+		if (r->rpos != r->cached_tail) {
+			STORE_RLX(&ctl->cons_waiting, 0);
+			return 0;
+		}
+		left = ring_ms_left(deadline);
+		if (left == 0) {
+			STORE_RLX(&ctl->cons_waiting, 0);
+			return -ETIMEDOUT;
+		}
+		if (!slept++)
+			STORE_RLX(&ctl->cons.empty_stalls, LOAD_RLX(&ctl->cons.empty_stalls) + 1);
+		errno = 0;
+		gcb_futex_wait(&ctl->cons_waiting, 1, left);
+		interrupted = errno == EINTR;
 		STORE_RLX(&ctl->cons_waiting, 0);
-		return 0;
+		gcb_ring_heartbeat_consumer(r);
+		r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
+		if (r->rpos != r->cached_tail)
+			return 0;
+		if (interrupted)
+			return -EINTR;
 	}
-	STORE_RLX(&ctl->cons.empty_stalls, LOAD_RLX(&ctl->cons.empty_stalls) + 1);
-	gcb_futex_wait(&ctl->cons_waiting, 1, timeout_ms);
-	STORE_RLX(&ctl->cons_waiting, 0);
-	gcb_ring_heartbeat_consumer(r);
-	r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
-	return r->rpos != r->cached_tail ? 0 : -ETIMEDOUT;
 }

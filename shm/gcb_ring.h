@@ -116,7 +116,9 @@ int gcb_ring_write(gcb_ring_t *r, uint16_t type, uint16_t flags, uint64_t seq, c
 
 /*
  * Waits until a record of length bytes fits (0), or timeout_ms passes
- * (-ETIMEDOUT). Spins briefly, then sleeps on a futex the consumer wakes.
+ * (-ETIMEDOUT), or a signal arrives while it sleeps (-EINTR). Spins briefly,
+ * then sleeps on a futex the consumer wakes; a release that frees too little
+ * does not end the wait.
  */
 int gcb_ring_wait_writable(gcb_ring_t *r, uint32_t length, int timeout_ms);
 
@@ -148,7 +150,10 @@ void gcb_ring_release_all(gcb_ring_t *r);
 /* Moves the read position back to the release position (read again). */
 void gcb_ring_rewind(gcb_ring_t *r);
 
-/* Waits until a record is readable (0) or timeout_ms passes (-ETIMEDOUT). */
+/*
+ * Waits until a record is readable (0), or timeout_ms passes (-ETIMEDOUT), or
+ * a signal arrives while it sleeps (-EINTR).
+ */
 int gcb_ring_wait_readable(gcb_ring_t *r, int timeout_ms);
 
 /* Records this side as alive now (for tools); cheap enough to call per loop. */

@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
 
 #include "shm/gcb_ring.h"
 
@@ -90,6 +93,9 @@ static void test_roundtrip_fields(void **state)
 	assert_int_equal(gcb_ring_read(&f->cons, &rec), -EAGAIN);
 	assert_int_equal(atomic_load(&f->prod.ctl->prod.records_written), 1);
 	assert_int_equal(atomic_load(&f->prod.ctl->prod.bytes_written), sizeof(msg));
+	/* Consumed records are counted when released, not when read. */
+	assert_int_equal(atomic_load(&f->cons.ctl->cons.records_read), 0);
+	gcb_ring_release_all(&f->cons);
 	assert_int_equal(atomic_load(&f->cons.ctl->cons.records_read), 1);
 }
 
@@ -302,6 +308,125 @@ static void test_corrupt_header_detected(void **state)
 	assert_int_equal(gcb_ring_read(&f->cons, &rec), -EBADMSG);
 }
 
+static void test_counted_once_at_release(void **state)
+{
+	struct fixture *f = *state;
+	const gcb_ring_rec_t *rec;
+	uint64_t after_two;
+	gcb_ring_t again;
+
+	for (uint64_t i = 0; i < 4; i++)
+		assert_int_equal(gcb_ring_write(&f->prod, 5, 0, i, "abcdefgh", (uint32_t)i + 1), 0);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	after_two = gcb_ring_read_pos(&f->cons);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+
+	/* A partial release counts only what it gives back. */
+	assert_int_equal(gcb_ring_release(&f->cons, after_two), 0);
+	assert_int_equal(atomic_load(&f->cons.ctl->cons.records_read), 2);
+	assert_int_equal(atomic_load(&f->cons.ctl->cons.bytes_read), 1 + 2);
+
+	/* Records read again after a rewind or a restart are not counted twice. */
+	gcb_ring_rewind(&f->cons);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), 0);
+	assert_int_equal(rec->seq, 2);
+	assert_int_equal(gcb_ring_attach_consumer(&again, f->mem), 0);
+	while (gcb_ring_read(&again, &rec) == 0)
+		;
+	gcb_ring_release_all(&again);
+	assert_int_equal(atomic_load(&f->cons.ctl->cons.records_read), 4);
+	assert_int_equal(atomic_load(&f->cons.ctl->cons.bytes_read), 1 + 2 + 3 + 4);
+	/* Releasing the same position again is a no-op. */
+	assert_int_equal(gcb_ring_release(&again, gcb_ring_read_pos(&again)), 0);
+	assert_int_equal(atomic_load(&f->cons.ctl->cons.records_read), 4);
+}
+
+static void *release_one_later(void *arg)
+{
+	struct fixture *f = arg;
+	const gcb_ring_rec_t *rec;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = 50 * 1000000L};
+
+	nanosleep(&ts, NULL);
+	if (gcb_ring_read(&f->cons, &rec) == 0)
+		gcb_ring_release_all(&f->cons);
+	return NULL;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void test_wait_writable_sleeps_whole_timeout(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char buf[1000];
+	pthread_t t;
+	uint64_t t0;
+
+	/* 1016 + 1016 + 1016 bytes, then 1048 free: 1016 fit, 2000 never will
+	 * before the second record goes. */
+	memset(buf, 7, sizeof(buf));
+	for (uint64_t i = 0; i < 4; i++)
+		assert_int_equal(gcb_ring_write(&f->prod, 1, 0, i, buf, sizeof(buf)), 0);
+	assert_int_equal(gcb_ring_wait_writable(&f->prod, 2000, 1), -ETIMEDOUT);
+
+	/* The consumer frees one record (wakes us) but not enough: the wait
+	 * must go back to sleep and last its whole timeout, not return early. */
+	assert_int_equal(pthread_create(&t, NULL, release_one_later, f), 0);
+	t0 = mono_ms();
+	assert_int_equal(gcb_ring_wait_writable(&f->prod, 2000, 300), -ETIMEDOUT);
+	assert_true(mono_ms() - t0 >= 299);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(gcb_ring_wait_writable(&f->prod, 900, 1), 0);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+struct poker {
+	pthread_t target;
+	_Atomic int done;
+};
+
+static void *poke_until_done(void *arg)
+{
+	struct poker *p = arg;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = 20 * 1000000L};
+
+	while (!atomic_load(&p->done)) {
+		nanosleep(&ts, NULL);
+		if (!atomic_load(&p->done))
+			pthread_kill(p->target, SIGUSR1);
+	}
+	return NULL;
+}
+
+static void test_wait_ends_on_signal(void **state)
+{
+	struct fixture *f = *state;
+	struct sigaction sa = {.sa_handler = on_usr1}, old;
+	struct poker p = {.target = pthread_self()};
+	pthread_t t;
+
+	/* No SA_RESTART: a stage's handler sets a flag, and the wait must end
+	 * so the stage can look at it, long before the 30 s timeout. */
+	sigemptyset(&sa.sa_mask);
+	assert_int_equal(sigaction(SIGUSR1, &sa, &old), 0);
+	assert_int_equal(pthread_create(&t, NULL, poke_until_done, &p), 0);
+	assert_int_equal(gcb_ring_wait_readable(&f->cons, 30000), -EINTR);
+	atomic_store(&p.done, 1);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(sigaction(SIGUSR1, &old, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -319,6 +444,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_last_committed_survives_death_mid_commit, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_header_detected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counted_once_at_release, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wait_writable_sleeps_whole_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_wait_ends_on_signal, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);
