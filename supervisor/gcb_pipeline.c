@@ -58,6 +58,9 @@ static void validator_conf(gcb_pipeline_t *p)
 	p->validator.ids_path = cfg->schemas.ids_file;
 	p->validator.max_event_bytes = (size_t)cfg->event.max_bytes;
 	p->validator.strict = cfg->schemas.strict;
+	p->validator.registry_url = cfg->schemas.registry_url;
+	p->validator.registry_user = cfg->schemas.registry_user;
+	p->validator.registry_password = cfg->schemas.registry_password.value;
 }
 
 static int producer_conf(gcb_pipeline_t *p, char *errstr, size_t errstr_size)

@@ -16,6 +16,7 @@ typedef struct loader {
 	const char *file;
 	char *errstr;
 	size_t errstr_size;
+	int no_ids; /* GCB_CATALOG_NO_IDS: ids are assigned later */
 } loader_t;
 
 __attribute__((format(printf, 2, 3))) static int lfail(loader_t *l, const char *fmt, ...)
@@ -173,6 +174,8 @@ static int lookup_id(loader_t *l, const char *ids_file, gcb_route_t *r)
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(l->c->ids_json, r->schema->fullname);
 	const cJSON *id, *ver;
 
+	if (l->no_ids)
+		return 0;
 	if (!e)
 		return lfail(l, "route \"%s\": schema \"%s\" has no id in %s", r->name,
 			     r->schema->fullname, ids_file);
@@ -273,14 +276,23 @@ int gcb_catalog_load(gcb_catalog_t **out, const char *routes_path, const char *i
 		rc = lfail(&l, "not a JSON object");
 		goto fail;
 	}
-	rc = gcb_schema_read_file(ids_path, &text, &len);
-	if (rc) {
-		l.file = ids_path;
-		lfail(&l, "cannot read: %s", strerror(-rc));
-		goto fail;
+	l.no_ids = *ids_path == '\0';
+	if (l.no_ids) {
+		l.c->ids_json = cJSON_CreateObject();
+		if (!l.c->ids_json) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	} else {
+		rc = gcb_schema_read_file(ids_path, &text, &len);
+		if (rc) {
+			l.file = ids_path;
+			lfail(&l, "cannot read: %s", strerror(-rc));
+			goto fail;
+		}
+		l.c->ids_json = cJSON_ParseWithLength(text, len);
+		free(text);
 	}
-	l.c->ids_json = cJSON_ParseWithLength(text, len);
-	free(text);
 	if (!cJSON_IsObject(l.c->ids_json)) {
 		l.file = ids_path;
 		rc = lfail(&l, "not a JSON object");

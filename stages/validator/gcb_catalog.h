@@ -70,10 +70,14 @@ typedef struct gcb_catalog {
 	int strict;
 } gcb_catalog_t;
 
+/* ids_path for "no id file": ids are 0 until the caller assigns them (registry). */
+#define GCB_CATALOG_NO_IDS ""
+
 /*
  * Loads routes_path and the schemas it names (paths relative to its
  * directory), and takes schema ids from ids_path (NULL: schema-ids.json next
- * to the routing file). Errors name the file and the reason.
+ * to the routing file; GCB_CATALOG_NO_IDS: none). Errors name the file and
+ * the reason.
  */
 int gcb_catalog_load(gcb_catalog_t **out, const char *routes_path, const char *ids_path,
 		     char *errstr, size_t errstr_size);

@@ -7,12 +7,15 @@
 
 #include "shm/gcb_records.h"
 #include "stages/validator/gcb_catalog.h"
+#include "stages/validator/gcb_registry.h"
+#include "stages/validator/gcb_registry_ids.h"
 #include "stages/validator/gcb_reload.h"
 #include "stages/validator/gcb_vproc.h"
 #include "supervisor/gcb_log.h"
 
-#define WAIT_MS	     100  /* ring waits: short enough to heartbeat every second */
-#define RELOAD_EVERY 1024 /* events between checks for schema changes while busy */
+#define WAIT_MS		  100  /* ring waits: short enough to heartbeat every second */
+#define RELOAD_EVERY	  1024 /* events between checks for schema changes while busy */
+#define REGISTRY_RETRY_NS (5ull * 1000000000ull) /* a reload the registry failed: again */
 
 _Static_assert(GCB_VC_DLQ_BAD_RECORD - GCB_VC_DLQ_BAD_JSON ==
 		   GCB_REASON_BAD_RECORD - GCB_REASON_BAD_JSON,
@@ -127,18 +130,59 @@ static uint32_t reload_generation(const gcb_stage_ctx_t *ctx)
 				    memory_order_acquire);
 }
 
+/* Heartbeats while the registry client waits (its calls are bounded but slow). */
+static void registry_tick(void *arg)
+{
+	const vstate_t *v = arg;
+
+	gcb_stage_heartbeat(v->ctx);
+	gcb_ring_heartbeat_consumer(v->in);
+	gcb_ring_heartbeat_producer(v->out);
+}
+
+static void log_ids(const gcb_catalog_t *cat)
+{
+	char subject[512];
+
+	for (size_t i = 0; i < cat->nroutes; i++) {
+		const gcb_route_t *r = &cat->routes[i];
+
+		if (gcb_registry_ids_subject(cat, i, subject, sizeof(subject)) != 0)
+			subject[0] = '\0';
+		gcb_log_info("route %s: schema %s id %" PRIu32 " version %" PRIu32
+			     " fingerprint %016" PRIx64 " (registry subject %s)",
+			     r->name, r->schema->fullname, r->schema_id, r->schema_version,
+			     r->schema->fingerprint, subject);
+	}
+}
+
+static int has_registry(const gcb_validator_conf_t *conf)
+{
+	return conf->registry_url && *conf->registry_url;
+}
+
+/* With a registry, the ids file is not read: the registry assigns the ids. */
+static const char *ids_path(const gcb_validator_conf_t *conf)
+{
+	return has_registry(conf) ? GCB_CATALOG_NO_IDS : conf->ids_path;
+}
+
 /*
  * Loads the schema set again and swaps it in; a set that fails to load, or
- * whose schemas cannot read what the ones in use wrote, is refused with a log
- * line naming the file and the reason, and the set in use stays. Called between events only
- * (outputs never point into the old set).
+ * whose schemas cannot read what the ones in use wrote, or that the registry
+ * (when configured) will not take, is refused with a log line naming the file
+ * and the reason, and the set in use stays. -EIO: the registry failed, worth
+ * trying again later. Called between events only (outputs never point into
+ * the old set).
  */
-static int reload(const gcb_validator_conf_t *conf, gcb_vproc_t *p, gcb_catalog_t **cat)
+static int reload(const gcb_validator_conf_t *conf, gcb_registry_t *reg, gcb_vproc_t *p,
+		  gcb_catalog_t **cat)
 {
 	gcb_catalog_t *fresh;
 	char err[1024];
+	int rc;
 
-	if (gcb_catalog_load(&fresh, conf->routes_path, conf->ids_path, err, sizeof(err)) != 0) {
+	if (gcb_catalog_load(&fresh, conf->routes_path, ids_path(conf), err, sizeof(err)) != 0) {
 		gcb_log_error("schema reload refused, keeping the schemas in use: %s", err);
 		return -EINVAL;
 	}
@@ -147,6 +191,14 @@ static int reload(const gcb_validator_conf_t *conf, gcb_vproc_t *p, gcb_catalog_
 		gcb_catalog_destroy(fresh);
 		return -EINVAL;
 	}
+	if (reg && (rc = gcb_registry_ids_assign(reg, fresh, err, sizeof(err))) != 0) {
+		gcb_log_error("schema reload refused, keeping the schemas in use: %s%s", err,
+			      rc == -EIO ? " (trying again in 5 s)" : "");
+		gcb_catalog_destroy(fresh);
+		return rc;
+	}
+	if (reg)
+		log_ids(fresh);
 	gcb_vproc_set_catalog(p, fresh);
 	gcb_catalog_destroy(*cat);
 	*cat = fresh;
@@ -154,13 +206,61 @@ static int reload(const gcb_validator_conf_t *conf, gcb_vproc_t *p, gcb_catalog_
 	return 0;
 }
 
-static void reload_counted(const gcb_validator_conf_t *conf, gcb_vproc_t *p, gcb_catalog_t **cat,
-			   counters_t *ctr)
+/* Returns when to try again (monotonic ns), 0 for "on the next change". */
+static uint64_t reload_counted(const gcb_validator_conf_t *conf, gcb_registry_t *reg,
+			       gcb_vproc_t *p, gcb_catalog_t **cat, counters_t *ctr)
 {
-	if (reload(conf, p, cat) == 0)
+	int rc = reload(conf, reg, p, cat);
+
+	if (rc == 0)
 		ctr->reloads++;
 	else
 		ctr->refused++;
+	return rc == -EIO ? gcb_clock_mono_ns() + REGISTRY_RETRY_NS : 0;
+}
+
+static int reload_due(gcb_reload_t *rl, const gcb_stage_ctx_t *ctx, uint64_t retry_ns)
+{
+	/* gcb_reload_due first: it consumes the change notification either way */
+	return gcb_reload_due(rl, reload_generation(ctx)) ||
+	       (retry_ns != 0 && gcb_clock_mono_ns() >= retry_ns);
+}
+
+/*
+ * The registry client and the ids of the first schema set. A registry that
+ * cannot be reached (or answers 5xx) is a handled error: the supervisor
+ * restarts the stage and events wait in the ring; a registry that refuses a
+ * schema or the credentials needs a person, so it stops gcbridge.
+ */
+static int registry_start(const gcb_validator_conf_t *conf, vstate_t *v, gcb_catalog_t *cat,
+			  gcb_registry_t **reg)
+{
+	gcb_registry_conf_t rc = {.url = conf->registry_url,
+				  .user = conf->registry_user,
+				  .password = conf->registry_password,
+				  .retries = GCB_REGISTRY_RETRIES_DEFAULT,
+				  .backoff_ms = 200,
+				  .tick = registry_tick,
+				  .tick_arg = v};
+	char err[1024];
+	int e;
+
+	*reg = NULL;
+	if (!has_registry(conf))
+		return GCB_EXIT_OK;
+	if (gcb_registry_new(reg, &rc, err, sizeof(err)) != 0) {
+		gcb_log_error("gcb_registry_new() failed: %s", err);
+		return GCB_EXIT_FATAL;
+	}
+	e = gcb_registry_ids_assign(*reg, cat, err, sizeof(err));
+	if (e == 0) {
+		log_ids(cat);
+		return GCB_EXIT_OK;
+	}
+	gcb_log_error("cannot take schema ids from the schema registry: %s", err);
+	gcb_registry_destroy(*reg);
+	*reg = NULL;
+	return e == -EIO || e == -ENOMEM || e == -EPROTO ? GCB_EXIT_RESTART : GCB_EXIT_FATAL;
 }
 
 int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_ring_t *in,
@@ -181,17 +281,26 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 	char err[1024];
 	int rc, exit_code = GCB_EXIT_OK;
 	gcb_reload_t rl;
+	gcb_registry_t *reg = NULL;
+	uint64_t retry_ns = 0;
 
-	if (gcb_catalog_load(&cat, conf->routes_path, conf->ids_path, err, sizeof(err)) != 0) {
+	if (gcb_catalog_load(&cat, conf->routes_path, ids_path(conf), err, sizeof(err)) != 0) {
 		gcb_log_error("cannot load schemas: %s", err);
 		return GCB_EXIT_FATAL;
 	}
+	rc = registry_start(conf, &v, cat, &reg);
+	if (rc != GCB_EXIT_OK) {
+		gcb_catalog_destroy(cat);
+		return rc;
+	}
 	if (gcb_vproc_new(&p, &pconf, cat, err, sizeof(err)) != 0) {
 		gcb_log_error("gcb_vproc_new() failed: %s", err);
+		gcb_registry_destroy(reg);
 		gcb_catalog_destroy(cat);
 		return GCB_EXIT_RESTART;
 	}
-	rc = gcb_reload_init(&rl, conf->routes_path, conf->ids_path, reload_generation(ctx));
+	rc = gcb_reload_init(&rl, conf->routes_path, has_registry(conf) ? NULL : conf->ids_path,
+			     reload_generation(ctx));
 	if (rc)
 		gcb_log_warn("inotify on the schema directory failed (%s): reload on SIGHUP only",
 			     strerror(-rc));
@@ -211,9 +320,9 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 			gcb_ring_heartbeat_consumer(in);
 			gcb_ring_heartbeat_producer(out);
 		}
-		if (ops % RELOAD_EVERY == 0 && gcb_reload_due(&rl, reload_generation(ctx))) {
+		if (ops % RELOAD_EVERY == 0 && reload_due(&rl, ctx, retry_ns)) {
 			flush(&v);
-			reload_counted(conf, p, &cat, &ctr);
+			retry_ns = reload_counted(conf, reg, p, &cat, &ctr);
 		}
 		if (must_stop_now(ctx))
 			break;
@@ -223,8 +332,8 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 			gcb_stage_heartbeat(ctx);
 			gcb_ring_heartbeat_consumer(in);
 			gcb_ring_heartbeat_producer(out);
-			if (gcb_reload_due(&rl, reload_generation(ctx)))
-				reload_counted(conf, p, &cat, &ctr);
+			if (reload_due(&rl, ctx, retry_ns))
+				retry_ns = reload_counted(conf, reg, p, &cat, &ctr);
 			counters_publish(ctx, &ctr, gcb_vproc_stats(p));
 			/* Our drain phase starts only after the fetcher exited:
 			 * an empty input now stays empty. */
@@ -271,6 +380,7 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 		     " dlq, %" PRIu64 " filtered, %" PRIu64 " skipped after restart",
 		     st->events, st->avro, st->dlq, st->filtered, ctr.skipped);
 	gcb_reload_fini(&rl);
+	gcb_registry_destroy(reg);
 	gcb_vproc_destroy(p);
 	gcb_catalog_destroy(cat);
 	return exit_code;

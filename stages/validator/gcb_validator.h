@@ -27,6 +27,10 @@ typedef struct gcb_validator_conf {
 	size_t max_event_bytes;	 /* larger events go to the DLQ ("oversized"); 0: 1 MiB */
 	int strict;	       /* reject unknown fields: 1 yes, 0 no, -1 as the routing file says */
 	unsigned commit_every; /* commit output after at most this many records; 0: 64 */
+	/* Confluent Schema Registry (docs/registry.md); NULL url: ids from ids_path */
+	const char *registry_url;
+	const char *registry_user; /* basic auth; NULL: none */
+	const char *registry_password;
 } gcb_validator_conf_t;
 
 /*

@@ -417,7 +417,11 @@ int main(int argc, char **argv)
 
 		if (o.until_events && events >= o.until_events)
 			break;
-		if (o.until_quiet_ms && events > 0 &&
+		/* Quiet counts once the fetcher has polled at least once: a run
+		 * that starts caught up (an earlier run took everything) ends
+		 * with no event rather than at the time limit. */
+		if (o.until_quiet_ms &&
+		    (events > 0 || atomic_load(&slot->counters[GCB_FC_POLLS]) > 0) &&
 		    now - last_record_ns > (uint64_t)o.until_quiet_ms * 1000000u)
 			break;
 		if (now > deadline) {
