@@ -798,6 +798,9 @@ def run(a):
                  (sum(dups.values()), a.max_dups))
     wins = parse_windows(a.dup_window)
     if a.dup_window is not None:
+        inwin = sum(1 for e, bs in dup_batches.items()
+                    if any(lo < b <= hi for b in bs for lo, hi in wins))
+        rep.inc("window_records", inwin)
         for e in sorted(dups):
             for b in set(dup_batches[e]):
                 if not any(lo < b <= hi for lo, hi in wins):
