@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
 
-N=${E2E_EVENTS:-60000}
+N=${E2E_EVENTS:-40000}
 RING_KIB=1024
 e2e_start_kafka
 e2e_start_sim --count "$N" --rate 4000 --seed 12 --fault-bad-event-rate 0.01 \
