@@ -393,26 +393,62 @@ def diff(exp, got, path, out):
 
 
 # ---------------------------------------------------------------- Kafka
-def kcat(args, timeout):
-    cmd = ["kcat"] + args
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise Usage("kcat timed out after %d s: %s" % (timeout, " ".join(cmd)))
-    except FileNotFoundError:
-        raise Usage("kcat not installed")
-    if p.returncode != 0:
-        raise Usage("kcat failed (%d): %s: %s" % (p.returncode, " ".join(cmd),
-                                                  p.stderr.decode(errors="replace")[-500:]))
-    return p.stdout
+def kcat_all(jobs, timeout):
+    """Runs every kcat command of jobs at once (output to temp files, so they
+    overlap with each other and never block on a pipe); returns their stdouts."""
+    import tempfile
+    procs = []
+    with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
+        try:
+            for i, args in enumerate(jobs):
+                out = open(os.path.join(tmp, "%d.out" % i), "wb")
+                err = open(os.path.join(tmp, "%d.err" % i), "wb")
+                procs.append((["kcat"] + args, subprocess.Popen(["kcat"] + args, stdout=out,
+                                                                  stderr=err), out, err))
+        except FileNotFoundError:
+            raise Usage("kcat not installed")
+        results = []
+        try:
+            for i, (cmd, p, out, err) in enumerate(procs):
+                try:
+                    rc = p.wait(timeout=timeout)
+                except subprocess.TimeoutExpired:
+                    raise Usage("kcat timed out after %d s: %s" % (timeout, " ".join(cmd)))
+                out.close()
+                err.close()
+                if rc != 0:
+                    with open(err.name, "rb") as f:
+                        msg = f.read().decode(errors="replace")[-500:]
+                    raise Usage("kcat failed (%d): %s: %s" % (rc, " ".join(cmd), msg))
+                with open(out.name, "rb") as f:
+                    results.append(f.read())
+        finally:
+            for _, p, out, err in procs:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+                out.close()
+                err.close()
+    return results
 
 
-def read_topic(bs, topic, timeout):
-    """Every message of topic: dicts with partition, offset, ts, key, headers, value."""
-    base = ["-C", "-b", bs, "-t", topic, "-o", "beginning", "-e", "-q"]
+def read_topics(bs, topics, timeout):
+    """Every message of every topic (see parse_topic), read concurrently."""
+    jobs = []
+    for t in topics:
+        base = ["-C", "-b", bs, "-t", t, "-o", "beginning", "-e", "-q"]
+        jobs += [base + ["-J"], base + ["-f", "%p %o %S\n%s\n"]]
+    outs = kcat_all(jobs, timeout)
+    return {t: parse_topic(t, outs[2 * i], outs[2 * i + 1]) for i, t in enumerate(topics)}
+
+
+def parse_topic(topic, js, raw):
+    """Joins kcat's -J pass (metadata, headers) and its length-prefixed raw
+    pass (value bytes) into dicts with partition, offset, ts, key, headers,
+    value."""
     meta = {}
     first = {}
-    for line in kcat(base + ["-J"], timeout).splitlines():
+    for line in js.splitlines():
         if not line.strip():
             continue
         # The -J payload of an Avro value is not valid UTF-8 (and unused).
@@ -425,7 +461,6 @@ def read_topic(bs, topic, timeout):
         meta[(m["partition"], m["offset"])] = {
             "topic": topic, "partition": m["partition"], "offset": m["offset"],
             "ts": m.get("ts"), "key": m.get("key"), "headers": hd, "value": None}
-    raw = kcat(base + ["-f", "%p %o %S\n%s\n"], timeout)
     pos = 0
     n = 0
     while pos < len(raw):
@@ -630,10 +665,11 @@ def run(a):
 
     # What reached Kafka.
     msgs = []
+    got = read_topics(a.bootstrap, list(topics) + [dlq_topic] + a.extra_topic, a.kcat_timeout)
     for t in list(topics) + [dlq_topic]:
-        msgs.extend(read_topic(a.bootstrap, t, a.kcat_timeout))
+        msgs.extend(got[t])
     for t in a.extra_topic:
-        for m in read_topic(a.bootstrap, t, a.kcat_timeout):
+        for m in got[t]:
             rep.fail("extra_topic_message", "%s/%d/%d reason=%s" % (
                 t, m["partition"], m["offset"], m["headers"].get("error.reason")))
     copies = collections.Counter()
