@@ -8,6 +8,7 @@
 #   e2e_start_gcb CONF          GCB_PID; stderr in $T_DIR/gcb.err
 #   e2e_peek FIELD              fetched|acked|checkpoint|draining from the segment
 #   e2e_served                  distinct served ids (flushes the simulator's logs)
+#   e2e_wait_served N SECS      at least N distinct events served
 #   e2e_wait_delivered N SECS   N distinct events served and every fetched batch acked
 #   e2e_verify VERIFY-ARGS...   runs verify.py on the logs and the topics
 command -v kcat >/dev/null 2>&1 || {
@@ -20,6 +21,20 @@ command -v kcat >/dev/null 2>&1 || {
 }
 
 E2E="$GCB_ROOT/tests/e2e"
+
+# e2e_events DEFAULT: the number of events a test generates: E2E_EVENTS when
+# set, else DEFAULT, a quarter of it under the sanitizers (make asan), which
+# run everything several times slower.
+e2e_events() {
+	if [ -n "${E2E_EVENTS:-}" ]; then
+		echo "$E2E_EVENTS"
+	else
+		case "$GCB_BIN" in
+		*asan*) echo $(($1 / 4)) ;;
+		*) echo "$1" ;;
+		esac
+	fi
+}
 E2E_STREAM=s1
 # Secret handed over through the environment, never in the file.
 export E2E_SIM_SECRET="e2e-secret-$$"
@@ -96,6 +111,15 @@ e2e_stat() {
 e2e_served() {
 	curl -s --max-time 10 -o /dev/null "$SIM_URL/admin/stats"
 	cut -f1 "$T_DIR/served.tsv" | sort -u | wc -l
+}
+
+_e2e_served_ge() {
+	[ "$(e2e_served)" -ge "$1" ]
+}
+
+# e2e_wait_served N SECS: at least N distinct events served.
+e2e_wait_served() {
+	t_wait_for "$2" _e2e_served_ge "$1"
 }
 
 _e2e_delivered() {

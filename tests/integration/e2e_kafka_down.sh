@@ -6,17 +6,17 @@
 . "$(dirname "$0")/lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
 
-N=${E2E_EVENTS:-40000}
+N=$(e2e_events 40000)
 RING_KIB=1024
 e2e_start_kafka
-e2e_start_sim --count "$N" --rate 4000 --seed 12 --fault-bad-event-rate 0.01 \
+e2e_start_sim --count "$N" --rate $((N / 10)) --seed 12 --fault-bad-event-rate 0.01 \
 	--fault-drift-rate 0.02
 e2e_write_conf "$T_DIR/gcb.conf" "ring.size = ${RING_KIB}KiB" "ring.max_record = 256KiB" \
 	"event.max_bytes = 128KiB"
 e2e_start_gcb "$T_DIR/gcb.conf"
 t_log "sim $SIM_URL, kafka $BS, gcbridge pid $GCB_PID"
 
-t_wait_for 60 sh -c "[ \$(cut -f1 '$T_DIR/served.tsv' 2>/dev/null | wc -l) -ge 8000 ]" ||
+e2e_wait_served $((N / 5)) 60 ||
 	t_fail "events do not flow: $(tail -3 "$T_DIR/gcb.err")"
 
 # Processes to watch: the supervisor and its stages.

@@ -6,16 +6,16 @@
 . "$(dirname "$0")/lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
 
-N=${E2E_EVENTS:-30000}
+N=$(e2e_events 30000)
 e2e_start_kafka
-e2e_start_sim --count "$N" --rate 2500 --seed 14 --fault-bad-event-rate 0.01 \
+e2e_start_sim --count "$N" --rate $((N / 12)) --seed 14 --fault-bad-event-rate 0.01 \
 	--fault-drift-rate 0.02
 CONF="$T_DIR/gcb.conf"
 e2e_write_conf "$CONF"
 e2e_start_gcb "$CONF"
 t_log "sim $SIM_URL, kafka $BS, gcbridge pid $GCB_PID"
 
-t_wait_for 60 sh -c "[ \$(cut -f1 '$T_DIR/served.tsv' 2>/dev/null | wc -l) -ge 3000 ]" ||
+e2e_wait_served $((N / 10)) 60 ||
 	t_fail "events do not flow: $(tail -3 "$T_DIR/gcb.err")"
 grep -q 'level=debug' "$T_DIR/gcb.err" && t_fail "debug lines at log.level = info"
 
