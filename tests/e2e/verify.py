@@ -527,7 +527,7 @@ def parse_windows(specs):
 
 def main():
     ap = argparse.ArgumentParser(
-        description="Check what gcbridge delivered to Kafka against what the simulator served.",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="Exit: 0 ok, 1 a check failed (lost, order, values, reasons, ...), 2 usage/I-O "
                "error. Output: one line 'verify: k=v ...', then FAIL:/NOTE: lines.")
     ap.add_argument("-b", "--bootstrap", required=True, help="Kafka bootstrap servers")
