@@ -9,7 +9,6 @@ acknowledged completely, checkpoint = the last batch durably checkpointed
 read.
 """
 import mmap
-import os
 import struct
 import sys
 

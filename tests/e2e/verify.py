@@ -821,9 +821,8 @@ def run(a):
 
     delivered = main_ids & served
     dlqd = dlq_ids & served
-    lost = [e for e in (order or sorted(served)) if e in served and copies[e] == 0]
-    if not order:
-        lost = sorted(e for e in served if copies[e] == 0)
+    pos = {e: i for i, e in enumerate(order)}
+    lost = sorted((e for e in served if copies[e] == 0), key=lambda e: (pos.get(e, len(pos)), e))
     dups = {e: c - 1 for e, c in copies.items() if c > 1}
     rep.inc("delivered", len(delivered))
     rep.inc("dlq", len(dlqd))
@@ -834,9 +833,6 @@ def run(a):
     rep.inc("decoded", decoded_n)
     for e in lost[:a.show]:
         rep.fails.append("lost: %s (%s)" % (e, expected.get(e, ("?",))[0]))
-    for e in expected:
-        if expected[e][0] == "dlq" and copies[e] and e not in dlq_ids:
-            pass  # reported as misrouted above
     missing_dlq = sum(1 for e, x in expected.items() if x[0] == "dlq" and e not in dlq_ids)
     missing_main = sum(1 for e, x in expected.items() if x[0] == "main" and e not in main_ids)
     rep.inc("expected_dlq_missing", missing_dlq)

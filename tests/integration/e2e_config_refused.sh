@@ -20,13 +20,12 @@ bad() {
 	[ -n "$_line" ] && echo "$_line" >>"$_f"
 	[ -n "$_edit" ] && sed -i "$_edit" "$_f"
 	for _mode in run check; do
-		if [ $_mode = run ]; then
-			_cmd="$GCB_BIN/gcbridge -c $_f"
-		else
-			_cmd="$GCB_BIN/gcbridge -c $_f --check-config"
-		fi
+		_opt=
+		[ $_mode = check ] && _opt=--check-config
 		set +e
-		timeout 60 $_cmd >"$T_DIR/$_n.$_mode.out" 2>"$T_DIR/$_n.$_mode.err"
+		# shellcheck disable=SC2086 # _opt is empty or one word
+		timeout 60 "$GCB_BIN/gcbridge" -c "$_f" $_opt >"$T_DIR/$_n.$_mode.out" \
+			2>"$T_DIR/$_n.$_mode.err"
 		_rc=$?
 		set -e
 		[ $_rc = 2 ] || t_fail "$_n ($_mode): exit $_rc, want 2: $(cat "$T_DIR/$_n.$_mode.err")"
