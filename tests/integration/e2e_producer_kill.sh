@@ -11,12 +11,12 @@ N=$(e2e_events 40000)
 KILLS=4
 e2e_start_kafka
 "$GCB_BIN/gcb-kafka-mock" --ctl "$CTL" "rtt all 40" >/dev/null || t_fail "rtt refused"
-e2e_start_sim --count "$N" --rate $((N / 12)) --seed 13 --fault-bad-event-rate 0.01
+e2e_start_sim --count "$N" --rate $((N / 16)) --seed 13 --fault-bad-event-rate 0.01
 e2e_write_conf "$T_DIR/gcb.conf"
 e2e_start_gcb "$T_DIR/gcb.conf"
 t_log "sim $SIM_URL, kafka $BS, gcbridge pid $GCB_PID"
 
-e2e_wait_served $((N / 12)) 60 ||
+e2e_wait_served $((N / 16)) 60 ||
 	t_fail "events do not flow: $(tail -3 "$T_DIR/gcb.err")"
 
 windows=""
