@@ -175,6 +175,7 @@ typedef struct gcb_shm_pipeline {
 	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint32_t draining; /* drain phase, 0 none */
 	_Atomic uint32_t reload_generation;                      /* bumped on SIGHUP */
 	_Atomic uint64_t fetched_batch_seq; /* last batch the fetcher committed */
+	_Atomic uint32_t log_level;         /* gcb_log_level_t + 1; 0: unset (SIGHUP) */
 	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint64_t acked_batch_seq; /* producer */
 	_Atomic uint64_t checkpoint_batch_seq; /* last batch durably checkpointed */
 	_Atomic uint64_t checkpoint_unix_ms;

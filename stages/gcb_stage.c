@@ -9,6 +9,17 @@
 #include "supervisor/gcb_log.h"
 
 volatile sig_atomic_t gcb_stage_stop_requested;
+uint32_t gcb_stage_log_level;
+
+void gcb_stage_follow_log_level(const gcb_stage_ctx_t *ctx)
+{
+	uint32_t published = atomic_load_explicit(&gcb_shm_pipeline(ctx->shm)->log_level,
+						  memory_order_relaxed);
+
+	gcb_stage_log_level = published;
+	if (published != 0)
+		gcb_log_set_level((gcb_log_level_t)(published - 1));
+}
 
 static void stage_on_stop(int sig)
 {

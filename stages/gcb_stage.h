@@ -48,10 +48,19 @@ extern volatile sig_atomic_t gcb_stage_stop_requested;
  */
 int gcb_stage_enter(gcb_stage_ctx_t *ctx, gcb_shm_t *shm, unsigned stage_index);
 
+/* The log level this process runs with, as last taken from the segment. */
+extern uint32_t gcb_stage_log_level;
+
+/* Takes the log level the supervisor published (SIGHUP) into this process. */
+void gcb_stage_follow_log_level(const gcb_stage_ctx_t *ctx);
+
 static inline void gcb_stage_heartbeat(const gcb_stage_ctx_t *ctx)
 {
 	atomic_store_explicit(&ctx->slot->heartbeat_ns, gcb_clock_mono_ns(),
 			      memory_order_relaxed);
+	if (atomic_load_explicit(&gcb_shm_pipeline(ctx->shm)->log_level, memory_order_relaxed) !=
+	    gcb_stage_log_level)
+		gcb_stage_follow_log_level(ctx);
 }
 
 /*

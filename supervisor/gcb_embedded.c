@@ -188,8 +188,10 @@ static int start_kafka(gcb_embedded_t *e, const gcb_config_t *cfg, const char *b
 	argv[argc++] = prog;
 	argv[argc++] = "--brokers";
 	argv[argc++] = "3";
+	/* The mock cluster keeps about 5 MiB per partition and drops older
+	 * messages: enough partitions that a demo run keeps what it shows. */
 	argv[argc++] = "--partitions";
-	argv[argc++] = "6";
+	argv[argc++] = "24";
 	argv[argc++] = "--bootstrap-file";
 	argv[argc++] = boot_file;
 	argv[argc++] = "--control";

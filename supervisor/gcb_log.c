@@ -35,6 +35,11 @@ void gcb_log_set_level(gcb_log_level_t level)
 	g_log.level = level;
 }
 
+gcb_log_level_t gcb_log_level(void)
+{
+	return g_log.level;
+}
+
 int gcb_log_enabled(gcb_log_level_t level)
 {
 	return level <= g_log.level;

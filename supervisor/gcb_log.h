@@ -26,6 +26,7 @@ void gcb_log_setup(const char *stage, gcb_log_level_t level, gcb_log_format_t fo
 void gcb_log_set_stage(const char *stage);
 void gcb_log_set_level(gcb_log_level_t level);
 int gcb_log_enabled(gcb_log_level_t level);
+gcb_log_level_t gcb_log_level(void);
 
 /* Parses "error|warn|info|debug" / "logfmt|json"; -EINVAL when unknown. */
 int gcb_log_level_parse(const char *s, gcb_log_level_t *level);

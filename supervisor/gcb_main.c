@@ -81,6 +81,18 @@ static void usage(FILE *out)
 		"            3 stopped before the rings drained (kept for the next start).\n");
 }
 
+/* Reload findings go to the log like every other line of a running daemon. */
+static void report_to_log(void *opaque, gcb_config_severity_t severity, const char *msg)
+{
+	(void)opaque;
+	if (severity == GCB_CONFIG_ERROR)
+		gcb_log_error("reload: %s", msg);
+	else if (severity == GCB_CONFIG_WARNING)
+		gcb_log_warn("reload: %s", msg);
+	else
+		gcb_log_info("reload: %s", msg);
+}
+
 static void on_reload(void *arg)
 {
 	char err[512];
@@ -89,7 +101,8 @@ static void on_reload(void *arg)
 	(void)arg;
 	if (g_daemon.path == NULL)
 		return;
-	n = gcb_config_reload(&g_daemon.cfg, g_daemon.path, NULL, NULL, err, sizeof(err));
+	n = gcb_config_reload(&g_daemon.cfg, g_daemon.path, report_to_log, NULL, err,
+			      sizeof(err));
 	if (n < 0) {
 		gcb_log_error("reload of %s failed, keeping the running configuration: %s",
 			      g_daemon.path, err);

@@ -344,6 +344,12 @@ static int advance_drain(gcb_supervisor_t *sv)
 	return 0;
 }
 
+/* Stages follow the supervisor's log level through the segment (SIGHUP). */
+static void publish_log_level(gcb_supervisor_t *sv)
+{
+	atomic_store(&gcb_shm_pipeline(&sv->shm)->log_level, (uint32_t)gcb_log_level() + 1);
+}
+
 static void handle_signals(gcb_supervisor_t *sv)
 {
 	struct signalfd_siginfo si;
@@ -364,9 +370,10 @@ static void handle_signals(gcb_supervisor_t *sv)
 			break;
 		case SIGHUP:
 			gcb_log_info("SIGHUP: reloading");
-			atomic_fetch_add(&gcb_shm_pipeline(&sv->shm)->reload_generation, 1);
 			if (sv->conf->reload != NULL)
 				sv->conf->reload(sv->conf->reload_arg);
+			publish_log_level(sv);
+			atomic_fetch_add(&gcb_shm_pipeline(&sv->shm)->reload_generation, 1);
 			break;
 		default:
 			break; /* SIGCHLD: reap() runs every turn */
@@ -462,6 +469,7 @@ int gcb_supervisor_run(const gcb_supervisor_conf_t *conf)
 		return rc == -EBUSY ? GCB_DAEMON_EXIT_FATAL : GCB_DAEMON_EXIT_ERROR;
 	}
 	sv.nstages = gcb_instance_stage_count(conf);
+	publish_log_level(&sv);
 	for (unsigned i = 0; i < sv.nstages; i++)
 		spawn(&sv, i);
 	gcb_log_info("running instance \"%s\": fetcher, %u validator(s), producer", conf->instance,
