@@ -399,8 +399,17 @@ static void mode_kill(gcb_ring_t *rings, FILE *exp)
 	for (unsigned round = 1; round <= 3; round++) {
 		/* Kill when the stage made progress and holds at least 20 records
 		 * read but unreleased (waiting on the slow broker). */
+		int exhausted = 0;
+
 		for (unsigned ms = 0; acked() <= last_acked || read_unreleased() < unreleased + 20;
 		     ms += 10) {
+			/* On a slow machine the stage may catch up with every batch
+			 * the kills may use before a later round: that is fewer
+			 * kills, not a failure, once one kill hit records in flight. */
+			if (round > 1 && acked() >= o.batches - 5) {
+				exhausted = 1;
+				break;
+			}
 			if (ms > o.timeout_s * 1000)
 				die("never saw progress with records in flight");
 			/* Keep about 12 batches ahead of the acknowledgements, and
@@ -411,6 +420,10 @@ static void mode_kill(gcb_ring_t *rings, FILE *exp)
 			write_batches(rings, exp, ahead < o.batches - 5 ? ahead : o.batches - 5, 0);
 			check_child();
 			sleep_ms(10);
+		}
+		if (exhausted) {
+			printf("kill %u: skipped, every batch for the kills was delivered\n", round);
+			break;
 		}
 		kill(child, SIGKILL);
 		waitpid(child, &st, 0);
