@@ -1,0 +1,220 @@
+#!/usr/bin/python3
+"""What reached Kafka, checked against what the simulator served.
+
+Reads the topics with kcat (headers only: the producer puts the event id and
+the fetch time on every message), the simulator's served log for the served ids
+and their per-entity sequence numbers, and the crash list of the chaos run.
+
+Definitions:
+- position: index of an event in the stream (order of first appearance in the
+  served log, which is the simulator's position order for one unfiltered
+  stream read sequentially).
+- lost: served, on no topic (neither a data topic nor a DLQ).
+- duplicate: an event id with more than one message (all topics together).
+- bound: a crash at time t with the stored checkpoint at position c can
+  re-deliver at most the events after c that had been fetched by t: positions
+  c .. f(t), f(t) = highest position whose first message was fetched at or
+  before t. The sum over crashes bounds the duplicates; a duplicated event
+  inside no crash's window [c, f(t)] is "unexplained".
+- order: per Kafka partition in offset order, for each key, the FIRST message
+  of every event id must have a higher simulator sequence than the first
+  message of the events of the same entity before it. Copies re-sent after a
+  crash legitimately reappear later and are not order violations.
+"""
+import array
+import json
+import subprocess
+import sys
+
+DATA_TOPICS = ["genesys.interactions", "genesys.agentstate"]
+DLQ_TOPICS = ["genesys.dlq", "gcbridge.dlq"]
+
+
+def kcat(bootstrap, topic, fmt):
+	cmd = ["kcat", "-b", bootstrap, "-C", "-t", topic, "-e", "-q", "-X", "fetch.max.bytes=8388608"]
+	cmd += ["-J"] if fmt == "json" else ["-f", "%p\t%o\t%T\t%k\t%h\n"]
+	p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+	for line in p.stdout:
+		yield line.decode("utf-8", "replace").rstrip("\n")
+	p.wait()
+
+
+def header(hs, name):
+	key = name + "="
+	for h in hs.split(","):
+		if h.startswith(key):
+			return h[len(key):]
+	return None
+
+
+def report(served_log, bootstrap, crashes, hwm, counts, stats, generated, caught_up, drain_code,
+	   seed, gcbridge_log, out=sys.stdout):
+	idx = {}
+	seq = array.array("q")
+	ent = array.array("l")
+	ents = {}
+	served_lines = 0
+	with open(served_log) as f:
+		for line in f:
+			served_lines += 1
+			parts = line.rstrip("\n").split("\t")
+			if len(parts) < 4 or parts[0] in idx:
+				continue
+			idx[parts[0]] = len(seq)
+			try:
+				seq.append(int(parts[3]))
+			except ValueError:
+				seq.append(-1)  # malformed event: sequence as a string
+			ent.append(ents.setdefault((parts[1], parts[2]), len(ents)))
+	n = len(seq)
+	copies = bytearray(n)
+	first_ms = array.array("q", [0]) * n
+	on_data = bytearray(n)
+	on_dlq = bytearray(n)
+	unknown = 0
+	order_viol = 0
+	order_examples = []
+	messages = 0
+
+	def seen(i, ms):
+		if copies[i] < 255:
+			copies[i] += 1
+		if first_ms[i] == 0 or (ms and ms < first_ms[i]):
+			first_ms[i] = ms
+
+	for topic in DATA_TOPICS:
+		last = {}  # (partition, entity) -> sequence of the last first-occurrence
+		firsts = set()
+		for line in kcat(bootstrap, topic, "text"):
+			f = line.split("\t", 4)
+			if len(f) < 5:
+				continue
+			messages += 1
+			eid = header(f[4], "event.id")
+			i = idx.get(eid)
+			if i is None:
+				unknown += 1
+				continue
+			ra = header(f[4], "received.at")
+			ms = int(ra) if ra and ra.isdigit() else int(f[2])
+			seen(i, ms)
+			on_data[i] = 1
+			if i in firsts:
+				continue
+			firsts.add(i)
+			k = (f[0], ent[i])
+			if seq[i] >= 0 and k in last and seq[i] <= last[k]:
+				order_viol += 1
+				if len(order_examples) < 5:
+					order_examples.append("%s[%s]@%s id %s seq %d after %d" %
+							      (topic, f[0], f[1], eid, seq[i], last[k]))
+			if seq[i] >= 0:
+				last[k] = max(seq[i], last.get(k, -1))
+	for topic in DLQ_TOPICS:
+		for line in kcat(bootstrap, topic, "json"):
+			try:
+				m = json.loads(line)
+			except ValueError:
+				continue
+			messages += 1
+			hs = m.get("headers") or []
+			h = dict(zip(hs[0::2], hs[1::2]))
+			i = idx.get(h.get("event.id"))
+			if i is None:
+				unknown += 1
+				continue
+			ra = h.get("received.at") or ""
+			seen(i, int(ra) if ra.isdigit() else int(m.get("ts") or 0))
+			on_dlq[i] = 1
+
+	lost = [i for i in range(n) if copies[i] == 0]
+	dup_events = sum(1 for c in copies if c > 1)
+	dup_msgs = sum(c - 1 for c in copies if c > 1)
+	both = sum(1 for i in range(n) if on_data[i] and on_dlq[i])
+
+	# f(t): highest position fetched by t, from the first messages' fetch times.
+	order = sorted(range(n), key=lambda i: first_ms[i] if copies[i] else 1 << 62)
+	times = [first_ms[i] for i in order if copies[i]]
+	prefix_max = []
+	m = -1
+	for i in order:
+		if not copies[i]:
+			break
+		m = max(m, i)
+		prefix_max.append(m)
+
+	import bisect
+	windows = []
+	for t, kind, ck in crashes:
+		j = bisect.bisect_right(times, int(t * 1000)) - 1
+		f = prefix_max[j] if j >= 0 else -1
+		windows.append((ck, f, kind))
+	bound = sum(max(0, f - ck + 1) for ck, f, _ in windows)
+	unexplained = 0
+	unexpl_examples = []
+	for i in range(n):
+		if copies[i] > 1 and not any(ck <= i <= f for ck, f, _ in windows):
+			unexplained += 1
+			if len(unexpl_examples) < 3:
+				unexpl_examples.append(i)
+
+	crash_kinds = {}
+	for _, kind, _ in crashes:
+		k = "validator" if kind.startswith("validator") else kind
+		crash_kinds[k] = crash_kinds.get(k, 0) + 1
+	try:
+		with open(gcbridge_log, errors="replace") as f:
+			glog = f.read()
+		restarts = glog.count("killed by SIGKILL")
+		reattach = glog.count("re-attached segment")
+	except OSError:
+		restarts = reattach = -1
+
+	p = lambda *a: print(*a, file=out)
+	p("")
+	p("==== chaos verdict (seed %d) ====" % seed)
+	p("faults injected:")
+	for k in sorted(counts):
+		p("  %-28s %d" % (k, counts[k]))
+	p("  %-28s %d (stage restarts logged: %d, segment re-attached: %d)" %
+	  ("SIGKILLs in total", len(crashes), restarts, reattach))
+	p("simulator: generated %d, bad %d, drifted %d, requests %d, by status %s" %
+	  (stats.get("eventsGenerated", -1), stats.get("generatedBad", -1),
+	   stats.get("generatedDrift", -1), stats.get("requests", -1),
+	   json.dumps(stats.get("byStatus", {}), sort_keys=True)))
+	p("  tokens issued %d, revocations %d, faults %s" %
+	  (stats.get("tokensIssued", -1), stats.get("revocations", -1),
+	   json.dumps(stats.get("faults", {}), sort_keys=True)))
+	p("events served (unique)       %d (%d served lines, of %d generated)" % (n, served_lines, generated))
+	p("delivered (data topics)      %d" % sum(on_data))
+	p("DLQ'd                        %d" % sum(on_dlq))
+	p("on a data topic and the DLQ  %d" % both)
+	p("Kafka messages read          %d (%d with an id never served)" % (messages, unknown))
+	p("LOST                         %d" % len(lost))
+	p("duplicated events            %d (%d extra messages)" % (dup_events, dup_msgs))
+	p("duplicate bound              %d (sum over %d crashes of events fetched after the"
+	  " checkpoint)" % (bound, len(crashes)))
+	p("duplicates outside every crash window: %d" % unexplained)
+	p("per-key order violations     %d (first occurrences, per partition)" % order_viol)
+	for e in order_examples:
+		p("  " + e)
+	p("gcbridge drain exit          %s; caught up before the drain: %s" % (drain_code, caught_up))
+	p("peak RSS (VmHWM):")
+	for k in ["supervisor", "fetcher", "validator", "producer", "sim", "mock"]:
+		if k in hwm:
+			p("  %-11s %8.1f MiB" % (k, hwm[k] / 1024.0))
+	fail = []
+	if lost:
+		fail.append("%d events lost (e.g. position %d)" % (len(lost), lost[0]))
+	if order_viol:
+		fail.append("%d order violations" % order_viol)
+	if n < generated:
+		fail.append("only %d of %d events served" % (n, generated))
+	if not caught_up:
+		fail.append("pipeline did not catch up")
+	if drain_code != 0:
+		fail.append("drain exit %s" % drain_code)
+	if unknown:
+		fail.append("%d messages with ids never served" % unknown)
+	p("RESULT: " + ("PASS" if not fail else "FAIL: " + "; ".join(fail)))
+	return 1 if fail else 0
