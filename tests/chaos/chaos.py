@@ -25,7 +25,18 @@ sys.path.insert(0, HERE)
 import verify_chaos  # noqa: E402
 
 CURSOR_KEY = 0x5BD1E9955BD1E995
-TOPICS = ["genesys.interactions:6", "genesys.agentstate:3", "genesys.dlq:1", "gcbridge.dlq:1"]
+# librdkafka's mock cluster keeps at most 5 MiB per partition and drops the
+# oldest message sets beyond that (rdkafka_mock.c, no API to change it), so the
+# topics get enough partitions to hold every message of the run (about 700
+# bytes with headers; a DLQ message carries the raw event).
+MOCK_PART_BYTES = 4 * 1024 * 1024
+
+
+def topics(events):
+	def parts(share, size):
+		return max(4, -(-int(events * share * size) // MOCK_PART_BYTES))
+	return ["genesys.interactions:%d" % parts(0.8, 800), "genesys.agentstate:%d" % parts(0.3, 800),
+		"genesys.dlq:%d" % parts(0.06, 1500), "gcbridge.dlq:%d" % parts(0.01, 1500)]
 
 
 def log(msg):
@@ -79,7 +90,7 @@ class Run:
 	def start_mock(self):
 		cmd = [os.path.join(self.bin, "gcb-kafka-mock"), "--bootstrap-file", self.path("bs"),
 		       "--control", self.path("kafka.ctl")]
-		for t in TOPICS:
+		for t in topics(self.a.events):
 			cmd += ["--topic", t]
 		self.procs["mock"] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
 						      stderr=open(self.path("mock.log"), "wb"))
@@ -427,6 +438,8 @@ def main():
 		r.sample_rss()
 		r.procs["sim"].terminate()
 		r.procs["sim"].wait(timeout=30)
+		if a.keep:
+			verify_chaos.DUMP_DIR = r.dir
 		status = verify_chaos.report(
 			r.path("served.tsv"), r.bootstrap, r.crashes, r.hwm, r.counts, stats,
 			generated=a.events, caught_up=ok, drain_code=code, seed=a.seed,

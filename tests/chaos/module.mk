@@ -3,7 +3,7 @@
 
 INTEGRATION_TESTS += tests/integration/chaos_short.sh
 
-CHAOS_ARGS ?= --events 1000000 --rate 2500 --stage-kills 60 --supervisor-kills 6 \
+CHAOS_ARGS ?= --events 1000000 --rate 3000 --stage-kills 60 --supervisor-kills 6 \
 	--broker-outages 6 --cluster-outages 4 --storms 12 --revokes 8 --expiries 4 \
 	--catchup-timeout 300
 
