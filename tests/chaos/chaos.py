@@ -25,18 +25,9 @@ sys.path.insert(0, HERE)
 import verify_chaos  # noqa: E402
 
 CURSOR_KEY = 0x5BD1E9955BD1E995
-# librdkafka's mock cluster keeps at most 5 MiB per partition and drops the
-# oldest message sets beyond that (rdkafka_mock.c, no API to change it), so the
-# topics get enough partitions to hold every message of the run (about 700
-# bytes with headers; a DLQ message carries the raw event).
-MOCK_PART_BYTES = 4 * 1024 * 1024
-
-
-def topics(events):
-	def parts(share, size):
-		return max(4, -(-int(events * share * size) // MOCK_PART_BYTES))
-	return ["genesys.interactions:%d" % parts(0.8, 800), "genesys.agentstate:%d" % parts(0.3, 800),
-		"genesys.dlq:%d" % parts(0.06, 1500), "gcbridge.dlq:%d" % parts(0.01, 1500)]
+# Topics are read while the run goes on (verify_chaos.Collector), so a
+# handful of partitions will do.
+TOPICS = ["genesys.interactions:12", "genesys.agentstate:6", "genesys.dlq:3", "gcbridge.dlq:2"]
 
 
 def log(msg):
@@ -90,7 +81,7 @@ class Run:
 	def start_mock(self):
 		cmd = [os.path.join(self.bin, "gcb-kafka-mock"), "--bootstrap-file", self.path("bs"),
 		       "--control", self.path("kafka.ctl")]
-		for t in topics(self.a.events):
+		for t in TOPICS:
 			cmd += ["--topic", t]
 		self.procs["mock"] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
 						      stderr=open(self.path("mock.log"), "wb"))
@@ -154,6 +145,7 @@ schemas.dir = {root}/schemas
 producer.dlq_topic = gcbridge.dlq
 metrics.listen =
 kafka.bootstrap.servers = {bs}
+kafka.linger.ms = 100
 """.format(inst=self.instance, d=self.dir, v=self.a.validators, url=self.url,
 			   root=self.root, bs=self.bootstrap)
 		with open(self.path("gcbridge.conf"), "w") as f:
@@ -352,6 +344,8 @@ kafka.bootstrap.servers = {bs}
 		log("seed %d (replay: --seed %d), %d events at %d/s, scratch %s" %
 		    (a.seed, a.seed, a.events, a.rate, self.dir))
 		self.start_mock()
+		self.collector = verify_chaos.Collector(self.bootstrap, self.dir)
+		self.collector.start()
 		sched = self.schedule()
 		log("schedule: %d actions" % len(sched))
 		self.start_sim()
@@ -405,6 +399,8 @@ kafka.bootstrap.servers = {bs}
 		return code
 
 	def cleanup(self):
+		if getattr(self, "collector", None):
+			self.collector.stop()
 		if self.sv is not None and self.sv.poll() is None:
 			self.sv.kill()
 			self.sv.wait()
@@ -438,11 +434,13 @@ def main():
 		r.sample_rss()
 		r.procs["sim"].terminate()
 		r.procs["sim"].wait(timeout=30)
-		if a.keep:
-			verify_chaos.DUMP_DIR = r.dir
+		log("reading the topics to their end")
+		read_all = r.collector.wait(300)
+		r.collector.stop()
+		log("topics read")
 		status = verify_chaos.report(
-			r.path("served.tsv"), r.bootstrap, r.crashes, r.hwm, r.counts, stats,
-			generated=a.events, caught_up=ok, drain_code=code, seed=a.seed,
+			r.path("served.tsv"), r.collector, r.crashes, r.hwm, r.counts, stats,
+			generated=a.events, caught_up=ok and read_all, drain_code=code, seed=a.seed,
 			gcbridge_log=r.path("gcbridge.log"))
 	finally:
 		r.cleanup()
