@@ -27,7 +27,10 @@ import verify_chaos  # noqa: E402
 CURSOR_KEY = 0x5BD1E9955BD1E995
 # Topics are read while the run goes on (verify_chaos.Collector), so a
 # handful of partitions will do.
+# With --e2e-verify the topics are read once more after the run by kcat
+# (tests/e2e/verify.py), so they must then hold every message: e2e's sizes.
 TOPICS = ["genesys.interactions:12", "genesys.agentstate:6", "genesys.dlq:3", "gcbridge.dlq:2"]
+TOPICS_E2E = ["genesys.interactions:24", "genesys.agentstate:8", "genesys.dlq:4", "gcbridge.dlq:2"]
 
 
 def log(msg):
@@ -53,6 +56,9 @@ def parse_args():
 	p.add_argument("--bad-rate", type=float, default=0.01)
 	p.add_argument("--drift-rate", type=float, default=0.03)
 	p.add_argument("--catchup-timeout", type=float, default=240, help="seconds after the faults")
+	p.add_argument("--e2e-verify", action="store_true",
+		       help="also run tests/e2e/verify.py (kcat, Avro values) on the result;"
+		       " needs --events-log, only for runs that fit the mock (<= ~200 k events)")
 	p.add_argument("--keep", action="store_true", help="keep the scratch directory")
 	return p.parse_args()
 
@@ -81,7 +87,7 @@ class Run:
 	def start_mock(self):
 		cmd = [os.path.join(self.bin, "gcb-kafka-mock"), "--bootstrap-file", self.path("bs"),
 		       "--control", self.path("kafka.ctl")]
-		for t in TOPICS:
+		for t in (TOPICS_E2E if self.a.e2e_verify else TOPICS):
 			cmd += ["--topic", t]
 		self.procs["mock"] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
 						      stderr=open(self.path("mock.log"), "wb"))
@@ -92,8 +98,11 @@ class Run:
 		cmd = [os.path.join(self.bin, "gcb-sim"), "--stream-id", "chaos", "--seed", str(a.seed),
 		       "--count", str(a.events), "--rate", str(a.rate), "--port-file", self.path("url"),
 		       "--served-log", self.path("served.tsv"), "--expires-in", "8",
+		       "--retention", "100000",
 		       "--fault-bad-event-rate", str(a.bad_rate),
 		       "--fault-drift-rate", str(a.drift_rate), "--log-level", "warn"]
+		if a.e2e_verify:
+			cmd += ["--events-log", self.path("events.jsonl")]
 		env = dict(os.environ, GCB_SIM_CLIENT_SECRET=self.secret)
 		self.procs["sim"] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env,
 						     stderr=open(self.path("sim.log"), "wb"))
@@ -398,6 +407,17 @@ kafka.linger.ms = 100
 		log("gcbridge drained, exit %s" % code)
 		return code
 
+	def e2e_verify(self):
+		"""Second opinion: the end-to-end verifier, kcat and Avro values."""
+		log("tests/e2e/verify.py (kcat, values of every 10th message)")
+		cmd = ["/usr/bin/python3", os.path.join(self.root, "tests", "e2e", "verify.py"),
+		       "-b", self.bootstrap, "--events-log", self.path("events.jsonl"),
+		       "--served-log", self.path("served.tsv"), "--extra-topic", "gcbridge.dlq",
+		       "--stream", "chaos", "--decode-every", "10", "--kcat-timeout", "300"]
+		r = subprocess.run(cmd)
+		log("verify.py exit %d" % r.returncode)
+		return 0 if r.returncode == 0 else 1
+
 	def cleanup(self):
 		if getattr(self, "collector", None):
 			self.collector.stop()
@@ -442,6 +462,8 @@ def main():
 			r.path("served.tsv"), r.collector, r.crashes, r.hwm, r.counts, stats,
 			generated=a.events, caught_up=ok and read_all, drain_code=code, seed=a.seed,
 			gcbridge_log=r.path("gcbridge.log"))
+		if a.e2e_verify:
+			status |= r.e2e_verify()
 	finally:
 		r.cleanup()
 	sys.exit(status)
