@@ -441,7 +441,12 @@ kafka.linger.ms = 100
 			shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def on_term(_sig, _frm):
+	raise SystemExit(143)  # run the cleanup in main's finally
+
+
 def main():
+	signal.signal(signal.SIGTERM, on_term)
 	a = parse_args()
 	if a.seed is None:
 		a.seed = int.from_bytes(os.urandom(4), "little")
