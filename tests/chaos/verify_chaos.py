@@ -280,8 +280,9 @@ def report(served_log, collector, crashes, hwm, counts, stats, generated, caught
 			glog = f.read()
 		restarts = glog.count("killed by SIGKILL")
 		reattach = glog.count("re-attached segment")
+		replaced = glog.count("replacing segment")
 	except OSError:
-		restarts = reattach = -1
+		restarts = reattach = replaced = -1
 
 	p = lambda *a: print(*a, file=out)
 	p("")
@@ -289,8 +290,8 @@ def report(served_log, collector, crashes, hwm, counts, stats, generated, caught
 	p("faults injected:")
 	for k in sorted(counts):
 		p("  %-28s %d" % (k, counts[k]))
-	p("  %-28s %d (stage restarts logged: %d, segment re-attached: %d)" %
-	  ("SIGKILLs in total", len(crashes), restarts, reattach))
+	p("  %-28s %d (stage restarts logged: %d, segment re-attached: %d, replaced: %d)" %
+	  ("SIGKILLs in total", len(crashes), restarts, reattach, replaced))
 	p("simulator: generated %d, bad %d, drifted %d, requests %d, by status %s" %
 	  (stats.get("eventsGenerated", -1), stats.get("generatedBad", -1),
 	   stats.get("generatedDrift", -1), stats.get("requests", -1),
