@@ -22,6 +22,7 @@ Definitions:
   crash legitimately reappear later and are not order violations.
 """
 import array
+import bisect
 import os
 import time
 import json
@@ -256,7 +257,7 @@ def report(served_log, collector, crashes, hwm, counts, stats, generated, caught
 		m = max(m, i)
 		prefix_max.append(m)
 
-	import bisect
+
 	windows = []
 	for t, kind, ck in crashes:
 		j = bisect.bisect_right(times, int(t * 1000)) - 1
