@@ -33,6 +33,15 @@ TOPICS = ["genesys.interactions:12", "genesys.agentstate:6", "genesys.dlq:3", "g
 TOPICS_E2E = ["genesys.interactions:24", "genesys.agentstate:8", "genesys.dlq:4", "gcbridge.dlq:2"]
 
 
+def alive(pid):
+	"""The process exists and is not a zombie."""
+	try:
+		with open("/proc/%d/stat" % pid) as f:
+			return not f.read().rsplit(") ", 1)[1].startswith("Z")
+	except (OSError, IndexError):
+		return False
+
+
 def log(msg):
 	print("[chaos %7.1fs] %s" % (time.monotonic() - T0, msg), flush=True)
 
@@ -233,24 +242,25 @@ kafka.linger.ms = 100
 		self.counts[what] = self.counts.get(what, 0) + 1
 
 	def kill_stage(self, name):
-		pid = None
 		deadline = time.monotonic() + 15
 		while time.monotonic() < deadline:
 			pid = self.stages().get(name)
-			if pid:
-				break
-			time.sleep(0.05)
-		if not pid:
-			log("%s not running, kill skipped" % name)
-			self.count("skipped kill " + name)
+			if not pid:
+				time.sleep(0.05)
+				continue
+			self.sample_rss()
+			ck = self.checkpoint_pos()
+			try:
+				os.kill(pid, signal.SIGKILL)
+			except ProcessLookupError:
+				continue  # it exited between the lookup and the kill
+			self.crashes.append((time.time(), name, ck))
+			kind = "validator" if name.startswith("validator") else name
+			self.count("kill " + kind)
+			log("SIGKILL %s (pid %d), checkpoint at %d" % (name, pid, ck))
 			return
-		self.sample_rss()
-		ck = self.checkpoint_pos()
-		os.kill(pid, signal.SIGKILL)
-		self.crashes.append((time.time(), name, ck))
-		kind = "validator" if name.startswith("validator") else name
-		self.count("kill " + kind)
-		log("SIGKILL %s (pid %d), checkpoint at %d" % (name, pid, ck))
+		log("%s not running, kill skipped" % name)
+		self.count("skipped kill " + name)
 
 	def kill_supervisor(self):
 		self.sample_rss()
@@ -263,8 +273,7 @@ kafka.linger.ms = 100
 		log("SIGKILL supervisor (pid %d), checkpoint at %d" % (self.sv.pid, ck))
 		deadline = time.monotonic() + 10
 		while children and time.monotonic() < deadline:
-			children = [p for p in children if os.path.exists("/proc/%d" % p) and
-				    not open("/proc/%d/stat" % p).read().split(") ")[1].startswith("Z")]
+			children = [p for p in children if alive(p)]
 			time.sleep(0.05)
 		self.start_gcbridge()
 		log("supervisor restarted (pid %d)" % self.sv.pid)
