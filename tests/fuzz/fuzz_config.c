@@ -39,27 +39,58 @@ static void count(void *opaque, gcb_config_severity_t severity, const char *msg)
 		t->others++;
 }
 
-/* The print's line for key must be exactly the masked form. */
-static void check_masked(const char *text, const char *key, const char *source)
+/*
+ * Every line of the print that sets key ("KEY = ...") must show the mask,
+ * optionally followed by where the secret came from, and there must be at
+ * least one. Other keys may start with the same text ("KEY\x12 = ..."), and
+ * a kafka.* key may be set more than once, hence the scan over all lines.
+ */
+static void check_masked(const char *text, const char *key)
 {
-	char want[512];
-	size_t klen = strlen(key);
-	const char *l;
+	char head[320];
+	size_t hlen;
+	int seen = 0;
 
-	if (source != NULL)
-		snprintf(want, sizeof(want), "%s = **** ; from %s", key, source);
-	else
-		snprintf(want, sizeof(want), "%s = ****", key);
-	for (l = text; l != NULL && *l != '\0'; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+	hlen = (size_t)snprintf(head, sizeof(head), "%s = ****", key);
+	if (hlen >= sizeof(head))
+		return;
+	for (const char *l = text; *l != '\0';) {
 		size_t len = strcspn(l, "\n");
 
-		if (strncmp(l, key, klen) != 0 || l[klen] != ' ')
-			continue;
-		if (len != strlen(want) || memcmp(l, want, len) != 0)
-			abort(); /* a secret line that is not masked */
-		return;
+		if (len >= hlen - 4 && memcmp(l, head, hlen - 4) == 0) {
+			if (len < hlen || memcmp(l, head, hlen) != 0)
+				abort(); /* a secret line that is not masked */
+			if (len > hlen && (len < hlen + 8 || memcmp(l + hlen, " ; from ", 8) != 0))
+				abort(); /* something after the mask other than the source */
+			seen = 1;
+		}
+		l += len;
+		if (*l == '\n')
+			l++;
 	}
-	abort(); /* a set secret that is not printed at all */
+	if (!seen)
+		abort(); /* a set secret that is not printed at all */
+}
+
+/* The print is a loadable file: it must load again without an error. */
+static void check_reload_print(const char *text, size_t len)
+{
+	char path[64], err[512];
+	struct tally t = {0};
+	gcb_config_t again;
+	int fd = memfd_create("gcb-fuzz-config-print", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, text, len) == (ssize_t)len) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (gcb_config_load(&again, path, count, &t, err, sizeof(err)) == -EINVAL) {
+			fprintf(stderr, "printed configuration does not load: %s\n%s", err, text);
+			abort();
+		}
+		gcb_config_fini(&again);
+	}
+	close(fd);
 }
 
 static void check_print(const gcb_config_t *cfg)
@@ -82,15 +113,16 @@ static void check_print(const gcb_config_t *cfg)
 			continue;
 		s = (const gcb_config_secret_t *)((const char *)cfg + p->offset);
 		if (s->value != NULL)
-			check_masked(text, p->name, s->source);
+			check_masked(text, p->name);
 	}
 	for (size_t i = 0; i < cfg->kafka.count; i++) {
 		const gcb_config_kv_t *kv = &cfg->kafka.props[i];
 
 		snprintf(key, sizeof(key), "kafka.%s", kv->name);
 		if (kv->sensitive)
-			check_masked(text, key, kv->source);
+			check_masked(text, key);
 	}
+	check_reload_print(text, len);
 	free(text);
 }
 

@@ -17,7 +17,7 @@ for t in "$@"; do
 	fi
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-	last=$(grep -E '^#[0-9]+ ' "$log" | grep -E ' cov: ' | tail -n 1)
+	last=$(grep -E '^#[0-9]+[[:space:]]' "$log" | grep -E ' cov: ' | tail -n 1)
 	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
 	ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 	corp=$(echo "$last" | sed -n 's/.* corp: \([^ ]*\).*/\1/p')
