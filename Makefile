@@ -86,6 +86,17 @@ bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@set -e; for b in $(BENCHES); do GCB_BIN=$(BIN) GCB_ROOT=$(CURDIR) $$b; done
 
+# Every fuzz target (tests/fuzz/module.mk: FUZZ_TARGETS) built with clang +
+# libFuzzer and run for FUZZ_SECONDS each, one after another; all run even
+# when one finds a crash, then a table of executions and coverage is printed
+# (tests/fuzz/summary.sh) and the exit status says whether any crashed.
+fuzz:
+	@tools/install-deps fuzz
+	@$(MAKE) --no-print-directory -j$(JOBS) $(FUZZ_BINS)
+	@rc=0; for t in $(FUZZ_TARGETS); do \
+		$(MAKE) --no-print-directory $$t || rc=1; done; \
+	tests/fuzz/summary.sh $(FUZZ_BUILD) $(patsubst fuzz-%,%,$(FUZZ_TARGETS)); exit $$rc
+
 # The pipeline on its embedded default (simulator + embedded Kafka); Ctrl-C
 # drains and prints a summary. RUN_ARGS adds options, e.g. RUN_ARGS="-c my.conf".
 run: deps

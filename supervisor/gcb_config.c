@@ -21,7 +21,8 @@
 
 #include "supervisor/gcb_config_table.h"
 
-#define KEY_MAX 160
+#define KEY_MAX		 160
+#define KAFKA_NAME_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
 #define CONT_MSG                                                                                   \
 	"indented line taken as a continuation of the value above; multi-line values are not "     \
 	"supported (remove the indentation)"
@@ -378,6 +379,14 @@ static void kafka_set(struct load_ctx *c, const char *key, const char *value)
 
 	if (name[0] == '\0') {
 		say(c, GCB_CONFIG_ERROR, c->line, key, "names no librdkafka property");
+		return;
+	}
+	/* librdkafka's names are [a-z0-9._]; anything else (blanks, '=', control
+	 * bytes, e.g. from a section "[kafka. = x]") would only fail when the
+	 * producer starts, and would not survive the effective-config print. */
+	if (name[strspn(name, KAFKA_NAME_CHARS)] != '\0') {
+		say(c, GCB_CONFIG_ERROR, c->line, key,
+		    "names no librdkafka property (letters, digits, '.', '_', '-' only)");
 		return;
 	}
 	if (value[0] == '\0') {

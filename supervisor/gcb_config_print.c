@@ -56,6 +56,15 @@ void gcb_config_prop_format(const gcb_config_t *cfg, const gcb_config_prop_t *p,
 	}
 }
 
+/*
+ * libinih takes " ;" for the start of a comment, so a value that begins with
+ * ';' (loaded from "key =;v") goes right after the '=' to load back as it is.
+ */
+static const char *eq(const char *value)
+{
+	return value[0] == ';' ? " =" : " = ";
+}
+
 void gcb_config_print(const gcb_config_t *cfg, FILE *out)
 {
 	char val[1024];
@@ -76,7 +85,7 @@ void gcb_config_print(const gcb_config_t *cfg, FILE *out)
 			    out, "%s = %s ; from %s\n", p->name, val,
 			    ((const gcb_config_secret_t *)((const char *)cfg + p->offset))->source);
 		else if (val[0] != '\0')
-			fprintf(out, "%s = %s\n", p->name, val);
+			fprintf(out, "%s%s%s\n", p->name, eq(val), val);
 		else
 			fprintf(out, "%s =\n", p->name);
 	}
@@ -86,7 +95,7 @@ void gcb_config_print(const gcb_config_t *cfg, FILE *out)
 		if (kv->sensitive)
 			fprintf(out, "kafka.%s = %s ; from %s\n", kv->name, MASK, kv->source);
 		else
-			fprintf(out, "kafka.%s = %s\n", kv->name, kv->value);
+			fprintf(out, "kafka.%s%s%s\n", kv->name, eq(kv->value), kv->value);
 	}
 }
 

@@ -23,25 +23,5 @@ $(eval $(call gcb_program,test-fetcher-batch,tests/fetcher/test_fetcher_batch.c 
 UNIT_TESTS += $(BIN)/test-fetcher-batch
 BENCHES += tests/fetcher/bench_fetcher.sh
 
-# Fuzzing the poll-answer parser with libFuzzer (clang): make fuzz-fetcher.
-FETCHER_FUZZ_SRCS := stages/fetcher/gcb_fetcher_poll.c stages/fetcher/gcb_fetcher_json.c
-FUZZ_BUILD ?= build/fuzz
-FUZZ_SECONDS ?= 60
-FUZZ_CC ?= clang
-
-$(FUZZ_BUILD)/fuzz-fetcher-poll: tests/fetcher/fuzz_poll_parse.c $(FETCHER_FUZZ_SRCS) \
-		$(wildcard stages/fetcher/gcb_fetcher_poll.h stages/fetcher/gcb_fetcher_json.h)
-	@mkdir -p $(dir $@)
-	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz-fetcher: $(FUZZ_CC) not found; run tools/install-deps fuzz" >&2; exit 2; }
-	$(FUZZ_CC) -std=c11 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ tests/fetcher/fuzz_poll_parse.c $(FETCHER_FUZZ_SRCS) $(call pkglibs,libcjson)
-
-.PHONY: fuzz-fetcher
-fuzz-fetcher: $(FUZZ_BUILD)/fuzz-fetcher-poll
-	@mkdir -p $(FUZZ_BUILD)/corpus-fetcher $(FUZZ_BUILD)/artifacts-fetcher
-	$(FUZZ_BUILD)/fuzz-fetcher-poll -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 \
-		-artifact_prefix=$(FUZZ_BUILD)/artifacts-fetcher/ \
-		$(FUZZ_BUILD)/corpus-fetcher tests/fetcher/corpus
-
-fuzz: fuzz-fetcher
+# The poll-answer parser's fuzz target (tests/fetcher/fuzz_poll_parse.c, corpus
+# tests/fetcher/corpus) is declared in tests/fuzz/module.mk.

@@ -9,16 +9,13 @@
  * and checks the invariants: exactly one output, within the output size
  * limit, serialisable, a DLQ value that is the raw input.
  *
- * Built with GCB_FUZZ_REPLAY it is a plain program that replays files (or
- * every file of directories) given as arguments, by default
- * $GCB_ROOT/tests/fuzz/corpus/mapper: the regression run in `make check`.
+ * Needs $GCB_ROOT (schemas/routes.json). Its corpus, tests/fuzz/corpus/mapper,
+ * is replayed in `make check` by fuzz-replay-mapper (tests/fuzz/fuzz_replay.c).
  */
-#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "stages/validator/gcb_catalog.h"
 #include "stages/validator/gcb_map.h"
@@ -64,6 +61,17 @@ static gcb_mapper_t mapper;
 static avro_writer_t writer;
 static char outbuf[1 << 16];
 
+/* At exit, so that LeakSanitizer sees only what an input leaked. */
+static void teardown(void)
+{
+	gcb_vproc_destroy(proc);
+	gcb_catalog_destroy(cat);
+	gcb_schema_destroy(all_types);
+	gcb_mapper_fini(&mapper);
+	if (writer)
+		avro_writer_free(writer);
+}
+
 static int setup(void)
 {
 	char err[1024], routes[1200];
@@ -80,6 +88,7 @@ static int setup(void)
 		abort();
 	}
 	writer = avro_writer_memory(outbuf, sizeof(outbuf));
+	atexit(teardown);
 	return 0;
 }
 
@@ -180,83 +189,3 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	return 0;
 }
-
-#ifdef GCB_FUZZ_REPLAY
-static int replay_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	if (!f)
-		return -1;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n > 0 ? (size_t)n : 1);
-	if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-		fclose(f);
-		free(buf);
-		return -1;
-	}
-	fclose(f);
-	LLVMFuzzerTestOneInput(buf, (size_t)n);
-	free(buf);
-	return 0;
-}
-
-static int replay(const char *path, unsigned *count)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-
-	if (stat(path, &st) != 0)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		(*count)++;
-		return replay_file(path);
-	}
-	d = opendir(path);
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		char sub[4096];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (replay(sub, count) != 0) {
-			closedir(d);
-			return -1;
-		}
-	}
-	closedir(d);
-	return 0;
-}
-
-int main(int argc, char **argv)
-{
-	char dflt[1200];
-	const char *root = getenv("GCB_ROOT");
-	unsigned count = 0;
-
-	snprintf(dflt, sizeof(dflt), "%s/tests/fuzz/corpus/mapper", root ? root : ".");
-	for (int i = 1; i < argc || (argc == 1 && i == 1); i++) {
-		const char *p = argc > 1 ? argv[i] : dflt;
-
-		if (replay(p, &count) != 0) {
-			fprintf(stderr, "fuzz-mapper-replay: cannot read %s\n", p);
-			return 1;
-		}
-	}
-	gcb_vproc_destroy(proc);
-	gcb_catalog_destroy(cat);
-	gcb_schema_destroy(all_types);
-	gcb_mapper_fini(&mapper);
-	if (writer)
-		avro_writer_free(writer);
-	printf("replayed %u inputs\n", count);
-	return count ? 0 : 1;
-}
-#endif

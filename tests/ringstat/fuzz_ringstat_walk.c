@@ -5,9 +5,8 @@
  * whether the descriptor is made valid (most runs, so the fuzzer spends its
  * time on positions and headers) or left as the input says.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. \
- *       tests/ringstat/fuzz_ringstat_walk.c tools/ringstat/gcb_ringstat_walk.c \
- *       -o build/fuzz-ringstat-walk && build/fuzz-ringstat-walk -max_total_time=60
+ * `make fuzz-ringstat` builds and runs it (tests/fuzz/module.mk); its corpus,
+ * tests/fuzz/corpus/ringstat, is replayed in `make check`.
  */
 #include <stddef.h>
 #include <stdint.h>
