@@ -79,6 +79,21 @@ static inline void *gcb_shm_ring_mem(const gcb_shm_t *shm, unsigned i)
 	return shm->base + shm->hdr->rings[i].offset;
 }
 
+/* "fetcher", "validator", "producer"; NULL for a kind this build does not know. */
+static inline const char *gcb_shm_stage_kind_name(uint32_t kind)
+{
+	switch (kind) {
+	case GCB_STAGE_KIND_FETCHER:
+		return "fetcher";
+	case GCB_STAGE_KIND_VALIDATOR:
+		return "validator";
+	case GCB_STAGE_KIND_PRODUCER:
+		return "producer";
+	default:
+		return NULL;
+	}
+}
+
 /* Index of the ring called name, or -ENOENT. */
 int gcb_shm_find_ring(const gcb_shm_t *shm, const char *name);
 

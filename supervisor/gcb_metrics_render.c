@@ -167,7 +167,7 @@ static void stages(gcb_textbuf_t *b, const gcb_shm_t *shm, const gcb_health_t *h
 			uint32_t state = atomic_load(&st->state);
 
 			gcb_textbuf_printf(b, "%s{stage=\"%s\",kind=\"%s\"}", stage_metrics[m].name,
-					   st->name, gcb_metrics_kind_name(st->kind));
+					   st->name, gcb_shm_stage_kind_name(st->kind));
 			switch (m) {
 			case SM_UP:
 				gcb_textbuf_printf(

@@ -7,11 +7,7 @@
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_shm_layout.h"
 
-/* The validator's counters header may be absent from older trees. */
-#if __has_include("shm/gcb_counters_validator.h")
 #include "shm/gcb_counters_validator.h"
-#define HAVE_VALIDATOR_COUNTERS 1
-#endif
 
 static const char *const fetcher_names[GCB_FC_COUNT] = GCB_FC_NAMES;
 
@@ -46,7 +42,6 @@ static const char *const fetcher_help[GCB_FC_COUNT] = {
     [GCB_FC_SPLIT_BATCHES] = "poll answers split over several batches",
 };
 
-#ifdef HAVE_VALIDATOR_COUNTERS
 static const char *const validator_names[GCB_VC_COUNT] = GCB_VC_NAMES;
 
 static const char *const validator_help[GCB_VC_COUNT] = {
@@ -58,21 +53,6 @@ static const char *const validator_help[GCB_VC_COUNT] = {
     [GCB_VC_RELOADS] = "schema sets reloaded and accepted",
     [GCB_VC_RELOAD_REFUSED] = "schema sets refused on reload (bad or incompatible)",
 };
-#endif
-
-const char *gcb_metrics_kind_name(uint32_t kind)
-{
-	switch (kind) {
-	case GCB_STAGE_KIND_FETCHER:
-		return "fetcher";
-	case GCB_STAGE_KIND_VALIDATOR:
-		return "validator";
-	case GCB_STAGE_KIND_PRODUCER:
-		return "producer";
-	default:
-		return NULL;
-	}
-}
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -205,7 +185,6 @@ unsigned gcb_metrics_table(uint32_t kind, gcb_metric_desc_t *out, unsigned max)
 		}
 		break;
 	case GCB_STAGE_KIND_VALIDATOR:
-#ifdef HAVE_VALIDATOR_COUNTERS
 		for (unsigned i = 0; i < GCB_VC_COUNT && n < max; i++, n++) {
 			const char *help = validator_help[i];
 
@@ -218,7 +197,6 @@ unsigned gcb_metrics_table(uint32_t kind, gcb_metric_desc_t *out, unsigned max)
 			describe(&out[n], "validator", validator_names[i],
 				 help != NULL ? help : "validator counter", 0);
 		}
-#endif
 		break;
 	case GCB_STAGE_KIND_PRODUCER:
 		for (unsigned i = 0; i < GCB_PRODUCER_C_COUNT && n < max; i++) {

@@ -23,8 +23,6 @@ typedef struct gcb_metric_desc {
 	double scale; /* exported value = raw * scale (ms, us -> seconds) */
 } gcb_metric_desc_t;
 
-/* "fetcher", "validator", "producer" for a GCB_STAGE_KIND_*, NULL otherwise. */
-const char *gcb_metrics_kind_name(uint32_t kind);
 
 /*
  * Fills out (up to max) with the counters of stage kind; returns how many.

@@ -142,7 +142,6 @@ int gcb_ringstat_dump(FILE *out, const gcb_shm_t *shm, const char *ring, uint64_
 const char *gcb_ringstat_diag_name(int diag);
 const char *gcb_ringstat_seg_diag_name(int diag);
 const char *gcb_ringstat_state_name(uint32_t state);
-const char *gcb_ringstat_kind_name(uint32_t kind);
 const char *gcb_ringstat_rec_type_name(uint16_t type);
 /* "exit 1", "killed by SIGKILL", "-" for none. */
 void gcb_ringstat_exit_str(int32_t status, char *buf, size_t size);

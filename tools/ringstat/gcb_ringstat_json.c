@@ -216,7 +216,9 @@ void gcb_ringstat_print_json(FILE *out, const gcb_ringstat_snap_t *snap, int pre
 		jw_open(&j, NULL, '{');
 		jw_u64(&j, "index", i);
 		jw_str(&j, "name", st->name);
-		jw_str(&j, "kind", gcb_ringstat_kind_name(st->kind));
+		jw_str(&j, "kind", gcb_shm_stage_kind_name(st->kind) != NULL
+				       ? gcb_shm_stage_kind_name(st->kind)
+				       : "unknown");
 		jw_i64(&j, "pid", st->proc.pid);
 		jw_bool(&j, "alive", st->proc.alive);
 		jw_str(&j, "state", gcb_ringstat_state_name(st->state));

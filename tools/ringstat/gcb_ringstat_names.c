@@ -55,19 +55,6 @@ const char *gcb_ringstat_state_name(uint32_t state)
 	return "unknown";
 }
 
-const char *gcb_ringstat_kind_name(uint32_t kind)
-{
-	switch (kind) {
-	case GCB_STAGE_KIND_FETCHER:
-		return "fetcher";
-	case GCB_STAGE_KIND_VALIDATOR:
-		return "validator";
-	case GCB_STAGE_KIND_PRODUCER:
-		return "producer";
-	}
-	return "unknown";
-}
-
 const char *gcb_ringstat_rec_type_name(uint16_t type)
 {
 	switch (type) {
