@@ -3,9 +3,10 @@
  * the fetcher's stage slot, and their names (for metrics and tools). Part of
  * the segment contract: append only, never renumber.
  *
- * All are monotonic totals except GCB_FC_BACKOFF_MS (the backoff currently
- * waited, 0 when none) and GCB_FC_LAST_POLL_UNIX_MS (wall-clock time of the
- * last successful poll). The fetcher's last cursor lives in the pipeline's
+ * All are monotonic totals except the gauges: GCB_FC_BACKOFF_MS (the backoff
+ * currently waited, 0 when none), GCB_FC_LAST_POLL_UNIX_MS (wall-clock time
+ * of the last successful poll), and the notification source's CHANNELS,
+ * TOPICS, LAST_MESSAGE_UNIX_MS, GAPS_PENDING, SPOOL_BYTES and SPOOL_UNREAD. The fetcher's last cursor lives in the pipeline's
  * cursor slots, not here.
  */
 #ifndef GCB_COUNTERS_FETCHER_H
@@ -38,6 +39,26 @@ enum gcb_fetcher_counter {
 	GCB_FC_OVERSIZED_EVENTS,   /* events above max event bytes (forwarded) */
 	GCB_FC_UNCARRIABLE_EVENTS, /* events above the ring's max record (marker sent) */
 	GCB_FC_SPLIT_BATCHES,	   /* poll answers split over several batches */
+	/* Notification source (docs/notifications.md). */
+	GCB_FC_CHANNELS,	      /* channels connected now (gauge) */
+	GCB_FC_TOPICS,		      /* topics subscribed now (gauge) */
+	GCB_FC_WS_MESSAGES,	      /* data messages received */
+	GCB_FC_WS_HEARTBEATS,	      /* heartbeats and pongs received */
+	GCB_FC_WS_RECONNECTS,	      /* channels reconnected, any cause */
+	GCB_FC_ROLLOVERS,	      /* channels replaced before expiry or on socket_closing */
+	GCB_FC_SYSTEM_MESSAGES,	      /* v2.system.* messages handled */
+	GCB_FC_LAST_MESSAGE_UNIX_MS,  /* time of the last message received (gauge) */
+	GCB_FC_GAPS_OPENED,	      /* gaps recorded */
+	GCB_FC_GAPS_BACKFILLED,	      /* gaps whose backfill completed */
+	GCB_FC_GAPS_PENDING,	      /* gaps not yet backfilled (gauge) */
+	GCB_FC_BACKFILL_JOBS,	      /* analytics jobs submitted */
+	GCB_FC_BACKFILL_EVENTS,	      /* conversations emitted as backfill events */
+	GCB_FC_SPOOL_BYTES,	      /* spool bytes on disk, not yet released (gauge) */
+	GCB_FC_SPOOL_UNREAD,	      /* spooled records not yet in the rings (gauge) */
+	GCB_FC_SPOOL_APPENDS,	      /* records appended to the spool */
+	GCB_FC_SPOOL_SYNCS,	      /* spool fdatasyncs completed */
+	GCB_FC_SPOOL_FULL,	      /* times the spool reached spool.max_size */
+	GCB_FC_SPOOL_RECOVERED_BYTES, /* torn or corrupt spool tail cut off at open */
 	GCB_FC_COUNT
 };
 
@@ -49,7 +70,12 @@ enum gcb_fetcher_counter {
 		    "batches", "empty_polls", "transport_errors", "malformed_responses",           \
 		    "http_other", "auth_failures", "throttle_waits", "throttle_ms",                \
 		    "ring_full_waits", "slot_waits", "checkpoints", "checkpoint_errors",           \
-		    "oversized_events", "uncarriable_events", "split_batches",                     \
+		    "oversized_events", "uncarriable_events", "split_batches", "channels",           \
+		    "topics", "ws_messages", "ws_heartbeats", "ws_reconnects", "rollovers",        \
+		    "system_messages", "last_message_unix_ms", "gaps_opened", "gaps_backfilled",   \
+		    "gaps_pending", "backfill_jobs", "backfill_events", "spool_bytes",             \
+		    "spool_unread", "spool_appends", "spool_syncs", "spool_full",                  \
+		    "spool_recovered_bytes",                                                       \
 	}
 
 _Static_assert(GCB_FC_COUNT <= 48, "fetcher counters exceed GCB_SHM_STAGE_COUNTERS");

@@ -110,7 +110,29 @@ typedef struct gcb_config {
 		int64_t http_timeout_ms;
 		int tls_verify;
 		char *tls_ca_path;
+		struct {
+			char *topics;	   /* space-separated; {queueId}/{userId} expand */
+			char *topics_file; /* one topic per line, added to topics */
+			int64_t resolve_interval_ms;
+			int64_t heartbeat_timeout_ms;
+			int64_t ping_interval_ms;
+			int64_t rollover_before_ms;
+			int64_t topics_per_channel;
+			int64_t max_channels;
+		} notifications;
 	} genesys;
+
+	struct {
+		int64_t segment_size;
+		int64_t max_size;
+		int64_t sync_interval_ms;
+	} spool;
+
+	struct {
+		int enabled;
+		int64_t pad_ms;
+		int64_t poll_interval_ms;
+	} backfill;
 
 	struct {
 		int64_t interval_ms;

@@ -323,6 +323,138 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.doc = "CA bundle file (PEM) to verify with.",
     },
     {
+	.name = "genesys.notifications.topics",
+	.type = GCB_CONFIG_T_STRING,
+	.offset = OFF(genesys.notifications.topics),
+	.def = "v2.routing.queues.{queueId}.conversations v2.users.{userId}.presence "
+	       "v2.users.{userId}.routingStatus v2.users.{userId}.activity",
+	.doc = "Notification topics, space-separated. A topic containing {queueId} is "
+	       "subscribed for every queue, one containing {userId} for every user "
+	       "(resolved through the API and re-resolved periodically).",
+    },
+    {
+	.name = "genesys.notifications.topics_file",
+	.type = GCB_CONFIG_T_PATH,
+	.offset = OFF(genesys.notifications.topics_file),
+	.flags = GCB_CONFIG_F_EXISTS,
+	.doc = "File of further notification topics, one per line (# comments), for lists "
+	       "too long for one config line.",
+    },
+    {
+	.name = "genesys.notifications.resolve_interval",
+	.type = GCB_CONFIG_T_DURATION,
+	.offset = OFF(genesys.notifications.resolve_interval_ms),
+	.def = "10m",
+	.min = S(1),
+	.max = H(24),
+	.doc = "How often {queueId}/{userId} topics are resolved again, to pick up new "
+	       "queues and users.",
+    },
+    {
+	.name = "genesys.notifications.heartbeat_timeout",
+	.type = GCB_CONFIG_T_DURATION,
+	.offset = OFF(genesys.notifications.heartbeat_timeout_ms),
+	.def = "1m",
+	.min = MS(500),
+	.max = MIN(10),
+	.doc = "A channel that received nothing (heartbeat, pong or event) for this long is "
+	       "reconnected, and the silence recorded as a gap.",
+    },
+    {
+	.name = "genesys.notifications.ping_interval",
+	.type = GCB_CONFIG_T_DURATION,
+	.offset = OFF(genesys.notifications.ping_interval_ms),
+	.def = "30s",
+	.min = MS(200),
+	.max = MIN(10),
+	.doc = "A channel quiet for this long is probed with {\"message\":\"ping\"}.",
+    },
+    {
+	.name = "genesys.notifications.rollover_before",
+	.type = GCB_CONFIG_T_DURATION,
+	.offset = OFF(genesys.notifications.rollover_before_ms),
+	.def = "1h",
+	.min = S(1),
+	.max = H(23),
+	.doc = "A channel is replaced (new channel, resubscribed, connected, then the old "
+	       "one dropped) this long before it expires.",
+    },
+    {
+	.name = "genesys.notifications.topics_per_channel",
+	.type = GCB_CONFIG_T_INT,
+	.offset = OFF(genesys.notifications.topics_per_channel),
+	.def = "1000",
+	.min = 1,
+	.max = 1000,
+	.doc = "Topics subscribed on one channel; more topics open more channels.",
+    },
+    {
+	.name = "genesys.notifications.max_channels",
+	.type = GCB_CONFIG_T_INT,
+	.offset = OFF(genesys.notifications.max_channels),
+	.def = "20",
+	.min = 1,
+	.max = 20,
+	.doc = "Channels gcbridge may hold (Genesys allows 20 per client; a 21st evicts the "
+	       "oldest). Topics beyond max_channels x topics_per_channel stop startup.",
+    },
+    {
+	.name = "spool.segment_size",
+	.type = GCB_CONFIG_T_SIZE,
+	.offset = OFF(spool.segment_size),
+	.def = "64MiB",
+	.min = KIB(64),
+	.max = GIB(1),
+	.doc = "Size at which a spool segment file is closed and a new one started.",
+    },
+    {
+	.name = "spool.max_size",
+	.type = GCB_CONFIG_T_SIZE,
+	.offset = OFF(spool.max_size),
+	.def = "1GiB",
+	.min = MIB(1),
+	.max = GIB(1024),
+	.doc = "Disk the spool may use for messages Kafka has not acknowledged. When full, "
+	       "gcbridge stops reading the channels (Genesys drops what it cannot deliver) "
+	       "and records a gap, backfilled once the spool has room again.",
+    },
+    {
+	.name = "spool.sync_interval",
+	.type = GCB_CONFIG_T_DURATION,
+	.offset = OFF(spool.sync_interval_ms),
+	.def = "10ms",
+	.min = MS(0),
+	.max = S(1),
+	.doc = "Longest time between a message's arrival and its fdatasync (0 = every "
+	       "loop turn). What a power loss can take, before backfill.",
+    },
+    {
+	.name = "backfill.enabled",
+	.type = GCB_CONFIG_T_BOOL,
+	.offset = OFF(backfill.enabled),
+	.def = "true",
+	.doc = "Backfill every recorded gap from the Analytics API (conversation details jobs).",
+    },
+    {
+	.name = "backfill.pad",
+	.type = GCB_CONFIG_T_DURATION,
+	.offset = OFF(backfill.pad_ms),
+	.def = "1m",
+	.min = MS(0),
+	.max = H(1),
+	.doc = "Widen each gap by this much on both sides before querying analytics "
+	       "(clock skew, events in flight).",
+    },
+    {
+	.name = "backfill.poll_interval",
+	.type = GCB_CONFIG_T_DURATION,
+	.offset = OFF(backfill.poll_interval_ms),
+	.def = "2s",
+	.min = MS(100),
+	.max = MIN(1),
+	.doc = "How often a running analytics job's state is asked for.",
+    },
+    {
 	.name = "checkpoint.interval",
 	.type = GCB_CONFIG_T_DURATION,
 	.offset = OFF(checkpoint.interval_ms),

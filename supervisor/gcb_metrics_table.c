@@ -40,6 +40,25 @@ static const char *const fetcher_help[GCB_FC_COUNT] = {
     [GCB_FC_OVERSIZED_EVENTS] = "events above event.max_bytes (forwarded)",
     [GCB_FC_UNCARRIABLE_EVENTS] = "events above the ring's max record (marker sent)",
     [GCB_FC_SPLIT_BATCHES] = "poll answers split over several batches",
+    [GCB_FC_CHANNELS] = "notification channels connected now",
+    [GCB_FC_TOPICS] = "notification topics subscribed now",
+    [GCB_FC_WS_MESSAGES] = "notification data messages received",
+    [GCB_FC_WS_HEARTBEATS] = "channel heartbeats and pongs received",
+    [GCB_FC_WS_RECONNECTS] = "channels reconnected, any cause",
+    [GCB_FC_ROLLOVERS] = "channels replaced before expiry or on socket_closing",
+    [GCB_FC_SYSTEM_MESSAGES] = "v2.system.* messages handled",
+    [GCB_FC_LAST_MESSAGE_UNIX_MS] = "time of the last notification message received",
+    [GCB_FC_GAPS_OPENED] = "gaps recorded (time not connected)",
+    [GCB_FC_GAPS_BACKFILLED] = "gaps whose backfill completed",
+    [GCB_FC_GAPS_PENDING] = "gaps not yet backfilled",
+    [GCB_FC_BACKFILL_JOBS] = "analytics conversation-details jobs submitted",
+    [GCB_FC_BACKFILL_EVENTS] = "conversations emitted as backfill events",
+    [GCB_FC_SPOOL_BYTES] = "spool bytes on disk not yet acknowledged by Kafka",
+    [GCB_FC_SPOOL_UNREAD] = "spooled records not yet written to the rings",
+    [GCB_FC_SPOOL_APPENDS] = "records appended to the spool",
+    [GCB_FC_SPOOL_SYNCS] = "spool fdatasyncs completed",
+    [GCB_FC_SPOOL_FULL] = "times the spool reached spool.max_size",
+    [GCB_FC_SPOOL_RECOVERED_BYTES] = "torn or corrupt spool tail bytes cut off at open",
 };
 
 static const char *const validator_names[GCB_VC_COUNT] = GCB_VC_NAMES;
@@ -176,7 +195,10 @@ unsigned gcb_metrics_table(uint32_t kind, gcb_metric_desc_t *out, unsigned max)
 	switch (kind) {
 	case GCB_STAGE_KIND_FETCHER:
 		for (unsigned i = 0; i < GCB_FC_COUNT && n < max; i++, n++) {
-			int gauge = i == GCB_FC_BACKOFF_MS || i == GCB_FC_LAST_POLL_UNIX_MS;
+			int gauge = i == GCB_FC_BACKOFF_MS || i == GCB_FC_LAST_POLL_UNIX_MS ||
+				    i == GCB_FC_CHANNELS || i == GCB_FC_TOPICS ||
+				    i == GCB_FC_LAST_MESSAGE_UNIX_MS || i == GCB_FC_GAPS_PENDING ||
+				    i == GCB_FC_SPOOL_BYTES || i == GCB_FC_SPOOL_UNREAD;
 
 			out[n].index = i;
 			describe(&out[n], "fetcher", fetcher_names[i],
