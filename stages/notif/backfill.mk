@@ -1,0 +1,4 @@
+# stages/notif: the gap log and the gap backfill (included by stages/notif/module.mk).
+
+GAPS_SRCS := stages/notif/gcb_gaps.c
+BACKFILL_SRCS := stages/notif/gcb_backfill.c
