@@ -176,6 +176,21 @@ static void state_remove(gcb_backfill_t *b)
 		gcb_log_warn("fsync(%s) failed: %s", b->store->dir, strerror(errno));
 }
 
+/* Sets up the gap's interval: [start - pad, end + pad]. */
+static void gap_begin(gcb_backfill_t *b, const gcb_gap_t *gap)
+{
+	char s[BF_ISO_MAX], e[BF_ISO_MAX];
+	uint64_t from =
+	    gap->start_unix_ms > b->conf.pad_ms ? gap->start_unix_ms - b->conf.pad_ms : 0;
+
+	b->gap_id = gap->id;
+	iso_ms(from, s);
+	iso_ms(gap->end_unix_ms + b->conf.pad_ms, e);
+	snprintf(b->interval, sizeof(b->interval), "%s/%s", s, e);
+	free(b->suffix);
+	b->suffix = NULL;
+}
+
 /*
  * Loads a job left by a previous run. A state file that cannot be used is
  * dropped with a warning: its gap is still in the gap log, so the backfill
@@ -237,21 +252,6 @@ drop:
 	cJSON_Delete(o);
 	gap_clear(b);
 	state_remove(b);
-}
-
-/* Sets up the gap's interval: [start - pad, end + pad]. */
-static void gap_begin(gcb_backfill_t *b, const gcb_gap_t *gap)
-{
-	char s[BF_ISO_MAX], e[BF_ISO_MAX];
-	uint64_t from =
-	    gap->start_unix_ms > b->conf.pad_ms ? gap->start_unix_ms - b->conf.pad_ms : 0;
-
-	b->gap_id = gap->id;
-	iso_ms(from, s);
-	iso_ms(gap->end_unix_ms + b->conf.pad_ms, e);
-	snprintf(b->interval, sizeof(b->interval), "%s/%s", s, e);
-	free(b->suffix);
-	b->suffix = NULL;
 }
 
 /* The "backfill" object, built when the job id is known. */

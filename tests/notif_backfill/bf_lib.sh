@@ -1,0 +1,108 @@
+# Shared helpers of the backfill integration tests (sourced, not run).
+# Each test: an analytics server on 127.0.0.1:0 (gcb-sim when it serves the
+# analytics jobs API, else tests/notif_backfill/fake_analytics.py) and
+# bin/backfill-driver; names unique by pid, everything cleaned on exit.
+set -u
+: "${GCB_BIN:=bin}"
+: "${GCB_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
+PY=/usr/bin/python3
+BF_NAME=$(basename "$0" .sh)
+BF_TMP=$(mktemp -d "${TMPDIR:-/tmp}/gcb-$BF_NAME.$$.XXXXXX")
+BF_INSTANCE="bf-test-$$"
+BF_CLIENT="bf-client-$$"
+BF_SECRET="bf-secret-$$-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
+BF_SRV_PID=""
+BF_SERVER=""
+printf '%s' "$BF_SECRET" >"$BF_TMP/secret"
+
+bf_cleanup() {
+	[ -n "$BF_SRV_PID" ] && kill "$BF_SRV_PID" 2>/dev/null && wait "$BF_SRV_PID" 2>/dev/null
+	if [ -n "${BF_KEEP:-}" ]; then echo "kept $BF_TMP"; else rm -rf "$BF_TMP"; fi
+}
+trap bf_cleanup EXIT
+trap 'exit 1' INT TERM
+
+bf_fail() {
+	echo "FAIL: $*" >&2
+	for f in "$BF_TMP"/driver*.log; do
+		[ -f "$f" ] && { echo "--- $f (tail)"; tail -n 25 "$f"; }
+	done
+	[ -f "$BF_TMP/server.log" ] && { echo "--- server.log (tail)"; tail -n 10 "$BF_TMP/server.log"; }
+	exit 1
+}
+
+for tool in curl od; do
+	command -v $tool >/dev/null 2>&1 || { echo "skip: $tool not installed"; exit 77; }
+done
+[ -x "$GCB_BIN/backfill-driver" ] || { echo "skip: backfill-driver not built"; exit 77; }
+
+# bf_server: starts the analytics server, sets BF_URL and BF_SERVER (sim|fake).
+bf_server() {
+	rm -f "$BF_TMP/url"
+	if [ -x "$GCB_BIN/gcb-sim" ] && "$GCB_BIN/gcb-sim" --help 2>&1 | grep -q analytics-fail-every
+	then
+		BF_SERVER=sim
+		"$GCB_BIN/gcb-sim" --client-id="$BF_CLIENT" --client-secret="$BF_SECRET" \
+			--port-file="$BF_TMP/url" --request-log="$BF_TMP/requests" \
+			>/dev/null 2>>"$BF_TMP/server.log" &
+	else
+		BF_SERVER=fake
+		$PY "$GCB_ROOT/tests/notif_backfill/fake_analytics.py" "$BF_TMP/url" \
+			"$BF_TMP/requests" >/dev/null 2>>"$BF_TMP/server.log" &
+	fi
+	BF_SRV_PID=$!
+	for _ in $(seq 1 200); do
+		[ -s "$BF_TMP/url" ] && break
+		sleep 0.05
+	done
+	[ -s "$BF_TMP/url" ] || bf_fail "$BF_SERVER server did not start"
+	BF_URL=$(head -n 1 "$BF_TMP/url")
+	echo "analytics server: $BF_SERVER at $BF_URL"
+}
+
+bf_admin() { # bf_admin METHOD PATH
+	curl -sf -X "$1" "$BF_URL$2" >/dev/null || bf_fail "admin $1 $2 failed"
+}
+
+bf_now_ms() { date +%s%3N; }
+
+# bf_generate N: N conversations, and BF_START/BF_END a gap around them.
+bf_generate() {
+	BF_START=$(($(bf_now_ms) - 60000))
+	bf_admin POST "/admin/notify/generate?count=$1"
+	sleep 1.5
+	BF_END=$(bf_now_ms)
+}
+
+# bf_driver NAME [driver options...]: one driver run, log in $BF_TMP/driver-NAME.log,
+# exit status in BF_RC.
+bf_driver() {
+	_name=$1
+	shift
+	"$GCB_BIN/backfill-driver" --api "$BF_URL" --login "$BF_URL" --client-id "$BF_CLIENT" \
+		--secret-file "$BF_TMP/secret" --state-dir "$BF_TMP/state" \
+		--instance "$BF_INSTANCE" --out "$BF_TMP/out" --poll-ms 100 \
+		--counters-out "$BF_TMP/counters-$_name" "$@" >"$BF_TMP/driver-$_name.log" 2>&1
+	BF_RC=$?
+}
+
+bf_counter() { # bf_counter RUN NAME
+	sed -n "s/^$2=//p" "$BF_TMP/counters-$1"
+}
+
+# bf_verify PAD [--allow-dups]: every stored conversation of gap 1 emitted as stored.
+bf_verify() {
+	_pad=$1
+	shift
+	bf_admin POST /admin/flush
+	$PY "$GCB_ROOT/tests/notif_backfill/bf_check.py" verify "$BF_TMP/out" "$BF_URL" \
+		"$BF_CLIENT" "$BF_TMP/secret" "$BF_START" "$BF_END" "$_pad" 1 "$@" ||
+		bf_fail "backfilled conversations do not match the stored ones"
+}
+
+# The gap log holds no gap and no backfill job is left.
+bf_check_done() {
+	[ -e "$BF_TMP/state/$BF_INSTANCE.backfill" ] && bf_fail "backfill state left behind"
+	grep -q '"gaps":\[\]' "$BF_TMP/state/$BF_INSTANCE.gaps" ||
+		bf_fail "gap log not empty: $(cat "$BF_TMP/state/$BF_INSTANCE.gaps")"
+}
