@@ -102,6 +102,15 @@ static void gauge(gcb_backfill_t *b, int idx, uint64_t v)
 		atomic_store_explicit(&b->counters[idx], v, memory_order_relaxed);
 }
 
+/* The closed gap id of the log, NULL when it is not (or no longer) there. */
+static const gcb_gap_t *gap_find(const gcb_backfill_t *b, uint64_t id)
+{
+	for (unsigned i = 0; i < b->gaps->n; i++)
+		if (b->gaps->v[i].id == id && b->gaps->v[i].state == GCB_GAP_CLOSED)
+			return &b->gaps->v[i];
+	return NULL;
+}
+
 static void page_clear(gcb_backfill_t *b)
 {
 	cJSON_Delete(b->page);
@@ -227,10 +236,10 @@ static void state_load(gcb_backfill_t *b)
 			     b->store->dir, b->name);
 		goto drop;
 	}
-	gap = gcb_gaps_next_closed(b->gaps);
-	if (gap == NULL || gap->id != (uint64_t)gid->valuedouble) {
-		gcb_log_info("backfill state %s/%s names gap %.0f, which is not the next to "
-			     "backfill: dropped",
+	gap = gap_find(b, (uint64_t)gid->valuedouble);
+	if (gap == NULL) {
+		gcb_log_info("backfill state %s/%s names gap %.0f, which is not a closed gap of "
+			     "the log: dropped",
 			     b->store->dir, b->name, gid->valuedouble);
 		goto drop;
 	}
@@ -257,13 +266,13 @@ drop:
 /* The "backfill" object, built when the job id is known. */
 static int suffix_build(gcb_backfill_t *b)
 {
-	const gcb_gap_t *gap = gcb_gaps_next_closed(b->gaps);
+	const gcb_gap_t *gap = gap_find(b, b->gap_id);
 	char gs[BF_ISO_MAX], ge[BF_ISO_MAX], id[24];
 	cJSON *o = cJSON_CreateObject();
 	char *text = NULL;
 	int rc = -ENOMEM;
 
-	if (gap == NULL || gap->id != b->gap_id) {
+	if (gap == NULL) {
 		rc = -ENOENT;
 		goto out;
 	}
@@ -521,8 +530,13 @@ static int64_t step_results(gcb_backfill_t *b, uint64_t now)
 		return delay;
 	if (r->status == 404)
 		return resubmit(b, now, "results are unknown to the service (404)");
-	if (r->status != 200)
+	if (r->status != 200) {
+		/* Anything but a rate limit or a server error may mean the job went
+		 * away (expired): ask its state again before the next page. */
+		if (r->status != 429 && r->status < 500)
+			b->phase = BF_POLL;
 		return failed(b, now, r, "reading job results");
+	}
 	if ((o = parse_body(b, r)) == NULL) {
 		gcb_log_error("backfill of gap %" PRIu64 ": job %s: results page is not JSON "
 			      "(correlation_id=%s)",
