@@ -14,6 +14,8 @@
 import base64
 import json
 import sys
+import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 
@@ -40,9 +42,16 @@ def iso(t):
 
 
 def http(url, method="GET", body=None, headers=None):
-    req = urllib.request.Request(url, method=method, data=body, headers=headers or {})
-    with urllib.request.urlopen(req, timeout=20) as r:
-        return json.loads(r.read() or b"null")
+    for _ in range(30):
+        req = urllib.request.Request(url, method=method, data=body, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=20) as r:
+                return json.loads(r.read() or b"null")
+        except urllib.error.HTTPError as e:
+            if e.code != 429:
+                raise
+            time.sleep(float(e.headers.get("Retry-After") or 1))
+    fail("%s: still 429 after 30 tries" % url)
 
 
 def token(url, client, secret):

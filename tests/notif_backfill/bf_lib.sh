@@ -36,14 +36,19 @@ for tool in curl od; do
 done
 [ -x "$GCB_BIN/backfill-driver" ] || { echo "skip: backfill-driver not built"; exit 77; }
 
-# bf_server: starts the analytics server, sets BF_URL and BF_SERVER (sim|fake).
+# bf_server [RATE_ALLOWED]: starts the analytics server, sets BF_URL and BF_SERVER
+# (sim|fake). RATE_ALLOWED: enforce that many requests per 3 s window, with
+# inin-ratelimit-* headers.
 bf_server() {
+	_rl=${1:-}
+	_simrl=""
+	[ -n "$_rl" ] && _simrl="--ratelimit-allowed=$_rl --ratelimit-window=3 --ratelimit-enforce"
 	rm -f "$BF_TMP/url"
 	if [ -x "$GCB_BIN/gcb-sim" ] && "$GCB_BIN/gcb-sim" --help 2>&1 | grep -q analytics-fail-every
 	then
 		BF_SERVER=sim
 		"$GCB_BIN/gcb-sim" --client-id="$BF_CLIENT" --client-secret="$BF_SECRET" \
-			--port-file="$BF_TMP/url" --request-log="$BF_TMP/requests" \
+			--port-file="$BF_TMP/url" --request-log="$BF_TMP/requests" $_simrl \
 			>/dev/null 2>>"$BF_TMP/server.log" &
 	else
 		BF_SERVER=fake
@@ -58,6 +63,9 @@ bf_server() {
 	[ -s "$BF_TMP/url" ] || bf_fail "$BF_SERVER server did not start"
 	BF_URL=$(head -n 1 "$BF_TMP/url")
 	echo "analytics server: $BF_SERVER at $BF_URL"
+	if [ -n "$_rl" ] && [ "$BF_SERVER" = fake ]; then
+		bf_admin POST "/admin/faults?ratelimit-allowed=$_rl"
+	fi
 }
 
 bf_admin() { # bf_admin METHOD PATH

@@ -27,7 +27,10 @@ PAGE = 7
 lock = threading.Lock()
 convs = []  # (start_ms, end_ms, body)
 jobs = {}  # id -> {"created": t, "interval": (a, b), "fail": bool}
-faults = {"analytics-429-every": 0, "analytics-fail-every": 0, "analytics-job-delay-ms": 0}
+faults = {"analytics-429-every": 0, "analytics-fail-every": 0, "analytics-job-delay-ms": 0,
+          "ratelimit-allowed": 0}
+WINDOW_S = 3
+window = {"start": 0.0, "count": 0}
 counters = {"analytics": 0, "jobs": 0}
 
 
@@ -85,7 +88,7 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("inin-correlation-id", str(uuid.uuid4()))
-        for k, v in (headers or {}).items():
+        for k, v in dict(getattr(self, "rl", {}), **(headers or {})).items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(body)
@@ -98,8 +101,31 @@ class H(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(n) if n else b""
 
+    def rate_headers(self):
+        """inin-ratelimit-* over fixed windows when ratelimit-allowed is set: the
+        budget is enforced (429, Retry-After = seconds to the reset)."""
+        allowed = faults["ratelimit-allowed"]
+        if not allowed:
+            return {}, False
+        now = time.monotonic()
+        if now - window["start"] >= WINDOW_S:
+            window["start"], window["count"] = now, 0
+        window["count"] += 1
+        reset = max(1, int(window["start"] + WINDOW_S - now + 0.999))
+        h = {"inin-ratelimit-allowed": str(allowed), "inin-ratelimit-count": str(window["count"]),
+             "inin-ratelimit-reset": str(reset)}
+        if window["count"] > allowed:
+            h["Retry-After"] = str(reset)
+            return h, True
+        return h, False
+
     def analytics_limited(self):
         with lock:
+            self.rl, over = self.rate_headers()
+            if over:
+                self.reply(429, {"message": "Rate limit exceeded", "code": "too.many.requests",
+                                 "status": 429}, self.rl)
+                return True
             counters["analytics"] += 1
             n = faults["analytics-429-every"]
             if n and counters["analytics"] % n == 0:
@@ -109,6 +135,7 @@ class H(BaseHTTPRequestHandler):
         return False
 
     def do_POST(self):
+        self.rl = {}
         self.t0 = int(time.monotonic() * 1000)
         u = urlparse(self.path)
         q = parse_qs(u.query)
@@ -147,6 +174,7 @@ class H(BaseHTTPRequestHandler):
         return self.reply(404, {"message": "not found", "code": "not.found"})
 
     def do_GET(self):
+        self.rl = {}
         self.t0 = int(time.monotonic() * 1000)
         u = urlparse(self.path)
         q = parse_qs(u.query)
