@@ -36,7 +36,8 @@
 #define BF_TOPIC       "gcbridge.backfill.conversation"
 #define BF_JOBS_PATH   "/api/v2/analytics/conversations/details/jobs"
 #define BF_PATH_MAX    (sizeof(BF_JOBS_PATH) + BF_JOB_ID_MAX + 32)
-#define BF_RETRY_SPOOL 1000u /* wait for spool room at most this long between tries */
+#define BF_MSG_MAX     (256u << 20) /* larger conversations are refused: -EFBIG */
+#define BF_RETRY_SPOOL 1000u	    /* wait for spool room at most this long between tries */
 
 typedef enum bf_phase {
 	BF_IDLE = 0,
@@ -582,35 +583,41 @@ static int msg_reserve(gcb_backfill_t *b, size_t want)
 	return 0;
 }
 
-/* Emits one conversation as a backfill message (docs/notifications.md). */
+/*
+ * Emits one conversation as a backfill message (docs/notifications.md),
+ * printed straight into the reusable buffer: no allocation per message once
+ * the buffer has grown to the largest conversation.
+ */
 static int emit_one(gcb_backfill_t *b, const cJSON *conv, uint64_t n)
 {
 	static const char head[] =
 	    "{\"topicName\":\"" BF_TOPIC "\",\"version\":\"2\",\"eventBody\":";
+	const size_t hlen = sizeof(head) - 1, slen = strlen(b->suffix);
+	size_t blen, mlen, len;
 	char meta[96];
-	char *body = cJSON_PrintUnformatted(conv);
-	size_t blen, mlen, slen = strlen(b->suffix), len;
 	int rc;
 
-	if (body == NULL)
-		return -ENOMEM;
-	blen = strlen(body);
+	if ((rc = msg_reserve(b, hlen + 4096)) != 0)
+		return rc;
+	/* cJSON_PrintPreallocated wants a few spare bytes beyond the text. */
+	while (!cJSON_PrintPreallocated((cJSON *)conv, b->msg + hlen, (int)(b->msg_cap - hlen - 8),
+					0)) {
+		if (b->msg_cap >= BF_MSG_MAX || (rc = msg_reserve(b, b->msg_cap * 2)) != 0)
+			return rc ? rc : -EFBIG;
+	}
+	memcpy(b->msg, head, hlen);
+	blen = strlen(b->msg + hlen);
 	mlen = (size_t)snprintf(meta, sizeof(meta),
 				",\"metadata\":{\"CorrelationId\":\"backfill-%" PRIu64 "-%" PRIu64
 				"\"},\"backfill\":",
 				b->gap_id, n);
-	len = sizeof(head) - 1 + blen + mlen + slen + 1;
-	if ((rc = msg_reserve(b, len + 1)) != 0) {
-		free(body);
+	len = hlen + blen + mlen + slen + 1;
+	if ((rc = msg_reserve(b, len + 1)) != 0)
 		return rc;
-	}
-	memcpy(b->msg, head, sizeof(head) - 1);
-	memcpy(b->msg + sizeof(head) - 1, body, blen);
-	memcpy(b->msg + sizeof(head) - 1 + blen, meta, mlen);
-	memcpy(b->msg + sizeof(head) - 1 + blen + mlen, b->suffix, slen);
+	memcpy(b->msg + hlen + blen, meta, mlen);
+	memcpy(b->msg + hlen + blen + mlen, b->suffix, slen);
 	b->msg[len - 1] = '}';
 	b->msg[len] = '\0';
-	free(body);
 	return b->io.emit(b->io.arg, b->msg, len);
 }
 

@@ -333,7 +333,11 @@ static void test_resume(void **state)
 	answer(f, 202, "{\"jobId\":\"j\"}", -1);
 	answer(f, 200, "{\"state\":\"FULFILLED\"}", -1);
 	answer(f, 200, "{\"conversations\":[{\"conversationId\":\"c1\"}],\"cursor\":\"p2\"}", -1);
-	answer(f, 200, "{\"conversations\":[{\"conversationId\":\"c2\"}]}", -1);
+	static char big[40100]; /* a conversation larger than the first buffer */
+
+	snprintf(big, sizeof(big),
+		 "{\"conversations\":[{\"conversationId\":\"c2\",\"x\":\"%0*d\"}]}", 40000, 7);
+	answer(f, 200, big, -1);
 	start(f, 1);
 	step_to_call(f, &now);
 	step_to_call(f, &now);
@@ -349,6 +353,8 @@ static void test_resume(void **state)
 	drain(f, &now);
 	assert_int_equal(f->nem, 2);
 	assert_non_null(strstr(f->em[1], "backfill-1-2"));
+	assert_true(strlen(f->em[1]) > 40000);
+	assert_non_null(strstr(f->em[1], "0007\"},\"metadata\""));
 }
 
 int main(void)
