@@ -8,6 +8,8 @@
   bf_check.py retry-after REQLOG
       After every 429 with a Retry-After, the next analytics request started at least
       that long after the 429 ended.
+  bf_check.py ended URL
+      Exit 0 when every conversation the server generated has ended.
   bf_check.py jobs REQLOG
       Prints the number of job submissions, then the analytics requests in order.
 """
@@ -29,6 +31,8 @@ def fail(msg):
 
 
 def ms(v):
+    if v is None:  # still running: ends "now"
+        return int(time.time() * 1000)
     if isinstance(v, (int, float)):
         return int(v)
     s = v.rstrip("Z")
@@ -138,7 +142,7 @@ def retry_after(args):
     rows = reqlog(args[0])
     n429 = 0
     for i, (s, e, m, p, st, ra) in enumerate(rows):
-        if st != 429 or ra in ("-", "", "0") or i + 1 == len(rows):
+        if st != 429 or ra in ("-", "", "0", "-1") or i + 1 == len(rows):
             continue
         n429 += 1
         wait = rows[i + 1][0] - e
@@ -149,6 +153,11 @@ def retry_after(args):
     print("ok: %d 429 answer(s) honoured" % n429)
 
 
+def ended(args):
+    sys.exit(0 if all(c.get("end") for c in http(args[0] + "/admin/notify/conversations"))
+             else 1)
+
+
 def jobs(args):
     rows = reqlog(args[0])
     print(sum(1 for r in rows if r[2] == "POST" and r[3].endswith("/jobs")))
@@ -156,4 +165,4 @@ def jobs(args):
         print("%s %s %d" % (r[2], r[3], r[4]))
 
 
-{"verify": verify, "retry-after": retry_after, "jobs": jobs}[sys.argv[1]](sys.argv[2:])
+{"verify": verify, "retry-after": retry_after, "jobs": jobs, "ended": ended}[sys.argv[1]](sys.argv[2:])

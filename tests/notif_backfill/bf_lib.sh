@@ -48,7 +48,8 @@ bf_server() {
 	then
 		BF_SERVER=sim
 		"$GCB_BIN/gcb-sim" --client-id="$BF_CLIENT" --client-secret="$BF_SECRET" \
-			--port-file="$BF_TMP/url" --request-log="$BF_TMP/requests" $_simrl \
+			--port-file="$BF_TMP/url" --request-log="$BF_TMP/requests" \
+			--analytics-page=7 $_simrl \
 			>/dev/null 2>>"$BF_TMP/server.log" &
 	else
 		BF_SERVER=fake
@@ -74,16 +75,32 @@ bf_admin() { # bf_admin METHOD PATH
 
 bf_now_ms() { date +%s%3N; }
 
-# bf_generate N: N conversations, and BF_START/BF_END a gap around them.
+# bf_generate N: N conversations, and BF_START/BF_END a gap around them once
+# every one has ended (so what analytics stores no longer changes).
 bf_generate() {
 	BF_START=$(($(bf_now_ms) - 60000))
 	bf_admin POST "/admin/notify/generate?count=$1"
-	sleep 1.5
+	for _ in $(seq 1 300); do
+		$PY "$GCB_ROOT/tests/notif_backfill/bf_check.py" ended "$BF_URL" && break
+		sleep 0.1
+	done
+	$PY "$GCB_ROOT/tests/notif_backfill/bf_check.py" ended "$BF_URL" ||
+		bf_fail "generated conversations did not end"
+	sleep 0.2
 	BF_END=$(bf_now_ms)
 }
 
+# bf_wait_log RUN TEXT SECONDS: waits until the driver log of RUN contains TEXT.
+bf_wait_log() {
+	for _ in $(seq 1 $(($3 * 10))); do
+		grep -q "$2" "$BF_TMP/driver-$1.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	bf_fail "\"$2\" not logged by run $1 within $3 s"
+}
+
 # bf_driver NAME [driver options...]: one driver run, log in $BF_TMP/driver-NAME.log,
-# exit status in BF_RC.
+# exit status in BF_RC and returned.
 bf_driver() {
 	_name=$1
 	shift
@@ -92,6 +109,7 @@ bf_driver() {
 		--instance "$BF_INSTANCE" --out "$BF_TMP/out" --poll-ms 100 \
 		--counters-out "$BF_TMP/counters-$_name" "$@" >"$BF_TMP/driver-$_name.log" 2>&1
 	BF_RC=$?
+	return $BF_RC
 }
 
 bf_counter() { # bf_counter RUN NAME

@@ -169,7 +169,7 @@ class H(BaseHTTPRequestHandler):
                 n = faults["analytics-fail-every"]
                 jid = str(uuid.uuid4())
                 jobs[jid] = {"created": time.time(), "interval": req["interval"],
-                             "fail": bool(n and (counters["jobs"] - 1) % n == 0)}
+                             "fail": bool(n and counters["jobs"] % n == 0)}
             return self.reply(202, {"jobId": jid})
         return self.reply(404, {"message": "not found", "code": "not.found"})
 
