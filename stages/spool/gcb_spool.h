@@ -38,16 +38,16 @@ typedef struct gcb_spool_conf {
 } gcb_spool_conf_t;
 
 typedef struct gcb_spool_rec {
-	gcb_spool_pos_t pos;   /* where the record starts */
-	gcb_spool_pos_t next;  /* where the next one starts */
+	gcb_spool_pos_t pos;  /* where the record starts */
+	gcb_spool_pos_t next; /* where the next one starts */
 	uint64_t arrival_unix_ms;
-	uint32_t len;	       /* payload bytes, copied into the caller's buffer */
+	uint32_t len; /* payload bytes, copied into the caller's buffer */
 } gcb_spool_rec_t;
 
 typedef struct gcb_spool_stats {
-	uint64_t bytes;		 /* on disk, not yet released */
-	uint64_t segments;	 /* segment files on disk */
-	uint64_t appended;	 /* records appended since open */
+	uint64_t bytes;	   /* on disk, not yet released */
+	uint64_t segments; /* segment files on disk */
+	uint64_t appended; /* records appended since open */
 	uint64_t appended_bytes;
 	uint64_t syncs;		 /* fdatasync calls completed */
 	uint64_t unread_records; /* appended (or replayed) but not yet read */
@@ -81,6 +81,12 @@ int gcb_spool_append(gcb_spool_t *s, uint64_t arrival_unix_ms, const void *data,
  * io_uring completions. Call it every loop turn. 0 or -EIO.
  */
 int gcb_spool_flush(gcb_spool_t *s, uint64_t now_mono_ms, int force);
+
+/*
+ * Blocking: submits every buffered append, fdatasyncs and waits, so that
+ * gcb_spool_durable() covers everything appended. 0 or -EIO.
+ */
+int gcb_spool_sync(gcb_spool_t *s);
 
 /* Milliseconds until gcb_spool_flush() has work, or -1 when none. */
 int64_t gcb_spool_flush_due_ms(const gcb_spool_t *s, uint64_t now_mono_ms);
