@@ -38,16 +38,16 @@ typedef struct gcb_spool_conf {
 } gcb_spool_conf_t;
 
 typedef struct gcb_spool_rec {
-	gcb_spool_pos_t pos;  /* where the record starts */
-	gcb_spool_pos_t next; /* where the next one starts */
+	gcb_spool_pos_t pos;   /* where the record starts */
+	gcb_spool_pos_t next;  /* where the next one starts */
 	uint64_t arrival_unix_ms;
-	uint32_t len; /* payload bytes, copied into the caller's buffer */
+	uint32_t len;	       /* payload bytes, copied into the caller's buffer */
 } gcb_spool_rec_t;
 
 typedef struct gcb_spool_stats {
-	uint64_t bytes;	   /* on disk, not yet released */
-	uint64_t segments; /* segment files on disk */
-	uint64_t appended; /* records appended since open */
+	uint64_t bytes;		 /* on disk, not yet released */
+	uint64_t segments;	 /* segment files on disk */
+	uint64_t appended;	 /* records appended since open */
 	uint64_t appended_bytes;
 	uint64_t syncs;		 /* fdatasync calls completed */
 	uint64_t unread_records; /* appended (or replayed) but not yet read */
