@@ -201,13 +201,23 @@ int gcb_spool_flush(gcb_spool_t *s, uint64_t now_mono_ms, int force)
 {
 	if (s->failed)
 		return -EIO;
-	gcb_spool_io_reap(s, 0);
-	/* Writes go out every turn so readers see records soon; syncs are batched. */
-	gcb_spool_io_submit(s);
-	if (s->unsynced &&
-	    (force || now_mono_ms >= s->oldest_unsynced_ms + s->conf.sync_interval_ms)) {
-		s->sync_want = s->append_end;
-		s->unsynced = 0;
+	{
+		const struct gcb_spool_chunk *c = &s->chunks[s->cur];
+
+		gcb_spool_io_reap(s, 0);
+		if (s->unsynced &&
+		    (force || now_mono_ms >= s->oldest_unsynced_ms + s->conf.sync_interval_ms)) {
+			s->sync_want = s->append_end;
+			s->unsynced = 0;
+		}
+		/*
+		 * Writes go out at once when the disk is idle, so readers see records
+		 * soon under light load; under heavy load they gather into larger
+		 * writes while the previous ones are in flight.
+		 */
+		if (force || s->sync_want > s->durable_end || s->inflight_writes == 0 ||
+		    c->fill - c->sub >= GCB_SPOOL_WRITE_MIN)
+			gcb_spool_io_submit(s);
 	}
 	gcb_spool_io_maybe_fsync(s);
 	return s->failed ? -EIO : 0;

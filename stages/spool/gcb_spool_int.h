@@ -26,6 +26,7 @@
 #define GCB_SPOOL_CHUNKS      8u
 #define GCB_SPOOL_CHUNK_MIN   (256u * 1024u)
 #define GCB_SPOOL_SLOTS	      32u
+#define GCB_SPOOL_WRITE_MIN   (64u * 1024u) /* submitted at once while others are in flight */
 #define GCB_SPOOL_SCAN_BUF    (256u * 1024u)
 #define GCB_SPOOL_QUEUE_DEPTH 64u
 #define GCB_SPOOL_TAG_FSYNC   UINT64_MAX
