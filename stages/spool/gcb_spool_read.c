@@ -174,18 +174,20 @@ gcb_spool_pos_t gcb_spool_read_pos(const gcb_spool_t *s)
 }
 
 /*
- * Counts the records from the oldest up to pos. 0 with *at = pos (or the
- * first record boundary after a missing segment pos points into), or
- * -EINVAL when pos is inside a record or a bad region. Data still in the
+ * Counts the records from the boundary from up to pos (from <= pos). 0 with
+ * *at = pos (or the first record after a missing segment pos points into),
+ * or -EINVAL when pos is inside a record or a bad region. Data still in the
  * write buffer must have been written before (gcb_spool_io_drain).
  */
-static int walk_to(gcb_spool_t *s, gcb_spool_pos_t pos, gcb_spool_pos_t *at, uint64_t *recs,
-		   uint64_t *bytes)
+static int walk(gcb_spool_t *s, gcb_spool_pos_t from, gcb_spool_pos_t pos, gcb_spool_pos_t *at,
+		uint64_t *recs, uint64_t *bytes)
 {
-	uint64_t seg = s->first_seg;
+	uint64_t seg = from.seg, off = from.off;
 	const char *why;
 
 	*recs = *bytes = 0;
+	if (off < GCB_SPOOL_SEG_HDR)
+		off = GCB_SPOOL_SEG_HDR;
 	for (;;) {
 		uint64_t size, end, next;
 		int fd, rc;
@@ -198,45 +200,48 @@ static int walk_to(gcb_spool_t *s, gcb_spool_pos_t pos, gcb_spool_pos_t *at, uin
 		if (fd >= 0 && seg == s->write_seg)
 			size = s->append_end;
 		if (fd >= 0) {
-			rc = gcb_spool_seg_check(s, fd, GCB_SPOOL_SEG_HDR, size,
+			rc = gcb_spool_seg_check(s, fd, off, size,
 						 seg == pos.seg ? pos.off : UINT64_MAX, &end, recs,
 						 bytes, &why);
 			close(fd);
 			if (rc != 0)
 				return rc;
 			if (seg == pos.seg) {
-				if (end == pos.off || (end < pos.off && pos.off >= size &&
-						       seg < s->write_seg && end == size)) {
+				/* pos at or past the end of a closed segment is its end. */
+				if (end == pos.off ||
+				    (seg < s->write_seg && end == size && pos.off >= size)) {
 					*at = pos;
-					return 0;
-				}
-				if (seg == s->write_seg && end == size && pos.off > size) {
-					*at = (gcb_spool_pos_t){seg, end};
 					return 0;
 				}
 				return -EINVAL;
 			}
 		} else if (fd != -ENOENT && fd != -EBADMSG) {
 			return fd;
-		} else if (seg == pos.seg && pos.off <= GCB_SPOOL_SEG_HDR) {
-			/* The start of a missing or unreadable segment: what follows. */
-		} else if (seg == pos.seg) {
+		} else if (seg == pos.seg && pos.off > GCB_SPOOL_SEG_HDR) {
 			return -EINVAL;
 		}
+		/* else: the start of a missing or unreadable segment means what follows */
 		if (seg >= s->write_seg) {
 			*at = (gcb_spool_pos_t){s->write_seg, s->append_end};
 			return 0;
 		}
 		next = gcb_spool_seg_next(s, seg);
 		seg = next == 0 || next > s->write_seg ? s->write_seg : next;
+		off = GCB_SPOOL_SEG_HDR;
 	}
+}
+
+static void unread_sub(gcb_spool_t *s, uint64_t recs, uint64_t bytes)
+{
+	s->st.unread_records -= recs < s->st.unread_records ? recs : s->st.unread_records;
+	s->st.unread_bytes -= bytes < s->st.unread_bytes ? bytes : s->st.unread_bytes;
 }
 
 int gcb_spool_seek(gcb_spool_t *s, gcb_spool_pos_t pos)
 {
 	gcb_spool_pos_t oldest = {s->first_seg, GCB_SPOOL_SEG_HDR};
-	gcb_spool_pos_t end, at;
-	uint64_t recs, bytes, all_recs, all_bytes;
+	gcb_spool_pos_t end, at, at2;
+	uint64_t recs, bytes;
 	int rc;
 
 	if ((rc = gcb_spool_io_drain(s)) != 0)
@@ -246,14 +251,20 @@ int gcb_spool_seek(gcb_spool_t *s, gcb_spool_pos_t pos)
 		pos = oldest;
 	if (gcb_spool_pos_cmp(pos, end) > 0)
 		pos = end;
-	/* The unread counters follow the position: count what lies before it. */
-	if ((rc = walk_to(s, end, &at, &all_recs, &all_bytes)) != 0)
-		return rc;
-	if ((rc = walk_to(s, pos, &at, &recs, &bytes)) != 0)
-		return rc;
+	/* The unread counters follow the position: count what lies between. */
+	if (gcb_spool_pos_cmp(pos, s->rpos) >= 0) {
+		if ((rc = walk(s, s->rpos, pos, &at, &recs, &bytes)) != 0)
+			return rc;
+		unread_sub(s, recs, bytes);
+	} else {
+		if ((rc = walk(s, oldest, pos, &at, &recs, &bytes)) != 0)
+			return rc;
+		if ((rc = walk(s, at, s->rpos, &at2, &recs, &bytes)) != 0)
+			return rc;
+		s->st.unread_records += recs;
+		s->st.unread_bytes += bytes;
+	}
 	s->rpos = at;
-	s->st.unread_records = all_recs - recs;
-	s->st.unread_bytes = all_bytes - bytes;
 	return 0;
 }
 
@@ -276,18 +287,11 @@ int gcb_spool_release(gcb_spool_t *s, gcb_spool_pos_t upto)
 	if (s->rpos.seg < limit) {
 		/* Acknowledged before it was read: happens only after a seek backwards. */
 		gcb_spool_pos_t at;
-		uint64_t recs, bytes, rrecs, rbytes;
+		uint64_t recs, bytes;
 
-		if (walk_to(s, (gcb_spool_pos_t){limit, GCB_SPOOL_SEG_HDR}, &at, &recs, &bytes) ==
-			0 &&
-		    walk_to(s, s->rpos, &at, &rrecs, &rbytes) == 0 && recs >= rrecs) {
-			recs -= rrecs;
-			bytes -= rbytes;
-			s->st.unread_records -=
-			    recs < s->st.unread_records ? recs : s->st.unread_records;
-			s->st.unread_bytes -=
-			    bytes < s->st.unread_bytes ? bytes : s->st.unread_bytes;
-		}
+		if (walk(s, s->rpos, (gcb_spool_pos_t){limit, GCB_SPOOL_SEG_HDR}, &at, &recs,
+			 &bytes) == 0)
+			unread_sub(s, recs, bytes);
 		s->rpos = (gcb_spool_pos_t){limit, GCB_SPOOL_SEG_HDR};
 	}
 	for (seg = s->first_seg; seg < limit; seg++) {

@@ -438,9 +438,9 @@ static void test_seek_release(void **state)
 	assert_int_equal(gcb_spool_release(f->s, (gcb_spool_pos_t){UINT64_MAX, 0}), 0);
 	gcb_spool_stats(f->s, &st);
 	assert_int_equal(st.segments, 1);
-	assert_int_equal(st.unread_records, 1000 - (1000 - st.unread_records));
-	while (gcb_spool_peek(f->s, &rec, f->buf, sizeof(f->buf)) == 1)
+	for (i = 0; gcb_spool_peek(f->s, &rec, f->buf, sizeof(f->buf)) == 1; i++)
 		gcb_spool_consume(f->s, &rec);
+	assert_int_equal(st.unread_records, i);
 	assert_int_equal(gcb_spool_pos_cmp(gcb_spool_read_pos(f->s), pos[1000]), 0);
 	append_n(f, 1000, 10);
 	assert_int_equal(gcb_spool_sync(f->s), 0);
