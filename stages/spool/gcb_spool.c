@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,6 +56,15 @@ int gcb_spool_open(gcb_spool_t **out, const gcb_spool_conf_t *conf, char *errstr
 	if (s->dir_fd < 0) {
 		rc = -errno;
 		snprintf(errstr, errstr_size, "open(%s) failed: %s", s->dir, strerror(errno));
+		goto fail;
+	}
+	/* One writer per spool: a stage that is still dying must not append beside its successor.
+	 */
+	if (flock(s->dir_fd, LOCK_EX | LOCK_NB) != 0) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		snprintf(errstr, errstr_size, "flock(%s) failed: %s", s->dir,
+			 errno == EWOULDBLOCK ? "the spool is open in another process"
+					      : strerror(errno));
 		goto fail;
 	}
 	/* A chunk holds at least one record of max_record bytes. */

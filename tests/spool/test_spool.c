@@ -230,10 +230,23 @@ static void test_open_bad_conf(void **state)
 	c = f->conf;
 	c.max_bytes = 100;
 	assert_int_equal(gcb_spool_open(&f->s, &c, err, sizeof(err)), -EINVAL);
+	/* One process at a time. */
+	do_open(f);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		gcb_spool_t *other = NULL;
+
+		_exit(gcb_spool_open(&other, &f->conf, err, sizeof(err)) == -EBUSY ? 0 : 1);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	c = f->conf;
 	c.dir = "/proc/version/x";
-	assert_true(gcb_spool_open(&f->s, &c, err, sizeof(err)) < 0);
-	assert_null(f->s);
+	gcb_spool_t *bad = NULL;
+	assert_true(gcb_spool_open(&bad, &c, err, sizeof(err)) < 0);
+	assert_null(bad);
 }
 
 static void test_order_many_segments(void **state)
