@@ -733,6 +733,7 @@ static int act(gcb_sim_notif_t *n, channel_t *c, const char *action)
 	} else if (!strcmp(action, "revoke")) {
 		snprintf(topic, sizeof(topic), "v2.system.token_revoked.%s", c->id);
 		send_system(n, c, topic, "The access token was revoked.");
+		gcb_sim_auth_revoke_all(n->auth);
 		if (c->ws)
 			gcb_sim_ws_close(c->ws, 0, "token revoked");
 		c->ws = NULL;

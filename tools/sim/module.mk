@@ -11,7 +11,8 @@ $(eval $(call gcb_program,gcb-sim,$(SIM_SRCS),$(call pkglibs,libmicrohttpd libcj
 INTEGRATION_TESTS += tests/integration/sim_token.sh tests/integration/sim_streams.sh \
 		     tests/integration/sim_poll.sh tests/integration/sim_faults.sh \
 		     tests/integration/sim_determinism.sh tests/integration/sim_cli.sh \
-		     tests/integration/sim_notif_api.sh tests/integration/sim_notif_ws.sh
+		     tests/integration/sim_notif_api.sh tests/integration/sim_notif_ws.sh \
+		     tests/integration/sim_notif_admin.sh tests/integration/sim_notif_analytics.sh
 
 $(eval $(call gcb_program,gcb-sim-bench,tools/bench/sim_bench.c,$(call pkglibs,libcurl)))
 BENCHES += tools/bench/sim_bench.sh
