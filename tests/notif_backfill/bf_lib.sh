@@ -1,7 +1,6 @@
 # Shared helpers of the backfill integration tests (sourced, not run).
-# Each test: an analytics server on 127.0.0.1:0 (gcb-sim when it serves the
-# analytics jobs API, else tests/notif_backfill/fake_analytics.py) and
-# bin/backfill-driver; names unique by pid, everything cleaned on exit.
+# Each test: the simulator (bin/gcb-sim, analytics jobs API) on 127.0.0.1:0
+# and bin/backfill-driver; names unique by pid, everything cleaned on exit.
 set -u
 : "${GCB_BIN:=bin}"
 : "${GCB_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -12,7 +11,6 @@ BF_INSTANCE="bf-test-$$"
 BF_CLIENT="bf-client-$$"
 BF_SECRET="bf-secret-$$-$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')"
 BF_SRV_PID=""
-BF_SERVER=""
 printf '%s' "$BF_SECRET" >"$BF_TMP/secret"
 
 bf_cleanup() {
@@ -34,39 +32,28 @@ bf_fail() {
 for tool in curl od; do
 	command -v $tool >/dev/null 2>&1 || { echo "skip: $tool not installed"; exit 77; }
 done
-[ -x "$GCB_BIN/backfill-driver" ] || { echo "skip: backfill-driver not built"; exit 77; }
+[ -x "$GCB_BIN/backfill-driver" ] && [ -x "$GCB_BIN/gcb-sim" ] ||
+	{ echo "skip: backfill-driver or gcb-sim not built"; exit 77; }
 
-# bf_server [RATE_ALLOWED]: starts the analytics server, sets BF_URL and BF_SERVER
-# (sim|fake). RATE_ALLOWED: enforce that many requests per 3 s window, with
-# inin-ratelimit-* headers.
+# bf_server [RATE_ALLOWED]: starts gcb-sim (7 conversations per job result
+# page), sets BF_URL. RATE_ALLOWED: enforce that many requests per 3 s window,
+# with inin-ratelimit-* headers.
 bf_server() {
-	_rl=${1:-}
-	_simrl=""
-	[ -n "$_rl" ] && _simrl="--ratelimit-allowed=$_rl --ratelimit-window=3 --ratelimit-enforce"
+	_rl=""
+	[ -n "${1:-}" ] && _rl="--ratelimit-allowed=$1 --ratelimit-window=3 --ratelimit-enforce"
 	rm -f "$BF_TMP/url"
-	if [ -x "$GCB_BIN/gcb-sim" ] && "$GCB_BIN/gcb-sim" --help 2>&1 | grep -q analytics-fail-every
-	then
-		BF_SERVER=sim
-		"$GCB_BIN/gcb-sim" --client-id="$BF_CLIENT" --client-secret="$BF_SECRET" \
-			--port-file="$BF_TMP/url" --request-log="$BF_TMP/requests" \
-			--analytics-page=7 $_simrl \
-			>/dev/null 2>>"$BF_TMP/server.log" &
-	else
-		BF_SERVER=fake
-		$PY "$GCB_ROOT/tests/notif_backfill/fake_analytics.py" "$BF_TMP/url" \
-			"$BF_TMP/requests" >/dev/null 2>>"$BF_TMP/server.log" &
-	fi
+	# shellcheck disable=SC2086
+	"$GCB_BIN/gcb-sim" --client-id="$BF_CLIENT" --client-secret="$BF_SECRET" \
+		--port-file="$BF_TMP/url" --request-log="$BF_TMP/requests" \
+		--analytics-page=7 $_rl >/dev/null 2>>"$BF_TMP/server.log" &
 	BF_SRV_PID=$!
 	for _ in $(seq 1 200); do
 		[ -s "$BF_TMP/url" ] && break
 		sleep 0.05
 	done
-	[ -s "$BF_TMP/url" ] || bf_fail "$BF_SERVER server did not start"
+	[ -s "$BF_TMP/url" ] || bf_fail "gcb-sim did not start"
 	BF_URL=$(head -n 1 "$BF_TMP/url")
-	echo "analytics server: $BF_SERVER at $BF_URL"
-	if [ -n "$_rl" ] && [ "$BF_SERVER" = fake ]; then
-		bf_admin POST "/admin/faults?ratelimit-allowed=$_rl"
-	fi
+	echo "gcb-sim at $BF_URL"
 }
 
 bf_admin() { # bf_admin METHOD PATH
