@@ -145,9 +145,12 @@ def retry_after(args):
         if st != 429 or ra in ("-", "", "0", "-1") or i + 1 == len(rows):
             continue
         n429 += 1
+        # The server logs its end after the answer went out: allow for the time
+        # between the client reading it and that log line (a loaded machine).
         wait = rows[i + 1][0] - e
-        if wait < float(ra) * 1000 - 2:
-            fail("request %d came %d ms after a 429 with Retry-After %s" % (i + 1, wait, ra))
+        if wait < float(ra) * 1000 - 100:
+            fail("request %d came %d ms after a 429 with Retry-After %s: %s / %s" % (
+                i + 1, wait, ra, rows[i], rows[i + 1]))
     if n429 == 0:
         fail("no 429 with Retry-After in the request log")
     print("ok: %d 429 answer(s) honoured" % n429)
