@@ -6,14 +6,10 @@
  *        -> RESULTS (GET jobs/{id}/results[?cursor]) -> EMIT (emit, sync, save
  *        the next cursor) -> RESULTS ... -> last page: gap done -> IDLE
  *
- * The job state file <instance>.backfill is
- *
- *   {"version":1,"gapId":N,"jobId":"…","cursor":"…","emitted":N,"interval":"a/b"}
- *
- * written after a job is accepted and after every page is durable, and
- * removed when its gap is done.
+ * This file decides what to request and when; the job's state file lives in
+ * gcb_backfill_state.c, the messages in gcb_backfill_msg.c.
  */
-#include "stages/notif/gcb_backfill.h"
+#include "stages/notif/gcb_backfill_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -23,73 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
-
 #include "shm/gcb_counters_fetcher.h"
 #include "stages/fetcher/gcb_fetcher_errbody.h"
 #include "supervisor/gcb_log.h"
-
-#define BF_VERSION     1
-#define BF_ISO_MAX     32
-#define BF_JOB_ID_MAX  128
-#define BF_STATE_MAX   (64u * 1024u)
-#define BF_TOPIC       "gcbridge.backfill.conversation"
-#define BF_JOBS_PATH   "/api/v2/analytics/conversations/details/jobs"
-#define BF_PATH_MAX    (sizeof(BF_JOBS_PATH) + BF_JOB_ID_MAX + 32)
-#define BF_MSG_MAX     (256u << 20) /* larger conversations are refused: -EFBIG */
-#define BF_RETRY_SPOOL 1000u	    /* wait for spool room at most this long between tries */
-
-typedef enum bf_phase {
-	BF_IDLE = 0,
-	BF_SUBMIT,
-	BF_POLL,
-	BF_RESULTS,
-	BF_EMIT,
-} bf_phase_t;
-
-struct gcb_backfill {
-	gcb_backfill_conf_t conf;
-	gcb_gaps_t *gaps;
-	gcb_ckpt_t *store;
-	gcb_backfill_io_t io;
-	_Atomic uint64_t *counters;
-	char name[NAME_MAX + 1]; /* <instance>.backfill */
-
-	bf_phase_t phase;
-	uint64_t due_ms; /* monotonic time of the next step; 0 now */
-	gcb_backoff_t backoff;
-	int disabled_logged;
-
-	/* The job of the current gap. */
-	uint64_t gap_id;
-	char interval[2 * BF_ISO_MAX + 2];
-	char job_id[BF_JOB_ID_MAX];
-	char *cursor; /* of the next page, "" for the first; owned */
-	uint64_t emitted;
-	char *suffix; /* the "backfill" object of every message of this job; owned */
-
-	/* The page being emitted (EMIT). */
-	cJSON *page;
-	cJSON *conv;	     /* next conversation of page to emit */
-	uint64_t page_index; /* of conv within the page */
-	char *next_cursor;   /* NULL: this is the last page; owned */
-	int page_synced;
-
-	char *msg; /* reusable message buffer */
-	size_t msg_cap;
-};
-
-static void iso_ms(uint64_t unix_ms, char out[BF_ISO_MAX])
-{
-	time_t s = (time_t)(unix_ms / 1000);
-	struct tm tm;
-
-	size_t n;
-
-	gmtime_r(&s, &tm);
-	n = strftime(out, BF_ISO_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + n, BF_ISO_MAX - n, ".%03uZ", (unsigned)(unix_ms % 1000));
-}
 
 static void count(gcb_backfill_t *b, int idx, uint64_t n)
 {
@@ -101,200 +33,6 @@ static void gauge(gcb_backfill_t *b, int idx, uint64_t v)
 {
 	if (b->counters != NULL)
 		atomic_store_explicit(&b->counters[idx], v, memory_order_relaxed);
-}
-
-/* The closed gap id of the log, NULL when it is not (or no longer) there. */
-static const gcb_gap_t *gap_find(const gcb_backfill_t *b, uint64_t id)
-{
-	for (unsigned i = 0; i < b->gaps->n; i++)
-		if (b->gaps->v[i].id == id && b->gaps->v[i].state == GCB_GAP_CLOSED)
-			return &b->gaps->v[i];
-	return NULL;
-}
-
-static void page_clear(gcb_backfill_t *b)
-{
-	cJSON_Delete(b->page);
-	b->page = NULL;
-	b->conv = NULL;
-	b->page_index = 0;
-	free(b->next_cursor);
-	b->next_cursor = NULL;
-	b->page_synced = 0;
-}
-
-static void job_clear(gcb_backfill_t *b)
-{
-	page_clear(b);
-	b->job_id[0] = '\0';
-	free(b->cursor);
-	b->cursor = NULL;
-	b->emitted = 0;
-}
-
-static void gap_clear(gcb_backfill_t *b)
-{
-	job_clear(b);
-	free(b->suffix);
-	b->suffix = NULL;
-	b->gap_id = 0;
-	b->interval[0] = '\0';
-	b->phase = BF_IDLE;
-}
-
-static int set_cursor(gcb_backfill_t *b, const char *cursor)
-{
-	char *c = strdup(cursor);
-
-	if (c == NULL)
-		return -ENOMEM;
-	free(b->cursor);
-	b->cursor = c;
-	return 0;
-}
-
-/* Persists the job. A failure is logged and otherwise ignored: a restart
- * then repeats pages or resubmits, which duplicates but never loses. */
-static void state_save(gcb_backfill_t *b)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *text = NULL;
-	int rc = -ENOMEM;
-
-	if (o == NULL || cJSON_AddNumberToObject(o, "version", BF_VERSION) == NULL ||
-	    cJSON_AddNumberToObject(o, "gapId", (double)b->gap_id) == NULL ||
-	    cJSON_AddStringToObject(o, "jobId", b->job_id) == NULL ||
-	    cJSON_AddStringToObject(o, "cursor", b->cursor ? b->cursor : "") == NULL ||
-	    cJSON_AddNumberToObject(o, "emitted", (double)b->emitted) == NULL ||
-	    cJSON_AddStringToObject(o, "interval", b->interval) == NULL ||
-	    (text = cJSON_PrintUnformatted(o)) == NULL)
-		goto out;
-	rc = gcb_ckpt_write_file(b->store, b->name, text, strlen(text));
-out:
-	if (rc != 0)
-		gcb_log_error("saving the backfill state %s/%s failed: %s", b->store->dir, b->name,
-			      strerror(-rc));
-	free(text);
-	cJSON_Delete(o);
-}
-
-static void state_remove(gcb_backfill_t *b)
-{
-	if (unlinkat(b->store->dir_fd, b->name, 0) != 0 && errno != ENOENT)
-		gcb_log_warn("unlinkat(%s/%s) failed: %s", b->store->dir, b->name, strerror(errno));
-	else if (fsync(b->store->dir_fd) != 0)
-		gcb_log_warn("fsync(%s) failed: %s", b->store->dir, strerror(errno));
-}
-
-/* Sets up the gap's interval: [start - pad, end + pad]. */
-static void gap_begin(gcb_backfill_t *b, const gcb_gap_t *gap)
-{
-	char s[BF_ISO_MAX], e[BF_ISO_MAX];
-	uint64_t from =
-	    gap->start_unix_ms > b->conf.pad_ms ? gap->start_unix_ms - b->conf.pad_ms : 0;
-
-	b->gap_id = gap->id;
-	iso_ms(from, s);
-	iso_ms(gap->end_unix_ms + b->conf.pad_ms, e);
-	snprintf(b->interval, sizeof(b->interval), "%s/%s", s, e);
-	free(b->suffix);
-	b->suffix = NULL;
-}
-
-/*
- * Loads a job left by a previous run. A state file that cannot be used is
- * dropped with a warning: its gap is still in the gap log, so the backfill
- * only starts that gap over (duplicates, never a loss).
- */
-static void state_load(gcb_backfill_t *b)
-{
-	char buf[BF_STATE_MAX];
-	size_t len;
-	cJSON *o = NULL;
-	const cJSON *v, *gid, *job, *cur, *em, *iv;
-	const gcb_gap_t *gap;
-	int rc = gcb_ckpt_read_file(b->store, b->name, buf, sizeof(buf), &len);
-
-	if (rc == -ENOENT)
-		return;
-	if (rc != 0) {
-		gcb_log_warn("backfill state %s/%s cannot be read (%s): its gap starts over",
-			     b->store->dir, b->name, strerror(-rc));
-		goto drop;
-	}
-	o = cJSON_ParseWithLength(buf, len);
-	v = cJSON_GetObjectItemCaseSensitive(o, "version");
-	gid = cJSON_GetObjectItemCaseSensitive(o, "gapId");
-	job = cJSON_GetObjectItemCaseSensitive(o, "jobId");
-	cur = cJSON_GetObjectItemCaseSensitive(o, "cursor");
-	em = cJSON_GetObjectItemCaseSensitive(o, "emitted");
-	iv = cJSON_GetObjectItemCaseSensitive(o, "interval");
-	if (!cJSON_IsNumber(v) || v->valuedouble != BF_VERSION || !cJSON_IsNumber(gid) ||
-	    gid->valuedouble < 1 || !cJSON_IsString(job) || job->valuestring[0] == '\0' ||
-	    strlen(job->valuestring) >= sizeof(b->job_id) || !cJSON_IsString(cur) ||
-	    !cJSON_IsNumber(em) || em->valuedouble < 0 || !cJSON_IsString(iv)) {
-		gcb_log_warn("backfill state %s/%s is not a backfill job: its gap starts over",
-			     b->store->dir, b->name);
-		goto drop;
-	}
-	gap = gap_find(b, (uint64_t)gid->valuedouble);
-	if (gap == NULL) {
-		gcb_log_info("backfill state %s/%s names gap %.0f, which is not a closed gap of "
-			     "the log: dropped",
-			     b->store->dir, b->name, gid->valuedouble);
-		goto drop;
-	}
-	gap_begin(b, gap);
-	if (strlen(iv->valuestring) < sizeof(b->interval))
-		strcpy(b->interval, iv->valuestring); /* the job's, should pad have changed */
-	snprintf(b->job_id, sizeof(b->job_id), "%s", job->valuestring);
-	if (set_cursor(b, cur->valuestring) != 0)
-		goto drop;
-	b->emitted = (uint64_t)em->valuedouble;
-	/* With a cursor the job was FULFILLED already; without, ask again. */
-	b->phase = b->cursor[0] != '\0' ? BF_RESULTS : BF_POLL;
-	gcb_log_info(
-	    "backfill of gap %" PRIu64 " resumes: job %s, %s, %" PRIu64 " conversation(s) emitted",
-	    b->gap_id, b->job_id, b->cursor[0] ? "at a saved cursor" : "state unknown", b->emitted);
-	cJSON_Delete(o);
-	return;
-drop:
-	cJSON_Delete(o);
-	gap_clear(b);
-	state_remove(b);
-}
-
-/* The "backfill" object, built when the job id is known. */
-static int suffix_build(gcb_backfill_t *b)
-{
-	const gcb_gap_t *gap = gap_find(b, b->gap_id);
-	char gs[BF_ISO_MAX], ge[BF_ISO_MAX], id[24];
-	cJSON *o = cJSON_CreateObject();
-	char *text = NULL;
-	int rc = -ENOMEM;
-
-	if (gap == NULL) {
-		rc = -ENOENT;
-		goto out;
-	}
-	iso_ms(gap->start_unix_ms, gs);
-	iso_ms(gap->end_unix_ms, ge);
-	snprintf(id, sizeof(id), "%" PRIu64, gap->id);
-	if (o == NULL || cJSON_AddStringToObject(o, "gapId", id) == NULL ||
-	    cJSON_AddStringToObject(o, "gapStart", gs) == NULL ||
-	    cJSON_AddStringToObject(o, "gapEnd", ge) == NULL ||
-	    cJSON_AddStringToObject(o, "jobId", b->job_id) == NULL ||
-	    cJSON_AddStringToObject(o, "reason", gap->reason) == NULL ||
-	    (text = cJSON_PrintUnformatted(o)) == NULL)
-		goto out;
-	free(b->suffix);
-	b->suffix = text;
-	text = NULL;
-	rc = 0;
-out:
-	free(text);
-	cJSON_Delete(o);
-	return rc;
 }
 
 /* Schedules the next step delay ms from now and returns it. */
@@ -428,15 +166,15 @@ static int64_t step_submit(gcb_backfill_t *b, uint64_t now)
 			      b->gap_id, r->correlation_id);
 		return retry(b, now, 0, -1, "submitting the job");
 	}
-	job_clear(b);
+	gcb_backfill_job_clear(b);
 	snprintf(b->job_id, sizeof(b->job_id), "%s", id->valuestring);
 	cJSON_Delete(o);
-	if (set_cursor(b, "") != 0)
+	if (gcb_backfill_set_cursor(b, "") != 0)
 		return retry(b, now, 0, -1, "out of memory");
 	count(b, GCB_FC_BACKFILL_JOBS, 1);
 	gcb_log_info("backfill of gap %" PRIu64 ": job %s submitted for %s", b->gap_id, b->job_id,
 		     b->interval);
-	state_save(b);
+	gcb_backfill_state_save(b);
 	b->phase = BF_POLL;
 	return answered(b, now, r, b->conf.poll_interval_ms);
 }
@@ -446,8 +184,8 @@ static int64_t resubmit(gcb_backfill_t *b, uint64_t now, const char *why)
 {
 	gcb_log_warn("backfill of gap %" PRIu64 ": job %s %s: submitting a new job", b->gap_id,
 		     b->job_id, why);
-	job_clear(b);
-	state_remove(b);
+	gcb_backfill_job_clear(b);
+	gcb_backfill_state_remove(b);
 	b->phase = BF_SUBMIT;
 	return retry(b, now, 0, -1, "job lost");
 }
@@ -555,70 +293,16 @@ static int64_t step_results(gcb_backfill_t *b, uint64_t now)
 			      b->gap_id, b->job_id, r->correlation_id);
 		return retry(b, now, 0, -1, "reading job results");
 	}
-	page_clear(b);
+	gcb_backfill_page_clear(b);
 	b->page = o;
 	b->conv = cJSON_IsArray(convs) ? convs->child : NULL;
 	if (cJSON_IsString(cur) && cur->valuestring[0] != '\0' &&
 	    (b->next_cursor = strdup(cur->valuestring)) == NULL) {
-		page_clear(b);
+		gcb_backfill_page_clear(b);
 		return retry(b, now, 0, -1, "out of memory");
 	}
 	b->phase = BF_EMIT;
 	return answered(b, now, r, 0);
-}
-
-static int msg_reserve(gcb_backfill_t *b, size_t want)
-{
-	char *m;
-	size_t cap = b->msg_cap ? b->msg_cap : 4096;
-
-	if (want <= b->msg_cap)
-		return 0;
-	while (cap < want)
-		cap *= 2;
-	if ((m = realloc(b->msg, cap)) == NULL)
-		return -ENOMEM;
-	b->msg = m;
-	b->msg_cap = cap;
-	return 0;
-}
-
-/*
- * Emits one conversation as a backfill message (docs/notifications.md),
- * printed straight into the reusable buffer: no allocation per message once
- * the buffer has grown to the largest conversation.
- */
-static int emit_one(gcb_backfill_t *b, const cJSON *conv, uint64_t n)
-{
-	static const char head[] =
-	    "{\"topicName\":\"" BF_TOPIC "\",\"version\":\"2\",\"eventBody\":";
-	const size_t hlen = sizeof(head) - 1, slen = strlen(b->suffix);
-	size_t blen, mlen, len;
-	char meta[96];
-	int rc;
-
-	if ((rc = msg_reserve(b, hlen + 4096)) != 0)
-		return rc;
-	/* cJSON_PrintPreallocated wants a few spare bytes beyond the text. */
-	while (!cJSON_PrintPreallocated((cJSON *)conv, b->msg + hlen, (int)(b->msg_cap - hlen - 8),
-					0)) {
-		if (b->msg_cap >= BF_MSG_MAX || (rc = msg_reserve(b, b->msg_cap * 2)) != 0)
-			return rc ? rc : -EFBIG;
-	}
-	memcpy(b->msg, head, hlen);
-	blen = strlen(b->msg + hlen);
-	mlen = (size_t)snprintf(meta, sizeof(meta),
-				",\"metadata\":{\"CorrelationId\":\"backfill-%" PRIu64 "-%" PRIu64
-				"\"},\"backfill\":",
-				b->gap_id, n);
-	len = hlen + blen + mlen + slen + 1;
-	if ((rc = msg_reserve(b, len + 1)) != 0)
-		return rc;
-	memcpy(b->msg + hlen + blen, meta, mlen);
-	memcpy(b->msg + hlen + blen + mlen, b->suffix, slen);
-	b->msg[len - 1] = '}';
-	b->msg[len] = '\0';
-	return b->io.emit(b->io.arg, b->msg, len);
 }
 
 /*
@@ -629,14 +313,14 @@ static int64_t step_emit(gcb_backfill_t *b, uint64_t now)
 {
 	int rc;
 
-	if (b->suffix == NULL && (rc = suffix_build(b)) != 0) {
+	if (b->suffix == NULL && (rc = gcb_backfill_suffix_build(b)) != 0) {
 		gcb_log_error("backfill of gap %" PRIu64 ": the gap left the log (%s)", b->gap_id,
 			      strerror(-rc));
-		gap_clear(b);
+		gcb_backfill_gap_clear(b);
 		return later(b, now, 0);
 	}
 	for (; b->conv != NULL; b->conv = b->conv->next, b->page_index++) {
-		rc = emit_one(b, b->conv, b->emitted + b->page_index + 1);
+		rc = gcb_backfill_emit_one(b, b->conv, b->emitted + b->page_index + 1);
 		if (rc == -ENOSPC) {
 			/* The spool is full: this conversation and the rest of the page
 			 * go out once it has room (the same page, from here). */
@@ -667,8 +351,8 @@ static int64_t step_emit(gcb_backfill_t *b, uint64_t now)
 		free(b->cursor);
 		b->cursor = b->next_cursor;
 		b->next_cursor = NULL;
-		page_clear(b);
-		state_save(b);
+		gcb_backfill_page_clear(b);
+		gcb_backfill_state_save(b);
 		b->phase = BF_RESULTS;
 		return (int64_t)(b->due_ms > now ? b->due_ms - now : 0);
 	}
@@ -679,8 +363,8 @@ static int64_t step_emit(gcb_backfill_t *b, uint64_t now)
 			      "will be backfilled again after a restart",
 			      b->gap_id, strerror(-rc));
 	count(b, GCB_FC_GAPS_BACKFILLED, 1);
-	state_remove(b);
-	gap_clear(b);
+	gcb_backfill_state_remove(b);
+	gcb_backfill_gap_clear(b);
 	return (int64_t)(b->due_ms > now ? b->due_ms - now : 0);
 }
 
@@ -711,7 +395,7 @@ int gcb_backfill_new(gcb_backfill_t **out, const gcb_backfill_conf_t *conf, gcb_
 	gcb_backoff_init(&b->backoff, conf->backoff_base_ms, conf->backoff_cap_ms,
 			 (uint64_t)getpid() * UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)time(NULL));
 	if (conf->enabled)
-		state_load(b);
+		gcb_backfill_state_load(b);
 	gauge(b, GCB_FC_GAPS_PENDING, gcb_gaps_pending(gaps));
 	*out = b;
 	return 0;
@@ -721,7 +405,7 @@ void gcb_backfill_free(gcb_backfill_t *b)
 {
 	if (b == NULL)
 		return;
-	gap_clear(b);
+	gcb_backfill_gap_clear(b);
 	free(b->msg);
 	free(b);
 }
@@ -743,7 +427,7 @@ int64_t gcb_backfill_step(gcb_backfill_t *b, uint64_t now_mono_ms)
 	if (b->phase == BF_IDLE) {
 		if ((gap = gcb_gaps_next_closed(b->gaps)) == NULL)
 			return -1;
-		gap_begin(b, gap);
+		gcb_backfill_gap_begin(b, gap);
 		b->phase = BF_SUBMIT;
 	}
 	if (now_mono_ms < b->due_ms)
