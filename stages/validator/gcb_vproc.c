@@ -539,8 +539,10 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 		t0 = t1;
 	}
 	if (rc) {
-		/* Keep one entity's rejects on one DLQ partition, like its good events. */
-		extract_key(p, r, o);
+		/* Keep one entity's rejects on one DLQ partition, like its good events
+		 * (poll-contract events keep their entityId as the DLQ key). */
+		if (!str_member(p->doc, "entityId"))
+			extract_key(p, r, o);
 		snprintf(p->path, sizeof(p->path), "%s", m->path);
 		snprintf(p->detail, sizeof(p->detail), "%s", m->detail);
 		dlq_finish(p, o, m->reason);
