@@ -408,6 +408,8 @@ static void test_seek_release(void **state)
 	}
 	pos[1000] = gcb_spool_read_pos(f->s);
 	expect_end(f);
+	/* gcb_spool_sync() made everything durable. */
+	assert_int_equal(gcb_spool_pos_cmp(gcb_spool_durable(f->s), pos[1000]), 0);
 	/* Seek to every tenth boundary and read on. */
 	for (i = 0; i <= 1000; i += 10) {
 		assert_int_equal(gcb_spool_seek(f->s, pos[i]), 0);
