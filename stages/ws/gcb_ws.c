@@ -42,6 +42,11 @@ static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 	ssize_t n;
 
 	(void)flags;
+	if (ws->stop) {
+		/* Leave the rest where it is until the owner has room again. */
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
 	if (ws->extra_off < ws->extra_len) {
 		n = (ssize_t)(ws->extra_len - ws->extra_off);
 		if ((size_t)n > len)
@@ -49,11 +54,6 @@ static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 		memcpy(buf, ws->extra + ws->extra_off, (size_t)n);
 		ws->extra_off += (size_t)n;
 		return n;
-	}
-	if (ws->stop) {
-		/* Leave the rest in the socket/TLS buffers until the owner has room. */
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-		return -1;
 	}
 	n = gcb_ws_conn_read(&ws->conn, buf, len);
 	if (n > 0)

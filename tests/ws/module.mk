@@ -5,4 +5,5 @@ $(eval $(call gcb_program,test-ws-unit,tests/ws/test_ws_unit.c $(WS_SRCS),\
 UNIT_TESTS += $(BIN)/test-ws-unit
 
 $(eval $(call gcb_program,test-ws-client,tests/ws/ws_client.c $(WS_SRCS),$(WS_LIBS)))
-INTEGRATION_TESTS += tests/ws/ws_plain.sh tests/ws/ws_tls.sh
+INTEGRATION_TESTS += tests/ws/ws_plain.sh tests/ws/ws_tls.sh tests/ws/ws_valgrind.sh \
+	tests/ws/ws_valgrind_tls.sh

@@ -2,10 +2,12 @@
  * test-ws-client: drives gcb_ws for the socket tests (the scripts in tests/ws).
  *
  *   test-ws-client [-t connect_ms] [-c ca_file] [-k] [-m max_message]
- *                  [-n expect] [-w wait_ms] [-L] [-s text]... URL
+ *                  [-n expect] [-w wait_ms] [-p] [-s text]... URL
  *
  * Connects, queues each -s text, prints every message received on stdout
- * (one per line; with -L only "len=N" so large messages stay small), and
+ * (one per line; with -p the handler asks gcb_ws_service() to stop after
+ * each message, and the loop calls it again at once, as an owner short of
+ * room would), and
  * closes with 1000 once -n messages arrived. Outcome on stderr as
  * "result=NAME close_code=N: reason" and in the exit code:
  * 0 ok, 10 ETIMEDOUT, 11 ECONNREFUSED, 12 EPROTO, 13 ECONNRESET,
@@ -24,7 +26,7 @@
 
 #define MAX_SENDS 64
 
-static int print_len;
+static int stop_each;
 static long received;
 
 static int exit_code(int rc, const char **name)
@@ -60,13 +62,10 @@ static int exit_code(int rc, const char **name)
 static int on_message(void *arg, const char *msg, size_t len)
 {
 	(void)arg;
-	if (print_len)
-		printf("len=%zu\n", len);
-	else
-		printf("%.*s\n", (int)len, msg);
+	printf("%.*s\n", (int)len, msg);
 	fflush(stdout);
 	received++;
-	return 0;
+	return stop_each;
 }
 
 static long now_ms(void)
@@ -80,7 +79,7 @@ static long now_ms(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: test-ws-client [-t connect_ms] [-c ca_file] [-k] [-m max_message] "
-			"[-n expect] [-w wait_ms] [-L] [-s text]... URL\n");
+			"[-n expect] [-w wait_ms] [-p] [-s text]... URL\n");
 	exit(2);
 }
 
@@ -94,7 +93,7 @@ int main(int argc, char **argv)
 	gcb_ws_t *ws;
 
 	signal(SIGPIPE, SIG_IGN); /* as the stages do: TLS writes to a dead peer */
-	while ((opt = getopt(argc, argv, "t:c:km:n:w:Ls:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:c:km:n:w:ps:")) != -1) {
 		switch (opt) {
 		case 't':
 			opts.connect_timeout_ms = (unsigned)strtoul(optarg, NULL, 10);
@@ -114,8 +113,8 @@ int main(int argc, char **argv)
 		case 'w':
 			wait_ms = strtol(optarg, NULL, 10);
 			break;
-		case 'L':
-			print_len = 1;
+		case 'p':
+			stop_each = 1;
 			break;
 		case 's':
 			if (nsends == MAX_SENDS)
@@ -147,9 +146,14 @@ int main(int argc, char **argv)
 	/* Bytes that came with the upgrade answer are buffered already: service first. */
 	deadline = now_ms() + wait_ms;
 	rc = gcb_ws_service(ws, on_message, NULL);
-	while (rc == 0 && (expect < 0 || received < expect) && now_ms() < deadline) {
+	while (rc >= 0 && (expect < 0 || received < expect) && now_ms() < deadline) {
 		struct pollfd pfd = {.fd = gcb_ws_fd(ws), .events = POLLIN};
 
+		if (rc > 0) {
+			/* Stopped early: what was read already is not in the socket. */
+			rc = gcb_ws_service(ws, on_message, NULL);
+			continue;
+		}
 		if (gcb_ws_want_write(ws))
 			pfd.events |= POLLOUT;
 		if (poll(&pfd, 1, 100) < 0 && errno != EINTR) {
@@ -158,6 +162,8 @@ int main(int argc, char **argv)
 		}
 		rc = gcb_ws_service(ws, on_message, NULL);
 	}
+	if (rc > 0)
+		rc = 0;
 	if (rc == 0 && expect >= 0 && received < expect) {
 		fprintf(stderr, "result=WAIT close_code=0: %ld of %ld messages\n", received,
 			expect);

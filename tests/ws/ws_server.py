@@ -17,6 +17,7 @@ killed (or at most 120 s). Modes (one connection at a time is enough):
   badaccept   raw TCP: answers 101 with a wrong Sec-WebSocket-Accept
   status403   raw TCP: answers 403 Forbidden
   burst N     raw TCP: answers the upgrade and N text frames in one write
+  frames HEX  raw TCP: answers the upgrade followed by the bytes HEX
 """
 import asyncio
 import base64
@@ -96,6 +97,8 @@ async def raw_handler(reader, writer):
                    b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
             if mode == "burst":
                 out += b"".join(frame("b-%d" % i) for i in range(int(sys.argv[2])))
+            elif mode == "frames":
+                out += bytes.fromhex(sys.argv[2])
             writer.write(out)
         await writer.drain()
         await asyncio.sleep(60)
@@ -110,7 +113,7 @@ async def main():
     if "--cert" in argv:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(argv[argv.index("--cert") + 1], argv[argv.index("--key") + 1])
-    if argv[1] in ("silent", "badaccept", "status403", "burst"):
+    if argv[1] in ("silent", "badaccept", "status403", "burst", "frames"):
         server = await asyncio.start_server(raw_handler, "127.0.0.1", 0)
     else:
         server = await websockets.serve(handler, "127.0.0.1", 0, ssl=ctx, max_size=None,
