@@ -2,9 +2,10 @@
  * test-ws-client: drives gcb_ws for the socket tests (the scripts in tests/ws).
  *
  *   test-ws-client [-t connect_ms] [-c ca_file] [-k] [-m max_message]
- *                  [-n expect] [-w wait_ms] [-p] [-s text]... URL
+ *                  [-n expect] [-w wait_ms] [-p] [-S bytes] [-s text]... URL
  *
- * Connects, queues each -s text, prints every message received on stdout
+ * Connects, queues each -s text (and with -S one message of that many bytes
+ * of the pattern tests/ws/ws_server.py uses), prints every message received on stdout
  * (one per line; with -p the handler asks gcb_ws_service() to stop after
  * each message, and the loop calls it again at once, as an owner short of
  * room would), and
@@ -79,7 +80,7 @@ static long now_ms(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: test-ws-client [-t connect_ms] [-c ca_file] [-k] [-m max_message] "
-			"[-n expect] [-w wait_ms] [-p] [-s text]... URL\n");
+			"[-n expect] [-w wait_ms] [-p] [-S bytes] [-s text]... URL\n");
 	exit(2);
 }
 
@@ -88,12 +89,13 @@ int main(int argc, char **argv)
 	gcb_ws_opts_t opts = {.connect_timeout_ms = 5000, .tls_verify = 1};
 	const char *sends[MAX_SENDS], *name;
 	int nsends = 0, opt, rc, code;
+	size_t big_len = 0;
 	long expect = -1, wait_ms = 20000, deadline;
 	char err[512] = "";
 	gcb_ws_t *ws;
 
 	signal(SIGPIPE, SIG_IGN); /* as the stages do: TLS writes to a dead peer */
-	while ((opt = getopt(argc, argv, "t:c:km:n:w:ps:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:c:km:n:w:pS:s:")) != -1) {
 		switch (opt) {
 		case 't':
 			opts.connect_timeout_ms = (unsigned)strtoul(optarg, NULL, 10);
@@ -116,6 +118,9 @@ int main(int argc, char **argv)
 		case 'p':
 			stop_each = 1;
 			break;
+		case 'S':
+			big_len = strtoul(optarg, NULL, 10);
+			break;
 		case 's':
 			if (nsends == MAX_SENDS)
 				usage();
@@ -136,6 +141,23 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < nsends; i++) {
 		rc = gcb_ws_send_text(ws, sends[i], strlen(sends[i]));
+		if (rc < 0) {
+			fprintf(stderr, "gcb_ws_send_text() failed: %s\n", strerror(-rc));
+			gcb_ws_close(ws, 1011);
+			return 16;
+		}
+	}
+
+	if (big_len) {
+		static const char base[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+		char *big = malloc(big_len);
+
+		if (!big)
+			return 16;
+		for (size_t i = 0; i < big_len; i++)
+			big[i] = base[i % (sizeof(base) - 1)];
+		rc = gcb_ws_send_text(ws, big, big_len);
+		free(big); /* queued messages are copies */
 		if (rc < 0) {
 			fprintf(stderr, "gcb_ws_send_text() failed: %s\n", strerror(-rc));
 			gcb_ws_close(ws, 1011);

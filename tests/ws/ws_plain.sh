@@ -11,6 +11,9 @@ URL="ws://127.0.0.1:$PORT/channels/x?y=1"
 printf 'alpha\nbeta\n{"message":"ping"}\n' >"$TMP/want"
 run "echo round trip" 0 $T -n 3 -s alpha -s beta -s '{"message":"ping"}' "$URL" &&
 	expect_out "echo round trip" "$TMP/want"
+pattern 1048576 "$TMP/want"
+run "1 MiB sent and echoed" 0 $T -S 1048576 -m 1048576 -n 1 "$URL" &&
+	expect_out "1 MiB sent and echoed" "$TMP/want"
 full && run "bad url" 15 $T "http://127.0.0.1:$PORT/"
 stop_server
 

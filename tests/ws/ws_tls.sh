@@ -33,6 +33,9 @@ start_server echo - $TLS
 printf 'hello\n' >"$TMP/want"
 run "wss with the test CA" 0 $T $CA -n 1 -s hello "wss://127.0.0.1:$PORT/" &&
 	expect_out "wss with the test CA" "$TMP/want"
+pattern 1048576 "$TMP/want2"
+run "wss 1 MiB sent and echoed" 0 $T $CA -S 1048576 -n 1 "wss://127.0.0.1:$PORT/" &&
+	expect_out "wss 1 MiB sent and echoed" "$TMP/want2"
 full && run "wss by name (SNI, DNS check)" 0 $T $CA -n 1 -s hello "wss://localhost:$PORT/" &&
 	expect_out "wss by name (SNI, DNS check)" "$TMP/want"
 run "wss against the system store" 12 $T -n 1 -s hello "wss://127.0.0.1:$PORT/" &&
