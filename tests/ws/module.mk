@@ -7,3 +7,6 @@ UNIT_TESTS += $(BIN)/test-ws-unit
 $(eval $(call gcb_program,test-ws-client,tests/ws/ws_client.c $(WS_SRCS),$(WS_LIBS)))
 INTEGRATION_TESTS += tests/ws/ws_plain.sh tests/ws/ws_tls.sh tests/ws/ws_valgrind.sh \
 	tests/ws/ws_valgrind_tls.sh
+
+# Receive-rate benchmark (make bench).
+BENCHES += tests/ws/bench_ws.sh

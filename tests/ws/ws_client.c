@@ -2,14 +2,15 @@
  * test-ws-client: drives gcb_ws for the socket tests (the scripts in tests/ws).
  *
  *   test-ws-client [-t connect_ms] [-c ca_file] [-k] [-m max_message]
- *                  [-n expect] [-w wait_ms] [-p] [-S bytes] [-s text]... URL
+ *                  [-n expect] [-w wait_ms] [-p] [-q] [-S bytes] [-s text]... URL
  *
  * Connects, queues each -s text (and with -S one message of that many bytes
  * of the pattern tests/ws/ws_server.py uses), prints every message received on stdout
  * (one per line; with -p the handler asks gcb_ws_service() to stop after
  * each message, and the loop calls it again at once, as an owner short of
  * room would), and
- * closes with 1000 once -n messages arrived. Outcome on stderr as
+ * closes with 1000 once -n messages arrived; -q prints nothing per message
+ * but the receive time and rate (for tests/ws/bench_ws.sh). Outcome on stderr as
  * "result=NAME close_code=N: reason" and in the exit code:
  * 0 ok, 10 ETIMEDOUT, 11 ECONNREFUSED, 12 EPROTO, 13 ECONNRESET,
  * 14 EMSGSIZE, 15 EINVAL, 16 other error, 17 -w ran out before -n messages.
@@ -28,6 +29,8 @@
 #define MAX_SENDS 64
 
 static int stop_each;
+static int quiet;
+static size_t received_bytes;
 static long received;
 
 static int exit_code(int rc, const char **name)
@@ -63,9 +66,12 @@ static int exit_code(int rc, const char **name)
 static int on_message(void *arg, const char *msg, size_t len)
 {
 	(void)arg;
-	printf("%.*s\n", (int)len, msg);
-	fflush(stdout);
+	if (!quiet) {
+		printf("%.*s\n", (int)len, msg);
+		fflush(stdout);
+	}
 	received++;
+	received_bytes += len;
 	return stop_each;
 }
 
@@ -80,7 +86,7 @@ static long now_ms(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: test-ws-client [-t connect_ms] [-c ca_file] [-k] [-m max_message] "
-			"[-n expect] [-w wait_ms] [-p] [-S bytes] [-s text]... URL\n");
+			"[-n expect] [-w wait_ms] [-p] [-q] [-S bytes] [-s text]... URL\n");
 	exit(2);
 }
 
@@ -90,12 +96,12 @@ int main(int argc, char **argv)
 	const char *sends[MAX_SENDS], *name;
 	int nsends = 0, opt, rc, code;
 	size_t big_len = 0;
-	long expect = -1, wait_ms = 20000, deadline;
+	long expect = -1, wait_ms = 20000, deadline, started;
 	char err[512] = "";
 	gcb_ws_t *ws;
 
 	signal(SIGPIPE, SIG_IGN); /* as the stages do: TLS writes to a dead peer */
-	while ((opt = getopt(argc, argv, "t:c:km:n:w:pS:s:")) != -1) {
+	while ((opt = getopt(argc, argv, "t:c:km:n:w:pqS:s:")) != -1) {
 		switch (opt) {
 		case 't':
 			opts.connect_timeout_ms = (unsigned)strtoul(optarg, NULL, 10);
@@ -117,6 +123,9 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			stop_each = 1;
+			break;
+		case 'q':
+			quiet = 1;
 			break;
 		case 'S':
 			big_len = strtoul(optarg, NULL, 10);
@@ -166,7 +175,8 @@ int main(int argc, char **argv)
 	}
 
 	/* Bytes that came with the upgrade answer are buffered already: service first. */
-	deadline = now_ms() + wait_ms;
+	started = now_ms();
+	deadline = started + wait_ms;
 	rc = gcb_ws_service(ws, on_message, NULL);
 	while (rc >= 0 && (expect < 0 || received < expect) && now_ms() < deadline) {
 		struct pollfd pfd = {.fd = gcb_ws_fd(ws), .events = POLLIN};
@@ -191,6 +201,13 @@ int main(int argc, char **argv)
 			expect);
 		gcb_ws_close(ws, 1000);
 		return 17;
+	}
+	if (quiet) {
+		long ms = now_ms() - started;
+
+		printf("messages=%ld bytes=%zu ms=%ld msgs_per_s=%.0f mib_per_s=%.1f\n", received,
+		       received_bytes, ms, ms > 0 ? received * 1000.0 / (double)ms : 0.0,
+		       ms > 0 ? (double)received_bytes * 1000.0 / (double)ms / 1048576.0 : 0.0);
 	}
 	code = exit_code(rc, &name);
 	fprintf(stderr, "result=%s close_code=%u: received=%ld in=%llu out=%llu\n", name,
