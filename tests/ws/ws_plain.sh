@@ -91,6 +91,7 @@ full && frames "a reserved opcode" 8300 12
 full && frames "a continuation without a start" 800161 12
 full && frames "a 2^62-byte length claimed" 827f400000000000000000 14
 full && frames "an orderly close without a code" 8100880000 13
+full && frames "a close with an invalid code" 810068880203e7 12
 
 start_server silent -
 run "no upgrade answer" 10 -t 1500 "ws://127.0.0.1:$PORT/" &&
