@@ -20,6 +20,7 @@
 #include <wslay/wslay.h>
 
 #include "stages/ws/gcb_ws_int.h"
+#include "supervisor/gcb_log.h"
 
 /* A message read after on_message asked to stop, kept for the next call. */
 typedef struct ws_held {
@@ -372,8 +373,12 @@ int gcb_ws_service(gcb_ws_t *ws, int (*on_message)(void *arg, const char *msg, s
 	/* Messages handed over come first; a close seen after them waits for the next call. */
 	if (ws->stop)
 		return ws->stop;
-	if (ws->too_big)
+	if (ws->too_big) {
+		gcb_log_warn(
+		    "WebSocket message of more than max_message (%zu bytes): closing with 1009",
+		    ws->max_message);
 		return -EMSGSIZE;
+	}
 	if (wslay_event_get_close_received(ws->ctx))
 		return -ECONNRESET;
 	if (ws->io_err)
@@ -388,12 +393,25 @@ int gcb_ws_service(gcb_ws_t *ws, int (*on_message)(void *arg, const char *msg, s
 		 * framing or UTF-8) and queued a close frame saying why; the
 		 * code tells which once that frame is out.
 		 */
-		if (wslay_event_get_close_sent(ws->ctx))
-			return wslay_event_get_status_code_sent(ws->ctx) ==
-				       WSLAY_CODE_MESSAGE_TOO_BIG
-				   ? -EMSGSIZE
-				   : -EPROTO;
-		return wslay_event_want_write(ws->ctx) ? 0 : -EPROTO;
+		unsigned sent;
+
+		if (!wslay_event_get_close_sent(ws->ctx)) {
+			if (wslay_event_want_write(ws->ctx))
+				return 0;
+			gcb_log_warn("WebSocket protocol error from the server");
+			return -EPROTO;
+		}
+		sent = wslay_event_get_status_code_sent(ws->ctx);
+		if (sent == WSLAY_CODE_MESSAGE_TOO_BIG) {
+			gcb_log_warn("WebSocket frame of more than max_message (%zu bytes): "
+				     "closed with 1009",
+				     ws->max_message);
+			return -EMSGSIZE;
+		}
+		gcb_log_warn("WebSocket protocol error from the server: closed with %u (%s)", sent,
+			     sent == WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA ? "invalid UTF-8"
+									   : "bad framing");
+		return -EPROTO;
 	}
 	return 0;
 }
