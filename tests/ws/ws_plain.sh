@@ -82,6 +82,13 @@ frames() {
 	run "$1" "$3" $T "ws://127.0.0.1:$PORT/"
 	stop_server
 }
+# A ping between the fragments of a text message: answered, and the
+# message still arrives whole.
+start_server frames 01036162638900800364656681026768
+printf 'abcdef\ngh\n' >"$TMP/want"
+run "ping inside a fragmented message" 0 $T -n 2 "ws://127.0.0.1:$PORT/" &&
+	expect_out "ping inside a fragmented message" "$TMP/want"
+stop_server
 frames "invalid UTF-8 in a text message" 810268698102c328 12
 if ! grep -qx hi "$TMP/out"; then
 	echo "FAIL frames: no text before the fault" && fails=$((fails + 1))
