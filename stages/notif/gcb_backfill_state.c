@@ -23,7 +23,6 @@ void gcb_backfill_iso_ms(uint64_t unix_ms, char out[BF_ISO_MAX])
 {
 	time_t s = (time_t)(unix_ms / 1000);
 	struct tm tm;
-
 	size_t n;
 
 	gmtime_r(&s, &tm);

@@ -34,7 +34,6 @@ static void iso_ms(uint64_t unix_ms, char out[GAPS_ISO_MAX])
 {
 	time_t s = (time_t)(unix_ms / 1000);
 	struct tm tm;
-
 	size_t n;
 
 	gmtime_r(&s, &tm);
