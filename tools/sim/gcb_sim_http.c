@@ -747,11 +747,14 @@ static enum MHD_Result admin_notify(gcb_sim_server_t *s, struct MHD_Connection *
 		}
 	}
 	if (!strcmp(url, "/admin/notify/generate") && post) {
-		const char *n = mhd_arg(c, "count");
+		const char *n = mhd_arg(c, "count"), *life = mhd_arg(c, "life-ms");
 
-		if (!n || parse_num(n, 0, 10000000, &v) < 0)
-			return error_body(s, c, r, 400, "bad.request", "count must be 0..10000000");
-		gcb_sim_notif_gen_start(s->conf.notif_gen, (uint64_t)v);
+		w = 0;
+		if (!n || parse_num(n, 0, 10000000, &v) < 0 ||
+		    (life && parse_num(life, 1, 3600000, &w) < 0))
+			return error_body(s, c, r, 400, "bad.request",
+					  "count must be 0..10000000, life-ms 1..3600000");
+		gcb_sim_notif_gen_start(s->conf.notif_gen, (uint64_t)v, (int)w);
 		return respond_str(s, c, r, 200, "{\"ok\":true}");
 	}
 	if (!strcmp(url, "/admin/notify/conversations")) {
