@@ -522,6 +522,7 @@ static enum MHD_Result do_ws(gcb_sim_server_t *s, struct MHD_Connection *c, req_
 	pthread_mutex_lock(&s->lock);
 	s->unsettled++;
 	pthread_mutex_unlock(&s->lock);
+	gcb_sim_notif_ws_upgrading(s->conf.notif, 1);
 	r->status = 101;
 	r->answer_ms = mono_ms();
 	rc = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
@@ -967,6 +968,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 				r->method, r->path, r->status, e->retry_after, e->events);
 		pthread_mutex_unlock(&s->lock);
 	}
+	if (r->status == 101)
+		gcb_sim_notif_ws_upgrading(s->conf.notif, -1); /* attached or failed by now */
 	free(r->body);
 	free(r->served);
 	free(r);
