@@ -1,0 +1,6 @@
+# tests/notif: the notification source (docs/notif-source.md).
+
+$(eval $(call gcb_program,test-notif-topics,tests/notif/test_notif_topics.c \
+	stages/notif/gcb_notif_topics.c stages/notif/gcb_notif_scan.c \
+	stages/fetcher/gcb_fetcher_json.c,$(call pkglibs,cmocka)))
+UNIT_TESTS += $(BIN)/test-notif-topics
