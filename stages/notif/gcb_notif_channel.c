@@ -209,6 +209,16 @@ int gcb_notif_chan_service(gcb_notif_chan_t *c, short revents)
 	rc = gcb_ws_service(c->ws, gcb_notif_on_message, c);
 	if (rc >= 0)
 		return rc;
+	if (c->want_revoke) {
+		/* The service closes right after announcing the revocation. */
+		gcb_log_warn("channel %s: token revoked and connection closed: renewing the "
+			     "token and reconnecting",
+			     c->id);
+		gcb_token_invalidate(&c->n->f->token);
+		gcb_notif_chan_disconnect(c, "token_revoked", c->event_unix_ms, 0);
+		c->retry_mono_ms = 0;
+		return 0;
+	}
 	gcb_log_warn("channel %s: connection lost (%s, close code %u): reconnecting", c->id,
 		     strerror(-rc), gcb_ws_close_code(c->ws));
 	gcb_notif_chan_disconnect(c, "closed", gcb_clock_real_ms(), 0);

@@ -164,6 +164,8 @@ int gcb_notif_feed(gcb_notif_t *n)
 	gcb_fetcher_t *f = n->f;
 	gcb_shm_pipeline_t *p = f->pipe;
 
+	int was_blocked = n->ring_blocked;
+
 	n->ring_blocked = 0;
 	for (int turns = 0; turns < 16; turns++) {
 		uint64_t b = atomic_load_explicit(&p->fetched_batch_seq, memory_order_relaxed) + 1;
@@ -185,7 +187,7 @@ int gcb_notif_feed(gcb_notif_t *n)
 			}
 		}
 		if (ring_free(r) < n->batch_bytes + n->batch_maxrec) {
-			if (!n->ring_blocked)
+			if (!was_blocked)
 				gcb_notif_count(n, GCB_FC_RING_FULL_WAITS, 1);
 			n->ring_blocked = 1;
 			return 0;

@@ -38,10 +38,9 @@ uint64_t gcb_notif_gap_open(gcb_notif_t *n, uint64_t start_unix_ms, const char *
 {
 	uint64_t id = gcb_gaps_open(&n->gaps, start_unix_ms, reason, topics ? topics : "");
 
+	/* The gap log logs the gap itself. */
 	gcb_notif_count(n, GCB_FC_GAPS_OPENED, 1);
 	gcb_fetcher_gauge(n->f, GCB_FC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
-	gcb_log_warn("gap %llu opened (%s) from %llu", (unsigned long long)id, reason,
-		     (unsigned long long)start_unix_ms);
 	return id;
 }
 
@@ -54,9 +53,6 @@ void gcb_notif_gap_close(gcb_notif_t *n, uint64_t *id, uint64_t end_unix_ms)
 	if ((rc = gcb_gaps_close(&n->gaps, *id, end_unix_ms)) != 0)
 		gcb_log_error("gcb_gaps_close(%llu) failed: %s", (unsigned long long)*id,
 			      strerror(-rc));
-	else
-		gcb_log_info("gap %llu closed at %llu", (unsigned long long)*id,
-			     (unsigned long long)end_unix_ms);
 	*id = 0;
 	n->backfill_mono_ms = 0; /* a closed gap is work for the backfill */
 }
