@@ -23,7 +23,8 @@
  *       [--rollover-before-ms MS] [--resolve-interval-ms MS]
  *       [--spool-max N] [--spool-segment N] [--no-backfill] [--no-consume]
  *   Records are then notifications: their id is metadata.CorrelationId.
- *   --no-consume never reads the rings (they fill, the spool grows).
+ *   --no-consume never reads the rings (they fill, the spool grows);
+ *   --consume-after-ms MS reads them only after MS.
  *
  * Exit 0 when every check passed and the run ended as expected.
  */
@@ -68,6 +69,7 @@ static struct {
 	int end_with_kill;
 	int expect_exit;
 	int no_consume;
+	unsigned consume_after_ms;
 	char spool_dir[4096];
 } o;
 
@@ -269,6 +271,7 @@ static void parse_args(int argc, char **argv)
 	    {"spool-segment", 1, 0, 265},
 	    {"no-backfill", 0, 0, 266},
 	    {"no-consume", 0, 0, 267},
+	    {"consume-after-ms", 1, 0, 268},
 	    {0, 0, 0, 0},
 	};
 	int c;
@@ -412,6 +415,9 @@ static void parse_args(int argc, char **argv)
 		case 267:
 			o.no_consume = 1;
 			break;
+		case 268:
+			o.consume_after_ms = (unsigned)atoi(optarg);
+			break;
 		default:
 			usage();
 		}
@@ -438,7 +444,7 @@ int main(int argc, char **argv)
 	gcb_shm_stage_t *slot;
 	gcb_log_level_t level = GCB_LOG_INFO;
 	uint64_t batch = 1, last_seq = 0, deadline, next_kill = 0, ring_cap, last_record_ns;
-	uint64_t next_counters = 0;
+	uint64_t next_counters = 0, start_ns = gcb_clock_mono_ns();
 	unsigned long events = 0;
 	int status, failed = 0, restarts = 0, child_exit = -1, rc;
 	FILE *ids = NULL;
@@ -473,6 +479,9 @@ int main(int argc, char **argv)
 		perror(o.ids_out);
 		return 2;
 	}
+	/* Line by line: tests read the ids while the run goes on. */
+	if (ids != NULL)
+		setvbuf(ids, NULL, _IOLBF, 0);
 	if (o.json_out != NULL && (g_json = fopen(o.json_out, "a")) == NULL) {
 		perror(o.json_out);
 		return 2;
@@ -535,7 +544,8 @@ int main(int argc, char **argv)
 			if (now > hb && now - hb > g_max_hb_gap_ns)
 				g_max_hb_gap_ns = now - hb;
 		}
-		if (o.no_consume) {
+		if (o.no_consume || (o.consume_after_ms &&
+				     now < start_ns + (uint64_t)o.consume_after_ms * 1000000u)) {
 			struct timespec ts = {0, 50 * 1000000L};
 
 			nanosleep(&ts, NULL);

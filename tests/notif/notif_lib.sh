@@ -103,3 +103,29 @@ for x in g.get("gaps", []):
     print(x["reason"], "closed" if x.get("end_unix_ms") else "open")
 PY
 }
+
+# nf_missing FROM TO: how many of the messages sent[FROM:TO] (send order,
+# all channels) are not in the ids the harness took from the rings.
+nf_missing() {
+	fh_admin GET /admin/notify/sent >"$FH_TMP/sent"
+	/usr/bin/python3 - "$FH_TMP/sent" "$FH_TMP/ids" "$1" "$2" <<'PY'
+import json, sys
+sent = [json.loads(l)["correlationId"] for l in open(sys.argv[1]) if l.strip()]
+try:
+    got = set(l.split()[0] for l in open(sys.argv[2]) if l.strip())
+except FileNotFoundError:
+    got = set()
+want = sent[int(sys.argv[3]):int(sys.argv[4])]
+print(sum(1 for c in want if c not in got) if want else -1)
+PY
+}
+
+# nf_wait_ids FROM TO: until every message of sent[FROM:TO] is in the ids.
+nf_wait_ids() {
+	for _ in $(seq 1 300); do
+		_m=$(nf_missing "$1" "$2")
+		[ "$_m" = 0 ] && return 0
+		sleep 0.2
+	done
+	fh_fail "messages $1..$2 of the sent log: $_m not in the rings"
+}
