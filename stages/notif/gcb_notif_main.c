@@ -21,9 +21,6 @@
 #include "shm/gcb_counters_fetcher.h"
 #include "supervisor/gcb_log.h"
 
-/* Declared by the spool's header once it lands; blocking fdatasync. */
-int gcb_spool_sync(gcb_spool_t *s);
-
 #define RING_RETRY_MS  10
 #define SPOOL_CHECK_MS 100
 #define IDLE_BACKFILL  1000
