@@ -116,6 +116,9 @@ int gcb_notif_topics_load(gcb_notif_topics_t *tmpl, const char *topics, const ch
 			  unsigned topics_per_channel, unsigned max_channels, char *errstr,
 			  size_t errstr_size)
 {
+	const char *key = file != NULL && file[0] != '\0'
+			      ? "genesys.notifications.topics (with topics_file)"
+			      : "genesys.notifications.topics";
 	unsigned fixed = 0, limit;
 	int rc;
 
@@ -138,10 +141,9 @@ int gcb_notif_topics_load(gcb_notif_topics_t *tmpl, const char *topics, const ch
 
 		if (bad != NULL) {
 			snprintf(errstr, errstr_size,
-				 "genesys.notifications.topics: topic \"%s\" has an unknown "
-				 "placeholder at \"%.32s\" (known: " GCB_NOTIF_PH_QUEUE
-				 ", " GCB_NOTIF_PH_USER ")",
-				 tmpl->v[i], bad);
+				 "%s: topic \"%s\" has an unknown placeholder at \"%.32s\" "
+				 "(known: " GCB_NOTIF_PH_QUEUE ", " GCB_NOTIF_PH_USER ")",
+				 key, tmpl->v[i], bad);
 			rc = -EINVAL;
 			goto fail;
 		}
@@ -151,10 +153,10 @@ int gcb_notif_topics_load(gcb_notif_topics_t *tmpl, const char *topics, const ch
 	limit = (max_channels - 1) * topics_per_channel;
 	if (fixed > limit) {
 		snprintf(errstr, errstr_size,
-			 "genesys.notifications.topics: %u topics exceed what %u channels "
+			 "%s: %u topics exceed what %u channels "
 			 "(genesys.notifications.max_channels %u, one kept free for rollover) of "
 			 "%u topics (genesys.notifications.topics_per_channel) can carry: %u",
-			 fixed, max_channels - 1, max_channels, topics_per_channel, limit);
+			 key, fixed, max_channels - 1, max_channels, topics_per_channel, limit);
 		rc = -EINVAL;
 		goto fail;
 	}
