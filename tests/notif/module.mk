@@ -9,4 +9,4 @@ UNIT_TESTS += $(BIN)/test-notif-topics
 # client, the spool or the backfill are not in the tree).
 INTEGRATION_TESTS += tests/notif/notif_flow.sh tests/notif/notif_faults.sh \
 	tests/notif/notif_channels.sh tests/notif/notif_spool_full.sh tests/notif/notif_backfill.sh \
-	tests/notif/notif_config.sh
+	tests/notif/notif_config.sh tests/notif/notif_kill.sh
