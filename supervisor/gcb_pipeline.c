@@ -54,11 +54,10 @@ static int notif_check(const gcb_config_t *cfg, char *errstr, size_t errstr_size
 			 "free for rollover)");
 		return -EINVAL;
 	}
-	rc = gcb_notif_topics_load(&t, cfg->genesys.notifications.topics,
-				   cfg->genesys.notifications.topics_file,
-				   (unsigned)cfg->genesys.notifications.topics_per_channel,
-				   (unsigned)cfg->genesys.notifications.max_channels, errstr,
-				   errstr_size);
+	rc = gcb_notif_topics_load(
+	    &t, cfg->genesys.notifications.topics, cfg->genesys.notifications.topics_file,
+	    (unsigned)cfg->genesys.notifications.topics_per_channel,
+	    (unsigned)cfg->genesys.notifications.max_channels, errstr, errstr_size);
 	if (rc != 0)
 		return -EINVAL;
 	gcb_notif_topics_fini(&t);

@@ -79,7 +79,8 @@ int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *c, char *errstr, size_t err
 		why = "client id missing (or contains ':')";
 	else if (c->client_secret == NULL || c->client_secret[0] == '\0')
 		why = "client secret missing";
-	else if (c->source != GCB_FETCHER_SOURCE_POLL && c->source != GCB_FETCHER_SOURCE_NOTIFICATIONS)
+	else if (c->source != GCB_FETCHER_SOURCE_POLL &&
+		 c->source != GCB_FETCHER_SOURCE_NOTIFICATIONS)
 		why = "unknown source";
 	else if (c->source == GCB_FETCHER_SOURCE_NOTIFICATIONS && notif_check(c) != NULL)
 		why = notif_check(c);
