@@ -22,7 +22,7 @@ NOTIF_ALL_SRCS := $(NOTIF_SRCS) $(NOTIF_WS_SRCS) $(NOTIF_SPOOL_SRCS) \
 NOTIF_LIBS := $(call pkglibs,libssl libcrypto) -lwslay
 else
 NOTIF_READY :=
-NOTIF_ALL_SRCS := stages/notif/gcb_notif_absent.c $(NOTIF_TOPICS_SRCS)
+NOTIF_ALL_SRCS := stages/notif/gcb_absent_notif.c $(NOTIF_TOPICS_SRCS)
 NOTIF_LIBS :=
 endif
 
