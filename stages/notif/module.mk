@@ -2,7 +2,7 @@
 # fetcher stage. It needs the WebSocket client (stages/ws), the spool
 # (stages/spool) and the gap log + backfill (stages/notif/backfill.mk).
 
--include stages/notif/backfill.mk
+include stages/notif/backfill.mk
 
 NOTIF_TOPICS_SRCS := stages/notif/gcb_notif_topics.c stages/notif/gcb_notif_scan.c
 NOTIF_SRCS := stages/notif/gcb_notif_main.c stages/notif/gcb_notif_channel.c \

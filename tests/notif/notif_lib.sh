@@ -4,13 +4,7 @@
 # the background so faults can be injected while they read.
 
 : "${GCB_ROOT:=.}"
-for _f in stages/ws/gcb_ws.c stages/spool/gcb_spool.c stages/notif/gcb_backfill.c; do
-	[ -f "$GCB_ROOT/$_f" ] || { echo "skip: $_f not in this tree (notification source absent)"; exit 77; }
-done
 . "$GCB_ROOT/tests/integration/fetcher_lib.sh"
-"$GCB_BIN/gcb-sim" --help 2>&1 | grep -q -- --notify-rate ||
-	{ echo "skip: gcb-sim without notifications"; exit 77; }
-[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 missing"; exit 77; }
 
 NF_PIDS=""
 nf_cleanup() {
