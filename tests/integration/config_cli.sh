@@ -40,6 +40,12 @@ grep -qxF 'genesys.client_secret = **** ; from env:GCBRIDGE_GENESYS_CLIENT_SECRE
 grep -qxF 'kafka.sasl.password = **** ; from env:GCBRIDGE_KAFKA_PASSWORD' out ||
 	bad "gcbridge.conf: kafka password not masked"
 grep -qF -- "$SECRET" out err && bad "gcbridge.conf: secret shown"
+for ex in notifications-embedded.conf notifications.conf; do
+	GCBRIDGE_GENESYS_CLIENT_SECRET=$SECRET GCBRIDGE_KAFKA_PASSWORD=$SECRET \
+		"$tool" --check "$GCB_ROOT/examples/$ex" >nout 2>nerr || bad "$ex: exit $?"
+	grep -qx 'genesys.source = notifications' nout || bad "$ex: not the notification source"
+	grep -qF -- "$SECRET" nout nerr && bad "$ex: secret shown"
+done
 # kafka.* kept in file order
 grep '^kafka\.' out | cut -d' ' -f1 >order
 printf '%s\n' kafka.bootstrap.servers kafka.security.protocol kafka.sasl.mechanisms \
