@@ -1,0 +1,109 @@
+#!/bin/sh
+# Channels lost in every way the Notification Service loses them, while
+# traffic runs: heartbeats stop, the socket is closed, v2.system.socket_closing,
+# the channel expires (and, with a short channel lifetime, is rolled over
+# before it does), the token is revoked. After each, gcbridge reconnects;
+# every disconnect is recorded as a gap (gap log, gcbridge log, gaps_opened)
+# and backfilled from the Analytics API onto genesys.backfill.conversations
+# with backfill.gapId set. notif_verify.py then checks that every
+# conversation the simulator generated is in Kafka (live topics or
+# backfill), that each gap's conversations are in its backfill, and that
+# nothing the simulator sent is lost or out of order.
+. "$(dirname "$0")/lib.sh"
+. "$GCB_ROOT/tests/e2e/lib.sh"
+. "$GCB_ROOT/tests/e2e/notif_lib.sh"
+ne2e_require
+
+N=$(e2e_events 1200) # conversations
+RATE=$((N / 30))     # generated over about 30 s, while the faults run
+ne2e_start_kafka 8
+ne2e_start_sim --seed 22 --queues 20 --agents 100 --notify-rate "$RATE" --count "$N" \
+	--heartbeat-interval 500ms
+ne2e_write_conf "$T_DIR/gcb.conf" "genesys.notifications.rollover_before = 2s"
+e2e_start_gcb "$T_DIR/gcb.conf"
+t_log "sim $SIM_URL, kafka $BS, gcbridge pid $GCB_PID"
+
+t_wait_for 30 test "$(ne2e_fc channels)" = 1 ||
+	t_fail "channel not connected: $(ne2e_state); $(tail -5 "$T_DIR/gcb.err")"
+t_wait_for 30 test "$(ne2e_fc ws_messages)" -gt 0 || t_fail "no data: $(ne2e_state)"
+
+gaps_file="$T_DIR/state/$T_INSTANCE.gaps"
+: >"$T_DIR/gaps.seen"
+# snap_gaps: keep every version of the gap log (backfilled gaps leave it).
+snap_gaps() {
+	[ -f "$gaps_file" ] && cat "$gaps_file" >>"$T_DIR/gaps.seen"
+	return 0
+}
+reconnected() {
+	snap_gaps
+	[ "$(ne2e_fc ws_reconnects)" -gt "$1" ] || [ "$(ne2e_fc rollovers)" -gt "$2" ] || return 1
+	[ "$(ne2e_fc channels)" = 1 ]
+}
+gap_opened() {
+	snap_gaps
+	[ "$(ne2e_fc gaps_opened)" -gt "$1" ]
+}
+
+# inject ACTION [EXPECT_GAP]: the fault on every channel, then wait until
+# gcbridge is connected again (and, with EXPECT_GAP, a gap was recorded).
+gaps_expected=0
+inject() {
+	r0=$(ne2e_fc ws_reconnects)
+	o0=$(ne2e_fc rollovers)
+	g0=$(ne2e_fc gaps_opened)
+	ne2e_sim_admin "notify?action=$1&channel=all" || t_fail "action $1 refused"
+	if [ "$1" = heartbeat-stop ]; then
+		# Silence until gcbridge gives the channel up (heartbeat_timeout).
+		t_wait_for 30 gap_opened "$g0" || t_fail "heartbeat-stop: no gap: $(ne2e_state)"
+		ne2e_sim_admin "notify?action=heartbeat-resume&channel=all" || t_fail "resume refused"
+	fi
+	t_wait_for 40 reconnected "$r0" "$o0" || t_fail "$1: not reconnected: $(ne2e_state)"
+	if [ "${2:-}" = gap ]; then
+		gaps_expected=$((gaps_expected + 1))
+		t_wait_for 20 gap_opened "$g0" || t_fail "$1: no gap recorded: $(ne2e_state)"
+	fi
+	t_log "$1: reconnected ($(ne2e_fc ws_reconnects) reconnects, $(ne2e_fc rollovers) rollovers, $(ne2e_fc gaps_opened) gaps)"
+	sleep 1 # traffic on the new channel before the next fault
+}
+
+inject heartbeat-stop gap
+inject close gap
+inject socket-closing
+inject expire gap
+inject revoke gap
+
+# A short channel lifetime: gcbridge replaces each channel rollover_before
+# (2 s) ahead of its expiry, with no gap.
+o0=$(ne2e_fc rollovers)
+ne2e_sim_admin "faults?channel-ttl=5" || t_fail "channel-ttl refused"
+r0=$(ne2e_fc ws_reconnects)
+inject close gap # a new channel, created with the 5 s lifetime
+t_wait_for 30 test "$(ne2e_fc rollovers)" -ge $((o0 + 2)) ||
+	t_fail "no rollover before expiry: $(ne2e_state)"
+ne2e_sim_admin "faults?channel-ttl=86400" || t_fail "channel-ttl refused"
+t_log "rollovers before expiry: $(($(ne2e_fc rollovers) - o0))"
+
+ne2e_wait_traffic_done 75 || t_fail "the simulator's traffic did not end: $NE2E_SENT sent"
+ne2e_wait_settled 60 || t_fail "not settled: $(ne2e_state)"
+snap_gaps
+t_log "settled: $(ne2e_state)"
+
+opened=$(ne2e_fc gaps_opened)
+backfilled=$(ne2e_fc gaps_backfilled)
+[ "$opened" -ge "$gaps_expected" ] || t_fail "$opened gaps for $gaps_expected disconnects"
+[ "$backfilled" = "$opened" ] || t_fail "$backfilled of $opened gaps backfilled"
+[ "$(ne2e_fc backfill_events)" -gt 0 ] || t_fail "no backfill events"
+grep -qi 'gap' "$T_DIR/gcb.err" || t_fail "no gap in gcbridge's log"
+[ -s "$T_DIR/gaps.seen" ] || t_log "note: the gap log was never caught non-empty"
+
+kill -TERM "$GCB_PID"
+t_wait_exit "$GCB_PID" 60
+[ "$T_CODE" = 0 ] || t_fail "gcbridge exit $T_CODE after SIGTERM: $(tail -5 "$T_DIR/gcb.err")"
+
+out=$(ne2e_verify --check-conversations --gap-coverage --min-gaps "$gaps_expected" \
+	--lost-backfilled --json "$T_DIR/verify.json") || {
+	echo "$out"
+	t_fail "verify failed"
+}
+echo "$out"
+t_log "ok: $opened gaps opened and backfilled"
