@@ -107,6 +107,10 @@ def to_ms(v):
     """ISO-8601 string or epoch milliseconds -> epoch ms; None when absent."""
     if v is None or v == "":
         return None
+    if isinstance(v, datetime.datetime):  # python3-avro's timestamp-millis
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=datetime.timezone.utc)
+        return int(round((v - EPOCH).total_seconds() * 1000))
     if isinstance(v, (int, float)):
         return int(v)
     s = str(v).strip()

@@ -93,14 +93,23 @@ backfilled=$(ne2e_fc gaps_backfilled)
 [ "$opened" -ge "$gaps_expected" ] || t_fail "$opened gaps for $gaps_expected disconnects"
 [ "$backfilled" = "$opened" ] || t_fail "$backfilled of $opened gaps backfilled"
 [ "$(ne2e_fc backfill_events)" -gt 0 ] || t_fail "no backfill events"
-grep -qi 'gap' "$T_DIR/gcb.err" || t_fail "no gap in gcbridge's log"
-[ -s "$T_DIR/gaps.seen" ] || t_log "note: the gap log was never caught non-empty"
+# The log names every gap ("gap N opened (REASON) from T"), one reason per
+# kind of disconnect; each gap must be in the backfill topic.
+sed -n 's/.*gap \([0-9][0-9]*\) opened (\([a-z_]*\)).*/\1 \2/p' "$T_DIR/gcb.err" >"$T_DIR/gaps.log"
+t_log "gaps: $(tr '\n' ' ' <"$T_DIR/gaps.log")"
+for reason in heartbeat closed expired token_revoked; do
+	grep -q " $reason\$" "$T_DIR/gaps.log" || t_fail "no gap with reason $reason in gcbridge's log"
+done
+expect=""
+for id in $(cut -d' ' -f1 "$T_DIR/gaps.log"); do expect="$expect --expect-gap $id"; done
+grep -q '"gaps"' "$T_DIR/gaps.seen" || t_log "note: the gap log file was never caught"
 
 kill -TERM "$GCB_PID"
 t_wait_exit "$GCB_PID" 60
 [ "$T_CODE" = 0 ] || t_fail "gcbridge exit $T_CODE after SIGTERM: $(tail -5 "$T_DIR/gcb.err")"
 
-out=$(ne2e_verify --check-conversations --gap-coverage --min-gaps "$gaps_expected" \
+# shellcheck disable=SC2086
+out=$(ne2e_verify --check-conversations --gap-coverage --min-gaps "$gaps_expected" $expect \
 	--lost-backfilled --json "$T_DIR/verify.json") || {
 	echo "$out"
 	t_fail "verify failed"
