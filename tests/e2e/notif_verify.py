@@ -295,6 +295,9 @@ def main():
                     help="copies of one message allowed (0: any)")
     ap.add_argument("--check-conversations", action="store_true",
                     help="every generated conversation must be a key on a conversation topic")
+    ap.add_argument("--since", type=int, default=0, metavar="UNIX_MS",
+                    help="--check-conversations: skip conversations that ended before this "
+                    "(gcbridge was not subscribed yet)")
     ap.add_argument("--lost-backfilled", action="store_true")
     ap.add_argument("--gap-coverage", action="store_true")
     ap.add_argument("--expect-gap", action="append", default=[], metavar="ID")
@@ -530,6 +533,10 @@ def run(a):
         for t in CONV_TOPICS:
             have |= keys_seen.get(T(t), set()) if t != T_BACKFILL else bf_keys
         for c in sorted(conv_ids):
+            end = conv_span[c][1]
+            if a.since and end is not None and end < a.since:
+                rep.inc("conversations_before_since")
+                continue
             if c not in have:
                 conv_missing += 1
                 rep.fail("conversations_missing", "conversation %s (%s .. %s) in no topic"
@@ -569,7 +576,10 @@ def run(a):
         summary["conversations_missing"] = conv_missing
     if a.gap_coverage:
         summary["gap_conversations_missing"] = gap_conv_missing
-    failed = {k: n for k, n in c.items() if k not in ("sent_twice",) and n}
+    if c.get("conversations_before_since"):
+        summary["conversations_before_since"] = c["conversations_before_since"]
+    failed = {k: n for k, n in c.items()
+              if k not in ("sent_twice", "conversations_before_since") and n}
     for k, n in failed.items():
         if k not in summary:
             summary[k] = n
