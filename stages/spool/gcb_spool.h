@@ -82,6 +82,12 @@ int gcb_spool_append(gcb_spool_t *s, uint64_t arrival_unix_ms, const void *data,
  */
 int gcb_spool_flush(gcb_spool_t *s, uint64_t now_mono_ms, int force);
 
+/*
+ * Blocking: submits every buffered append, fdatasyncs and waits, so that
+ * gcb_spool_durable() covers everything appended. 0 or -EIO.
+ */
+int gcb_spool_sync(gcb_spool_t *s);
+
 /* Milliseconds until gcb_spool_flush() has work, or -1 when none. */
 int64_t gcb_spool_flush_due_ms(const gcb_spool_t *s, uint64_t now_mono_ms);
 

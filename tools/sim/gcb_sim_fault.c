@@ -24,7 +24,14 @@ const char *const gcb_sim_fault_help =
     "  --fault-drift-rate=P      generated event has schema drift (renamed, missing\n"
     "                            or extra fields, e.g. campaignId -> campaign_id)\n"
     "  --fault-scope=all|poll    request faults hit every API request (default) or\n"
-    "                            only polls\n";
+    "                            only polls\n"
+    "  --fault-channel-ttl=S     lifetime of notification channels created from now\n"
+    "                            on (default 86400; same as --channel-ttl)\n"
+    "  --fault-analytics-429-every=N  every Nth analytics request answers 429 with\n"
+    "                            Retry-After (retry-after; 0 = off)\n"
+    "  --fault-analytics-fail-every=N every Nth analytics job ends FAILED (0 = off)\n"
+    "  --fault-analytics-job-delay-ms=MS  analytics jobs go QUEUED -> PENDING ->\n"
+    "                            FULFILLED over MS (default 500)\n";
 
 static void defaults(gcb_sim_fault_conf_t *c)
 {
@@ -37,6 +44,8 @@ static void defaults(gcb_sim_fault_conf_t *c)
 	c->codes_5xx[2] = 503;
 	c->codes_5xx[3] = 504;
 	c->ncodes_5xx = 4;
+	c->channel_ttl_s = 86400;
+	c->analytics_job_delay_ms = 500;
 }
 
 void gcb_sim_faults_init(gcb_sim_faults_t *f, uint64_t seed)
@@ -140,6 +149,14 @@ int gcb_sim_faults_set(gcb_sim_faults_t *f, const char *name, const char *value,
 		rc = parse_prob(value, &c.bad_event_rate);
 	else if (!strcmp(name, "drift-rate"))
 		rc = parse_prob(value, &c.drift_rate);
+	else if (!strcmp(name, "channel-ttl"))
+		rc = parse_int(value, 1, 1 << 30, &c.channel_ttl_s);
+	else if (!strcmp(name, "analytics-429-every"))
+		rc = parse_int(value, 0, 1 << 30, &c.analytics_429_every);
+	else if (!strcmp(name, "analytics-fail-every"))
+		rc = parse_int(value, 0, 1 << 30, &c.analytics_fail_every);
+	else if (!strcmp(name, "analytics-job-delay-ms"))
+		rc = parse_int(value, 0, 3600000, &c.analytics_job_delay_ms);
 	else if (!strcmp(name, "scope")) {
 		if (!strcmp(value, "all") || !strcmp(value, "poll")) {
 			c.poll_only = !strcmp(value, "poll");
@@ -237,8 +254,10 @@ int gcb_sim_faults_json(gcb_sim_faults_t *f, char *buf, size_t size)
 	    "{\"429-every\":%d,\"429-rate\":%g,\"429-storm\":%d,\"retry-after\":%d,"
 	    "\"5xx-rate\":%g,\"5xx-codes\":[%s],\"401-rate\":%g,\"delay-ms\":%d,\"delay-rate\":%g,"
 	    "\"garbage-rate\":%g,\"410-rate\":%g,\"bad-event-rate\":%g,"
-	    "\"drift-rate\":%g,\"scope\":\"%s\"}",
+	    "\"drift-rate\":%g,\"scope\":\"%s\",\"channel-ttl\":%d,\"analytics-429-every\":%d,"
+	    "\"analytics-fail-every\":%d,\"analytics-job-delay-ms\":%d}",
 	    c.every_429, c.rate_429, c.storm_429, c.retry_after, c.rate_5xx, codes, c.rate_401,
 	    c.delay_ms, c.delay_rate, c.garbage_rate, c.rate_410, c.bad_event_rate, c.drift_rate,
-	    c.poll_only ? "poll" : "all");
+	    c.poll_only ? "poll" : "all", c.channel_ttl_s, c.analytics_429_every,
+	    c.analytics_fail_every, c.analytics_job_delay_ms);
 }

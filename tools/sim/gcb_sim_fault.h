@@ -28,6 +28,12 @@ typedef struct gcb_sim_fault_conf {
 	double bad_event_rate; /* generated events made schema-invalid */
 	double drift_rate;     /* generated events with schema drift */
 	int poll_only;	       /* request faults hit only polls (not token/streams) */
+	/* Notification source (docs/sim.md): settings more than faults, kept
+	 * here so that tests change them like faults. */
+	int channel_ttl_s;	    /* lifetime of channels created from now on */
+	int analytics_429_every;    /* every Nth analytics request answers 429 */
+	int analytics_fail_every;   /* every Nth analytics job ends FAILED */
+	int analytics_job_delay_ms; /* QUEUED -> PENDING -> FULFILLED over this long */
 } gcb_sim_fault_conf_t;
 
 typedef struct gcb_sim_fault_decision {

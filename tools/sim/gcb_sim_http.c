@@ -190,6 +190,37 @@ static enum MHD_Result error_body(gcb_sim_server_t *s, struct MHD_Connection *c,
 	return respond(s, c, r, status, b, (size_t)n, cid);
 }
 
+static const char *mhd_arg(void *cls, const char *name)
+{
+	return MHD_lookup_connection_value(cls, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static void request_init(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r, const char *url,
+			 gcb_sim_request_t *rq)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->method = r->method;
+	rq->path = url;
+	rq->body = r->body;
+	rq->len = r->len;
+	rq->arg = mhd_arg;
+	rq->arg_cls = c;
+	rq->port = s->port;
+}
+
+/* Answers what a module handler produced; takes the reply's body. */
+static enum MHD_Result send_reply(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r,
+				  gcb_sim_reply_t *rp)
+{
+	if (rp->code) {
+		free(rp->body);
+		if (rp->status == 429)
+			r->retry_after = rp->retry_after;
+		return error_body(s, c, r, rp->status, rp->code, rp->message);
+	}
+	return respond(s, c, r, rp->status, rp->body, rp->len, NULL);
+}
+
 /* OAuth error body of GENESYS.md A. */
 static enum MHD_Result oauth_error(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r,
 				   int status, const char *error, const char *desc)
@@ -422,6 +453,83 @@ static enum MHD_Result do_streams(gcb_sim_server_t *s, struct MHD_Connection *c,
 	return respond_str(s, c, r, 200, st->json);
 }
 
+/* The org, notification and analytics APIs (GENESYS.md C, D). */
+static enum MHD_Result do_notif_api(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r,
+				    const char *url)
+{
+	gcb_sim_reply_t rp = {.retry_after = -1};
+	gcb_sim_request_t rq;
+	enum MHD_Result ret;
+
+	if (check_bearer(s, c, r, &ret) < 0)
+		return ret;
+	if (r->too_large)
+		return error_body(s, c, r, 413, "request.too.large", "Body too large.");
+	request_init(s, c, r, url, &rq);
+	if (!strncmp(url, "/api/v2/notifications/", 22))
+		gcb_sim_notif_api(s->conf.notif, &rq, &rp);
+	else if (!strncmp(url, "/api/v2/analytics/", 18))
+		gcb_sim_analytics_api(s->conf.analytics, &rq, &rp);
+	else
+		gcb_sim_org_api(s->conf.org, &rq, &rp);
+	return send_reply(s, c, r, &rp);
+}
+
+static void on_upgrade(void *cls, struct MHD_Connection *c, void *con_cls, const char *extra,
+		       size_t extra_len, MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+{
+	gcb_sim_server_t *s = cls;
+	req_t *r = con_cls;
+
+	(void)c;
+	if (!r || gcb_sim_notif_ws_attach(s->conf.notif, r->path + strlen("/channels/"), sock,
+					  urh, extra, extra_len) < 0)
+		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+}
+
+static int header_has(struct MHD_Connection *c, const char *name, const char *token)
+{
+	const char *v = MHD_lookup_connection_value(c, MHD_HEADER_KIND, name);
+
+	return v && strcasestr(v, token) != NULL;
+}
+
+/* WebSocket upgrade of GET /channels/<id> (no bearer token, like Genesys). */
+static enum MHD_Result do_ws(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r,
+			     const char *url)
+{
+	const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-WebSocket-Key");
+	const char *ver =
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-WebSocket-Version");
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+	char accept[32];
+
+	if (!s->conf.notif)
+		return error_body(s, c, r, 404, "not.found", "No such resource.");
+	if (strcmp(r->method, "GET") || !header_has(c, "Upgrade", "websocket") ||
+	    !header_has(c, "Connection", "upgrade") || !ver || strcmp(ver, "13") ||
+	    gcb_sim_ws_accept_key(key, accept) < 0)
+		return error_body(s, c, r, 400, "bad.request",
+				  "A WebSocket upgrade (version 13) is required.");
+	if (strlen(url) != strlen("/channels/") + 36 || strcmp(r->path, url) ||
+	    !gcb_sim_notif_ws_exists(s->conf.notif, url + strlen("/channels/")))
+		return error_body(s, c, r, 404, "not.found", "Channel not found.");
+	resp = MHD_create_response_for_upgrade(on_upgrade, s);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Upgrade", "websocket");
+	MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
+	pthread_mutex_lock(&s->lock);
+	s->unsettled++;
+	pthread_mutex_unlock(&s->lock);
+	r->status = 101;
+	r->answer_ms = mono_ms();
+	rc = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
 /* Sleeps @ms in slices so shutdown is not held up by a slow-answer fault. */
 static void fault_sleep(gcb_sim_server_t *s, int ms)
 {
@@ -443,6 +551,8 @@ static enum MHD_Result do_request(gcb_sim_server_t *s, struct MHD_Connection *c,
 	int limited = 0;
 	int64_t now = mono_ms();
 
+	if (!strncmp(url, "/channels/", 10))
+		return do_ws(s, c, r, url);
 	pthread_mutex_lock(&s->lock);
 	if (now - s->window_start_ms >= (int64_t)s->conf.ratelimit_window_s * 1000) {
 		s->window_start_ms = now;
@@ -495,6 +605,11 @@ static enum MHD_Result do_request(gcb_sim_server_t *s, struct MHD_Connection *c,
 	}
 	if (!strcmp(url, "/oauth/token"))
 		return do_token(s, c, r);
+	if (s->conf.notif && (!strcmp(url, "/api/v2/routing/queues") ||
+			      !strcmp(url, "/api/v2/users") ||
+			      !strncmp(url, "/api/v2/notifications/", 22) ||
+			      !strncmp(url, "/api/v2/analytics/", 18)))
+		return do_notif_api(s, c, r, url);
 	if (!is_poll)
 		return do_streams(s, c, r, url);
 
@@ -601,6 +716,66 @@ static enum MHD_Result admin_stats(gcb_sim_server_t *s, struct MHD_Connection *c
 	return respond(s, c, r, 200, b, n, NULL);
 }
 
+/* /admin/notify...: actions on channels, org growth, traffic, logs, stats. */
+static enum MHD_Result admin_notify(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r,
+				   const char *url)
+{
+	int post = !strcmp(r->method, "POST");
+	gcb_sim_reply_t rp = {.retry_after = -1};
+	gcb_sim_request_t rq;
+	long v, w;
+
+	if (!s->conf.notif)
+		return error_body(s, c, r, 404, "not.found", "No such admin resource.");
+	request_init(s, c, r, url, &rq);
+	if (!strcmp(url, "/admin/notify/org") && post) {
+		const char *q = mhd_arg(c, "queues"), *u = mhd_arg(c, "users");
+
+		v = w = 0;
+		if ((q && parse_num(q, 0, GCB_SIM_ORG_MAX, &v) < 0) ||
+		    (u && parse_num(u, 0, GCB_SIM_ORG_MAX, &w) < 0) ||
+		    gcb_sim_org_add(s->conf.org, (int)v, (int)w) < 0)
+			return error_body(s, c, r, 400, "bad.request",
+					  "queues and users must be 0..1000000 in all");
+		{
+			char b[96];
+			int nq, nu;
+
+			gcb_sim_org_counts(s->conf.org, &nq, &nu);
+			gcb_log_info("org grown by %ld queues and %ld users", v, w);
+			snprintf(b, sizeof(b), "{\"queues\":%d,\"users\":%d}", nq, nu);
+			return respond_str(s, c, r, 200, b);
+		}
+	}
+	if (!strcmp(url, "/admin/notify/generate") && post) {
+		const char *n = mhd_arg(c, "count");
+
+		if (!n || parse_num(n, 0, 10000000, &v) < 0)
+			return error_body(s, c, r, 400, "bad.request", "count must be 0..10000000");
+		gcb_sim_notif_gen_start(s->conf.notif_gen, (uint64_t)v);
+		return respond_str(s, c, r, 200, "{\"ok\":true}");
+	}
+	if (!strcmp(url, "/admin/notify/conversations")) {
+		gcb_sim_analytics_list(s->conf.analytics, &rp);
+		return send_reply(s, c, r, &rp);
+	}
+	if (!strcmp(url, "/admin/notify/stats")) {
+		cJSON *j = cJSON_CreateObject();
+		int nq, nu;
+
+		gcb_sim_org_counts(s->conf.org, &nq, &nu);
+		cJSON_AddNumberToObject(j, "queues", nq);
+		cJSON_AddNumberToObject(j, "users", nu);
+		gcb_sim_notif_stats(s->conf.notif, j);
+		gcb_sim_notif_gen_stats(s->conf.notif_gen, j);
+		gcb_sim_analytics_stats(s->conf.analytics, j);
+		gcb_sim_reply_json(&rp, 200, j);
+		return send_reply(s, c, r, &rp);
+	}
+	gcb_sim_notif_admin(s->conf.notif, &rq, &rp);
+	return send_reply(s, c, r, &rp);
+}
+
 static enum MHD_Result do_admin(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r,
 				const char *url)
 {
@@ -610,12 +785,14 @@ static enum MHD_Result do_admin(gcb_sim_server_t *s, struct MHD_Connection *c, r
 
 	if (!strcmp(a, "stats"))
 		return admin_stats(s, c, r);
+	if (!strncmp(a, "notify", 6) && (!a[6] || a[6] == '/'))
+		return admin_notify(s, c, r, url);
 	if (!strcmp(a, "flush") && post) {
 		gcb_sim_server_flush(s);
 		return respond_str(s, c, r, 200, "{\"ok\":true}");
 	}
 	if (!strcmp(a, "faults")) {
-		char b[1024];
+		char b[2048];
 
 		if (post) {
 			fault_args_t fa = {s, 0, ""};
@@ -820,7 +997,7 @@ gcb_sim_server_t *gcb_sim_server_new(const gcb_sim_http_conf_t *conf, gcb_sim_st
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	s->d = MHD_start_daemon(
 	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
-		MHD_USE_ERROR_LOG,
+		MHD_USE_ERROR_LOG | MHD_ALLOW_UPGRADE,
 	    0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED,
 	    on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, 120u, MHD_OPTION_CONNECTION_LIMIT,
 	    (unsigned)conf->max_connections, MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_END);

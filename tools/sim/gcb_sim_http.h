@@ -1,15 +1,20 @@
 /*
  * The simulator's HTTP server (libmicrohttpd, one thread per connection so a
  * long poll blocks only its own connection): the OAuth token endpoint, the
- * event-stream API of GENESYS.md B, and the /admin API for tests.
+ * event-stream API of GENESYS.md B, the org, notification and analytics APIs
+ * of GENESYS.md C and D (WebSocket upgrades included), and the /admin API.
  */
 #ifndef GCB_SIM_HTTP_H
 #define GCB_SIM_HTTP_H
 
 #include <stdio.h>
 
+#include "tools/sim/gcb_sim_analytics.h"
 #include "tools/sim/gcb_sim_auth.h"
 #include "tools/sim/gcb_sim_fault.h"
+#include "tools/sim/gcb_sim_notif.h"
+#include "tools/sim/gcb_sim_notif_gen.h"
+#include "tools/sim/gcb_sim_org.h"
 #include "tools/sim/gcb_sim_store.h"
 #include "tools/sim/gcb_sim_stream.h"
 
@@ -23,6 +28,11 @@ typedef struct gcb_sim_http_conf {
 	int max_connections;
 	FILE *served_log;  /* not owned; may be NULL */
 	FILE *request_log; /* not owned; may be NULL */
+	/* The notification source (docs/notifications.md); borrowed, may be NULL. */
+	gcb_sim_org_t *org;
+	gcb_sim_notif_t *notif;
+	gcb_sim_analytics_t *analytics;
+	gcb_sim_notif_gen_t *notif_gen;
 } gcb_sim_http_conf_t;
 
 typedef struct gcb_sim_server gcb_sim_server_t;

@@ -1,7 +1,8 @@
 /*
  * gcb-sim: a Genesys Cloud simulator for tests and benchmarks. Serves the
- * OAuth token endpoint and the event-stream poll contract (GENESYS.md A, B)
- * on 127.0.0.1 with seeded traffic and fault injection. See docs/sim.md.
+ * OAuth token endpoint, the event-stream poll contract (GENESYS.md A, B), and
+ * the org, notification (WebSocket) and analytics APIs (C, D) on 127.0.0.1
+ * with seeded traffic and fault injection. See docs/sim.md.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,9 +15,13 @@
 #include <unistd.h>
 
 #include "supervisor/gcb_log.h"
+#include "tools/sim/gcb_sim_analytics.h"
 #include "tools/sim/gcb_sim_auth.h"
 #include "tools/sim/gcb_sim_fault.h"
 #include "tools/sim/gcb_sim_http.h"
+#include "tools/sim/gcb_sim_notif.h"
+#include "tools/sim/gcb_sim_notif_gen.h"
+#include "tools/sim/gcb_sim_org.h"
 #include "tools/sim/gcb_sim_store.h"
 #include "tools/sim/gcb_sim_stream.h"
 
@@ -59,6 +64,23 @@ static void usage(FILE *f)
 	      "  --start-time=ISO|MS       virtual clock start for eventTimestamp, e.g.\n"
 	      "                            2026-11-27T10:00:00Z or Unix ms (default: now)\n"
 	      "\n"
+	      "Notifications and analytics (GENESYS.md C, D; docs/notifications.md):\n"
+	      "  --queues and --agents also size the org: GET /api/v2/routing/queues, /users\n"
+	      "  --notify-rate=CONV_PER_S  conversations started per second on the notification\n"
+	      "                            side (default 0 = only POST /admin/notify/generate)\n"
+	      "  --notify-retention=N      conversations kept for analytics (default 1000000)\n"
+	      "  --heartbeat-interval=S    WebSocket heartbeat period, fractions allowed\n"
+	      "                            (default 30)\n"
+	      "  --channel-ttl=S           channel lifetime (default 86400)\n"
+	      "  --socket-closing-grace=S  socket-closing: close this long after the notice\n"
+	      "                            (default 5)\n"
+	      "  --ws-queue=N              messages queued per socket before dropping (default\n"
+	      "                            4096)\n"
+	      "  --ws-stall-timeout=S      close a socket whose queue stays full this long\n"
+	      "                            (default 10)\n"
+	      "  --analytics-page=N        conversations per job result page (default 100)\n"
+	      "  --analytics-job-ttl=S     analytics jobs expire after S (default 3600)\n"
+	      "\n"
 	      "Rate-limit headers (inin-ratelimit-allowed/count/reset on every answer):\n"
 	      "  --ratelimit-allowed=N     requests allowed per window (default 100000)\n"
 	      "  --ratelimit-window=S      window length in seconds (default 60)\n"
@@ -81,7 +103,10 @@ static void usage(FILE *f)
 	      "\n"
 	      "Admin API (no auth): GET /admin/stats, GET|POST /admin/faults, POST /admin/revoke,\n"
 	      "POST /admin/generate?count=N, POST /admin/evict?count=N|all=1,\n"
-	      "GET /admin/events?from=POS&limit=N, POST /admin/flush. See docs/sim.md.\n",
+	      "GET /admin/events?from=POS&limit=N, POST /admin/flush,\n"
+	      "POST /admin/notify?action=A&channel=ID|all, POST /admin/notify/org?queues=N&users=M,\n"
+	      "POST /admin/notify/generate?count=N, GET /admin/notify/conversations|sent|stats.\n"
+	      "See docs/sim.md.\n",
 	      f);
 }
 
@@ -110,6 +135,15 @@ enum {
 	OPT_REQUEST_LOG,
 	OPT_EVENTS_LOG,
 	OPT_HELP,
+	OPT_NOTIFY_RATE,
+	OPT_NOTIFY_RETENTION,
+	OPT_HEARTBEAT,
+	OPT_CHANNEL_TTL,
+	OPT_CLOSING_GRACE,
+	OPT_WS_QUEUE,
+	OPT_WS_STALL,
+	OPT_ANALYTICS_PAGE,
+	OPT_ANALYTICS_JOB_TTL,
 	OPT_FAULT = 2000,
 };
 
@@ -138,6 +172,15 @@ static const struct option longopts[] = {
     {"request-log", required_argument, NULL, OPT_REQUEST_LOG},
     {"events-log", required_argument, NULL, OPT_EVENTS_LOG},
     {"help", no_argument, NULL, OPT_HELP},
+    {"notify-rate", required_argument, NULL, OPT_NOTIFY_RATE},
+    {"notify-retention", required_argument, NULL, OPT_NOTIFY_RETENTION},
+    {"heartbeat-interval", required_argument, NULL, OPT_HEARTBEAT},
+    {"channel-ttl", required_argument, NULL, OPT_CHANNEL_TTL},
+    {"socket-closing-grace", required_argument, NULL, OPT_CLOSING_GRACE},
+    {"ws-queue", required_argument, NULL, OPT_WS_QUEUE},
+    {"ws-stall-timeout", required_argument, NULL, OPT_WS_STALL},
+    {"analytics-page", required_argument, NULL, OPT_ANALYTICS_PAGE},
+    {"analytics-job-ttl", required_argument, NULL, OPT_ANALYTICS_JOB_TTL},
     {"fault-429-every", required_argument, NULL, OPT_FAULT},
     {"fault-429-rate", required_argument, NULL, OPT_FAULT},
     {"fault-429-storm", required_argument, NULL, OPT_FAULT},
@@ -152,6 +195,10 @@ static const struct option longopts[] = {
     {"fault-bad-event-rate", required_argument, NULL, OPT_FAULT},
     {"fault-drift-rate", required_argument, NULL, OPT_FAULT},
     {"fault-scope", required_argument, NULL, OPT_FAULT},
+    {"fault-channel-ttl", required_argument, NULL, OPT_FAULT},
+    {"fault-analytics-429-every", required_argument, NULL, OPT_FAULT},
+    {"fault-analytics-fail-every", required_argument, NULL, OPT_FAULT},
+    {"fault-analytics-job-delay-ms", required_argument, NULL, OPT_FAULT},
     {NULL, 0, NULL, 0},
 };
 
@@ -218,6 +265,19 @@ static int write_port_file(const char *path, const char *url)
 	return 0;
 }
 
+static int parse_secs(const char *v, double lo, double hi, double *out)
+{
+	char *end;
+	double x;
+
+	errno = 0;
+	x = strtod(v, &end);
+	if (errno || end == v || *end || !(x >= lo && x <= hi))
+		return -EINVAL;
+	*out = x;
+	return 0;
+}
+
 static FILE *open_log(const char *path)
 {
 	FILE *f;
@@ -252,6 +312,14 @@ int main(int argc, char **argv)
 	gcb_sim_faults_t faults;
 	gcb_sim_fault_conf_t fc;
 	gcb_sim_server_t *srv = NULL;
+	gcb_sim_notif_conf_t nc = {0};
+	gcb_sim_analytics_conf_t ac = {0};
+	gcb_sim_notif_gen_conf_t gc = {0};
+	gcb_sim_org_t *org = NULL;
+	gcb_sim_notif_t *notif = NULL;
+	gcb_sim_analytics_t *analytics = NULL;
+	gcb_sim_notif_gen_t *ngen = NULL;
+	const char *channel_ttl = NULL;
 	gcb_log_level_t level = GCB_LOG_INFO;
 	char err[256], url[64];
 	struct timespec now;
@@ -272,6 +340,14 @@ int main(int argc, char **argv)
 	hc.ratelimit_allowed = 100000;
 	hc.ratelimit_window_s = 60;
 	hc.max_connections = 256;
+	nc.ws.heartbeat_s = 30;
+	nc.ws.queue_max = 4096;
+	nc.ws.stall_s = 10;
+	nc.closing_grace_s = 5;
+	nc.sent_max = (size_t)256 << 20;
+	ac.retention = 1000000;
+	ac.page_size = 100;
+	ac.job_ttl_s = 3600;
 	if (!client_id)
 		client_id = "gcb-sim-client";
 	if (!client_secret)
@@ -387,6 +463,38 @@ int main(int argc, char **argv)
 		case OPT_EVENTS_LOG:
 			events_path = optarg;
 			break;
+		case OPT_NOTIFY_RATE:
+			bad = parse_secs(optarg, 0, 1e6, &gc.rate);
+			break;
+		case OPT_NOTIFY_RETENTION:
+			bad = parse_ll(optarg, 1, 100000000, &v);
+			ac.retention = (uint64_t)v;
+			break;
+		case OPT_HEARTBEAT:
+			bad = parse_secs(optarg, 0.01, 86400, &nc.ws.heartbeat_s);
+			break;
+		case OPT_CHANNEL_TTL:
+			bad = parse_ll(optarg, 1, 1 << 30, &v);
+			channel_ttl = optarg;
+			break;
+		case OPT_CLOSING_GRACE:
+			bad = parse_secs(optarg, 0, 3600, &nc.closing_grace_s);
+			break;
+		case OPT_WS_QUEUE:
+			bad = parse_ll(optarg, 1, 1000000, &v);
+			nc.ws.queue_max = (int)v;
+			break;
+		case OPT_WS_STALL:
+			bad = parse_secs(optarg, 0.1, 86400, &nc.ws.stall_s);
+			break;
+		case OPT_ANALYTICS_PAGE:
+			bad = parse_ll(optarg, 1, 100000, &v);
+			ac.page_size = (int)v;
+			break;
+		case OPT_ANALYTICS_JOB_TTL:
+			bad = parse_ll(optarg, 1, 1 << 30, &v);
+			ac.job_ttl_s = (int)v;
+			break;
 		case OPT_FAULT:
 			if (nfaults == FAULTS_MAX) {
 				fprintf(stderr, "gcb-sim: too many --fault options\n");
@@ -418,6 +526,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "gcb-sim: %s\n", err);
 			goto out;
 		}
+	}
+	if (channel_ttl && gcb_sim_faults_set(&faults, "channel-ttl", channel_ttl, err,
+					      sizeof(err)) < 0) {
+		fprintf(stderr, "gcb-sim: %s\n", err);
+		goto out;
 	}
 	gcb_sim_faults_get(&faults, &fc);
 	sc.bad_rate = fc.bad_event_rate;
@@ -453,6 +566,19 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	nc.seed = gc.seed = ac.seed = sc.gen.seed;
+	org = gcb_sim_org_new(sc.gen.seed, sc.gen.queues, sc.gen.agents, err, sizeof(err));
+	analytics = org ? gcb_sim_analytics_new(&ac, &faults, err, sizeof(err)) : NULL;
+	notif = analytics ? gcb_sim_notif_new(&nc, org, auth, &faults, err, sizeof(err)) : NULL;
+	ngen = notif ? gcb_sim_notif_gen_new(&gc, org, notif, analytics, err, sizeof(err)) : NULL;
+	if (!ngen) {
+		gcb_log_error("startup failed: %s", err);
+		goto out;
+	}
+	hc.org = org;
+	hc.notif = notif;
+	hc.analytics = analytics;
+	hc.notif_gen = ngen;
 	if (gcb_sim_store_start(store, err, sizeof(err)) < 0) {
 		gcb_log_error("%s", err);
 		goto out;
@@ -478,7 +604,13 @@ out:
 	/* Wake long polls first so the server's connection threads can finish. */
 	if (store)
 		gcb_sim_store_stop(store);
+	if (notif)
+		gcb_sim_notif_stop(notif); /* sockets first: MHD waits for them */
 	gcb_sim_server_destroy(srv);
+	gcb_sim_notif_gen_destroy(ngen);
+	gcb_sim_notif_destroy(notif);
+	gcb_sim_analytics_destroy(analytics);
+	gcb_sim_org_destroy(org);
 	gcb_sim_store_destroy(store);
 	gcb_sim_streams_destroy(streams);
 	gcb_sim_auth_destroy(auth);

@@ -1,0 +1,317 @@
+/*
+ * Reading the spool: peek/consume at the read position, seek to a stored
+ * position, release what Kafka acknowledged. Every record is checked
+ * (magic, length, CRC-32C) again when it is read, so a record that went bad
+ * after open is never served either.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "stages/spool/gcb_spool_crc.h"
+#include "stages/spool/gcb_spool_int.h"
+#include "supervisor/gcb_log.h"
+
+void gcb_spool_read_close(gcb_spool_t *s)
+{
+	if (s->rfd >= 0)
+		close(s->rfd);
+	s->rfd = -1;
+	s->rfd_seg = 0;
+}
+
+/* The cached read fd for seg: fd, -ENOENT, -EBADMSG or -errno. */
+static int read_fd(gcb_spool_t *s, uint64_t seg)
+{
+	uint64_t size;
+	int fd;
+
+	if (s->rfd >= 0 && s->rfd_seg == seg)
+		return s->rfd;
+	gcb_spool_read_close(s);
+	if ((fd = gcb_spool_seg_open(s, seg, O_RDONLY, &size)) < 0)
+		return fd;
+	s->rfd = fd;
+	s->rfd_seg = seg;
+	s->rfd_size = size;
+	return fd;
+}
+
+/* Moves the read position to the first record of the segment after seg. */
+static void skip_segment(gcb_spool_t *s, uint64_t seg)
+{
+	uint64_t next = gcb_spool_seg_next(s, seg);
+
+	if (next == 0 || next > s->write_seg)
+		next = s->write_seg;
+	s->rpos = (gcb_spool_pos_t){next, GCB_SPOOL_SEG_HDR};
+}
+
+static void skip_bad(gcb_spool_t *s, gcb_spool_pos_t pos, const char *why)
+{
+	char name[GCB_SPOOL_NAME_MAX];
+
+	gcb_spool_seg_name(pos.seg, name);
+	gcb_log_error("spool %s/%s: %s at offset %" PRIu64 ", skipping the rest of the segment",
+		      s->dir, name, why, pos.off);
+	skip_segment(s, pos.seg);
+}
+
+int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
+{
+	unsigned char h[GCB_SPOOL_REC_HDR];
+	char name[GCB_SPOOL_NAME_MAX];
+
+	for (;;) {
+		gcb_spool_pos_t pos = s->rpos;
+		int closed = pos.seg < s->write_seg;
+		uint64_t limit, rsz, end;
+		struct iovec iov[2];
+		uint32_t len;
+		ssize_t n;
+		int fd;
+
+		if (pos.seg > s->write_seg)
+			return 0;
+		if (closed) {
+			limit = UINT64_MAX;
+		} else {
+			limit = gcb_spool_io_written_end(s);
+			if (pos.off + GCB_SPOOL_REC_HDR > limit) {
+				gcb_spool_io_reap(s, 0);
+				limit = gcb_spool_io_written_end(s);
+				if (pos.off + GCB_SPOOL_REC_HDR > limit)
+					return 0;
+			}
+		}
+		fd = read_fd(s, pos.seg);
+		if (fd == -ENOENT && closed) {
+			skip_segment(s, pos.seg);
+			continue;
+		}
+		if (fd == -EBADMSG && closed) {
+			skip_bad(s, (gcb_spool_pos_t){pos.seg, 0}, "no valid segment header");
+			continue;
+		}
+		if (fd < 0) {
+			gcb_spool_seg_name(pos.seg, name);
+			gcb_log_error("openat(%s/%s) failed: %s", s->dir, name, strerror(-fd));
+			return -EIO;
+		}
+		iov[0] = (struct iovec){h, sizeof(h)};
+		iov[1] = (struct iovec){buf, size};
+		do {
+			n = preadv(fd, iov, buf != NULL && size > 0 ? 2 : 1, (off_t)pos.off);
+		} while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			gcb_spool_seg_name(pos.seg, name);
+			gcb_log_error("preadv(%s/%s) failed: %s", s->dir, name, strerror(errno));
+			return -EIO;
+		}
+		if (closed && n == 0) {
+			skip_segment(s, pos.seg); /* its end */
+			continue;
+		}
+		len = gcb_spool_get32(h + 4);
+		rsz = gcb_spool_rec_size(len);
+		end = pos.off + rsz;
+		if ((size_t)n < sizeof(h) || gcb_spool_get32(h) != GCB_SPOOL_REC_MAGIC ||
+		    gcb_spool_get32(h + 20) != 0 || (closed && end > s->rfd_size)) {
+			if (closed) {
+				skip_bad(s, pos, "no valid record");
+				continue;
+			}
+			gcb_spool_seg_name(pos.seg, name);
+			gcb_log_error("spool %s/%s: no valid record at offset %" PRIu64
+				      " of the segment being written",
+				      s->dir, name, pos.off);
+			return -EIO;
+		}
+		if (!closed && end > limit)
+			return 0; /* the rest of its write is in flight */
+		rec->pos = pos;
+		rec->len = len;
+		rec->arrival_unix_ms = gcb_spool_get64(h + 8);
+		rec->next = (gcb_spool_pos_t){pos.seg, end};
+		if (len > size)
+			return -ENOBUFS;
+		if ((size_t)n < sizeof(h) + len ||
+		    gcb_spool_crc32c(gcb_spool_crc32c(0, h, 16), buf, len) !=
+			gcb_spool_get32(h + 16)) {
+			if (closed) {
+				skip_bad(s, pos, "CRC-32C mismatch");
+				continue;
+			}
+			gcb_spool_seg_name(pos.seg, name);
+			gcb_log_error("spool %s/%s: CRC-32C mismatch at offset %" PRIu64
+				      " of the segment being written",
+				      s->dir, name, pos.off);
+			return -EIO;
+		}
+		/* The last record of a closed segment ends where the next one starts. */
+		if (closed && end >= s->rfd_size)
+			rec->next = (gcb_spool_pos_t){pos.seg + 1, GCB_SPOOL_SEG_HDR};
+		return 1;
+	}
+}
+
+void gcb_spool_consume(gcb_spool_t *s, const gcb_spool_rec_t *rec)
+{
+	uint64_t rsz = gcb_spool_rec_size(rec->len);
+
+	s->rpos = rec->next;
+	s->st.unread_records -= s->st.unread_records > 0;
+	s->st.unread_bytes -= s->st.unread_bytes > rsz ? rsz : s->st.unread_bytes;
+}
+
+gcb_spool_pos_t gcb_spool_read_pos(const gcb_spool_t *s)
+{
+	return s->rpos;
+}
+
+/*
+ * Counts the records from the boundary from up to pos (from <= pos). 0 with
+ * *at = pos (or the first record after a missing segment pos points into),
+ * or -EINVAL when pos is inside a record or a bad region. Data still in the
+ * write buffer must have been written before (gcb_spool_io_drain).
+ */
+static int walk(gcb_spool_t *s, gcb_spool_pos_t from, gcb_spool_pos_t pos, gcb_spool_pos_t *at,
+		uint64_t *recs, uint64_t *bytes)
+{
+	uint64_t seg = from.seg, off = from.off;
+	const char *why;
+
+	*recs = *bytes = 0;
+	if (off < GCB_SPOOL_SEG_HDR)
+		off = GCB_SPOOL_SEG_HDR;
+	for (;;) {
+		uint64_t size, end, next;
+		int fd, rc;
+
+		if (seg > pos.seg) {
+			*at = (gcb_spool_pos_t){seg, GCB_SPOOL_SEG_HDR};
+			return 0;
+		}
+		fd = gcb_spool_seg_open(s, seg, O_RDONLY, &size);
+		if (fd >= 0 && seg == s->write_seg)
+			size = s->append_end;
+		if (fd >= 0) {
+			rc = gcb_spool_seg_check(s, fd, off, size,
+						 seg == pos.seg ? pos.off : UINT64_MAX, &end, recs,
+						 bytes, &why);
+			close(fd);
+			if (rc != 0)
+				return rc;
+			if (seg == pos.seg) {
+				/* pos at or past the end of a closed segment is its end. */
+				if (end == pos.off ||
+				    (seg < s->write_seg && end == size && pos.off >= size)) {
+					*at = pos;
+					return 0;
+				}
+				return -EINVAL;
+			}
+		} else if (fd != -ENOENT && fd != -EBADMSG) {
+			return fd;
+		} else if (seg == pos.seg && pos.off > GCB_SPOOL_SEG_HDR) {
+			return -EINVAL;
+		}
+		/* else: the start of a missing or unreadable segment means what follows */
+		if (seg >= s->write_seg) {
+			*at = (gcb_spool_pos_t){s->write_seg, s->append_end};
+			return 0;
+		}
+		next = gcb_spool_seg_next(s, seg);
+		seg = next == 0 || next > s->write_seg ? s->write_seg : next;
+		off = GCB_SPOOL_SEG_HDR;
+	}
+}
+
+static void unread_sub(gcb_spool_t *s, uint64_t recs, uint64_t bytes)
+{
+	s->st.unread_records -= recs < s->st.unread_records ? recs : s->st.unread_records;
+	s->st.unread_bytes -= bytes < s->st.unread_bytes ? bytes : s->st.unread_bytes;
+}
+
+int gcb_spool_seek(gcb_spool_t *s, gcb_spool_pos_t pos)
+{
+	gcb_spool_pos_t oldest = {s->first_seg, GCB_SPOOL_SEG_HDR};
+	gcb_spool_pos_t end, at, at2;
+	uint64_t recs, bytes;
+	int rc;
+
+	if ((rc = gcb_spool_io_drain(s)) != 0)
+		return rc;
+	end = (gcb_spool_pos_t){s->write_seg, s->append_end};
+	if (gcb_spool_pos_cmp(pos, oldest) < 0)
+		pos = oldest;
+	if (gcb_spool_pos_cmp(pos, end) > 0)
+		pos = end;
+	/* The unread counters follow the position: count what lies between. */
+	if (gcb_spool_pos_cmp(pos, s->rpos) >= 0) {
+		if ((rc = walk(s, s->rpos, pos, &at, &recs, &bytes)) != 0)
+			return rc;
+		unread_sub(s, recs, bytes);
+	} else {
+		if ((rc = walk(s, oldest, pos, &at, &recs, &bytes)) != 0)
+			return rc;
+		if ((rc = walk(s, at, s->rpos, &at2, &recs, &bytes)) != 0)
+			return rc;
+		s->st.unread_records += recs;
+		s->st.unread_bytes += bytes;
+	}
+	s->rpos = at;
+	return 0;
+}
+
+int gcb_spool_release(gcb_spool_t *s, gcb_spool_pos_t upto)
+{
+	char name[GCB_SPOOL_NAME_MAX];
+	uint64_t limit = upto.seg, seg;
+	struct stat st;
+
+	if (limit < s->write_seg) {
+		/* The end of a closed segment is the start of the next one. */
+		gcb_spool_seg_name(limit, name);
+		if (fstatat(s->dir_fd, name, &st, 0) == 0 && upto.off >= (uint64_t)st.st_size)
+			limit++;
+	}
+	if (limit > s->write_seg)
+		limit = s->write_seg;
+	if (limit <= s->first_seg)
+		return 0;
+	if (s->rpos.seg < limit) {
+		/* Acknowledged before it was read: happens only after a seek backwards. */
+		gcb_spool_pos_t at;
+		uint64_t recs, bytes;
+
+		if (walk(s, s->rpos, (gcb_spool_pos_t){limit, GCB_SPOOL_SEG_HDR}, &at, &recs,
+			 &bytes) == 0)
+			unread_sub(s, recs, bytes);
+		s->rpos = (gcb_spool_pos_t){limit, GCB_SPOOL_SEG_HDR};
+	}
+	for (seg = s->first_seg; seg < limit; seg++) {
+		gcb_spool_seg_name(seg, name);
+		if (fstatat(s->dir_fd, name, &st, 0) != 0)
+			continue;
+		if (s->rfd >= 0 && s->rfd_seg == seg)
+			gcb_spool_read_close(s);
+		if (unlinkat(s->dir_fd, name, 0) != 0) {
+			int rc = -errno;
+
+			gcb_log_error("unlinkat(%s/%s) failed: %s", s->dir, name, strerror(errno));
+			s->first_seg = seg;
+			return rc;
+		}
+		s->st.segments--;
+		s->st.bytes -=
+		    (uint64_t)st.st_size < s->st.bytes ? (uint64_t)st.st_size : s->st.bytes;
+		gcb_log_debug("spool %s/%s released", s->dir, name);
+	}
+	s->first_seg = limit;
+	return 0;
+}

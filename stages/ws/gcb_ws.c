@@ -1,0 +1,337 @@
+/*
+ * WebSocket framing over the transport, by libwslay's event API: wslay
+ * reassembles fragments, masks client frames, answers pings and replies to
+ * a close; this file feeds it bytes (first those read past the handshake,
+ * then the transport) and turns its state into gcb_ws_service()'s result.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+#include <wslay/wslay.h>
+
+#include "stages/ws/gcb_ws_int.h"
+
+/* A message read after on_message asked to stop, kept for the next call. */
+typedef struct ws_held {
+	struct ws_held *next;
+	size_t len;
+	char data[];
+} ws_held_t;
+
+struct gcb_ws {
+	gcb_ws_conn_t conn;
+	wslay_event_context_ptr ctx;
+	uint8_t *extra; /* bytes read past the upgrade answer, fed to wslay first */
+	size_t extra_len, extra_off;
+	size_t max_message;
+	int io_err; /* transport failure (-errno), or -ECONNRESET at end of stream */
+	int stop;   /* non-zero: on_message asked to stop; later messages are held */
+	ws_held_t *held, *held_tail;
+	unsigned close_code;
+	int (*on_message)(void *arg, const char *msg, size_t len);
+	void *arg;
+};
+
+static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
+			  void *user_data)
+{
+	gcb_ws_t *ws = user_data;
+	ssize_t n;
+
+	(void)flags;
+	if (ws->extra_off < ws->extra_len) {
+		n = (ssize_t)(ws->extra_len - ws->extra_off);
+		if ((size_t)n > len)
+			n = (ssize_t)len;
+		memcpy(buf, ws->extra + ws->extra_off, (size_t)n);
+		ws->extra_off += (size_t)n;
+		return n;
+	}
+	if (ws->stop) {
+		/* Leave the rest in the socket/TLS buffers until the owner has room. */
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	n = gcb_ws_conn_read(&ws->conn, buf, len);
+	if (n > 0)
+		return n;
+	if (n == -EAGAIN) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	ws->io_err = n == 0 ? -ECONNRESET : (int)n;
+	wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+	return -1;
+}
+
+static ssize_t ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len, int flags,
+			  void *user_data)
+{
+	gcb_ws_t *ws = user_data;
+	ssize_t n;
+
+	(void)flags;
+	n = gcb_ws_conn_write(&ws->conn, data, len);
+	if (n > 0)
+		return n;
+	if (n == -EAGAIN) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	if (!ws->io_err)
+		ws->io_err = n == 0 ? -ECONNRESET : (int)n;
+	wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+	return -1;
+}
+
+static int ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, void *user_data)
+{
+	(void)user_data;
+	if (RAND_bytes(buf, (int)len) != 1) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	return 0;
+}
+
+static void hold(gcb_ws_t *ws, const uint8_t *msg, size_t len)
+{
+	ws_held_t *h = malloc(sizeof(*h) + len + 1);
+
+	if (!h) {
+		/* Losing a message silently is worse than dropping the connection. */
+		ws->io_err = -ENOMEM;
+		wslay_event_shutdown_read(ws->ctx);
+		return;
+	}
+	h->next = NULL;
+	h->len = len;
+	memcpy(h->data, msg, len);
+	h->data[len] = '\0';
+	if (ws->held_tail)
+		ws->held_tail->next = h;
+	else
+		ws->held = h;
+	ws->held_tail = h;
+}
+
+static void ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg *arg,
+		      void *user_data)
+{
+	gcb_ws_t *ws = user_data;
+
+	(void)ctx;
+	if (arg->opcode == WSLAY_CONNECTION_CLOSE) {
+		ws->close_code = arg->status_code;
+		return;
+	}
+	if (arg->opcode != WSLAY_TEXT_FRAME)
+		return; /* pings are answered by wslay; pongs and binary carry nothing for us */
+	if (ws->stop) {
+		hold(ws, arg->msg, arg->msg_length);
+		return;
+	}
+	ws->stop = ws->on_message(ws->arg, (const char *)arg->msg, arg->msg_length);
+}
+
+static const struct wslay_event_callbacks ws_callbacks = {
+    .recv_callback = ws_recv_cb,
+    .send_callback = ws_send_cb,
+    .genmask_callback = ws_genmask_cb,
+    .on_msg_recv_callback = ws_msg_cb,
+};
+
+static void ws_free(gcb_ws_t *ws)
+{
+	while (ws->held) {
+		ws_held_t *h = ws->held;
+
+		ws->held = h->next;
+		free(h);
+	}
+	if (ws->ctx)
+		wslay_event_context_free(ws->ctx);
+	gcb_ws_conn_close(&ws->conn);
+	free(ws->extra);
+	free(ws);
+}
+
+static int ua_ok(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < ' ' || (unsigned char)*s == 0x7f)
+			return 0;
+	return 1;
+}
+
+int gcb_ws_connect(gcb_ws_t **out, const char *url, const gcb_ws_opts_t *opts, char *errstr,
+		   size_t errstr_size)
+{
+	gcb_ws_url_t *u = NULL;
+	gcb_ws_t *ws = NULL;
+	const char *ua = opts->user_agent ? opts->user_agent : "gcbridge";
+	int64_t deadline;
+	int rc;
+
+	*out = NULL;
+	deadline = gcb_ws_now_ms() + (opts->connect_timeout_ms ? opts->connect_timeout_ms : 10000);
+	if (!ua_ok(ua)) {
+		snprintf(errstr, errstr_size, "bad User-Agent: control characters");
+		return -EINVAL;
+	}
+	u = malloc(sizeof(*u));
+	ws = calloc(1, sizeof(*ws));
+	if (!u || !ws) {
+		snprintf(errstr, errstr_size, "malloc() failed: out of memory");
+		rc = -ENOMEM;
+		goto fail;
+	}
+	ws->conn.fd = -1;
+	ws->max_message = opts->max_message ? opts->max_message : GCB_WS_DEFAULT_MAX_MSG;
+	rc = gcb_ws_url_parse(u, url, errstr, errstr_size);
+	if (rc < 0)
+		goto fail;
+	rc = gcb_ws_conn_open(&ws->conn, u, opts, deadline, errstr, errstr_size);
+	if (rc < 0)
+		goto fail;
+	rc = gcb_ws_handshake(&ws->conn, u, ua, deadline, &ws->extra, &ws->extra_len, errstr,
+			      errstr_size);
+	if (rc < 0)
+		goto fail;
+	rc = wslay_event_context_client_init(&ws->ctx, &ws_callbacks, ws);
+	if (rc != 0) {
+		ws->ctx = NULL;
+		snprintf(errstr, errstr_size, "wslay_event_context_client_init() failed: %d", rc);
+		rc = -ENOMEM;
+		goto fail;
+	}
+	wslay_event_config_set_max_recv_msg_length(ws->ctx, ws->max_message);
+	free(u);
+	*out = ws;
+	return 0;
+fail:
+	free(u);
+	if (ws)
+		ws_free(ws);
+	return rc;
+}
+
+int gcb_ws_fd(const gcb_ws_t *ws)
+{
+	return ws->conn.fd;
+}
+
+int gcb_ws_want_write(const gcb_ws_t *ws)
+{
+	return wslay_event_want_write(ws->ctx) || ws->conn.read_wants_write;
+}
+
+int gcb_ws_send_text(gcb_ws_t *ws, const char *text, size_t len)
+{
+	struct wslay_event_msg msg = {
+	    .opcode = WSLAY_TEXT_FRAME, .msg = (const uint8_t *)text, .msg_length = len};
+
+	switch (wslay_event_queue_msg(ws->ctx, &msg)) {
+	case 0:
+		return 0;
+	case WSLAY_ERR_NO_MORE_MSG:
+		return -ECONNRESET; /* closing: nothing more may be sent */
+	case WSLAY_ERR_NOMEM:
+		return -ENOMEM;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* Hands held messages over until the owner stops again: 0 when all went. */
+static int deliver_held(gcb_ws_t *ws)
+{
+	while (ws->held) {
+		ws_held_t *h = ws->held;
+		int rc;
+
+		ws->held = h->next;
+		if (!ws->held)
+			ws->held_tail = NULL;
+		rc = ws->on_message(ws->arg, h->data, h->len);
+		free(h);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int gcb_ws_service(gcb_ws_t *ws, int (*on_message)(void *arg, const char *msg, size_t len),
+		   void *arg)
+{
+	int rrc = 0, src;
+
+	ws->on_message = on_message;
+	ws->arg = arg;
+	ws->stop = deliver_held(ws);
+	if (ws->stop) {
+		ws->on_message = NULL;
+		return ws->stop;
+	}
+	if (wslay_event_get_read_enabled(ws->ctx))
+		rrc = wslay_event_recv(ws->ctx);
+	/* Also flushes what recv queued: pongs, the close reply. */
+	src = wslay_event_send(ws->ctx);
+	ws->on_message = NULL;
+
+	/* Messages handed over come first; a close seen after them waits for the next call. */
+	if (ws->stop)
+		return ws->stop;
+	if (wslay_event_get_close_received(ws->ctx))
+		return -ECONNRESET;
+	if (ws->io_err)
+		return ws->io_err == -EPIPE ? -ECONNRESET : ws->io_err;
+	if (rrc == WSLAY_ERR_NOMEM || src == WSLAY_ERR_NOMEM)
+		return -ENOMEM;
+	if (rrc < 0 || src < 0)
+		return -EPROTO;
+	if (!wslay_event_get_read_enabled(ws->ctx)) {
+		/*
+		 * wslay failed the connection itself (too large a message, bad
+		 * framing or UTF-8) and queued a close frame saying why; the
+		 * code tells which once that frame is out.
+		 */
+		if (wslay_event_get_close_sent(ws->ctx))
+			return wslay_event_get_status_code_sent(ws->ctx) ==
+				       WSLAY_CODE_MESSAGE_TOO_BIG
+				   ? -EMSGSIZE
+				   : -EPROTO;
+		return wslay_event_want_write(ws->ctx) ? 0 : -EPROTO;
+	}
+	return 0;
+}
+
+unsigned gcb_ws_close_code(const gcb_ws_t *ws)
+{
+	return ws->close_code;
+}
+
+uint64_t gcb_ws_bytes_in(const gcb_ws_t *ws)
+{
+	return ws->conn.bytes_in;
+}
+
+uint64_t gcb_ws_bytes_out(const gcb_ws_t *ws)
+{
+	return ws->conn.bytes_out;
+}
+
+void gcb_ws_close(gcb_ws_t *ws, unsigned code)
+{
+	if (!ws)
+		return;
+	if (!ws->io_err && wslay_event_get_write_enabled(ws->ctx)) {
+		if (!wslay_event_get_close_sent(ws->ctx))
+			wslay_event_queue_close(ws->ctx, (uint16_t)code, NULL, 0);
+		wslay_event_send(ws->ctx);
+	}
+	ws_free(ws);
+}

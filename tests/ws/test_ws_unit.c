@@ -1,0 +1,187 @@
+/*
+ * Unit tests of the WebSocket client's pure parts: URL parsing, the
+ * Sec-WebSocket-Accept computation (RFC 6455 section 1.3 example) and the
+ * upgrade answer check.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stages/ws/gcb_ws_int.h"
+
+static void test_url_ok(void **state)
+{
+	gcb_ws_url_t u;
+	char err[256], host[300];
+
+	(void)state;
+	assert_int_equal(gcb_ws_url_parse(&u, "ws://127.0.0.1:8080/channels/abc", err, sizeof(err)),
+			 0);
+	assert_int_equal(u.tls, 0);
+	assert_string_equal(u.host, "127.0.0.1");
+	assert_int_equal(u.port, 8080);
+	assert_string_equal(u.path, "/channels/abc");
+	gcb_ws_url_host_header(&u, host, sizeof(host));
+	assert_string_equal(host, "127.0.0.1:8080");
+
+	assert_int_equal(gcb_ws_url_parse(&u,
+					  "WSS://streaming.mypurecloud.com/channels/"
+					  "streaming-0-abc?x=1&y=2",
+					  err, sizeof(err)),
+			 0);
+	assert_int_equal(u.tls, 1);
+	assert_string_equal(u.host, "streaming.mypurecloud.com");
+	assert_int_equal(u.port, 443);
+	assert_string_equal(u.path, "/channels/streaming-0-abc?x=1&y=2");
+	gcb_ws_url_host_header(&u, host, sizeof(host));
+	assert_string_equal(host, "streaming.mypurecloud.com");
+
+	assert_int_equal(gcb_ws_url_parse(&u, "ws://localhost", err, sizeof(err)), 0);
+	assert_int_equal(u.port, 80);
+	assert_string_equal(u.path, "/");
+
+	assert_int_equal(gcb_ws_url_parse(&u, "ws://h:81?q", err, sizeof(err)), 0);
+	assert_string_equal(u.path, "/?q");
+
+	assert_int_equal(gcb_ws_url_parse(&u, "wss://[::1]:9443/x", err, sizeof(err)), 0);
+	assert_int_equal(u.ipv6, 1);
+	assert_string_equal(u.host, "::1");
+	assert_int_equal(u.port, 9443);
+	gcb_ws_url_host_header(&u, host, sizeof(host));
+	assert_string_equal(host, "[::1]:9443");
+
+	/* The default port named explicitly stays out of Host. */
+	assert_int_equal(gcb_ws_url_parse(&u, "wss://example.com:443/", err, sizeof(err)), 0);
+	gcb_ws_url_host_header(&u, host, sizeof(host));
+	assert_string_equal(host, "example.com");
+}
+
+static void test_url_bad(void **state)
+{
+	static const char *const bad[] = {
+	    "http://example.com/",
+	    "ws:/example.com",
+	    "ws://",
+	    "ws:///path",
+	    "ws://example.com:0/",
+	    "ws://example.com:65536/",
+	    "ws://example.com:12a/",
+	    "ws://example.com:/",
+	    "ws://user@example.com/",
+	    "ws://example.com/#frag",
+	    "ws://exa mple.com/",
+	    "ws://example.com/a b",
+	    "ws://[::1/",
+	    "ws://[::1]x/",
+	    "ws://ex\"ample.com/",
+	    "",
+	};
+	gcb_ws_url_t u;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(gcb_ws_url_parse(&u, bad[i], err, sizeof(err)), -EINVAL);
+		assert_true(strlen(err) > 0);
+	}
+	assert_int_equal(gcb_ws_url_parse(&u, NULL, err, sizeof(err)), -EINVAL);
+}
+
+static void test_url_long(void **state)
+{
+	static char url[GCB_WS_PATH_MAX + 64];
+	gcb_ws_url_t u;
+	char err[256];
+
+	(void)state;
+	strcpy(url, "ws://h/");
+	memset(url + 7, 'a', GCB_WS_PATH_MAX + 10);
+	url[7 + GCB_WS_PATH_MAX + 10] = '\0';
+	assert_int_equal(gcb_ws_url_parse(&u, url, err, sizeof(err)), -EINVAL);
+
+	strcpy(url, "ws://");
+	memset(url + 5, 'h', GCB_WS_HOST_MAX + 1);
+	url[5 + GCB_WS_HOST_MAX + 1] = '\0';
+	assert_int_equal(gcb_ws_url_parse(&u, url, err, sizeof(err)), -EINVAL);
+}
+
+static void test_accept_key(void **state)
+{
+	char out[GCB_WS_ACCEPT_LEN + 1];
+
+	(void)state;
+	assert_int_equal(gcb_ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", out), 0);
+	assert_string_equal(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+#define ACCEPT "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+static int check(const char *head)
+{
+	char err[256];
+
+	return gcb_ws_handshake_check(head, strlen(head), ACCEPT, err, sizeof(err));
+}
+
+static void test_handshake_check(void **state)
+{
+	(void)state;
+	assert_int_equal(check("HTTP/1.1 101 Switching Protocols\r\n"
+			       "Upgrade: websocket\r\n"
+			       "Connection: Upgrade\r\n"
+			       "Sec-WebSocket-Accept: " ACCEPT "\r\n\r\n"),
+			 0);
+	/* Case-insensitive names and tokens, token lists, extra whitespace. */
+	assert_int_equal(check("HTTP/1.1 101\r\n"
+			       "upgrade:WebSocket\r\n"
+			       "connection: keep-alive, UPGRADE\r\n"
+			       "sec-websocket-accept:   " ACCEPT "  \r\n"
+			       "Server: x\r\n\r\n"),
+			 0);
+	assert_int_equal(check("HTTP/1.1 200 OK\r\n"
+			       "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+			       "Sec-WebSocket-Accept: " ACCEPT "\r\n\r\n"),
+			 -EPROTO);
+	assert_int_equal(check("HTTP/1.1 1010 x\r\n\r\n"), -EPROTO);
+	assert_int_equal(check("HTTP/1.1 101 Switching Protocols\r\n"
+			       "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+			       "Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n\r\n"),
+			 -EPROTO);
+	assert_int_equal(check("HTTP/1.1 101 Switching Protocols\r\n"
+			       "Connection: Upgrade\r\n"
+			       "Sec-WebSocket-Accept: " ACCEPT "\r\n\r\n"),
+			 -EPROTO);
+	assert_int_equal(check("HTTP/1.1 101 Switching Protocols\r\n"
+			       "Upgrade: websocket\r\n"
+			       "Sec-WebSocket-Accept: " ACCEPT "\r\n\r\n"),
+			 -EPROTO);
+	assert_int_equal(check("HTTP/1.1 101 Switching Protocols\r\n"
+			       "Upgrade: websocket\r\nConnection: Upgrade\r\n\r\n"),
+			 -EPROTO);
+	assert_int_equal(check("HTTP/1.1 101 Switching Protocols\r\n"
+			       "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+			       "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+			       "Sec-WebSocket-Accept: " ACCEPT "\r\n\r\n"),
+			 -EPROTO);
+	assert_int_equal(check("SSH-2.0-OpenSSH\r\n\r\n"), -EPROTO);
+	assert_int_equal(check("HTTP/1.1 101 Switching Protocols\r\n"
+			       "garbage line\r\n\r\n"),
+			 -EPROTO);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_url_ok),	    cmocka_unit_test(test_url_bad),
+	    cmocka_unit_test(test_url_long),	    cmocka_unit_test(test_accept_key),
+	    cmocka_unit_test(test_handshake_check),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,834 @@
+#include "tools/sim/gcb_sim_notif.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "supervisor/gcb_log.h"
+#include "tools/sim/gcb_sim_notif_set.h"
+#include "tools/sim/gcb_sim_rand.h"
+
+#define API_PREFIX "/api/v2/notifications/channels"
+
+typedef struct channel {
+	int used;
+	char id[37];
+	uint64_t seq; /* creation order: the oldest is evicted */
+	int64_t expires_ms;
+	gcb_sim_strset_t topics;
+	gcb_sim_ws_t *ws; /* attached socket or NULL */
+	int hb_off;
+} channel_t;
+
+struct gcb_sim_notif {
+	gcb_sim_notif_conf_t conf;
+	gcb_sim_org_t *org;
+	gcb_sim_auth_t *auth;
+	gcb_sim_faults_t *faults;
+
+	pthread_mutex_t lock; /* everything below */
+	pthread_cond_t cond;  /* live socket threads went down */
+	int stopping;
+	int live; /* socket threads running */
+	gcb_sim_rand_t rnd;
+	uint64_t seq;
+	channel_t ch[GCB_SIM_NOTIF_CHANNELS];
+	char *sent;
+	size_t sent_len, sent_cap;
+	uint64_t created, evicted, expired, deleted, sockets_opened, sockets_replaced;
+	uint64_t msgs_sent, msgs_dropped, msgs_sent_lost, heartbeats, pongs, stalled;
+	uint64_t client_msgs, client_subscribes, system_msgs, sent_truncated;
+};
+
+int64_t gcb_sim_notif_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void gcb_sim_notif_iso(int64_t ms, char out[32])
+{
+	time_t sec = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	tm.tm_year %= 10000; /* keeps the format within 32 bytes */
+	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100, tm.tm_min % 100,
+		 tm.tm_sec % 100, (int)(ms % 1000));
+}
+
+int gcb_sim_notif_parse_iso(const char *s, size_t len, int64_t *ms)
+{
+	char buf[64];
+	struct tm tm;
+	const char *p;
+	int frac = 0, off = 0;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, len);
+	buf[len] = 0;
+	memset(&tm, 0, sizeof(tm));
+	p = strptime(buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!p)
+		return -EINVAL;
+	if (*p == '.') {
+		int digits = 0;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+			if (digits < 3)
+				frac = frac * 10 + (*p - '0');
+		if (!digits)
+			return -EINVAL;
+		for (; digits < 3; digits++)
+			frac *= 10;
+	}
+	if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+		int h = (p[1] - '0') * 10 + (p[2] - '0'), m = (p[4] - '0') * 10 + (p[5] - '0');
+
+		off = (h * 60 + m) * 60 * (*p == '+' ? 1 : -1);
+		p += 6;
+	} else if (*p == 'Z') {
+		p++;
+	}
+	if (*p)
+		return -EINVAL;
+	*ms = ((int64_t)timegm(&tm) - off) * 1000 + frac;
+	return 0;
+}
+
+gcb_sim_notif_t *gcb_sim_notif_new(const gcb_sim_notif_conf_t *conf, gcb_sim_org_t *org,
+				   gcb_sim_auth_t *auth, gcb_sim_faults_t *faults, char *errstr,
+				   size_t errstr_size)
+{
+	gcb_sim_notif_t *n = calloc(1, sizeof(*n));
+
+	if (!n) {
+		snprintf(errstr, errstr_size, "calloc() failed");
+		return NULL;
+	}
+	n->conf = *conf;
+	n->org = org;
+	n->auth = auth;
+	n->faults = faults;
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->cond, NULL);
+	gcb_sim_rand_init(&n->rnd, conf->seed, 12);
+	return n;
+}
+
+/* Hub lock held. */
+static void channel_drop(gcb_sim_notif_t *n, channel_t *c, const char *why)
+{
+	(void)n;
+	if (c->ws)
+		gcb_sim_ws_close(c->ws, 0, why);
+	c->ws = NULL;
+	gcb_sim_strset_fini(&c->topics);
+	memset(c, 0, sizeof(*c));
+}
+
+void gcb_sim_notif_stop(gcb_sim_notif_t *n)
+{
+	struct timespec dl;
+
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += 10;
+	pthread_mutex_lock(&n->lock);
+	n->stopping = 1;
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++)
+		if (n->ch[i].ws) {
+			gcb_sim_ws_close(n->ch[i].ws, 0, "simulator stopping");
+			n->ch[i].ws = NULL;
+		}
+	while (n->live > 0)
+		if (pthread_cond_timedwait(&n->cond, &n->lock, &dl) == ETIMEDOUT)
+			break;
+	if (n->live > 0)
+		gcb_log_warn("%d websocket threads still running at shutdown", n->live);
+	pthread_mutex_unlock(&n->lock);
+}
+
+void gcb_sim_notif_destroy(gcb_sim_notif_t *n)
+{
+	if (!n)
+		return;
+	gcb_sim_notif_stop(n);
+	pthread_mutex_lock(&n->lock);
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++)
+		if (n->ch[i].used)
+			channel_drop(n, &n->ch[i], "simulator stopping");
+	pthread_mutex_unlock(&n->lock);
+	if (n->live > 0)
+		return; /* a thread may still call back: leak rather than crash */
+	free(n->sent);
+	pthread_cond_destroy(&n->cond);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}
+
+/* Hub lock held. */
+static void expire_due(gcb_sim_notif_t *n)
+{
+	int64_t now = gcb_sim_notif_now_ms();
+
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++) {
+		channel_t *c = &n->ch[i];
+
+		if (c->used && c->expires_ms <= now) {
+			gcb_log_info("channel %s expired", c->id);
+			n->expired++;
+			channel_drop(n, c, "channel expired");
+		}
+	}
+}
+
+void gcb_sim_notif_tick(gcb_sim_notif_t *n)
+{
+	pthread_mutex_lock(&n->lock);
+	expire_due(n);
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* Hub lock held. */
+static channel_t *find(gcb_sim_notif_t *n, const char *id, size_t len)
+{
+	expire_due(n);
+	if (len != 36)
+		return NULL;
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++)
+		if (n->ch[i].used && !memcmp(n->ch[i].id, id, 36))
+			return &n->ch[i];
+	return NULL;
+}
+
+static int is_uuid(const char *s, size_t len)
+{
+	if (len != 36)
+		return 0;
+	for (size_t i = 0; i < 36; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+
+		if (dash ? s[i] != '-' : !strchr("0123456789abcdefABCDEF", s[i]) || !s[i])
+			return 0;
+	}
+	return 1;
+}
+
+static const char *const detail_kinds[] = {
+    "customer.start", "customer.end", "user.start", "user.end",
+    "acd.start",      "acd.end",      "acw",	    "wrapup"};
+
+/* 1 when @t names something that exists (or a concrete conversation id). */
+static int topic_ok(gcb_sim_notif_t *n, const char *t)
+{
+	size_t len = strlen(t);
+
+	if (!strncmp(t, "v2.routing.queues.", 18))
+		return len == 18 + 36 + 14 && !strcmp(t + 54, ".conversations") &&
+		       gcb_sim_org_has_queue(n->org, t + 18, 36);
+	if (!strncmp(t, "v2.users.", 9)) {
+		const char *k = t + 45;
+
+		if (len < 46 || *k != '.')
+			return 0;
+		k++;
+		return (!strcmp(k, "conversations") || !strcmp(k, "presence") ||
+			!strcmp(k, "routingStatus") || !strcmp(k, "activity")) &&
+		       gcb_sim_org_has_user(n->org, t + 9, 36);
+	}
+	if (!strncmp(t, "v2.detail.events.conversation.", 30)) {
+		if (len < 30 + 37 || !is_uuid(t + 30, 36) || t[66] != '.')
+			return 0;
+		for (size_t i = 0; i < sizeof(detail_kinds) / sizeof(detail_kinds[0]); i++)
+			if (!strcmp(t + 67, detail_kinds[i]))
+				return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads [{"id":"topic"},...] (or, from the socket, ["topic",...]) into a
+ * cJSON array of topic strings; NULL with a reason on error.
+ */
+static cJSON *topics_from(const cJSON *arr, char *err, size_t errsize)
+{
+	cJSON *out, *e;
+
+	if (!cJSON_IsArray(arr)) {
+		snprintf(err, errsize, "Expected a JSON array of topics.");
+		return NULL;
+	}
+	out = cJSON_CreateArray();
+	cJSON_ArrayForEach(e, arr)
+	{
+		const cJSON *id = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "id") : e;
+
+		if (!cJSON_IsString(id)) {
+			snprintf(err, errsize, "Each topic must be an object with a string id.");
+			cJSON_Delete(out);
+			return NULL;
+		}
+		cJSON_AddItemToArray(out, cJSON_CreateString(id->valuestring));
+	}
+	return out;
+}
+
+/*
+ * Adds @topics to channel @c (after clearing it when @replace). Every topic is
+ * checked first, and the total against GCB_SIM_NOTIF_TOPICS, so a failed call
+ * changes nothing. Hub lock held. 0 or -EINVAL with a reason.
+ */
+static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, int replace, char *err,
+		     size_t errsize)
+{
+	gcb_sim_strset_t fresh = {0};
+	const cJSON *e;
+	size_t total;
+	int rc = 0;
+
+	cJSON_ArrayForEach(e, topics)
+	{
+		const char *t = e->valuestring;
+
+		if (!topic_ok(n, t)) {
+			snprintf(err, errsize, "Invalid topic: %.400s", t);
+			rc = -EINVAL;
+			goto out;
+		}
+		if (!gcb_sim_strset_has(&c->topics, t, strlen(t)) || replace)
+			if (gcb_sim_strset_add(&fresh, t, strlen(t)) < 0) {
+				snprintf(err, errsize, "out of memory");
+				rc = -ENOMEM;
+				goto out;
+			}
+	}
+	total = fresh.count + (replace ? 0 : c->topics.count);
+	if (total > GCB_SIM_NOTIF_TOPICS) {
+		snprintf(err, errsize,
+			 "A channel may have at most %d topic subscriptions (%zu requested).",
+			 GCB_SIM_NOTIF_TOPICS, total);
+		rc = -EINVAL;
+		goto out;
+	}
+	if (replace)
+		gcb_sim_strset_clear(&c->topics);
+	for (size_t i = 0; i < fresh.cap; i++)
+		if (fresh.slots[i] &&
+		    gcb_sim_strset_add(&c->topics, fresh.slots[i], strlen(fresh.slots[i])) < 0) {
+			snprintf(err, errsize, "out of memory");
+			rc = -ENOMEM;
+			break;
+		}
+out:
+	gcb_sim_strset_fini(&fresh);
+	return rc;
+}
+
+static cJSON *topics_json(const channel_t *c)
+{
+	cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "entities");
+	char uri[128];
+
+	snprintf(uri, sizeof(uri), API_PREFIX "/%s/subscriptions", c->id);
+	for (size_t i = 0; i < c->topics.cap; i++) {
+		if (!c->topics.slots[i])
+			continue;
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "id", c->topics.slots[i]);
+		cJSON_AddStringToObject(e, "selfUri", uri);
+		cJSON_AddItemToArray(arr, e);
+	}
+	return j;
+}
+
+static cJSON *channel_json(const channel_t *c, int port)
+{
+	cJSON *j = cJSON_CreateObject();
+	char uri[96], exp[32];
+
+	cJSON_AddStringToObject(j, "id", c->id);
+	snprintf(uri, sizeof(uri), "ws://127.0.0.1:%d/channels/%s", port, c->id);
+	cJSON_AddStringToObject(j, "connectUri", uri);
+	gcb_sim_notif_iso(c->expires_ms, exp);
+	cJSON_AddStringToObject(j, "expires", exp);
+	return j;
+}
+
+static int create_channel(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_reply_t *rp)
+{
+	gcb_sim_fault_conf_t fc;
+	channel_t *c = NULL, *oldest = NULL;
+	cJSON *j;
+
+	gcb_sim_faults_get(n->faults, &fc);
+	pthread_mutex_lock(&n->lock);
+	expire_due(n);
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++) {
+		if (!n->ch[i].used) {
+			if (!c)
+				c = &n->ch[i];
+		} else if (!oldest || n->ch[i].seq < oldest->seq) {
+			oldest = &n->ch[i];
+		}
+	}
+	if (!c) {
+		/* Genesys evicts silently: the client only notices its socket closing. */
+		gcb_log_info("channel %s evicted by a new channel", oldest->id);
+		n->evicted++;
+		channel_drop(n, oldest, "channel evicted");
+		c = oldest;
+	}
+	c->used = 1;
+	c->seq = ++n->seq;
+	gcb_sim_rand_uuid(&n->rnd, c->id);
+	c->expires_ms = gcb_sim_notif_now_ms() + (int64_t)fc.channel_ttl_s * 1000;
+	n->created++;
+	j = channel_json(c, rq->port);
+	gcb_log_info("channel %s created (expires in %d s)", c->id, fc.channel_ttl_s);
+	pthread_mutex_unlock(&n->lock);
+	return gcb_sim_reply_json(rp, 200, j);
+}
+
+int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_reply_t *rp)
+{
+	const char *rest = rq->path + strlen(API_PREFIX);
+	const char *m = rq->method, *slash;
+	size_t idlen;
+	channel_t *c;
+	int rc;
+
+	if (strncmp(rq->path, API_PREFIX, strlen(API_PREFIX)) || (*rest && *rest != '/'))
+		return gcb_sim_reply_error(rp, 404, "not.found", "No such resource.");
+	if (!*rest || !rest[1]) {
+		if (!strcmp(m, "POST"))
+			return create_channel(n, rq, rp);
+		if (!strcmp(m, "GET")) {
+			cJSON *j = cJSON_CreateObject(),
+			      *arr = cJSON_AddArrayToObject(j, "entities");
+
+			pthread_mutex_lock(&n->lock);
+			expire_due(n);
+			for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++)
+				if (n->ch[i].used)
+					cJSON_AddItemToArray(arr,
+							     channel_json(&n->ch[i], rq->port));
+			pthread_mutex_unlock(&n->lock);
+			return gcb_sim_reply_json(rp, 200, j);
+		}
+		return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use POST or GET.");
+	}
+	rest++;
+	slash = strchr(rest, '/');
+	idlen = slash ? (size_t)(slash - rest) : strlen(rest);
+	if (slash && strcmp(slash, "/subscriptions"))
+		return gcb_sim_reply_error(rp, 404, "not.found", "No such resource.");
+
+	pthread_mutex_lock(&n->lock);
+	c = find(n, rest, idlen);
+	if (!c) {
+		pthread_mutex_unlock(&n->lock);
+		return gcb_sim_reply_error(rp, 404, "not.found", "Channel not found.");
+	}
+	if (!slash) {
+		if (!strcmp(m, "DELETE")) {
+			gcb_log_info("channel %s deleted", c->id);
+			n->deleted++;
+			channel_drop(n, c, "channel deleted");
+			pthread_mutex_unlock(&n->lock);
+			return gcb_sim_reply_text(rp, 200, strdup("{}"));
+		}
+		if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
+			cJSON *j = channel_json(c, rq->port);
+
+			pthread_mutex_unlock(&n->lock);
+			return gcb_sim_reply_json(rp, 200, j);
+		}
+		pthread_mutex_unlock(&n->lock);
+		return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use GET or DELETE.");
+	}
+	if (!strcmp(m, "GET")) {
+		cJSON *j = topics_json(c);
+
+		pthread_mutex_unlock(&n->lock);
+		return gcb_sim_reply_json(rp, 200, j);
+	}
+	if (!strcmp(m, "DELETE")) {
+		gcb_sim_strset_clear(&c->topics);
+		pthread_mutex_unlock(&n->lock);
+		return gcb_sim_reply_text(rp, 200, strdup("{}"));
+	}
+	if (!strcmp(m, "PUT") || !strcmp(m, "POST")) {
+		cJSON *body = rq->body ? cJSON_ParseWithLength(rq->body, rq->len) : NULL;
+		cJSON *topics;
+		char err[512];
+
+		topics = body ? topics_from(body, err, sizeof(err)) : NULL;
+		if (!body)
+			snprintf(err, sizeof(err), "The body must be a JSON array of topics.");
+		cJSON_Delete(body);
+		rc =
+		    topics ? subscribe(n, c, topics, !strcmp(m, "PUT"), err, sizeof(err)) : -EINVAL;
+		cJSON_Delete(topics);
+		if (rc < 0) {
+			pthread_mutex_unlock(&n->lock);
+			return gcb_sim_reply_error(rp, 400, "bad.request", "%s", err);
+		}
+		topics = topics_json(c);
+		pthread_mutex_unlock(&n->lock);
+		return gcb_sim_reply_json(rp, 200, topics);
+	}
+	pthread_mutex_unlock(&n->lock);
+	return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use GET, PUT, POST or DELETE.");
+}
+
+int gcb_sim_notif_ws_exists(gcb_sim_notif_t *n, const char *id)
+{
+	int yes;
+
+	pthread_mutex_lock(&n->lock);
+	yes = !n->stopping && find(n, id, strlen(id)) != NULL;
+	pthread_mutex_unlock(&n->lock);
+	return yes;
+}
+
+int gcb_sim_notif_ws_attach(gcb_sim_notif_t *n, const char *id, int fd,
+			    struct MHD_UpgradeResponseHandle *urh, const char *extra,
+			    size_t extra_len)
+{
+	gcb_sim_ws_t *ws;
+	channel_t *c;
+
+	pthread_mutex_lock(&n->lock);
+	c = n->stopping ? NULL : find(n, id, strlen(id));
+	if (!c) {
+		pthread_mutex_unlock(&n->lock);
+		return -ENOENT;
+	}
+	n->live++;
+	ws = gcb_sim_ws_start(n, c->id, fd, urh, extra, extra_len, &n->conf.ws);
+	if (!ws) {
+		n->live--;
+		pthread_mutex_unlock(&n->lock);
+		return -ENOMEM;
+	}
+	if (c->ws) {
+		/* One socket per channel: the newer one wins. */
+		gcb_log_info("channel %s: a second connection drops the first", c->id);
+		gcb_sim_ws_close(c->ws, 0, "replaced by a newer connection");
+		n->sockets_replaced++;
+	}
+	c->ws = ws;
+	if (c->hb_off)
+		gcb_sim_ws_heartbeats(ws, 0);
+	n->sockets_opened++;
+	gcb_log_info("channel %s: websocket connected", c->id);
+	pthread_mutex_unlock(&n->lock);
+	return 0;
+}
+
+static void json_str(char *dst, size_t size, const char *src)
+{
+	size_t o = 0;
+
+	for (; *src && o + 7 < size; src++) {
+		unsigned char ch = (unsigned char)*src;
+
+		if (ch == '"' || ch == '\\') {
+			dst[o++] = '\\';
+			dst[o++] = (char)ch;
+		} else if (ch < 0x20) {
+			o += (size_t)snprintf(dst + o, size - o, "\\u%04x", ch);
+		} else {
+			dst[o++] = (char)ch;
+		}
+	}
+	dst[o] = 0;
+}
+
+int gcb_sim_notif_wanted(gcb_sim_notif_t *n, const char *topic)
+{
+	size_t tl = strlen(topic);
+	int yes = 0;
+
+	pthread_mutex_lock(&n->lock);
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS && !yes; i++)
+		yes =
+		    n->ch[i].used && n->ch[i].ws && gcb_sim_strset_has(&n->ch[i].topics, topic, tl);
+	pthread_mutex_unlock(&n->lock);
+	return yes;
+}
+
+void gcb_sim_notif_publish(gcb_sim_notif_t *n, const char *topic, const char *key, const char *body,
+			   size_t len)
+{
+	size_t tl = strlen(topic), cap = len + tl + 200;
+	char corr[37], line[512], *msg = NULL;
+	int mlen = 0;
+
+	pthread_mutex_lock(&n->lock);
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++) {
+		channel_t *c = &n->ch[i];
+
+		if (!c->used || !c->ws || !gcb_sim_strset_has(&c->topics, topic, tl))
+			continue;
+		if (!msg) {
+			msg = malloc(cap);
+			if (!msg)
+				break;
+			gcb_sim_rand_uuid(&n->rnd, corr);
+			mlen =
+			    snprintf(msg, cap,
+				     "{\"topicName\":\"%s\",\"version\":\"2\",\"eventBody\":%.*s,"
+				     "\"metadata\":{\"CorrelationId\":\"%s\"}}",
+				     topic, (int)len, body, corr);
+		}
+		snprintf(line, sizeof(line),
+			 "{\"channel\":\"%s\",\"topic\":\"%s\",\"correlationId\":\"%s\","
+			 "\"key\":\"%s\"}\n",
+			 c->id, topic, corr, key);
+		if (gcb_sim_ws_send(c->ws, msg, (size_t)mlen, line) < 0)
+			n->msgs_dropped++;
+	}
+	pthread_mutex_unlock(&n->lock);
+	free(msg);
+}
+
+/* Hub lock held. A v2.system.* or channel.metadata message. */
+static void send_system(gcb_sim_notif_t *n, channel_t *c, const char *topic, const char *message)
+{
+	char msg[512], corr[37], esc[256];
+
+	if (!c->ws)
+		return;
+	gcb_sim_rand_uuid(&n->rnd, corr);
+	json_str(esc, sizeof(esc), message);
+	snprintf(msg, sizeof(msg),
+		 "{\"topicName\":\"%s\",\"version\":\"2\",\"eventBody\":{\"message\":\"%s\"},"
+		 "\"metadata\":{\"CorrelationId\":\"%s\"}}",
+		 topic, esc, corr);
+	if (gcb_sim_ws_send(c->ws, msg, strlen(msg), NULL) == 0)
+		n->system_msgs++;
+}
+
+void gcb_sim_notif_ws_message(gcb_sim_notif_t *n, gcb_sim_ws_t *ws, const char *msg, size_t len)
+{
+	cJSON *j = cJSON_ParseWithLength(msg, len);
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
+	channel_t *c = NULL;
+
+	pthread_mutex_lock(&n->lock);
+	n->client_msgs++;
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++)
+		if (n->ch[i].used && n->ch[i].ws == ws)
+			c = &n->ch[i];
+	if (c && cJSON_IsString(m) && !strcmp(m->valuestring, "ping")) {
+		static const char pong[] = "{\"topicName\":\"channel.metadata\",\"version\":\"2\","
+					   "\"eventBody\":{\"message\":\"pong\"}}";
+
+		if (gcb_sim_ws_send(ws, pong, sizeof(pong) - 1, NULL) == 0)
+			n->pongs++;
+	} else if (c && cJSON_IsString(m) && !strcmp(m->valuestring, "subscribe")) {
+		char err[512];
+		cJSON *topics =
+		    topics_from(cJSON_GetObjectItemCaseSensitive(j, "topics"), err, sizeof(err));
+
+		n->client_subscribes++;
+		if (!topics || subscribe(n, c, topics, 0, err, sizeof(err)) < 0)
+			gcb_log_info("channel %s: subscribe over the socket refused: %s", c->id,
+				     err);
+		cJSON_Delete(topics);
+	} else {
+		gcb_log_debug("websocket message ignored (%zu bytes)", len);
+	}
+	pthread_mutex_unlock(&n->lock);
+	cJSON_Delete(j);
+}
+
+void gcb_sim_notif_ws_sent(gcb_sim_notif_t *n, const char *line)
+{
+	size_t ll = strlen(line);
+
+	pthread_mutex_lock(&n->lock);
+	n->msgs_sent++;
+	if (n->sent_len + ll > n->sent_cap && n->sent_len + ll <= n->conf.sent_max) {
+		size_t cap = n->sent_cap ? n->sent_cap * 2 : 1 << 16;
+		char *b;
+
+		while (cap < n->sent_len + ll)
+			cap *= 2;
+		b = realloc(n->sent, cap);
+		if (b) {
+			n->sent = b;
+			n->sent_cap = cap;
+		}
+	}
+	if (n->sent_len + ll <= n->sent_cap) {
+		memcpy(n->sent + n->sent_len, line, ll);
+		n->sent_len += ll;
+	} else {
+		n->sent_truncated++;
+	}
+	pthread_mutex_unlock(&n->lock);
+}
+
+void gcb_sim_notif_ws_heartbeat(gcb_sim_notif_t *n)
+{
+	pthread_mutex_lock(&n->lock);
+	n->heartbeats++;
+	pthread_mutex_unlock(&n->lock);
+}
+
+void gcb_sim_notif_ws_stalled(gcb_sim_notif_t *n)
+{
+	pthread_mutex_lock(&n->lock);
+	n->stalled++;
+	pthread_mutex_unlock(&n->lock);
+}
+
+void gcb_sim_notif_ws_detach(gcb_sim_notif_t *n, gcb_sim_ws_t *ws)
+{
+	pthread_mutex_lock(&n->lock);
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++)
+		if (n->ch[i].ws == ws)
+			n->ch[i].ws = NULL;
+	pthread_mutex_unlock(&n->lock);
+}
+
+void gcb_sim_notif_ws_done(gcb_sim_notif_t *n)
+{
+	pthread_mutex_lock(&n->lock);
+	n->live--;
+	pthread_cond_broadcast(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* Hub lock held. */
+static int act(gcb_sim_notif_t *n, channel_t *c, const char *action)
+{
+	char topic[128];
+
+	if (!strcmp(action, "heartbeat-stop") || !strcmp(action, "heartbeat-resume")) {
+		c->hb_off = !strcmp(action, "heartbeat-stop");
+		if (c->ws)
+			gcb_sim_ws_heartbeats(c->ws, !c->hb_off);
+	} else if (!strcmp(action, "close")) {
+		if (c->ws)
+			gcb_sim_ws_close(c->ws, 0, "closed by /admin/notify");
+		c->ws = NULL;
+	} else if (!strcmp(action, "socket-closing")) {
+		send_system(n, c, "v2.system.socket_closing",
+			    "The socket is closing for maintenance: reconnect.");
+		if (c->ws)
+			gcb_sim_ws_close(c->ws, (int64_t)(n->conf.closing_grace_s * 1000),
+					 "socket-closing grace over");
+	} else if (!strcmp(action, "revoke")) {
+		snprintf(topic, sizeof(topic), "v2.system.token_revoked.%s", c->id);
+		send_system(n, c, topic, "The access token was revoked.");
+		gcb_sim_auth_revoke_all(n->auth);
+		if (c->ws)
+			gcb_sim_ws_close(c->ws, 0, "token revoked");
+		c->ws = NULL;
+	} else if (!strcmp(action, "expire")) {
+		gcb_log_info("channel %s expired by /admin/notify", c->id);
+		n->expired++;
+		channel_drop(n, c, "channel expired");
+	} else if (!strcmp(action, "unsubscribe")) {
+		snprintf(topic, sizeof(topic), "v2.system.no_longer_subscribed.%s", c->id);
+		send_system(n, c, topic, "The channel is no longer subscribed to its topics.");
+		gcb_sim_strset_clear(&c->topics);
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int gcb_sim_notif_admin(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_reply_t *rp)
+{
+	const char *action = gcb_sim_request_arg(rq, "action");
+	const char *chan = gcb_sim_request_arg(rq, "channel");
+	int hit = 0, all, rc = 0;
+	char b[128];
+
+	if (!strcmp(rq->path, "/admin/notify/sent")) {
+		char *body;
+
+		pthread_mutex_lock(&n->lock);
+		body = malloc(n->sent_len + 1);
+		if (body) {
+			if (n->sent_len)
+				memcpy(body, n->sent, n->sent_len);
+			body[n->sent_len] = 0;
+		}
+		pthread_mutex_unlock(&n->lock);
+		return gcb_sim_reply_text(rp, 200, body);
+	}
+	if (strcmp(rq->path, "/admin/notify") || strcmp(rq->method, "POST"))
+		return gcb_sim_reply_error(rp, 404, "not.found", "No such admin resource.");
+	if (!action || !chan)
+		return gcb_sim_reply_error(rp, 400, "bad.request", "action and channel required");
+	all = !strcmp(chan, "all");
+	pthread_mutex_lock(&n->lock);
+	if (!all)
+		expire_due(n);
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS && rc == 0; i++) {
+		channel_t *c = &n->ch[i];
+
+		if (!c->used || (!all && strcmp(c->id, chan)))
+			continue;
+		rc = act(n, c, action);
+		hit++;
+	}
+	pthread_mutex_unlock(&n->lock);
+	if (rc < 0)
+		return gcb_sim_reply_error(rp, 400, "bad.request", "unknown action '%.64s'",
+					   action);
+	if (!all && !hit)
+		return gcb_sim_reply_error(rp, 404, "not.found", "Channel not found.");
+	gcb_log_info("/admin/notify action=%s applied to %d channel(s)", action, hit);
+	snprintf(b, sizeof(b), "{\"ok\":true,\"channels\":%d}", hit);
+	return gcb_sim_reply_text(rp, 200, strdup(b));
+}
+
+void gcb_sim_notif_stats(gcb_sim_notif_t *n, cJSON *s)
+{
+	int chans = 0, socks = 0;
+	size_t subs = 0;
+
+	pthread_mutex_lock(&n->lock);
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++) {
+		if (!n->ch[i].used)
+			continue;
+		chans++;
+		socks += n->ch[i].ws != NULL;
+		subs += n->ch[i].topics.count;
+	}
+	cJSON_AddNumberToObject(s, "channels", chans);
+	cJSON_AddNumberToObject(s, "sockets", socks);
+	cJSON_AddNumberToObject(s, "socketThreads", n->live);
+	cJSON_AddNumberToObject(s, "subscriptions", (double)subs);
+	cJSON_AddNumberToObject(s, "channelsCreated", (double)n->created);
+	cJSON_AddNumberToObject(s, "channelsEvicted", (double)n->evicted);
+	cJSON_AddNumberToObject(s, "channelsExpired", (double)n->expired);
+	cJSON_AddNumberToObject(s, "channelsDeleted", (double)n->deleted);
+	cJSON_AddNumberToObject(s, "socketsOpened", (double)n->sockets_opened);
+	cJSON_AddNumberToObject(s, "socketsReplaced", (double)n->sockets_replaced);
+	cJSON_AddNumberToObject(s, "socketsStalled", (double)n->stalled);
+	cJSON_AddNumberToObject(s, "messagesSent", (double)n->msgs_sent);
+	cJSON_AddNumberToObject(s, "messagesDropped", (double)n->msgs_dropped);
+	cJSON_AddNumberToObject(s, "heartbeats", (double)n->heartbeats);
+	cJSON_AddNumberToObject(s, "pongs", (double)n->pongs);
+	cJSON_AddNumberToObject(s, "systemMessages", (double)n->system_msgs);
+	cJSON_AddNumberToObject(s, "clientMessages", (double)n->client_msgs);
+	cJSON_AddNumberToObject(s, "clientSubscribes", (double)n->client_subscribes);
+	cJSON_AddNumberToObject(s, "sentLogTruncated", (double)n->sent_truncated);
+	pthread_mutex_unlock(&n->lock);
+}
