@@ -6,8 +6,8 @@ Inputs, all from the simulator (fetch them with --sim-url, or save them and
 pass the files):
 
   --sent FILE           GET /admin/notify/sent: every data message sent, one
-                        {"topic","correlationId","channel"} per line, per
-                        socket in send order
+                        {"channel","topic","correlationId","key"} per line,
+                        in the order the sockets wrote them
   --conversations FILE  GET /admin/notify/conversations: every generated
                         conversation, [{"id","start","end"}]
 
@@ -21,7 +21,8 @@ Checks (each non-zero count fails the run):
   misrouted          on another Kafka topic than its topicName's family
   key_mismatch       the key is not the conversation id / user id the
                      contract names (topic segment, or eventBody.id /
-                     eventBody.conversationId)
+                     eventBody.conversationId); sent_key_mismatch: not the
+                     key the simulator logged
   order_violations   per (topicName, key), the first copies in Kafka
                      (partition, offset) order are not in send order
   dlq                records on the DLQ topic; extra_topic_message: records
@@ -346,6 +347,7 @@ def run(a):
     # channel at a rollover can be sent on both; one message either way).
     sent_idx = {}
     sent_topic = {}
+    sent_key = {}
     sockets = set()
     for i, s in enumerate(sent):
         cid = s.get("correlationId")
@@ -360,6 +362,8 @@ def run(a):
             continue
         sent_idx[cid] = i
         sent_topic[cid] = tn
+        if s.get("key"):
+            sent_key[cid] = s["key"]
     conv_ids = None
     conv_span = {}
     if convs is not None:
@@ -424,6 +428,9 @@ def run(a):
                 rep.fail("key_unknown", "%s: %s: no %s in the value" % (where, cid, keyspec))
             elif key != want:
                 rep.fail("key_mismatch", "%s: %s key %r, expected %r" % (where, cid, key, want))
+            if cid in sent_key and key != sent_key[cid]:
+                rep.fail("sent_key_mismatch", "%s: %s key %r, the simulator's key %r"
+                         % (where, cid, key, sent_key[cid]))
             if (conv_ids is not None and kt in (T(T_DETAILS), T(T_CONVS)) and key not in conv_ids):
                 rep.fail("unknown_conversation", "%s: key %s is no generated conversation"
                          % (where, key))

@@ -14,8 +14,7 @@ ne2e_require
 N=$(e2e_events 1500) # conversations
 RATE=$((N / 12))     # generated over about 12 s
 ne2e_start_kafka 16
-ne2e_start_sim --seed 21 --queues 60 --agents 400 --notify-rate "$RATE" --count "$N" \
-	--heartbeat-interval 1s
+ne2e_start_sim --seed 21 --queues 60 --agents 400 --heartbeat-interval 1
 ne2e_write_conf "$T_DIR/gcb.conf"
 e2e_start_gcb "$T_DIR/gcb.conf"
 t_log "sim $SIM_URL, kafka $BS, gcbridge pid $GCB_PID"
@@ -25,6 +24,7 @@ t_wait_for 30 test "$(ne2e_fc channels)" = 2 ||
 topics=$(ne2e_fc topics)
 [ "$topics" -gt 1000 ] || t_fail "only $topics topics subscribed"
 t_log "2 channels, $topics topics"
+ne2e_traffic "$N" "$RATE"
 
 ne2e_wait_traffic_done 75 || t_fail "the simulator's traffic did not end: $NE2E_SENT sent"
 t_log "traffic over: $NE2E_SENT data messages sent"

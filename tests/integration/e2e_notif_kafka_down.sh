@@ -16,8 +16,7 @@ N=$(e2e_events 2000) # conversations
 RATE=$((N / 20))     # generated over about 20 s
 OUTAGE=30
 ne2e_start_kafka 16
-ne2e_start_sim --seed 23 --queues 30 --agents 200 --notify-rate "$RATE" --count "$N" \
-	--heartbeat-interval 1s
+ne2e_start_sim --seed 23 --queues 30 --agents 200 --heartbeat-interval 1
 ne2e_write_conf "$T_DIR/gcb.conf" "ring.size = 1MiB" "ring.max_record = 256KiB" \
 	"event.max_bytes = 128KiB" "spool.segment_size = 1MiB"
 e2e_start_gcb "$T_DIR/gcb.conf"
@@ -25,6 +24,7 @@ t_log "sim $SIM_URL, kafka $BS, gcbridge pid $GCB_PID"
 
 t_wait_for 30 test "$(ne2e_fc channels)" -ge 1 ||
 	t_fail "no channel: $(ne2e_state); $(tail -5 "$T_DIR/gcb.err")"
+ne2e_traffic "$N" "$RATE"
 t_wait_for 30 test "$(ne2e_fc ws_messages)" -ge 200 || t_fail "no data: $(ne2e_state)"
 t_wait_for 30 test "$(e2e_peek acked)" -gt 0 || t_fail "nothing acknowledged: $(ne2e_state)"
 

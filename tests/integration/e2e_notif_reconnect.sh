@@ -16,16 +16,20 @@ ne2e_require
 
 N=$(e2e_events 1200) # conversations
 RATE=$((N / 30))     # generated over about 30 s, while the faults run
+NE2E_ALLOW_DROPS=1 # a socket being closed drops what is queued for it
 ne2e_start_kafka 8
-ne2e_start_sim --seed 22 --queues 20 --agents 100 --notify-rate "$RATE" --count "$N" \
-	--heartbeat-interval 500ms
-ne2e_write_conf "$T_DIR/gcb.conf" "genesys.notifications.rollover_before = 2s"
+ne2e_start_sim --seed 22 --queues 20 --agents 100 --heartbeat-interval 0.5
+# No pings: the simulator answers them even with its heartbeats stopped, and
+# heartbeat-stop is to show a channel gone silent.
+ne2e_write_conf "$T_DIR/gcb.conf" "genesys.notifications.rollover_before = 2s" \
+	"genesys.notifications.ping_interval = 10m"
 e2e_start_gcb "$T_DIR/gcb.conf"
 t_log "sim $SIM_URL, kafka $BS, gcbridge pid $GCB_PID"
 
 t_wait_for 30 test "$(ne2e_fc channels)" = 1 ||
 	t_fail "channel not connected: $(ne2e_state); $(tail -5 "$T_DIR/gcb.err")"
 since=$(date +%s%3N) # conversations over before the first subscription are not required
+ne2e_traffic "$N" "$RATE"
 t_wait_for 30 test "$(ne2e_fc ws_messages)" -gt 0 || t_fail "no data: $(ne2e_state)"
 
 gaps_file="$T_DIR/state/$T_INSTANCE.gaps"
@@ -54,9 +58,12 @@ inject() {
 	g0=$(ne2e_fc gaps_opened)
 	ne2e_sim_admin "notify?action=$1&channel=all" || t_fail "action $1 refused"
 	if [ "$1" = heartbeat-stop ]; then
-		# Silence until gcbridge gives the channel up (heartbeat_timeout).
+		# Traffic paused too: the channel falls silent until gcbridge gives
+		# it up (heartbeat_timeout, 3 s).
+		: >"$T_DIR/pause"
 		t_wait_for 30 gap_opened "$g0" || t_fail "heartbeat-stop: no gap: $(ne2e_state)"
 		ne2e_sim_admin "notify?action=heartbeat-resume&channel=all" || t_fail "resume refused"
+		rm -f "$T_DIR/pause"
 	fi
 	t_wait_for 40 reconnected "$r0" "$o0" || t_fail "$1: not reconnected: $(ne2e_state)"
 	if [ "${2:-}" = gap ]; then
