@@ -47,12 +47,23 @@ ne2e_start_sim() {
 ne2e_write_conf() {
 	_nf=$1
 	shift
-	e2e_write_conf "$_nf" "genesys.source = notifications" \
-		"genesys.notifications.topics = $NE2E_TOPICS" \
-		"genesys.notifications.heartbeat_timeout = 3s" \
+	# Defaults, unless the caller sets the key (a key may be set only once).
+	_nd=""
+	for _kv in "genesys.notifications.heartbeat_timeout = 3s" \
 		"genesys.notifications.ping_interval = 1s" \
-		"genesys.notifications.resolve_interval = 10m" \
-		"backfill.pad = 2s" "backfill.poll_interval = 200ms" "$@"
+		"genesys.notifications.resolve_interval = 10m" "backfill.pad = 2s" \
+		"backfill.poll_interval = 200ms"; do
+		_k=${_kv%% =*}
+		_set=0
+		for _l in "$@"; do
+			case "$_l" in "$_k "* | "$_k="*) _set=1 ;; esac
+		done
+		[ $_set = 1 ] || _nd="$_nd$_kv
+"
+	done
+	e2e_write_conf "$_nf" "genesys.source = notifications" \
+		"genesys.notifications.topics = $NE2E_TOPICS" "$@"
+	printf '%s' "$_nd" >>"$_nf"
 }
 
 ne2e_fc() {
@@ -185,4 +196,16 @@ ne2e_require() {
 		echo "no channel manager (stages/notif/gcb_notif*.c)"
 		exit 77
 	}
+}
+
+# ne2e_fc_ge NAME N: fetcher counter NAME >= N (for t_wait_for, which runs
+# its command again each time: a $(...) argument would be read only once).
+ne2e_fc_ge() {
+	_v=$(ne2e_fc "$1")
+	[ -n "$_v" ] && [ "$_v" -ge "$2" ]
+}
+
+ne2e_acked_ge() {
+	_v=$(e2e_peek acked)
+	[ -n "$_v" ] && [ "$_v" -ge "$1" ]
 }

@@ -19,7 +19,7 @@ ne2e_write_conf "$T_DIR/gcb.conf"
 e2e_start_gcb "$T_DIR/gcb.conf"
 t_log "sim $SIM_URL, kafka $BS, gcbridge pid $GCB_PID"
 
-t_wait_for 30 test "$(ne2e_fc channels)" = 2 ||
+t_wait_for 30 ne2e_fc_ge channels 2 ||
 	t_fail "two channels not connected: $(ne2e_state); $(tail -5 "$T_DIR/gcb.err")"
 topics=$(ne2e_fc topics)
 [ "$topics" -gt 1000 ] || t_fail "only $topics topics subscribed"

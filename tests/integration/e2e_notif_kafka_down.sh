@@ -22,11 +22,11 @@ ne2e_write_conf "$T_DIR/gcb.conf" "ring.size = 1MiB" "ring.max_record = 256KiB" 
 e2e_start_gcb "$T_DIR/gcb.conf"
 t_log "sim $SIM_URL, kafka $BS, gcbridge pid $GCB_PID"
 
-t_wait_for 30 test "$(ne2e_fc channels)" -ge 1 ||
+t_wait_for 30 ne2e_fc_ge channels 1 ||
 	t_fail "no channel: $(ne2e_state); $(tail -5 "$T_DIR/gcb.err")"
 ne2e_traffic "$N" "$RATE"
-t_wait_for 30 test "$(ne2e_fc ws_messages)" -ge 200 || t_fail "no data: $(ne2e_state)"
-t_wait_for 30 test "$(e2e_peek acked)" -gt 0 || t_fail "nothing acknowledged: $(ne2e_state)"
+t_wait_for 30 ne2e_fc_ge ws_messages 200 || t_fail "no data: $(ne2e_state)"
+t_wait_for 30 ne2e_acked_ge 1 || t_fail "nothing acknowledged: $(ne2e_state)"
 
 fpid=$(ne2e_fetcher_pid)
 hwm0=$(ne2e_vmhwm_kb "$fpid")
@@ -47,7 +47,7 @@ while [ $(($(date +%s) - down_at)) -lt $((OUTAGE - 8)) ]; do
 done
 ne2e_wait_traffic_done 30 || t_fail "the simulator's traffic did not end: $NE2E_SENT sent"
 sent1=$NE2E_SENT
-t_wait_for 20 test "$(ne2e_fc ws_messages)" -ge "$sent1" ||
+t_wait_for 20 ne2e_fc_ge ws_messages "$sent1" ||
 	t_fail "not everything received: $sent1 sent, $(ne2e_state)"
 b=$(ne2e_fc spool_bytes)
 u=$(ne2e_fc spool_unread)
