@@ -171,8 +171,17 @@ _ne2e_traffic_over() {
 # what is queued for it) or its sent log overflowed.
 ne2e_wait_traffic_done() {
 	t_wait_for "$1" _ne2e_traffic_over || return 1
-	sleep 0.5 # the last messages leave the socket queues
+	# The last messages may still wait in the simulator's socket queues:
+	# the sent log must stay the same for a second.
 	NE2E_SENT=$(ne2e_sent_lines)
+	_n=0
+	while [ $_n -lt 30 ]; do
+		sleep 1
+		_s=$(ne2e_sent_lines)
+		[ "$_s" = "$NE2E_SENT" ] && break
+		NE2E_SENT=$_s
+		_n=$((_n + 1))
+	done
 	_d=$(ne2e_stat messagesDropped)
 	_t=$(ne2e_stat sentLogTruncated)
 	[ "$_d" = 0 ] && [ "$_t" = 0 ] && return 0
@@ -203,6 +212,11 @@ ne2e_require() {
 ne2e_fc_ge() {
 	_v=$(ne2e_fc "$1")
 	[ -n "$_v" ] && [ "$_v" -ge "$2" ]
+}
+
+# ne2e_received_all: the fetcher received every data message sent so far.
+ne2e_received_all() {
+	ne2e_fc_ge ws_messages "$(ne2e_sent_lines)"
 }
 
 ne2e_acked_ge() {

@@ -47,7 +47,7 @@ while [ $(($(date +%s) - down_at)) -lt $((OUTAGE - 8)) ]; do
 done
 ne2e_wait_traffic_done 30 || t_fail "the simulator's traffic did not end: $NE2E_SENT sent"
 sent1=$NE2E_SENT
-t_wait_for 20 ne2e_fc_ge ws_messages "$sent1" ||
+t_wait_for 20 ne2e_received_all ||
 	t_fail "not everything received: $sent1 sent, $(ne2e_state)"
 b=$(ne2e_fc spool_bytes)
 u=$(ne2e_fc spool_unread)
