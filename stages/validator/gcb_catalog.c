@@ -1,6 +1,7 @@
 #include "stages/validator/gcb_catalog.h"
 
 #include "stages/validator/gcb_avsc_compat.h"
+#include "stages/validator/gcb_topic.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -132,6 +133,40 @@ static int parse_match(loader_t *l, gcb_route_t *r, const cJSON *jm)
 	return 0;
 }
 
+/*
+ * {"topic_segment": N}: the key is segment N of topicName. The route must
+ * match on topicName (or the key could never be found), and its pattern must
+ * have a segment N.
+ */
+static int parse_key_segment(loader_t *l, gcb_route_t *r, const cJSON *jk)
+{
+	const cJSON *seg = cJSON_GetObjectItemCaseSensitive(jk, "topic_segment");
+	const gcb_route_match_t *tm = NULL;
+
+	if (!cJSON_IsNumber(seg) || cJSON_GetArraySize(jk) != 1)
+		return lfail(l,
+			     "route \"%s\": \"key\" must be a JSON path string or "
+			     "{\"topic_segment\": N}",
+			     r->name);
+	if (seg->valuedouble < 0 || seg->valuedouble > GCB_TOPIC_SEGMENT_MAX ||
+	    seg->valuedouble != (double)(int)seg->valuedouble)
+		return lfail(l, "route \"%s\": \"topic_segment\" must be an integer 0..%d", r->name,
+			     GCB_TOPIC_SEGMENT_MAX);
+	r->key_segment = (int)seg->valuedouble;
+	for (unsigned k = 0; k < r->nmatch; k++)
+		if (r->match[k].path.nseg == 1 && strcmp(r->match[k].path.seg[0], "topicName") == 0)
+			tm = &r->match[k];
+	if (!tm)
+		return lfail(l, "route \"%s\": a \"topic_segment\" key needs a \"topicName\" match",
+			     r->name);
+	if (gcb_topic_nsegments(tm->value) <= (unsigned)r->key_segment)
+		return lfail(l, "route \"%s\": topicName pattern \"%s\" has no segment %d", r->name,
+			     tm->value, r->key_segment);
+	snprintf(r->key_desc, sizeof(r->key_desc), "topicName[%d]", r->key_segment);
+	r->key.text = r->key_desc;
+	return 0;
+}
+
 static int schema_for(loader_t *l, const char *dir, const char *file, gcb_schema_t **out)
 {
 	gcb_catalog_t *c = l->c;
@@ -202,20 +237,27 @@ static int parse_route(loader_t *l, const char *dir, const char *ids_file, const
 	int rc;
 
 	r->received_at = -1;
+	r->key_segment = -1;
 	if (!cJSON_IsObject(jr))
 		return lfail(l, "route %zu is not an object", idx);
 	r->name = cJSON_IsString(name) ? name->valuestring : "(unnamed)";
-	if (!cJSON_IsString(schema) || !cJSON_IsString(topic) || !cJSON_IsString(key) ||
-	    !*topic->valuestring)
+	if (!cJSON_IsString(schema) || !cJSON_IsString(topic) ||
+	    !(cJSON_IsString(key) || cJSON_IsObject(key)) || !*topic->valuestring)
 		return lfail(l, "route \"%s\" needs \"schema\", \"topic\" and \"key\" strings",
 			     r->name);
 	r->topic = topic->valuestring;
 	rc = parse_match(l, r, cJSON_GetObjectItemCaseSensitive(jr, "match"));
 	if (rc)
 		return rc;
-	rc = jpath_init(&r->key, key->valuestring);
+	if (cJSON_IsObject(key)) {
+		rc = parse_key_segment(l, r, key);
+	} else {
+		rc = jpath_init(&r->key, key->valuestring);
+		if (rc && rc != -ENOMEM)
+			rc = lfail(l, "route \"%s\": bad key path", r->name);
+	}
 	if (rc)
-		return rc == -ENOMEM ? rc : lfail(l, "route \"%s\": bad key path", r->name);
+		return rc;
 	rc = parse_filter(l, r, cJSON_GetObjectItemCaseSensitive(jr, "filter"));
 	if (rc)
 		return rc;
@@ -421,7 +463,8 @@ int gcb_catalog_check_compat(const gcb_catalog_t *old, const gcb_catalog_t *fres
 			int rc;
 
 			if (strcmp(o->fullname, n->fullname) != 0 ||
-			    (o->text_len == n->text_len && memcmp(o->text, n->text, n->text_len) == 0))
+			    (o->text_len == n->text_len &&
+			     memcmp(o->text, n->text, n->text_len) == 0))
 				continue;
 			gcb_avsc_problems_init(&pr);
 			rc = gcb_avsc_compat_check(o->avsc, n->avsc, &pr);

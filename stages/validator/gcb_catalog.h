@@ -19,6 +19,10 @@
  * string compared exactly, or {"glob": "v2.users.*.presence"} (fnmatch);
  * match keys are dotted JSON paths, so "topicName" routes notification
  * messages the same way.
+ *
+ * "key" is a dotted JSON path ("eventBody.conversationId"), or
+ * {"topic_segment": N}: the N-th (0-based) dot-separated segment of the
+ * message's topicName, e.g. 2 for the user id of "v2.users.<id>.presence".
  */
 #ifndef GCB_CATALOG_H
 #define GCB_CATALOG_H
@@ -51,8 +55,10 @@ typedef struct gcb_route {
 	unsigned nmatch;
 	gcb_schema_t *schema; /* owned by the catalog */
 	const char *topic;
-	gcb_jpath_t key;
-	cJSON *filter; /* parsed filter object, NULL when none */
+	gcb_jpath_t key;   /* unused (nseg 0) with key_segment */
+	int key_segment;   /* >= 0: the key is this segment of topicName */
+	char key_desc[32]; /* key.text for key_segment: "topicName[N]" */
+	cJSON *filter;	   /* parsed filter object, NULL when none */
 	uint32_t schema_id;
 	uint32_t schema_version;
 	int received_at; /* index of the root field stamped with the fetch time, -1 none */

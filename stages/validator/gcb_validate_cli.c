@@ -4,7 +4,7 @@
  * against schemas and routes, and for the tests.
  *
  *   gcb-validate [--routes FILE] [--ids FILE] [--strict] [--received-at MS]
- *                [--max-event-bytes N]                       < events.jsonl
+ *                [--max-event-bytes N] [--meta]              < events.jsonl
  *   gcb-validate --schema FILE.avsc [--strict]               < values.jsonl
  *   gcb-validate --check [--routes FILE] [--ids FILE]
  *
@@ -12,6 +12,9 @@
  *   avro <topic> <key> <schema-id> <hex of the Confluent-framed value>
  *   filtered <topic>
  *   dlq <reason> <field path or -> <detail>
+ * With --meta each verdict line is followed by
+ *   meta <event id> <entity type> <event type> <key> <schema>
+ * (the producer's headers; "-" when empty).
  * With --schema each value is mapped to that schema alone and printed as
  * "ok <hex of the plain Avro binary>" or "dlq ...".
  * Exit status: 0 when everything was processed (whatever the verdicts), 2 on
@@ -103,13 +106,14 @@ int main(int argc, char **argv)
 	    {"received-at", required_argument, NULL, 't'},
 	    {"max-event-bytes", required_argument, NULL, 'm'},
 	    {"check", no_argument, NULL, 'c'},
+	    {"meta", no_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0, 0, 0, 0},
 	};
 	const char *routes = "schemas/routes.json", *ids = NULL, *schema = NULL;
 	gcb_vproc_conf_t conf = {.strict = -1};
 	uint64_t received_at = 0;
-	int check = 0, c;
+	int check = 0, meta = 0, c;
 	char err[512];
 	gcb_catalog_t *cat;
 	gcb_vproc_t *p;
@@ -117,7 +121,7 @@ int main(int argc, char **argv)
 	size_t cap = 0;
 	ssize_t n;
 
-	while ((c = getopt_long(argc, argv, "r:i:s:St:m:ch", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:i:s:St:m:cMh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			routes = optarg;
@@ -140,10 +144,13 @@ int main(int argc, char **argv)
 		case 'c':
 			check = 1;
 			break;
+		case 'M':
+			meta = 1;
+			break;
 		default:
 			fprintf(stderr,
 				"usage: gcb-validate [--routes FILE] [--ids FILE] [--strict] "
-				"[--received-at MS] [--max-event-bytes N] < events.jsonl\n"
+				"[--received-at MS] [--max-event-bytes N] [--meta] < events.jsonl\n"
 				"       gcb-validate --schema FILE.avsc [--strict] < values.jsonl\n"
 				"       gcb-validate --check [--routes FILE] [--ids FILE]\n");
 			return c == 'h' ? 0 : 2;
@@ -198,6 +205,18 @@ int main(int argc, char **argv)
 			put_field(&o, GCB_OUTF_ERROR_FIELD);
 			printf(" ");
 			put_field(&o, GCB_OUTF_ERROR_DETAIL);
+			printf("\n");
+		}
+		if (meta) {
+			static const int mf[] = {GCB_OUTF_EVENT_ID, GCB_OUTF_ENTITY_TYPE,
+						 GCB_OUTF_EVENT_TYPE, GCB_OUTF_KEY,
+						 GCB_OUTF_SCHEMA};
+
+			printf("meta");
+			for (size_t i = 0; i < sizeof(mf) / sizeof(mf[0]); i++) {
+				printf(" ");
+				put_field(&o, mf[i]);
+			}
 			printf("\n");
 		}
 	}

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "stages/validator/gcb_topic.h"
+
 #define META_MAX 256 /* cap for id/type strings copied from a rejected event */
 
 struct gcb_vproc {
@@ -23,6 +25,8 @@ struct gcb_vproc {
 	char *buf; /* Confluent frame */
 	size_t buf_size;
 	char keybuf[64];
+	const char *topic_id; /* entity id inside the current event's topicName */
+	size_t topic_id_len;
 	char detail[GCB_MAP_DETAIL_MAX + 64];
 	char path[GCB_MAP_PATH_MAX];
 	gcb_vproc_stats_t stats;
@@ -219,6 +223,8 @@ static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
 	/* Keep one entity's rejects on one DLQ partition, like its good events. */
 	if (!o->len[GCB_OUTF_KEY] && cJSON_IsObject(p->doc))
 		set_str(o, GCB_OUTF_KEY, str_member(p->doc, "entityId"), META_MAX);
+	if (!o->len[GCB_OUTF_KEY] && p->topic_id_len)
+		set_field(o, GCB_OUTF_KEY, p->topic_id, p->topic_id_len);
 	set_str(o, GCB_OUTF_ERROR_REASON, gcb_reason_name(reason), META_MAX);
 	set_str(o, GCB_OUTF_ERROR_FIELD, p->path, sizeof(p->path));
 	set_str(o, GCB_OUTF_ERROR_DETAIL, p->detail, sizeof(p->detail));
@@ -285,8 +291,19 @@ static const char *str_member(const cJSON *doc, const char *name)
 
 static int extract_key(gcb_vproc_t *p, const gcb_route_t *r, gcb_vout_t *o)
 {
-	const cJSON *k = gcb_jpath_get(&r->key, p->doc);
+	const cJSON *k;
 
+	if (r->key_segment >= 0) {
+		const char *t = str_member(p->doc, "topicName"), *seg;
+		size_t len;
+
+		seg = t ? gcb_topic_segment(t, (unsigned)r->key_segment, &len) : NULL;
+		if (!seg)
+			return -ENOENT;
+		set_field(o, GCB_OUTF_KEY, seg, len);
+		return 0;
+	}
+	k = gcb_jpath_get(&r->key, p->doc);
 	if (cJSON_IsString(k)) {
 		set_field(o, GCB_OUTF_KEY, k->valuestring, strlen(k->valuestring));
 		return 0;
@@ -341,6 +358,62 @@ static int encode(gcb_vproc_t *p, const gcb_route_t *r, gcb_vout_t *o)
 	return 0;
 }
 
+/*
+ * Event id, entity type and event type (the producer's event.id, entity.type
+ * and event.type headers). A poll-contract event has them at the top level; a
+ * notification message has its metadata.CorrelationId and its topicName,
+ * split around the entity id: "v2.users.<id>.presence" gives entity type
+ * "v2.users" and event type "presence". Returns the topicName, or NULL.
+ */
+static const char *set_meta(gcb_vproc_t *p, gcb_vout_t *o)
+{
+	const char *id = str_member(p->doc, "id");
+	const char *topic = str_member(p->doc, "topicName");
+	const char *et = str_member(p->doc, "entityType");
+	const char *ev = str_member(p->doc, "eventType");
+	const char *fam, *kind;
+	size_t fam_len, kind_len;
+
+	if (!id) {
+		const cJSON *md = cJSON_GetObjectItemCaseSensitive(p->doc, "metadata");
+
+		id = cJSON_IsObject(md) ? str_member(md, "CorrelationId") : NULL;
+	}
+	set_str(o, GCB_OUTF_EVENT_ID, id, META_MAX);
+	set_str(o, GCB_OUTF_ENTITY_TYPE, et, META_MAX);
+	set_str(o, GCB_OUTF_EVENT_TYPE, ev, META_MAX);
+	if (!topic)
+		return NULL;
+	gcb_topic_split(topic, &fam, &fam_len, &p->topic_id, &p->topic_id_len, &kind, &kind_len);
+	if (p->topic_id_len > META_MAX)
+		p->topic_id_len = 0;
+	if (!et)
+		set_field(o, GCB_OUTF_ENTITY_TYPE, fam, fam_len < META_MAX ? fam_len : META_MAX);
+	if (!ev)
+		set_field(o, GCB_OUTF_EVENT_TYPE, kind, kind_len < META_MAX ? kind_len : META_MAX);
+	return topic;
+}
+
+/*
+ * No route: the detail names what routing looked at. Heartbeats, pongs and
+ * v2.system.* messages are the fetcher's to handle; one that gets here
+ * anyway is dead-lettered with a reason that says so.
+ */
+static void unrouted(gcb_vproc_t *p, gcb_vout_t *o, const char *topic)
+{
+	if (topic &&
+	    (strcmp(topic, "channel.metadata") == 0 || strncmp(topic, "v2.system.", 10) == 0))
+		dlq(p, o, GCB_REASON_UNROUTED, "topicName",
+		    "notification control message %.128s: handled by the fetcher, never routed",
+		    topic);
+	else if (topic)
+		dlq(p, o, GCB_REASON_UNROUTED, "topicName", "no route for topicName=%.200s", topic);
+	else
+		dlq(p, o, GCB_REASON_UNROUTED, "", "no route for entityType=%.64s eventType=%.64s",
+		    o->f[GCB_OUTF_ENTITY_TYPE] ? o->f[GCB_OUTF_ENTITY_TYPE] : "(none)",
+		    o->f[GCB_OUTF_EVENT_TYPE] ? o->f[GCB_OUTF_EVENT_TYPE] : "(none)");
+}
+
 void gcb_vproc_bad_record(gcb_vproc_t *p, const void *payload, size_t len, const char *detail,
 			  gcb_vout_t *o)
 {
@@ -353,6 +426,7 @@ void gcb_vproc_bad_record(gcb_vproc_t *p, const void *payload, size_t len, const
 void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 {
 	const gcb_route_t *r;
+	const char *topic;
 	gcb_schema_t *s;
 	gcb_mapper_t *m = &p->mapper;
 	uint64_t t0 = 0, t1;
@@ -366,6 +440,8 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	set_field(o, GCB_OUTF_STREAM, in->stream, in->stream_len);
 	p->stats.events++;
 	drop_doc(p);
+	p->topic_id = NULL;
+	p->topic_id_len = 0;
 
 	if (in->json_len == 0) {
 		/* What the fetcher forwards for an event larger than the ring's
@@ -407,15 +483,11 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 		dlq(p, o, GCB_REASON_BAD_JSON, "", "the event is not a JSON object");
 		return;
 	}
-	set_str(o, GCB_OUTF_EVENT_ID, str_member(p->doc, "id"), META_MAX);
-	set_str(o, GCB_OUTF_ENTITY_TYPE, str_member(p->doc, "entityType"), META_MAX);
-	set_str(o, GCB_OUTF_EVENT_TYPE, str_member(p->doc, "eventType"), META_MAX);
+	topic = set_meta(p, o);
 
 	r = gcb_catalog_route(p->cat, p->doc);
 	if (!r) {
-		dlq(p, o, GCB_REASON_UNROUTED, "", "no route for entityType=%.64s eventType=%.64s",
-		    o->f[GCB_OUTF_ENTITY_TYPE] ? o->f[GCB_OUTF_ENTITY_TYPE] : "(none)",
-		    o->f[GCB_OUTF_EVENT_TYPE] ? o->f[GCB_OUTF_EVENT_TYPE] : "(none)");
+		unrouted(p, o, topic);
 		return;
 	}
 	s = r->schema;
@@ -467,14 +539,22 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 		t0 = t1;
 	}
 	if (rc) {
+		/* Keep one entity's rejects on one DLQ partition, like its good events
+		 * (poll-contract events keep their entityId as the DLQ key). */
+		if (!str_member(p->doc, "entityId"))
+			extract_key(p, r, o);
 		snprintf(p->path, sizeof(p->path), "%s", m->path);
 		snprintf(p->detail, sizeof(p->detail), "%s", m->detail);
 		dlq_finish(p, o, m->reason);
 		return;
 	}
 	if (extract_key(p, r, o) != 0) {
-		dlq(p, o, GCB_REASON_MISSING_KEY, r->key.text,
-		    "key path %s is absent or not a string or integer", r->key.text);
+		if (r->key_segment >= 0)
+			dlq(p, o, GCB_REASON_MISSING_KEY, "topicName",
+			    "topicName has no segment %d for the key", r->key_segment);
+		else
+			dlq(p, o, GCB_REASON_MISSING_KEY, r->key.text,
+			    "key path %s is absent or not a string or integer", r->key.text);
 		return;
 	}
 	set_str(o, GCB_OUTF_TOPIC, r->topic, META_MAX);

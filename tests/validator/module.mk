@@ -17,3 +17,8 @@ INTEGRATION_TESTS += tests/integration/validator_cli.sh
 $(eval $(call gcb_program,test-validator-reload,tests/validator/test_validator_reload.c $(VALIDATOR_STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS),$(VALIDATOR_LIBS)))
 UNIT_TESTS += $(BIN)/test-validator-reload
 INTEGRATION_TESTS += tests/integration/validator_sim.sh
+
+# Notification topic names, and notification messages end to end through gcb-validate.
+$(eval $(call gcb_program,test-validator-topic,tests/validator/test_topic.c stages/validator/gcb_topic.c,$(call pkglibs,cmocka)))
+UNIT_TESTS += $(BIN)/test-validator-topic
+INTEGRATION_TESTS += tests/integration/validator_notif.sh

@@ -105,6 +105,8 @@ class Router:
         self.dlq_topic = routes.get("dlq_topic", "genesys.dlq")
         self.routes = {}
         for r in routes["routes"]:
+            if "entityType" not in r["match"]:
+                continue  # notification routes (by topicName): not part of this reference
             schema = avro.schema.parse(open(os.path.join(schemas_dir, r["schema"])).read())
             header = struct.pack(">bI", 0, ids[schema.fullname]["id"])
             self.routes[(r["match"]["entityType"], r["match"]["eventType"])] = (
