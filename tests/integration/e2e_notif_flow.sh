@@ -36,7 +36,7 @@ kill -TERM "$GCB_PID"
 t_wait_exit "$GCB_PID" 60
 [ "$T_CODE" = 0 ] || t_fail "gcbridge exit $T_CODE after SIGTERM: $(tail -5 "$T_DIR/gcb.err")"
 
-out=$(ne2e_verify --max-dups 0 --json "$T_DIR/verify.json") || {
+out=$(ne2e_verify --max-dups 0 --check-conversations --json "$T_DIR/verify.json") || {
 	echo "$out"
 	t_fail "verify failed"
 }
