@@ -120,7 +120,8 @@ int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
 		rsz = gcb_spool_rec_size(len);
 		end = pos.off + rsz;
 		if ((size_t)n < sizeof(h) || gcb_spool_get32(h) != GCB_SPOOL_REC_MAGIC ||
-		    gcb_spool_get32(h + 20) != 0 || (closed && end > s->rfd_size)) {
+		    gcb_spool_get32(h + 20) != 0 || (closed && end > s->rfd_size) ||
+		    (!closed && end > s->append_end)) {
 			if (closed) {
 				skip_bad(s, pos, "no valid record");
 				continue;

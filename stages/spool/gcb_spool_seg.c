@@ -323,8 +323,11 @@ static int scan_one(gcb_spool_t *s, uint64_t seg, int newest, uint64_t *kept, ch
 				      s->dir, name, why, end, size - end);
 		}
 	}
-	/* What a crashed run left in the page cache is made durable before it is served. */
-	if (fdatasync(fd) != 0)
+	/*
+	 * What a crashed run left in the page cache is made durable before it
+	 * is served. Older segments were synced before the next one was made.
+	 */
+	if (newest && fdatasync(fd) != 0)
 		gcb_log_warn("fdatasync(%s/%s) failed: %s", s->dir, name, strerror(errno));
 	close(fd);
 	s->st.segments++;

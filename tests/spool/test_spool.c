@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -408,6 +409,8 @@ static void test_seek_release(void **state)
 	}
 	pos[1000] = gcb_spool_read_pos(f->s);
 	expect_end(f);
+	/* gcb_spool_sync() made everything durable. */
+	assert_int_equal(gcb_spool_pos_cmp(gcb_spool_durable(f->s), pos[1000]), 0);
 	/* Seek to every tenth boundary and read on. */
 	for (i = 0; i <= 1000; i += 10) {
 		assert_int_equal(gcb_spool_seek(f->s, pos[i]), 0);
@@ -680,6 +683,56 @@ static void test_empty_files(void **state)
 	reopen(f);
 }
 
+/*
+ * A disk that fails: in a child, RLIMIT_FSIZE makes writes past 64 KiB fail
+ * (EFBIG). The spool must say -EIO from then on, serve what was written
+ * before, and close cleanly; a reopen sees only whole records.
+ */
+static void test_write_error(void **state)
+{
+	struct fx *f = *state;
+	int status;
+	pid_t pid;
+
+	f->conf.segment_bytes = 1 << 20;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = {64 * 1024, 64 * 1024};
+		unsigned char p[MAXREC];
+		char err[256];
+		uint64_t i;
+		int rc = 0;
+
+		signal(SIGXFSZ, SIG_IGN);
+		if (setrlimit(RLIMIT_FSIZE, &rl) != 0 ||
+		    gcb_spool_open(&f->s, &f->conf, err, sizeof(err)) != 0)
+			_exit(10);
+		for (i = 0; i < 100000 && rc == 0; i++) {
+			rc = gcb_spool_append(f->s, 1000 + i, p, payload(i, p));
+			if (rc == 0 && i % 16 == 0)
+				rc = gcb_spool_sync(f->s);
+		}
+		if (rc != -EIO)
+			_exit(11);
+		if (gcb_spool_append(f->s, 1, p, 8) != -EIO || gcb_spool_sync(f->s) != -EIO ||
+		    gcb_spool_flush(f->s, 0, 1) != -EIO)
+			_exit(12);
+		gcb_spool_close(f->s);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	/* What made it to disk is whole records 0..k-1. */
+	do_open(f);
+	gcb_spool_rec_t rec;
+	uint64_t i = 0;
+	while (gcb_spool_peek(f->s, &rec, f->buf, sizeof(f->buf)) == 1)
+		expect_rec(f, i++, &rec);
+	assert_true(i > 100);
+}
+
 /* The crash test: a child appends and reports durable positions; SIGKILL. */
 static void crash_child(struct fx *f, int wfd)
 {
@@ -809,6 +862,7 @@ static int group_plain(void **state)
 	    cmocka_unit_test_setup_teardown(test_garbage_tail, setup, teardown),                   \
 	    cmocka_unit_test_setup_teardown(test_flipped_byte, setup, teardown),                   \
 	    cmocka_unit_test_setup_teardown(test_empty_files, setup, teardown),                    \
+	    cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),                    \
 	    cmocka_unit_test_setup_teardown(test_crash, setup, teardown)
 
 int main(void)
