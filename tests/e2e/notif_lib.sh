@@ -137,10 +137,11 @@ ne2e_stat() {
 
 # _ne2e_traffic TOTAL PER_TICK: POST /admin/notify/generate?count=PER_TICK
 # every 0.1 s until TOTAL conversations were started (a fixed rate, a bounded
-# count); none while $T_DIR/pause exists. Conversations live 0.2-2 s.
+# count) or $T_DIR/stop exists; none while $T_DIR/pause exists.
+# Conversations live 0.2-2 s.
 _ne2e_traffic() {
 	_left=$1
-	while [ "$_left" -gt 0 ]; do
+	while [ "$_left" -gt 0 ] && [ ! -e "$T_DIR/stop" ]; do
 		if [ ! -e "$T_DIR/pause" ]; then
 			_k=$2
 			[ "$_k" -gt "$_left" ] && _k=$_left

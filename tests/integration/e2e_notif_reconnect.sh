@@ -14,8 +14,10 @@
 . "$GCB_ROOT/tests/e2e/notif_lib.sh"
 ne2e_require
 
-N=$(e2e_events 1200) # conversations
-RATE=$((N / 30))     # generated over about 30 s, while the faults run
+# Conversations at a fixed rate while the faults run, stopped after the last
+# one (every gap has conversations to backfill), at most N.
+N=$(e2e_events 2400)
+RATE=$((N / 60))
 NE2E_ALLOW_DROPS=1 # a socket being closed drops what is queued for it
 ne2e_start_kafka 8
 ne2e_start_sim --seed 22 --queues 20 --agents 100 --heartbeat-interval 0.5
@@ -90,6 +92,8 @@ t_wait_for 30 ne2e_fc_ge rollovers $((o0 + 2)) ||
 	t_fail "no rollover before expiry: $(ne2e_state)"
 ne2e_sim_admin "faults?channel-ttl=86400" || t_fail "channel-ttl refused"
 t_log "rollovers before expiry: $(($(ne2e_fc rollovers) - o0))"
+sleep 1
+: >"$T_DIR/stop"
 
 ne2e_wait_traffic_done 75 || t_fail "the simulator's traffic did not end: $NE2E_SENT sent"
 ne2e_wait_settled 60 || t_fail "not settled: $(ne2e_state)"
