@@ -1,8 +1,15 @@
 /*
  * WebSocket framing over the transport, by libwslay's event API: wslay
- * reassembles fragments, masks client frames, answers pings and replies to
- * a close; this file feeds it bytes (first those read past the handshake,
- * then the transport) and turns its state into gcb_ws_service()'s result.
+ * parses and checks frames (masking, opcodes, UTF-8), masks client frames,
+ * answers pings and replies to a close; this file feeds it bytes (first
+ * those read past the handshake, then the transport) and turns its state
+ * into gcb_ws_service()'s result.
+ *
+ * wslay's own reassembly allocates for every frame and again for every
+ * message, so it is off (no_buffering): data frames are gathered here into
+ * one buffer kept across messages, grown to the largest message seen and
+ * never beyond max_message, so receiving allocates nothing in the steady
+ * state.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,6 +20,7 @@
 #include <wslay/wslay.h>
 
 #include "stages/ws/gcb_ws_int.h"
+#include "supervisor/gcb_log.h"
 
 /* A message read after on_message asked to stop, kept for the next call. */
 typedef struct ws_held {
@@ -27,8 +35,15 @@ struct gcb_ws {
 	uint8_t *extra; /* bytes read past the upgrade answer, fed to wslay first */
 	size_t extra_len, extra_off;
 	size_t max_message;
-	int io_err; /* transport failure (-errno), or -ECONNRESET at end of stream */
-	int stop;   /* non-zero: on_message asked to stop; later messages are held */
+	char *msg;	   /* the text message being gathered */
+	size_t msg_len;	   /* bytes of it so far */
+	size_t msg_cap;	   /* msg's size */
+	uint64_t msg_want; /* payload announced so far by its frames */
+	int msg_text;	   /* it is a text message (binary ones are skipped) */
+	int frame_data;	   /* the frame being received belongs to it */
+	int too_big;	   /* it exceeded max_message: the connection fails */
+	int io_err;	   /* transport failure (-errno), or -ECONNRESET at end of stream */
+	int stop;	   /* non-zero: on_message asked to stop; later messages are held */
 	ws_held_t *held, *held_tail;
 	unsigned close_code;
 	int (*on_message)(void *arg, const char *msg, size_t len);
@@ -42,6 +57,11 @@ static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 	ssize_t n;
 
 	(void)flags;
+	if (ws->stop) {
+		/* Leave the rest where it is until the owner has room again. */
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
 	if (ws->extra_off < ws->extra_len) {
 		n = (ssize_t)(ws->extra_len - ws->extra_off);
 		if ((size_t)n > len)
@@ -49,11 +69,6 @@ static ssize_t ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
 		memcpy(buf, ws->extra + ws->extra_off, (size_t)n);
 		ws->extra_off += (size_t)n;
 		return n;
-	}
-	if (ws->stop) {
-		/* Leave the rest in the socket/TLS buffers until the owner has room. */
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-		return -1;
 	}
 	n = gcb_ws_conn_read(&ws->conn, buf, len);
 	if (n > 0)
@@ -97,6 +112,74 @@ static int ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, 
 	return 0;
 }
 
+static int msg_reserve(gcb_ws_t *ws, uint64_t want)
+{
+	size_t cap = ws->msg_cap ? ws->msg_cap : 4096;
+	char *p;
+
+	if (want <= ws->msg_cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	if (cap > ws->max_message)
+		cap = ws->max_message;
+	p = realloc(ws->msg, cap);
+	if (!p)
+		return -ENOMEM;
+	ws->msg = p;
+	ws->msg_cap = cap;
+	return 0;
+}
+
+/* Fails the connection from inside wslay_event_recv(): close frame queued, reading stops. */
+static void ws_fail(gcb_ws_t *ws, uint16_t code)
+{
+	wslay_event_queue_close(ws->ctx, code, NULL, 0);
+	wslay_event_shutdown_read(ws->ctx);
+}
+
+static void ws_frame_start_cb(wslay_event_context_ptr ctx,
+			      const struct wslay_event_on_frame_recv_start_arg *arg,
+			      void *user_data)
+{
+	gcb_ws_t *ws = user_data;
+
+	(void)ctx;
+	ws->frame_data = 0;
+	if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
+		ws->msg_len = 0;
+		ws->msg_want = 0;
+		ws->msg_text = arg->opcode == WSLAY_TEXT_FRAME;
+	} else if (arg->opcode != WSLAY_CONTINUATION_FRAME) {
+		return; /* control frames: wslay buffers them itself */
+	}
+	ws->frame_data = 1;
+	ws->msg_want += arg->payload_length;
+	if (ws->msg_want > ws->max_message) {
+		ws->too_big = 1;
+		ws_fail(ws, WSLAY_CODE_MESSAGE_TOO_BIG);
+		return;
+	}
+	if (ws->msg_text && msg_reserve(ws, ws->msg_want) < 0) {
+		ws->io_err = -ENOMEM;
+		ws_fail(ws, WSLAY_CODE_INTERNAL_SERVER_ERROR);
+	}
+}
+
+static void ws_frame_chunk_cb(wslay_event_context_ptr ctx,
+			      const struct wslay_event_on_frame_recv_chunk_arg *arg,
+			      void *user_data)
+{
+	gcb_ws_t *ws = user_data;
+
+	(void)ctx;
+	if (!ws->frame_data || !ws->msg_text || ws->too_big || ws->io_err || !arg->data_length)
+		return;
+	/* Room was reserved for the whole frame at its start. */
+	memcpy(ws->msg + ws->msg_len, arg->data, arg->data_length);
+	ws->msg_len += arg->data_length;
+}
+
 static void hold(gcb_ws_t *ws, const uint8_t *msg, size_t len)
 {
 	ws_held_t *h = malloc(sizeof(*h) + len + 1);
@@ -128,19 +211,21 @@ static void ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_m
 		ws->close_code = arg->status_code;
 		return;
 	}
-	if (arg->opcode != WSLAY_TEXT_FRAME)
+	if (arg->opcode != WSLAY_TEXT_FRAME || ws->too_big || ws->io_err)
 		return; /* pings are answered by wslay; pongs and binary carry nothing for us */
 	if (ws->stop) {
-		hold(ws, arg->msg, arg->msg_length);
+		hold(ws, (const uint8_t *)ws->msg, ws->msg_len);
 		return;
 	}
-	ws->stop = ws->on_message(ws->arg, (const char *)arg->msg, arg->msg_length);
+	ws->stop = ws->on_message(ws->arg, ws->msg ? ws->msg : "", ws->msg_len);
 }
 
 static const struct wslay_event_callbacks ws_callbacks = {
     .recv_callback = ws_recv_cb,
     .send_callback = ws_send_cb,
     .genmask_callback = ws_genmask_cb,
+    .on_frame_recv_start_callback = ws_frame_start_cb,
+    .on_frame_recv_chunk_callback = ws_frame_chunk_cb,
     .on_msg_recv_callback = ws_msg_cb,
 };
 
@@ -156,6 +241,7 @@ static void ws_free(gcb_ws_t *ws)
 		wslay_event_context_free(ws->ctx);
 	gcb_ws_conn_close(&ws->conn);
 	free(ws->extra);
+	free(ws->msg);
 	free(ws);
 }
 
@@ -208,6 +294,8 @@ int gcb_ws_connect(gcb_ws_t **out, const char *url, const gcb_ws_opts_t *opts, c
 		rc = -ENOMEM;
 		goto fail;
 	}
+	wslay_event_config_set_no_buffering(ws->ctx, 1);
+	/* Per frame in this mode; ws_frame_start_cb() checks whole messages. */
 	wslay_event_config_set_max_recv_msg_length(ws->ctx, ws->max_message);
 	free(u);
 	*out = ws;
@@ -285,6 +373,12 @@ int gcb_ws_service(gcb_ws_t *ws, int (*on_message)(void *arg, const char *msg, s
 	/* Messages handed over come first; a close seen after them waits for the next call. */
 	if (ws->stop)
 		return ws->stop;
+	if (ws->too_big) {
+		gcb_log_warn(
+		    "WebSocket message of more than max_message (%zu bytes): closing with 1009",
+		    ws->max_message);
+		return -EMSGSIZE;
+	}
 	if (wslay_event_get_close_received(ws->ctx))
 		return -ECONNRESET;
 	if (ws->io_err)
@@ -299,12 +393,25 @@ int gcb_ws_service(gcb_ws_t *ws, int (*on_message)(void *arg, const char *msg, s
 		 * framing or UTF-8) and queued a close frame saying why; the
 		 * code tells which once that frame is out.
 		 */
-		if (wslay_event_get_close_sent(ws->ctx))
-			return wslay_event_get_status_code_sent(ws->ctx) ==
-				       WSLAY_CODE_MESSAGE_TOO_BIG
-				   ? -EMSGSIZE
-				   : -EPROTO;
-		return wslay_event_want_write(ws->ctx) ? 0 : -EPROTO;
+		unsigned sent;
+
+		if (!wslay_event_get_close_sent(ws->ctx)) {
+			if (wslay_event_want_write(ws->ctx))
+				return 0;
+			gcb_log_warn("WebSocket protocol error from the server");
+			return -EPROTO;
+		}
+		sent = wslay_event_get_status_code_sent(ws->ctx);
+		if (sent == WSLAY_CODE_MESSAGE_TOO_BIG) {
+			gcb_log_warn("WebSocket frame of more than max_message (%zu bytes): "
+				     "closed with 1009",
+				     ws->max_message);
+			return -EMSGSIZE;
+		}
+		gcb_log_warn("WebSocket protocol error from the server: closed with %u (%s)", sent,
+			     sent == WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA ? "invalid UTF-8"
+									   : "bad framing");
+		return -EPROTO;
 	}
 	return 0;
 }

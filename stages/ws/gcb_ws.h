@@ -8,7 +8,8 @@
  *
  * Ownership: gcb_ws_connect() returns a connection the caller owns and
  * frees with gcb_ws_close(). A message handed to on_message is valid only
- * during the call.
+ * during the call. The process ignores SIGPIPE (the stages do): OpenSSL
+ * writes to a peer that may be gone.
  */
 #ifndef GCB_WS_H
 #define GCB_WS_H
@@ -50,6 +51,9 @@ int gcb_ws_send_text(gcb_ws_t *ws, const char *text, size_t len);
  * connection dropped (gcb_ws_close_code() tells the peer's close code, 0
  * when none); -EMSGSIZE for a message above max_message; -EPROTO for a
  * protocol violation. After a negative return only gcb_ws_close() is valid.
+ * Call it once right after connect, and after an early stop call it again
+ * without waiting for poll(): bytes read with the upgrade answer or before
+ * the stop are buffered in the process, where poll() cannot see them.
  */
 int gcb_ws_service(gcb_ws_t *ws, int (*on_message)(void *arg, const char *msg, size_t len),
 		   void *arg);

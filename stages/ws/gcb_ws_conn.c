@@ -19,6 +19,7 @@
 #include <openssl/ssl.h>
 
 #include "stages/ws/gcb_ws_int.h"
+#include "supervisor/gcb_log.h"
 
 int64_t gcb_ws_now_ms(void)
 {
@@ -148,8 +149,18 @@ static ssize_t tls_result(gcb_ws_conn_t *c, int n, int is_read)
 		if (errno == EAGAIN || errno == EINTR)
 			return -EAGAIN;
 		return errno ? -errno : (is_read ? 0 : -ECONNRESET);
-	default:
+	default: {
+		char why[256];
+		unsigned long e = ERR_peek_last_error();
+
+		if (e)
+			ERR_error_string_n(e, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "SSL error %d", err);
+		ERR_clear_error();
+		gcb_log_warn("%s() failed: %s", is_read ? "SSL_read" : "SSL_write", why);
 		return -EPROTO;
+	}
 	}
 }
 

@@ -37,7 +37,7 @@ check(sim.req("POST", "/admin/notify?action=close").status == 400, "no channel")
 # heartbeat-stop / heartbeat-resume: data keeps flowing without heartbeats.
 ws.wait(heartbeat, 30, "first heartbeat")
 admin_notify(sim, "heartbeat-stop", ch["id"])
-time.sleep(0.5)  # a heartbeat already queued may still arrive
+time.sleep(1)  # a heartbeat already queued may still arrive
 n = ws.count(heartbeat)
 d = ws.count(data)
 time.sleep(2)

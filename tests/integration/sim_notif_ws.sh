@@ -131,8 +131,12 @@ for m in details:
 # wait until the log has caught up with the client).
 def received():
     return [(m["topicName"], m["metadata"]["CorrelationId"]) for m in ws.msgs if data(m)]
-time.sleep(1)
-log = [(e["topic"], e["correlationId"]) for e in sent_log(sim) if e["channel"] == ch["id"]]
+def logged():
+    return [(e["topic"], e["correlationId"]) for e in sent_log(sim) if e["channel"] == ch["id"]]
+end = time.monotonic() + 30
+while logged() != received() and time.monotonic() < end:
+    time.sleep(0.2)
+log = logged()
 check(log == received(), "sent log %d vs received %d" % (len(log), len(received())))
 check(all(e["key"] for e in sent_log(sim)), "keys")
 st = stats(sim)

@@ -114,6 +114,12 @@ class WS:
                 self.closed = True
                 self.close_code = self.ws.close_code
                 self.cv.notify_all()
+        # Let a close() in flight finish before this loop stops.
+        try:
+            await asyncio.wait_for(self.ws.wait_closed(), 10)
+        except Exception:
+            pass
+        await asyncio.sleep(0.05)
 
     def send(self, obj):
         fut = asyncio.run_coroutine_threadsafe(self.ws.send(json.dumps(obj)), self.loop)
@@ -146,11 +152,8 @@ class WS:
                 self.cv.wait(min(left, 0.5))
 
     def close(self):
-        if self.ws and not self.closed:
-            try:
-                asyncio.run_coroutine_threadsafe(self.ws.close(), self.loop).result(10)
-            except Exception:
-                pass
+        if self.ws and self.thread.is_alive():
+            asyncio.run_coroutine_threadsafe(self.ws.close(), self.loop)
         self.thread.join(15)
 
 

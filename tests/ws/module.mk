@@ -1,8 +1,12 @@
 # tests/ws: the WebSocket client's unit test and its driver for the socket tests.
 
-$(eval $(call gcb_program,test-ws-unit,tests/ws/test_ws_unit.c $(WS_SRCS),\
+$(eval $(call gcb_program,test-ws-unit,tests/ws/test_ws_unit.c $(WS_SRCS) $(LOG_SRCS),\
 	$(call pkglibs,cmocka) $(WS_LIBS)))
 UNIT_TESTS += $(BIN)/test-ws-unit
 
-$(eval $(call gcb_program,test-ws-client,tests/ws/ws_client.c $(WS_SRCS),$(WS_LIBS)))
-INTEGRATION_TESTS += tests/ws/ws_plain.sh tests/ws/ws_tls.sh
+$(eval $(call gcb_program,test-ws-client,tests/ws/ws_client.c $(WS_SRCS) $(LOG_SRCS),$(WS_LIBS)))
+INTEGRATION_TESTS += tests/ws/ws_plain.sh tests/ws/ws_tls.sh tests/ws/ws_valgrind.sh \
+	tests/ws/ws_valgrind_tls.sh
+
+# Receive-rate benchmark (make bench).
+BENCHES += tests/ws/bench_ws.sh

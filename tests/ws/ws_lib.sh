@@ -96,6 +96,12 @@ n = int(sys.argv[1])
 sys.stdout.buffer.write((b * (n // len(b) + 1))[:n] + b"\n")' "$1" >"$2"
 }
 
+# full: true unless under valgrind, where only the cases that reach
+# different code run (valgrind is slow; each script stays well under 60 s).
+full() {
+	[ -z "${WS_VALGRIND:-}" ]
+}
+
 finish() {
 	if [ "$fails" -ne 0 ]; then
 		echo "$fails check(s) failed"

@@ -16,7 +16,9 @@ killed (or at most 120 s). Modes (one connection at a time is enough):
   silent      raw TCP: accepts, reads, never answers
   badaccept   raw TCP: answers 101 with a wrong Sec-WebSocket-Accept
   status403   raw TCP: answers 403 Forbidden
-  burst N     raw TCP: answers the upgrade and N text frames in one write
+  burst N[:S] raw TCP: answers the upgrade and N text frames in one write
+              (of S bytes each when given; TLS with --cert)
+  frames HEX  raw TCP: answers the upgrade followed by the bytes HEX
 """
 import asyncio
 import base64
@@ -67,7 +69,9 @@ def frame(text):
     n = len(data)
     if n < 126:
         return bytes([0x81, n]) + data
-    return bytes([0x81, 126, n >> 8, n & 0xFF]) + data
+    if n < 65536:
+        return bytes([0x81, 126, n >> 8, n & 0xFF]) + data
+    return bytes([0x81, 127]) + n.to_bytes(8, "big") + data
 
 
 async def raw_handler(reader, writer):
@@ -94,8 +98,14 @@ async def raw_handler(reader, writer):
         else:
             out = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                    b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept + b"\r\n\r\n")
-            if mode == "burst":
+            if mode == "burst" and ":" in sys.argv[2]:
+                n, size = (int(x) for x in sys.argv[2].split(":"))
+                one = frame(pattern(size))
+                out += one * n
+            elif mode == "burst":
                 out += b"".join(frame("b-%d" % i) for i in range(int(sys.argv[2])))
+            elif mode == "frames":
+                out += bytes.fromhex(sys.argv[2])
             writer.write(out)
         await writer.drain()
         await asyncio.sleep(60)
@@ -110,8 +120,8 @@ async def main():
     if "--cert" in argv:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(argv[argv.index("--cert") + 1], argv[argv.index("--key") + 1])
-    if argv[1] in ("silent", "badaccept", "status403", "burst"):
-        server = await asyncio.start_server(raw_handler, "127.0.0.1", 0)
+    if argv[1] in ("silent", "badaccept", "status403", "burst", "frames"):
+        server = await asyncio.start_server(raw_handler, "127.0.0.1", 0, ssl=ctx)
     else:
         server = await websockets.serve(handler, "127.0.0.1", 0, ssl=ctx, max_size=None,
                                         compression=None, ping_interval=None)

@@ -482,8 +482,8 @@ static void on_upgrade(void *cls, struct MHD_Connection *c, void *con_cls, const
 	req_t *r = con_cls;
 
 	(void)c;
-	if (!r || gcb_sim_notif_ws_attach(s->conf.notif, r->path + strlen("/channels/"), sock,
-					  urh, extra, extra_len) < 0)
+	if (!r || gcb_sim_notif_ws_attach(s->conf.notif, r->path + strlen("/channels/"), sock, urh,
+					  extra, extra_len) < 0)
 		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 }
 
@@ -499,8 +499,7 @@ static enum MHD_Result do_ws(gcb_sim_server_t *s, struct MHD_Connection *c, req_
 			     const char *url)
 {
 	const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-WebSocket-Key");
-	const char *ver =
-	    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-WebSocket-Version");
+	const char *ver = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-WebSocket-Version");
 	struct MHD_Response *resp;
 	enum MHD_Result rc;
 	char accept[32];
@@ -605,10 +604,10 @@ static enum MHD_Result do_request(gcb_sim_server_t *s, struct MHD_Connection *c,
 	}
 	if (!strcmp(url, "/oauth/token"))
 		return do_token(s, c, r);
-	if (s->conf.notif && (!strcmp(url, "/api/v2/routing/queues") ||
-			      !strcmp(url, "/api/v2/users") ||
-			      !strncmp(url, "/api/v2/notifications/", 22) ||
-			      !strncmp(url, "/api/v2/analytics/", 18)))
+	if (s->conf.notif &&
+	    (!strcmp(url, "/api/v2/routing/queues") || !strcmp(url, "/api/v2/users") ||
+	     !strncmp(url, "/api/v2/notifications/", 22) ||
+	     !strncmp(url, "/api/v2/analytics/", 18)))
 		return do_notif_api(s, c, r, url);
 	if (!is_poll)
 		return do_streams(s, c, r, url);
@@ -718,7 +717,7 @@ static enum MHD_Result admin_stats(gcb_sim_server_t *s, struct MHD_Connection *c
 
 /* /admin/notify...: actions on channels, org growth, traffic, logs, stats. */
 static enum MHD_Result admin_notify(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r,
-				   const char *url)
+				    const char *url)
 {
 	int post = !strcmp(r->method, "POST");
 	gcb_sim_reply_t rp = {.retry_after = -1};

@@ -104,7 +104,8 @@ static void usage(FILE *f)
 	      "Admin API (no auth): GET /admin/stats, GET|POST /admin/faults, POST /admin/revoke,\n"
 	      "POST /admin/generate?count=N, POST /admin/evict?count=N|all=1,\n"
 	      "GET /admin/events?from=POS&limit=N, POST /admin/flush,\n"
-	      "POST /admin/notify?action=A&channel=ID|all, POST /admin/notify/org?queues=N&users=M,\n"
+	      "POST /admin/notify?action=A&channel=ID|all,\n"
+	      "POST /admin/notify/org?queues=N&users=M,\n"
 	      "POST /admin/notify/generate?count=N, GET /admin/notify/conversations|sent|stats.\n"
 	      "See docs/sim.md.\n",
 	      f);
@@ -527,8 +528,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (channel_ttl && gcb_sim_faults_set(&faults, "channel-ttl", channel_ttl, err,
-					      sizeof(err)) < 0) {
+	if (channel_ttl &&
+	    gcb_sim_faults_set(&faults, "channel-ttl", channel_ttl, err, sizeof(err)) < 0) {
 		fprintf(stderr, "gcb-sim: %s\n", err);
 		goto out;
 	}

@@ -41,7 +41,7 @@ struct gcb_sim_notif {
 	size_t sent_len, sent_cap;
 	uint64_t created, evicted, expired, deleted, sockets_opened, sockets_replaced;
 	uint64_t msgs_sent, msgs_dropped, msgs_sent_lost, heartbeats, pongs, stalled;
-	uint64_t client_msgs, client_subscribes, system_msgs, sent_truncated;
+	uint64_t client_msgs, client_subscribes, system_msgs, sent_truncated, revocations;
 };
 
 int64_t gcb_sim_notif_now_ms(void)
@@ -734,6 +734,7 @@ static int act(gcb_sim_notif_t *n, channel_t *c, const char *action)
 		snprintf(topic, sizeof(topic), "v2.system.token_revoked.%s", c->id);
 		send_system(n, c, topic, "The access token was revoked.");
 		gcb_sim_auth_revoke_all(n->auth);
+		n->revocations++;
 		if (c->ws)
 			gcb_sim_ws_close(c->ws, 0, "token revoked");
 		c->ws = NULL;
@@ -830,5 +831,6 @@ void gcb_sim_notif_stats(gcb_sim_notif_t *n, cJSON *s)
 	cJSON_AddNumberToObject(s, "clientMessages", (double)n->client_msgs);
 	cJSON_AddNumberToObject(s, "clientSubscribes", (double)n->client_subscribes);
 	cJSON_AddNumberToObject(s, "sentLogTruncated", (double)n->sent_truncated);
+	cJSON_AddNumberToObject(s, "revocations", (double)n->revocations);
 	pthread_mutex_unlock(&n->lock);
 }
