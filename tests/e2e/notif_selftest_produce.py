@@ -12,7 +12,8 @@ schema, id 1). Topics: PREFIX.conversations, PREFIX.users,
 PREFIX.conversation.details, PREFIX.backfill.conversations, PREFIX.dlq.
 Faults (each hits one message): lose, dup, reorder (two messages of one
 stream swapped), key (wrong key), dlq (one message in the DLQ instead),
-misroute (a user message on the conversations topic), nogap (a backfill
+misroute (a user message on the conversations topic), losebf (a snapshot of
+a backfilled conversation lost), nogap (a backfill
 message without gapId), gapmiss (a gap's conversation left out).
 """
 import io
@@ -78,8 +79,8 @@ def main():
         n += 1
         sent.append(("v2.users.%s.presence" % u, "cid-%d" % n, "ch2", u, "users", {}))
     with open(os.path.join(d, "sent.jsonl"), "w") as f:
-        for tn, cid, ch, _, _, _ in sent:
-            f.write(json.dumps({"topic": tn, "correlationId": cid, "channel": ch}) + "\n")
+        for tn, cid, ch, key, _, _ in sent:
+            f.write(json.dumps({"channel": ch, "topic": tn, "correlationId": cid, "key": key}) + "\n")
     with open(os.path.join(d, "conversations.json"), "w") as f:
         json.dump(convs, f)
 
@@ -109,6 +110,8 @@ def main():
                     "metadata": {"CorrelationId": "backfill-%s-%d" % (gid, k)},
                     "backfill": mark}])
     dlq = []
+    if "losebf" in faults:  # a snapshot of conversation 8, which gap 7 backfills
+        del out[33]
     if "lose" in faults:
         del out[5]
     if "dup" in faults:

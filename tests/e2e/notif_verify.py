@@ -495,10 +495,12 @@ def run(a):
         tn = sent_topic[cid]
         fam_topic, keyspec, seg = family(tn)
         if a.lost_backfilled and fam_topic in (T_DETAILS, T_CONVS):
-            # The conversation id of a snapshot is not in its topic name:
-            # excused when any backfilled conversation covers the time; the
-            # conversation coverage check below is the real guarantee.
-            if fam_topic == T_DETAILS and seg in bf_keys or fam_topic == T_CONVS and bf_keys:
+            # The conversation: the simulator's key, else (detail events)
+            # the topic name's segment. Without either (an old sent log),
+            # any backfill excuses a snapshot; the conversation coverage
+            # check is the real guarantee then.
+            conv = sent_key.get(cid) or (seg if fam_topic == T_DETAILS else None)
+            if conv in bf_keys or conv is None and bf_keys:
                 missing_bf += 1
                 continue
         missing.append((i, cid, tn))

@@ -11,7 +11,7 @@
 
 CTL="$T_DIR/kafka.ctl"
 topics=""
-for p in good bad; do
+for p in good bad bf; do
 	for t in conversations users conversation.details backfill.conversations dlq; do
 		topics="$topics --topic $p.$t:2"
 	done
@@ -55,11 +55,24 @@ rc=$?
 set -e
 echo "$out" | head -1
 [ $rc = 1 ] || t_fail "faulty copy: exit $rc, expected 1: $out"
-for want in 'missing=2 ' 'duplicates=1 ' 'order_violations=1 ' 'key_mismatch=1 ' 'dlq=1 ' \
+for want in 'missing=2 ' 'duplicates=1 ' 'order_violations=1 ' 'key_mismatch=1 ' \
+	'sent_key_mismatch=1 ' 'dlq=1 ' \
 	'misrouted=1 ' 'backfill_no_gap_id=1 ' 'gap_conversations_missing=2 ' \
 	'too_many_duplicates=1 '; do
 	echo "$out" | head -1 | grep -q "$want" || t_fail "faulty copy: no $want in: $(echo "$out" | head -1)"
 done
+
+# --lost-backfilled excuses a lost snapshot of a backfilled conversation only.
+mkdir -p "$T_DIR/bf"
+"$PY" "$E2E/notif_selftest_produce.py" "$BS" "$T_DIR/bf" bf lose losebf >/dev/null ||
+	t_fail "producing the lost-backfilled copy failed"
+set +e
+out=$(v bf "$T_DIR/bf" --lost-backfilled)
+rc=$?
+set -e
+echo "$out" | head -1
+[ $rc = 1 ] && echo "$out" | head -1 | grep -q ' missing=1 missing_backfilled=1 ' ||
+	t_fail "--lost-backfilled: exit $rc: $(echo "$out" | head -1)"
 
 # Duplicates within the allowance pass; --max-copies holds them.
 set +e
