@@ -37,7 +37,10 @@ check(sim.req("POST", "/admin/notify?action=close").status == 400, "no channel")
 # heartbeat-stop / heartbeat-resume: data keeps flowing without heartbeats.
 ws.wait(heartbeat, 30, "first heartbeat")
 admin_notify(sim, "heartbeat-stop", ch["id"])
-time.sleep(1)  # a heartbeat already queued may still arrive
+# A heartbeat queued before the stop may still arrive: the pong to a ping sent
+# now is queued after it, so once the pong is here the count is final.
+ws.send({"message": "ping"})
+ws.wait(lambda m: m.get("eventBody", {}).get("message") == "pong", 30, "pong")
 n = ws.count(heartbeat)
 d = ws.count(data)
 time.sleep(2)

@@ -522,6 +522,7 @@ static enum MHD_Result do_ws(gcb_sim_server_t *s, struct MHD_Connection *c, req_
 	pthread_mutex_lock(&s->lock);
 	s->unsettled++;
 	pthread_mutex_unlock(&s->lock);
+	gcb_sim_notif_ws_upgrading(s->conf.notif, 1);
 	r->status = 101;
 	r->answer_ms = mono_ms();
 	rc = MHD_queue_response(c, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
@@ -747,11 +748,14 @@ static enum MHD_Result admin_notify(gcb_sim_server_t *s, struct MHD_Connection *
 		}
 	}
 	if (!strcmp(url, "/admin/notify/generate") && post) {
-		const char *n = mhd_arg(c, "count");
+		const char *n = mhd_arg(c, "count"), *life = mhd_arg(c, "life-ms");
 
-		if (!n || parse_num(n, 0, 10000000, &v) < 0)
-			return error_body(s, c, r, 400, "bad.request", "count must be 0..10000000");
-		gcb_sim_notif_gen_start(s->conf.notif_gen, (uint64_t)v);
+		w = 0;
+		if (!n || parse_num(n, 0, 10000000, &v) < 0 ||
+		    (life && parse_num(life, 1, 3600000, &w) < 0))
+			return error_body(s, c, r, 400, "bad.request",
+					  "count must be 0..10000000, life-ms 1..3600000");
+		gcb_sim_notif_gen_start(s->conf.notif_gen, (uint64_t)v, (int)w);
 		return respond_str(s, c, r, 200, "{\"ok\":true}");
 	}
 	if (!strcmp(url, "/admin/notify/conversations")) {
@@ -964,6 +968,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 				r->method, r->path, r->status, e->retry_after, e->events);
 		pthread_mutex_unlock(&s->lock);
 	}
+	if (r->status == 101)
+		gcb_sim_notif_ws_upgrading(s->conf.notif, -1); /* attached or failed by now */
 	free(r->body);
 	free(r->served);
 	free(r);

@@ -106,7 +106,8 @@ static void usage(FILE *f)
 	      "GET /admin/events?from=POS&limit=N, POST /admin/flush,\n"
 	      "POST /admin/notify?action=A&channel=ID|all,\n"
 	      "POST /admin/notify/org?queues=N&users=M,\n"
-	      "POST /admin/notify/generate?count=N, GET /admin/notify/conversations|sent|stats.\n"
+	      "POST /admin/notify/generate?count=N[&life-ms=MS], GET "
+	      "/admin/notify/conversations|sent|stats.\n"
 	      "See docs/sim.md.\n",
 	      f);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "supervisor/gcb_log.h"
 #include "tools/sim/gcb_sim_notif_set.h"
@@ -33,7 +34,8 @@ struct gcb_sim_notif {
 	pthread_mutex_t lock; /* everything below */
 	pthread_cond_t cond;  /* live socket threads went down */
 	int stopping;
-	int live; /* socket threads running */
+	int live;      /* socket threads running */
+	int upgrading; /* 101 answers whose socket may not be attached yet */
 	gcb_sim_rand_t rnd;
 	uint64_t seq;
 	channel_t ch[GCB_SIM_NOTIF_CHANNELS];
@@ -490,6 +492,13 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 	return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use GET, PUT, POST or DELETE.");
 }
 
+void gcb_sim_notif_ws_upgrading(gcb_sim_notif_t *n, int delta)
+{
+	pthread_mutex_lock(&n->lock);
+	n->upgrading += delta;
+	pthread_mutex_unlock(&n->lock);
+}
+
 int gcb_sim_notif_ws_exists(gcb_sim_notif_t *n, const char *id)
 {
 	int yes;
@@ -778,6 +787,11 @@ int gcb_sim_notif_admin(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim
 		return gcb_sim_reply_error(rp, 400, "bad.request", "action and channel required");
 	all = !strcmp(chan, "all");
 	pthread_mutex_lock(&n->lock);
+	for (int i = 0; i < 200 && n->upgrading > 0; i++) {
+		pthread_mutex_unlock(&n->lock);
+		usleep(10000);
+		pthread_mutex_lock(&n->lock);
+	}
 	if (!all)
 		expire_due(n);
 	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS && rc == 0; i++) {

@@ -49,6 +49,12 @@ void gcb_sim_notif_stats(gcb_sim_notif_t *n, cJSON *stats);
 
 /* WebSocket GET /channels/<id>: 1 when the channel exists. */
 int gcb_sim_notif_ws_exists(gcb_sim_notif_t *n, const char *id);
+/*
+ * Brackets a 101 answer until its request completes: the client may see the
+ * 101 before the socket is attached, so admin actions first wait (at most
+ * 2 s) for upgrades in flight, and a test can act right after connecting.
+ */
+void gcb_sim_notif_ws_upgrading(gcb_sim_notif_t *n, int delta);
 /* Serves an upgraded socket for channel @id; < 0: the caller closes @urh. */
 int gcb_sim_notif_ws_attach(gcb_sim_notif_t *n, const char *id, int fd,
 			    struct MHD_UpgradeResponseHandle *urh, const char *extra,

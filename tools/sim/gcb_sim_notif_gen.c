@@ -55,6 +55,8 @@ struct gcb_sim_notif_gen {
 	pthread_cond_t cond;
 	int stop;
 	uint64_t pending;
+	uint64_t pending_fixed; /* to start with life fixed_life_ms */
+	int fixed_life_ms;
 	uint64_t started, finished, abandoned, published;
 
 	/* generator thread only */
@@ -296,7 +298,7 @@ static int pick_media(gcb_sim_rand_t *r)
 			: GCB_SIM_MEDIA_CALLBACK;
 }
 
-static void start_one(gcb_sim_notif_gen_t *g, int64_t now)
+static void start_one(gcb_sim_notif_gen_t *g, int64_t now, int life_ms)
 {
 	int nq, nu;
 	gcb_sim_org_entity_t q, u;
@@ -340,6 +342,8 @@ static void start_one(gcb_sim_notif_gen_t *g, int64_t now)
 		 wrapups[gcb_sim_rand_below(&g->rnd, 5)]);
 	a->note = (uint8_t)gcb_sim_rand_below(&g->rnd, 5);
 	a->life = 200 + gcb_sim_rand_below(&g->rnd, 1801);
+	if (life_ms > 0)
+		a->life = life_ms;
 	a->t0 = now;
 	c->start_ms = now;
 	a->seq = gcb_sim_analytics_add(g->an, c);
@@ -451,7 +455,8 @@ static void *run(void *arg)
 
 	for (;;) {
 		int64_t now = gcb_sim_notif_now_ms();
-		uint64_t want = 0, n;
+		uint64_t want = 0, n, nfixed;
+		int life;
 		struct timespec dl;
 
 		pthread_mutex_lock(&g->lock);
@@ -461,6 +466,9 @@ static void *run(void *arg)
 		}
 		n = g->pending > STARTS_PER_TICK ? STARTS_PER_TICK : g->pending;
 		g->pending -= n;
+		nfixed = g->pending_fixed > STARTS_PER_TICK ? STARTS_PER_TICK : g->pending_fixed;
+		g->pending_fixed -= nfixed;
+		life = g->fixed_life_ms;
 		pthread_mutex_unlock(&g->lock);
 		if (g->conf.rate > 0) {
 			want = (uint64_t)(g->conf.rate * (double)(mono_ms() - t0) / 1000.0);
@@ -470,7 +478,9 @@ static void *run(void *arg)
 			by_rate = want;
 		}
 		for (uint64_t i = 0; i < n; i++)
-			start_one(g, now);
+			start_one(g, now, 0);
+		for (uint64_t i = 0; i < nfixed; i++)
+			start_one(g, now, life);
 		for (size_t i = 0; i < g->nact;) {
 			active_t *a = &g->act[i];
 
@@ -492,7 +502,7 @@ static void *run(void *arg)
 			dl.tv_sec++;
 			dl.tv_nsec -= 1000000000;
 		}
-		if (!g->stop && !g->pending)
+		if (!g->stop && !g->pending && !g->pending_fixed)
 			pthread_cond_timedwait(&g->cond, &g->lock, &dl);
 		pthread_mutex_unlock(&g->lock);
 	}
@@ -546,10 +556,15 @@ void gcb_sim_notif_gen_destroy(gcb_sim_notif_gen_t *g)
 	free(g);
 }
 
-void gcb_sim_notif_gen_start(gcb_sim_notif_gen_t *g, uint64_t n)
+void gcb_sim_notif_gen_start(gcb_sim_notif_gen_t *g, uint64_t n, int life_ms)
 {
 	pthread_mutex_lock(&g->lock);
-	g->pending += n;
+	if (life_ms > 0) {
+		g->pending_fixed += n;
+		g->fixed_life_ms = life_ms;
+	} else {
+		g->pending += n;
+	}
 	pthread_cond_broadcast(&g->cond);
 	pthread_mutex_unlock(&g->lock);
 }
@@ -560,7 +575,7 @@ void gcb_sim_notif_gen_stats(gcb_sim_notif_gen_t *g, cJSON *s)
 	cJSON_AddNumberToObject(s, "conversationsStarted", (double)g->started);
 	cJSON_AddNumberToObject(s, "conversationsFinished", (double)g->finished);
 	cJSON_AddNumberToObject(s, "conversationsAbandoned", (double)g->abandoned);
-	cJSON_AddNumberToObject(s, "conversationsPending", (double)g->pending);
+	cJSON_AddNumberToObject(s, "conversationsPending", (double)(g->pending + g->pending_fixed));
 	cJSON_AddNumberToObject(s, "published", (double)g->published);
 	pthread_mutex_unlock(&g->lock);
 }

@@ -30,8 +30,8 @@ gcb_sim_notif_gen_t *gcb_sim_notif_gen_new(const gcb_sim_notif_gen_conf_t *conf,
 					   char *errstr, size_t errstr_size);
 /* Stops and joins the thread. */
 void gcb_sim_notif_gen_destroy(gcb_sim_notif_gen_t *g);
-/* Starts @n conversations now. */
-void gcb_sim_notif_gen_start(gcb_sim_notif_gen_t *g, uint64_t n);
+/* Starts @n conversations now; @life_ms > 0 fixes their life (else 0.2-2 s). */
+void gcb_sim_notif_gen_start(gcb_sim_notif_gen_t *g, uint64_t n, int life_ms);
 void gcb_sim_notif_gen_stats(gcb_sim_notif_gen_t *g, cJSON *stats);
 
 #endif
