@@ -134,7 +134,7 @@ static void add_topics(const gcb_config_t *cfg, char **argv, int *argc, char sto
 	cJSON_Delete(doc);
 }
 
-static int start_sim(gcb_embedded_t *e, const char *bindir)
+static int start_sim(gcb_embedded_t *e, const gcb_config_t *cfg, const char *bindir)
 {
 	char prog[PATH_MAX], url_file[600], log[600], seed[32];
 	char *argv[MAX_ARGS];
@@ -161,6 +161,13 @@ static int start_sim(gcb_embedded_t *e, const char *bindir)
 	argv[argc++] = "--agents=200";
 	argv[argc++] = "--fault-bad-event-rate=0.002";
 	argv[argc++] = "--fault-drift-rate=0.002";
+	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS) {
+		/* Notification traffic over WebSocket channels, with heartbeats
+		 * often enough that a dead channel shows within seconds. */
+		argv[argc++] = "--queues=20";
+		argv[argc++] = "--notify-rate=20";
+		argv[argc++] = "--heartbeat-interval=5";
+	}
 	argv[argc] = NULL;
 
 	e->sim_pid = spawn_child(argv, log);
@@ -258,7 +265,7 @@ int gcb_embedded_start(gcb_embedded_t *e, const gcb_config_t *cfg, char *errstr,
 	}
 	if (cfg->embedded_sim)
 		discard_previous_run(cfg);
-	if (cfg->embedded_sim && (rc = start_sim(e, bindir)) != 0) {
+	if (cfg->embedded_sim && (rc = start_sim(e, cfg, bindir)) != 0) {
 		snprintf(errstr, errstr_size,
 			 "the embedded simulator (%s/gcb-sim) did not start: %s; see %s/sim.log",
 			 bindir, strerror(-rc), e->dir);

@@ -4,7 +4,71 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stages/notif/gcb_notif_topics.h"
 #include "supervisor/gcb_log.h"
+
+static void notif_conf(gcb_pipeline_t *p)
+{
+	const gcb_config_t *cfg = p->cfg;
+	gcb_fetcher_conf_t *f = &p->fetcher;
+
+	f->source = cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS
+			? GCB_FETCHER_SOURCE_NOTIFICATIONS
+			: GCB_FETCHER_SOURCE_POLL;
+	f->notif.topics = cfg->genesys.notifications.topics;
+	f->notif.topics_file = cfg->genesys.notifications.topics_file;
+	f->notif.resolve_interval_ms = (unsigned)cfg->genesys.notifications.resolve_interval_ms;
+	f->notif.heartbeat_timeout_ms = (unsigned)cfg->genesys.notifications.heartbeat_timeout_ms;
+	f->notif.ping_interval_ms = (unsigned)cfg->genesys.notifications.ping_interval_ms;
+	f->notif.rollover_before_ms = (unsigned)cfg->genesys.notifications.rollover_before_ms;
+	f->notif.topics_per_channel = (unsigned)cfg->genesys.notifications.topics_per_channel;
+	f->notif.max_channels = (unsigned)cfg->genesys.notifications.max_channels;
+	snprintf(p->spool_dir, sizeof(p->spool_dir), "%s/%s.spool", cfg->instance.state_dir,
+		 cfg->instance.name);
+	f->spool.dir = p->spool_dir;
+	f->spool.segment_bytes = (uint64_t)cfg->spool.segment_size;
+	f->spool.max_bytes = (uint64_t)cfg->spool.max_size;
+	f->spool.sync_interval_ms = (unsigned)cfg->spool.sync_interval_ms;
+	f->backfill.enabled = cfg->backfill.enabled;
+	f->backfill.pad_ms = (uint64_t)cfg->backfill.pad_ms;
+	f->backfill.poll_interval_ms = (unsigned)cfg->backfill.poll_interval_ms;
+	if (f->source == GCB_FETCHER_SOURCE_NOTIFICATIONS) {
+		f->stream_id = NULL;
+		f->stream_definition_path = NULL;
+	}
+}
+
+/*
+ * What the notification source would refuse at startup, refused before any
+ * stage is forked, naming the key: unknown placeholders, an empty topic
+ * set, more fixed topics than the channels can carry, one channel only.
+ */
+static int notif_check(const gcb_config_t *cfg, char *errstr, size_t errstr_size)
+{
+	gcb_notif_topics_t t;
+	int rc;
+
+	if (cfg->genesys.notifications.max_channels < 2) {
+		snprintf(errstr, errstr_size,
+			 "genesys.notifications.max_channels: at least 2 (one channel is kept "
+			 "free for rollover)");
+		return -EINVAL;
+	}
+	rc = gcb_notif_topics_load(
+	    &t, cfg->genesys.notifications.topics, cfg->genesys.notifications.topics_file,
+	    (unsigned)cfg->genesys.notifications.topics_per_channel,
+	    (unsigned)cfg->genesys.notifications.max_channels, errstr, errstr_size);
+	if (rc != 0)
+		return -EINVAL;
+	gcb_notif_topics_fini(&t);
+	if (cfg->spool.max_size < cfg->spool.segment_size) {
+		snprintf(errstr, errstr_size,
+			 "spool.max_size: smaller than spool.segment_size (%lld bytes)",
+			 (long long)cfg->spool.segment_size);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static void fetcher_conf(gcb_pipeline_t *p)
 {
@@ -47,6 +111,7 @@ static void fetcher_conf(gcb_pipeline_t *p)
 	f->state_dir = cfg->instance.state_dir;
 	f->max_event_bytes = (uint32_t)cfg->event.max_bytes;
 	f->n_validators = (unsigned)cfg->pipeline.validators;
+	notif_conf(p);
 }
 
 static void validator_conf(gcb_pipeline_t *p)
@@ -103,12 +168,9 @@ int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embe
 	memset(p, 0, sizeof(*p));
 	p->cfg = cfg;
 	p->embedded = embedded;
-	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS) {
-		snprintf(errstr, errstr_size,
-			 "genesys.source: \"notifications\" is not available in this version; "
-			 "use \"poll\"");
+	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS &&
+	    notif_check(cfg, errstr, errstr_size) != 0)
 		return -EINVAL;
-	}
 	fetcher_conf(p);
 	validator_conf(p);
 	return producer_conf(p, errstr, errstr_size);

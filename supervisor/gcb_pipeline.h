@@ -21,6 +21,7 @@ typedef struct gcb_pipeline {
 	gcb_producer_kv_t kafka[128];
 	char bootstrap[256];
 	char sim_login[160];
+	char spool_dir[4096]; /* <state_dir>/<instance>.spool */
 } gcb_pipeline_t;
 
 /*

@@ -10,4 +10,5 @@ GCBRIDGE_SRCS := supervisor/gcb_main.c supervisor/gcb_pipeline.c supervisor/gcb_
 	$(STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS)
 
 $(eval $(call gcb_program,gcbridge,$(sort $(GCBRIDGE_SRCS)),\
-	$(call pkglibs,inih libcurl libcjson liburing avro-c rdkafka libmicrohttpd libsystemd)))
+	$(call pkglibs,inih libcurl libcjson liburing avro-c rdkafka libmicrohttpd libsystemd) \
+	$(NOTIF_LIBS)))

@@ -20,6 +20,7 @@
 #include "shm/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "stages/fetcher/gcb_fetcher_errbody.h"
+#include "stages/notif/gcb_notif.h"
 #include "supervisor/gcb_log.h"
 
 #define SLOT_WAIT_MS 20
@@ -370,6 +371,14 @@ int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_r
 	if (!conf->tls_verify)
 		gcb_log_warn("TLS certificate verification is OFF: use only against a local "
 			     "simulator");
+	if (conf->source == GCB_FETCHER_SOURCE_NOTIFICATIONS) {
+		gcb_log_info("fetcher: notifications api=%s login=%s client_id=%s validators=%u "
+			     "state_dir=%s",
+			     f->api, f->login, conf->client_id, n_out, conf->state_dir);
+		ret = gcb_notif_run(f, out, n_out);
+		gcb_log_info("fetcher stopping: exit %d", ret);
+		goto out;
+	}
 	gcb_log_info("fetcher: api=%s login=%s client_id=%s limit=%u timeoutMs=%u interval=%ums "
 		     "validators=%u state_dir=%s",
 		     f->api, f->login, conf->client_id, conf->poll_limit, conf->poll_timeout_ms,
@@ -414,7 +423,9 @@ int gcb_fetcher_checkpoint_final(const gcb_fetcher_conf_t *conf, gcb_shm_t *shm,
 	rc = gcb_ckpt_init(&ck, conf->state_dir, shm->hdr->instance, errstr, errstr_size);
 	if (rc != 0)
 		return rc;
-	if (conf->stream_id != NULL && conf->stream_id[0] != '\0')
+	if (conf->source == GCB_FETCHER_SOURCE_NOTIFICATIONS)
+		snprintf(stream, sizeof(stream), "%s", GCB_FETCHER_NOTIF_STREAM);
+	else if (conf->stream_id != NULL && conf->stream_id[0] != '\0')
 		snprintf(stream, sizeof(stream), "%s", conf->stream_id);
 	else
 		gcb_fetcher_stream_remembered(&ck, shm->hdr->instance, stream, sizeof(stream));

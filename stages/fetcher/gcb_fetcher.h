@@ -16,6 +16,13 @@
 
 #define GCB_FETCHER_URL_MAX 512
 
+/* gcb_fetcher_conf_t.source */
+#define GCB_FETCHER_SOURCE_POLL		 0 /* GENESYS.md B: event stream polling */
+#define GCB_FETCHER_SOURCE_NOTIFICATIONS 1 /* GENESYS.md C/D: docs/notifications.md */
+
+/* The stream id of the notification source's ring records and checkpoint. */
+#define GCB_FETCHER_NOTIF_STREAM "notifications"
+
 typedef struct gcb_fetcher_conf {
 	/* Endpoints: explicit base URLs win; else derived from region_domain
 	 * as https://api.<domain> and https://login.<domain>. No trailing '/'. */
@@ -46,6 +53,29 @@ typedef struct gcb_fetcher_conf {
 	uint32_t max_event_bytes;	 /* one must fit a ring record; larger ones still go */
 	unsigned n_validators;		 /* V: number of output rings */
 	const char *user_agent;		 /* NULL: "gcbridge-fetcher" */
+
+	int source; /* GCB_FETCHER_SOURCE_*; the fields below only for notifications */
+	struct {
+		const char *topics;	 /* space-separated; {queueId} / {userId} expand */
+		const char *topics_file; /* one topic a line, '#' comments; or NULL */
+		unsigned resolve_interval_ms;
+		unsigned heartbeat_timeout_ms;
+		unsigned ping_interval_ms;
+		unsigned rollover_before_ms;
+		unsigned topics_per_channel;
+		unsigned max_channels; /* one of them is kept free for rollover */
+	} notif;
+	struct {
+		const char *dir; /* <state_dir>/<instance>.spool */
+		uint64_t segment_bytes;
+		uint64_t max_bytes;
+		unsigned sync_interval_ms;
+	} spool;
+	struct {
+		int enabled;
+		uint64_t pad_ms;
+		unsigned poll_interval_ms;
+	} backfill;
 } gcb_fetcher_conf_t;
 
 /* Fills conf with the defaults above (pointers NULL). */

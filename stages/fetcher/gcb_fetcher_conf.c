@@ -20,6 +20,34 @@ void gcb_fetcher_conf_defaults(gcb_fetcher_conf_t *conf)
 	conf->checkpoint_interval_ms = 1000;
 	conf->max_event_bytes = 64u << 10;
 	conf->n_validators = 1;
+	conf->notif.resolve_interval_ms = 600000;
+	conf->notif.heartbeat_timeout_ms = 60000;
+	conf->notif.ping_interval_ms = 30000;
+	conf->notif.rollover_before_ms = 3600000;
+	conf->notif.topics_per_channel = 1000;
+	conf->notif.max_channels = 20;
+	conf->spool.segment_bytes = 64u << 20;
+	conf->spool.max_bytes = 1ull << 30;
+	conf->spool.sync_interval_ms = 100;
+	conf->backfill.enabled = 1;
+	conf->backfill.pad_ms = 60000;
+	conf->backfill.poll_interval_ms = 2000;
+}
+
+static const char *notif_check(const gcb_fetcher_conf_t *c)
+{
+	if (c->notif.topics_per_channel < 1 || c->notif.topics_per_channel > 1000)
+		return "topics per channel must be 1..1000";
+	if (c->notif.max_channels < 2 || c->notif.max_channels > 20)
+		return "max channels must be 2..20 (one is kept free for rollover)";
+	if (c->notif.heartbeat_timeout_ms < 1 || c->notif.ping_interval_ms < 1 ||
+	    c->notif.resolve_interval_ms < 1)
+		return "notification intervals must be positive";
+	if (c->spool.dir == NULL || c->spool.dir[0] == '\0')
+		return "spool dir missing";
+	if (c->spool.segment_bytes < 4096 || c->spool.max_bytes < c->spool.segment_bytes)
+		return "spool segment size must be >= 4 KiB and the spool max size >= one segment";
+	return NULL;
 }
 
 static int url_ok(const char *u)
@@ -51,7 +79,12 @@ int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *c, char *errstr, size_t err
 		why = "client id missing (or contains ':')";
 	else if (c->client_secret == NULL || c->client_secret[0] == '\0')
 		why = "client secret missing";
-	else if (have_id == have_def)
+	else if (c->source != GCB_FETCHER_SOURCE_POLL &&
+		 c->source != GCB_FETCHER_SOURCE_NOTIFICATIONS)
+		why = "unknown source";
+	else if (c->source == GCB_FETCHER_SOURCE_NOTIFICATIONS && notif_check(c) != NULL)
+		why = notif_check(c);
+	else if (c->source == GCB_FETCHER_SOURCE_POLL && have_id == have_def)
 		why = "set exactly one of stream id and stream definition file";
 	else if (have_id && strlen(c->stream_id) > GCB_FETCHER_STREAM_MAX)
 		why = "stream id too long";

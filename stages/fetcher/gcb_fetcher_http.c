@@ -270,10 +270,15 @@ int gcb_http_perform(gcb_http_t *h, const gcb_http_req_t *req)
 
 	curl_easy_setopt(c, CURLOPT_URL, req->url);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, req->timeout_ms);
-	if (strcmp(req->method, "POST") == 0) {
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, NULL);
+	curl_easy_setopt(c, CURLOPT_NOBODY, 0L);
+	if (strcmp(req->method, "GET") != 0) {
+		/* POST semantics carry the body; PUT and DELETE rename the verb. */
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, req->body != NULL ? req->body : "");
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)req->body_len);
+		if (strcmp(req->method, "POST") != 0)
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req->method);
 	} else {
 		curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
 	}

@@ -56,7 +56,7 @@ int gcb_http_init(gcb_http_t *h, const gcb_http_opts_t *opts, char *errstr, size
 void gcb_http_fini(gcb_http_t *h);
 
 typedef struct gcb_http_req {
-	const char *method; /* "GET" or "POST" */
+	const char *method; /* "GET", "POST", "PUT" or "DELETE" */
 	const char *url;
 	const char *bearer;	/* access token, or NULL */
 	const char *basic_user; /* Basic credentials, or NULL */

@@ -17,6 +17,15 @@
  *       [--end-with-kill] [--expect-exit CODE] [--ids-out F]
  *       [--counters-out F] [--segment-copy F]
  *
+ * The notification source (docs/notif-source.md): --source notifications
+ *       [--topics "T ..."] [--topics-per-channel N] [--max-channels N]
+ *       [--heartbeat-timeout-ms MS] [--ping-interval-ms MS]
+ *       [--rollover-before-ms MS] [--resolve-interval-ms MS]
+ *       [--spool-max N] [--spool-segment N] [--no-backfill] [--no-consume]
+ *   Records are then notifications: their id is metadata.CorrelationId.
+ *   --no-consume never reads the rings (they fill, the spool grows);
+ *   --consume-after-ms MS reads them only after MS.
+ *
  * Exit 0 when every check passed and the run ended as expected.
  */
 #include <errno.h>
@@ -59,6 +68,9 @@ static struct {
 	unsigned kill_every_ms;
 	int end_with_kill;
 	int expect_exit;
+	int no_consume;
+	unsigned consume_after_ms;
+	char spool_dir[4096];
 } o;
 
 static gcb_shm_t g_shm;
@@ -137,7 +149,11 @@ static int check_record(const gcb_ring_rec_t *rec, uint64_t want_batch, uint64_t
 	}
 	root = cJSON_ParseWithLength(gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_JSON]),
 				     ev->fields[GCB_EVF_JSON].len);
-	id = cJSON_GetObjectItemCaseSensitive(root, "id");
+	if (o.conf.source == GCB_FETCHER_SOURCE_NOTIFICATIONS)
+		id = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(root, "metadata"), "CorrelationId");
+	else
+		id = cJSON_GetObjectItemCaseSensitive(root, "id");
 	if (!cJSON_IsString(id)) {
 		fprintf(stderr, "harness: record seq %llu is not an event with an id: %.*s\n",
 			(unsigned long long)rec->seq, (int)ev->fields[GCB_EVF_JSON].len,
@@ -171,9 +187,13 @@ static void write_counters(const gcb_shm_stage_t *slot, const gcb_shm_pipeline_t
 			   unsigned long events, int restarts)
 {
 	static const char *names[] = GCB_FC_NAMES;
+	char tmp[4200];
 	FILE *f;
 
-	if (o.counters_out == NULL || (f = fopen(o.counters_out, "w")) == NULL)
+	if (o.counters_out == NULL)
+		return;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", o.counters_out);
+	if ((f = fopen(tmp, "w")) == NULL)
 		return;
 	for (unsigned i = 0; i < GCB_FC_COUNT; i++)
 		fprintf(f, "%s=%llu\n", names[i],
@@ -185,6 +205,7 @@ static void write_counters(const gcb_shm_stage_t *slot, const gcb_shm_pipeline_t
 	fprintf(f, "harness_events=%lu\nharness_restarts=%d\nharness_max_heartbeat_gap_ms=%llu\n",
 		events, restarts, (unsigned long long)(g_max_hb_gap_ns / 1000000u));
 	fclose(f);
+	rename(tmp, o.counters_out);
 }
 
 static void copy_segment(void)
@@ -238,6 +259,19 @@ static void parse_args(int argc, char **argv)
 	    {"ring-bytes", 1, 0, 'r'},
 	    {"fast", 0, 0, 'F'},
 	    {"json-out", 1, 0, 'J'},
+	    {"source", 1, 0, 256},
+	    {"topics", 1, 0, 257},
+	    {"topics-per-channel", 1, 0, 258},
+	    {"max-channels", 1, 0, 259},
+	    {"heartbeat-timeout-ms", 1, 0, 260},
+	    {"ping-interval-ms", 1, 0, 261},
+	    {"rollover-before-ms", 1, 0, 262},
+	    {"resolve-interval-ms", 1, 0, 263},
+	    {"spool-max", 1, 0, 264},
+	    {"spool-segment", 1, 0, 265},
+	    {"no-backfill", 0, 0, 266},
+	    {"no-consume", 0, 0, 267},
+	    {"consume-after-ms", 1, 0, 268},
 	    {0, 0, 0, 0},
 	};
 	int c;
@@ -343,12 +377,61 @@ static void parse_args(int argc, char **argv)
 		case 'S':
 			o.segment_copy = optarg;
 			break;
+		case 256:
+			o.conf.source = strcmp(optarg, "notifications") == 0
+					    ? GCB_FETCHER_SOURCE_NOTIFICATIONS
+					    : GCB_FETCHER_SOURCE_POLL;
+			break;
+		case 257:
+			o.conf.notif.topics = optarg;
+			break;
+		case 258:
+			o.conf.notif.topics_per_channel = (unsigned)atoi(optarg);
+			break;
+		case 259:
+			o.conf.notif.max_channels = (unsigned)atoi(optarg);
+			break;
+		case 260:
+			o.conf.notif.heartbeat_timeout_ms = (unsigned)atoi(optarg);
+			break;
+		case 261:
+			o.conf.notif.ping_interval_ms = (unsigned)atoi(optarg);
+			break;
+		case 262:
+			o.conf.notif.rollover_before_ms = (unsigned)atoi(optarg);
+			break;
+		case 263:
+			o.conf.notif.resolve_interval_ms = (unsigned)atoi(optarg);
+			break;
+		case 264:
+			o.conf.spool.max_bytes = strtoull(optarg, NULL, 10);
+			break;
+		case 265:
+			o.conf.spool.segment_bytes = strtoull(optarg, NULL, 10);
+			break;
+		case 266:
+			o.conf.backfill.enabled = 0;
+			break;
+		case 267:
+			o.no_consume = 1;
+			break;
+		case 268:
+			o.consume_after_ms = (unsigned)atoi(optarg);
+			break;
 		default:
 			usage();
 		}
 	}
 	if (o.instance == NULL || o.conf.n_validators > MAX_V)
 		usage();
+	if (o.conf.source == GCB_FETCHER_SOURCE_NOTIFICATIONS) {
+		snprintf(o.spool_dir, sizeof(o.spool_dir), "%s/%s.spool",
+			 o.conf.state_dir ? o.conf.state_dir : ".", o.instance);
+		o.conf.spool.dir = o.spool_dir;
+		if (o.conf.notif.topics == NULL)
+			o.conf.notif.topics = "v2.routing.queues.{queueId}.conversations "
+					      "v2.users.{userId}.presence";
+	}
 }
 
 int main(int argc, char **argv)
@@ -361,6 +444,7 @@ int main(int argc, char **argv)
 	gcb_shm_stage_t *slot;
 	gcb_log_level_t level = GCB_LOG_INFO;
 	uint64_t batch = 1, last_seq = 0, deadline, next_kill = 0, ring_cap, last_record_ns;
+	uint64_t next_counters = 0, start_ns = gcb_clock_mono_ns();
 	unsigned long events = 0;
 	int status, failed = 0, restarts = 0, child_exit = -1, rc;
 	FILE *ids = NULL;
@@ -395,6 +479,9 @@ int main(int argc, char **argv)
 		perror(o.ids_out);
 		return 2;
 	}
+	/* Line by line: tests read the ids while the run goes on. */
+	if (ids != NULL)
+		setvbuf(ids, NULL, _IOLBF, 0);
 	if (o.json_out != NULL && (g_json = fopen(o.json_out, "a")) == NULL) {
 		perror(o.json_out);
 		return 2;
@@ -417,11 +504,17 @@ int main(int argc, char **argv)
 
 		if (o.until_events && events >= o.until_events)
 			break;
+		/* Counters while running too, for tests that wait on them. */
+		if (now >= next_counters) {
+			write_counters(slot, pipe, events, restarts);
+			next_counters = now + 200000000u;
+		}
 		/* Quiet counts once the fetcher has polled at least once: a run
 		 * that starts caught up (an earlier run took everything) ends
 		 * with no event rather than at the time limit. */
 		if (o.until_quiet_ms &&
-		    (events > 0 || atomic_load(&slot->counters[GCB_FC_POLLS]) > 0) &&
+		    (events > 0 || atomic_load(&slot->counters[GCB_FC_POLLS]) > 0 ||
+		     atomic_load(&slot->counters[GCB_FC_WS_MESSAGES]) > 0) &&
 		    now - last_record_ns > (uint64_t)o.until_quiet_ms * 1000000u)
 			break;
 		if (now > deadline) {
@@ -450,6 +543,13 @@ int main(int argc, char **argv)
 
 			if (now > hb && now - hb > g_max_hb_gap_ns)
 				g_max_hb_gap_ns = now - hb;
+		}
+		if (o.no_consume || (o.consume_after_ms &&
+				     now < start_ns + (uint64_t)o.consume_after_ms * 1000000u)) {
+			struct timespec ts = {0, 50 * 1000000L};
+
+			nanosleep(&ts, NULL);
+			continue;
 		}
 		rc = gcb_ring_read(r, &rec);
 		if (rc == -EAGAIN) {
@@ -488,7 +588,7 @@ int main(int argc, char **argv)
 		gcb_ring_t *r = &rings[batch % o.conf.n_validators];
 		const gcb_ring_rec_t *rec;
 
-		if (failed || gcb_ring_read(r, &rec) != 0)
+		if (failed || o.no_consume || gcb_ring_read(r, &rec) != 0)
 			break;
 		if (check_record(rec, batch, &last_seq, ids, &events) != 0) {
 			failed = 1;

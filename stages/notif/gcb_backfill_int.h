@@ -1,0 +1,84 @@
+/*
+ * Internals of the gap backfill (gcb_backfill.h), shared by its files:
+ * gcb_backfill.c (the request/step machine), gcb_backfill_state.c (the job
+ * and its state file <instance>.backfill), gcb_backfill_msg.c (backfill
+ * messages).
+ */
+#ifndef GCB_BACKFILL_INT_H
+#define GCB_BACKFILL_INT_H
+
+#include <limits.h>
+
+#include <cjson/cJSON.h>
+
+#include "stages/notif/gcb_backfill.h"
+
+#define BF_VERSION     1
+#define BF_ISO_MAX     32
+#define BF_JOB_ID_MAX  128
+#define BF_STATE_MAX   (64u * 1024u)
+#define BF_TOPIC       "gcbridge.backfill.conversation"
+#define BF_JOBS_PATH   "/api/v2/analytics/conversations/details/jobs"
+#define BF_PATH_MAX    (sizeof(BF_JOBS_PATH) + BF_JOB_ID_MAX + 32)
+#define BF_MSG_MAX     (256u << 20) /* larger conversations are refused: -EFBIG */
+#define BF_RETRY_SPOOL 1000u	    /* wait for spool room at most this long between tries */
+
+typedef enum bf_phase {
+	BF_IDLE = 0,
+	BF_SUBMIT,
+	BF_POLL,
+	BF_RESULTS,
+	BF_EMIT,
+} bf_phase_t;
+
+struct gcb_backfill {
+	gcb_backfill_conf_t conf;
+	gcb_gaps_t *gaps;
+	gcb_ckpt_t *store;
+	gcb_backfill_io_t io;
+	_Atomic uint64_t *counters;
+	char name[NAME_MAX + 1]; /* <instance>.backfill */
+
+	bf_phase_t phase;
+	uint64_t due_ms; /* monotonic time of the next step; 0 now */
+	gcb_backoff_t backoff;
+	int disabled_logged;
+
+	/* The job of the current gap. */
+	uint64_t gap_id;
+	char interval[2 * BF_ISO_MAX + 2];
+	char job_id[BF_JOB_ID_MAX];
+	char *cursor; /* of the next page, "" for the first; owned */
+	uint64_t emitted;
+	char *suffix; /* the "backfill" object of every message of this job; owned */
+
+	/* The page being emitted (EMIT). */
+	cJSON *page;
+	cJSON *conv;	     /* next conversation of page to emit */
+	uint64_t page_index; /* of conv within the page */
+	char *next_cursor;   /* NULL: this is the last page; owned */
+	int page_synced;
+
+	char *msg; /* reusable message buffer */
+	size_t msg_cap;
+};
+
+/* ISO-8601 UTC with milliseconds: "2026-11-27T05:31:06.819Z". */
+void gcb_backfill_iso_ms(uint64_t unix_ms, char out[BF_ISO_MAX]);
+
+/* The job and its state file (gcb_backfill_state.c). */
+const gcb_gap_t *gcb_backfill_gap_find(const gcb_backfill_t *b, uint64_t id);
+void gcb_backfill_page_clear(gcb_backfill_t *b);
+void gcb_backfill_job_clear(gcb_backfill_t *b);
+void gcb_backfill_gap_clear(gcb_backfill_t *b);
+int gcb_backfill_set_cursor(gcb_backfill_t *b, const char *cursor);
+void gcb_backfill_gap_begin(gcb_backfill_t *b, const gcb_gap_t *gap);
+void gcb_backfill_state_save(gcb_backfill_t *b);
+void gcb_backfill_state_remove(gcb_backfill_t *b);
+void gcb_backfill_state_load(gcb_backfill_t *b);
+
+/* Backfill messages (gcb_backfill_msg.c). */
+int gcb_backfill_suffix_build(gcb_backfill_t *b);
+int gcb_backfill_emit_one(gcb_backfill_t *b, const cJSON *conv, uint64_t n);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * The notification source's private state and the helpers its files share.
+ * One thread, one poll() loop: every field is touched from that loop only.
+ */
+#ifndef GCB_NOTIF_INT_H
+#define GCB_NOTIF_INT_H
+
+#include <stdint.h>
+
+#include "stages/fetcher/gcb_fetcher_int.h"
+#include "stages/notif/gcb_backfill.h"
+#include "stages/notif/gcb_gaps.h"
+#include "stages/notif/gcb_notif.h"
+#include "stages/notif/gcb_notif_topics.h"
+#include "stages/spool/gcb_spool.h"
+#include "stages/ws/gcb_ws.h"
+
+#define GCB_NOTIF_MAX_CHANNELS 20
+#define GCB_NOTIF_ID_MAX       128
+#define GCB_NOTIF_URI_MAX      1024
+#define GCB_NOTIF_BATCH_EVENTS 1000
+#define GCB_NOTIF_ALIVE_MS     1000 /* alive mark written at most this often */
+
+struct gcb_notif;
+
+typedef struct gcb_notif_chan {
+	struct gcb_notif *n;
+	unsigned index;
+	int used;		     /* this slot carries a share of the topics */
+	char id[GCB_NOTIF_ID_MAX];   /* "" when no channel exists on the server */
+	char uri[GCB_NOTIF_URI_MAX]; /* connectUri exactly as returned */
+	uint64_t expires_unix_ms;
+	gcb_ws_t *ws; /* NULL while disconnected */
+	char *topics; /* space-separated, owned */
+	unsigned n_topics;
+	int dirty; /* topics changed since the last subscribe */
+
+	uint64_t last_rx_mono_ms;
+	uint64_t last_rx_unix_ms;
+	uint64_t ping_sent_mono_ms; /* 0: no ping since the last message */
+	uint64_t retry_mono_ms;	    /* next connect attempt while disconnected */
+	uint64_t rollover_retry_mono_ms;
+	uint64_t gap_id; /* the gap open for this channel, 0 none */
+	gcb_backoff_t backoff;
+
+	/* Set by the message handler, acted on by the loop. */
+	int want_rollover;
+	int want_revoke;
+	int want_resubscribe;
+	uint64_t event_unix_ms;
+} gcb_notif_chan_t;
+
+typedef struct gcb_notif {
+	gcb_fetcher_t *f;
+	const gcb_fetcher_conf_t *conf;
+	gcb_ring_t *rings;
+	unsigned n_rings;
+
+	gcb_notif_topics_t tmpl;   /* configured templates */
+	gcb_notif_topics_t topics; /* resolved, sorted */
+	uint64_t resolve_mono_ms;  /* next resolution */
+	gcb_notif_chan_t chans[GCB_NOTIF_MAX_CHANNELS];
+	unsigned n_chans; /* slots in use: 0..n_chans-1 */
+	gcb_ws_opts_t ws_opts;
+	int ever_live; /* every channel was live once: topic rejections are no longer fatal */
+	int fatal;     /* the service rejected the configured topics at startup */
+
+	gcb_spool_t *spool;
+	uint32_t max_message;
+	int spool_full;		     /* reading stopped: the spool reached spool.max_size */
+	int paused;		     /* channels closed for spool_full */
+	uint64_t spool_syncs;	     /* gcb_spool_stats().syncs already counted */
+	uint64_t spool_full_unix_ms; /* arrival of the message the spool refused */
+
+	gcb_gaps_t gaps;
+	int gaps_ready;
+	uint64_t startup_gap; /* "not_running" gap, closed once every channel is live */
+	gcb_backfill_t *backfill;
+	uint64_t backfill_mono_ms; /* next step due */
+
+	/* Feed: one batch assembled in scratch, kept until a ring takes it. */
+	char *scratch;
+	size_t scratch_size;
+	size_t scratch_used;
+	gcb_poll_result_t batch;
+	uint64_t batch_bytes; /* ring bytes the batch takes */
+	uint64_t batch_maxrec;
+	uint64_t batch_arrival_ms;
+	char prev_cursor[GCB_SHM_CURSOR_MAX];
+	uint64_t released_seq; /* checkpoint batch whose position the spool released */
+	int ring_blocked;      /* the last feed found no room */
+} gcb_notif_t;
+
+static inline void gcb_notif_count(gcb_notif_t *n, unsigned idx, uint64_t v)
+{
+	gcb_fetcher_count(n->f, idx, v);
+}
+
+/* gcb_notif_rest.c: an authorised request on path. 0 with the answer in
+ * n->f->api_http.resp, or -errno (-ECANCELED when stopping). */
+int gcb_notif_rest(gcb_notif_t *n, const char *method, const char *path, const char *body,
+		   size_t len);
+
+/*
+ * gcb_notif_rest.c: POST a channel and PUT c's topics on it (deleted again
+ * when the subscription fails): 0, -EINVAL (topics rejected), -errno.
+ */
+int gcb_notif_chan_create(gcb_notif_chan_t *c, char *id, char *uri, uint64_t *expires);
+/* PUT c's topics on its channel: 0, -ENOENT (channel gone), -EINVAL, -errno. */
+int gcb_notif_chan_subscribe(gcb_notif_chan_t *c);
+/* DELETE channel id, best effort. */
+void gcb_notif_chan_delete(gcb_notif_t *n, const char *id);
+
+/* gcb_notif_resolve.c: resolves the topics; at startup retries until done. */
+int gcb_notif_resolve(gcb_notif_t *n, int startup);
+
+/* Spreads n->topics over the channel slots (marks changed ones dirty). */
+int gcb_notif_assign(gcb_notif_t *n);
+
+/* gcb_notif_channel.c */
+int gcb_notif_chan_service(gcb_notif_chan_t *c, short revents);
+void gcb_notif_chan_step(gcb_notif_chan_t *c, uint64_t now_mono_ms);
+int64_t gcb_notif_chan_due_ms(const gcb_notif_chan_t *c, uint64_t now_mono_ms);
+void gcb_notif_chan_disconnect(gcb_notif_chan_t *c, const char *reason, uint64_t gap_start_unix_ms,
+			       int forget);
+void gcb_notif_chan_drop(gcb_notif_chan_t *c); /* close and DELETE: slot no longer used */
+unsigned gcb_notif_live(const gcb_notif_t *n);
+
+/* gcb_notif_msg.c: one message off a channel. 0 go on, 1 stop reading (spool full). */
+int gcb_notif_on_message(void *arg, const char *msg, size_t len);
+
+/* gcb_notif_feed.c */
+int gcb_notif_feed_init(gcb_notif_t *n);
+void gcb_notif_feed_fini(gcb_notif_t *n);
+void gcb_notif_feed_resume(gcb_notif_t *n);
+/* Moves spooled records into the rings without waiting. 0 or -EIO. */
+int gcb_notif_feed(gcb_notif_t *n);
+/* Releases spool segments the stored checkpoint covers. */
+void gcb_notif_feed_release(gcb_notif_t *n);
+
+/* Gap helpers (gcb_notif_main.c). */
+uint64_t gcb_notif_gap_open(gcb_notif_t *n, uint64_t start_unix_ms, const char *reason,
+			    const char *topics);
+void gcb_notif_gap_close(gcb_notif_t *n, uint64_t *id, uint64_t end_unix_ms);
+
+#endif

@@ -1,0 +1,357 @@
+/*
+ * The notification source's loop: one thread, one poll() over the channel
+ * sockets. Every turn: read what the sockets hold (messages go to the
+ * spool), act on channel timers and system messages, flush the spool, move
+ * spooled records into the rings (never waiting for ring space), release
+ * what the checkpoint covers, take one backfill step when one is due, and
+ * re-resolve the topics when that is due. Blocking REST calls (channel
+ * create / subscribe, resolution, backfill) run inline, bounded by
+ * genesys.http.timeout, with the fetcher's tick (heartbeat, checkpoints,
+ * stop) running during them.
+ */
+#include "stages/notif/gcb_notif_int.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shm/gcb_clock.h"
+#include "shm/gcb_counters_fetcher.h"
+#include "supervisor/gcb_log.h"
+
+#define RING_RETRY_MS  10
+#define SPOOL_CHECK_MS 100
+#define IDLE_BACKFILL  1000
+
+static uint64_t mono_ms(void)
+{
+	return gcb_clock_mono_ns() / 1000000;
+}
+
+uint64_t gcb_notif_gap_open(gcb_notif_t *n, uint64_t start_unix_ms, const char *reason,
+			    const char *topics)
+{
+	uint64_t id = gcb_gaps_open(&n->gaps, start_unix_ms, reason, topics ? topics : "");
+
+	/* The gap log logs the gap itself. */
+	gcb_notif_count(n, GCB_FC_GAPS_OPENED, 1);
+	gcb_fetcher_gauge(n->f, GCB_FC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
+	return id;
+}
+
+void gcb_notif_gap_close(gcb_notif_t *n, uint64_t *id, uint64_t end_unix_ms)
+{
+	int rc;
+
+	if (*id == 0)
+		return;
+	if ((rc = gcb_gaps_close(&n->gaps, *id, end_unix_ms)) != 0)
+		gcb_log_error("gcb_gaps_close(%llu) failed: %s", (unsigned long long)*id,
+			      strerror(-rc));
+	*id = 0;
+	n->backfill_mono_ms = 0; /* a closed gap is work for the backfill */
+}
+
+/* ---- backfill io: the fetcher's authorised calls, the spool ---- */
+
+static int bf_call(void *arg, const char *method, const char *path, const char *body,
+		   size_t body_len, const gcb_http_resp_t **resp)
+{
+	gcb_notif_t *n = arg;
+	int rc = gcb_notif_rest(n, method, path, body, body_len);
+
+	if (rc == -EACCES || rc == -EAGAIN)
+		return -EAGAIN;
+	if (rc == 0)
+		*resp = &n->f->api_http.resp;
+	return rc;
+}
+
+static int bf_emit(void *arg, const char *msg, size_t len)
+{
+	gcb_notif_t *n = arg;
+	int rc = gcb_spool_append(n->spool, gcb_clock_real_ms(), msg, (uint32_t)len);
+
+	if (rc == 0)
+		gcb_notif_count(n, GCB_FC_SPOOL_APPENDS, 1);
+	return rc;
+}
+
+static int bf_sync(void *arg)
+{
+	gcb_notif_t *n = arg;
+
+	return gcb_spool_sync(n->spool);
+}
+
+/* ---- setup and teardown ---- */
+
+static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
+{
+	const gcb_fetcher_conf_t *c = f->conf;
+	const char *instance = f->ctx->shm->hdr->instance;
+	gcb_spool_conf_t sc = {0};
+	gcb_spool_stats_t st;
+	char err[256];
+	int rc;
+
+	n->f = f;
+	n->conf = c;
+	n->rings = out;
+	n->n_rings = n_out;
+	for (unsigned i = 0; i < GCB_NOTIF_MAX_CHANNELS; i++) {
+		n->chans[i].n = n;
+		n->chans[i].index = i;
+		gcb_backoff_init(&n->chans[i].backoff, c->backoff_base_ms, c->backoff_cap_ms,
+				 f->backoff.rng ^ (0x9e3779b97f4a7c15ull * (i + 1)));
+	}
+	rc = gcb_notif_topics_load(&n->tmpl, c->notif.topics, c->notif.topics_file,
+				   c->notif.topics_per_channel, c->notif.max_channels, err,
+				   sizeof(err));
+	if (rc != 0) {
+		gcb_log_error("%s", err);
+		return -EINVAL;
+	}
+	n->max_message = c->max_event_bytes + (64u << 10);
+	n->ws_opts = (gcb_ws_opts_t){
+	    .connect_timeout_ms = c->connect_timeout_ms,
+	    .tls_verify = c->tls_verify,
+	    .ca_path = c->ca_path,
+	    .user_agent = c->user_agent,
+	    .max_message = n->max_message,
+	};
+	sc.dir = c->spool.dir;
+	sc.segment_bytes = c->spool.segment_bytes;
+	sc.max_bytes = c->spool.max_bytes;
+	sc.sync_interval_ms = c->spool.sync_interval_ms;
+	sc.max_record = n->max_message;
+	if ((rc = gcb_spool_open(&n->spool, &sc, err, sizeof(err))) != 0) {
+		gcb_log_error("spool %s: %s", c->spool.dir, err);
+		return -EINVAL;
+	}
+	gcb_spool_stats(n->spool, &st);
+	gcb_notif_count(n, GCB_FC_SPOOL_RECOVERED_BYTES, st.recovered_tail_bytes);
+	n->spool_syncs = st.syncs;
+	if ((rc = gcb_gaps_load(&n->gaps, &f->ckpt, instance, err, sizeof(err))) != 0) {
+		gcb_log_error("gap log: %s", err);
+		return -EINVAL;
+	}
+	n->gaps_ready = 1;
+	if (c->backfill.enabled) {
+		gcb_backfill_conf_t bc = {
+		    .enabled = 1,
+		    .pad_ms = c->backfill.pad_ms,
+		    .poll_interval_ms = c->backfill.poll_interval_ms,
+		    .backoff_base_ms = c->backoff_base_ms,
+		    .backoff_cap_ms = c->backoff_cap_ms,
+		};
+		gcb_backfill_io_t io = {
+		    .call = bf_call, .emit = bf_emit, .sync = bf_sync, .arg = n};
+
+		rc = gcb_backfill_new(&n->backfill, &bc, &n->gaps, &f->ckpt, instance, &io,
+				      f->counters, err, sizeof(err));
+		if (rc != 0) {
+			gcb_log_error("backfill: %s", err);
+			return -EINVAL;
+		}
+	}
+	snprintf(f->stream_id, sizeof(f->stream_id), "%s", GCB_FETCHER_NOTIF_STREAM);
+	gcb_batch_writer_init(&f->writer, out, n_out, f->pipe, f->stream_id, c->max_event_bytes,
+			      f->counters);
+	if ((rc = gcb_notif_feed_init(n)) != 0)
+		return rc;
+	gcb_notif_feed_resume(n);
+	return 0;
+}
+
+static void teardown(gcb_notif_t *n)
+{
+	for (unsigned i = 0; i < GCB_NOTIF_MAX_CHANNELS; i++) {
+		gcb_ws_close(n->chans[i].ws, 1001);
+		n->chans[i].ws = NULL;
+		free(n->chans[i].topics);
+	}
+	gcb_fetcher_gauge(n->f, GCB_FC_CHANNELS, 0);
+	gcb_backfill_free(n->backfill);
+	if (n->spool != NULL) {
+		(void)gcb_spool_flush(n->spool, mono_ms(), 1);
+		gcb_spool_close(n->spool);
+	}
+	if (n->gaps_ready)
+		gcb_gaps_fini(&n->gaps);
+	gcb_notif_topics_fini(&n->tmpl);
+	gcb_notif_topics_fini(&n->topics);
+	gcb_notif_feed_fini(n);
+}
+
+/* ---- the loop ---- */
+
+static void spool_full_check(gcb_notif_t *n, uint64_t now)
+{
+	gcb_spool_stats_t st;
+
+	if (n->spool_full && !n->paused) {
+		gcb_notif_count(n, GCB_FC_SPOOL_FULL, 1);
+		gcb_log_error("spool full (spool.max_size %llu bytes): closing every channel until "
+			      "it is below 3/4 of that; the time in between is a gap",
+			      (unsigned long long)n->conf->spool.max_bytes);
+		for (unsigned i = 0; i < n->n_chans; i++) {
+			gcb_notif_chan_t *c = &n->chans[i];
+
+			if (c->used && c->ws != NULL)
+				gcb_notif_chan_disconnect(c, "spool_full", n->spool_full_unix_ms,
+							  0);
+		}
+		n->paused = 1;
+	}
+	if (!n->paused)
+		return;
+	gcb_spool_stats(n->spool, &st);
+	if (st.bytes >= n->conf->spool.max_bytes / 4 * 3)
+		return;
+	gcb_log_info("spool down to %llu bytes (below 3/4 of spool.max_size): reconnecting",
+		     (unsigned long long)st.bytes);
+	n->paused = 0;
+	n->spool_full = 0;
+	for (unsigned i = 0; i < n->n_chans; i++)
+		n->chans[i].retry_mono_ms = now;
+}
+
+static void gauges(gcb_notif_t *n)
+{
+	gcb_spool_stats_t st;
+
+	gcb_spool_stats(n->spool, &st);
+	gcb_fetcher_gauge(n->f, GCB_FC_SPOOL_BYTES, st.bytes);
+	gcb_fetcher_gauge(n->f, GCB_FC_SPOOL_UNREAD, st.unread_records + n->batch.n_events);
+	if (st.syncs > n->spool_syncs)
+		gcb_notif_count(n, GCB_FC_SPOOL_SYNCS, st.syncs - n->spool_syncs);
+	n->spool_syncs = st.syncs;
+	gcb_fetcher_gauge(n->f, GCB_FC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
+}
+
+static int loop_timeout(gcb_notif_t *n, uint64_t now)
+{
+	int64_t t = GCB_FETCHER_TICK_MS, d;
+
+	for (unsigned i = 0; i < n->n_chans; i++)
+		if ((d = gcb_notif_chan_due_ms(&n->chans[i], now)) >= 0 && d < t)
+			t = d;
+	if ((d = gcb_spool_flush_due_ms(n->spool, now)) >= 0 && d < t)
+		t = d;
+	if (n->ring_blocked && t > RING_RETRY_MS)
+		t = RING_RETRY_MS;
+	if (n->paused && t > SPOOL_CHECK_MS)
+		t = SPOOL_CHECK_MS;
+	if (n->backfill != NULL && (d = (int64_t)n->backfill_mono_ms - (int64_t)now) < t)
+		t = d < 0 ? 0 : d;
+	if (gcb_notif_topics_need(&n->tmpl, "{") &&
+	    (d = (int64_t)n->resolve_mono_ms - (int64_t)now) < t)
+		t = d < 0 ? 0 : d;
+	return (int)t;
+}
+
+static int loop_turn(gcb_notif_t *n)
+{
+	struct pollfd fds[GCB_NOTIF_MAX_CHANNELS];
+	unsigned k = 0;
+	uint64_t now = mono_ms();
+	int rc;
+
+	for (unsigned i = 0; i < n->n_chans; i++) {
+		gcb_ws_t *ws = n->chans[i].ws;
+
+		if (ws == NULL)
+			continue;
+		fds[k].fd = gcb_ws_fd(ws);
+		fds[k].events = (short)(POLLIN | (gcb_ws_want_write(ws) ? POLLOUT : 0));
+		fds[k].revents = 0;
+		k++;
+	}
+	if (poll(fds, k, loop_timeout(n, now)) < 0 && errno != EINTR) {
+		gcb_log_error("poll() failed: %s", strerror(errno));
+		return -EIO;
+	}
+	/* Every live socket, ready or not: TLS may hold bytes poll() cannot see. */
+	for (unsigned i = 0; i < n->n_chans && !n->spool_full; i++)
+		if (n->chans[i].ws != NULL)
+			(void)gcb_notif_chan_service(&n->chans[i], 0);
+	now = mono_ms();
+	spool_full_check(n, now);
+	for (unsigned i = 0; i < n->n_chans; i++)
+		gcb_notif_chan_step(&n->chans[i], now);
+	if (n->fatal)
+		return -EINVAL;
+	if ((rc = gcb_spool_flush(n->spool, now, 0)) != 0) {
+		gcb_log_error("spool flush failed: %s", strerror(-rc));
+		return rc;
+	}
+	if ((rc = gcb_notif_feed(n)) != 0)
+		return rc;
+	gcb_notif_feed_release(n);
+	if (n->backfill != NULL && now >= n->backfill_mono_ms) {
+		int64_t d = gcb_backfill_step(n->backfill, now);
+
+		n->backfill_mono_ms = mono_ms() + (uint64_t)(d < 0 ? IDLE_BACKFILL : d);
+	}
+	if (now >= n->resolve_mono_ms && gcb_notif_topics_need(&n->tmpl, "{"))
+		(void)gcb_notif_resolve(n, 0);
+	gauges(n);
+	return 0;
+}
+
+int gcb_notif_run(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
+{
+	gcb_notif_t *n = calloc(1, sizeof(*n));
+	int rc, ret = GCB_EXIT_RESTART;
+
+	if (n == NULL) {
+		gcb_log_error("calloc() failed");
+		return GCB_EXIT_RESTART;
+	}
+	rc = setup(n, f, out, n_out);
+	if (rc != 0) {
+		ret = rc == -EINVAL ? GCB_EXIT_FATAL : GCB_EXIT_RESTART;
+		goto out;
+	}
+	gcb_log_info("notification source: %u topic templates, spool %s (max %llu bytes), "
+		     "backfill %s",
+		     n->tmpl.n, f->conf->spool.dir, (unsigned long long)f->conf->spool.max_bytes,
+		     n->backfill != NULL ? "on" : "off");
+	rc = gcb_notif_resolve(n, 1);
+	if (rc == -ECANCELED) {
+		ret = GCB_EXIT_OK;
+		goto out;
+	}
+	if (rc != 0) {
+		ret = rc == -E2BIG ? GCB_EXIT_FATAL : GCB_EXIT_RESTART;
+		goto out;
+	}
+	if (gcb_gaps_last_alive(&n->gaps) != 0) {
+		char *all = gcb_notif_topics_join(&n->topics, 0, n->topics.n);
+
+		n->startup_gap =
+		    gcb_notif_gap_open(n, gcb_gaps_last_alive(&n->gaps), "not_running", all);
+		free(all);
+	}
+	while (!gcb_fetcher_tick(f)) {
+		if ((rc = loop_turn(n)) == 0)
+			continue;
+		if (rc == -EINVAL) {
+			gcb_log_error("genesys.notifications.topics: the service rejected the "
+				      "configured topics (see the PUT subscriptions answer above)");
+			ret = GCB_EXIT_FATAL;
+		}
+		goto stop;
+	}
+	ret = GCB_EXIT_OK;
+stop:
+	gcb_fetcher_checkpoint(f, 1);
+	gcb_notif_feed_release(n);
+out:
+	teardown(n);
+	free(n);
+	return ret;
+}

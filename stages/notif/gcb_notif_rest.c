@@ -1,0 +1,167 @@
+/*
+ * The Notifications API over REST (GENESYS.md C): create a channel, replace
+ * its subscriptions, delete it. Requests run inline through the fetcher's
+ * authorised call (token renewal, one retry after 401, the stop tick),
+ * bounded by genesys.http.timeout; a failure is the caller's to retry later.
+ */
+#include "stages/notif/gcb_notif_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "shm/gcb_clock.h"
+#include "shm/gcb_counters_fetcher.h"
+#include "supervisor/gcb_log.h"
+
+#define CHANNEL_LIFE_MS (24ull * 3600 * 1000)
+
+int gcb_notif_rest(gcb_notif_t *n, const char *method, const char *path, const char *body,
+		   size_t len)
+{
+	char url[GCB_FETCHER_URL_MAX + 512];
+	gcb_fetcher_t *f = n->f;
+	int rc;
+
+	snprintf(url, sizeof(url), "%s%s", f->api, path);
+	rc = gcb_fetcher_api_call(f, method, url, body, len, (long)n->conf->request_timeout_ms);
+	if (rc == 0) {
+		long st = f->api_http.resp.status;
+
+		if (st == 429)
+			gcb_notif_count(n, GCB_FC_HTTP_429, 1);
+		else if (st >= 500)
+			gcb_notif_count(n, GCB_FC_HTTP_5XX, 1);
+		else if (st >= 400 && st != 401)
+			gcb_notif_count(n, GCB_FC_HTTP_OTHER, 1);
+	} else if (rc != -ECANCELED) {
+		gcb_log_warn("%s %s failed: %s (%s)", method, path,
+			     rc == -EACCES || rc == -EAGAIN ? "no access token"
+							    : gcb_http_strerror(&f->api_http),
+			     strerror(-rc));
+	}
+	return rc;
+}
+
+/* ISO-8601 UTC ("2026-11-28T05:40:00.000Z") to Unix ms; 0 when unparsable. */
+static uint64_t iso_ms(const char *s)
+{
+	struct tm tm;
+	int y, mo, d, h, mi, sec;
+
+	if (s == NULL || sscanf(s, "%d-%d-%dT%d:%d:%d", &y, &mo, &d, &h, &mi, &sec) != 6)
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	return (uint64_t)timegm(&tm) * 1000;
+}
+
+/* POST channels: 0 with id, uri, expires filled; -errno otherwise (logged). */
+static int channel_create(gcb_notif_t *n, char *id, char *uri, uint64_t *expires)
+{
+	const gcb_http_resp_t *r = &n->f->api_http.resp;
+	const cJSON *i, *u, *e;
+	cJSON *o;
+	int rc = gcb_notif_rest(n, "POST", "/api/v2/notifications/channels", "{}", 2);
+
+	if (rc != 0)
+		return rc;
+	if (r->status != 200 && r->status != 201) {
+		gcb_fetcher_log_answer(n->f, "POST notifications/channels");
+		return -EAGAIN;
+	}
+	o = cJSON_ParseWithLength(r->body, r->body_len);
+	i = cJSON_GetObjectItemCaseSensitive(o, "id");
+	u = cJSON_GetObjectItemCaseSensitive(o, "connectUri");
+	e = cJSON_GetObjectItemCaseSensitive(o, "expires");
+	if (!cJSON_IsString(i) || !cJSON_IsString(u) ||
+	    strlen(i->valuestring) >= GCB_NOTIF_ID_MAX ||
+	    strlen(u->valuestring) >= GCB_NOTIF_URI_MAX ||
+	    strspn(i->valuestring,
+		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
+		strlen(i->valuestring)) {
+		cJSON_Delete(o);
+		gcb_notif_count(n, GCB_FC_MALFORMED, 1);
+		gcb_log_error("POST notifications/channels: answer without a usable id and "
+			      "connectUri correlation_id=%s",
+			      r->correlation_id);
+		return -EBADMSG;
+	}
+	strcpy(id, i->valuestring);
+	strcpy(uri, u->valuestring);
+	*expires = iso_ms(cJSON_IsString(e) ? e->valuestring : NULL);
+	if (*expires == 0)
+		*expires = gcb_clock_real_ms() + CHANNEL_LIFE_MS;
+	cJSON_Delete(o);
+	return 0;
+}
+
+/*
+ * PUT the channel's topics on channel id. 0; -EINVAL when the service
+ * rejected the topic list (400: a topic it does not know); -errno else.
+ */
+static int channel_subscribe(gcb_notif_t *n, const char *id, const char *topics)
+{
+	char path[GCB_NOTIF_ID_MAX + 64];
+	size_t len;
+	char *body = gcb_notif_topics_body(topics, &len);
+	long st;
+	int rc;
+
+	if (body == NULL)
+		return -ENOMEM;
+	snprintf(path, sizeof(path), "/api/v2/notifications/channels/%s/subscriptions", id);
+	rc = gcb_notif_rest(n, "PUT", path, body, len);
+	free(body);
+	if (rc != 0)
+		return rc;
+	st = n->f->api_http.resp.status;
+	if (st >= 200 && st < 300)
+		return 0;
+	gcb_fetcher_log_answer(n->f, "PUT subscriptions");
+	if (st == 404)
+		return -ENOENT;
+	return st == 400 ? -EINVAL : -EAGAIN;
+}
+
+int gcb_notif_chan_subscribe(gcb_notif_chan_t *c)
+{
+	int rc = channel_subscribe(c->n, c->id, c->topics);
+
+	if (rc == 0)
+		c->dirty = 0;
+	return rc;
+}
+
+int gcb_notif_chan_create(gcb_notif_chan_t *c, char *id, char *uri, uint64_t *expires)
+{
+	int rc = channel_create(c->n, id, uri, expires);
+
+	if (rc != 0)
+		return rc;
+	rc = channel_subscribe(c->n, id, c->topics);
+	if (rc != 0)
+		gcb_notif_chan_delete(c->n, id);
+	return rc;
+}
+
+void gcb_notif_chan_delete(gcb_notif_t *n, const char *id)
+{
+	char path[GCB_NOTIF_ID_MAX + 64];
+
+	if (id[0] == '\0')
+		return;
+	snprintf(path, sizeof(path), "/api/v2/notifications/channels/%s", id);
+	if (gcb_notif_rest(n, "DELETE", path, NULL, 0) == 0 && n->f->api_http.resp.status >= 300 &&
+	    n->f->api_http.resp.status != 404)
+		gcb_fetcher_log_answer(n->f, "DELETE channel");
+}

@@ -1,0 +1,31 @@
+# stages/notif: the notification source (docs/notif-source.md), part of the
+# fetcher stage. It needs the WebSocket client (stages/ws), the spool
+# (stages/spool) and the gap log + backfill (stages/notif/backfill.mk); until
+# all of them are in the tree a stand-in refuses the source at runtime.
+
+-include stages/notif/backfill.mk
+
+NOTIF_TOPICS_SRCS := stages/notif/gcb_notif_topics.c stages/notif/gcb_notif_scan.c
+NOTIF_SRCS := stages/notif/gcb_notif_main.c stages/notif/gcb_notif_channel.c \
+	stages/notif/gcb_notif_msg.c stages/notif/gcb_notif_feed.c \
+	stages/notif/gcb_notif_resolve.c stages/notif/gcb_notif_rest.c $(NOTIF_TOPICS_SRCS)
+
+# stages/ws and stages/spool are included after this file (sorted order), so
+# their WS_SRCS / SPOOL_SRCS are not known yet: their files are found here.
+NOTIF_WS_SRCS := $(wildcard stages/ws/gcb_ws*.c)
+NOTIF_SPOOL_SRCS := $(wildcard stages/spool/gcb_spool*.c)
+
+ifneq ($(and $(NOTIF_WS_SRCS),$(NOTIF_SPOOL_SRCS),$(GAPS_SRCS),$(BACKFILL_SRCS)),)
+NOTIF_READY := 1
+NOTIF_ALL_SRCS := $(NOTIF_SRCS) $(NOTIF_WS_SRCS) $(NOTIF_SPOOL_SRCS) \
+	$(sort $(GAPS_SRCS) $(BACKFILL_SRCS))
+NOTIF_LIBS := $(call pkglibs,libssl libcrypto) -lwslay
+else
+NOTIF_READY :=
+NOTIF_ALL_SRCS := stages/notif/gcb_absent_notif.c $(NOTIF_TOPICS_SRCS)
+NOTIF_LIBS :=
+endif
+
+# The fetcher carries the source; every program linking the fetcher links it.
+FETCHER_SRCS += $(NOTIF_ALL_SRCS)
+FETCHER_LIBS += $(NOTIF_LIBS)

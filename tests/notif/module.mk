@@ -1,0 +1,12 @@
+# tests/notif: the notification source (docs/notif-source.md).
+
+$(eval $(call gcb_program,test-notif-topics,tests/notif/test_notif_topics.c \
+	stages/notif/gcb_notif_topics.c stages/notif/gcb_notif_scan.c \
+	stages/fetcher/gcb_fetcher_json.c,$(call pkglibs,cmocka)))
+UNIT_TESTS += $(BIN)/test-notif-topics
+
+# Fetcher-level integration tests against gcb-sim (skip while the WebSocket
+# client, the spool or the backfill are not in the tree).
+INTEGRATION_TESTS += tests/notif/notif_flow.sh tests/notif/notif_faults.sh \
+	tests/notif/notif_channels.sh tests/notif/notif_spool_full.sh tests/notif/notif_backfill.sh \
+	tests/notif/notif_config.sh tests/notif/notif_kill.sh

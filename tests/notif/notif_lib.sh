@@ -1,0 +1,131 @@
+# Shared helpers of the notification source's fetcher-level tests (sourced).
+# On top of tests/integration/fetcher_lib.sh: gcb-sim with notifications
+# over loopback, the fetcher harness with --source notifications, runs in
+# the background so faults can be injected while they read.
+
+: "${GCB_ROOT:=.}"
+for _f in stages/ws/gcb_ws.c stages/spool/gcb_spool.c stages/notif/gcb_backfill.c; do
+	[ -f "$GCB_ROOT/$_f" ] || { echo "skip: $_f not in this tree (notification source absent)"; exit 77; }
+done
+. "$GCB_ROOT/tests/integration/fetcher_lib.sh"
+"$GCB_BIN/gcb-sim" --help 2>&1 | grep -q -- --notify-rate ||
+	{ echo "skip: gcb-sim without notifications"; exit 77; }
+[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 missing"; exit 77; }
+
+NF_PIDS=""
+nf_cleanup() {
+	for _p in $NF_PIDS; do
+		kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null
+	done
+	fh_cleanup
+}
+trap nf_cleanup EXIT
+
+# nf_start NAME [harness options...]: a harness run in the background; NF_PID.
+nf_start() {
+	_name=$1
+	shift
+	# The binary itself in the background (not a function's subshell), so
+	# that nf_stop's SIGTERM reaches it.
+	"$GCB_BIN/fetcher-harness" --api "$FH_URL" --login "$FH_URL" --client-id "$FH_CLIENT" \
+		--secret-file "$FH_TMP/secret" --state-dir "$FH_TMP/state" \
+		--instance "$FH_INSTANCE" --ids-out "$FH_TMP/ids" \
+		--counters-out "$FH_TMP/counters-$_name" --source notifications --max-seconds 55 \
+		"$@" >"$FH_TMP/harness-$_name.log" 2>&1 &
+	NF_PID=$!
+	NF_PIDS="$NF_PIDS $NF_PID"
+}
+
+# nf_stop: SIGTERM the background run (a graceful stop) and wait for it.
+nf_stop() {
+	kill -TERM "$NF_PID" 2>/dev/null
+	wait "$NF_PID"
+	_rc=$?
+	NF_PIDS=$(echo "$NF_PIDS" | sed "s/ $NF_PID//")
+	return $_rc
+}
+
+# nf_wait_log NAME PATTERN [COUNT]: until the run's log has COUNT (1) matching lines.
+nf_wait_log() {
+	for _ in $(seq 1 600); do
+		[ "$(grep -c -- "$2" "$FH_TMP/harness-$1.log" 2>/dev/null)" -ge "${3:-1}" ] && return 0
+		sleep 0.1
+	done
+	fh_fail "run $1: no \"$2\" in the log (x${3:-1})"
+}
+
+# nf_wait_counter NAME COUNTER VALUE: until the run's counter is at least VALUE.
+nf_wait_counter() {
+	for _ in $(seq 1 600); do
+		_v=$(fh_counter "$1" "$2" 2>/dev/null)
+		[ -n "$_v" ] && [ "$_v" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	fh_fail "run $1: counter $2 did not reach $3 (at ${_v:-none})"
+}
+
+nf_sent_count() {
+	fh_admin GET /admin/notify/sent | grep -c correlationId
+}
+
+# nf_generate N: N more conversations, waits until they all ended and the
+# sent log stops growing; prints the sent count.
+nf_generate() {
+	_before=$(fh_admin GET /admin/notify/stats | /usr/bin/python3 -c \
+		'import json,sys; print(json.load(sys.stdin).get("conversationsFinished", 0))')
+	fh_admin POST "/admin/notify/generate?count=$1" >/dev/null || fh_fail "generate failed"
+	for _ in $(seq 1 600); do
+		_done=$(fh_admin GET /admin/notify/stats | /usr/bin/python3 -c \
+			'import json,sys; print(json.load(sys.stdin).get("conversationsFinished", 0))')
+		[ "$_done" -ge $((_before + $1)) ] && break
+		sleep 0.1
+	done
+	[ "$_done" -ge $((_before + $1)) ] || fh_fail "conversations did not finish"
+	_prev=-1
+	for _ in $(seq 1 100); do
+		_n=$(nf_sent_count)
+		[ "$_n" = "$_prev" ] && break
+		_prev=$_n
+		sleep 0.3
+	done
+	echo "$_n"
+}
+
+# nf_gap_reasons: the reasons of the gaps in the gap log, one a line.
+nf_gap_reasons() {
+	/usr/bin/python3 - "$FH_TMP/state/$FH_INSTANCE.gaps" <<'PY'
+import json, sys
+try:
+    g = json.load(open(sys.argv[1]))
+except FileNotFoundError:
+    sys.exit(0)
+for x in g.get("gaps", []):
+    print(x["reason"], "closed" if x.get("end_unix_ms") else "open")
+PY
+}
+
+# nf_missing FROM TO: how many of the messages sent[FROM:TO] (send order,
+# all channels) are not in the ids the harness took from the rings.
+nf_missing() {
+	fh_admin GET /admin/notify/sent >"$FH_TMP/sent"
+	/usr/bin/python3 - "$FH_TMP/sent" "$FH_TMP/ids" "$1" "$2" <<'PY'
+import json, sys
+sent = [json.loads(l)["correlationId"] for l in open(sys.argv[1]) if l.strip()]
+try:
+    got = set(l.split()[0] for l in open(sys.argv[2]) if l.strip())
+except FileNotFoundError:
+    got = set()
+want = sent[int(sys.argv[3]):int(sys.argv[4])]
+print(sum(1 for c in want if c not in got) if want else -1)
+PY
+}
+
+# nf_wait_ids FROM TO: until every message of sent[FROM:TO] is in the ids.
+nf_wait_ids() {
+	for _ in $(seq 1 300); do
+		_m=$(nf_missing "$1" "$2")
+		[ "$_m" = 0 ] && return 0
+		sleep 0.2
+	done
+	fh_fail "messages $1..$2 of the sent log: $_m not in the rings"
+}
