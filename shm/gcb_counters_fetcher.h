@@ -6,8 +6,8 @@
  * All are monotonic totals except the gauges: GCB_FC_BACKOFF_MS (the backoff
  * currently waited, 0 when none), GCB_FC_LAST_POLL_UNIX_MS (wall-clock time
  * of the last successful poll), and the notification source's CHANNELS,
- * TOPICS, LAST_MESSAGE_UNIX_MS, GAPS_PENDING, SPOOL_BYTES and SPOOL_UNREAD. The fetcher's last cursor lives in the pipeline's
- * cursor slots, not here.
+ * TOPICS, LAST_MESSAGE_UNIX_MS, GAPS_PENDING, SPOOL_BYTES and SPOOL_UNREAD.
+ * The fetcher's last cursor lives in the pipeline's cursor slots, not here.
  */
 #ifndef GCB_COUNTERS_FETCHER_H
 #define GCB_COUNTERS_FETCHER_H
@@ -53,7 +53,7 @@ enum gcb_fetcher_counter {
 	GCB_FC_GAPS_PENDING,	      /* gaps not yet backfilled (gauge) */
 	GCB_FC_BACKFILL_JOBS,	      /* analytics jobs submitted */
 	GCB_FC_BACKFILL_EVENTS,	      /* conversations emitted as backfill events */
-	GCB_FC_SPOOL_BYTES,	      /* spool bytes on disk, not yet released (gauge) */
+	GCB_FC_SPOOL_BYTES,	      /* spool bytes on disk: segments not yet released (gauge) */
 	GCB_FC_SPOOL_UNREAD,	      /* spooled records not yet in the rings (gauge) */
 	GCB_FC_SPOOL_APPENDS,	      /* records appended to the spool */
 	GCB_FC_SPOOL_SYNCS,	      /* spool fdatasyncs completed */

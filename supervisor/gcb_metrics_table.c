@@ -53,7 +53,8 @@ static const char *const fetcher_help[GCB_FC_COUNT] = {
     [GCB_FC_GAPS_PENDING] = "gaps not yet backfilled",
     [GCB_FC_BACKFILL_JOBS] = "analytics conversation-details jobs submitted",
     [GCB_FC_BACKFILL_EVENTS] = "conversations emitted as backfill events",
-    [GCB_FC_SPOOL_BYTES] = "spool bytes on disk not yet acknowledged by Kafka",
+    [GCB_FC_SPOOL_BYTES] =
+	"spool bytes on disk (a segment is deleted once Kafka acknowledged all of it)",
     [GCB_FC_SPOOL_UNREAD] = "spooled records not yet written to the rings",
     [GCB_FC_SPOOL_APPENDS] = "records appended to the spool",
     [GCB_FC_SPOOL_SYNCS] = "spool fdatasyncs completed",

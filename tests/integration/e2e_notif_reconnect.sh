@@ -21,10 +21,9 @@ RATE=$((N / 60))
 NE2E_ALLOW_DROPS=1 # a socket being closed drops what is queued for it
 ne2e_start_kafka 8
 ne2e_start_sim --seed 22 --queues 20 --agents 100 --heartbeat-interval 0.5
-# No pings: the simulator answers them even with its heartbeats stopped, and
-# heartbeat-stop is to show a channel gone silent.
-ne2e_write_conf "$T_DIR/gcb.conf" "genesys.notifications.rollover_before = 2s" \
-	"genesys.notifications.ping_interval = 10m"
+# Pings stay on (ping_interval 1 s): a channel whose heartbeats stopped
+# answers no ping either, so gcbridge must still give it up.
+ne2e_write_conf "$T_DIR/gcb.conf" "genesys.notifications.rollover_before = 2s"
 e2e_start_gcb "$T_DIR/gcb.conf"
 t_log "sim $SIM_URL, kafka $BS, gcbridge pid $GCB_PID"
 

@@ -34,20 +34,25 @@ check(sim.req("POST", "/admin/notify?action=bogus&channel=" + ch["id"]).status =
 check(sim.req("POST", "/admin/notify?action=close&channel=nope").status == 404, "bad channel")
 check(sim.req("POST", "/admin/notify?action=close").status == 400, "no channel")
 
-# heartbeat-stop / heartbeat-resume: data keeps flowing without heartbeats.
+# heartbeat-stop / heartbeat-resume: data keeps flowing without heartbeats,
+# and a stopped channel answers no ping (a dead channel's silence must be
+# visible to a client that pings).
+pong = lambda m: m.get("eventBody", {}).get("message") == "pong"
 ws.wait(heartbeat, 30, "first heartbeat")
 admin_notify(sim, "heartbeat-stop", ch["id"])
-# A heartbeat queued before the stop may still arrive: the pong to a ping sent
-# now is queued after it, so once the pong is here the count is final.
-ws.send({"message": "ping"})
-ws.wait(lambda m: m.get("eventBody", {}).get("message") == "pong", 30, "pong")
+time.sleep(1)  # a heartbeat queued before the stop may still arrive
 n = ws.count(heartbeat)
 d = ws.count(data)
+ws.send({"message": "ping"})
 time.sleep(2)
 check(ws.count(heartbeat) == n, "heartbeats while stopped: %d -> %d" % (n, ws.count(heartbeat)))
+check(ws.count(pong) == 0, "a stopped channel answered a ping")
 check(ws.count(data) > d, "data stopped with the heartbeats")
+check(stats(sim)["pingsUnanswered"] >= 1, "unanswered ping not counted")
 admin_notify(sim, "heartbeat-resume", ch["id"])
 wait_until(lambda: ws.count(heartbeat) > n, 30, "heartbeat after resume")
+ws.send({"message": "ping"})
+ws.wait(pong, 30, "pong after resume")
 
 # close: the socket closes, the channel stays (reconnect works).
 admin_notify(sim, "close", ch["id"])

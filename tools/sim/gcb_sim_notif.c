@@ -42,7 +42,7 @@ struct gcb_sim_notif {
 	char *sent;
 	size_t sent_len, sent_cap;
 	uint64_t created, evicted, expired, deleted, sockets_opened, sockets_replaced;
-	uint64_t msgs_sent, msgs_dropped, msgs_sent_lost, heartbeats, pongs, stalled;
+	uint64_t msgs_sent, msgs_dropped, msgs_sent_lost, heartbeats, pongs, pings_unanswered, stalled;
 	uint64_t client_msgs, client_subscribes, system_msgs, sent_truncated, revocations;
 };
 
@@ -639,7 +639,11 @@ void gcb_sim_notif_ws_message(gcb_sim_notif_t *n, gcb_sim_ws_t *ws, const char *
 	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++)
 		if (n->ch[i].used && n->ch[i].ws == ws)
 			c = &n->ch[i];
-	if (c && cJSON_IsString(m) && !strcmp(m->valuestring, "ping")) {
+	/* A channel whose heartbeats stopped is a dead channel: it answers no
+	 * ping either, or a pinging client could never notice. */
+	if (c && c->hb_off && cJSON_IsString(m) && !strcmp(m->valuestring, "ping")) {
+		n->pings_unanswered++;
+	} else if (c && cJSON_IsString(m) && !strcmp(m->valuestring, "ping")) {
 		static const char pong[] = "{\"topicName\":\"channel.metadata\",\"version\":\"2\","
 					   "\"eventBody\":{\"message\":\"pong\"}}";
 
@@ -841,6 +845,7 @@ void gcb_sim_notif_stats(gcb_sim_notif_t *n, cJSON *s)
 	cJSON_AddNumberToObject(s, "messagesDropped", (double)n->msgs_dropped);
 	cJSON_AddNumberToObject(s, "heartbeats", (double)n->heartbeats);
 	cJSON_AddNumberToObject(s, "pongs", (double)n->pongs);
+	cJSON_AddNumberToObject(s, "pingsUnanswered", (double)n->pings_unanswered);
 	cJSON_AddNumberToObject(s, "systemMessages", (double)n->system_msgs);
 	cJSON_AddNumberToObject(s, "clientMessages", (double)n->client_msgs);
 	cJSON_AddNumberToObject(s, "clientSubscribes", (double)n->client_subscribes);
