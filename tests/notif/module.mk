@@ -5,8 +5,8 @@ $(eval $(call gcb_program,test-notif-topics,tests/notif/test_notif_topics.c \
 	stages/fetcher/gcb_fetcher_json.c,$(call pkglibs,cmocka)))
 UNIT_TESTS += $(BIN)/test-notif-topics
 
-# Fetcher-level integration tests against gcb-sim (skip while the WebSocket
-# client, the spool or the backfill are not in the tree).
+# Fetcher-level integration tests against gcb-sim.
 INTEGRATION_TESTS += tests/notif/notif_flow.sh tests/notif/notif_faults.sh \
 	tests/notif/notif_channels.sh tests/notif/notif_spool_full.sh tests/notif/notif_backfill.sh \
 	tests/notif/notif_config.sh tests/notif/notif_kill.sh
+BENCHES += tests/notif/bench_notif.sh
