@@ -94,6 +94,7 @@ static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_o
 	const char *instance = f->ctx->shm->hdr->instance;
 	gcb_spool_conf_t sc = {0};
 	gcb_spool_stats_t st;
+	uint64_t carriable;
 	char err[256];
 	int rc;
 
@@ -114,7 +115,19 @@ static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_o
 		gcb_log_error("%s", err);
 		return -EINVAL;
 	}
+	/*
+	 * Messages above event.max_bytes still travel (the validator dead-letters
+	 * them as oversized, with their bytes) up to what a ring record carries;
+	 * the feed's scratch buffer holds half a ring anyway. Only a message
+	 * beyond that fails the connection (and leaves a gap for the backfill).
+	 */
+	carriable = UINT32_MAX;
+	for (unsigned i = 0; i < n_out; i++)
+		if (out[i].max_record < carriable)
+			carriable = out[i].max_record;
 	n->max_message = c->max_event_bytes + (64u << 10);
+	if (carriable != UINT32_MAX && carriable > n->max_message)
+		n->max_message = (uint32_t)carriable;
 	n->ws_opts = (gcb_ws_opts_t){
 	    .connect_timeout_ms = c->connect_timeout_ms,
 	    .tls_verify = c->tls_verify,

@@ -25,8 +25,12 @@ Checks (each non-zero count fails the run):
                      key the simulator logged
   order_violations   per (topicName, key), the first copies in Kafka
                      (partition, offset) order are not in send order
-  dlq                records on the DLQ topic; extra_topic_message: records
-                     on --extra-topic (gcbridge.dlq)
+  dlq                records on the DLQ topic other than the messages the
+                     simulator spoiled (sent log "fault": bad JSON or a
+                     drifted field: expected there, raw, and counted as
+                     dlq_spoiled); malformed_encoded: a spoiled-JSON message
+                     on a live topic; extra_topic_message: records on
+                     --extra-topic (gcbridge.dlq)
   undecodable, bad_frame, unknown_schema_id, no_correlation_id
   unexpected         a live message whose CorrelationId was never sent
   too_many_duplicates / too_many_copies   over --max-dups / --max-copies
@@ -348,6 +352,7 @@ def run(a):
     sent_idx = {}
     sent_topic = {}
     sent_key = {}
+    sent_fault = {}  # cid -> "bad" | "drift": spoiled by the simulator's faults
     sockets = set()
     for i, s in enumerate(sent):
         cid = s.get("correlationId")
@@ -364,6 +369,8 @@ def run(a):
         sent_topic[cid] = tn
         if s.get("key"):
             sent_key[cid] = s["key"]
+        if s.get("fault"):
+            sent_fault[cid] = s["fault"]
     conv_ids = None
     conv_span = {}
     if convs is not None:
@@ -434,6 +441,8 @@ def run(a):
             if (conv_ids is not None and kt in (T(T_DETAILS), T(T_CONVS)) and key not in conv_ids):
                 rep.fail("unknown_conversation", "%s: key %s is no generated conversation"
                          % (where, key))
+            if sent_fault.get(cid) == "bad":
+                rep.fail("malformed_encoded", "%s: %s was sent malformed" % (where, cid))
             first[cid] = (kt, key, m["partition"], m["offset"])
             by_stream[(tn, key)].append(sent_idx[cid])
     for (kt, key), parts in key_parts.items():
@@ -486,11 +495,25 @@ def run(a):
                 except Usage as e:
                     rep.fail("backfill_bad_gap_time", "%s: %s" % (where, e))
 
+    # ---- DLQ: a message the simulator spoiled (bad JSON, drifted field) is
+    # expected there with its raw bytes; anything else there is a failure.
+    in_dlq = set()
+    unexpected_dlq = []
+    for m in data[dlq_topic]:
+        raw = (m["value"] or b"").decode("utf-8", "replace")
+        hit = re.search(r'"CorrelationId":"([0-9a-fA-F-]{36})"', raw)
+        cid = hit.group(1) if hit else None
+        if cid in sent_fault:
+            in_dlq.add(cid)
+            rep.inc("dlq_spoiled")
+        else:
+            unexpected_dlq.append(m)
+
     # ---- losses
     missing = []
     missing_bf = 0
     for cid, i in sent_idx.items():
-        if cid in first:
+        if cid in first or cid in in_dlq:
             continue
         tn = sent_topic[cid]
         fam_topic, keyspec, seg = family(tn)
@@ -521,8 +544,8 @@ def run(a):
         rep.fail("too_many_copies", "a message has %d copies > %d" % (worst, a.max_copies))
 
     # ---- DLQ and extra topics
-    dlq = len(data[dlq_topic])
-    for m in data[dlq_topic][:a.show]:
+    dlq = len(unexpected_dlq)
+    for m in unexpected_dlq[:a.show]:
         rep.fails.append("dlq: %s/%d/%d key %r reason %s field %s: %s" % (
             dlq_topic, m["partition"], m["offset"], m["key"], m["headers"].get("error.reason"),
             m["headers"].get("error.field"),
@@ -587,8 +610,10 @@ def run(a):
         summary["gap_conversations_missing"] = gap_conv_missing
     if c.get("conversations_before_since"):
         summary["conversations_before_since"] = c["conversations_before_since"]
+    if c.get("dlq_spoiled"):
+        summary["dlq_spoiled"] = c["dlq_spoiled"]
     failed = {k: n for k, n in c.items()
-              if k not in ("sent_twice", "conversations_before_since") and n}
+              if k not in ("sent_twice", "conversations_before_since", "dlq_spoiled") and n}
     for k, n in failed.items():
         if k not in summary:
             summary[k] = n

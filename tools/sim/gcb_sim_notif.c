@@ -576,13 +576,44 @@ int gcb_sim_notif_wanted(gcb_sim_notif_t *n, const char *topic)
 	return yes;
 }
 
+/*
+ * The bad-event-rate and drift-rate faults for notifications: "bad" breaks
+ * the JSON (eventBody opens with '[' and closes with '}'), "drift" renames
+ * the body's first key (a required field in every family) as Genesys'
+ * payloads sometimes change. The CorrelationId stays readable in the raw
+ * bytes, so a test finds the message in the dead-letter topic.
+ */
+static const char *spoil(gcb_sim_notif_t *n, const gcb_sim_fault_conf_t *fc, char *msg,
+			 size_t mlen)
+{
+	char *body = strstr(msg, "\"eventBody\":{");
+	char *key;
+
+	if (!body)
+		return "";
+	body += strlen("\"eventBody\":");
+	if (gcb_sim_rand_chance(&n->rnd, fc->bad_event_rate)) {
+		*body = '[';
+		return ",\"fault\":\"bad\"";
+	}
+	if (gcb_sim_rand_chance(&n->rnd, fc->drift_rate) && (key = strchr(body, '"')) != NULL &&
+	    (size_t)(key - msg) + 2 < mlen && key[1] >= 'a' && key[1] <= 'z') {
+		key[1] = (char)(key[1] - 'a' + 'A'); /* conversationId -> ConversationId */
+		return ",\"fault\":\"drift\"";
+	}
+	return "";
+}
+
 void gcb_sim_notif_publish(gcb_sim_notif_t *n, const char *topic, const char *key, const char *body,
 			   size_t len)
 {
 	size_t tl = strlen(topic), cap = len + tl + 200;
 	char corr[37], line[512], *msg = NULL;
+	const char *fault = "";
+	gcb_sim_fault_conf_t fc;
 	int mlen = 0;
 
+	gcb_sim_faults_get(n->faults, &fc);
 	pthread_mutex_lock(&n->lock);
 	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++) {
 		channel_t *c = &n->ch[i];
@@ -599,11 +630,13 @@ void gcb_sim_notif_publish(gcb_sim_notif_t *n, const char *topic, const char *ke
 				     "{\"topicName\":\"%s\",\"version\":\"2\",\"eventBody\":%.*s,"
 				     "\"metadata\":{\"CorrelationId\":\"%s\"}}",
 				     topic, (int)len, body, corr);
+			if (mlen > 0 && (size_t)mlen < cap)
+				fault = spoil(n, &fc, msg, (size_t)mlen);
 		}
 		snprintf(line, sizeof(line),
 			 "{\"channel\":\"%s\",\"topic\":\"%s\",\"correlationId\":\"%s\","
-			 "\"key\":\"%s\"}\n",
-			 c->id, topic, corr, key);
+			 "\"key\":\"%s\"%s}\n",
+			 c->id, topic, corr, key, fault);
 		if (gcb_sim_ws_send(c->ws, msg, (size_t)mlen, line) < 0)
 			n->msgs_dropped++;
 	}
