@@ -292,6 +292,9 @@ def main():
     ap.add_argument("--schemas", default=DEFAULT_SCHEMAS)
     ap.add_argument("--rename-topic", action="append", default=[], metavar="R=T")
     ap.add_argument("--dlq-topic", default="genesys.dlq")
+    ap.add_argument("--oversized", type=int, default=0, metavar="BYTES",
+                    help="gcbridge's event.max_bytes: a sent message longer than this is "
+                         "expected in the DLQ (reason oversized), raw")
     ap.add_argument("--extra-topic", action="append", default=[])
     ap.add_argument("--no-backfill-topic", action="store_true",
                     help="do not read %s (no backfill expected, topic absent)" % T_BACKFILL)
@@ -506,6 +509,10 @@ def run(a):
         if cid in sent_fault:
             in_dlq.add(cid)
             rep.inc("dlq_spoiled")
+        elif (a.oversized and cid in sent_idx and len(m["value"] or b"") > a.oversized and
+              m["headers"].get("error.reason") == "oversized"):
+            in_dlq.add(cid)
+            rep.inc("dlq_oversized")
         else:
             unexpected_dlq.append(m)
 
@@ -610,10 +617,12 @@ def run(a):
         summary["gap_conversations_missing"] = gap_conv_missing
     if c.get("conversations_before_since"):
         summary["conversations_before_since"] = c["conversations_before_since"]
-    if c.get("dlq_spoiled"):
-        summary["dlq_spoiled"] = c["dlq_spoiled"]
+    for k in ("dlq_spoiled", "dlq_oversized"):
+        if c.get(k):
+            summary[k] = c[k]
     failed = {k: n for k, n in c.items()
-              if k not in ("sent_twice", "conversations_before_since", "dlq_spoiled") and n}
+              if k not in ("sent_twice", "conversations_before_since", "dlq_spoiled",
+                           "dlq_oversized") and n}
     for k, n in failed.items():
         if k not in summary:
             summary[k] = n
