@@ -219,32 +219,13 @@ static int parse_ll(const char *v, long long lo, long long hi, long long *out)
 
 static int parse_start_time(const char *v, int64_t *ms)
 {
-	struct tm tm;
 	long long x;
-	const char *p;
-	int frac = 0;
 
 	if (parse_ll(v, 0, 1LL << 50, &x) == 0) {
 		*ms = x;
 		return 0;
 	}
-	memset(&tm, 0, sizeof(tm));
-	p = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
-		return -EINVAL;
-	if (*p == '.') {
-		int digits = 0;
-
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-			if (digits < 3)
-				frac = frac * 10 + (*p - '0');
-		for (; digits < 3; digits++)
-			frac *= 10;
-	}
-	if (strcmp(p, "Z") && *p)
-		return -EINVAL;
-	*ms = (int64_t)timegm(&tm) * 1000 + frac;
-	return 0;
+	return gcb_sim_notif_parse_iso(v, strlen(v), ms);
 }
 
 static int write_port_file(const char *path, const char *url)
