@@ -145,11 +145,12 @@ def retry_after(args):
         if st != 429 or ra in ("-", "", "0", "-1") or i + 1 == len(rows):
             continue
         n429 += 1
-        # Measured from the 429 request's start: the client cannot have read
-        # the answer before it, and the server logs the answer's end only
-        # after it went out (late on a loaded machine), so no slack is needed.
-        wait = rows[i + 1][0] - s
-        if wait < float(ra) * 1000:
+        # The server stamps a request's start and end from its own threads,
+        # a few ms either way on a loaded machine: the client's own decision
+        # (at least Retry-After) is checked exactly in its log by the test;
+        # here, that the wait really happened on the wire.
+        wait = rows[i + 1][0] - e
+        if wait < float(ra) * 1000 - 100:
             fail("request %d came %d ms after a 429 with Retry-After %s: %s / %s" % (
                 i + 1, wait, ra, rows[i], rows[i + 1]))
     if n429 == 0:
