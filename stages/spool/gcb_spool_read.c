@@ -51,14 +51,25 @@ static void skip_segment(gcb_spool_t *s, uint64_t seg)
 	s->rpos = (gcb_spool_pos_t){next, GCB_SPOOL_SEG_HDR};
 }
 
-static void skip_bad(gcb_spool_t *s, gcb_spool_pos_t pos, const char *why)
+/*
+ * A record that fails its checks: in a closed segment the rest of that
+ * segment is skipped (1: read on); in the segment being written it is a
+ * disk fault this process cannot step over (-EIO).
+ */
+static int bad_record(gcb_spool_t *s, gcb_spool_pos_t pos, int closed, const char *why)
 {
 	char name[GCB_SPOOL_NAME_MAX];
 
 	gcb_spool_seg_name(pos.seg, name);
+	if (!closed) {
+		gcb_log_error("spool %s/%s: %s at offset %" PRIu64 " of the segment being written",
+			      s->dir, name, why, pos.off);
+		return -EIO;
+	}
 	gcb_log_error("spool %s/%s: %s at offset %" PRIu64 ", skipping the rest of the segment",
 		      s->dir, name, why, pos.off);
 	skip_segment(s, pos.seg);
+	return 1;
 }
 
 int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
@@ -73,7 +84,7 @@ int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
 		struct iovec iov[2];
 		uint32_t len;
 		ssize_t n;
-		int fd;
+		int fd, rc;
 
 		if (pos.seg > s->write_seg)
 			return 0;
@@ -94,7 +105,8 @@ int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
 			continue;
 		}
 		if (fd == -EBADMSG && closed) {
-			skip_bad(s, (gcb_spool_pos_t){pos.seg, 0}, "no valid segment header");
+			(void)bad_record(s, (gcb_spool_pos_t){pos.seg, 0}, 1,
+					 "no valid segment header");
 			continue;
 		}
 		if (fd < 0) {
@@ -122,15 +134,9 @@ int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
 		if ((size_t)n < sizeof(h) || gcb_spool_get32(h) != GCB_SPOOL_REC_MAGIC ||
 		    gcb_spool_get32(h + 20) != 0 || (closed && end > s->rfd_size) ||
 		    (!closed && end > s->append_end)) {
-			if (closed) {
-				skip_bad(s, pos, "no valid record");
-				continue;
-			}
-			gcb_spool_seg_name(pos.seg, name);
-			gcb_log_error("spool %s/%s: no valid record at offset %" PRIu64
-				      " of the segment being written",
-				      s->dir, name, pos.off);
-			return -EIO;
+			if ((rc = bad_record(s, pos, closed, "no valid record")) < 0)
+				return rc;
+			continue;
 		}
 		if (!closed && end > limit)
 			return 0; /* the rest of its write is in flight */
@@ -143,15 +149,9 @@ int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
 		if ((size_t)n < sizeof(h) + len ||
 		    gcb_spool_crc32c(gcb_spool_crc32c(0, h, 16), buf, len) !=
 			gcb_spool_get32(h + 16)) {
-			if (closed) {
-				skip_bad(s, pos, "CRC-32C mismatch");
-				continue;
-			}
-			gcb_spool_seg_name(pos.seg, name);
-			gcb_log_error("spool %s/%s: CRC-32C mismatch at offset %" PRIu64
-				      " of the segment being written",
-				      s->dir, name, pos.off);
-			return -EIO;
+			if ((rc = bad_record(s, pos, closed, "CRC-32C mismatch")) < 0)
+				return rc;
+			continue;
 		}
 		/* The last record of a closed segment ends where the next one starts. */
 		if (closed && end >= s->rfd_size)
