@@ -1,5 +1,6 @@
 #include "stages/fetcher/gcb_fetcher_json.h"
 
+#include <stdint.h>
 #include <string.h>
 
 const char *gcb_json_skip_ws(const char *p, const char *end)
@@ -154,6 +155,98 @@ static const char *skip_value(const char *p, const char *end, int depth)
 const char *gcb_json_skip_value(const char *p, const char *end)
 {
 	return skip_value(p, end, 0);
+}
+
+/* The byte after the string starting at p ('"'), escape-aware, unvalidated. */
+static const char *delimit_string(const char *p, const char *end)
+{
+	for (const char *from = p + 1;;) {
+		const char *q = memchr(from, '"', (size_t)(end - from));
+		const char *b;
+
+		if (q == NULL)
+			return NULL;
+		/* Escaped when preceded by an odd run of backslashes. */
+		for (b = q; b > p + 1 && b[-1] == '\\'; b--)
+			;
+		if (((q - b) & 1) == 0)
+			return q + 1;
+		from = q + 1;
+	}
+}
+
+static int ends_token(char c)
+{
+	switch (c) {
+	case ' ':
+	case '\t':
+	case '\n':
+	case '\r':
+	case ',':
+	case ':':
+	case '[':
+	case ']':
+	case '{':
+	case '}':
+	case '"':
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+const char *gcb_json_delimit(const char *p, const char *end)
+{
+	uint64_t kinds[GCB_JSON_KIND_LEVELS / 64]; /* bit set: '{' at that level */
+	size_t depth = 0;
+
+	if (p >= end)
+		return NULL;
+	if (*p == '"')
+		return delimit_string(p, end);
+	if (*p != '{' && *p != '[') {
+		const char *s = p;
+
+		while (p < end && !ends_token(*p))
+			p++;
+		return p == s ? NULL : p;
+	}
+	for (; p < end; p++) {
+		char c = *p;
+
+		if (c == '"') {
+			if ((p = delimit_string(p, end)) == NULL)
+				return NULL;
+			p--;
+		} else if (c == '{' || c == '[') {
+			if (depth < GCB_JSON_KIND_LEVELS) {
+				uint64_t bit = UINT64_C(1) << (depth % 64);
+
+				if (c == '{')
+					kinds[depth / 64] |= bit;
+				else
+					kinds[depth / 64] &= ~bit;
+			}
+			depth++;
+		} else if (c == '}' || c == ']') {
+			int want = c == '}';
+			size_t d = depth;
+
+			if (depth > GCB_JSON_KIND_LEVELS) {
+				depth--; /* beyond the remembered levels: by count */
+				continue;
+			}
+			/* The innermost opener of this kind closes, and all above it. */
+			while (d > 0 && (int)((kinds[(d - 1) / 64] >> ((d - 1) % 64)) & 1) != want)
+				d--;
+			if (d == 0)
+				continue; /* no opener of this kind: part of the value */
+			depth = d - 1;
+			if (depth == 0)
+				return p + 1;
+		}
+	}
+	return NULL;
 }
 
 static unsigned hex4(const char *p)

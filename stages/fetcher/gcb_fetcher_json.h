@@ -1,20 +1,38 @@
 /*
- * A strict, allocation-free JSON scanner: validates a value in place and
- * tells where it ends, so the poll parser can hand each event's exact bytes
- * to the ring without building a tree (RFC 8259 grammar; nesting limited).
+ * Allocation-free JSON scanning for the poll answer's framing.
+ *
+ * Two ways to find where a value ends:
+ *  - gcb_json_skip_value() validates the value (RFC 8259 grammar, nesting
+ *    limited to GCB_JSON_MAX_DEPTH): for the answer's own small members;
+ *  - gcb_json_delimit() only delimits it: no validation, no depth limit, no
+ *    recursion. What is inside an event is the validator's business, so an
+ *    event is delimited, never judged, here (a problem with one event is
+ *    that event's problem, not the answer's).
  */
 #ifndef GCB_FETCHER_JSON_H
 #define GCB_FETCHER_JSON_H
 
 #include <stddef.h>
 
-#define GCB_JSON_MAX_DEPTH 64
+#define GCB_JSON_MAX_DEPTH   64
+#define GCB_JSON_KIND_LEVELS 4096 /* levels whose bracket kind delimit remembers */
 
 /* First non-whitespace byte at or after p (end when none). */
 const char *gcb_json_skip_ws(const char *p, const char *end);
 
 /* Validates the value starting exactly at p; returns the byte after it, or NULL. */
 const char *gcb_json_skip_value(const char *p, const char *end);
+
+/*
+ * Returns the byte after the value starting exactly at p, or NULL when its
+ * end cannot be found before end (a torn value, or no value at all). Strings
+ * are skipped escape-aware; outside strings, brackets are matched by kind:
+ * a closer whose opener is deeper pops down to it, a closer with no opener
+ * is part of the (invalid) value. Any depth: the first GCB_JSON_KIND_LEVELS
+ * levels are matched by kind, deeper ones by count. A bare token (number,
+ * literal, garbage) ends at whitespace or a structural character.
+ */
+const char *gcb_json_delimit(const char *p, const char *end);
 
 /*
  * Decodes the string literal starting at p ('"') into out (UTF-8, not

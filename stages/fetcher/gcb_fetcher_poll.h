@@ -34,8 +34,11 @@ void gcb_poll_result_fini(gcb_poll_result_t *res);
  * Parses body (len bytes). 0 on success; -EBADMSG when the body is not a
  * valid answer (not JSON, no cursor, events not an array), -ENAMETOOLONG for
  * a cursor longer than GCB_POLL_CURSOR_MAX - 1, -ENOMEM. errstr says why.
- * Elements of "events" that are valid JSON but not objects are kept: the
- * validator decides what to do with them.
+ * Elements of "events" are delimited, not validated (gcb_json_delimit()):
+ * whatever is inside one, invalid JSON or any nesting depth, goes to the
+ * ring as received and the validator decides. Only the answer's framing
+ * (not an object, no "events" array, an element without an end, no cursor)
+ * fails the answer.
  */
 int gcb_poll_parse(gcb_poll_result_t *res, const char *body, size_t len, char *errstr,
 		   size_t errstr_size);

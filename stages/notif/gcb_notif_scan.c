@@ -40,7 +40,7 @@ int gcb_notif_topic_name(const char *msg, size_t len, char *out, size_t size)
 			out[tl] = '\0';
 			return 0;
 		}
-		if ((q = gcb_json_skip_value(p, end)) == NULL)
+		if ((q = gcb_json_delimit(p, end)) == NULL)
 			return -EBADMSG;
 		p = gcb_json_skip_ws(q, end);
 		if (p == end)

@@ -85,11 +85,10 @@ static void test_malformed(void **state)
 	    "{\"events\":[{\"id\":1}]}",			 /* no cursor */
 	    "{\"cursor\":\"c\"}",				 /* no events */
 	    "{\"events\":{},\"cursor\":\"c\"}",			 /* not an array */
-	    "{\"events\":[{\"id\":\"\x01\"}],\"cursor\":\"c\"}", /* control char */
-	    "{\"events\":[{\"id\":01}],\"cursor\":\"c\"}",	 /* leading zero */
 	    "{\"events\":[],\"cursor\":\"c\"} x",		 /* trailing bytes */
-	    "{\"events\":[{\"a\" 1}],\"cursor\":\"c\"}",
-	    "{\"events\":[tru],\"cursor\":\"c\"}",
+	    "{\"events\":[{\"id\":\"x],\"cursor\":\"c\"}",	 /* torn event */
+	    "{\"events\":[{\"id\":[1,2],\"cursor\":\"c\"}",	 /* torn event */
+	    "{\"events\":[,],\"cursor\":\"c\"}",		 /* no element */
 	    "<html>502 Bad Gateway</html>",
 	    "{\"events\":[],\"cursor\":\"a\",\"cursor\":\"b\"}", /* duplicate key */
 	    "{\"events\":[],\"cursor\":\"\"}",			 /* empty cursor */
@@ -103,22 +102,67 @@ static void test_malformed(void **state)
 	gcb_poll_result_fini(&r);
 }
 
-static void test_deep_nesting_rejected(void **state)
+/* Invalid insides are the validator's business: each event is delimited as sent. */
+static void test_invalid_events_delimited(void **state)
 {
-	char body[1000];
-	size_t k = 0;
+	static const char *events[] = {
+	    "{\"id\":\"\x01\"}",		   /* raw control character */
+	    "{\"id\":01}",			   /* leading zero */
+	    "{\"a\" 1}",			   /* missing colon */
+	    "tru",				   /* bad literal */
+	    "\"str\"",				   /* not an object */
+	    "-12.5e+300",			   /* number */
+	    "{\"a\":\"\xff\xfe\",\"\xc3\":1}",	   /* invalid UTF-8 */
+	    "{\"a\":\"]}\\\"[{\\\\\",\"b\":1}",	   /* brackets and escapes in strings */
+	    "{\"a\":[1,2}",			   /* wrong closer: pops to the '{' */
+	    "{\"a\":1]}",			   /* stray closer: part of the event */
+	    "{\"id\":\"x\",\"id\":\"y\"}",	   /* duplicate key */
+	    "{\"\\u0000\\ud800\\n\\t\\/\":null}", /* escapes, a lone surrogate */
+	};
+	char body[2048];
 	gcb_poll_result_t r;
 
 	(void)state;
-	k += (size_t)sprintf(body, "{\"events\":[");
-	for (int i = 0; i < 100; i++)
-		body[k++] = '[';
-	for (int i = 0; i < 100; i++)
-		body[k++] = ']';
-	sprintf(body + k, "],\"cursor\":\"c\"}");
 	gcb_poll_result_init(&r);
-	assert_int_equal(parse(&r, body), -EBADMSG);
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		int n = snprintf(body, sizeof(body), "{\"events\":[{\"id\":0}, %s ,[]],\"cursor\":\"c\"}",
+				 events[i]);
+
+		assert_true(n > 0 && (size_t)n < sizeof(body));
+		assert_int_equal(parse(&r, body), 0);
+		assert_int_equal(r.n_events, 3);
+		assert_int_equal(r.events[1].len, strlen(events[i]));
+		assert_memory_equal(body + r.events[1].off, events[i], r.events[1].len);
+		assert_memory_equal(body + r.events[2].off, "[]", 2);
+	}
 	gcb_poll_result_fini(&r);
+}
+
+/* Any depth, no recursion: 100,000 levels, past the kind-matched levels too. */
+static void test_deep_nesting_delimited(void **state)
+{
+	const size_t levels = 100000;
+	size_t k = 0, cap = 2 * levels + 64;
+	char *body = malloc(cap);
+	gcb_poll_result_t r;
+
+	(void)state;
+	assert_non_null(body);
+	k += (size_t)sprintf(body, "{\"events\":[");
+	for (size_t i = 0; i < levels; i++)
+		body[k++] = i % 3 ? '[' : '{';
+	for (size_t i = levels; i-- > 0;)
+		body[k++] = i % 3 ? ']' : '}';
+	k += (size_t)sprintf(body + k, ",{\"id\":2}],\"cursor\":\"c\"}");
+	gcb_poll_result_init(&r);
+	assert_int_equal(gcb_poll_parse(&r, body, k, (char[160]){0}, 160), 0);
+	assert_int_equal(r.n_events, 2);
+	assert_int_equal(r.events[0].len, 2 * levels);
+	/* The same, torn: no end is found and the answer fails. */
+	assert_int_equal(gcb_poll_parse(&r, body, 11 + levels + 10, (char[160]){0}, 160),
+			 -EBADMSG);
+	gcb_poll_result_fini(&r);
+	free(body);
 }
 
 static void test_long_cursor(void **state)
@@ -175,7 +219,8 @@ int main(void)
 	    cmocka_unit_test(test_empty_and_unknown_keys),
 	    cmocka_unit_test(test_many_events_grow),
 	    cmocka_unit_test(test_malformed),
-	    cmocka_unit_test(test_deep_nesting_rejected),
+	    cmocka_unit_test(test_invalid_events_delimited),
+	    cmocka_unit_test(test_deep_nesting_delimited),
 	    cmocka_unit_test(test_long_cursor),
 	    cmocka_unit_test(test_decode_surrogates),
 	    cmocka_unit_test(test_errbody),
