@@ -40,6 +40,13 @@ enum gcb_rec_type {
 };
 
 #define GCB_REC_F_BATCH_END 0x0001u /* last record of its batch */
+/*
+ * GCB_REC_EVENT / GCB_REC_DLQ: the JSON (value) field holds only the first
+ * part of an event too large for a ring record; event_len is its whole size,
+ * and the SHA256 and QUARANTINE fields name the whole event, kept in a file
+ * (docs/fetcher.md, "Events too large for a ring record").
+ */
+#define GCB_REC_F_CUT 0x0002u
 
 typedef struct gcb_rec_field {
 	uint32_t off;
@@ -51,12 +58,15 @@ enum gcb_event_field {
 	GCB_EVF_JSON = 0,   /* the event exactly as received */
 	GCB_EVF_CURSOR = 1, /* the cursor that follows this event's batch */
 	GCB_EVF_STREAM = 2, /* source stream id */
+	GCB_EVF_SHA256 = 3,	/* GCB_REC_F_CUT: hex SHA-256 of the whole event */
+	GCB_EVF_QUARANTINE = 4, /* GCB_REC_F_CUT: path of the file holding it whole */
 	GCB_EVF_COUNT
 };
 
 typedef struct gcb_rec_event {
 	uint64_t batch_seq;
 	uint64_t received_unix_ms; /* when the poll answer arrived */
+	uint64_t event_len;	   /* the whole event's bytes (see GCB_REC_F_CUT) */
 	gcb_rec_field_t fields[GCB_EVF_COUNT];
 	unsigned char data[];
 } gcb_rec_event_t;
@@ -75,6 +85,8 @@ enum gcb_out_field {
 	GCB_OUTF_ERROR_DETAIL, /* DLQ: human-readable message */
 	GCB_OUTF_CURSOR,
 	GCB_OUTF_STREAM,
+	GCB_OUTF_EVENT_SHA256, /* DLQ, oversized: hex SHA-256 of the whole event */
+	GCB_OUTF_QUARANTINE,   /* DLQ, GCB_REC_F_CUT: file holding the whole event */
 	GCB_OUTF_COUNT
 };
 
@@ -84,6 +96,7 @@ typedef struct gcb_rec_out {
 	uint64_t schema_fingerprint; /* CRC-64-AVRO of the schema's canonical form */
 	uint32_t schema_id;          /* registry id used in the Confluent frame */
 	uint32_t schema_version;
+	uint64_t event_len; /* DLQ: the whole event's bytes */
 	gcb_rec_field_t fields[GCB_OUTF_COUNT];
 	unsigned char data[];
 } gcb_rec_out_t;

@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #define GCB_SHM_MAGIC          UINT64_C(0x314d485342434740) /* "@GCBSHM1" */
-#define GCB_SHM_LAYOUT_VERSION 1u
+#define GCB_SHM_LAYOUT_VERSION 2u
 #define GCB_SHM_HEADER_SIZE    4096u
 #define GCB_SHM_MAX_RINGS      40u
 #define GCB_SHM_NAME_MAX       32u
@@ -171,6 +171,22 @@ typedef struct gcb_shm_cursor_slot {
 	char cursor[GCB_SHM_CURSOR_MAX];
 } gcb_shm_cursor_slot_t;
 
+/*
+ * The source's health: the fetcher sets stalled when it can make no progress
+ * by itself (docs/fetcher.md, "Stalls"); health checks and tools read it.
+ * reason and cursor change under seq (odd while they change): read them with
+ * gcb_shm_source_read() (shm/gcb_shm_source.h).
+ */
+#define GCB_SHM_REASON_MAX 192u
+
+typedef struct gcb_shm_source {
+	_Atomic uint32_t seq;
+	_Atomic uint32_t stalled;	/* 1: stalled, 0: making progress */
+	_Atomic uint64_t since_unix_ms; /* when the stall began */
+	char reason[GCB_SHM_REASON_MAX];
+	char cursor[GCB_SHM_CURSOR_MAX]; /* the position the source is stuck at */
+} gcb_shm_source_t;
+
 typedef struct gcb_shm_pipeline {
 	_Alignas(GCB_SHM_CACHE_LINE) _Atomic uint32_t draining; /* drain phase, 0 none */
 	_Atomic uint32_t reload_generation;                      /* bumped on SIGHUP */
@@ -180,6 +196,7 @@ typedef struct gcb_shm_pipeline {
 	_Atomic uint64_t checkpoint_batch_seq; /* last batch durably checkpointed */
 	_Atomic uint64_t checkpoint_unix_ms;
 	gcb_shm_cursor_slot_t cursors[GCB_SHM_CURSOR_SLOTS];
+	_Alignas(GCB_SHM_CACHE_LINE) gcb_shm_source_t source; /* fetcher */
 } gcb_shm_pipeline_t;
 
 typedef struct gcb_shm_header {

@@ -397,6 +397,8 @@ int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_r
 			      f->counters);
 	f->writer.wait = on_writer_wait;
 	f->writer.wait_arg = f;
+	f->writer.keep = gcb_fetcher_keep_event;
+	f->writer.keep_arg = f;
 	fetcher_resume(f);
 
 	rc = poll_loop(f);

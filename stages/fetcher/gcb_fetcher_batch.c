@@ -98,14 +98,53 @@ static int wait_slot(gcb_batch_writer_t *w, uint64_t b)
 	return 0;
 }
 
+/* 1 when a record of r cannot carry the event whole. */
+static int event_cut(const gcb_ring_t *r, const gcb_batch_writer_t *w, size_t json_len,
+		     size_t cursor_len)
+{
+	return json_len > UINT32_MAX / 2 ||
+	       (uint64_t)payload_len(w, json_len, cursor_len) > r->max_record;
+}
+
+/*
+ * JSON bytes the record carries: all, or for a cut event its first part,
+ * as much as the record holds next to the cut event's fields, and at most
+ * max_event_bytes (check_rings() guarantees the record holds that much).
+ */
 static uint32_t event_json_len(const gcb_ring_t *r, const gcb_batch_writer_t *w, size_t json_len,
 			       size_t cursor_len)
 {
-	/* An event a record cannot carry travels as an empty JSON field. */
-	if ((uint64_t)payload_len(w, json_len, cursor_len) > r->max_record ||
-	    json_len > UINT32_MAX / 2)
+	uint64_t fixed = (uint64_t)payload_len(w, 0, cursor_len) + GCB_BATCH_CUT_META_MAX;
+	uint64_t room = r->max_record > fixed ? r->max_record - fixed : 0;
+
+	if (!event_cut(r, w, json_len, cursor_len))
+		return (uint32_t)json_len;
+	return (uint32_t)(room < w->max_event_bytes ? room : w->max_event_bytes);
+}
+
+/* Record payload bytes of the event, cut events' fields included. */
+static uint32_t event_payload_len(const gcb_ring_t *r, const gcb_batch_writer_t *w,
+				  size_t json_len, size_t cursor_len)
+{
+	uint32_t jl = event_json_len(r, w, json_len, cursor_len);
+
+	return payload_len(w, jl, cursor_len) +
+	       (event_cut(r, w, json_len, cursor_len) ? GCB_BATCH_CUT_META_MAX : 0);
+}
+
+/* Keeps a cut event whole; fills the digest and the file name. */
+static int keep_cut(gcb_batch_writer_t *w, const char *event, size_t len,
+		    char sha256[GCB_BATCH_SHA256_HEX + 1], char name[GCB_BATCH_KEPT_NAME])
+{
+	int rc;
+
+	sha256[0] = name[0] = '\0';
+	if (w->keep == NULL)
 		return 0;
-	return (uint32_t)json_len;
+	rc = w->keep(w->keep_arg, event, len, sha256, name, GCB_BATCH_KEPT_NAME);
+	sha256[GCB_BATCH_SHA256_HEX] = '\0';
+	name[GCB_BATCH_KEPT_NAME - 1] = '\0';
+	return rc;
 }
 
 /* Writes events [from, to) of res as batch b with cursor. */
@@ -122,11 +161,27 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 	for (size_t i = from; i < to; i++) {
 		const gcb_poll_span_t *sp = &res->events[i];
 		uint32_t jl = event_json_len(r, w, sp->len, cursor_len);
-		uint32_t len = payload_len(w, jl, cursor_len);
-		uint16_t flags = i + 1 == to ? GCB_REC_F_BATCH_END : 0;
+		uint32_t len = event_payload_len(r, w, sp->len, cursor_len);
+		int cut = jl != sp->len;
+		uint16_t flags = (i + 1 == to ? GCB_REC_F_BATCH_END : 0) | (cut ? GCB_REC_F_CUT : 0);
+		char sha256[GCB_BATCH_SHA256_HEX + 1], kept[GCB_BATCH_KEPT_NAME];
+		uint32_t sha_len = 0, kept_len = 0;
 		gcb_ring_rec_t *rec;
 		gcb_rec_event_t *ev;
 		uint32_t off = GCB_BATCH_REC_FIXED;
+
+		if (cut) {
+			/* Durable before the batch can be committed, let alone acked. */
+			if ((rc = keep_cut(w, body + sp->off, sp->len, sha256, kept)) != 0) {
+				gcb_ring_abort(r);
+				gcb_log_error("keeping an event of %u bytes failed: %s", sp->len,
+					      strerror(-rc));
+				return rc;
+			}
+			sha_len = (uint32_t)strlen(sha256);
+			kept_len = (uint32_t)strlen(kept);
+			len = payload_len(w, jl, cursor_len) + sha_len + kept_len;
+		}
 
 		while ((rc = gcb_ring_reserve(r, len, GCB_REC_EVENT, flags, seq + 1, &rec)) ==
 		       -EAGAIN) {
@@ -147,8 +202,10 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 		}
 		seq++;
 		ev = (gcb_rec_event_t *)rec->payload;
+		memset(ev, 0, GCB_BATCH_REC_FIXED);
 		ev->batch_seq = b;
 		ev->received_unix_ms = received_unix_ms;
+		ev->event_len = sp->len;
 		ev->fields[GCB_EVF_JSON] = (gcb_rec_field_t){off, jl};
 		memcpy(ev->data, body + sp->off, jl);
 		off += jl;
@@ -157,15 +214,25 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 		off += (uint32_t)cursor_len;
 		ev->fields[GCB_EVF_STREAM] = (gcb_rec_field_t){off, w->stream_len};
 		memcpy((unsigned char *)ev + off, w->stream, w->stream_len);
+		off += w->stream_len;
+		if (cut) {
+			ev->fields[GCB_EVF_SHA256] = (gcb_rec_field_t){off, sha_len};
+			memcpy((unsigned char *)ev + off, sha256, sha_len);
+			off += sha_len;
+			ev->fields[GCB_EVF_QUARANTINE] = (gcb_rec_field_t){off, kept_len};
+			memcpy((unsigned char *)ev + off, kept, kept_len);
+		}
 		bytes += jl;
 		if (sp->len > w->max_event_bytes)
 			count_add(w, GCB_FC_OVERSIZED_EVENTS, 1);
-		if (jl != sp->len) {
+		if (cut) {
 			count_add(w, GCB_FC_UNCARRIABLE_EVENTS, 1);
 			gcb_log_error("event of %u bytes exceeds the ring's largest record (%llu): "
-				      "forwarded as an empty event (seq %llu, batch %llu)",
-				      sp->len, (unsigned long long)r->max_record,
-				      (unsigned long long)seq, (unsigned long long)b);
+				      "forwarded cut to its first %u bytes, whole in %s (seq %llu, "
+				      "batch %llu)",
+				      sp->len, (unsigned long long)r->max_record, jl,
+				      kept_len ? kept : "(not kept)", (unsigned long long)seq,
+				      (unsigned long long)b);
 		}
 	}
 	slot_store(w->pipe, b, cursor, cursor_len);
@@ -198,8 +265,8 @@ int gcb_batch_write(gcb_batch_writer_t *w, const char *body, const gcb_poll_resu
 		 * record (smaller than its largest record) fit the capacity. */
 		while (to < res->n_events) {
 			size_t cl = res->cursor_len > prev_len ? res->cursor_len : prev_len;
-			uint64_t sz = gcb_batch_record_bytes(
-			    w, event_json_len(r, w, res->events[to].len, cl), cl);
+			uint64_t sz =
+			    gcb_ring_record_size(event_payload_len(r, w, res->events[to].len, cl));
 			uint64_t mx = sz > maxrec ? sz : maxrec;
 
 			if (to > from && sum + sz + mx > r->capacity)

@@ -31,6 +31,20 @@ enum {
 /* Bytes of a GCB_REC_EVENT payload before its variable data. */
 #define GCB_BATCH_REC_FIXED ((uint32_t)sizeof(gcb_rec_event_t))
 
+/* A cut event's SHA256 and QUARANTINE fields: hex digest and a file name. */
+#define GCB_BATCH_SHA256_HEX   64u
+#define GCB_BATCH_KEPT_NAME    256u
+#define GCB_BATCH_CUT_META_MAX (GCB_BATCH_SHA256_HEX + GCB_BATCH_KEPT_NAME)
+
+/*
+ * Stores a whole event that a ring record cannot carry (durably, before the
+ * batch is committed) and names it: sha256 (hex, NUL-terminated) and name
+ * (where an operator finds it, NUL-terminated, < GCB_BATCH_KEPT_NAME).
+ * 0, or a negative errno: the batch is then not written.
+ */
+typedef int (*gcb_batch_keep_fn)(void *arg, const char *event, size_t len,
+				 char sha256[GCB_BATCH_SHA256_HEX + 1], char *name, size_t name_size);
+
 typedef struct gcb_batch_writer {
 	gcb_ring_t *rings;
 	unsigned n_rings;
@@ -43,6 +57,9 @@ typedef struct gcb_batch_writer {
 	/* Waits a little (heartbeating); non-zero aborts the write. */
 	int (*wait)(void *arg, int why);
 	void *wait_arg;
+	/* Keeps cut events whole; NULL: they travel cut with no copy kept. */
+	gcb_batch_keep_fn keep;
+	void *keep_arg;
 } gcb_batch_writer_t;
 
 /*
@@ -63,7 +80,8 @@ uint64_t gcb_batch_record_bytes(const gcb_batch_writer_t *w, size_t json_len, si
  * above) with cursor res->cursor; prev_cursor is the cursor the poll was
  * made with ("" for none). 0 once committed; -ECANCELED when the wait
  * callback aborted (nothing of the unfinished batch is visible); -EMSGSIZE
- * when a ring cannot take even one record of this answer (a sizing bug).
+ * when a ring cannot take even one record of this answer (a sizing bug);
+ * the keep callback's error when a cut event could not be kept.
  */
 int gcb_batch_write(gcb_batch_writer_t *w, const char *body, const gcb_poll_result_t *res,
 		    const char *prev_cursor, uint64_t received_unix_ms);

@@ -89,6 +89,10 @@ int gcb_fetcher_stream_resolve(gcb_fetcher_t *f);
 /* The stream id remembered in the state dir ("" when none). */
 void gcb_fetcher_stream_remembered(gcb_ckpt_t *ck, const char *instance, char *id, size_t size);
 
+/* gcb_batch_keep_fn: keeps an event too large for a ring record (gcb_fetcher_keep.c). */
+int gcb_fetcher_keep_event(void *arg, const char *event, size_t len,
+			   char sha256[GCB_BATCH_SHA256_HEX + 1], char *name, size_t name_size);
+
 /* Logs a non-2xx answer with its status, error code and correlation id. */
 void gcb_fetcher_log_answer(gcb_fetcher_t *f, const char *what);
 

@@ -173,6 +173,8 @@ static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_o
 	snprintf(f->stream_id, sizeof(f->stream_id), "%s", GCB_FETCHER_NOTIF_STREAM);
 	gcb_batch_writer_init(&f->writer, out, n_out, f->pipe, f->stream_id, c->max_event_bytes,
 			      f->counters);
+	f->writer.keep = gcb_fetcher_keep_event;
+	f->writer.keep_arg = f;
 	if ((rc = gcb_notif_feed_init(n)) != 0)
 		return rc;
 	gcb_notif_feed_resume(n);

@@ -295,6 +295,14 @@ static rd_kafka_headers_t *make_headers(const prod_slot_t *s)
 		add_field(h, "error.detail", o, GCB_OUTF_ERROR_DETAIL);
 		add_header(h, "error.stage", "validator", 9);
 		add_field(h, "source.cursor", o, GCB_OUTF_CURSOR);
+		/* Which bytes these are: the whole event's size and digest, and
+		 * where it is kept when the value holds only its first part. */
+		add_u64(h, "event.size", o->event_len, 0);
+		add_field(h, "event.sha256", o, GCB_OUTF_EVENT_SHA256);
+		if (o->event_len > o->fields[GCB_OUTF_VALUE].len) {
+			add_header(h, "event.truncated", "true", 4);
+			add_field(h, "event.quarantine", o, GCB_OUTF_QUARANTINE);
+		}
 	}
 	return h;
 }

@@ -81,7 +81,7 @@ static int must_stop_now(const gcb_stage_ctx_t *ctx)
 static void decode_input(gcb_vproc_t *p, const gcb_ring_rec_t *rec, gcb_vout_t *o)
 {
 	const gcb_rec_event_t *ev = (const void *)rec->payload;
-	gcb_vin_t in;
+	gcb_vin_t in = {0};
 
 	if (rec->type != GCB_REC_EVENT || rec->length < sizeof(*ev) ||
 	    !gcb_rec_fields_valid(ev->fields, GCB_EVF_COUNT, sizeof(*ev), rec->length)) {
@@ -97,6 +97,11 @@ static void decode_input(gcb_vproc_t *p, const gcb_ring_rec_t *rec, gcb_vout_t *
 	in.cursor_len = ev->fields[GCB_EVF_CURSOR].len;
 	in.stream = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_STREAM]);
 	in.stream_len = ev->fields[GCB_EVF_STREAM].len;
+	in.event_len = ev->event_len;
+	in.sha256 = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_SHA256]);
+	in.sha256_len = ev->fields[GCB_EVF_SHA256].len;
+	in.kept = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_QUARANTINE]);
+	in.kept_len = ev->fields[GCB_EVF_QUARANTINE].len;
 	in.batch_seq = ev->batch_seq;
 	in.received_unix_ms = ev->received_unix_ms;
 	gcb_vproc_process(p, &in, o);

@@ -8,6 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
+#include "stages/validator/gcb_identity.h"
 #include "stages/validator/gcb_topic.h"
 
 #define META_MAX 256 /* cap for id/type strings copied from a rejected event */
@@ -25,6 +28,8 @@ struct gcb_vproc {
 	char *buf; /* Confluent frame */
 	size_t buf_size;
 	char keybuf[64];
+	char sha256[65]; /* hex digest of the current oversized event */
+	char topic_buf[GCB_MAP_PATH_MAX]; /* topicName of an event with no document */
 	const char *topic_id; /* entity id inside the current event's topicName */
 	size_t topic_id_len;
 	char detail[GCB_MAP_DETAIL_MAX + 64];
@@ -201,6 +206,7 @@ void gcb_vout_write(const gcb_vout_t *o, void *dst)
 	h->schema_fingerprint = o->schema_fingerprint;
 	h->schema_id = o->schema_id;
 	h->schema_version = o->schema_version;
+	h->event_len = o->event_len;
 	for (int i = 0; i < GCB_OUTF_COUNT; i++) {
 		h->fields[i].off = off;
 		h->fields[i].len = o->len[i];
@@ -212,6 +218,59 @@ void gcb_vout_write(const gcb_vout_t *o, void *dst)
 
 static const char *str_member(const cJSON *doc, const char *name);
 
+static void set_ident(gcb_vout_t *o, int f, gcb_ident_str_t v)
+{
+	if (!o->len[f] && v.p != NULL)
+		set_field(o, f, v.p, v.len < META_MAX ? v.len : META_MAX);
+}
+
+/*
+ * An event with no document (not JSON, too deep, cut): its identity from a
+ * bounded scan of its bytes, so the dead letter still says which event it
+ * was and lands on its entity's partition.
+ */
+static void identify_raw(gcb_vproc_t *p, gcb_vout_t *o)
+{
+	gcb_identity_t id;
+	const char *fam, *kind;
+	size_t fam_len, kind_len;
+
+	gcb_identity_scan(&id, o->f[GCB_OUTF_VALUE], o->len[GCB_OUTF_VALUE],
+			  GCB_IDENTITY_SCAN_MAX);
+	set_ident(o, GCB_OUTF_EVENT_ID, gcb_identity_event_id(&id));
+	set_ident(o, GCB_OUTF_ENTITY_TYPE, id.entity_type);
+	set_ident(o, GCB_OUTF_EVENT_TYPE, id.event_type);
+	set_ident(o, GCB_OUTF_KEY, gcb_identity_key(&id));
+	if (id.topic_name.p == NULL || id.topic_name.len >= sizeof(p->path))
+		return;
+	/* A notification: its family, kind and entity come from topicName. */
+	memcpy(p->topic_buf, id.topic_name.p, id.topic_name.len);
+	p->topic_buf[id.topic_name.len] = '\0';
+	gcb_topic_split(p->topic_buf, &fam, &fam_len, &p->topic_id, &p->topic_id_len, &kind,
+			&kind_len);
+	if (p->topic_id_len > META_MAX)
+		p->topic_id_len = 0;
+	set_ident(o, GCB_OUTF_ENTITY_TYPE, (gcb_ident_str_t){fam, fam_len});
+	set_ident(o, GCB_OUTF_EVENT_TYPE, (gcb_ident_str_t){kind, kind_len});
+}
+
+/* Names an oversized event that is here whole: its size and SHA-256. */
+static void digest_whole(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[32];
+	unsigned int n = 0;
+
+	if (EVP_Digest(in->json, in->json_len, md, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return;
+	for (unsigned i = 0; i < 32; i++) {
+		p->sha256[2 * i] = hex[md[i] >> 4];
+		p->sha256[2 * i + 1] = hex[md[i] & 15];
+	}
+	p->sha256[64] = '\0';
+	set_field(o, GCB_OUTF_EVENT_SHA256, p->sha256, 64);
+}
+
 /* Turns o into a DLQ output with p->path and p->detail already set. */
 static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
 {
@@ -220,6 +279,8 @@ static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
 	o->type = GCB_REC_DLQ;
 	o->reason = reason;
 	set_str(o, GCB_OUTF_TOPIC, p->cat->dlq_topic, META_MAX);
+	if (!cJSON_IsObject(p->doc))
+		identify_raw(p, o);
 	/* Keep one entity's rejects on one DLQ partition, like its good events. */
 	if (!o->len[GCB_OUTF_KEY] && cJSON_IsObject(p->doc))
 		set_str(o, GCB_OUTF_KEY, str_member(p->doc, "entityId"), META_MAX);
@@ -419,6 +480,7 @@ void gcb_vproc_bad_record(gcb_vproc_t *p, const void *payload, size_t len, const
 {
 	memset(o, 0, sizeof(*o));
 	set_field(o, GCB_OUTF_VALUE, payload, len);
+	o->event_len = len;
 	p->stats.events++;
 	dlq(p, o, GCB_REASON_BAD_RECORD, "", "%s", detail);
 }
@@ -438,20 +500,26 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	set_field(o, GCB_OUTF_VALUE, in->json, in->json_len);
 	set_field(o, GCB_OUTF_CURSOR, in->cursor, in->cursor_len);
 	set_field(o, GCB_OUTF_STREAM, in->stream, in->stream_len);
+	o->event_len = in->event_len > in->json_len ? in->event_len : in->json_len;
 	p->stats.events++;
 	drop_doc(p);
 	p->topic_id = NULL;
 	p->topic_id_len = 0;
 
-	if (in->json_len == 0) {
-		/* What the fetcher forwards for an event larger than the ring's
-		 * record limit (it counts those as uncarriable events). */
+	if (in->event_len > in->json_len) {
+		/* Too large for a ring record: the fetcher kept it whole in a file
+		 * and sent its first part, which is all the DLQ record can hold. */
+		set_field(o, GCB_OUTF_EVENT_SHA256, in->sha256, in->sha256_len);
+		set_field(o, GCB_OUTF_QUARANTINE, in->kept, in->kept_len);
 		dlq(p, o, GCB_REASON_OVERSIZED, "",
-		    "empty event: the fetcher forwards events larger than the ring's record "
-		    "limit empty");
+		    "event of %" PRIu64 " bytes exceeds the ring's largest record: the value is "
+		    "its first %zu bytes, the whole event is in %.*s",
+		    in->event_len, in->json_len, (int)(in->kept_len ? in->kept_len : 10),
+		    in->kept_len ? in->kept : "(not kept)");
 		return;
 	}
 	if (in->json_len > p->conf.max_event_bytes) {
+		digest_whole(p, in, o);
 		dlq(p, o, GCB_REASON_OVERSIZED, "", "event of %zu bytes exceeds the limit of %zu",
 		    in->json_len, p->conf.max_event_bytes);
 		return;

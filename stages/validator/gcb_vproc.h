@@ -32,6 +32,14 @@ typedef struct gcb_vin {
 	size_t cursor_len;
 	const char *stream;
 	size_t stream_len;
+	/* An event the ring carried cut (GCB_REC_F_CUT): json holds its first
+	 * part; event_len is its whole size (0: json_len), sha256 and kept
+	 * name the whole event and where it is kept. */
+	uint64_t event_len;
+	const char *sha256;
+	size_t sha256_len;
+	const char *kept;
+	size_t kept_len;
 } gcb_vin_t;
 
 typedef struct gcb_vout {
@@ -42,6 +50,7 @@ typedef struct gcb_vout {
 	uint64_t schema_fingerprint;
 	uint32_t schema_id;
 	uint32_t schema_version;
+	uint64_t event_len; /* DLQ: the whole event's size */
 	const char *f[GCB_OUTF_COUNT];
 	uint32_t len[GCB_OUTF_COUNT];
 } gcb_vout_t;

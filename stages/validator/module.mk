@@ -10,11 +10,12 @@ include tools/schema/module.mk
 
 VALIDATOR_SRCS := $(GCB_AVSC_SRCS) stages/validator/gcb_reason.c stages/validator/gcb_schema.c \
 	stages/validator/gcb_map.c stages/validator/gcb_catalog.c \
-	stages/validator/gcb_topic.c stages/validator/gcb_vproc.c
+	stages/validator/gcb_topic.c stages/validator/gcb_vproc.c \
+	stages/validator/gcb_identity.c
 VALIDATOR_STAGE_SRCS := $(VALIDATOR_SRCS) stages/validator/gcb_validator.c \
 	stages/validator/gcb_reload.c stages/validator/gcb_registry.c \
 	stages/validator/gcb_registry_ids.c
-VALIDATOR_LIBS := $(call pkglibs,avro-c libcjson libcurl)
+VALIDATOR_LIBS := $(call pkglibs,avro-c libcjson libcurl libcrypto)
 
 $(eval $(call gcb_program,gcb-validate,stages/validator/gcb_validate_cli.c $(VALIDATOR_SRCS),$(VALIDATOR_LIBS)))
 

@@ -48,8 +48,8 @@ def read_stage(path, stage):
         mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         try:
             magic, version = struct.unpack_from("<QI", mm, 0)
-            if magic != MAGIC or version != 1:
-                raise ValueError("%s: not a layout-1 gcbridge segment" % path)
+            if magic != MAGIC or version != 2:
+                raise ValueError("%s: not a layout-2 gcbridge segment" % path)
             count, size, table = struct.unpack_from("<IIQ", mm, 136)
             for i in range(count):
                 base = table + i * size

@@ -228,6 +228,35 @@ static void test_backpressure_and_split(void **state)
 	assert_int_equal(f->w.last_seq, 60);
 }
 
+static int keep_calls;
+static size_t keep_len;
+
+static int fake_keep(void *arg, const char *event, size_t len, char sha256[65], char *name,
+		     size_t name_size)
+{
+	(void)arg;
+	(void)event;
+	keep_calls++;
+	keep_len = len;
+	memset(sha256, 'a', 64);
+	sha256[64] = '\0';
+	snprintf(name, name_size, "/state/kept.json");
+	return 0;
+}
+
+static int failing_keep(void *arg, const char *event, size_t len, char sha256[65], char *name,
+			size_t name_size)
+{
+	(void)arg;
+	(void)event;
+	(void)len;
+	(void)sha256;
+	(void)name;
+	(void)name_size;
+	return -ENOSPC;
+}
+
+/* Too large for a record: its first part travels, with its size and where it is kept. */
 static void test_uncarriable_event(void **state)
 {
 	struct fx *f = *state;
@@ -235,13 +264,31 @@ static void test_uncarriable_event(void **state)
 	const gcb_rec_event_t *ev;
 
 	writer(f, 256);
+	f->w.keep = fake_keep;
+	keep_calls = 0;
 	answer(f, 1, 5000, "c", 0); /* > max_record (4080) */
 	assert_int_equal(gcb_batch_write(&f->w, f->body, &f->res, "", 1), 0);
+	assert_int_equal(keep_calls, 1);
+	assert_int_equal(keep_len, f->res.events[0].len);
 	assert_int_equal(gcb_ring_read(&f->cons[1], &rec), 0);
 	ev = (const gcb_rec_event_t *)rec->payload;
-	assert_int_equal(ev->fields[GCB_EVF_JSON].len, 0);
-	assert_int_equal(rec->flags, GCB_REC_F_BATCH_END);
+	assert_true(gcb_rec_fields_valid(ev->fields, GCB_EVF_COUNT, sizeof(*ev), rec->length));
+	assert_int_equal(ev->event_len, f->res.events[0].len);
+	assert_true(ev->fields[GCB_EVF_JSON].len > 0);
+	assert_true(ev->fields[GCB_EVF_JSON].len <= 256);
+	assert_memory_equal(gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_JSON]),
+			    f->body + f->res.events[0].off, ev->fields[GCB_EVF_JSON].len);
+	assert_int_equal(ev->fields[GCB_EVF_SHA256].len, 64);
+	assert_memory_equal(gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_QUARANTINE]),
+			    "/state/kept.json", 16);
+	assert_int_equal(rec->flags, GCB_REC_F_BATCH_END | GCB_REC_F_CUT);
 	assert_int_equal(atomic_load(&f->counters[GCB_FC_UNCARRIABLE_EVENTS]), 1);
+
+	/* A copy that cannot be kept fails the batch: nothing is committed. */
+	f->w.keep = failing_keep;
+	answer(f, 1, 5000, "d", 1);
+	assert_int_equal(gcb_batch_write(&f->w, f->body, &f->res, "c", 1), -ENOSPC);
+	assert_int_equal(gcb_ring_read(&f->cons[0], &rec), -EAGAIN);
 }
 
 static void test_slot_wait(void **state)

@@ -151,6 +151,7 @@ int main(void)
 			if (gcb_ring_reserve(&in, len, GCB_REC_EVENT, flags, next_feed, &r) != 0)
 				break;
 			ev = (void *)r->payload;
+			memset(ev, 0, sizeof(*ev));
 			ev->batch_seq = batch_seq;
 			ev->received_unix_ms = 1764238530000ull + next_feed;
 			ev->fields[GCB_EVF_JSON] = (gcb_rec_field_t){sizeof(*ev), (uint32_t)jl};

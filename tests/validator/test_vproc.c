@@ -187,7 +187,7 @@ static void test_dlq_reasons(void **state)
 	(void)state;
 	assert_int_equal(gcb_vproc_new(&p, &conf, c, err, sizeof(err)), 0);
 	expect_dlq(p, "{not json", "bad_json", "");
-	expect_dlq(p, "", "oversized", ""); /* the fetcher's uncarriable-event marker */
+	expect_dlq(p, "", "bad_json", ""); /* an empty element is not an event */
 	expect_dlq(p, "[1,2]", "bad_json", "");
 	expect_dlq(p, "\"str\"", "bad_json", "");
 	expect_dlq(p, with("SALE", "S\\u0000ALE"), "bad_json", "");
@@ -226,6 +226,96 @@ static void test_dlq_reasons(void **state)
 	assert_int_equal(gcb_vproc_stats(p)->avro, 0);
 	gcb_vproc_destroy(p);
 	gcb_catalog_destroy(c);
+}
+
+static int has(const gcb_vout_t *o, int f, const char *s)
+{
+	if (!field_is(o, f, s))
+		fail_msg("field %d: expected \"%s\", got \"%.*s\"", f, s, (int)o->len[f], o->f[f]);
+	return 1;
+}
+
+/* A dead letter always says which event it was, even when it is no document. */
+static void test_dlq_identity(void **state)
+{
+	gcb_catalog_t *c = shipped();
+	gcb_vproc_conf_t conf = {.strict = -1, .max_event_bytes = 4096};
+	static const char head[] =
+	    "{\"id\":\"ev-1\",\"entityType\":\"interaction\",\"eventType\":\"updated\","
+	    "\"entityId\":\"conv-1\",\"data\":{\"conversationId\":\"conv-1\",\"x\":";
+	size_t levels = 3000, k = 0;
+	char *deep = malloc(sizeof(head) + 2 * levels + 8), err[256];
+	gcb_vproc_t *p;
+	gcb_vout_t o;
+
+	(void)state;
+	assert_non_null(deep);
+	assert_int_equal(gcb_vproc_new(&p, &conf, c, err, sizeof(err)), 0);
+
+	/* Nested past every parser's limit: bad_json, but named and keyed. */
+	k += (size_t)sprintf(deep, "%s", head);
+	for (size_t i = 0; i < levels; i++)
+		deep[k++] = '[';
+	for (size_t i = 0; i < levels; i++)
+		deep[k++] = ']';
+	k += (size_t)sprintf(deep + k, "}}");
+	process(p, deep, &o);
+	assert_int_equal(o.type, GCB_REC_DLQ);
+	has(&o, GCB_OUTF_EVENT_ID, "ev-1");
+	has(&o, GCB_OUTF_ENTITY_TYPE, "interaction");
+	has(&o, GCB_OUTF_EVENT_TYPE, "updated");
+	has(&o, GCB_OUTF_KEY, "conv-1");
+	assert_int_equal(o.len[GCB_OUTF_VALUE], k);
+
+	/* Torn JSON: the identity before the tear is still found. */
+	process(p, "{\"id\":\"ev-2\",\"entityId\":\"u-9\",\"data\":{\"a\":[1,", &o);
+	has(&o, GCB_OUTF_EVENT_ID, "ev-2");
+	has(&o, GCB_OUTF_KEY, "u-9");
+
+	/* A notification that is not JSON: named by CorrelationId and its topic. */
+	process(p,
+		"{\"topicName\":\"v2.users.6a2f1c3e-1111-4222-8333-444455556666.presence\",\"metadata\":{\"CorrelationId\":"
+		"\"corr-3\"},\"eventBody\":{\"x\":tru}}",
+		&o);
+	has(&o, GCB_OUTF_EVENT_ID, "corr-3");
+	has(&o, GCB_OUTF_ENTITY_TYPE, "v2.users");
+	has(&o, GCB_OUTF_EVENT_TYPE, "presence");
+	has(&o, GCB_OUTF_KEY, "6a2f1c3e-1111-4222-8333-444455556666");
+
+	/* Over max_event_bytes, carried whole: oversized, with size and SHA-256. */
+	memset(deep, ' ', 5000);
+	memcpy(deep, "{\"id\":\"ev-4\",\"entityId\":\"e-4\"}", 30);
+	deep[5000] = '\0';
+	process(p, deep, &o);
+	has(&o, GCB_OUTF_ERROR_REASON, "oversized");
+	has(&o, GCB_OUTF_EVENT_ID, "ev-4");
+	assert_int_equal(o.len[GCB_OUTF_EVENT_SHA256], 64);
+	assert_int_equal(o.event_len, 5000);
+	assert_int_equal(o.len[GCB_OUTF_VALUE], 5000);
+
+	/* Cut by the fetcher: the first part, the whole size, digest and file. */
+	{
+		gcb_vin_t in = {.json = head,
+				.json_len = sizeof(head) - 1,
+				.event_len = 9000000,
+				.sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+				.sha256_len = 64,
+				.kept = "/var/lib/gcbridge/x.event.0123.json",
+				.kept_len = 35};
+
+		gcb_vproc_process(p, &in, &o);
+		has(&o, GCB_OUTF_ERROR_REASON, "oversized");
+		has(&o, GCB_OUTF_EVENT_ID, "ev-1");
+		has(&o, GCB_OUTF_KEY, "conv-1");
+		has(&o, GCB_OUTF_QUARANTINE, "/var/lib/gcbridge/x.event.0123.json");
+		assert_int_equal(o.len[GCB_OUTF_EVENT_SHA256], 64);
+		assert_int_equal(o.event_len, 9000000);
+		assert_int_equal(o.len[GCB_OUTF_VALUE], sizeof(head) - 1);
+		check_serialized(&o);
+	}
+	gcb_vproc_destroy(p);
+	gcb_catalog_destroy(c);
+	free(deep);
 }
 
 static void test_strict_mode(void **state)
@@ -613,6 +703,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_valid_events),
 	    cmocka_unit_test(test_dlq_reasons),
+	    cmocka_unit_test(test_dlq_identity),
 	    cmocka_unit_test(test_strict_mode),
 	    cmocka_unit_test(test_filter_glob_and_key),
 	    cmocka_unit_test(test_catalog_errors),

@@ -81,7 +81,8 @@ static void dump_time(FILE *out, const char *name, uint64_t unix_ms)
 
 static void dump_event(FILE *out, const gcb_ringstat_rec_t *rec)
 {
-	static const char *const names[GCB_EVF_COUNT] = {"json", "cursor", "stream"};
+	static const char *const names[GCB_EVF_COUNT] = {"json", "cursor", "stream", "sha256",
+							 "kept"};
 	gcb_rec_event_t ev;
 	unsigned i;
 
@@ -92,6 +93,9 @@ static void dump_event(FILE *out, const gcb_ringstat_rec_t *rec)
 	memcpy(&ev, rec->payload, sizeof(ev));
 	fprintf(out, "    %-13s %llu\n", "batch_seq", (unsigned long long)ev.batch_seq);
 	dump_time(out, "received", ev.received_unix_ms);
+	if (rec->flags & GCB_REC_F_CUT)
+		fprintf(out, "    %-13s %llu (cut: json is its first part)\n", "event_len",
+			(unsigned long long)ev.event_len);
 	if (!gcb_rec_fields_valid(ev.fields, GCB_EVF_COUNT, sizeof(ev), rec->length)) {
 		fprintf(out, "    (field offsets outside the payload)\n");
 		return;
@@ -104,7 +108,8 @@ static void dump_out(FILE *out, const gcb_ringstat_rec_t *rec)
 {
 	static const char *const names[GCB_OUTF_COUNT] = {
 	    "topic",  "key",	      "value",	     "event_id",     "entity_type", "event_type",
-	    "schema", "error_reason", "error_field", "error_detail", "cursor",	    "stream"};
+	    "schema", "error_reason", "error_field", "error_detail", "cursor",	    "stream",
+	    "event_sha256", "kept"};
 	gcb_rec_out_t o;
 	unsigned i;
 
