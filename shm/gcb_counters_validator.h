@@ -34,7 +34,8 @@ enum gcb_validator_counter {
 	GCB_VC_DLQ_TOO_DEEP,
 	GCB_VC_DLQ_MISSING_KEY,
 	GCB_VC_DLQ_ENCODE_FAILED,
-	GCB_VC_DLQ_BAD_RECORD, /* last of the per-reason block */
+	GCB_VC_DLQ_BAD_RECORD,
+	GCB_VC_DLQ_BAD_ANSWER, /* last of the per-reason block */
 	GCB_VC_COUNT
 };
 
@@ -46,7 +47,7 @@ enum gcb_validator_counter {
 		    "dlq_wrong_type", "dlq_bad_enum", "dlq_out_of_range", "dlq_bad_timestamp",     \
 		    "dlq_bad_uuid", "dlq_bad_utf8", "dlq_bad_bytes", "dlq_unknown_field",          \
 		    "dlq_ambiguous_union", "dlq_too_deep", "dlq_missing_key",                      \
-		    "dlq_encode_failed", "dlq_bad_record",                                         \
+		    "dlq_encode_failed", "dlq_bad_record", "dlq_bad_answer",                       \
 	}
 
 _Static_assert(GCB_VC_COUNT <= 48, "validator counters exceed GCB_SHM_STAGE_COUNTERS");

@@ -47,6 +47,12 @@ enum gcb_rec_type {
  * (docs/fetcher.md, "Events too large for a ring record").
  */
 #define GCB_REC_F_CUT 0x0002u
+/*
+ * GCB_REC_EVENT: the JSON field is not an event but a whole poll answer
+ * whose framing the fetcher could not read, sent on an operator's request
+ * so that it is dead-lettered, not lost (`gcbridge --skip-stalled-answer`).
+ */
+#define GCB_REC_F_RAW_ANSWER 0x0004u
 
 typedef struct gcb_rec_field {
 	uint32_t off;

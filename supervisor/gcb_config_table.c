@@ -262,6 +262,27 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.doc = "Pause after a poll answered with hasMore=false; 0 = poll again at once.",
     },
     {
+	.name = "genesys.poll.stall_after",
+	.type = GCB_CONFIG_T_INT,
+	.offset = OFF(genesys.poll_stall_after),
+	.def = "5",
+	.min = 1,
+	.max = 1000,
+	.doc = "Answers in a row at one cursor whose framing is broken (truncated, not JSON, no "
+	       "events array) before the source is reported stalled. It keeps retrying.",
+    },
+    {
+	.name = "genesys.poll.stall_timeout",
+	.type = GCB_CONFIG_T_DURATION,
+	.offset = OFF(genesys.poll_stall_timeout_ms),
+	.def = "5m",
+	.min = S(1),
+	.max = H(24),
+	.doc = "No progress for this long while the server has more (hasMore, or failing "
+	       "requests since) reports the source stalled. Waiting for ring space does not "
+	       "count.",
+    },
+    {
 	.name = "genesys.token.skew",
 	.type = GCB_CONFIG_T_DURATION,
 	.offset = OFF(genesys.token_skew_ms),

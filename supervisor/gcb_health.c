@@ -5,6 +5,7 @@
 
 #include "shm/gcb_clock.h"
 #include "shm/gcb_counters_producer.h"
+#include "shm/gcb_shm_source.h"
 
 #define NS_PER_MS 1000000ull
 
@@ -80,11 +81,15 @@ void gcb_health_update(gcb_health_t *h, const gcb_shm_t *shm)
 		h->kafka_up = (now - h->last_progress_ns) / NS_PER_MS < h->kafka_stall_ms;
 	}
 
+	gcb_shm_source_read(&gcb_shm_pipeline(shm)->source, &h->source);
 	h->ready = 0;
 	if (draining != 0) {
 		snprintf(h->why, sizeof(h->why), "draining (stopping)");
 	} else if (!gcb_health_stages_up(h, shm, h->why, sizeof(h->why))) {
 		/* why set */
+	} else if (h->source.stalled) {
+		snprintf(h->why, sizeof(h->why), "source stalled at cursor \"%.64s\": %.150s",
+			 h->source.cursor, h->source.reason);
 	} else if (!h->kafka_up) {
 		snprintf(h->why, sizeof(h->why),
 			 "kafka: %llu record(s) in flight and no acknowledgement for %.1fs",

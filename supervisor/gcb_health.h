@@ -3,7 +3,7 @@
  * (stage table and producer counters), once per supervisor loop turn.
  *
  * Ready: every stage is running with a fresh heartbeat, no drain is under
- * way, and Kafka is reachable. Kafka counts as unreachable when records are
+ * way, the source is not stalled (gcb_shm_source.h), and Kafka is reachable. Kafka counts as unreachable when records are
  * in flight and no acknowledgement came for kafka_stall_ms: librdkafka
  * accepts records while the brokers are down, so acknowledgements, not
  * produce calls, are the proof.
@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "shm/gcb_shm.h"
+#include "shm/gcb_shm_source.h"
 
 typedef struct gcb_health {
 	uint64_t heartbeat_max_ms; /* older: the stage is not up */
@@ -22,6 +23,7 @@ typedef struct gcb_health {
 	uint64_t last_acked;	   /* delivered + dlq_delivered, last seen */
 	uint64_t last_progress_ns; /* when last_acked last moved, or idle */
 	int kafka_up;
+	gcb_source_health_t source; /* the fetcher's stall report, last read */
 	int ready;
 	char why[256]; /* why not ready, "" when ready */
 } gcb_health_t;

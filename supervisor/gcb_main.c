@@ -3,6 +3,7 @@
  *
  *   gcbridge [-c FILE]          run (no file: the embedded default)
  *   gcbridge -c FILE --check-config
+ *   gcbridge -c FILE --skip-stalled-answer [--next-cursor CURSOR]
  *   gcbridge --version | --help
  *
  * Exit codes: 0 drained and stopped; 1 could not start; 2 bad configuration
@@ -67,12 +68,18 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: gcbridge [-c FILE] [--check-config] [--progress] [--version] [--help]\n"
+		"       gcbridge [-c FILE] --skip-stalled-answer [--next-cursor CURSOR]\n"
 		"\n"
 		"  -c, --config FILE   configuration file (INI); without one gcbridge runs its\n"
 		"                      embedded default: simulator + embedded Kafka\n"
 		"      --check-config  validate, print the effective configuration (secrets\n"
 		"                      masked) and exit 0, or print every problem and exit 2\n"
 		"      --progress      print a live progress line on stderr\n"
+		"      --skip-stalled-answer\n"
+		"                      the source is stalled on an answer it cannot read: have\n"
+		"                      the running gcbridge send that answer to the DLQ whole\n"
+		"                      and continue after it (at the cursor the answer names,\n"
+		"                      or --next-cursor CURSOR)\n"
 		"      --version       print the version\n"
 		"\n"
 		"Signals: TERM/INT drain and stop (twice: stop now), HUP reload.\n"
@@ -178,12 +185,38 @@ static int start_metrics(gcb_supervisor_conf_t *sv, char *err, size_t size)
 	return 0;
 }
 
+/* --skip-stalled-answer: a request the running fetcher carries out. */
+static int skip_stalled_answer(int skip, const char *next_cursor)
+{
+	gcb_pipeline_t pipeline;
+	char err[1024];
+	int rc;
+
+	if (!skip) {
+		fprintf(stderr, "gcbridge: --next-cursor goes with --skip-stalled-answer\n");
+		gcb_config_fini(&g_daemon.cfg);
+		return GCB_DAEMON_EXIT_FATAL;
+	}
+	rc = gcb_pipeline_init(&pipeline, &g_daemon.cfg, &g_daemon.embedded, err, sizeof(err));
+	if (rc == 0)
+		rc = gcb_fetcher_request_skip(&pipeline.fetcher, g_daemon.cfg.instance.name,
+					      next_cursor, stdout, err, sizeof(err));
+	gcb_config_fini(&g_daemon.cfg);
+	if (rc != 0) {
+		fprintf(stderr, "gcbridge: --skip-stalled-answer: %s\n", err);
+		return GCB_DAEMON_EXIT_FATAL;
+	}
+	return GCB_DAEMON_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'C'},
 		{"progress", no_argument, NULL, 'P'},
+		{"skip-stalled-answer", no_argument, NULL, 'S'},
+		{"next-cursor", required_argument, NULL, 'N'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -191,13 +224,16 @@ int main(int argc, char **argv)
 	gcb_supervisor_conf_t *sv = &g_daemon.sv;
 	gcb_pipeline_t pipeline;
 	char err[1024];
-	int check_only = 0, progress = 0, c, rc;
+	int check_only = 0, progress = 0, skip = 0, c, rc;
+	const char *next_cursor = NULL;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': g_daemon.path = optarg; break;
 		case 'C': check_only = 1; break;
 		case 'P': progress = 1; break;
+		case 'S': skip = 1; break;
+		case 'N': next_cursor = optarg; break;
 		case 'V': printf("gcbridge %s\n", GCB_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return GCB_DAEMON_EXIT_FATAL;
@@ -216,6 +252,8 @@ int main(int argc, char **argv)
 	}
 	gcb_log_setup("supervisor", (gcb_log_level_t)g_daemon.cfg.log.level,
 		      (gcb_log_format_t)g_daemon.cfg.log.format);
+	if (skip || next_cursor != NULL)
+		return skip_stalled_answer(skip, next_cursor);
 	if (check_only) {
 		rc = gcb_pipeline_init(&pipeline, &g_daemon.cfg, &g_daemon.embedded, err,
 				       sizeof(err));

@@ -8,6 +8,7 @@
 
 #include "shm/gcb_clock.h"
 #include "shm/gcb_ring.h"
+#include "shm/gcb_shm_source.h"
 #include "supervisor/gcb_metrics_table.h"
 
 #define MAX_DESCS 48u
@@ -282,6 +283,7 @@ static void pipeline(gcb_textbuf_t *b, const gcb_shm_t *shm, const gcb_health_t 
 	const gcb_shm_pipeline_t *p = gcb_shm_pipeline(shm);
 	uint64_t ck = atomic_load(&p->checkpoint_unix_ms), now_ms = gcb_clock_real_ms();
 	uint64_t hb = atomic_load(&shm->hdr->supervisor_heartbeat_ns), now = gcb_clock_mono_ns();
+	gcb_source_health_t src;
 
 	family(b, "gcbridge_pipeline_batch_seq", "gauge",
 	       "last batch fetched, acknowledged by Kafka, and checkpointed");
@@ -311,6 +313,13 @@ static void pipeline(gcb_textbuf_t *b, const gcb_shm_t *shm, const gcb_health_t 
 	gauge(b, "gcbridge_segment_created_timestamp_seconds",
 	      "when the shared-memory segment was created, Unix time",
 	      (double)shm->hdr->created_unix_ms / 1e3);
+	gcb_shm_source_read(&p->source, &src);
+	gauge(b, "gcbridge_source_stalled",
+	      "1 when the source cannot make progress by itself (/readyz says why)",
+	      src.stalled);
+	gauge(b, "gcbridge_source_stalled_since_timestamp_seconds",
+	      "when the current stall began, Unix time (0: not stalled)",
+	      (double)src.since_unix_ms / 1e3);
 	if (health != NULL) {
 		gauge(b, "gcbridge_ready", "1 when /readyz answers 200", health->ready);
 		gauge(b, "gcbridge_kafka_up",

@@ -93,6 +93,8 @@ static void fetcher_conf(gcb_pipeline_t *p)
 	f->poll_limit = (unsigned)cfg->genesys.poll_limit;
 	f->poll_timeout_ms = (unsigned)cfg->genesys.poll_timeout_ms;
 	f->poll_interval_ms = (unsigned)cfg->genesys.poll_interval_ms;
+	f->stall_after = (unsigned)cfg->genesys.poll_stall_after;
+	f->stall_timeout_ms = (uint64_t)cfg->genesys.poll_stall_timeout_ms;
 	f->token_skew_s = (unsigned)(cfg->genesys.token_skew_ms / 1000);
 	f->backoff_base_ms = (unsigned)cfg->genesys.backoff_base_ms;
 	f->backoff_cap_ms = (unsigned)cfg->genesys.backoff_cap_ms;

@@ -8,6 +8,7 @@
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_shm.h"
+#include "shm/gcb_shm_source.h"
 
 void gcb_progress_init(gcb_progress_t *p, int enabled, const gcb_embedded_t *embedded,
 		       const char *instance)
@@ -44,6 +45,7 @@ static void collect(gcb_progress_t *p, const gcb_shm_t *shm)
 		cap += ctl->desc.capacity;
 	}
 	p->fill_pct = cap != 0 ? 100.0 * (double)used / (double)cap : 0.0;
+	gcb_shm_source_read(&gcb_shm_pipeline(shm)->source, &p->source);
 }
 
 static void hint(const gcb_progress_t *p)
@@ -84,6 +86,12 @@ void gcb_progress_tick(gcb_progress_t *p, const void *shm)
 			(double)(p->delivered - p->last_delivered) / dt,
 			(unsigned long long)p->dlq, (unsigned long long)p->filtered, p->fill_pct,
 			(unsigned long long)p->restarts);
+		/* A stall is news on every line until it ends: no progress figure
+		 * should be read as "fine" while the source is stuck. */
+		if (p->source.stalled)
+			fprintf(stderr, "%sSTALLED at cursor \"%s\": %s\n",
+				isatty(STDERR_FILENO) ? "\r\033[K" : "", p->source.cursor,
+				p->source.reason);
 	}
 	p->last_ns = now;
 	p->last_fetched = p->fetched;

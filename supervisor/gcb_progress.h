@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "shm/gcb_shm_source.h"
 #include "supervisor/gcb_embedded.h"
 
 typedef struct gcb_progress {
@@ -20,6 +21,7 @@ typedef struct gcb_progress {
 	uint64_t last_delivered;
 	uint64_t fetched, delivered, dlq, filtered, restarts;
 	double fill_pct;
+	gcb_source_health_t source;
 	int hinted;
 } gcb_progress_t;
 

@@ -197,7 +197,7 @@ static void poll_url(gcb_fetcher_t *f, char *url, size_t size)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	int n = snprintf(url, size, "%s/api/v2/eventstreams/%s/poll?limit=%u&timeoutMs=%u", f->api,
-			 f->stream_id, f->conf->poll_limit, f->conf->poll_timeout_ms);
+			 f->stream_id, gcb_fetcher_stall_limit(f), f->conf->poll_timeout_ms);
 	size_t k = (size_t)n;
 
 	if (f->cursor[0] == '\0' || k + 8 >= size)
@@ -236,9 +236,11 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc != 0) {
+		/* The answer's framing, not an event: retried, then a stall. */
 		gcb_fetcher_count(f, GCB_FC_MALFORMED, 1);
 		gcb_log_error("poll answer malformed: %s (%zu bytes) correlation_id=%s", err,
 			      r->body_len, r->correlation_id);
+		gcb_fetcher_stall_broken(f, err, r->body, r->body_len);
 		return gcb_fetcher_backoff(f, rc == -ENAMETOOLONG, -1, "poll");
 	}
 	gcb_backoff_reset(&f->backoff);
@@ -258,6 +260,8 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 	} else {
 		gcb_fetcher_count(f, GCB_FC_EMPTY_POLLS, 1);
 	}
+	gcb_fetcher_stall_progress(
+	    f, f->poll.n_events > 0 || strcmp(f->cursor, f->poll.cursor) != 0, f->poll.has_more);
 	memcpy(f->cursor, f->poll.cursor, f->poll.cursor_len + 1);
 
 	wait = gcb_throttle_delay_ms(r);
@@ -283,10 +287,13 @@ static int poll_failed(gcb_fetcher_t *f)
 	const char *secrets[2] = {f->conf->client_secret, f->token.access};
 	long st = r->status;
 	gcb_errbody_t eb;
+	char what[96];
 
 	gcb_errbody_parse(&eb, r->body, r->body_len, secrets, 2);
 	gcb_log_error("poll: status=%ld code=%s message=\"%s\" correlation_id=%s", st,
 		      eb.code[0] ? eb.code : "-", eb.message, r->correlation_id);
+	snprintf(what, sizeof(what), "HTTP %ld %s", st, eb.code[0] ? eb.code : "");
+	gcb_fetcher_stall_failed(f, what);
 	if (st == 410 && f->cursor[0] != '\0') {
 		/* Retention passed our cursor: events were lost upstream. Nothing
 		 * to wait for: continue from the oldest retained event. */
@@ -321,20 +328,26 @@ static int poll_loop(gcb_fetcher_t *f)
 	long timeout = (long)f->conf->request_timeout_ms + (long)f->conf->poll_timeout_ms;
 	int rc;
 
+	gcb_fetcher_stall_init(f);
 	while (!gcb_fetcher_tick(f)) {
+		if ((rc = gcb_fetcher_stall_try_skip(f)) == -ECANCELED)
+			return 0;
 		poll_url(f, url, sizeof(url));
 		rc = gcb_fetcher_api_call(f, "GET", url, NULL, 0, timeout);
 		if (rc == 0 && f->api_http.resp.status == 200)
 			rc = poll_ok(f, gcb_clock_real_ms());
 		else if (rc == 0)
 			rc = poll_failed(f);
-		else if (rc == -EACCES)
+		else if (rc == -EACCES) {
+			gcb_fetcher_stall_failed(f, "token request refused");
 			rc = gcb_fetcher_backoff(f, 1, -1, "token request refused");
-		else if (rc == -EAGAIN)
+		} else if (rc == -EAGAIN) {
+			gcb_fetcher_stall_failed(f, "token endpoint failing");
 			rc = gcb_fetcher_backoff(f, 0, f->token.retry_after_ms, "token request");
-		else if (rc != -ECANCELED) {
+		} else if (rc != -ECANCELED) {
 			gcb_log_warn("poll failed: %s (%s)", gcb_http_strerror(&f->api_http),
 				     strerror(-rc));
+			gcb_fetcher_stall_failed(f, gcb_http_strerror(&f->api_http));
 			rc = gcb_fetcher_backoff(f, 0, -1, "poll");
 		}
 		if (rc == -ECANCELED)

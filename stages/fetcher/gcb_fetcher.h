@@ -9,6 +9,7 @@
 #define GCB_FETCHER_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "shm/gcb_ring.h"
@@ -41,6 +42,8 @@ typedef struct gcb_fetcher_conf {
 	unsigned poll_limit;		 /* 1..1000, default 100 */
 	unsigned poll_timeout_ms;	 /* long poll timeoutMs, 0..30000, default 0 */
 	unsigned poll_interval_ms;	 /* wait after a poll without hasMore, default 10000 */
+	unsigned stall_after;		 /* broken answers in a row at one cursor: stalled */
+	uint64_t stall_timeout_ms;	 /* no progress this long while hasMore: stalled */
 	unsigned token_skew_s;		 /* renew this long before expiry, default 300 */
 	unsigned backoff_base_ms;	 /* default 500 */
 	unsigned backoff_cap_ms;	 /* default 60000 */
@@ -124,6 +127,15 @@ int gcb_fetcher_stage_main(gcb_stage_ctx_t *ctx, void *arg);
  * store, -errno with errstr. Reads the stream id from conf or from the
  * remembered-stream file.
  */
+/*
+ * `gcbridge --skip-stalled-answer`: asks the running fetcher of instance,
+ * stalled on a broken answer, to dead-letter that answer whole and continue
+ * at next (NULL: the cursor the kept answer names at its top level). Says
+ * what it asked on out. 0, or -errno with err.
+ */
+int gcb_fetcher_request_skip(const gcb_fetcher_conf_t *conf, const char *instance,
+			     const char *next, FILE *out, char *err, size_t err_size);
+
 int gcb_fetcher_checkpoint_final(const gcb_fetcher_conf_t *conf, gcb_shm_t *shm, char *errstr,
 				 size_t errstr_size);
 

@@ -11,6 +11,8 @@ void gcb_fetcher_conf_defaults(gcb_fetcher_conf_t *conf)
 	conf->poll_limit = 100;
 	conf->poll_timeout_ms = 0;
 	conf->poll_interval_ms = 10000;
+	conf->stall_after = 5;
+	conf->stall_timeout_ms = 300000;
 	conf->token_skew_s = 300;
 	conf->backoff_base_ms = 500;
 	conf->backoff_cap_ms = 60000;

@@ -19,6 +19,19 @@
 #define GCB_FETCHER_STREAM_MAX 200
 #define GCB_FETCHER_TICK_MS    200
 
+/* Stall detection of the poll source (gcb_fetcher_stall.c). */
+typedef struct gcb_fetcher_stall {
+	unsigned limit;	      /* limit= of the next poll */
+	unsigned bad_answers; /* broken answers in a row at the current cursor */
+	unsigned kept_limit;  /* limit of the kept broken answer, 0: none kept */
+	int more;	      /* the last answer said hasMore */
+	int stalled;
+	uint64_t progress_ms; /* wall clock of the last progress */
+	uint64_t since_ms;    /* wall clock when the stall began */
+	char last_error[160];
+	char reason[GCB_SHM_REASON_MAX];
+} gcb_fetcher_stall_t;
+
 typedef struct gcb_fetcher {
 	const gcb_fetcher_conf_t *conf;
 	gcb_stage_ctx_t *ctx;
@@ -37,6 +50,7 @@ typedef struct gcb_fetcher {
 	char stream_id[GCB_FETCHER_STREAM_MAX + 1];
 	char cursor[GCB_POLL_CURSOR_MAX]; /* cursor of the next poll, "" for none */
 	uint64_t last_ckpt_ns;
+	gcb_fetcher_stall_t stall;
 	int in_tick; /* the tick runs checkpoints; never recursively */
 } gcb_fetcher_t;
 
@@ -92,6 +106,28 @@ void gcb_fetcher_stream_remembered(gcb_ckpt_t *ck, const char *instance, char *i
 /* gcb_batch_keep_fn: keeps an event too large for a ring record (gcb_fetcher_keep.c). */
 int gcb_fetcher_keep_event(void *arg, const char *event, size_t len,
 			   char sha256[GCB_BATCH_SHA256_HEX + 1], char *name, size_t name_size);
+
+/* Stalls (gcb_fetcher_stall.c): reset at the start of polling. */
+void gcb_fetcher_stall_init(gcb_fetcher_t *f);
+
+/* An answer was accepted and written; advanced: the cursor moved. */
+void gcb_fetcher_stall_progress(gcb_fetcher_t *f, int advanced, int has_more);
+
+/* A request failed (any non-200, transport, token); what says how. */
+void gcb_fetcher_stall_failed(gcb_fetcher_t *f, const char *what);
+
+/* An answer whose framing is broken (err says how); body kept when stalled. */
+void gcb_fetcher_stall_broken(gcb_fetcher_t *f, const char *err, const char *body, size_t len);
+
+/* limit= for the next poll (the configured one unless answers broke). */
+unsigned gcb_fetcher_stall_limit(const gcb_fetcher_t *f);
+
+/*
+ * Carries out an operator's skip request when one is waiting for the
+ * current cursor: 1 done (the kept answer is in the rings, cursor moved),
+ * 0 nothing to do, -ECANCELED stopping.
+ */
+int gcb_fetcher_stall_try_skip(gcb_fetcher_t *f);
 
 /* Logs a non-2xx answer with its status, error code and correlation id. */
 void gcb_fetcher_log_answer(gcb_fetcher_t *f, const char *what);

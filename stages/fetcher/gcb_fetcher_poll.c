@@ -93,6 +93,7 @@ int gcb_poll_parse(gcb_poll_result_t *res, const char *body, size_t len, char *e
 	res->cursor_len = 0;
 	res->cursor[0] = '\0';
 	res->has_more = 0;
+	res->raw_answer = 0;
 	if (len > UINT32_MAX) {
 		snprintf(errstr, errstr_size, "answer too large");
 		return -EBADMSG;

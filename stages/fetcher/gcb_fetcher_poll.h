@@ -25,6 +25,7 @@ typedef struct gcb_poll_result {
 	char cursor[GCB_POLL_CURSOR_MAX]; /* decoded, NUL-terminated */
 	size_t cursor_len;
 	int has_more;
+	int raw_answer; /* the one "event" is a whole unreadable answer (GCB_REC_F_RAW_ANSWER) */
 } gcb_poll_result_t;
 
 void gcb_poll_result_init(gcb_poll_result_t *res);

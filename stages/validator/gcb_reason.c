@@ -19,6 +19,7 @@ static const char *const reason_names[GCB_REASON_COUNT] = {
     [GCB_REASON_MISSING_KEY] = "missing_key",
     [GCB_REASON_ENCODE_FAILED] = "encode_failed",
     [GCB_REASON_BAD_RECORD] = "bad_record",
+    [GCB_REASON_BAD_ANSWER] = "bad_answer",
 };
 
 const char *gcb_reason_name(int reason)

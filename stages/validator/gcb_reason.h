@@ -25,6 +25,8 @@ enum gcb_reason {
 	GCB_REASON_MISSING_KEY,	    /* the route's key path is absent or not a scalar */
 	GCB_REASON_ENCODE_FAILED,   /* libavro-c could not encode the value */
 	GCB_REASON_BAD_RECORD,	    /* the input ring record itself is malformed */
+	GCB_REASON_BAD_ANSWER,	    /* a whole poll answer the fetcher could not frame,
+				     * dead-lettered on an operator's request */
 	GCB_REASON_COUNT
 };
 

@@ -17,10 +17,10 @@
 #define RELOAD_EVERY	  1024 /* events between checks for schema changes while busy */
 #define REGISTRY_RETRY_NS (5ull * 1000000000ull) /* a reload the registry failed: again */
 
-_Static_assert(GCB_VC_DLQ_BAD_RECORD - GCB_VC_DLQ_BAD_JSON ==
-		   GCB_REASON_BAD_RECORD - GCB_REASON_BAD_JSON,
+_Static_assert(GCB_VC_DLQ_BAD_ANSWER - GCB_VC_DLQ_BAD_JSON ==
+		   GCB_REASON_BAD_ANSWER - GCB_REASON_BAD_JSON,
 	       "one counter per DLQ reason, in reason order");
-_Static_assert(GCB_REASON_BAD_RECORD == GCB_REASON_COUNT - 1, "bad_record is the last reason");
+_Static_assert(GCB_REASON_BAD_ANSWER == GCB_REASON_COUNT - 1, "bad_answer is the last reason");
 
 /* Counter values found at start plus this process's own counts. */
 typedef struct counters {
@@ -98,6 +98,7 @@ static void decode_input(gcb_vproc_t *p, const gcb_ring_rec_t *rec, gcb_vout_t *
 	in.stream = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_STREAM]);
 	in.stream_len = ev->fields[GCB_EVF_STREAM].len;
 	in.event_len = ev->event_len;
+	in.raw_answer = (rec->flags & GCB_REC_F_RAW_ANSWER) != 0;
 	in.sha256 = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_SHA256]);
 	in.sha256_len = ev->fields[GCB_EVF_SHA256].len;
 	in.kept = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_QUARANTINE]);

@@ -506,6 +506,15 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	p->topic_id = NULL;
 	p->topic_id_len = 0;
 
+	if (in->raw_answer) {
+		set_field(o, GCB_OUTF_EVENT_SHA256, in->sha256, in->sha256_len);
+		set_field(o, GCB_OUTF_QUARANTINE, in->kept, in->kept_len);
+		dlq(p, o, GCB_REASON_BAD_ANSWER, "",
+		    "a poll answer of %" PRIu64 " bytes whose framing could not be read, "
+		    "dead-lettered whole on an operator's request%s%.*s",
+		    o->event_len, in->kept_len ? "; kept in " : "", (int)in->kept_len, in->kept);
+		return;
+	}
 	if (in->event_len > in->json_len) {
 		/* Too large for a ring record: the fetcher kept it whole in a file
 		 * and sent its first part, which is all the DLQ record can hold. */

@@ -36,6 +36,7 @@ typedef struct gcb_vin {
 	 * part; event_len is its whole size (0: json_len), sha256 and kept
 	 * name the whole event and where it is kept. */
 	uint64_t event_len;
+	int raw_answer; /* GCB_REC_F_RAW_ANSWER: a whole unreadable poll answer */
 	const char *sha256;
 	size_t sha256_len;
 	const char *kept;

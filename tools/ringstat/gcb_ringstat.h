@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "shm/gcb_shm.h"
+#include "shm/gcb_shm_source.h"
 #include "tools/ringstat/gcb_ringstat_walk.h"
 
 /* Ring diagnoses, in order of precedence (the first that applies is shown). */
@@ -28,6 +29,7 @@ enum gcb_ringstat_seg_diag {
 	GCB_RINGSTAT_SEG_OK = 0,
 	GCB_RINGSTAT_SEG_ORPHANED, /* no live supervisor */
 	GCB_RINGSTAT_SEG_SUPERVISOR_HUNG,
+	GCB_RINGSTAT_SEG_SOURCE_STALLED, /* the fetcher reports it cannot progress */
 };
 
 typedef struct gcb_ringstat_opts {
@@ -111,6 +113,7 @@ typedef struct gcb_ringstat_snap {
 
 	int seg_diag;
 	char seg_detail[160];
+	gcb_source_health_t source; /* the fetcher's stall report */
 	int degraded; /* anything not ok: exit code 1 */
 } gcb_ringstat_snap_t;
 

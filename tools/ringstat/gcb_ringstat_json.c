@@ -208,6 +208,13 @@ void gcb_ringstat_print_json(FILE *out, const gcb_ringstat_snap_t *snap, int pre
 	jw_str(&j, "detail", snap->seg_detail);
 	jw_close(&j, '}');
 
+	jw_open(&j, "source", '{');
+	jw_bool(&j, "stalled", snap->source.stalled);
+	jw_u64(&j, "stalled_since_unix_ms", snap->source.since_unix_ms);
+	jw_str(&j, "cursor", snap->source.cursor);
+	jw_str(&j, "reason", snap->source.reason);
+	jw_close(&j, '}');
+
 	jw_open(&j, "stages", '[');
 	for (i = 0; i < snap->nstages; i++) {
 		const gcb_ringstat_stage_t *st = &snap->stages[i];

@@ -34,6 +34,8 @@ const char *gcb_ringstat_seg_diag_name(int diag)
 		return "orphaned";
 	case GCB_RINGSTAT_SEG_SUPERVISOR_HUNG:
 		return "supervisor hung";
+	case GCB_RINGSTAT_SEG_SOURCE_STALLED:
+		return "source stalled";
 	}
 	return "unknown";
 }

@@ -60,6 +60,16 @@ static int stages_valid(const gcb_shm_t *shm, uint64_t off, uint64_t count, uint
 	return count <= (shm->size - off) / size;
 }
 
+/* The pipeline section lies inside the segment (overflow-safe). */
+static int pipeline_valid(const gcb_shm_t *shm)
+{
+	uint64_t off = shm->hdr->pipeline_offset;
+
+	return shm->hdr->pipeline_size == sizeof(gcb_shm_pipeline_t) &&
+	       off % GCB_SHM_CACHE_LINE == 0 && off <= shm->size &&
+	       sizeof(gcb_shm_pipeline_t) <= shm->size - off;
+}
+
 static void snap_stages(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm,
 			const gcb_ringstat_opts_t *opts)
 {
@@ -388,6 +398,14 @@ int gcb_ringstat_snap_take(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm,
 			 "supervisor pid %d alive, last heartbeat %.1fs ago (threshold %.1fs)",
 			 (int)snap->supervisor.pid, snap->supervisor.heartbeat_age,
 			 opts->hung_seconds);
+	}
+	if (pipeline_valid(shm)) {
+		gcb_shm_source_read(&gcb_shm_pipeline(shm)->source, &snap->source);
+		if (snap->source.stalled && snap->seg_diag == GCB_RINGSTAT_SEG_OK) {
+			snap->seg_diag = GCB_RINGSTAT_SEG_SOURCE_STALLED;
+			snprintf(snap->seg_detail, sizeof(snap->seg_detail), "at cursor \"%.48s\": %.96s",
+				 snap->source.cursor, snap->source.reason);
+		}
 	}
 	if (!stages_valid(shm, stage_off, h->stage_count, h->stage_size))
 		snprintf(snap->seg_detail + strlen(snap->seg_detail),

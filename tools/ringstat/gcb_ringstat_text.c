@@ -140,11 +140,20 @@ void gcb_ringstat_print_text(FILE *out, const gcb_ringstat_snap_t *snap)
 	fprintf(out, "supervisor pid %d %s, heartbeat %s ago\n", (int)snap->supervisor.pid,
 		alive_str(&snap->supervisor),
 		fmt_dur(snap->supervisor.heartbeat_age, a, sizeof(a)));
-	if (snap->seg_diag != GCB_RINGSTAT_SEG_OK || snap->seg_detail[0] != '\0')
+	if (snap->seg_diag == GCB_RINGSTAT_SEG_SOURCE_STALLED)
+		fprintf(out, "segment diagnosis: source stalled %s\n", snap->seg_detail);
+	else if (snap->seg_diag != GCB_RINGSTAT_SEG_OK || snap->seg_detail[0] != '\0')
 		fprintf(out, "segment diagnosis: %s: %s\n",
 			gcb_ringstat_seg_diag_name(snap->seg_diag), snap->seg_detail);
 	else
 		fprintf(out, "segment diagnosis: ok\n");
+	if (snap->source.stalled) {
+		char since[40];
+
+		fprintf(out, "source    stalled since %s at cursor \"%s\": %s\n",
+			fmt_time(snap->source.since_unix_ms, since, sizeof(since)),
+			snap->source.cursor, snap->source.reason);
+	}
 
 	fprintf(out, "\n%-16s %-8s %-5s %-9s %-9s %-9s %-8s %-22s %s\n", "STAGE", "PID", "ALIVE",
 		"STATE", "STATUS", "HEARTBEAT", "RESTARTS", "LAST EXIT", "UPTIME");
