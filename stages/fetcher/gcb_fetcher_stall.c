@@ -132,8 +132,8 @@ void gcb_fetcher_stall_failed(gcb_fetcher_t *f, const char *what)
 	check_time(f);
 }
 
-/* Keeps the broken answer (and what it is) for the operator. */
-static void keep_answer(gcb_fetcher_t *f, const char *body, size_t len)
+/* Keeps the broken answer, asked for with limit, for the operator. */
+static void keep_answer(gcb_fetcher_t *f, const char *body, size_t len, unsigned limit)
 {
 	const char *inst = f->ctx->shm->hdr->instance;
 	char name[NAME_MAX + 1], answer[NAME_MAX + 1], *text = NULL;
@@ -144,14 +144,14 @@ static void keep_answer(gcb_fetcher_t *f, const char *body, size_t len)
 	state_name(name, sizeof(name), STALLED_FILE, inst);
 	if ((rc = gcb_ckpt_write_file(&f->ckpt, answer, body, len)) == 0 && o != NULL &&
 	    cJSON_AddStringToObject(o, "cursor", f->cursor) != NULL &&
-	    cJSON_AddNumberToObject(o, "limit", f->stall.limit) != NULL &&
+	    cJSON_AddNumberToObject(o, "limit", limit) != NULL &&
 	    cJSON_AddNumberToObject(o, "bytes", (double)len) != NULL &&
 	    cJSON_AddStringToObject(o, "answer", answer) != NULL &&
 	    cJSON_AddStringToObject(o, "reason", f->stall.last_error) != NULL &&
 	    (text = cJSON_PrintUnformatted(o)) != NULL)
 		rc = gcb_ckpt_write_file(&f->ckpt, name, text, strlen(text));
 	if (rc == 0 && text != NULL) {
-		f->stall.kept_limit = f->stall.limit;
+		f->stall.kept_limit = limit;
 		gcb_log_info("the broken answer (%zu bytes) is kept in %s/%s", len, f->ckpt.dir,
 			     answer);
 	}
@@ -162,6 +162,7 @@ static void keep_answer(gcb_fetcher_t *f, const char *body, size_t len)
 void gcb_fetcher_stall_broken(gcb_fetcher_t *f, const char *err, const char *body, size_t len)
 {
 	gcb_fetcher_stall_t *s = &f->stall;
+	unsigned asked = s->limit; /* the limit this answer was asked with */
 	char reason[GCB_SHM_REASON_MAX];
 
 	snprintf(s->last_error, sizeof(s->last_error), "answer malformed: %s", err);
@@ -174,10 +175,10 @@ void gcb_fetcher_stall_broken(gcb_fetcher_t *f, const char *err, const char *bod
 		return;
 	}
 	/* Keep the smallest broken answer: at limit 1 it is the bad event alone. */
-	if (s->kept_limit == 0 || s->limit < s->kept_limit)
-		keep_answer(f, body, len);
+	if (s->kept_limit == 0 || asked < s->kept_limit)
+		keep_answer(f, body, len, asked);
 	snprintf(reason, sizeof(reason), "%u answers in a row malformed (limit %u): %.120s",
-		 s->bad_answers, s->limit, err);
+		 s->bad_answers, asked, err);
 	stall_begin(f, reason);
 }
 

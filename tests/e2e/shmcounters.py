@@ -11,7 +11,7 @@ gcb_counters_producer.h (the same names metrics
 exports), so counters appended there are picked up without a change here.
 --pid adds pid=N (the stage's current pid, 0 when not running) and
 restarts=N. Exit 2 when the segment or the stage cannot be read, 3 when a
-named counter does not exist. Layout: shm/gcb_shm_layout.h, version 1.
+named counter does not exist. Layout: shm/gcb_shm_layout.h, version 2.
 """
 import mmap
 import os
