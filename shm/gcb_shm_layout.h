@@ -45,7 +45,7 @@
 #define GCB_SHM_INSTANCE_MAX   64u
 #define GCB_SHM_CACHE_LINE     128u /* two 64-byte lines: defeats adjacent-line prefetch */
 #define GCB_SHM_STAGE_COUNTERS 48u
-#define GCB_SHM_CURSOR_MAX     256u
+#define GCB_SHM_CURSOR_MAX     1024u
 #define GCB_SHM_CURSOR_SLOTS   64u
 
 #define GCB_RING_MAGIC    UINT64_C(0x31474e4952424347) /* "GCBRING1" */
