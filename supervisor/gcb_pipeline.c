@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stages/notif/gcb_notif_topics.h"
@@ -70,6 +71,27 @@ static int notif_check(const gcb_config_t *cfg, char *errstr, size_t errstr_size
 	return 0;
 }
 
+/*
+ * The largest DLQ value Kafka takes: librdkafka's message.max.bytes (its
+ * default unless kafka.message.max.bytes says otherwise) less room for the
+ * key and the dead-letter headers. An oversized event above it travels cut
+ * and is kept whole on disk: a whole copy would be refused for good.
+ */
+#define DLQ_MESSAGE_MAX_DEFAULT 1000000u
+#define DLQ_HEADER_ROOM		(16u << 10)
+
+static uint32_t dlq_value_max(const gcb_config_t *cfg)
+{
+	unsigned long long max = DLQ_MESSAGE_MAX_DEFAULT;
+
+	for (size_t i = 0; i < cfg->kafka.count; i++)
+		if (strcmp(cfg->kafka.props[i].name, "message.max.bytes") == 0)
+			max = strtoull(cfg->kafka.props[i].value, NULL, 10);
+	if (max > UINT32_MAX)
+		max = UINT32_MAX;
+	return max > 2 * DLQ_HEADER_ROOM ? (uint32_t)(max - DLQ_HEADER_ROOM) : DLQ_HEADER_ROOM;
+}
+
 static void fetcher_conf(gcb_pipeline_t *p)
 {
 	const gcb_config_t *cfg = p->cfg;
@@ -112,6 +134,7 @@ static void fetcher_conf(gcb_pipeline_t *p)
 	f->checkpoint_interval_ms = (unsigned)cfg->checkpoint.interval_ms;
 	f->state_dir = cfg->instance.state_dir;
 	f->max_event_bytes = (uint32_t)cfg->event.max_bytes;
+	f->dlq_value_max = dlq_value_max(cfg);
 	f->n_validators = (unsigned)cfg->pipeline.validators;
 	notif_conf(p);
 }
@@ -173,6 +196,15 @@ int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embe
 	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS &&
 	    notif_check(cfg, errstr, errstr_size) != 0)
 		return -EINVAL;
+	if ((uint64_t)cfg->event.max_bytes > dlq_value_max(cfg)) {
+		/* An invalid event of the accepted size must fit the DLQ whole. */
+		snprintf(errstr, errstr_size,
+			 "event.max_bytes: %lld bytes exceeds what the dead-letter topic takes "
+			 "(%u: kafka.message.max.bytes less %u for key and headers); lower "
+			 "event.max_bytes or raise kafka.message.max.bytes",
+			 (long long)cfg->event.max_bytes, dlq_value_max(cfg), DLQ_HEADER_ROOM);
+		return -EINVAL;
+	}
 	fetcher_conf(p);
 	validator_conf(p);
 	return producer_conf(p, errstr, errstr_size);

@@ -412,6 +412,7 @@ int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_r
 	f->writer.wait_arg = f;
 	f->writer.keep = gcb_fetcher_keep_event;
 	f->writer.keep_arg = f;
+	f->writer.dlq_value_max = conf->dlq_value_max;
 	fetcher_resume(f);
 
 	rc = poll_loop(f);

@@ -54,6 +54,8 @@ typedef struct gcb_fetcher_conf {
 	unsigned checkpoint_interval_ms; /* at most one checkpoint per interval, default 1000 */
 	const char *state_dir;		 /* checkpoint and stream-id files */
 	uint32_t max_event_bytes;	 /* one must fit a ring record; larger ones still go */
+	uint32_t dlq_value_max;		 /* the DLQ's largest value; an oversized event above
+					  * it travels cut (0: only the ring limits) */
 	unsigned n_validators;		 /* V: number of output rings */
 	const char *user_agent;		 /* NULL: "gcbridge-fetcher" */
 

@@ -98,12 +98,18 @@ static int wait_slot(gcb_batch_writer_t *w, uint64_t b)
 	return 0;
 }
 
-/* 1 when a record of r cannot carry the event whole. */
+/*
+ * 1 when the event travels cut: a record of r cannot carry it whole, or it
+ * is bound for the DLQ (above max_event_bytes) and larger than the DLQ
+ * takes, where a whole copy would be refused by Kafka for good.
+ */
 static int event_cut(const gcb_ring_t *r, const gcb_batch_writer_t *w, size_t json_len,
 		     size_t cursor_len)
 {
 	return json_len > UINT32_MAX / 2 ||
-	       (uint64_t)payload_len(w, json_len, cursor_len) > r->max_record;
+	       (uint64_t)payload_len(w, json_len, cursor_len) > r->max_record ||
+	       (w->dlq_value_max != 0 && json_len > w->max_event_bytes &&
+		json_len > w->dlq_value_max);
 }
 
 /*
@@ -119,6 +125,8 @@ static uint32_t event_json_len(const gcb_ring_t *r, const gcb_batch_writer_t *w,
 
 	if (!event_cut(r, w, json_len, cursor_len))
 		return (uint32_t)json_len;
+	if (w->dlq_value_max != 0 && room > w->dlq_value_max)
+		room = w->dlq_value_max;
 	return (uint32_t)(room < w->max_event_bytes ? room : w->max_event_bytes);
 }
 
@@ -228,11 +236,16 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 			count_add(w, GCB_FC_OVERSIZED_EVENTS, 1);
 		if (cut) {
 			count_add(w, GCB_FC_UNCARRIABLE_EVENTS, 1);
-			gcb_log_error("event of %u bytes exceeds the ring's largest record (%llu): "
-				      "forwarded cut to its first %u bytes, whole in %s (seq %llu, "
-				      "batch %llu)",
-				      sp->len, (unsigned long long)r->max_record, jl,
-				      kept_len ? kept : "(not kept)", (unsigned long long)seq,
+			gcb_log_error("event of %u bytes is larger than %s (%llu): forwarded cut to "
+				      "its first %u bytes, whole in %s (seq %llu, batch %llu)",
+				      sp->len,
+				      payload_len(w, sp->len, cursor_len) > r->max_record
+					  ? "the ring's largest record"
+					  : "the dead-letter topic takes",
+				      payload_len(w, sp->len, cursor_len) > r->max_record
+					  ? (unsigned long long)r->max_record
+					  : (unsigned long long)w->dlq_value_max,
+				      jl, kept_len ? kept : "(not kept)", (unsigned long long)seq,
 				      (unsigned long long)b);
 		}
 	}

@@ -10,6 +10,12 @@
  * max_event_bytes) is split into several batches; all but the last carry
  * the cursor the poll was made with, so a checkpoint taken inside the
  * answer re-fetches it (duplicates, never a gap).
+ *
+ * An event larger than a ring record can carry, or an oversized one (above
+ * max_event_bytes, so bound for the DLQ) larger than the DLQ takes
+ * (dlq_value_max), travels cut (GCB_REC_F_CUT): its first part, its whole
+ * size, and the SHA-256 and file name the keep callback returns after
+ * storing the whole event durably. It is never dropped, nor sent empty.
  */
 #ifndef GCB_FETCHER_BATCH_H
 #define GCB_FETCHER_BATCH_H
@@ -52,6 +58,7 @@ typedef struct gcb_batch_writer {
 	const char *stream; /* stream id, copied into every record */
 	uint32_t stream_len;
 	uint32_t max_event_bytes;
+	uint32_t dlq_value_max; /* oversized events above it travel cut (0: no limit) */
 	uint64_t last_seq; /* last event seq written */
 	_Atomic uint64_t *counters;
 	/* Waits a little (heartbeating); non-zero aborts the write. */

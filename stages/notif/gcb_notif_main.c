@@ -175,6 +175,7 @@ static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_o
 			      f->counters);
 	f->writer.keep = gcb_fetcher_keep_event;
 	f->writer.keep_arg = f;
+	f->writer.dlq_value_max = c->dlq_value_max;
 	if ((rc = gcb_notif_feed_init(n)) != 0)
 		return rc;
 	gcb_notif_feed_resume(n);

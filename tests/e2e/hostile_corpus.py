@@ -5,8 +5,9 @@ Every event is raw bytes, exactly as a server would put them between the
 commas of an "events" array. The kinds cover the ways one event can be
 wrong: nesting from 1 to 100,000 levels, huge strings and numbers, every
 JSON escape, invalid UTF-8 in strings and keys, duplicate keys, events that
-are not objects, valid JSON absurd for the schema, events larger than a ring
-record, and plain good events between them. No shape is special: each kind
+are not objects, valid JSON absurd for the schema, events larger than the
+dead-letter topic takes or than a ring record, and plain good events between
+them. No shape is special: each kind
 appears several times with different ids at different places.
 
 The contract gcbridge must keep for each one: it reaches its topic (valid)
@@ -94,6 +95,15 @@ def huge_string(rng, size):
                       % (h, ent, json.dumps(body, ensure_ascii=False))).encode()
 
 
+def sized(rng, total):
+    """An event of exactly total bytes (ASCII), to sit between two limits."""
+    eid, ent, h = head(rng)
+    pre = ('{%s,"data":{"conversationId":"%s","direction":"inbound","mediaType":"chat",'
+           '"status":"connected","ani":"' % (h, ent))
+    post = '"}}'
+    return eid, ent, (pre + "x" * (total - len(pre) - len(post)) + post).encode()
+
+
 def huge_number(rng):
     eid, ent, h = head(rng)
     num = rng.choice(["1e400", "-1e400", "123456789012345678901234567890123456789", "1e-400",
@@ -148,6 +158,9 @@ def build(seed, with_giant=True, bulk=0):
         makers.append(("absurd", lambda: absurd(rng)))
     for size in (1000, 100000, 400000, 600000):  # below and above event.max_bytes
         makers.append(("huge_string_%d" % size, lambda size=size: huge_string(rng, size)))
+    # Above the DLQ's largest value (kafka message.max.bytes 1,000,000 less
+    # 16 KiB) yet inside a ring record: also travels cut.
+    makers.append(("dlq_limit", lambda: sized(rng, 1010000)))
     if with_giant:
         # Above ring.max_record (1 MiB): travels cut, kept whole on disk.
         makers.append(("giant_string", lambda: huge_string(rng, 1500000)))

@@ -284,11 +284,32 @@ static void test_uncarriable_event(void **state)
 	assert_int_equal(rec->flags, GCB_REC_F_BATCH_END | GCB_REC_F_CUT);
 	assert_int_equal(atomic_load(&f->counters[GCB_FC_UNCARRIABLE_EVENTS]), 1);
 
+	/* Inside a record but above what the DLQ takes: cut as well, when it is
+	 * bound for the DLQ (above max_event_bytes) and only then. */
+	{
+		const gcb_ring_rec_t *r2;
+
+		f->w.dlq_value_max = 300;
+		f->w.max_event_bytes = 200;
+		keep_calls = 0;
+		answer(f, 2, 400, "e", 3);
+		assert_int_equal(gcb_batch_write(&f->w, f->body, &f->res, "c", 1), 0);
+		assert_int_equal(keep_calls, 2);
+		assert_int_equal(gcb_ring_read(&f->cons[0], &r2), 0);
+		assert_true(r2->flags & GCB_REC_F_CUT);
+		assert_true(((const gcb_rec_event_t *)r2->payload)->fields[GCB_EVF_JSON].len <= 200);
+		assert_int_equal(gcb_ring_read(&f->cons[0], &r2), 0);
+		gcb_ring_release_all(&f->cons[0]);
+		f->w.dlq_value_max = 0;
+		f->w.max_event_bytes = 256;
+	}
+
 	/* A copy that cannot be kept fails the batch: nothing is committed. */
 	f->w.keep = failing_keep;
 	answer(f, 1, 5000, "d", 1);
 	assert_int_equal(gcb_batch_write(&f->w, f->body, &f->res, "c", 1), -ENOSPC);
-	assert_int_equal(gcb_ring_read(&f->cons[0], &rec), -EAGAIN);
+	assert_int_equal(atomic_load(&f->pipe->fetched_batch_seq), 2);
+	assert_int_equal(gcb_ring_read(&f->cons[1], &rec), -EAGAIN); /* batch 3's ring */
 }
 
 static void test_slot_wait(void **state)

@@ -2,7 +2,7 @@
 # A hostile corpus (tests/e2e/hostile_corpus.py: nesting from 1 to 100,000
 # levels, huge strings and numbers, every escape, invalid UTF-8 in strings
 # and keys, duplicate keys, events that are not objects or are absurd for
-# their schema, an event larger than a ring record, and an answer of 10,000
+# their schema, events larger than the DLQ takes or than a ring record, and an answer of 10,000
 # events) served by an independent implementation of the poll contract
 # (tests/e2e/hostile_server.py) that also tears answers in half now and
 # then and answers empty with hasMore. Every event must end in its topic or
@@ -43,7 +43,10 @@ for st in fetcher validator-0 validator-1 producer; do
 done
 ! grep -q "source stalled" "$T_DIR/gcb.err" || t_fail "the source stalled: $(grep 'stalled' "$T_DIR/gcb.err")"
 grep -q "poll answer malformed" "$T_DIR/gcb.err" || t_fail "no torn answer was retried"
-grep -q "forwarded cut" "$T_DIR/gcb.err" || t_fail "the giant event did not travel cut"
+grep -q "larger than the ring's largest record.*forwarded cut" "$T_DIR/gcb.err" ||
+	t_fail "the event larger than a ring record did not travel cut"
+grep -q "larger than the dead-letter topic takes.*forwarded cut" "$T_DIR/gcb.err" ||
+	t_fail "the event larger than the DLQ takes did not travel cut"
 
 out=$("$PY" "$E2E/hostile_verify.py" -b "$BS" --corpus "$T_DIR/corpus.jsonl" \
 	--schemas "$GCB_ROOT/schemas" --topic genesys.interactions --topic genesys.agentstate \
@@ -52,7 +55,8 @@ out=$("$PY" "$E2E/hostile_verify.py" -b "$BS" --corpus "$T_DIR/corpus.jsonl" \
 	t_fail "hostile corpus not delivered whole"
 }
 echo "$out"
-case "$out" in *" missing=0 "*) ;; *) t_fail "events missing" ;; esac
+case "$out" in *" missing=0 "*" identity_failures=0"*) ;; *) t_fail "events missing" ;; esac
+case "$out" in *" dlq_cut=2 "*) ;; *) t_fail "expected two events in the DLQ cut" ;; esac
 dlq=$(echo "$out" | sed -n 's/.* dlq=\([0-9]*\) .*/\1/p')
 [ "$dlq" -ge 50 ] || t_fail "only $dlq events in the DLQ: the corpus did not bite"
 kill -TERM "$GCB_PID"
