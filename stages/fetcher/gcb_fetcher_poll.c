@@ -59,9 +59,20 @@ static int parse_events(gcb_poll_result_t *res, const char *body, const char **p
 	}
 	for (;;) {
 		/* Delimited, not validated: the validator judges the event. */
-		const char *v = gcb_json_delimit(p, end);
+		const char *v;
 		int rc;
 
+		/* An empty element ("[a,,b]", "[a,]") holds no event: skipping it
+		 * loses nothing, refusing it would stall the stream. */
+		if (p < end && (*p == ',' || *p == ']')) {
+			if (*p == ']') {
+				*pp = p + 1;
+				return 0;
+			}
+			p = gcb_json_skip_ws(p + 1, end);
+			continue;
+		}
+		v = gcb_json_delimit(p, end);
 		if (v == NULL) {
 			snprintf(errstr, errstr_size, "event %zu has no end (torn at byte %zu)",
 				 res->n_events, (size_t)(p - body));
@@ -98,7 +109,11 @@ int gcb_poll_parse(gcb_poll_result_t *res, const char *body, size_t len, char *e
 		snprintf(errstr, errstr_size, "answer too large");
 		return -EBADMSG;
 	}
-	p = gcb_json_skip_ws(body, end);
+	p = body;
+	/* A UTF-8 byte order mark is not part of the JSON text (RFC 8259 §8.1). */
+	if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	p = gcb_json_skip_ws(p, end);
 	if (p >= end || *p != '{') {
 		snprintf(errstr, errstr_size, "answer is not a JSON object");
 		return -EBADMSG;

@@ -81,14 +81,12 @@ static void test_malformed(void **state)
 	    "",
 	    "[]",
 	    "{\"events\":[{\"id\":1}],\"cursor\":\"c\"",	 /* truncated */
-	    "{\"events\":[{\"id\":1},],\"cursor\":\"c\"}",	 /* trailing comma */
 	    "{\"events\":[{\"id\":1}]}",			 /* no cursor */
 	    "{\"cursor\":\"c\"}",				 /* no events */
 	    "{\"events\":{},\"cursor\":\"c\"}",			 /* not an array */
 	    "{\"events\":[],\"cursor\":\"c\"} x",		 /* trailing bytes */
 	    "{\"events\":[{\"id\":\"x],\"cursor\":\"c\"}",	 /* torn event */
 	    "{\"events\":[{\"id\":[1,2],\"cursor\":\"c\"}",	 /* torn event */
-	    "{\"events\":[,],\"cursor\":\"c\"}",		 /* no element */
 	    "<html>502 Bad Gateway</html>",
 	    "{\"events\":[],\"cursor\":\"a\",\"cursor\":\"b\"}", /* duplicate key */
 	    "{\"events\":[],\"cursor\":\"\"}",			 /* empty cursor */
@@ -135,6 +133,26 @@ static void test_invalid_events_delimited(void **state)
 		assert_memory_equal(body + r.events[1].off, events[i], r.events[1].len);
 		assert_memory_equal(body + r.events[2].off, "[]", 2);
 	}
+	gcb_poll_result_fini(&r);
+}
+
+/* Leniency that loses nothing: a byte order mark, empty elements. */
+static void test_lenient_framing(void **state)
+{
+	static const char gaps[] = "{\"events\":[,{\"id\":1},,{\"id\":2}, ],\"cursor\":\"c\"}";
+	gcb_poll_result_t r;
+
+	(void)state;
+	gcb_poll_result_init(&r);
+	assert_int_equal(parse(&r, "\xEF\xBB\xBF{\"events\":[{\"id\":1}],\"cursor\":\"c\"}"), 0);
+	assert_int_equal(r.n_events, 1);
+	assert_int_equal(parse(&r, "{\"events\":[{\"id\":1},],\"cursor\":\"c\"}"), 0);
+	assert_int_equal(r.n_events, 1);
+	assert_int_equal(parse(&r, gaps), 0);
+	assert_int_equal(r.n_events, 2);
+	assert_memory_equal(gaps + r.events[1].off, "{\"id\":2}", r.events[1].len);
+	assert_int_equal(parse(&r, "{\"events\":[,],\"cursor\":\"c\"}"), 0);
+	assert_int_equal(r.n_events, 0);
 	gcb_poll_result_fini(&r);
 }
 
@@ -221,6 +239,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_invalid_events_delimited),
 	    cmocka_unit_test(test_deep_nesting_delimited),
+	    cmocka_unit_test(test_lenient_framing),
 	    cmocka_unit_test(test_long_cursor),
 	    cmocka_unit_test(test_decode_surrogates),
 	    cmocka_unit_test(test_errbody),
