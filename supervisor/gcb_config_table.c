@@ -514,9 +514,10 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.name = "producer.dlq_topic",
 	.type = GCB_CONFIG_T_STRING,
 	.offset = OFF(producer.dlq_topic),
-	.def = "gcbridge.dlq",
+	.def = "genesys.dlq",
 	.flags = GCB_CONFIG_F_REQUIRED,
-	.doc = "Kafka topic for events that fail validation (dead-letter queue).",
+	.doc = "Dead-letter topic: every event that fails parsing, routing or its schema goes "
+	       "here with the reason in its headers. The only setting that names it.",
     },
     {
 	.name = "producer.unsafe",

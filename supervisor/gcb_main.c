@@ -24,6 +24,7 @@
 #include "supervisor/gcb_pipeline.h"
 #include "supervisor/gcb_progress.h"
 #include "supervisor/gcb_supervisor.h"
+#include "supervisor/gcb_topics.h"
 
 #ifndef GCB_VERSION
 #define GCB_VERSION "0.1.0"
@@ -44,6 +45,7 @@ static struct {
 	gcb_metrics_t *metrics;
 	gcb_health_t health;
 	gcb_notify_t notify;
+	gcb_topics_t topics;
 } g_daemon;
 
 static uint64_t ready_heartbeat_ms(const gcb_config_t *cfg)
@@ -216,6 +218,12 @@ int main(int argc, char **argv)
 	}
 	gcb_log_setup("supervisor", (gcb_log_level_t)g_daemon.cfg.log.level,
 		      (gcb_log_format_t)g_daemon.cfg.log.format);
+	rc = gcb_topics_collect(&g_daemon.topics, &g_daemon.cfg, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "gcbridge: configuration rejected: %s\n", err);
+		gcb_config_fini(&g_daemon.cfg);
+		return GCB_DAEMON_EXIT_FATAL;
+	}
 	if (check_only) {
 		rc = gcb_pipeline_init(&pipeline, &g_daemon.cfg, &g_daemon.embedded, err,
 				       sizeof(err));
@@ -225,11 +233,13 @@ int main(int argc, char **argv)
 			return GCB_DAEMON_EXIT_FATAL;
 		}
 		gcb_config_print(&g_daemon.cfg, stdout);
+		gcb_topics_print(&g_daemon.topics, stdout);
 		gcb_config_fini(&g_daemon.cfg);
 		return 0;
 	}
 
-	rc = gcb_embedded_start(&g_daemon.embedded, &g_daemon.cfg, err, sizeof(err));
+	rc = gcb_embedded_start(&g_daemon.embedded, &g_daemon.cfg, &g_daemon.topics, err,
+				sizeof(err));
 	if (rc != 0) {
 		gcb_log_error("%s", err);
 		gcb_config_fini(&g_daemon.cfg);

@@ -30,6 +30,10 @@
 #include "stages/fetcher/gcb_fetcher_http.h"
 #include "stages/notif/gcb_gaps.h"
 
+/* topicName of the messages backfill emits, one per conversation; the
+ * routing file routes them like any notification (docs/notifications.md). */
+#define GCB_BACKFILL_TOPIC "gcbridge.backfill.conversation"
+
 typedef struct gcb_backfill_conf {
 	int enabled;
 	uint64_t pad_ms;

@@ -341,8 +341,12 @@ int gcb_catalog_load(gcb_catalog_t **out, const char *routes_path, const char *i
 		goto fail;
 	}
 
-	e = cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "dlq_topic");
-	l.c->dlq_topic = cJSON_IsString(e) ? e->valuestring : "genesys.dlq";
+	if (cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "dlq_topic")) {
+		rc = lfail(&l, "\"dlq_topic\" is not read from the routing file: the dead-letter "
+			       "topic is the configuration key producer.dlq_topic (remove "
+			       "\"dlq_topic\" here and set that key)");
+		goto fail;
+	}
 	l.c->strict = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "strict"));
 	routes = cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "routes");
 	if (!cJSON_IsArray(routes)) {

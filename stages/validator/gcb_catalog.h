@@ -5,8 +5,7 @@
  *
  * Routing file (schemas/routes.json, documented in docs/validator.md):
  *
- *   {"dlq_topic": "genesys.dlq",
- *    "strict": false,
+ *   {"strict": false,
  *    "routes": [
  *      {"name": "interaction-created",
  *       "match": {"entityType": "interaction", "eventType": "created"},
@@ -23,6 +22,11 @@
  * "key" is a dotted JSON path ("eventBody.conversationId"), or
  * {"topic_segment": N}: the N-th (0-based) dot-separated segment of the
  * message's topicName, e.g. 2 for the user id of "v2.users.<id>.presence".
+ *
+ * The dead-letter topic is not named here: it is the configuration key
+ * producer.dlq_topic, handed to the validator in its conf. A routing file
+ * that still carries "dlq_topic" is refused with a message naming that key,
+ * so a setting that would have no effect cannot linger unnoticed.
  */
 #ifndef GCB_CATALOG_H
 #define GCB_CATALOG_H
@@ -72,7 +76,6 @@ typedef struct gcb_catalog {
 	gcb_schema_t **schemas;
 	char **schema_paths;
 	size_t nschemas;
-	const char *dlq_topic;
 	int strict;
 } gcb_catalog_t;
 

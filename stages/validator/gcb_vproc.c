@@ -219,7 +219,7 @@ static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
 
 	o->type = GCB_REC_DLQ;
 	o->reason = reason;
-	set_str(o, GCB_OUTF_TOPIC, p->cat->dlq_topic, META_MAX);
+	set_str(o, GCB_OUTF_TOPIC, p->conf.dlq_topic, META_MAX);
 	/* Keep one entity's rejects on one DLQ partition, like its good events. */
 	if (!o->len[GCB_OUTF_KEY] && cJSON_IsObject(p->doc))
 		set_str(o, GCB_OUTF_KEY, str_member(p->doc, "entityId"), META_MAX);

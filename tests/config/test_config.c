@@ -338,7 +338,7 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.schemas.dir, "./schemas");
 	assert_string_equal(cfg.schemas.routes, "./schemas/routes.json");
 	assert_string_equal(cfg.schemas.ids_file, "./schemas/schema-ids.json");
-	assert_string_equal(cfg.producer.dlq_topic, "gcbridge.dlq");
+	assert_string_equal(cfg.producer.dlq_topic, "genesys.dlq");
 	assert_int_equal(cfg.producer.unsafe, 0);
 	assert_string_equal(cfg.metrics.listen, "127.0.0.1:9464");
 	assert_int_equal(cfg.embedded, GCB_CONFIG_EMBEDDED_AUTO);

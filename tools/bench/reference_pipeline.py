@@ -102,7 +102,7 @@ class Router:
     def __init__(self, schemas_dir):
         routes = json.load(open(os.path.join(schemas_dir, "routes.json")))
         ids = json.load(open(os.path.join(schemas_dir, "schema-ids.json")))
-        self.dlq_topic = routes.get("dlq_topic", "genesys.dlq")
+        self.dlq_topic = "genesys.dlq"  # gcbridge's producer.dlq_topic default
         self.routes = {}
         for r in routes["routes"]:
             if "entityType" not in r["match"]:
