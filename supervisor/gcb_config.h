@@ -241,6 +241,14 @@ int gcb_config_parse_size(const char *s, int64_t *bytes, char *why, size_t why_s
 int gcb_config_check_url(const char *s, char *why, size_t why_size);
 int gcb_config_check_addr(const char *s, char *why, size_t why_size);
 
+/*
+ * The built-in default of an int, duration (ms), size (bytes) or bool key,
+ * from the property table: for tools outside the daemon that apply a
+ * setting, so that the table stays the only place a default is written.
+ * 0, or -ENOENT (no such key, or no default) / -EINVAL (not a number type).
+ */
+int gcb_config_default_number(const char *key, int64_t *value);
+
 /* Formats ms / bytes the way they are best written back ("10s", "16MiB"). */
 void gcb_config_format_duration(int64_t ms, char *buf, size_t size);
 void gcb_config_format_size(int64_t bytes, char *buf, size_t size);

@@ -113,9 +113,14 @@ int gcb_vproc_new(gcb_vproc_t **out, const gcb_vproc_conf_t *conf, const gcb_cat
 	*out = NULL;
 	if (!p)
 		goto nomem;
+	if (!conf->max_event_bytes) {
+		/* The limit is a setting (event.max_bytes), defaulted in one place:
+		 * the configuration table. */
+		snprintf(errstr, errstr_size, "max_event_bytes not set");
+		free(p);
+		return -EINVAL;
+	}
 	p->conf = *conf;
-	if (!p->conf.max_event_bytes)
-		p->conf.max_event_bytes = 1 << 20;
 	if (!p->conf.max_out_bytes)
 		p->conf.max_out_bytes = 2 * p->conf.max_event_bytes + 4096;
 	p->cat = cat;

@@ -47,7 +47,8 @@ typedef struct gcb_vout {
 } gcb_vout_t;
 
 typedef struct gcb_vproc_conf {
-	size_t max_event_bytes; /* larger events go to the DLQ as "oversized" */
+	size_t max_event_bytes; /* larger events go to the DLQ as "oversized"; required
+				 * (gcbridge: event.max_bytes; no default here) */
 	size_t max_out_bytes;	/* largest output payload the output ring takes */
 	const char *dlq_topic;	/* written into DLQ outputs (producer.dlq_topic); NULL:
 				 * left empty, so the producer uses its own */

@@ -339,6 +339,22 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.schemas.routes, "./schemas/routes.json");
 	assert_string_equal(cfg.schemas.ids_file, "./schemas/schema-ids.json");
 	assert_string_equal(cfg.producer.dlq_topic, "genesys.dlq");
+	{
+		/* Tools outside the daemon read the same defaults from the table. */
+		int64_t v = 0;
+
+		assert_int_equal(gcb_config_default_number("event.max_bytes", &v), 0);
+		assert_true(v == cfg.event.max_bytes);
+		assert_int_equal(gcb_config_default_number("pipeline.validators", &v), 0);
+		assert_true(v == cfg.pipeline.validators);
+		assert_int_equal(gcb_config_default_number("genesys.poll.interval", &v), 0);
+		assert_true(v == cfg.genesys.poll_interval_ms);
+		assert_int_equal(gcb_config_default_number("genesys.tls.verify", &v), 0);
+		assert_true(v == 1);
+		assert_int_equal(gcb_config_default_number("no.such.key", &v), -ENOENT);
+		assert_int_equal(gcb_config_default_number("genesys.api_url", &v), -ENOENT);
+		assert_int_equal(gcb_config_default_number("producer.dlq_topic", &v), -EINVAL);
+	}
 	assert_int_equal(cfg.producer.unsafe, 0);
 	assert_string_equal(cfg.metrics.listen, "127.0.0.1:9464");
 	assert_int_equal(cfg.embedded, GCB_CONFIG_EMBEDDED_AUTO);

@@ -132,7 +132,7 @@ static void expect_dlq(gcb_vproc_t *p, const char *json, const char *reason, con
 static void test_valid_events(void **state)
 {
 	gcb_catalog_t *c = shipped();
-	gcb_vproc_conf_t conf = {.strict = -1};
+	gcb_vproc_conf_t conf = {.strict = -1, .max_event_bytes = 1 << 20};
 	gcb_vproc_t *p;
 	gcb_vout_t o;
 	char err[256];
@@ -231,7 +231,7 @@ static void test_dlq_reasons(void **state)
 static void test_strict_mode(void **state)
 {
 	gcb_catalog_t *c = shipped();
-	gcb_vproc_conf_t conf = {.strict = 1, .dlq_topic = "test.dlq"};
+	gcb_vproc_conf_t conf = {.strict = 1, .max_event_bytes = 1 << 20, .dlq_topic = "test.dlq"};
 	gcb_vproc_t *p;
 	gcb_vout_t o;
 	char err[256];
@@ -255,7 +255,7 @@ static void test_filter_glob_and_key(void **state)
 {
 	char routes[8192], rp[1400], ids[1400];
 	gcb_catalog_t *c;
-	gcb_vproc_conf_t conf = {.strict = -1};
+	gcb_vproc_conf_t conf = {.strict = -1, .max_event_bytes = 1 << 20};
 	gcb_vproc_t *p;
 	gcb_vout_t o;
 	char err[256];
@@ -423,7 +423,7 @@ static void test_output_ring_limit(void **state)
 static void test_arena_fallback(void **state)
 {
 	gcb_catalog_t *c = shipped();
-	gcb_vproc_conf_t conf = {.strict = -1};
+	gcb_vproc_conf_t conf = {.strict = -1, .max_event_bytes = 1 << 20};
 	gcb_vproc_t *p;
 	gcb_vout_t o;
 	char err[256], *big;
