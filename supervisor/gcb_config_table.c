@@ -470,7 +470,9 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.offset = OFF(schemas.dir),
 	.def = "./schemas",
 	.flags = GCB_CONFIG_F_REQUIRED,
-	.doc = "Directory of the .avsc schemas, watched for changes.",
+	.doc = "Schema directory: where schemas.routes and schemas.ids_file are looked for "
+	       "when not set (the .avsc files are named relative to the routing file, whose "
+	       "directory is watched for changes).",
     },
     {
 	.name = "schemas.routes",

@@ -59,10 +59,34 @@ grep -q 'gcbridge.conf:[0-9]*: genesys.client_secret: environment variable GCBRI
 grep -q 'gcbridge.conf:[0-9]*: kafka.sasl.password: environment variable GCBRIDGE_KAFKA_PASSWORD is not set' err ||
 	bad "missing kafka env secret not named"
 
-# -- printed output loads again (secrets aside)
+# -- printed output loads again (secrets aside). Loaded from a file, the
+# relative defaults (./state, ./schemas) become absolute, under the file's
+# directory; printed again they stay the same.
+here=$(pwd -P)
 "$tool" --defaults >d1 || bad "--defaults: exit $?"
 "$tool" --check d1 >d2 || bad "--defaults output does not load"
-[ "$(tail -n +2 d1)" = "$(tail -n +2 d2)" ] || bad "--defaults output does not round-trip"
+"$tool" --check d2 >d3 || bad "--check output does not load"
+[ "$(tail -n +2 d2)" = "$(tail -n +2 d3)" ] || bad "--check output does not round-trip"
+grep -qx "instance.state_dir = ./state" d1 || bad "--defaults: state_dir not ./state"
+grep -qx "instance.state_dir = $here/state" d2 || bad "default state_dir not under the file's directory"
+grep -qx "schemas.routes = $here/schemas/routes.json" d2 || bad "schemas.routes not under schemas.dir"
+
+# -- relative paths are relative to the file's directory, not the working one
+mkdir -p conf.d/defs sub
+printf '{"name":"s","eventTypes":[]}\n' >conf.d/defs/stream.json
+printf 'schemas.dir = my-schemas\ninstance.state_dir = ../var/state\ngenesys.stream_definition = defs/stream.json\n' >conf.d/rel.conf
+(cd sub && "$tool" --check ../conf.d/rel.conf >../rel.out 2>../rel.err) ||
+	bad "relative paths: exit $?: $(cat rel.err)"
+grep -qx "schemas.dir = $here/conf.d/my-schemas" rel.out || bad "schemas.dir not under the file's directory"
+grep -qx "schemas.ids_file = $here/conf.d/my-schemas/schema-ids.json" rel.out || bad "ids_file not under schemas.dir"
+grep -qx "instance.state_dir = $here/conf.d/../var/state" rel.out || bad "state_dir not under the file's directory"
+grep -qx "genesys.stream_definition = $here/conf.d/defs/stream.json" rel.out ||
+	bad "stream_definition not found under the file's directory: $(cat rel.err)"
+printf 'genesys.stream_definition = stream.json\n' >conf.d/norel.conf
+(cd conf.d/defs && "$tool" --check ../norel.conf >/dev/null 2>../../norel.err)
+[ $? -eq 2 ] || bad "a definition next to the working directory, not the file, was accepted"
+grep -qF "genesys.stream_definition: cannot open $here/conf.d/stream.json" norel.err ||
+	bad "no message naming the resolved path: $(cat norel.err)"
 
 # -- each kind of mistake
 expect_err 'genesys.poll.limit = 5000\n' 't.conf:1: genesys.poll.limit: 5000 is out of range (1..1000)'
