@@ -175,7 +175,7 @@ typedef struct gcb_config {
 	char *login_base;
 } gcb_config_t;
 
-/* NULL-terminated list of Genesys Cloud region domains (GENESYS.md A). */
+/* NULL-terminated list of Genesys Cloud region domains (docs/genesys-api.md, "Regions and base URLs"). */
 extern const char *const gcb_config_regions[];
 
 typedef enum gcb_config_severity {

@@ -1,5 +1,5 @@
 /*
- * The fetcher stage: polls one Genesys event stream (GENESYS.md section B)
+ * The fetcher stage: polls one Genesys event stream (docs/genesys-api.md)
  * with OAuth client credentials (section A) and writes every event, as
  * received, to the validator rings, one poll answer per batch, batches
  * striped round-robin (batch_seq mod V). It also writes the checkpoint file
@@ -17,8 +17,8 @@
 #define GCB_FETCHER_URL_MAX 512
 
 /* gcb_fetcher_conf_t.source */
-#define GCB_FETCHER_SOURCE_POLL		 0 /* GENESYS.md B: event stream polling */
-#define GCB_FETCHER_SOURCE_NOTIFICATIONS 1 /* GENESYS.md C/D: docs/notifications.md */
+#define GCB_FETCHER_SOURCE_POLL		 0 /* event-stream polling: docs/genesys-api.md */
+#define GCB_FETCHER_SOURCE_NOTIFICATIONS 1 /* docs/notifications.md */
 
 /* The stream id of the notification source's ring records and checkpoint. */
 #define GCB_FETCHER_NOTIF_STREAM "notifications"

@@ -131,7 +131,7 @@ class Router:
 
 
 class Source:
-    """Genesys event-stream polling with OAuth client credentials (GENESYS.md A, B)."""
+    """Genesys event-stream polling with OAuth client credentials (docs/genesys-api.md)."""
 
     def __init__(self, url, login_url, stream, client_id, secret, limit):
         self.url, self.login_url, self.stream = url, login_url, stream
