@@ -749,6 +749,55 @@ static void resolve_default_paths(struct load_ctx *c)
 	}
 }
 
+/* Warns about each key set in the file whose name starts with prefix. */
+static void warn_ignored(struct load_ctx *c, const char *prefix, const char *why)
+{
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; i < gcb_config_prop_count; i++)
+		if (c->key_line[i] != 0 && strncmp(gcb_config_props[i].name, prefix, n) == 0)
+			say(c, GCB_CONFIG_WARNING, c->key_line[i], gcb_config_props[i].name,
+			    "has no effect %s", why);
+}
+
+/*
+ * A key that is set but cannot act in this configuration is reported, so
+ * that nobody tunes a setting that does nothing: the other source's keys,
+ * the simulator's own credentials and stream, an ids file the registry
+ * replaces, a CA file with verification off. Warnings, not errors: one file
+ * may serve both sources.
+ */
+static void warn_no_effect(struct load_ctx *c)
+{
+	const gcb_config_t *cfg = c->cfg;
+
+	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS) {
+		const char *why = "with genesys.source = notifications";
+
+		warn_ignored(c, "genesys.poll.", why);
+		warn_ignored(c, "genesys.stream_id", why);
+		warn_ignored(c, "genesys.stream_definition", why);
+	} else {
+		const char *why = "with genesys.source = poll";
+
+		warn_ignored(c, "genesys.notifications.", why);
+		warn_ignored(c, "spool.", why);
+		warn_ignored(c, "backfill.", why);
+	}
+	if (cfg->embedded_sim) {
+		const char *why = "with the embedded simulator (it has its own credentials and "
+				  "stream)";
+
+		warn_ignored(c, "genesys.client_", why);
+		warn_ignored(c, "genesys.stream_", why);
+	}
+	if (cfg->schemas.registry_url != NULL)
+		warn_ignored(c, "schemas.ids_file",
+			     "with schemas.registry.url (the registry assigns the ids)");
+	if (!cfg->genesys.tls_verify)
+		warn_ignored(c, "genesys.tls.ca_path", "with genesys.tls.verify = false");
+}
+
 /* Checks involving several keys, and the derived fields. */
 static void check_all(struct load_ctx *c)
 {
@@ -847,6 +896,7 @@ static void check_all(struct load_ctx *c)
 		cfg->schemas.routes = dup_printf("%s/routes.json", cfg->schemas.dir);
 	if (cfg->schemas.dir != NULL && cfg->schemas.ids_file == NULL)
 		cfg->schemas.ids_file = dup_printf("%s/schema-ids.json", cfg->schemas.dir);
+	warn_no_effect(c);
 }
 
 int gcb_config_load(gcb_config_t *cfg, const char *path, gcb_config_report_fn *report, void *opaque,

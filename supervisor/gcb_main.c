@@ -6,8 +6,8 @@
  *   gcbridge --version | --help
  *
  * Exit codes: 0 drained and stopped; 1 could not start; 2 bad configuration
- * or a stage's permanent error; 3 stopped before the rings were empty (they
- * are kept and re-attached by the next start).
+ * or a stage's permanent error (the segment is removed); 3 stopped before the
+ * rings were empty (they are kept and re-attached by the next start).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -73,7 +73,8 @@ static void usage(FILE *out)
 		"  -c, --config FILE   configuration file (INI); without one gcbridge runs its\n"
 		"                      embedded default: simulator + embedded Kafka\n"
 		"      --check-config  validate, print the effective configuration (secrets\n"
-		"                      masked) and exit 0, or print every problem and exit 2\n"
+		"                      masked) and the Kafka topics to create, and exit 0;\n"
+		"                      or print every problem and exit 2\n"
 		"      --progress      print a live progress line on stderr\n"
 		"      --version       print the version\n"
 		"\n"

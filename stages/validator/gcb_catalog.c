@@ -347,7 +347,12 @@ int gcb_catalog_load(gcb_catalog_t **out, const char *routes_path, const char *i
 			       "\"dlq_topic\" here and set that key)");
 		goto fail;
 	}
-	l.c->strict = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "strict"));
+	if (cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "strict")) {
+		rc = lfail(&l, "\"strict\" is not read from the routing file: strict validation is "
+			       "the configuration key schemas.strict (gcb-validate: --strict); "
+			       "remove \"strict\" here");
+		goto fail;
+	}
 	routes = cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "routes");
 	if (!cJSON_IsArray(routes)) {
 		rc = lfail(&l, "no \"routes\" array");

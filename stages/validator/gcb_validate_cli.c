@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 	    {0, 0, 0, 0},
 	};
 	const char *routes = "schemas/routes.json", *ids = NULL, *schema = NULL;
-	gcb_vproc_conf_t conf = {.strict = -1};
+	gcb_vproc_conf_t conf = {.strict = 0};
 	uint64_t received_at = 0;
 	int check = 0, meta = 0, c;
 	char err[512];

@@ -515,7 +515,7 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	}
 
 	avro_value_reset(&s->value);
-	m->strict = p->conf.strict >= 0 ? p->conf.strict : p->cat->strict;
+	m->strict = p->conf.strict > 0;
 	m->skip = r->received_at >= 0 ? &s->root->fields[r->received_at] : NULL;
 	m->reason = GCB_REASON_NONE;
 	m->nsegs = 0;

@@ -76,7 +76,7 @@ class Schemas:
         with open(ids_path) as f:
             ids = json.load(f)
         self.dlq_topic = DEFAULT_DLQ_TOPIC  # --dlq-topic: gcbridge's producer.dlq_topic
-        self.strict = bool(rf.get("strict", False))
+        self.strict = False  # --strict: gcbridge's schemas.strict
         self.routes = []
         self.by_id = {}  # schema id -> (fullname, reader, raw, names)
         for r in rf["routes"]:

@@ -114,7 +114,9 @@ run t.conf
 # -- secret files: private is quiet, world-readable warns, unreadable fails
 printf '%s\n' "$SECRET" >secret
 chmod 600 secret
-printf 'genesys.client_secret = file:%s/secret\n' "$tmp" >t.conf
+# (a real endpoint: with the embedded simulator the secret would be unused)
+printf 'genesys.client_secret = file:%s/secret\ngenesys.api_url = http://127.0.0.1:9\n' "$tmp" >t.conf
+printf 'genesys.login_url = http://127.0.0.1:9\ngenesys.client_id = c\ngenesys.stream_id = s\n' >>t.conf
 run t.conf
 [ $rc -eq 0 ] && [ ! -s err ] || bad "private secret file: exit $rc, stderr: $(cat err)"
 grep -qxF "genesys.client_secret = **** ; from file:$tmp/secret" out || bad "file secret not masked"
@@ -135,6 +137,26 @@ elif command -v setpriv >/dev/null 2>&1 && chmod 755 "$tmp" && chmod 644 t.conf 
 	[ $rc -eq 2 ] && grep -qF "cannot open secret file $tmp/secret: Permission denied" err ||
 		bad "unreadable secret file (as nobody): exit $rc, $(cat err)"
 fi
+
+# -- a key set where it cannot act is named in a warning (exit 0)
+printf 'genesys.source = notifications\ngenesys.poll.limit = 10\ngenesys.client_id = x\n' >t.conf
+run t.conf
+[ $rc -eq 0 ] || bad "keys without effect: exit $rc (warnings only)"
+grep -qxF "warning: t.conf:2: genesys.poll.limit: has no effect with genesys.source = notifications" err ||
+	bad "no warning for a poll key with the notification source: $(cat err)"
+grep -qF "warning: t.conf:3: genesys.client_id: has no effect with the embedded simulator" err ||
+	bad "no warning for credentials with the embedded simulator: $(cat err)"
+printf 'spool.max_size = 2GiB\nbackfill.enabled = false\nschemas.registry.url = http://127.0.0.1:9\n' >t.conf
+printf 'schemas.ids_file = /x.json\ngenesys.tls.verify = false\ngenesys.tls.ca_path = %s/secret\n' "$tmp" >>t.conf
+chmod 600 secret
+run t.conf
+[ $rc -eq 0 ] || bad "keys without effect: exit $rc (warnings only): $(cat err)"
+for w in "t.conf:1: spool.max_size: has no effect with genesys.source = poll" \
+	"t.conf:2: backfill.enabled: has no effect with genesys.source = poll" \
+	"t.conf:4: schemas.ids_file: has no effect with schemas.registry.url" \
+	"t.conf:6: genesys.tls.ca_path: has no effect with genesys.tls.verify = false"; do
+	grep -qF "warning: $w" err || bad "no warning \"$w\": $(cat err)"
+done
 
 # -- usage
 "$tool" >/dev/null 2>&1

@@ -366,6 +366,9 @@ static void test_catalog_errors(void **state)
 	assert_int_equal(gcb_catalog_load(&c, rp, ids, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "\"dlq_topic\""));
 	assert_non_null(strstr(err, "producer.dlq_topic"));
+	write_file("routes.json", "{\"strict\":true,\"routes\":[]}");
+	assert_int_equal(gcb_catalog_load(&c, rp, ids, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "schemas.strict"));
 
 	snprintf(text, sizeof(text), "{\"NoId\": {\"id\": 77, \"version\": 4}}");
 	write_file("ids.json", text);
