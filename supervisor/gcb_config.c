@@ -764,8 +764,9 @@ static void warn_ignored(struct load_ctx *c, const char *prefix, const char *why
  * A key that is set but cannot act in this configuration is reported, so
  * that nobody tunes a setting that does nothing: the other source's keys,
  * the simulator's own credentials and stream, an ids file the registry
- * replaces, a CA file with verification off. Warnings, not errors: one file
- * may serve both sources.
+ * replaces, a CA file with verification off, a schema directory both of
+ * whose files are named elsewhere. Warnings, not errors: one file may serve
+ * both sources.
  */
 static void warn_no_effect(struct load_ctx *c)
 {
@@ -796,6 +797,10 @@ static void warn_no_effect(struct load_ctx *c)
 			     "with schemas.registry.url (the registry assigns the ids)");
 	if (!cfg->genesys.tls_verify)
 		warn_ignored(c, "genesys.tls.ca_path", "with genesys.tls.verify = false");
+	if (line_of(c, "schemas.routes") != 0 &&
+	    (line_of(c, "schemas.ids_file") != 0 || cfg->schemas.registry_url != NULL))
+		warn_ignored(c, "schemas.dir",
+			     "with schemas.routes and schemas.ids_file (or a registry) set");
 }
 
 /* Checks involving several keys, and the derived fields. */
