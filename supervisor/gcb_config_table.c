@@ -519,8 +519,9 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.offset = OFF(producer.dlq_topic),
 	.def = "genesys.dlq",
 	.flags = GCB_CONFIG_F_REQUIRED,
-	.doc = "Dead-letter topic: every event that fails parsing, routing or its schema goes "
-	       "here with the reason in its headers. The only setting that names it.",
+	.doc = "Dead-letter topic: every event that cannot go to its own topic (not JSON, too "
+	       "large, no route, not fitting its schema) goes here, raw, with the reason in its "
+	       "headers. The only setting that names it.",
     },
     {
 	.name = "producer.unsafe",
