@@ -3,6 +3,12 @@
  * libinih, then the checks that involve several keys. Every problem is
  * reported with file, line and key, and loading goes on so that one run
  * shows them all.
+ *
+ * A relative path (a path-type key, given or defaulted) is taken relative to
+ * the directory of the configuration file, never to the working directory,
+ * and stored absolute: the same file means the same files wherever gcbridge
+ * is started from. Without a file (the embedded default) the working
+ * directory is the base.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libgen.h>
+#include <limits.h>
+
 #include <ini.h>
 
 #include "supervisor/gcb_config_table.h"
@@ -30,6 +39,7 @@
 struct load_ctx {
 	gcb_config_t *cfg;
 	const char *path; /* as shown in messages */
+	char *base_dir;	  /* absolute directory of the file; NULL: no file */
 	FILE *fp;
 	char *buf; /* the current raw line (getline) */
 	size_t bufcap;
@@ -185,6 +195,7 @@ static int set_value(struct load_ctx *c, const gcb_config_prop_t *p, const char 
 	gcb_config_t *cfg = c->cfg;
 	char why[512] = "";
 	char range[96];
+	char *resolved = NULL; /* a relative path joined to the file's directory */
 	int64_t v = 0;
 	int rc = 0;
 
@@ -249,10 +260,21 @@ static int set_value(struct load_ctx *c, const gcb_config_prop_t *p, const char 
 		}
 		break;
 	case GCB_CONFIG_T_PATH:
+		if (value[0] != '/' && c->base_dir != NULL) {
+			while (value[0] == '.' && value[1] == '/')
+				value += 2;
+			if (asprintf(&resolved, "%s/%s", c->base_dir, value) < 0) {
+				resolved = NULL;
+				say(c, GCB_CONFIG_ERROR, line, p->name, "out of memory");
+				return -ENOMEM;
+			}
+			value = resolved;
+		}
 		if (p->flags & GCB_CONFIG_F_EXISTS) {
 			rc = file_readable(value, why, sizeof(why));
 			if (rc != 0) {
 				say(c, GCB_CONFIG_ERROR, line, p->name, "%s", why);
+				free(resolved);
 				return rc;
 			}
 		}
@@ -303,6 +325,7 @@ static int set_value(struct load_ctx *c, const gcb_config_prop_t *p, const char 
 		char **s = field(cfg, p);
 		char *copy = strdup(value);
 
+		free(resolved);
 		if (copy == NULL) {
 			say(c, GCB_CONFIG_ERROR, line, p->name, "out of memory");
 			return -ENOMEM;
@@ -707,6 +730,79 @@ static void check_genesys(struct load_ctx *c, int genesys_set, int kafka_set)
 		    "set genesys.stream_id or genesys.stream_definition (poll source)");
 }
 
+/*
+ * Built-in defaults that are relative paths ("./state", "./schemas") follow
+ * the same rule as the file's own: relative to the file's directory.
+ */
+static void resolve_default_paths(struct load_ctx *c)
+{
+	if (c->base_dir == NULL)
+		return;
+	for (size_t i = 0; i < gcb_config_prop_count; i++) {
+		const gcb_config_prop_t *p = &gcb_config_props[i];
+		char *const *s = field(c->cfg, p);
+
+		if (p->type != GCB_CONFIG_T_PATH || c->key_line[i] != 0 || *s == NULL ||
+		    (*s)[0] == '/')
+			continue;
+		(void)set_value(c, p, *s, 0);
+	}
+}
+
+/* Warns about each key set in the file whose name starts with prefix. */
+static void warn_ignored(struct load_ctx *c, const char *prefix, const char *why)
+{
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; i < gcb_config_prop_count; i++)
+		if (c->key_line[i] != 0 && strncmp(gcb_config_props[i].name, prefix, n) == 0)
+			say(c, GCB_CONFIG_WARNING, c->key_line[i], gcb_config_props[i].name,
+			    "has no effect %s", why);
+}
+
+/*
+ * A key that is set but cannot act in this configuration is reported, so
+ * that nobody tunes a setting that does nothing: the other source's keys,
+ * the simulator's own credentials and stream, an ids file the registry
+ * replaces, a CA file with verification off, a schema directory both of
+ * whose files are named elsewhere. Warnings, not errors: one file may serve
+ * both sources.
+ */
+static void warn_no_effect(struct load_ctx *c)
+{
+	const gcb_config_t *cfg = c->cfg;
+
+	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS) {
+		const char *why = "with genesys.source = notifications";
+
+		warn_ignored(c, "genesys.poll.", why);
+		warn_ignored(c, "genesys.stream_id", why);
+		warn_ignored(c, "genesys.stream_definition", why);
+	} else {
+		const char *why = "with genesys.source = poll";
+
+		warn_ignored(c, "genesys.notifications.", why);
+		warn_ignored(c, "spool.", why);
+		warn_ignored(c, "backfill.", why);
+	}
+	if (cfg->embedded_sim) {
+		const char *why = "with the embedded simulator (it has its own credentials and "
+				  "stream)";
+
+		warn_ignored(c, "genesys.client_", why);
+		warn_ignored(c, "genesys.stream_", why);
+	}
+	if (cfg->schemas.registry_url != NULL)
+		warn_ignored(c, "schemas.ids_file",
+			     "with schemas.registry.url (the registry assigns the ids)");
+	if (!cfg->genesys.tls_verify)
+		warn_ignored(c, "genesys.tls.ca_path", "with genesys.tls.verify = false");
+	if (line_of(c, "schemas.routes") != 0 &&
+	    (line_of(c, "schemas.ids_file") != 0 || cfg->schemas.registry_url != NULL))
+		warn_ignored(c, "schemas.dir",
+			     "with schemas.routes and schemas.ids_file (or a registry) set");
+}
+
 /* Checks involving several keys, and the derived fields. */
 static void check_all(struct load_ctx *c)
 {
@@ -805,6 +901,7 @@ static void check_all(struct load_ctx *c)
 		cfg->schemas.routes = dup_printf("%s/routes.json", cfg->schemas.dir);
 	if (cfg->schemas.dir != NULL && cfg->schemas.ids_file == NULL)
 		cfg->schemas.ids_file = dup_printf("%s/schema-ids.json", cfg->schemas.dir);
+	warn_no_effect(c);
 }
 
 int gcb_config_load(gcb_config_t *cfg, const char *path, gcb_config_report_fn *report, void *opaque,
@@ -830,7 +927,12 @@ int gcb_config_load(gcb_config_t *cfg, const char *path, gcb_config_report_fn *r
 		goto out;
 	}
 	if (path != NULL) {
+		char dir[PATH_MAX], *tmp = strdup(path);
+
 		cfg->path = strdup(path);
+		if (tmp != NULL && realpath(dirname(tmp), dir) != NULL)
+			c.base_dir = strdup(dir);
+		free(tmp);
 		c.fp = fopen(path, "re");
 		if (c.fp == NULL) {
 			say(&c, GCB_CONFIG_ERROR, 0, NULL, "cannot open: %s", strerror(errno));
@@ -843,6 +945,7 @@ int gcb_config_load(gcb_config_t *cfg, const char *path, gcb_config_report_fn *r
 				    rc);
 		}
 	}
+	resolve_default_paths(&c);
 	check_all(&c);
 	rc = 0;
 	if (c.errors > 0) {
@@ -862,5 +965,6 @@ out:
 	}
 	free(c.key_line);
 	free(c.bad);
+	free(c.base_dir);
 	return rc;
 }

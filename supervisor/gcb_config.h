@@ -177,7 +177,7 @@ typedef struct gcb_config {
 	char *login_base;
 } gcb_config_t;
 
-/* NULL-terminated list of Genesys Cloud region domains (GENESYS.md A). */
+/* NULL-terminated list of Genesys Cloud region domains (docs/genesys-api.md, "Regions and base URLs"). */
 extern const char *const gcb_config_regions[];
 
 typedef enum gcb_config_severity {
@@ -242,6 +242,14 @@ int gcb_config_parse_duration(const char *s, int64_t *ms, char *why, size_t why_
 int gcb_config_parse_size(const char *s, int64_t *bytes, char *why, size_t why_size);
 int gcb_config_check_url(const char *s, char *why, size_t why_size);
 int gcb_config_check_addr(const char *s, char *why, size_t why_size);
+
+/*
+ * The built-in default of an int, duration (ms), size (bytes) or bool key,
+ * from the property table: for tools outside the daemon that apply a
+ * setting, so that the table stays the only place a default is written.
+ * 0, or -ENOENT (no such key, or no default) / -EINVAL (not a number type).
+ */
+int gcb_config_default_number(const char *key, int64_t *value);
 
 /* Formats ms / bytes the way they are best written back ("10s", "16MiB"). */
 void gcb_config_format_duration(int64_t ms, char *buf, size_t size);

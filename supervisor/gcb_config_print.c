@@ -124,8 +124,9 @@ void gcb_config_reference_markdown(FILE *out)
 	      "`tools/gen-config-reference`; do not edit by hand. File format, units, secrets\n"
 	      "and reload: [docs/config.md](docs/config.md). Durations are a whole number with\n"
 	      "`ms`, `s`, `m`, `h` or `d` (bare = ms); sizes a whole number with `B`, `KiB`,\n"
-	      "`MiB`, `GiB` (or decimal `kB`, `MB`, `GB`; bare = bytes). Reload = applied on\n"
-	      "SIGHUP without a restart.\n\n",
+	      "`MiB`, `GiB` (or decimal `kB`, `MB`, `GB`; bare = bytes). A relative path is\n"
+	      "relative to the configuration file's directory (defaults included). Reload =\n"
+	      "applied on SIGHUP without a restart.\n\n",
 	      out);
 	fputs("| Key | Type | Default | Range / values | Reload | Description |\n", out);
 	fputs("|---|---|---|---|---|---|\n", out);

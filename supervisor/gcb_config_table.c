@@ -6,6 +6,7 @@
  * do). Defaults are written as text and parsed by the same code as the file,
  * so the documented default is the one in effect.
  */
+#include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -490,7 +491,9 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.offset = OFF(schemas.dir),
 	.def = "./schemas",
 	.flags = GCB_CONFIG_F_REQUIRED,
-	.doc = "Directory of the .avsc schemas, watched for changes.",
+	.doc = "Schema directory: where schemas.routes and schemas.ids_file are looked for "
+	       "when not set (the .avsc files are named relative to the routing file, whose "
+	       "directory is watched for changes).",
     },
     {
 	.name = "schemas.routes",
@@ -535,9 +538,11 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.name = "producer.dlq_topic",
 	.type = GCB_CONFIG_T_STRING,
 	.offset = OFF(producer.dlq_topic),
-	.def = "gcbridge.dlq",
+	.def = "genesys.dlq",
 	.flags = GCB_CONFIG_F_REQUIRED,
-	.doc = "Kafka topic for events that fail validation (dead-letter queue).",
+	.doc = "Dead-letter topic: every event that cannot go to its own topic (not JSON, too "
+	       "large, no route, not fitting its schema) goes here, raw, with the reason in its "
+	       "headers. The only setting that names it.",
     },
     {
 	.name = "producer.unsafe",
@@ -564,6 +569,30 @@ const gcb_config_prop_t *gcb_config_prop_find(const char *name)
 		if (strcmp(gcb_config_props[i].name, name) == 0)
 			return &gcb_config_props[i];
 	return NULL;
+}
+
+int gcb_config_default_number(const char *key, int64_t *value)
+{
+	const gcb_config_prop_t *p = gcb_config_prop_find(key);
+	int on;
+
+	if (p == NULL || p->def == NULL)
+		return -ENOENT;
+	switch (p->type) {
+	case GCB_CONFIG_T_INT:
+		return gcb_config_parse_int(p->def, value, NULL, 0);
+	case GCB_CONFIG_T_DURATION:
+		return gcb_config_parse_duration(p->def, value, NULL, 0);
+	case GCB_CONFIG_T_SIZE:
+		return gcb_config_parse_size(p->def, value, NULL, 0);
+	case GCB_CONFIG_T_BOOL:
+		if (gcb_config_parse_bool(p->def, &on, NULL, 0) != 0)
+			return -EINVAL;
+		*value = on;
+		return 0;
+	default:
+		return -EINVAL;
+	}
 }
 
 int gcb_config_kafka_sensitive(const char *name)

@@ -12,14 +12,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cJSON.h>
-
 #include "shm/gcb_clock.h"
 #include "shm/gcb_shm.h"
 #include "supervisor/gcb_log.h"
 
 #define START_TIMEOUT_MS 15000
 #define MAX_ARGS         48
+#define MAX_TOPICS       16 /* "--topic NAME" pairs that fit beside the fixed arguments */
 
 /* Directory of /proc/self/exe: the sibling programs live there. */
 static int exe_dir(char *buf, size_t size)
@@ -88,50 +87,13 @@ static int wait_for_line(const char *path, pid_t pid, char *out, size_t size)
 	return -ETIMEDOUT;
 }
 
-/* Appends "--topic NAME" for each topic of the routing file and the DLQ. */
-static void add_topics(const gcb_config_t *cfg, char **argv, int *argc, char store[][160],
-		       int max_topics)
+/* Appends "--topic NAME" for each topic gcbridge writes to (gcb_topics.h). */
+static void add_topics(const gcb_topics_t *topics, char **argv, int *argc, int max_topics)
 {
-	const char *seen[16];
-	int nseen = 0, n = 0;
-	char *text = NULL;
-	long len;
-	FILE *f = fopen(cfg->schemas.routes, "r");
-	cJSON *doc = NULL, *route;
-
-	if (f == NULL)
-		return;
-	if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (text = calloc(1, (size_t)len + 1)) != NULL && fread(text, 1, (size_t)len, f) == (size_t)len)
-		doc = cJSON_Parse(text);
-	fclose(f);
-	free(text);
-	if (doc == NULL)
-		return; /* the validators report a bad routing file */
-
-	cJSON *dlq = cJSON_GetObjectItemCaseSensitive(doc, "dlq_topic");
-	if (cfg->producer.dlq_topic != NULL)
-		seen[nseen++] = cfg->producer.dlq_topic;
-	else if (cJSON_IsString(dlq))
-		seen[nseen++] = dlq->valuestring;
-	cJSON_ArrayForEach(route, cJSON_GetObjectItemCaseSensitive(doc, "routes"))
-	{
-		cJSON *t = cJSON_GetObjectItemCaseSensitive(route, "topic");
-		int dup = 0;
-
-		if (!cJSON_IsString(t) || nseen == 16)
-			continue;
-		for (int i = 0; i < nseen; i++)
-			dup |= strcmp(seen[i], t->valuestring) == 0;
-		if (!dup)
-			seen[nseen++] = t->valuestring;
-	}
-	for (int i = 0; i < nseen && n < max_topics; i++, n++) {
-		snprintf(store[n], sizeof(store[n]), "%s", seen[i]);
+	for (size_t i = 0; i < topics->count && (int)i < max_topics; i++) {
 		argv[(*argc)++] = "--topic";
-		argv[(*argc)++] = store[n];
+		argv[(*argc)++] = (char *)topics->topic[i].name;
 	}
-	cJSON_Delete(doc);
 }
 
 static int start_sim(gcb_embedded_t *e, const gcb_config_t *cfg, const char *bindir)
@@ -179,9 +141,9 @@ static int start_sim(gcb_embedded_t *e, const gcb_config_t *cfg, const char *bin
 	return rc;
 }
 
-static int start_kafka(gcb_embedded_t *e, const gcb_config_t *cfg, const char *bindir)
+static int start_kafka(gcb_embedded_t *e, const gcb_topics_t *topics, const char *bindir)
 {
-	char prog[PATH_MAX], boot_file[600], log[600], topics[8][160];
+	char prog[PATH_MAX], boot_file[600], log[600];
 	char *argv[MAX_ARGS];
 	int argc = 0, rc;
 
@@ -203,7 +165,7 @@ static int start_kafka(gcb_embedded_t *e, const gcb_config_t *cfg, const char *b
 	argv[argc++] = boot_file;
 	argv[argc++] = "--control";
 	argv[argc++] = e->kafka_ctl;
-	add_topics(cfg, argv, &argc, topics, 8);
+	add_topics(topics, argv, &argc, MAX_TOPICS);
 	argv[argc] = NULL;
 
 	e->kafka_pid = spawn_child(argv, log);
@@ -239,8 +201,8 @@ static void discard_previous_run(const gcb_config_t *cfg)
 			     "no longer exists)");
 }
 
-int gcb_embedded_start(gcb_embedded_t *e, const gcb_config_t *cfg, char *errstr,
-		       size_t errstr_size)
+int gcb_embedded_start(gcb_embedded_t *e, const gcb_config_t *cfg, const gcb_topics_t *topics,
+		       char *errstr, size_t errstr_size)
 {
 	char bindir[PATH_MAX];
 	int rc;
@@ -271,7 +233,7 @@ int gcb_embedded_start(gcb_embedded_t *e, const gcb_config_t *cfg, char *errstr,
 			 bindir, strerror(-rc), e->dir);
 		goto fail;
 	}
-	if (cfg->embedded_kafka && (rc = start_kafka(e, cfg, bindir)) != 0) {
+	if (cfg->embedded_kafka && (rc = start_kafka(e, topics, bindir)) != 0) {
 		snprintf(errstr, errstr_size,
 			 "the embedded Kafka (%s/gcb-kafka-mock) did not start: %s; see "
 			 "%s/kafka.log",

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "supervisor/gcb_config.h"
+#include "supervisor/gcb_topics.h"
 
 typedef struct gcb_embedded {
 	pid_t sim_pid;   /* 0 when not started */
@@ -29,12 +30,12 @@ typedef struct gcb_embedded {
 /*
  * Starts what cfg->embedded_sim / cfg->embedded_kafka ask for, from the
  * directory that holds this executable, and waits until each has written
- * its address. Topics of the routing file (and the DLQ topic) are created
- * up front in the mock cluster. 0, or -errno with errstr set; on error
- * whatever was started is stopped.
+ * its address. The topics gcbridge writes to (gcb_topics_collect) are
+ * created up front in the mock cluster. 0, or -errno with errstr set; on
+ * error whatever was started is stopped.
  */
-int gcb_embedded_start(gcb_embedded_t *e, const gcb_config_t *cfg, char *errstr,
-		       size_t errstr_size);
+int gcb_embedded_start(gcb_embedded_t *e, const gcb_config_t *cfg, const gcb_topics_t *topics,
+		       char *errstr, size_t errstr_size);
 
 /* Stops the children (SIGTERM, then SIGKILL after 5 s) and reaps them. */
 void gcb_embedded_stop(gcb_embedded_t *e);

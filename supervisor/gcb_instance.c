@@ -97,7 +97,7 @@ static void reset_stage_table(const gcb_shm_t *shm)
 	atomic_store(&gcb_shm_pipeline(shm)->draining, 0);
 }
 
-static uint64_t bytes_in_rings(const gcb_shm_t *shm)
+uint64_t gcb_instance_bytes_in_rings(const gcb_shm_t *shm)
 {
 	uint64_t total = 0;
 
@@ -146,7 +146,7 @@ static int try_reattach(gcb_shm_t *shm, const gcb_supervisor_conf_t *conf,
 	gcb_log_info("re-attached segment %s of a previous supervisor (pid %d); %llu bytes in "
 		     "rings are kept",
 		     shm->path, (int)atomic_load(&shm->hdr->supervisor_pid),
-		     (unsigned long long)bytes_in_rings(shm));
+		     (unsigned long long)gcb_instance_bytes_in_rings(shm));
 	return 0;
 }
 

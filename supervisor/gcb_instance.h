@@ -27,4 +27,7 @@ static inline unsigned gcb_instance_stage_count(const gcb_supervisor_conf_t *con
 int gcb_instance_open(gcb_shm_t *shm, const gcb_supervisor_conf_t *conf, char *errstr,
 		      size_t errstr_size);
 
+/* Bytes written to the rings and not yet released by their consumers. */
+uint64_t gcb_instance_bytes_in_rings(const gcb_shm_t *shm);
+
 #endif

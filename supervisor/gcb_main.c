@@ -7,8 +7,8 @@
  *   gcbridge --version | --help
  *
  * Exit codes: 0 drained and stopped; 1 could not start; 2 bad configuration
- * or a stage's permanent error; 3 stopped before the rings were empty (they
- * are kept and re-attached by the next start).
+ * or a stage's permanent error (the segment is removed); 3 stopped before the
+ * rings were empty (they are kept and re-attached by the next start).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -25,6 +25,7 @@
 #include "supervisor/gcb_pipeline.h"
 #include "supervisor/gcb_progress.h"
 #include "supervisor/gcb_supervisor.h"
+#include "supervisor/gcb_topics.h"
 
 #ifndef GCB_VERSION
 #define GCB_VERSION "0.1.0"
@@ -45,6 +46,7 @@ static struct {
 	gcb_metrics_t *metrics;
 	gcb_health_t health;
 	gcb_notify_t notify;
+	gcb_topics_t topics;
 } g_daemon;
 
 static uint64_t ready_heartbeat_ms(const gcb_config_t *cfg)
@@ -73,7 +75,8 @@ static void usage(FILE *out)
 		"  -c, --config FILE   configuration file (INI); without one gcbridge runs its\n"
 		"                      embedded default: simulator + embedded Kafka\n"
 		"      --check-config  validate, print the effective configuration (secrets\n"
-		"                      masked) and exit 0, or print every problem and exit 2\n"
+		"                      masked) and the Kafka topics to create, and exit 0;\n"
+		"                      or print every problem and exit 2\n"
 		"      --progress      print a live progress line on stderr\n"
 		"      --skip-stalled-answer\n"
 		"                      the source is stalled on an answer it cannot read: have\n"
@@ -254,6 +257,12 @@ int main(int argc, char **argv)
 		      (gcb_log_format_t)g_daemon.cfg.log.format);
 	if (skip || next_cursor != NULL)
 		return skip_stalled_answer(skip, next_cursor);
+	rc = gcb_topics_collect(&g_daemon.topics, &g_daemon.cfg, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "gcbridge: configuration rejected: %s\n", err);
+		gcb_config_fini(&g_daemon.cfg);
+		return GCB_DAEMON_EXIT_FATAL;
+	}
 	if (check_only) {
 		rc = gcb_pipeline_init(&pipeline, &g_daemon.cfg, &g_daemon.embedded, err,
 				       sizeof(err));
@@ -263,11 +272,13 @@ int main(int argc, char **argv)
 			return GCB_DAEMON_EXIT_FATAL;
 		}
 		gcb_config_print(&g_daemon.cfg, stdout);
+		gcb_topics_print(&g_daemon.topics, stdout);
 		gcb_config_fini(&g_daemon.cfg);
 		return 0;
 	}
 
-	rc = gcb_embedded_start(&g_daemon.embedded, &g_daemon.cfg, err, sizeof(err));
+	rc = gcb_embedded_start(&g_daemon.embedded, &g_daemon.cfg, &g_daemon.topics, err,
+				sizeof(err));
 	if (rc != 0) {
 		gcb_log_error("%s", err);
 		gcb_config_fini(&g_daemon.cfg);

@@ -147,6 +147,7 @@ static void validator_conf(gcb_pipeline_t *p)
 	p->validator.routes_path = cfg->schemas.routes;
 	p->validator.ids_path = cfg->schemas.ids_file;
 	p->validator.max_event_bytes = (size_t)cfg->event.max_bytes;
+	p->validator.dlq_topic = cfg->producer.dlq_topic;
 	p->validator.strict = cfg->schemas.strict;
 	p->validator.registry_url = cfg->schemas.registry_url;
 	p->validator.registry_user = cfg->schemas.registry_user;

@@ -479,10 +479,29 @@ int gcb_supervisor_run(const gcb_supervisor_conf_t *conf)
 	if (conf->tick != NULL)
 		conf->tick(&sv.shm, conf->tick_arg); /* the last word on the counters */
 
+	/*
+	 * The segment outlives the daemon only when that is the point: after
+	 * exit 3 (stopped before the rings drained) the next start re-attaches
+	 * it and sends what it holds without fetching it again, as after a
+	 * killed supervisor. A permanent error (exit 2) needs a person and most
+	 * likely a new configuration, so it leaves nothing behind: whatever the
+	 * rings held was not acknowledged, hence is after the checkpoint the
+	 * fetcher stored on its way out, and is fetched again.
+	 */
 	if (code == GCB_DAEMON_EXIT_OK) {
 		if (conf->after_drain != NULL)
 			conf->after_drain(&sv.shm, conf->drain_arg);
 		(void)gcb_shm_unlink(conf->instance);
+	} else if (code == GCB_DAEMON_EXIT_FATAL) {
+		uint64_t held = gcb_instance_bytes_in_rings(&sv.shm);
+
+		(void)gcb_shm_unlink(conf->instance);
+		if (held != 0)
+			gcb_log_info("segment %s removed; the %llu bytes its rings held are "
+				     "fetched again from the checkpoint by the next start",
+				     sv.shm.path, (unsigned long long)held);
+		else
+			gcb_log_info("segment %s removed", sv.shm.path);
 	} else {
 		atomic_store(&gcb_shm_pipeline(&sv.shm)->draining, 0);
 		gcb_log_info("segment %s kept: it is re-attached by the next start",

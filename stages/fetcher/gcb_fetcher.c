@@ -1,5 +1,5 @@
 /*
- * The fetcher stage: setup, resume, and the poll loop (GENESYS.md B).
+ * The fetcher stage: setup, resume, and the poll loop (docs/genesys-api.md).
  *
  * Failure policy, in short (docs/fetcher.md has the table): transport
  * errors, timeouts, 408, 429, 500/502/503/504 and malformed answers are

@@ -1,5 +1,5 @@
 /*
- * The fetcher stage: polls one Genesys event stream (GENESYS.md section B)
+ * The fetcher stage: polls one Genesys event stream (docs/genesys-api.md)
  * with OAuth client credentials (section A) and writes every event, as
  * received, to the validator rings, one poll answer per batch, batches
  * striped round-robin (batch_seq mod V). It also writes the checkpoint file
@@ -18,8 +18,8 @@
 #define GCB_FETCHER_URL_MAX 512
 
 /* gcb_fetcher_conf_t.source */
-#define GCB_FETCHER_SOURCE_POLL		 0 /* GENESYS.md B: event stream polling */
-#define GCB_FETCHER_SOURCE_NOTIFICATIONS 1 /* GENESYS.md C/D: docs/notifications.md */
+#define GCB_FETCHER_SOURCE_POLL		 0 /* event-stream polling: docs/genesys-api.md */
+#define GCB_FETCHER_SOURCE_NOTIFICATIONS 1 /* docs/notifications.md */
 
 /* The stream id of the notification source's ring records and checkpoint. */
 #define GCB_FETCHER_NOTIF_STREAM "notifications"
@@ -39,24 +39,28 @@ typedef struct gcb_fetcher_conf {
 	const char *stream_id;
 	const char *stream_definition_path;
 
-	unsigned poll_limit;		 /* 1..1000, default 100 */
-	unsigned poll_timeout_ms;	 /* long poll timeoutMs, 0..30000, default 0 */
-	unsigned poll_interval_ms;	 /* wait after a poll without hasMore, default 10000 */
-	unsigned stall_after;		 /* broken answers in a row at one cursor: stalled */
-	uint64_t stall_timeout_ms;	 /* no progress this long while hasMore: stalled */
-	unsigned token_skew_s;		 /* renew this long before expiry, default 300 */
-	unsigned backoff_base_ms;	 /* default 500 */
-	unsigned backoff_cap_ms;	 /* default 60000 */
-	unsigned connect_timeout_ms;	 /* default 10000 */
-	unsigned request_timeout_ms;	 /* whole request, added to the long poll, default 30000 */
-	int tls_verify;			 /* default 1; 0 only for tests, logged loudly */
+	/* Every tunable below is a configuration key (named beside it); its
+	 * default lives in the configuration table only (README, "Configuration
+	 * reference"), and the caller fills every field. */
+	unsigned poll_limit;		 /* genesys.poll.limit, 1..1000 */
+	unsigned poll_timeout_ms;	 /* genesys.poll.timeout: long poll timeoutMs, 0..30000 */
+	unsigned poll_interval_ms;	 /* genesys.poll.interval: wait after a poll without hasMore */
+	unsigned stall_after;		 /* genesys.poll.stall_after: broken answers, then stalled */
+	uint64_t stall_timeout_ms;	 /* genesys.poll.stall_timeout: no progress, then stalled */
+	unsigned token_skew_s;		 /* genesys.token.skew: renew this long before expiry */
+	unsigned backoff_base_ms;	 /* genesys.backoff.base */
+	unsigned backoff_cap_ms;	 /* genesys.backoff.cap */
+	unsigned connect_timeout_ms;	 /* genesys.http.connect_timeout */
+	unsigned request_timeout_ms;	 /* genesys.http.timeout: added to the long poll */
+	int tls_verify;			 /* genesys.tls.verify; 0 only for tests, logged loudly */
 	const char *ca_path;		 /* CA bundle file or NULL for the system store */
-	unsigned checkpoint_interval_ms; /* at most one checkpoint per interval, default 1000 */
+	unsigned checkpoint_interval_ms; /* checkpoint.interval: at most one per interval */
 	const char *state_dir;		 /* checkpoint and stream-id files */
-	uint32_t max_event_bytes;	 /* one must fit a ring record; larger ones still go */
-	uint32_t dlq_value_max;		 /* the DLQ's largest value; an oversized event above
-					  * it travels cut (0: only the ring limits) */
-	unsigned n_validators;		 /* V: number of output rings */
+	uint32_t max_event_bytes;	 /* event.max_bytes: one must fit a ring record */
+	uint32_t dlq_value_max;		 /* the DLQ's largest value (kafka.message.max.bytes less
+					  * header room): an oversized event above it travels
+					  * cut (0: only the ring limits) */
+	unsigned n_validators;		 /* pipeline.validators: V, number of output rings */
 	const char *user_agent;		 /* NULL: "gcbridge-fetcher" */
 
 	int source; /* GCB_FETCHER_SOURCE_*; the fields below only for notifications */
@@ -82,9 +86,6 @@ typedef struct gcb_fetcher_conf {
 		unsigned poll_interval_ms;
 	} backfill;
 } gcb_fetcher_conf_t;
-
-/* Fills conf with the defaults above (pointers NULL). */
-void gcb_fetcher_conf_defaults(gcb_fetcher_conf_t *conf);
 
 /*
  * Checks conf on its own (ranges, exactly one stream source, endpoints):

@@ -1,40 +1,11 @@
-/* The fetcher's configuration: defaults, checks, ring sizing. */
+/* The fetcher's configuration: checks and ring sizing. It has no defaults of
+ * its own: every tunable is a configuration key whose default is in the
+ * configuration table (supervisor/gcb_config_table.c). */
 #include "stages/fetcher/gcb_fetcher_int.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-void gcb_fetcher_conf_defaults(gcb_fetcher_conf_t *conf)
-{
-	memset(conf, 0, sizeof(*conf));
-	conf->poll_limit = 100;
-	conf->poll_timeout_ms = 0;
-	conf->poll_interval_ms = 10000;
-	conf->stall_after = 5;
-	conf->stall_timeout_ms = 300000;
-	conf->token_skew_s = 300;
-	conf->backoff_base_ms = 500;
-	conf->backoff_cap_ms = 60000;
-	conf->connect_timeout_ms = 10000;
-	conf->request_timeout_ms = 30000;
-	conf->tls_verify = 1;
-	conf->checkpoint_interval_ms = 1000;
-	conf->max_event_bytes = 64u << 10;
-	conf->n_validators = 1;
-	conf->notif.resolve_interval_ms = 600000;
-	conf->notif.heartbeat_timeout_ms = 60000;
-	conf->notif.ping_interval_ms = 30000;
-	conf->notif.rollover_before_ms = 3600000;
-	conf->notif.topics_per_channel = 1000;
-	conf->notif.max_channels = 20;
-	conf->spool.segment_bytes = 64u << 20;
-	conf->spool.max_bytes = 1ull << 30;
-	conf->spool.sync_interval_ms = 100;
-	conf->backfill.enabled = 1;
-	conf->backfill.pad_ms = 60000;
-	conf->backfill.poll_interval_ms = 2000;
-}
 
 static const char *notif_check(const gcb_fetcher_conf_t *c)
 {
@@ -98,6 +69,8 @@ int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *c, char *errstr, size_t err
 		why = "poll limit must be 1..1000";
 	else if (c->poll_timeout_ms > 30000)
 		why = "poll timeoutMs must be 0..30000";
+	else if (c->stall_after < 1 || c->stall_timeout_ms < 1000)
+		why = "stall after must be >= 1 answer and the stall timeout >= 1 s";
 	else if (c->backoff_base_ms < 1 || c->backoff_cap_ms < c->backoff_base_ms)
 		why = "backoff base must be >= 1 ms and the cap >= the base";
 	else if (c->connect_timeout_ms < 1 || c->request_timeout_ms < 1)

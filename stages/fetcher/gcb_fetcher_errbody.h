@@ -1,5 +1,5 @@
 /*
- * Error bodies from the server (GENESYS.md ErrorBody, OAuth errors) reduced
+ * Error bodies from the server (docs/genesys-api.md: error bodies, OAuth errors) reduced
  * to something safe to log: the code and a short message, printable ASCII
  * only, and nothing at all when the body contains a credential (a server or
  * proxy that echoes the request must not leak it into our logs).

@@ -1,6 +1,6 @@
 /*
  * Parser of a poll answer, {"events":[...],"cursor":"...","hasMore":bool}
- * (GENESYS.md B). Events are not decoded: each is located as a byte span of
+ * (docs/genesys-api.md). Events are not decoded: each is located as a byte span of
  * the response body, so the ring receives exactly the bytes the server sent.
  * Spans live in a growable array reused across polls (it grows to the
  * largest answer once, then never allocates again).

@@ -1,5 +1,5 @@
 /*
- * OAuth 2.0 client-credentials token manager (GENESYS.md A). Keeps one
+ * OAuth 2.0 client-credentials token manager (docs/genesys-api.md). Keeps one
  * access token, renews it before expires_at - skew (skew at most half the
  * lifetime), and on demand after a 401. Tokens live only in this object;
  * they are wiped when replaced or on fini.

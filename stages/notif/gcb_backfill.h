@@ -1,5 +1,5 @@
 /*
- * Gap backfill (GENESYS.md D): for the oldest closed gap, an analytics
+ * Gap backfill (docs/genesys-api.md, "Analytics conversation details"): for the oldest closed gap, an analytics
  * conversation-details job over the gap's interval (widened by pad), its
  * state polled until FULFILLED, its results paged by cursor; every
  * conversation is emitted as a backfill message (docs/notifications.md)
@@ -12,7 +12,7 @@
  * (a page may be emitted twice, never skipped). A job the service no longer
  * knows (404, EXPIRED, FAILED, CANCELLED) is submitted again.
  *
- * Rate limits (GENESYS.md A): 429 waits at least Retry-After, 5xx and
+ * Rate limits (docs/genesys-api.md): 429 waits at least Retry-After, 5xx and
  * transport errors back off exponentially; a low inin-ratelimit budget
  * spreads requests over the reset window. The step function never sleeps:
  * it does at most one request and says when the next is due, so the
@@ -29,6 +29,10 @@
 #include "stages/fetcher/gcb_fetcher_ckpt.h"
 #include "stages/fetcher/gcb_fetcher_http.h"
 #include "stages/notif/gcb_gaps.h"
+
+/* topicName of the messages backfill emits, one per conversation; the
+ * routing file routes them like any notification (docs/notifications.md). */
+#define GCB_BACKFILL_TOPIC "gcbridge.backfill.conversation"
 
 typedef struct gcb_backfill_conf {
 	int enabled;

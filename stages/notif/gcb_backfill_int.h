@@ -17,7 +17,7 @@
 #define BF_ISO_MAX     32
 #define BF_JOB_ID_MAX  128
 #define BF_STATE_MAX   (64u * 1024u)
-#define BF_TOPIC       "gcbridge.backfill.conversation"
+#define BF_TOPIC       GCB_BACKFILL_TOPIC
 #define BF_JOBS_PATH   "/api/v2/analytics/conversations/details/jobs"
 #define BF_PATH_MAX    (sizeof(BF_JOBS_PATH) + BF_JOB_ID_MAX + 32)
 #define BF_MSG_MAX     (256u << 20) /* larger conversations are refused: -EFBIG */

@@ -1,5 +1,5 @@
 /*
- * The Notifications API over REST (GENESYS.md C): create a channel, replace
+ * The Notifications API over REST (docs/genesys-api.md, "The Notification Service"): create a channel, replace
  * its subscriptions, delete it. Requests run inline through the fetcher's
  * authorised call (token renewal, one retry after 401, the stop tick),
  * bounded by genesys.http.timeout; a failure is the caller's to retry later.

@@ -341,9 +341,18 @@ int gcb_catalog_load(gcb_catalog_t **out, const char *routes_path, const char *i
 		goto fail;
 	}
 
-	e = cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "dlq_topic");
-	l.c->dlq_topic = cJSON_IsString(e) ? e->valuestring : "genesys.dlq";
-	l.c->strict = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "strict"));
+	if (cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "dlq_topic")) {
+		rc = lfail(&l, "\"dlq_topic\" is not read from the routing file: the dead-letter "
+			       "topic is the configuration key producer.dlq_topic (remove "
+			       "\"dlq_topic\" here and set that key)");
+		goto fail;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "strict")) {
+		rc = lfail(&l, "\"strict\" is not read from the routing file: strict validation is "
+			       "the configuration key schemas.strict (gcb-validate: --strict); "
+			       "remove \"strict\" here");
+		goto fail;
+	}
 	routes = cJSON_GetObjectItemCaseSensitive(l.c->routes_json, "routes");
 	if (!cJSON_IsArray(routes)) {
 		rc = lfail(&l, "no \"routes\" array");

@@ -5,9 +5,7 @@
  *
  * Routing file (schemas/routes.json, documented in docs/validator.md):
  *
- *   {"dlq_topic": "genesys.dlq",
- *    "strict": false,
- *    "routes": [
+ *   {"routes": [
  *      {"name": "interaction-created",
  *       "match": {"entityType": "interaction", "eventType": "created"},
  *       "schema": "interaction_created.avsc",
@@ -23,6 +21,12 @@
  * "key" is a dotted JSON path ("eventBody.conversationId"), or
  * {"topic_segment": N}: the N-th (0-based) dot-separated segment of the
  * message's topicName, e.g. 2 for the user id of "v2.users.<id>.presence".
+ *
+ * The dead-letter topic and strictness are not set here: they are the
+ * configuration keys producer.dlq_topic and schemas.strict, handed to the
+ * validator in its conf. A routing file that still carries "dlq_topic" or
+ * "strict" is refused with a message naming the key, so a setting that would
+ * have no effect cannot linger unnoticed.
  */
 #ifndef GCB_CATALOG_H
 #define GCB_CATALOG_H
@@ -72,8 +76,6 @@ typedef struct gcb_catalog {
 	gcb_schema_t **schemas;
 	char **schema_paths;
 	size_t nschemas;
-	const char *dlq_topic;
-	int strict;
 } gcb_catalog_t;
 
 /* ids_path for "no id file": ids are 0 until the caller assigns them (registry). */

@@ -29,6 +29,7 @@
 #include "stages/validator/gcb_catalog.h"
 #include "stages/validator/gcb_map.h"
 #include "stages/validator/gcb_vproc.h"
+#include "supervisor/gcb_config.h"
 
 static void put_hex(const char *p, size_t n)
 {
@@ -111,7 +112,7 @@ int main(int argc, char **argv)
 	    {0, 0, 0, 0},
 	};
 	const char *routes = "schemas/routes.json", *ids = NULL, *schema = NULL;
-	gcb_vproc_conf_t conf = {.strict = -1};
+	gcb_vproc_conf_t conf = {.strict = 0};
 	uint64_t received_at = 0;
 	int check = 0, meta = 0, c;
 	char err[512];
@@ -121,6 +122,13 @@ int main(int argc, char **argv)
 	size_t cap = 0;
 	ssize_t n;
 
+	/* Without --max-event-bytes, the limit gcbridge applies by default. */
+	{
+		int64_t def = 0;
+
+		if (gcb_config_default_number("event.max_bytes", &def) == 0)
+			conf.max_event_bytes = (size_t)def;
+	}
 	while ((c = getopt_long(argc, argv, "r:i:s:St:m:cMh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':

@@ -273,8 +273,9 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 		       gcb_ring_t *out)
 {
 	gcb_vproc_conf_t pconf = {
-	    .max_event_bytes = conf->max_event_bytes ? conf->max_event_bytes : 1 << 20,
+	    .max_event_bytes = conf->max_event_bytes,
 	    .max_out_bytes = out->max_record,
+	    .dlq_topic = conf->dlq_topic,
 	    .strict = conf->strict,
 	};
 	unsigned commit_every = conf->commit_every ? conf->commit_every : 64;

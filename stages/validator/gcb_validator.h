@@ -24,8 +24,9 @@
 typedef struct gcb_validator_conf {
 	const char *routes_path; /* the routing file, e.g. "schemas/routes.json" */
 	const char *ids_path;	 /* local schema ids; NULL: schema-ids.json next to routes */
-	size_t max_event_bytes;	 /* larger events go to the DLQ ("oversized"); 0: 1 MiB */
-	int strict;	       /* reject unknown fields: 1 yes, 0 no, -1 as the routing file says */
+	size_t max_event_bytes;	 /* event.max_bytes: larger events go to the DLQ ("oversized") */
+	const char *dlq_topic;	 /* topic of DLQ records (producer.dlq_topic) */
+	int strict;	       /* reject unknown fields (schemas.strict): 1 yes, 0 no */
 	unsigned commit_every; /* commit output after at most this many records; 0: 64 */
 	/* Confluent Schema Registry (docs/registry.md); NULL url: ids from ids_path */
 	const char *registry_url;

@@ -118,9 +118,14 @@ int gcb_vproc_new(gcb_vproc_t **out, const gcb_vproc_conf_t *conf, const gcb_cat
 	*out = NULL;
 	if (!p)
 		goto nomem;
+	if (!conf->max_event_bytes) {
+		/* The limit is a setting (event.max_bytes), defaulted in one place:
+		 * the configuration table. */
+		snprintf(errstr, errstr_size, "max_event_bytes not set");
+		free(p);
+		return -EINVAL;
+	}
 	p->conf = *conf;
-	if (!p->conf.max_event_bytes)
-		p->conf.max_event_bytes = 1 << 20;
 	if (!p->conf.max_out_bytes)
 		p->conf.max_out_bytes = 2 * p->conf.max_event_bytes + 4096;
 	p->cat = cat;
@@ -278,7 +283,7 @@ static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
 
 	o->type = GCB_REC_DLQ;
 	o->reason = reason;
-	set_str(o, GCB_OUTF_TOPIC, p->cat->dlq_topic, META_MAX);
+	set_str(o, GCB_OUTF_TOPIC, p->conf.dlq_topic, META_MAX);
 	if (!cJSON_IsObject(p->doc))
 		identify_raw(p, o);
 	/* Keep one entity's rejects on one DLQ partition, like its good events. */
@@ -587,7 +592,7 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	}
 
 	avro_value_reset(&s->value);
-	m->strict = p->conf.strict >= 0 ? p->conf.strict : p->cat->strict;
+	m->strict = p->conf.strict > 0;
 	m->skip = r->received_at >= 0 ? &s->root->fields[r->received_at] : NULL;
 	m->reason = GCB_REASON_NONE;
 	m->nsegs = 0;

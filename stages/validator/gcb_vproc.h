@@ -57,9 +57,12 @@ typedef struct gcb_vout {
 } gcb_vout_t;
 
 typedef struct gcb_vproc_conf {
-	size_t max_event_bytes; /* larger events go to the DLQ as "oversized" */
+	size_t max_event_bytes; /* larger events go to the DLQ as "oversized"; required
+				 * (gcbridge: event.max_bytes; no default here) */
 	size_t max_out_bytes;	/* largest output payload the output ring takes */
-	int strict;		/* -1: as the routing file says; 0/1 override */
+	const char *dlq_topic;	/* written into DLQ outputs (producer.dlq_topic); NULL:
+				 * left empty, so the producer uses its own */
+	int strict;		/* 1: unknown fields are rejected (schemas.strict); 0 or -1: not */
 	int timing;		/* accumulate per-step nanoseconds (benchmarks) */
 } gcb_vproc_conf_t;
 

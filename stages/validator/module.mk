@@ -17,7 +17,9 @@ VALIDATOR_STAGE_SRCS := $(VALIDATOR_SRCS) stages/validator/gcb_validator.c \
 	stages/validator/gcb_registry_ids.c
 VALIDATOR_LIBS := $(call pkglibs,avro-c libcjson libcurl libcrypto)
 
-$(eval $(call gcb_program,gcb-validate,stages/validator/gcb_validate_cli.c $(VALIDATOR_SRCS),$(VALIDATOR_LIBS)))
+# gcb-validate takes its default event size limit from the configuration table.
+$(eval $(call gcb_program,gcb-validate,stages/validator/gcb_validate_cli.c $(VALIDATOR_SRCS) \
+	supervisor/gcb_config_table.c supervisor/gcb_config_value.c,$(VALIDATOR_LIBS)))
 
 # Benchmark (tools/bench/validator_bench.c), run by `make bench`.
 $(eval $(call gcb_program,validator-bench,tools/bench/validator_bench.c $(VALIDATOR_SRCS),$(VALIDATOR_LIBS)))

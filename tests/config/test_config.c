@@ -338,7 +338,23 @@ static void test_defaults(void **state)
 	assert_string_equal(cfg.schemas.dir, "./schemas");
 	assert_string_equal(cfg.schemas.routes, "./schemas/routes.json");
 	assert_string_equal(cfg.schemas.ids_file, "./schemas/schema-ids.json");
-	assert_string_equal(cfg.producer.dlq_topic, "gcbridge.dlq");
+	assert_string_equal(cfg.producer.dlq_topic, "genesys.dlq");
+	{
+		/* Tools outside the daemon read the same defaults from the table. */
+		int64_t v = 0;
+
+		assert_int_equal(gcb_config_default_number("event.max_bytes", &v), 0);
+		assert_true(v == cfg.event.max_bytes);
+		assert_int_equal(gcb_config_default_number("pipeline.validators", &v), 0);
+		assert_true(v == cfg.pipeline.validators);
+		assert_int_equal(gcb_config_default_number("genesys.poll.interval", &v), 0);
+		assert_true(v == cfg.genesys.poll_interval_ms);
+		assert_int_equal(gcb_config_default_number("genesys.tls.verify", &v), 0);
+		assert_true(v == 1);
+		assert_int_equal(gcb_config_default_number("no.such.key", &v), -ENOENT);
+		assert_int_equal(gcb_config_default_number("genesys.api_url", &v), -ENOENT);
+		assert_int_equal(gcb_config_default_number("producer.dlq_topic", &v), -EINVAL);
+	}
 	assert_int_equal(cfg.producer.unsafe, 0);
 	assert_string_equal(cfg.metrics.listen, "127.0.0.1:9464");
 	assert_int_equal(cfg.embedded, GCB_CONFIG_EMBEDDED_AUTO);
@@ -635,6 +651,9 @@ static void test_cross_checks(void **state)
 
 /* ---- secrets ---- */
 
+/* With the embedded simulator a secret is unused (and warned about). */
+#define REAL_ORG "genesys.region = mypurecloud.com\ngenesys.client_id = id\ngenesys.stream_id = s\n"
+
 static void test_secrets(void **state)
 {
 	gcb_config_t cfg;
@@ -671,7 +690,7 @@ static void test_secrets(void **state)
 
 	/* A private file: no warning; trailing newline dropped. */
 	path = write_file("secret", SECRET "\n", 0600);
-	snprintf(text, sizeof(text), "genesys.client_secret = file:%s\n", path);
+	snprintf(text, sizeof(text), "genesys.client_secret = file:%s\n" REAL_ORG, path);
 	assert_int_equal(load_text(text, &cfg, &cap), 0);
 	assert_int_equal(cap.warnings, 0);
 	assert_string_equal(cfg.genesys.client_secret.value, SECRET);
@@ -679,7 +698,7 @@ static void test_secrets(void **state)
 
 	/* A world-readable file: a warning naming the mode, still loaded. */
 	path = write_file("secret-644", SECRET "\n", 0644);
-	snprintf(text, sizeof(text), "\ngenesys.client_secret = file:%s\n", path);
+	snprintf(text, sizeof(text), "\ngenesys.client_secret = file:%s\n" REAL_ORG, path);
 	assert_int_equal(load_text(text, &cfg, &cap), 0);
 	assert_int_equal(cap.warnings, 1);
 	expect_msg(&cap, "is accessible by group or others (mode 0644); chmod 600 it");

@@ -3,7 +3,8 @@
 # separate processes over loopback HTTP and TCP, then tests/e2e/verify.py.
 #
 #   e2e_start_sim SIM-ARGS...   SIM_URL, SIM_PID; logs in $T_DIR/{served.tsv,events.jsonl}
-#   e2e_start_kafka             BS, CTL, MOCK_PID (topics sized for >= 100 k events)
+#   e2e_start_kafka [MOCK-ARGS...]  BS, CTL, MOCK_PID (topics sized for >= 100 k events;
+#                               more "--topic NAME:PARTITIONS" may be given)
 #   e2e_write_conf FILE [LINE...]  a gcbridge config for them (extra lines appended)
 #   e2e_start_gcb CONF          GCB_PID; stderr in $T_DIR/gcb.err
 #   e2e_peek FIELD              fetched|acked|checkpoint|draining from the segment
@@ -54,7 +55,7 @@ e2e_start_kafka() {
 	CTL="$T_DIR/kafka.ctl"
 	t_bg "$GCB_BIN/gcb-kafka-mock" --topic genesys.interactions:24 --topic genesys.agentstate:8 \
 		--topic genesys.dlq:4 --topic gcbridge.dlq:1 --bootstrap-file "$T_DIR/bootstrap" \
-		--control "$CTL" >"$T_DIR/mock.out" 2>"$T_DIR/mock.err"
+		--control "$CTL" "$@" >"$T_DIR/mock.out" 2>"$T_DIR/mock.err"
 	MOCK_PID=$T_LAST
 	t_wait_for 30 test -s "$T_DIR/bootstrap" -a -S "$CTL" ||
 		t_fail "gcb-kafka-mock did not start: $(cat "$T_DIR/mock.err")"

@@ -44,6 +44,7 @@ except ImportError:  # pragma: no cover
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_SCHEMAS = os.path.normpath(os.path.join(HERE, "..", "..", "schemas"))
+DEFAULT_DLQ_TOPIC = "genesys.dlq"  # the default of gcbridge's producer.dlq_topic
 EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
 MAX_SAFE = (1 << 53) - 1
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -74,8 +75,8 @@ class Schemas:
             rf = json.load(f)
         with open(ids_path) as f:
             ids = json.load(f)
-        self.dlq_topic = rf.get("dlq_topic", "genesys.dlq")
-        self.strict = bool(rf.get("strict", False))
+        self.dlq_topic = DEFAULT_DLQ_TOPIC  # --dlq-topic: gcbridge's producer.dlq_topic
+        self.strict = False  # --strict: gcbridge's schemas.strict
         self.routes = []
         self.by_id = {}  # schema id -> (fullname, reader, raw, names)
         for r in rf["routes"]:
@@ -540,7 +541,8 @@ def main():
                     help="main topic to read (repeatable; default: every route's topic)")
     ap.add_argument("--rename-topic", action="append", default=[], metavar="ROUTE_TOPIC=TOPIC",
                     help="a route's topic is called TOPIC in this cluster (repeatable)")
-    ap.add_argument("--dlq-topic", help="DLQ topic (default: routes.json dlq_topic)")
+    ap.add_argument("--dlq-topic", help="DLQ topic, gcbridge's producer.dlq_topic (default: %s)"
+                    % DEFAULT_DLQ_TOPIC)
     ap.add_argument("--extra-topic", action="append", default=[],
                     help="another topic that must stay empty, e.g. the producer's own "
                          "dlq topic for malformed ring records (repeatable)")

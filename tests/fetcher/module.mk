@@ -10,7 +10,7 @@ $(eval $(call gcb_program,test-fetcher-backoff,tests/fetcher/test_fetcher_backof
 UNIT_TESTS += $(BIN)/test-fetcher-parse $(BIN)/test-fetcher-backoff
 
 $(eval $(call gcb_program,fetcher-harness,tests/fetcher/fetcher_harness.c $(FETCHER_SRCS) \
-	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS),$(FETCHER_LIBS)))
+	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS) $(CONFIG_SRCS),$(FETCHER_LIBS) $(call pkglibs,inih)))
 
 INTEGRATION_TESTS += tests/integration/fetcher_basic.sh tests/integration/fetcher_token.sh \
 	tests/integration/fetcher_429.sh tests/integration/fetcher_faults.sh \

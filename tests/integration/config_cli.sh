@@ -59,10 +59,34 @@ grep -q 'gcbridge.conf:[0-9]*: genesys.client_secret: environment variable GCBRI
 grep -q 'gcbridge.conf:[0-9]*: kafka.sasl.password: environment variable GCBRIDGE_KAFKA_PASSWORD is not set' err ||
 	bad "missing kafka env secret not named"
 
-# -- printed output loads again (secrets aside)
+# -- printed output loads again (secrets aside). Loaded from a file, the
+# relative defaults (./state, ./schemas) become absolute, under the file's
+# directory; printed again they stay the same.
+here=$(pwd -P)
 "$tool" --defaults >d1 || bad "--defaults: exit $?"
 "$tool" --check d1 >d2 || bad "--defaults output does not load"
-[ "$(tail -n +2 d1)" = "$(tail -n +2 d2)" ] || bad "--defaults output does not round-trip"
+"$tool" --check d2 >d3 || bad "--check output does not load"
+[ "$(tail -n +2 d2)" = "$(tail -n +2 d3)" ] || bad "--check output does not round-trip"
+grep -qx "instance.state_dir = ./state" d1 || bad "--defaults: state_dir not ./state"
+grep -qx "instance.state_dir = $here/state" d2 || bad "default state_dir not under the file's directory"
+grep -qx "schemas.routes = $here/schemas/routes.json" d2 || bad "schemas.routes not under schemas.dir"
+
+# -- relative paths are relative to the file's directory, not the working one
+mkdir -p conf.d/defs sub
+printf '{"name":"s","eventTypes":[]}\n' >conf.d/defs/stream.json
+printf 'schemas.dir = my-schemas\ninstance.state_dir = ../var/state\ngenesys.stream_definition = defs/stream.json\n' >conf.d/rel.conf
+(cd sub && "$tool" --check ../conf.d/rel.conf >../rel.out 2>../rel.err) ||
+	bad "relative paths: exit $?: $(cat rel.err)"
+grep -qx "schemas.dir = $here/conf.d/my-schemas" rel.out || bad "schemas.dir not under the file's directory"
+grep -qx "schemas.ids_file = $here/conf.d/my-schemas/schema-ids.json" rel.out || bad "ids_file not under schemas.dir"
+grep -qx "instance.state_dir = $here/conf.d/../var/state" rel.out || bad "state_dir not under the file's directory"
+grep -qx "genesys.stream_definition = $here/conf.d/defs/stream.json" rel.out ||
+	bad "stream_definition not found under the file's directory: $(cat rel.err)"
+printf 'genesys.stream_definition = stream.json\n' >conf.d/norel.conf
+(cd conf.d/defs && "$tool" --check ../norel.conf >/dev/null 2>../../norel.err)
+[ $? -eq 2 ] || bad "a definition next to the working directory, not the file, was accepted"
+grep -qF "genesys.stream_definition: cannot open $here/conf.d/stream.json" norel.err ||
+	bad "no message naming the resolved path: $(cat norel.err)"
 
 # -- each kind of mistake
 expect_err 'genesys.poll.limit = 5000\n' 't.conf:1: genesys.poll.limit: 5000 is out of range (1..1000)'
@@ -90,7 +114,9 @@ run t.conf
 # -- secret files: private is quiet, world-readable warns, unreadable fails
 printf '%s\n' "$SECRET" >secret
 chmod 600 secret
-printf 'genesys.client_secret = file:%s/secret\n' "$tmp" >t.conf
+# (a real endpoint: with the embedded simulator the secret would be unused)
+printf 'genesys.client_secret = file:%s/secret\ngenesys.api_url = http://127.0.0.1:9\n' "$tmp" >t.conf
+printf 'genesys.login_url = http://127.0.0.1:9\ngenesys.client_id = c\ngenesys.stream_id = s\n' >>t.conf
 run t.conf
 [ $rc -eq 0 ] && [ ! -s err ] || bad "private secret file: exit $rc, stderr: $(cat err)"
 grep -qxF "genesys.client_secret = **** ; from file:$tmp/secret" out || bad "file secret not masked"
@@ -111,6 +137,28 @@ elif command -v setpriv >/dev/null 2>&1 && chmod 755 "$tmp" && chmod 644 t.conf 
 	[ $rc -eq 2 ] && grep -qF "cannot open secret file $tmp/secret: Permission denied" err ||
 		bad "unreadable secret file (as nobody): exit $rc, $(cat err)"
 fi
+
+# -- a key set where it cannot act is named in a warning (exit 0)
+printf 'genesys.source = notifications\ngenesys.poll.limit = 10\ngenesys.client_id = x\n' >t.conf
+run t.conf
+[ $rc -eq 0 ] || bad "keys without effect: exit $rc (warnings only)"
+grep -qxF "warning: t.conf:2: genesys.poll.limit: has no effect with genesys.source = notifications" err ||
+	bad "no warning for a poll key with the notification source: $(cat err)"
+grep -qF "warning: t.conf:3: genesys.client_id: has no effect with the embedded simulator" err ||
+	bad "no warning for credentials with the embedded simulator: $(cat err)"
+printf 'spool.max_size = 2GiB\nbackfill.enabled = false\nschemas.registry.url = http://127.0.0.1:9\n' >t.conf
+printf 'schemas.ids_file = /x.json\ngenesys.tls.verify = false\ngenesys.tls.ca_path = %s/secret\n' "$tmp" >>t.conf
+printf 'schemas.dir = /s\nschemas.routes = /s/r.json\n' >>t.conf
+chmod 600 secret
+run t.conf
+[ $rc -eq 0 ] || bad "keys without effect: exit $rc (warnings only): $(cat err)"
+for w in "t.conf:1: spool.max_size: has no effect with genesys.source = poll" \
+	"t.conf:2: backfill.enabled: has no effect with genesys.source = poll" \
+	"t.conf:4: schemas.ids_file: has no effect with schemas.registry.url" \
+	"t.conf:6: genesys.tls.ca_path: has no effect with genesys.tls.verify = false" \
+	"t.conf:7: schemas.dir: has no effect with schemas.routes and schemas.ids_file"; do
+	grep -qF "warning: $w" err || bad "no warning \"$w\": $(cat err)"
+done
 
 # -- usage
 "$tool" >/dev/null 2>&1

@@ -3,7 +3,9 @@
 # file, line and key, nothing started (no segment). kafka.acks = 1 is refused
 # by the daemon and by --check-config; a property librdkafka rejects stops
 # gcbridge with exit 2 from the producer stage; --check-config on a good file
-# prints the effective configuration with the secret masked.
+# prints the effective configuration with the secret masked. No exit 2 leaves
+# a shared-memory segment behind. A routing file that still names
+# "dlq_topic" is refused: the DLQ topic is producer.dlq_topic.
 . "$(dirname "$0")/lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
 
@@ -51,6 +53,11 @@ bad pow2 "ring.size = 16MB" "pow2.conf:$L: ring.size: 16MB is not a power of two
 bad secretfile "" \
 	"secretfile.conf:[0-9]+: genesys.client_secret: cannot open secret file $T_DIR/no-such-secret" \
 	"s|^genesys.client_secret = .*|genesys.client_secret = file:$T_DIR/no-such-secret|"
+mkdir -p "$T_DIR/oldschemas"
+cp "$GCB_ROOT"/schemas/*.avsc "$GCB_ROOT/schemas/schema-ids.json" "$T_DIR/oldschemas/"
+sed 's|^{$|{"dlq_topic": "genesys.dlq",|' "$GCB_ROOT/schemas/routes.json" >"$T_DIR/oldschemas/routes.json"
+bad routesdlq "" "schemas.routes: $T_DIR/oldschemas/routes.json: \"dlq_topic\" is not read from the routing file: .*producer.dlq_topic" \
+	"s|^schemas.dir = .*|schemas.dir = $T_DIR/oldschemas|"
 bad secretenv "" "secretenv.conf:[0-9]+: genesys.client_secret: environment variable E2E_NO_SUCH_VAR is not set" \
 	"s|^genesys.client_secret = .*|genesys.client_secret = env:E2E_NO_SUCH_VAR|"
 
@@ -72,8 +79,8 @@ t_wait_exit "$T_LAST" 60
 grep -q 'No such configuration property: \\"no.such.property\\"' "$T_DIR/rdkafka.err" ||
 	t_fail "no librdkafka message: $(tail -5 "$T_DIR/rdkafka.err")"
 grep -q 'permanent error (exit 2)' "$T_DIR/rdkafka.err" || t_fail "no permanent-error line"
-t_log "kafka.no.such.property: producer stage exit 2, gcbridge exit 2"
-rm -f "$SEG" # kept for a re-attach by design; not wanted by the checks below
+[ ! -e "$SEG" ] || t_fail "exit 2 from the producer stage left $SEG behind"
+t_log "kafka.no.such.property: producer stage exit 2, gcbridge exit 2, no segment left"
 
 # A good file: the effective configuration, secret masked, never shown.
 "$GCB_BIN/gcbridge" -c "$T_DIR/good.conf" --check-config >"$T_DIR/eff.out" 2>"$T_DIR/eff.err" ||

@@ -8,6 +8,8 @@ embedded = true
 [instance]
 name = $T_INSTANCE
 state_dir = $T_DIR/state
+[schemas]
+dir = $GCB_ROOT/schemas
 [pipeline]
 validators = 2
 [ring]

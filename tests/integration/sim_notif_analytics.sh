@@ -1,5 +1,5 @@
 #!/bin/sh
-# gcb-sim analytics (GENESYS.md D): job lifecycle QUEUED -> PENDING ->
+# gcb-sim analytics (docs/genesys-api.md, analytics): job lifecycle QUEUED -> PENDING ->
 # FULFILLED, cursor paging, every generated conversation found by a job over
 # its own interval, running conversations without conversationEnd, 429 with
 # Retry-After, FAILED jobs, job expiry, the sync query with paging.

@@ -8,7 +8,7 @@ from sim_lib import Sim, check
 
 sim = Sim("--count", "3000", "--seed", "7")
 
-# The stream definition of GENESYS.md B.
+# A stream definition as docs/genesys-api.md describes it.
 spec = {"name": "Production-Interaction-Stream",
         "eventTypes": [
             {"entityType": "interaction", "eventType": "created",

@@ -1,6 +1,6 @@
 #!/bin/sh
 # A stage exiting 2 (permanent error) stops the daemon with exit 2 and a
-# message on stderr naming the stage.
+# message on stderr naming the stage, and removes its shared-memory segment.
 . "$(dirname "$0")/lib.sh"
 
 t_bg "$GCB_BIN/gcb-selftestd" --instance "$T_INSTANCE" --sink "$T_DIR/sink" \
@@ -14,4 +14,5 @@ code=$T_CODE
 grep -q 'stage validator-[01] exited with a permanent error (exit 2); stopping gcbridge' \
 	"$T_DIR/log" || t_fail "no message naming the stage"
 pgrep -P "$sv" >/dev/null && t_fail "stages outlived the supervisor"
+[ ! -e "/dev/shm/gcbridge-$T_INSTANCE" ] || t_fail "exit 2 left the segment behind"
 t_log "exit 2 with: $(grep -m1 'permanent error' "$T_DIR/log" | sed 's/.*msg=//')"

@@ -6,6 +6,7 @@ set -u
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gcb-validator-cli-$$.XXXXXX")
 trap 'rm -rf "$dir"' EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }
+: "${PY:=python3}"
 
 "$GCB_BIN/gcb-validate" --check --routes "$GCB_ROOT/schemas/routes.json" >"$dir/out" 2>&1 ||
 	fail "shipped schemas do not load: $(cat "$dir/out")"
@@ -26,4 +27,18 @@ printf '%s\n' '{"entityType":"interaction","eventType":"created"}' 'nope' '{"ent
 grep -q '^dlq missing_field id ' "$dir/out" || fail "no missing_field verdict: $(cat "$dir/out")"
 grep -q '^dlq bad_json - ' "$dir/out" || fail "no bad_json verdict"
 grep -q '^dlq unrouted - ' "$dir/out" || fail "no unrouted verdict"
+
+# Without --max-event-bytes the size limit is gcbridge's event.max_bytes
+# default, read from the configuration table (the one place defaults live).
+def=$("$GCB_BIN/gcb-config" --reference | sed -n 's/^| `event.max_bytes` | size | `\([0-9]*\)KiB` .*/\1/p')
+[ -n "$def" ] || fail "no event.max_bytes default in the reference"
+for kib in $((def - 1)) $((def + 1)); do
+	"$PY" -c "import sys; sys.stdout.write('{\"entityType\":\"x\",\"pad\":\"' + 'a' * ($kib * 1024 - 40) + '\"}\n')" |
+		"$GCB_BIN/gcb-validate" --routes "$GCB_ROOT/schemas/routes.json" >"$dir/out" 2>&1
+	if [ "$kib" -gt "$def" ]; then
+		grep -q '^dlq oversized ' "$dir/out" || fail "$kib KiB event not oversized: $(cut -c1-200 "$dir/out")"
+	else
+		grep -q '^dlq unrouted ' "$dir/out" || fail "$kib KiB event oversized: $(cut -c1-200 "$dir/out")"
+	fi
+done
 echo "ok"

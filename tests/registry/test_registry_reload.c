@@ -329,7 +329,8 @@ int main(int argc, char **argv)
 	if (child == 0) {
 		gcb_stage_ctx_t ctx;
 		gcb_ring_t cin, cout;
-		gcb_validator_conf_t conf = {.routes_path = routes, .strict = -1};
+		gcb_validator_conf_t conf = {.routes_path = routes, .strict = -1,
+					     .max_event_bytes = 1 << 20};
 		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		if (with_registry) {

@@ -85,7 +85,8 @@ static pid_t start_validator(gcb_shm_t *shm, int in_idx, int out_idx)
 		gcb_stage_ctx_t ctx;
 		gcb_ring_t in, out;
 		gcb_validator_conf_t conf = {
-		    .routes_path = routes, .strict = -1, .commit_every = 16};
+		    .routes_path = routes, .strict = -1, .commit_every = 16,
+		    .max_event_bytes = 1 << 20};
 
 		if (gcb_stage_enter(&ctx, shm, 0) != 0)
 			_exit(3);

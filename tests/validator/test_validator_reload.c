@@ -192,7 +192,8 @@ int main(void)
 	if (child == 0) {
 		gcb_stage_ctx_t ctx;
 		gcb_ring_t cin, cout;
-		gcb_validator_conf_t conf = {.routes_path = routes, .strict = -1};
+		gcb_validator_conf_t conf = {.routes_path = routes, .strict = -1,
+					     .max_event_bytes = 1 << 20};
 		int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
 		if (fd < 0 || dup2(fd, 2) < 0 || gcb_stage_enter(&ctx, &shm, 0) != 0 ||

@@ -124,7 +124,7 @@ static void expect_dlq(gcb_vproc_t *p, const char *json, const char *reason, con
 	assert_memory_equal(o.f[GCB_OUTF_VALUE], json, strlen(json));
 	assert_true(field_is(&o, GCB_OUTF_CURSOR, "cur-1"));
 	assert_true(field_is(&o, GCB_OUTF_STREAM, "s1"));
-	assert_true(field_is(&o, GCB_OUTF_TOPIC, "genesys.dlq"));
+	assert_true(field_is(&o, GCB_OUTF_TOPIC, "test.dlq")); /* conf.dlq_topic */
 	assert_int_equal(o.batch_seq, 9);
 	check_serialized(&o);
 }
@@ -132,7 +132,7 @@ static void expect_dlq(gcb_vproc_t *p, const char *json, const char *reason, con
 static void test_valid_events(void **state)
 {
 	gcb_catalog_t *c = shipped();
-	gcb_vproc_conf_t conf = {.strict = -1};
+	gcb_vproc_conf_t conf = {.strict = -1, .max_event_bytes = 1 << 20};
 	gcb_vproc_t *p;
 	gcb_vout_t o;
 	char err[256];
@@ -180,7 +180,7 @@ static char *with(const char *from, const char *to)
 static void test_dlq_reasons(void **state)
 {
 	gcb_catalog_t *c = shipped();
-	gcb_vproc_conf_t conf = {.strict = -1, .max_event_bytes = 2000};
+	gcb_vproc_conf_t conf = {.strict = -1, .max_event_bytes = 2000, .dlq_topic = "test.dlq"};
 	gcb_vproc_t *p;
 	char err[256], big[3000];
 
@@ -321,7 +321,7 @@ static void test_dlq_identity(void **state)
 static void test_strict_mode(void **state)
 {
 	gcb_catalog_t *c = shipped();
-	gcb_vproc_conf_t conf = {.strict = 1};
+	gcb_vproc_conf_t conf = {.strict = 1, .max_event_bytes = 1 << 20, .dlq_topic = "test.dlq"};
 	gcb_vproc_t *p;
 	gcb_vout_t o;
 	char err[256];
@@ -345,7 +345,7 @@ static void test_filter_glob_and_key(void **state)
 {
 	char routes[8192], rp[1400], ids[1400];
 	gcb_catalog_t *c;
-	gcb_vproc_conf_t conf = {.strict = -1};
+	gcb_vproc_conf_t conf = {.strict = -1, .max_event_bytes = 1 << 20};
 	gcb_vproc_t *p;
 	gcb_vout_t o;
 	char err[256];
@@ -353,7 +353,7 @@ static void test_filter_glob_and_key(void **state)
 	(void)state;
 	snprintf(
 	    routes, sizeof(routes),
-	    "{\"dlq_topic\":\"my.dlq\",\"routes\":["
+	    "{\"routes\":["
 	    "{\"name\":\"ic\",\"match\":{\"entityType\":\"interaction\",\"eventType\":\"created\"},"
 	    "\"schema\":\"%s/schemas/interaction_created.avsc\",\"topic\":\"t.ic\","
 	    "\"key\":\"data.conversationId\","
@@ -370,7 +370,6 @@ static void test_filter_glob_and_key(void **state)
 	snprintf(rp, sizeof(rp), "%s/routes.json", tmpdir);
 	snprintf(ids, sizeof(ids), "%s/schemas/schema-ids.json", root);
 	c = load(rp, ids);
-	assert_string_equal(c->dlq_topic, "my.dlq");
 	assert_int_equal(gcb_vproc_new(&p, &conf, c, err, sizeof(err)), 0);
 
 	process(p, EV_OK, &o);
@@ -451,6 +450,16 @@ static void test_catalog_errors(void **state)
 	assert_int_equal(gcb_catalog_load(&c, rp, ids, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "key"));
 
+	/* The DLQ topic is a configuration key only: the old routing-file key
+	 * is refused, naming the key to use instead. */
+	write_file("routes.json", "{\"dlq_topic\":\"old.dlq\",\"routes\":[]}");
+	assert_int_equal(gcb_catalog_load(&c, rp, ids, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "\"dlq_topic\""));
+	assert_non_null(strstr(err, "producer.dlq_topic"));
+	write_file("routes.json", "{\"strict\":true,\"routes\":[]}");
+	assert_int_equal(gcb_catalog_load(&c, rp, ids, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "schemas.strict"));
+
 	snprintf(text, sizeof(text), "{\"NoId\": {\"id\": 77, \"version\": 4}}");
 	write_file("ids.json", text);
 	write_file("routes.json", "{\"routes\":[{\"name\":\"x\",\"match\":{\"a\":\"b\"},"
@@ -507,7 +516,7 @@ static void test_output_ring_limit(void **state)
 static void test_arena_fallback(void **state)
 {
 	gcb_catalog_t *c = shipped();
-	gcb_vproc_conf_t conf = {.strict = -1};
+	gcb_vproc_conf_t conf = {.strict = -1, .max_event_bytes = 1 << 20};
 	gcb_vproc_t *p;
 	gcb_vout_t o;
 	char err[256], *big;

@@ -102,7 +102,7 @@ class Router:
     def __init__(self, schemas_dir):
         routes = json.load(open(os.path.join(schemas_dir, "routes.json")))
         ids = json.load(open(os.path.join(schemas_dir, "schema-ids.json")))
-        self.dlq_topic = routes.get("dlq_topic", "genesys.dlq")
+        self.dlq_topic = "genesys.dlq"  # gcbridge's producer.dlq_topic default
         self.routes = {}
         for r in routes["routes"]:
             if "entityType" not in r["match"]:
@@ -131,7 +131,7 @@ class Router:
 
 
 class Source:
-    """Genesys event-stream polling with OAuth client credentials (GENESYS.md A, B)."""
+    """Genesys event-stream polling with OAuth client credentials (docs/genesys-api.md)."""
 
     def __init__(self, url, login_url, stream, client_id, secret, limit):
         self.url, self.login_url, self.stream = url, login_url, stream

@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 					     {0, 0, 0, 0}};
 	const char *routes = "schemas/routes.json";
 	uint64_t n = 1000000, avro = 0;
-	gcb_vproc_conf_t conf = {.strict = -1};
+	gcb_vproc_conf_t conf = {.strict = -1, .max_event_bytes = 1 << 20};
 	gcb_catalog_t *cat;
 	gcb_vproc_t *p;
 	char err[512], *events[POOL];

@@ -167,7 +167,7 @@ static cJSON *participant(cJSON *parts, const gcb_sim_conv_t *c, const char *pid
 	return cJSON_AddArrayToObject(s, "segments");
 }
 
-/* The analytics conversation of GENESYS.md D (lower-case enums, ISO times). */
+/* The analytics conversation of docs/genesys-api.md (lower-case enums, ISO times). */
 static cJSON *conv_json(const gcb_sim_conv_t *c)
 {
 	cJSON *j = cJSON_CreateObject(), *parts, *segs, *s;

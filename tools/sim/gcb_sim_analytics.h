@@ -1,5 +1,5 @@
 /*
- * Analytics conversation details (GENESYS.md D) over the conversations the
+ * Analytics conversation details (docs/genesys-api.md) over the conversations the
  * notification traffic generates: a bounded store of every conversation
  * (--notify-retention), asynchronous jobs (QUEUED -> PENDING -> FULFILLED,
  * or FAILED, then EXPIRED) with cursor-paged results, and the synchronous

@@ -1,5 +1,5 @@
 /*
- * OAuth client-credentials tokens (GENESYS.md A): one client id/secret pair,
+ * OAuth client-credentials tokens (docs/genesys-api.md): one client id/secret pair,
  * opaque bearer tokens with a lifetime, and revocation of every token issued
  * so far (the /admin/revoke fault).
  */

@@ -1,5 +1,5 @@
 /*
- * Stream filters (GENESYS.md B): a stream lists entityType/eventType pairs,
+ * Stream filters (docs/genesys-api.md): a stream lists entityType/eventType pairs,
  * each with an optional filter, a JSON object serialized into a string whose
  * keys name fields of the event's data and whose values are one allowed value
  * or an array of them. An event matches when some pair has its types and every

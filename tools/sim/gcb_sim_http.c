@@ -169,7 +169,7 @@ static size_t json_escape(char *dst, size_t size, const char *src)
 	return n;
 }
 
-/* ErrorBody of GENESYS.md A. */
+/* The error body of docs/genesys-api.md, "Errors and rate limits". */
 static enum MHD_Result error_body(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r,
 				  int status, const char *code, const char *message)
 {
@@ -221,7 +221,7 @@ static enum MHD_Result send_reply(gcb_sim_server_t *s, struct MHD_Connection *c,
 	return respond(s, c, r, rp->status, rp->body, rp->len, NULL);
 }
 
-/* OAuth error body of GENESYS.md A. */
+/* The OAuth error body (docs/genesys-api.md). */
 static enum MHD_Result oauth_error(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r,
 				   int status, const char *error, const char *desc)
 {
@@ -453,7 +453,7 @@ static enum MHD_Result do_streams(gcb_sim_server_t *s, struct MHD_Connection *c,
 	return respond_str(s, c, r, 200, st->json);
 }
 
-/* The org, notification and analytics APIs (GENESYS.md C, D). */
+/* The org, notification and analytics APIs (docs/genesys-api.md). */
 static enum MHD_Result do_notif_api(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r,
 				    const char *url)
 {

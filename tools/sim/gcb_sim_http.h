@@ -1,8 +1,8 @@
 /*
  * The simulator's HTTP server (libmicrohttpd, one thread per connection so a
  * long poll blocks only its own connection): the OAuth token endpoint, the
- * event-stream API of GENESYS.md B, the org, notification and analytics APIs
- * of GENESYS.md C and D (WebSocket upgrades included), and the /admin API.
+ * event-stream API, the org, notification and analytics APIs (all in
+ * docs/genesys-api.md; WebSocket upgrades included), and the /admin API.
  */
 #ifndef GCB_SIM_HTTP_H
 #define GCB_SIM_HTTP_H

@@ -1,6 +1,6 @@
 /*
  * gcb-sim: a Genesys Cloud simulator for tests and benchmarks. Serves the
- * OAuth token endpoint, the event-stream poll contract (GENESYS.md A, B), and
+ * OAuth token endpoint, the event-stream poll contract (docs/genesys-api.md), and
  * the org, notification (WebSocket) and analytics APIs (C, D) on 127.0.0.1
  * with seeded traffic and fault injection. See docs/sim.md.
  */
@@ -64,7 +64,7 @@ static void usage(FILE *f)
 	      "  --start-time=ISO|MS       virtual clock start for eventTimestamp, e.g.\n"
 	      "                            2026-11-27T10:00:00Z or Unix ms (default: now)\n"
 	      "\n"
-	      "Notifications and analytics (GENESYS.md C, D; docs/notifications.md):\n"
+	      "Notifications and analytics (docs/genesys-api.md, docs/notifications.md):\n"
 	      "  --queues and --agents also size the org: GET /api/v2/routing/queues, /users\n"
 	      "  --notify-rate=CONV_PER_S  conversations started per second on the notification\n"
 	      "                            side (default 0 = only POST /admin/notify/generate)\n"

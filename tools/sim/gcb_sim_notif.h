@@ -1,5 +1,5 @@
 /*
- * The notification service of GENESYS.md C as the simulator serves it
+ * The notification service of docs/genesys-api.md as the simulator serves it
  * (docs/notifications.md, "Simulator (gcb-sim) additions"): channels (at most
  * GCB_SIM_NOTIF_CHANNELS for the one OAuth client; the next evicts the
  * oldest), topic subscriptions checked against the org, channel expiry, one
