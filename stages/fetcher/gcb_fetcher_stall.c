@@ -82,10 +82,12 @@ static void stall_end(gcb_fetcher_t *f)
 	s->stalled = 0;
 	s->kept_limit = 0;
 	gcb_shm_source_clear(&f->pipe->source);
-	/* The kept answer is of a past position now. */
+	/* The kept answer, and any request about it, are of a past position now. */
 	state_name(name, sizeof(name), STALLED_FILE, f->ctx->shm->hdr->instance);
 	unlinkat(f->ckpt.dir_fd, name, 0);
 	state_name(name, sizeof(name), ANSWER_FILE, f->ctx->shm->hdr->instance);
+	unlinkat(f->ckpt.dir_fd, name, 0);
+	state_name(name, sizeof(name), SKIP_FILE, f->ctx->shm->hdr->instance);
 	unlinkat(f->ckpt.dir_fd, name, 0);
 }
 
