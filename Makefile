@@ -51,7 +51,8 @@ $(BIN)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(2)) | $(BIN)
 endef
 
 # Sources several programs link, defined before the modules that use them.
-SHM_SRCS := shm/gcb_shm.c shm/gcb_shm_check.c shm/gcb_ring.c shm/gcb_proc.c
+SHM_SRCS := shm/gcb_shm.c shm/gcb_shm_check.c shm/gcb_ring.c shm/gcb_proc.c \
+	shm/gcb_dir.c
 LOG_SRCS := supervisor/gcb_log.c
 STAGE_SRCS := stages/gcb_stage.c
 CONFIG_SRCS := supervisor/gcb_config.c supervisor/gcb_config_table.c \

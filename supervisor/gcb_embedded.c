@@ -15,6 +15,7 @@
 #include <cJSON.h>
 
 #include "shm/gcb_clock.h"
+#include "shm/gcb_dir.h"
 #include "shm/gcb_shm.h"
 #include "supervisor/gcb_log.h"
 
@@ -257,12 +258,12 @@ int gcb_embedded_start(gcb_embedded_t *e, const gcb_config_t *cfg, char *errstr,
 		snprintf(errstr, errstr_size, "instance.state_dir: path too long");
 		return -ENAMETOOLONG;
 	}
-	if ((mkdir(cfg->instance.state_dir, 0700) != 0 && errno != EEXIST) ||
-	    (mkdir(e->dir, 0700) != 0 && errno != EEXIST)) {
-		rc = -errno;
-		snprintf(errstr, errstr_size, "mkdir(\"%s\") failed: %s", e->dir, strerror(-rc));
+	if ((rc = gcb_dir_open_private(cfg->instance.state_dir, errstr, errstr_size)) < 0)
 		return rc;
-	}
+	close(rc);
+	if ((rc = gcb_dir_open_private(e->dir, errstr, errstr_size)) < 0)
+		return rc;
+	close(rc);
 	if (cfg->embedded_sim)
 		discard_previous_run(cfg);
 	if (cfg->embedded_sim && (rc = start_sim(e, cfg, bindir)) != 0) {

@@ -3,7 +3,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "shm/gcb_dir.h"
 #include "stages/notif/gcb_notif_topics.h"
 #include "supervisor/gcb_log.h"
 
@@ -165,9 +167,17 @@ static int producer_conf(gcb_pipeline_t *p, char *errstr, size_t errstr_size)
 int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embedded_t *embedded,
 		      char *errstr, size_t errstr_size)
 {
+	int fd;
+
 	memset(p, 0, sizeof(*p));
 	p->cfg = cfg;
 	p->embedded = embedded;
+	/* Refused before any stage is forked, as a configuration error: a state
+	 * directory others can write is where a planted link or cursor waits. */
+	fd = gcb_dir_open_private(cfg->instance.state_dir, errstr, errstr_size);
+	if (fd < 0)
+		return fd;
+	close(fd);
 	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS &&
 	    notif_check(cfg, errstr, errstr_size) != 0)
 		return -EINVAL;
