@@ -227,6 +227,29 @@ int gcb_config_reload(gcb_config_t *cfg, const char *path, gcb_config_report_fn 
  */
 void gcb_config_print(const gcb_config_t *cfg, FILE *out);
 
+/*
+ * Wipes (in place: the strings stay valid, and empty) each value of
+ * env:NAME read so far from the process environment, and removes the
+ * variable; a later load or reload still resolves env:NAME to the value
+ * read. The daemon calls it once its configuration is loaded, before it
+ * forks anything.
+ */
+void gcb_config_secret_scrub_env(void);
+
+/* Wipes what gcb_config_secret_scrub_env remembers (a stage after fork). */
+void gcb_config_secret_forget(void);
+
+/*
+ * Stages are forked with a copy of the supervisor's memory: each wipes, in
+ * place, the secrets it has no use for (the flags it does not pass).
+ */
+enum {
+	GCB_CONFIG_KEEP_GENESYS = 1u,  /* genesys.client_secret: the fetcher */
+	GCB_CONFIG_KEEP_REGISTRY = 2u, /* schemas.registry.password: the validators */
+	GCB_CONFIG_KEEP_KAFKA = 4u,    /* sensitive kafka.*: the producer */
+};
+void gcb_config_secret_keep_only(gcb_config_t *cfg, unsigned keep);
+
 /* Prints the configuration reference (markdown) generated from the table. */
 void gcb_config_reference_markdown(FILE *out);
 

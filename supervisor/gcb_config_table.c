@@ -216,7 +216,8 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.name = "genesys.client_secret",
 	.type = GCB_CONFIG_T_SECRET,
 	.offset = OFF(genesys.client_secret),
-	.doc = "OAuth client secret: env:NAME, file:PATH or the value. Required unless the "
+	.doc = "OAuth client secret: cred:NAME (systemd credential), env:NAME, file:PATH or "
+	       "the value. Required unless the "
 	       "simulator is embedded.",
     },
     {
@@ -501,7 +502,8 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.name = "schemas.registry.password",
 	.type = GCB_CONFIG_T_SECRET,
 	.offset = OFF(schemas.registry_password),
-	.doc = "Schema Registry basic-auth password: env:NAME, file:PATH or the value.",
+	.doc = "Schema Registry basic-auth password: cred:NAME, env:NAME, file:PATH or the "
+	       "value.",
     },
     {
 	.name = "schemas.ids_file",

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "supervisor/gcb_config.h"
 #include "supervisor/gcb_embedded.h"
@@ -61,6 +63,26 @@ static void supervisor_timings(gcb_supervisor_conf_t *sv, const gcb_config_t *cf
 	sv->watchdog_ms = (uint64_t)cfg->watchdog.timeout_ms;
 	sv->kill_grace_ms = (uint64_t)cfg->watchdog.kill_grace_ms;
 	sv->drain_timeout_ms = (uint64_t)cfg->drain.timeout_ms;
+}
+
+/*
+ * The process holds secrets (the client secret, tokens, passwords): no core
+ * file may carry them away and no other process of the same user may read
+ * its memory or /proc/PID/environ. Stages are forked and inherit both.
+ * Under AddressSanitizer the process stays dumpable: LeakSanitizer inspects
+ * it from a ptrace()ing helper, which a non-dumpable process refuses to
+ * unprivileged users.
+ */
+static void protect_process(void)
+{
+	const struct rlimit none = {0, 0};
+
+	if (setrlimit(RLIMIT_CORE, &none) != 0)
+		fprintf(stderr, "gcbridge: setrlimit(RLIMIT_CORE) failed: %s\n", strerror(errno));
+#ifndef __SANITIZE_ADDRESS__
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fprintf(stderr, "gcbridge: prctl(PR_SET_DUMPABLE) failed: %s\n", strerror(errno));
+#endif
 }
 
 static void usage(FILE *out)
@@ -208,7 +230,10 @@ int main(int argc, char **argv)
 		return GCB_DAEMON_EXIT_FATAL;
 	}
 
+	protect_process();
 	rc = gcb_config_load(&g_daemon.cfg, g_daemon.path, NULL, NULL, err, sizeof(err));
+	/* Before anything is forked: no child inherits an env: secret. */
+	gcb_config_secret_scrub_env();
 	if (rc != 0) {
 		fprintf(stderr, "gcbridge: configuration rejected: %s\n", err);
 		gcb_config_fini(&g_daemon.cfg);

@@ -1,6 +1,7 @@
 #include "supervisor/gcb_pipeline.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -186,12 +187,19 @@ int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embe
 	return producer_conf(p, errstr, errstr_size);
 }
 
+/* This process is a forked copy: its configuration is its own to wipe. */
+static void drop_secrets(gcb_pipeline_t *p, unsigned keep)
+{
+	gcb_config_secret_keep_only((gcb_config_t *)(uintptr_t)p->cfg, keep);
+}
+
 int gcb_pipeline_fetcher_main(gcb_stage_ctx_t *ctx, void *arg)
 {
 	gcb_pipeline_t *p = arg;
 	gcb_ring_t in[GCB_STAGE_MAX_RINGS], out[GCB_STAGE_MAX_RINGS];
 	unsigned n_in, n_out;
 
+	drop_secrets(p, GCB_CONFIG_KEEP_GENESYS);
 	if (gcb_stage_attach_rings(ctx, in, &n_in, out, &n_out) != 0)
 		return GCB_EXIT_RESTART;
 	return gcb_fetcher_main(&p->fetcher, ctx, out, n_out);
@@ -203,6 +211,7 @@ int gcb_pipeline_validator_main(gcb_stage_ctx_t *ctx, void *arg)
 	gcb_ring_t in[GCB_STAGE_MAX_RINGS], out[GCB_STAGE_MAX_RINGS];
 	unsigned n_in, n_out;
 
+	drop_secrets(p, GCB_CONFIG_KEEP_REGISTRY);
 	if (gcb_stage_attach_rings(ctx, in, &n_in, out, &n_out) != 0)
 		return GCB_EXIT_RESTART;
 	return gcb_validator_main(&p->validator, ctx, &in[0], &out[0]);
@@ -214,6 +223,7 @@ int gcb_pipeline_producer_main(gcb_stage_ctx_t *ctx, void *arg)
 	gcb_ring_t in[GCB_STAGE_MAX_RINGS], out[GCB_STAGE_MAX_RINGS];
 	unsigned n_in, n_out;
 
+	drop_secrets(p, GCB_CONFIG_KEEP_KAFKA);
 	if (gcb_stage_attach_rings(ctx, in, &n_in, out, &n_out) != 0)
 		return GCB_EXIT_RESTART;
 	return gcb_producer_main(&p->producer, ctx, in, n_in);

@@ -635,6 +635,60 @@ static void test_cross_checks(void **state)
 
 /* ---- secrets ---- */
 
+/* cred:NAME reads $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=);
+ * env:NAME, once scrubbed from the environment, still resolves on reload. */
+static void test_secret_cred_and_scrub(void **state)
+{
+	char dir[] = "/tmp/gcb-test-cred.XXXXXX", path[64], text[256];
+	gcb_config_t cfg;
+	struct capture cap;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/gcb-client", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(SECRET "\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0400), 0);
+	snprintf(text, sizeof(text),
+		 "genesys.client_secret = cred:gcb-client\n"
+		 "genesys.client_id = id\ngenesys.stream_id = s\n");
+
+	unsetenv("CREDENTIALS_DIRECTORY");
+	expect_error("genesys.client_secret = cred:gcb-client\n", 1,
+		     "genesys.client_secret: cred:gcb-client: $CREDENTIALS_DIRECTORY is not set "
+		     "(systemd sets it for a unit with LoadCredential=gcb-client:PATH)");
+	expect_error("genesys.client_secret = cred:../etc/passwd\n", 1,
+		     "genesys.client_secret: \"cred:../etc/passwd\" does not name a credential");
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	assert_int_equal(load_text(text, &cfg, &cap), 0);
+	assert_string_equal(cfg.genesys.client_secret.value, SECRET);
+	assert_string_equal(cfg.genesys.client_secret.source, "cred:gcb-client");
+	gcb_config_fini(&cfg);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	unlink(path);
+	rmdir(dir);
+
+	/* Scrubbed: gone from the environment, still resolved. */
+	setenv("GCB_TEST_SCRUB", SECRET, 1);
+	snprintf(text, sizeof(text),
+		 "genesys.client_secret = env:GCB_TEST_SCRUB\n"
+		 "genesys.client_id = id\ngenesys.stream_id = s\n");
+	assert_int_equal(load_text(text, &cfg, &cap), 0);
+	gcb_config_fini(&cfg);
+	gcb_config_secret_scrub_env();
+	assert_null(getenv("GCB_TEST_SCRUB"));
+	assert_int_equal(load_text(text, &cfg, &cap), 0);
+	assert_string_equal(cfg.genesys.client_secret.value, SECRET);
+	/* A stage wipes what it does not use, in place. */
+	gcb_config_secret_keep_only(&cfg, GCB_CONFIG_KEEP_KAFKA);
+	assert_string_equal(cfg.genesys.client_secret.value, "");
+	gcb_config_fini(&cfg);
+	expect_error("genesys.client_secret = env:GCB_TEST_SCRUB\n", 1,
+		     "genesys.client_secret: environment variable GCB_TEST_SCRUB is not set");
+}
+
 static void test_secrets(void **state)
 {
 	gcb_config_t cfg;
@@ -876,6 +930,7 @@ int main(void)
 	    cmocka_unit_test(test_collects_all_errors),
 	    cmocka_unit_test(test_cross_checks),
 	    cmocka_unit_test(test_secrets),
+	    cmocka_unit_test(test_secret_cred_and_scrub),
 	    cmocka_unit_test(test_secret_never_shown),
 	    cmocka_unit_test(test_secret_in_value_error),
 	    cmocka_unit_test(test_print_roundtrip),
