@@ -160,6 +160,10 @@ typedef struct gcb_config {
 	} producer;
 
 	struct {
+		int allow_cleartext;
+	} security;
+
+	struct {
 		char *listen; /* host:port, NULL = metrics off */
 	} metrics;
 
@@ -173,7 +177,15 @@ typedef struct gcb_config {
 	int embedded_kafka;
 	char *api_base;
 	char *login_base;
+	unsigned insecure; /* GCB_CONFIG_INSECURE_* in effect (warned at load) */
 } gcb_config_t;
+
+/* Settings that weaken transport security, shown by /metrics (gcbridge_insecure). */
+enum {
+	GCB_CONFIG_INSECURE_CLEARTEXT = 1u,   /* an http:// URL off loopback */
+	GCB_CONFIG_INSECURE_GENESYS_TLS = 2u, /* genesys.tls.verify = false */
+	GCB_CONFIG_INSECURE_KAFKA_TLS = 4u,   /* librdkafka certificate checks off */
+};
 
 /* NULL-terminated list of Genesys Cloud region domains (GENESYS.md A). */
 extern const char *const gcb_config_regions[];
@@ -263,6 +275,9 @@ int gcb_config_parse_duration(const char *s, int64_t *ms, char *why, size_t why_
 int gcb_config_parse_size(const char *s, int64_t *bytes, char *why, size_t why_size);
 int gcb_config_check_url(const char *s, char *why, size_t why_size);
 int gcb_config_check_addr(const char *s, char *why, size_t why_size);
+
+/* 1 for an http:// URL whose host is not loopback (gcb_loopback.h). */
+int gcb_config_url_cleartext(const char *url);
 
 /* Formats ms / bytes the way they are best written back ("10s", "16MiB"). */
 void gcb_config_format_duration(int64_t ms, char *buf, size_t size);

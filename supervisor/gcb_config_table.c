@@ -529,6 +529,16 @@ const gcb_config_prop_t gcb_config_props[] = {
 	       "enable.idempotence=false).",
     },
     {
+	.name = "security.allow_cleartext",
+	.type = GCB_CONFIG_T_BOOL,
+	.offset = OFF(security.allow_cleartext),
+	.def = "false",
+	.doc = "Allow http:// in genesys.api_url, genesys.login_url and schemas.registry.url "
+	       "to a host other than loopback (the client secret, tokens and registry "
+	       "password then cross the network readable). Warned at every start and shown "
+	       "as gcbridge_insecure{setting=\"cleartext_http\"} in /metrics.",
+    },
+    {
 	.name = "metrics.listen",
 	.type = GCB_CONFIG_T_ADDR,
 	.offset = OFF(metrics.listen),

@@ -193,6 +193,7 @@ static int start_metrics(gcb_supervisor_conf_t *sv, char *err, size_t size)
 	gcb_log_info("metrics listening on %.*s:%u (/metrics /healthz /readyz)",
 		     (int)(strrchr(listen, ':') - listen), listen,
 		     gcb_metrics_port(g_daemon.metrics));
+	gcb_metrics_set_insecure(g_daemon.metrics, g_daemon.cfg.insecure);
 	sv->io_fd = gcb_metrics_fd(g_daemon.metrics);
 	sv->io_ready = on_io;
 	sv->in_child = in_child;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "shm/gcb_clock.h"
+#include "supervisor/gcb_config.h"
 #include "supervisor/gcb_log.h"
 #include "supervisor/gcb_metrics_render.h"
 
@@ -25,6 +26,7 @@ struct gcb_metrics {
 	const gcb_health_t *health;
 	gcb_textbuf_t text;
 	char version[32];
+	unsigned insecure; /* GCB_CONFIG_INSECURE_* */
 	unsigned port;
 	int epoll_fd, listen_fd;
 };
@@ -126,6 +128,26 @@ static enum MHD_Result readyz(gcb_metrics_t *m, struct MHD_Connection *conn)
 	return text(conn, 200, "ready%s\n", "");
 }
 
+/* One series per setting, 1 while it is in effect: alert on any 1. */
+static void insecure(gcb_textbuf_t *b, unsigned flags)
+{
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} settings[] = {
+	    {GCB_CONFIG_INSECURE_CLEARTEXT, "cleartext_http"},
+	    {GCB_CONFIG_INSECURE_GENESYS_TLS, "genesys_tls_verify_off"},
+	    {GCB_CONFIG_INSECURE_KAFKA_TLS, "kafka_tls_verify_off"},
+	};
+
+	gcb_textbuf_printf(b, "# HELP gcbridge_insecure 1 while a setting that weakens transport "
+			      "security is in effect (also warned at every start)\n"
+			      "# TYPE gcbridge_insecure gauge\n");
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		gcb_textbuf_printf(b, "gcbridge_insecure{setting=\"%s\"} %d\n", settings[i].name,
+				   (flags & settings[i].flag) != 0);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **state)
@@ -143,6 +165,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return text(conn, 503, "starting%s\n", "");
 	if (strcmp(url, "/metrics") == 0) {
 		gcb_metrics_render(&m->text, m->shm, m->health, m->version);
+		insecure(&m->text, m->insecure);
 		if (m->text.oom)
 			return text(conn, 500, "out of memory%s\n", "");
 		return reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", m->text.data,
@@ -243,6 +266,11 @@ void gcb_metrics_set_source(gcb_metrics_t *m, const gcb_shm_t *shm, const gcb_he
 {
 	m->shm = shm;
 	m->health = health;
+}
+
+void gcb_metrics_set_insecure(gcb_metrics_t *m, unsigned flags)
+{
+	m->insecure = flags;
 }
 
 void gcb_metrics_run(gcb_metrics_t *m)

@@ -689,6 +689,41 @@ static void test_secret_cred_and_scrub(void **state)
 		     "genesys.client_secret: environment variable GCB_TEST_SCRUB is not set");
 }
 
+/* http:// off loopback: an error, or with security.allow_cleartext a
+ * warning and the flag /metrics shows. Loopback is always fine. */
+static void test_cleartext(void **state)
+{
+	gcb_config_t cfg;
+	struct capture cap;
+	const char *base = "genesys.client_id = id\ngenesys.client_secret = s\n"
+			   "genesys.stream_id = s\nkafka.bootstrap.servers = k:9092\n";
+	char text[512];
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		 "%sgenesys.api_url = http://127.0.0.1:8080\n"
+		 "genesys.login_url = http://localhost:8080\n",
+		 base);
+	assert_int_equal(load_text(text, &cfg, &cap), 0);
+	assert_int_equal(cfg.insecure, 0);
+	gcb_config_fini(&cfg);
+	snprintf(text, sizeof(text),
+		 "%sgenesys.api_url = http://api.example.com\n"
+		 "genesys.login_url = https://login.example.com\n",
+		 base);
+	assert_int_equal(load_text(text, &cfg, &cap), -EINVAL);
+	assert_non_null(strstr(cap.text, "genesys.api_url: http:// to a host other than loopback"));
+	gcb_config_fini(&cfg);
+	snprintf(text, sizeof(text),
+		 "%sgenesys.api_url = http://127.0.0.1.example.com\n"
+		 "genesys.login_url = https://login.example.com\nsecurity.allow_cleartext = true\n",
+		 base);
+	assert_int_equal(load_text(text, &cfg, &cap), 0);
+	assert_int_equal(cfg.insecure, GCB_CONFIG_INSECURE_CLEARTEXT);
+	assert_non_null(strstr(cap.text, "credentials cross the network in clear text"));
+	gcb_config_fini(&cfg);
+}
+
 static void test_secrets(void **state)
 {
 	gcb_config_t cfg;
@@ -930,6 +965,7 @@ int main(void)
 	    cmocka_unit_test(test_collects_all_errors),
 	    cmocka_unit_test(test_cross_checks),
 	    cmocka_unit_test(test_secrets),
+	    cmocka_unit_test(test_cleartext),
 	    cmocka_unit_test(test_secret_cred_and_scrub),
 	    cmocka_unit_test(test_secret_never_shown),
 	    cmocka_unit_test(test_secret_in_value_error),
