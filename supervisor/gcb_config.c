@@ -758,6 +758,35 @@ static void check_genesys(struct load_ctx *c, int genesys_set, int kafka_set)
 		    "set genesys.stream_id or genesys.stream_definition (poll source)");
 }
 
+/*
+ * The state directory: unset, systemd's StateDirectory= (passed as
+ * $STATE_DIRECTORY, the first of a ':' list) is taken; the relative default
+ * ./state is meant for the embedded demonstration only, and a relative path
+ * anywhere else depends on the working directory: warned.
+ */
+static void check_state_dir(struct load_ctx *c)
+{
+	gcb_config_t *cfg = c->cfg;
+	const char *sd = getenv("STATE_DIRECTORY");
+	int line = line_of(c, "instance.state_dir");
+
+	if (line == 0 && sd != NULL && sd[0] == '/') {
+		char *dir = strndup(sd, strcspn(sd, ":"));
+
+		if (dir != NULL) {
+			free(cfg->instance.state_dir);
+			cfg->instance.state_dir = dir;
+		}
+	}
+	if (cfg->embedded_sim || cfg->instance.state_dir == NULL ||
+	    cfg->instance.state_dir[0] == '/')
+		return;
+	say(c, GCB_CONFIG_WARNING, line, "instance.state_dir",
+	    "%s is relative to the working directory; set an absolute path (the systemd "
+	    "unit's StateDirectory= provides /var/lib/gcbridge)",
+	    cfg->instance.state_dir);
+}
+
 /* Checks involving several keys, and the derived fields. */
 static void check_all(struct load_ctx *c)
 {
@@ -850,6 +879,7 @@ static void check_all(struct load_ctx *c)
 		cfg->api_base = strdup(cfg->genesys.api_url);
 		cfg->login_base = strdup(cfg->genesys.login_url);
 	}
+	check_state_dir(c);
 	if (cfg->schemas.dir != NULL && cfg->schemas.routes == NULL)
 		cfg->schemas.routes = dup_printf("%s/routes.json", cfg->schemas.dir);
 	if (cfg->schemas.dir != NULL && cfg->schemas.ids_file == NULL)

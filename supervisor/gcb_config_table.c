@@ -61,7 +61,10 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.offset = OFF(instance.state_dir),
 	.def = "./state",
 	.flags = GCB_CONFIG_F_REQUIRED,
-	.doc = "Directory for the checkpoint (stored cursor) and the stream id.",
+	.doc = "Directory for the checkpoint (stored cursor) and the stream id; created 0700, "
+	       "refused if another user's or writable by others. Unset under systemd: "
+	       "$STATE_DIRECTORY (StateDirectory=). The relative default suits the embedded "
+	       "demonstration only.",
     },
     {
 	.name = "log.level",
