@@ -16,9 +16,17 @@
 #include "supervisor/gcb_log.h"
 #include "supervisor/gcb_metrics_render.h"
 
-#define CONNECTION_LIMIT   16
-#define CONNECTION_TIMEOUT 5 /* seconds */
+/*
+ * Idle or slow clients must not crowd out the probes: a connection costs
+ * only its small memory pool (a request header; bodies are copied out of
+ * our buffer), so many are allowed, and one that stops sending is dropped
+ * after CONNECTION_TIMEOUT. The endpoint listens on loopback by default.
+ */
+#define CONNECTION_LIMIT   512
+#define CONNECTION_MEMORY  (8 * 1024) /* bytes per connection */
+#define CONNECTION_TIMEOUT 2	      /* seconds without a byte */
 #define NS_PER_MS	   1000000ull
+#define MHD_WARN_EVERY_NS  (60 * 1000 * NS_PER_MS)
 
 struct gcb_metrics {
 	struct MHD_Daemon *mhd;
@@ -180,9 +188,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return text(conn, 404, "not found%s\n", "");
 }
 
-/* libmicrohttpd's own messages, into the daemon's log. */
+/*
+ * libmicrohttpd's own messages, into the daemon's log. Most are about one
+ * client (it reset the connection, sent garbage, timed out): one warning a
+ * minute at most, the rest at debug level, so that a scanner or a flapping
+ * scraper cannot flood the log.
+ */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static uint64_t last_warn_ns;
+	uint64_t now = gcb_clock_mono_ns();
 	char msg[256];
 	size_t n;
 
@@ -191,7 +206,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	gcb_log_warn("libmicrohttpd: %s", msg);
+	if (last_warn_ns != 0 && now - last_warn_ns < MHD_WARN_EVERY_NS) {
+		gcb_log_debug("libmicrohttpd: %s", msg);
+		return;
+	}
+	last_warn_ns = now;
+	gcb_log_warn("libmicrohttpd: %s (further messages within a minute: debug level)", msg);
 }
 
 gcb_metrics_t *gcb_metrics_new(const char *listen, const char *version, char *errstr,
@@ -221,7 +241,8 @@ gcb_metrics_t *gcb_metrics_new(const char *listen, const char *version, char *er
 	 * gcb_metrics_run(), in the supervisor's thread. */
 	m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR,
 				  (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-				  (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+				  (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				  (size_t)CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
 				  (unsigned)CONNECTION_TIMEOUT, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
 				  NULL, MHD_OPTION_END);
 	if (m->mhd == NULL) {
