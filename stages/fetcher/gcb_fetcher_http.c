@@ -74,7 +74,10 @@ static int64_t parse_retry_after(const char *v, size_t n)
 	if (t < 0)
 		return -1;
 	now = time(NULL);
-	return t > now ? (int64_t)(t - now) * 1000 : 0;
+	if (t <= now)
+		return 0;
+	/* A date centuries ahead: as long as the seconds form allows. */
+	return (int64_t)(t - now) > INT64_MAX / 1000 ? INT64_MAX : (int64_t)(t - now) * 1000;
 }
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)

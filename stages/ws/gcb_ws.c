@@ -192,7 +192,8 @@ static void hold(gcb_ws_t *ws, const uint8_t *msg, size_t len)
 	}
 	h->next = NULL;
 	h->len = len;
-	memcpy(h->data, msg, len);
+	if (len > 0) /* an empty message has no buffer yet: msg may be NULL */
+		memcpy(h->data, msg, len);
 	h->data[len] = '\0';
 	if (ws->held_tail)
 		ws->held_tail->next = h;
