@@ -56,7 +56,7 @@ static pid_t spawn_child(char *const argv[], const char *log_path)
 	 * (its own process group): it must outlive the drain that follows. */
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0) {
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
@@ -71,7 +71,7 @@ static int wait_for_line(const char *path, pid_t pid, char *out, size_t size)
 	uint64_t deadline = gcb_clock_mono_ns() + START_TIMEOUT_MS * 1000000ull;
 
 	while (gcb_clock_mono_ns() < deadline) {
-		FILE *f = fopen(path, "r");
+		FILE *f = fopen(path, "re");
 
 		if (f != NULL) {
 			char *got = fgets(out, (int)size, f);
