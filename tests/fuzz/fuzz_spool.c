@@ -26,8 +26,17 @@
 #define MAX_RECORD 4096
 #define SEG_NAME   "0000000000000001.spool"
 
-static char dir[] = "/tmp/gcb-fuzz-spool.XXXXXX";
+/* On tmpfs when there is one: the code under test fsyncs every write. */
+static char dir[] = "/dev/shm/gcb-fuzz-spool.XXXXXX";
 static char spool_dir[64];
+
+static int scratch_dir(void)
+{
+	if (mkdtemp(dir) != NULL)
+		return 0;
+	snprintf(dir, sizeof(dir), "/tmp/gcb-fuzz-spool.XXXXXX");
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
 
 static void cleanup(void)
 {
@@ -178,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ready) {
 		gcb_log_setup("fuzz", GCB_LOG_ERROR, GCB_LOG_LOGFMT);
-		if (mkdtemp(dir) == NULL)
+		if (scratch_dir() != 0)
 			abort();
 		snprintf(spool_dir, sizeof(spool_dir), "%s/s", dir);
 		if (mkdir(spool_dir, 0700) != 0)

@@ -21,8 +21,17 @@
 
 #define INSTANCE "fz"
 
-static char dir[] = "/tmp/gcb-fuzz-state.XXXXXX";
+/* On tmpfs when there is one: the code under test fsyncs every write. */
+static char dir[] = "/dev/shm/gcb-fuzz-state.XXXXXX";
 static gcb_ckpt_t store;
+
+static int scratch_dir(void)
+{
+	if (mkdtemp(dir) != NULL)
+		return 0;
+	snprintf(dir, sizeof(dir), "/tmp/gcb-fuzz-state.XXXXXX");
+	return mkdtemp(dir) != NULL ? 0 : -1;
+}
 
 static void cleanup(void)
 {
@@ -95,7 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ready) {
 		gcb_log_setup("fuzz", GCB_LOG_ERROR, GCB_LOG_LOGFMT);
-		if (mkdtemp(dir) == NULL || gcb_ckpt_init(&store, dir, INSTANCE, err, sizeof(err)))
+		if (scratch_dir() != 0 || gcb_ckpt_init(&store, dir, INSTANCE, err, sizeof(err)))
 			abort();
 		atexit(at_exit);
 		ready = 1;
