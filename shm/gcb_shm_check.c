@@ -33,7 +33,8 @@ int gcb_shm_header_check(const void *base, size_t size, char *errstr, size_t err
 		why = "smaller than its header";
 	else if (hdr->segment_size != size)
 		why = "segment_size differs from the file size";
-	else if (hdr->header_size != GCB_SHM_HEADER_SIZE || hdr->stage_size != sizeof(gcb_shm_stage_t) ||
+	else if (hdr->header_size != GCB_SHM_HEADER_SIZE ||
+		 hdr->stage_size != sizeof(gcb_shm_stage_t) ||
 		 hdr->ring_desc_size != sizeof(gcb_shm_ring_desc_t) ||
 		 hdr->pipeline_size != sizeof(gcb_shm_pipeline_t))
 		why = "record sizes differ from this build's";

@@ -24,8 +24,8 @@ static void check(const gcb_http_resp_t *r)
 		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f || *c == '"' ||
 		    *c == '\\')
 			abort();
-	if (r->rl_allowed < -1 || r->rl_count < -1 || r->rl_reset_s < -1 ||
-	    r->rl_remaining < -1 || r->retry_after_ms < -1)
+	if (r->rl_allowed < -1 || r->rl_count < -1 || r->rl_reset_s < -1 || r->rl_remaining < -1 ||
+	    r->retry_after_ms < -1)
 		abort();
 }
 

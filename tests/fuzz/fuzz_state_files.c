@@ -35,9 +35,9 @@ static int scratch_dir(void)
 
 static void cleanup(void)
 {
-	static const char *const names[] = {INSTANCE ".gaps", INSTANCE ".alive",
-					    INSTANCE ".backfill", "." INSTANCE ".gaps.tmp",
-					    "." INSTANCE ".alive.tmp", "." INSTANCE ".backfill.tmp"};
+	static const char *const names[] = {
+	    INSTANCE ".gaps",	      INSTANCE ".alive",	 INSTANCE ".backfill",
+	    "." INSTANCE ".gaps.tmp", "." INSTANCE ".alive.tmp", "." INSTANCE ".backfill.tmp"};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		unlinkat(store.dir_fd, names[i], 0);

@@ -62,14 +62,14 @@ static void frames(const uint8_t *data, size_t size)
 static void handshake(const uint8_t *data, size_t size)
 {
 	char *head = malloc(size + 1), err[256] = "";
+	int rc;
 
 	if (head == NULL)
 		return;
 	memcpy(head, data, size);
 	head[size] = '\0';
-	if (gcb_ws_handshake_check(head, size, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", err,
-				   sizeof(err)) != 0 &&
-	    err[0] == '\0')
+	rc = gcb_ws_handshake_check(head, size, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", err, sizeof(err));
+	if (rc != 0 && err[0] == '\0')
 		abort();
 	free(head);
 }
@@ -103,9 +103,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size == 0)
 		return 0;
 	switch (data[0] % 3) {
-	case 0: frames(data + 1, size - 1); break;
-	case 1: handshake(data + 1, size - 1); break;
-	default: url(data + 1, size - 1); break;
+	case 0:
+		frames(data + 1, size - 1);
+		break;
+	case 1:
+		handshake(data + 1, size - 1);
+		break;
+	default:
+		url(data + 1, size - 1);
+		break;
 	}
 	return 0;
 }
