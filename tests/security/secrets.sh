@@ -1,8 +1,9 @@
 #!/bin/sh
 # Secrets and the process: the client secret handed over as env:NAME is in
 # no /proc/PID/environ of the supervisor or any stage (a stage restarted
-# later included), core files are off (RLIMIT_CORE 0) and the processes
-# are not dumpable. The daemon runs as a throwaway uid (setpriv), which
+# later included), nowhere in the memory of the stages that do not use it
+# (validators, producer), core files are off (RLIMIT_CORE 0) and the
+# processes are not dumpable. The daemon runs as a throwaway uid (setpriv), which
 # makes "not dumpable" visible: the kernel then gives the files under
 # /proc/PID to root.
 . "$(dirname "$0")/../integration/lib.sh"
@@ -42,6 +43,20 @@ for p in $(pgrep -P "$sv"); do
 done
 [ $n -ge 4 ] || t_fail "expected fetcher, 2 validators and producer; found $n stages"
 t_log "supervisor and $n stages: no secret in environ, no core files, not dumpable"
+
+# Only the fetcher uses the client secret: no other stage holds a copy
+# anywhere in its memory (read from /proc/PID/mem). Not under the
+# sanitizers: their runtime keeps its own copy of the whole initial
+# environment (read from /proc/self/environ before libc starts).
+case "$GCB_BIN" in *asan*) stages= ;; *) stages=$(pgrep -P "$sv") ;; esac
+for p in $stages; do
+	name=$(cat "/proc/$p/comm")
+	c=$("$PY" "$(dirname "$0")/memscan.py" "$p" "$E2E_SIM_SECRET") || t_fail "cannot read the memory of $name"
+	case "$name" in
+	fetcher) t_log "fetcher: $c cop(ies) of the secret in memory (it logs in with it)" ;;
+	*) [ "$c" = 0 ] || t_fail "stage $name holds $c cop(ies) of the client secret" ;;
+	esac
+done
 
 # A stage restarted after a crash is forked from the same scrubbed memory.
 old=$(t_stage_pid "$sv" fetcher)
