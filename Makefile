@@ -24,9 +24,18 @@ PKGS := libcurl rdkafka avro-c libcjson liburing inih libmicrohttpd cmocka libsy
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
 
-CFLAGS  := -std=c11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -I. \
-	   -fno-strict-aliasing $(PKG_CFLAGS) $(SAN) $(EXTRA_CFLAGS)
-LDFLAGS := $(SAN) $(EXTRA_LDFLAGS)
+# Hardening is on by default (stack protector, FORTIFY, stack clash and CET
+# protection, full RELRO with BIND_NOW, PIE); tests/integration/elf_hardening.sh
+# checks the built binaries. The user's (or the distribution's) CFLAGS,
+# CPPFLAGS and LDFLAGS come after ours, so they can add to or override them.
+HARDEN_CFLAGS := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
+	-Wformat -Wformat-security -fPIE
+HARDEN_CPPFLAGS := -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2
+HARDEN_LDFLAGS := -pie -Wl,-z,relro,-z,now
+override CFLAGS := -std=c11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -I. \
+	   -fno-strict-aliasing $(HARDEN_CPPFLAGS) $(HARDEN_CFLAGS) $(PKG_CFLAGS) $(SAN) \
+	   $(EXTRA_CFLAGS) $(CPPFLAGS) $(CFLAGS)
+override LDFLAGS := $(HARDEN_LDFLAGS) $(SAN) $(EXTRA_LDFLAGS) $(LDFLAGS)
 LDLIBS  := -lpthread -lm
 
 PROGRAMS :=
@@ -42,7 +51,8 @@ $(BIN)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(2)) | $(BIN)
 endef
 
 # Sources several programs link, defined before the modules that use them.
-SHM_SRCS := shm/gcb_shm.c shm/gcb_ring.c shm/gcb_proc.c shm/gcb_shm_source.c
+SHM_SRCS := shm/gcb_shm.c shm/gcb_shm_check.c shm/gcb_ring.c shm/gcb_proc.c \
+	shm/gcb_dir.c shm/gcb_shm_source.c
 LOG_SRCS := supervisor/gcb_log.c
 STAGE_SRCS := stages/gcb_stage.c
 CONFIG_SRCS := supervisor/gcb_config.c supervisor/gcb_config_table.c \

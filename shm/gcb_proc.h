@@ -17,4 +17,12 @@ int gcb_proc_start_time(pid_t pid, uint64_t *start_time);
 /* 1 when pid runs and started at start_time, 0 otherwise (also for pid <= 0). */
 int gcb_proc_alive(pid_t pid, uint64_t start_time);
 
+/*
+ * 1 when pid is alive with start_time (as above), runs as this process's
+ * effective uid and executes the same program file. A (pid, start time) read
+ * from shared memory is only trusted this far: nothing is ever signalled, or
+ * taken for a running gcbridge, on the strength of the segment alone.
+ */
+int gcb_proc_ours(pid_t pid, uint64_t start_time);
+
 #endif

@@ -40,6 +40,32 @@ __attribute__((format(printf, 4, 5))) static int shm_fail(char *errstr, size_t e
 	return rc;
 }
 
+int gcb_shm_trusted(const struct stat *sb, int readonly, const char *path, char *errstr,
+		    size_t errstr_size)
+{
+	if (!S_ISREG(sb->st_mode))
+		return shm_fail(errstr, errstr_size, -EPERM,
+				"\"%s\" is not a regular file, so not a gcbridge segment: remove it, "
+				"or choose another instance.name",
+				path);
+	/* Whoever can write the segment reads every event and can inject
+	 * records; a tool that only reads accepts any owner but never a
+	 * segment others could have written. */
+	if (!readonly && sb->st_uid != geteuid())
+		return shm_fail(errstr, errstr_size, -EPERM,
+				"segment \"%s\" belongs to uid %u, not to this user (uid %u): "
+				"another user may have planted it; remove it (as its owner or "
+				"root) or choose another instance.name",
+				path, (unsigned)sb->st_uid, (unsigned)geteuid());
+	if ((!readonly && (sb->st_mode & 07777) != 0600) || (sb->st_mode & 022) != 0)
+		return shm_fail(errstr, errstr_size, -EPERM,
+				"segment \"%s\" has mode %04o, not 0600: others could read or write "
+				"it; remove it (it is recreated at the next start) after checking "
+				"who changed it",
+				path, (unsigned)(sb->st_mode & 07777));
+	return 0;
+}
+
 int gcb_shm_create(gcb_shm_t *shm, const char *instance, const gcb_shm_stage_spec_t *stages,
 		   unsigned nstages, const gcb_shm_ring_spec_t *rings, unsigned nrings, char *errstr,
 		   size_t errstr_size)
@@ -69,7 +95,7 @@ int gcb_shm_create(gcb_shm_t *shm, const char *instance, const gcb_shm_stage_spe
 	}
 	size = off;
 
-	fd = open(shm->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(shm->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0) {
 		rc = -errno;
 		return shm_fail(errstr, errstr_size, rc, "open(\"%s\") failed: %s", shm->path,
@@ -151,7 +177,7 @@ int gcb_shm_attach(gcb_shm_t *shm, const char *instance_or_path, int readonly, i
 	struct stat sb;
 	uint32_t version;
 	uint64_t deadline;
-	unsigned i;
+	char err[160];
 	void *base;
 	int fd, rc;
 
@@ -159,13 +185,29 @@ int gcb_shm_attach(gcb_shm_t *shm, const char *instance_or_path, int readonly, i
 	if (gcb_shm_path(instance_or_path, shm->path, sizeof(shm->path)) != 0)
 		return shm_fail(errstr, errstr_size, -EINVAL, "bad instance or path \"%s\"",
 				instance_or_path ? instance_or_path : "");
-	fd = open(shm->path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	fd = open(shm->path, (readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0 && errno == ELOOP)
+		return shm_fail(errstr, errstr_size, -EPERM,
+				"\"%s\" is a symbolic link, not a gcbridge segment: someone else "
+				"may have planted it; remove it, or choose another instance.name",
+				shm->path);
 	if (fd < 0) {
 		rc = -errno;
 		return shm_fail(errstr, errstr_size, rc, "open(\"%s\") failed: %s", shm->path,
 				strerror(-rc));
 	}
-	if (fstat(fd, &sb) != 0 || (uint64_t)sb.st_size < GCB_SHM_HEADER_SIZE) {
+	if (fstat(fd, &sb) != 0) {
+		rc = -errno;
+		close(fd);
+		return shm_fail(errstr, errstr_size, rc, "fstat(\"%s\") failed: %s", shm->path,
+				strerror(-rc));
+	}
+	rc = gcb_shm_trusted(&sb, readonly, shm->path, errstr, errstr_size);
+	if (rc != 0) {
+		close(fd);
+		return rc;
+	}
+	if ((uint64_t)sb.st_size < GCB_SHM_HEADER_SIZE) {
 		close(fd);
 		return shm_fail(errstr, errstr_size, -EPROTO,
 				"\"%s\" is too small to be a gcbridge segment", shm->path);
@@ -204,30 +246,11 @@ int gcb_shm_attach(gcb_shm_t *shm, const char *instance_or_path, int readonly, i
 				GCB_SHM_LAYOUT_VERSION);
 	}
 
-	if (hdr->segment_size != shm->size || hdr->header_size != GCB_SHM_HEADER_SIZE ||
-	    hdr->stage_size != sizeof(gcb_shm_stage_t) ||
-	    hdr->ring_desc_size != sizeof(gcb_shm_ring_desc_t) ||
-	    hdr->ring_count > GCB_SHM_MAX_RINGS ||
-	    hdr->stage_table_offset + (uint64_t)hdr->stage_count * hdr->stage_size > shm->size ||
-	    hdr->pipeline_offset + sizeof(gcb_shm_pipeline_t) > shm->size)
-		goto bad_header;
-	for (i = 0; i < hdr->ring_count; i++) {
-		const gcb_shm_ring_desc_t *d = &hdr->rings[i];
-		const gcb_ring_ctl_t *ctl;
-
-		if (d->offset % GCB_SHM_CACHE_LINE != 0 || d->offset > shm->size ||
-		    gcb_ring_footprint(d->capacity) > shm->size - d->offset)
-			goto bad_header;
-		ctl = (const gcb_ring_ctl_t *)(shm->base + d->offset);
-		if (ctl->desc.magic != GCB_RING_MAGIC || ctl->desc.capacity != d->capacity)
-			goto bad_header;
+	if (gcb_shm_header_check(shm->base, shm->size, err, sizeof(err)) != 0) {
+		gcb_shm_detach(shm);
+		return shm_fail(errstr, errstr_size, -EBADF, "\"%s\": %s", shm->path, err);
 	}
 	return 0;
-
-bad_header:
-	gcb_shm_detach(shm);
-	return shm_fail(errstr, errstr_size, -EBADF,
-			"\"%s\": header sizes or offsets are inconsistent", shm->path);
 }
 
 int gcb_shm_check_rings(const gcb_shm_t *shm, char *errstr, size_t errstr_size)

@@ -50,10 +50,29 @@ int gcb_shm_create(gcb_shm_t *shm, const char *instance, const gcb_shm_stage_spe
  * (waiting up to wait_ms for a creator still initialising), sizes and
  * offsets. readonly maps with O_RDONLY / PROT_READ: nothing can be stored.
  * -EPROTO for a wrong magic or unknown layout version, -EBADF for a header
- * that contradicts itself, -ENOENT when there is no segment.
+ * that contradicts itself, -ENOENT when there is no segment, -EPERM for a
+ * file that cannot be trusted (gcb_shm_trusted; a symbolic link is never
+ * followed).
  */
 int gcb_shm_attach(gcb_shm_t *shm, const char *instance_or_path, int readonly, int wait_ms,
 		   char *errstr, size_t errstr_size);
+
+/*
+ * Checks a header read from a file of size bytes at base: sizes, and every
+ * offset with overflow-safe arithmetic, so that no region it names lies
+ * outside the mapping. -EBADF with the reason in errstr.
+ */
+int gcb_shm_header_check(const void *base, size_t size, char *errstr, size_t errstr_size);
+
+/*
+ * Whether the file (fstat of the opened segment) may be used: a regular file;
+ * to map it read-write, owned by this user with mode exactly 0600; to map it
+ * read-only, at least not writable by group or others. -EPERM with a message
+ * naming the file and what to do.
+ */
+struct stat;
+int gcb_shm_trusted(const struct stat *sb, int readonly, const char *path, char *errstr,
+		    size_t errstr_size);
 
 /* Checks every ring's positions (release <= read <= tail, within capacity). */
 int gcb_shm_check_rings(const gcb_shm_t *shm, char *errstr, size_t errstr_size);

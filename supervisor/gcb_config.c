@@ -688,6 +688,57 @@ static void check_delivery(struct load_ctx *c)
 	}
 }
 
+/*
+ * Cleartext off loopback is refused unless security.allow_cleartext; it and
+ * every disabled certificate check are warned about at each load (so at
+ * every start) and recorded in cfg->insecure for /metrics.
+ */
+static void check_transport(struct load_ctx *c)
+{
+	static const char *const url_keys[] = {"genesys.api_url", "genesys.login_url",
+					       "schemas.registry.url"};
+	gcb_config_t *cfg = c->cfg;
+	const char *urls[] = {cfg->genesys.api_url, cfg->genesys.login_url,
+			      cfg->schemas.registry_url};
+	gcb_config_kv_t *kv;
+	int on;
+
+	cfg->insecure = 0;
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		if (!gcb_config_url_cleartext(urls[i]))
+			continue;
+		if (!cfg->security.allow_cleartext) {
+			say(c, GCB_CONFIG_ERROR, line_of(c, url_keys[i]), url_keys[i],
+			    "http:// to a host other than loopback would send credentials in "
+			    "clear text; use https:// (or set security.allow_cleartext = true)");
+			continue;
+		}
+		cfg->insecure |= GCB_CONFIG_INSECURE_CLEARTEXT;
+		say(c, GCB_CONFIG_WARNING, line_of(c, url_keys[i]), url_keys[i],
+		    "http:// off loopback: credentials cross the network in clear text "
+		    "(security.allow_cleartext = true)");
+	}
+	if (!cfg->genesys.tls_verify) {
+		cfg->insecure |= GCB_CONFIG_INSECURE_GENESYS_TLS;
+		say(c, GCB_CONFIG_WARNING, line_of(c, "genesys.tls.verify"), "genesys.tls.verify",
+		    "false: server certificates are not checked (tests only)");
+	}
+	kv = kafka_find(cfg, "enable.ssl.certificate.verification");
+	if (kv != NULL && gcb_config_parse_bool(kv->value, &on, NULL, 0) == 0 && !on) {
+		cfg->insecure |= GCB_CONFIG_INSECURE_KAFKA_TLS;
+		say(c, GCB_CONFIG_WARNING, kv->line, NULL,
+		    "kafka.enable.ssl.certificate.verification: false: broker certificates are "
+		    "not checked");
+	}
+	kv = kafka_find(cfg, "ssl.endpoint.identification.algorithm");
+	if (kv != NULL && strcmp(kv->value, "none") == 0) {
+		cfg->insecure |= GCB_CONFIG_INSECURE_KAFKA_TLS;
+		say(c, GCB_CONFIG_WARNING, kv->line, NULL,
+		    "kafka.ssl.endpoint.identification.algorithm: none: broker host names are "
+		    "not checked");
+	}
+}
+
 static void check_genesys(struct load_ctx *c, int genesys_set, int kafka_set)
 {
 	gcb_config_t *cfg = c->cfg;
@@ -803,6 +854,36 @@ static void warn_no_effect(struct load_ctx *c)
 			     "with schemas.routes and schemas.ids_file (or a registry) set");
 }
 
+/*
+ * The state directory: unset, systemd's StateDirectory= (passed as
+ * $STATE_DIRECTORY, the first of a ':' list) is taken; the relative default
+ * ./state is meant for the embedded demonstration only, and a relative path
+ * anywhere else moves with the configuration file (or the working directory
+ * without one): warned.
+ */
+static void check_state_dir(struct load_ctx *c)
+{
+	gcb_config_t *cfg = c->cfg;
+	const char *sd = getenv("STATE_DIRECTORY");
+	int line = line_of(c, "instance.state_dir");
+
+	if (line == 0 && sd != NULL && sd[0] == '/') {
+		char *dir = strndup(sd, strcspn(sd, ":"));
+
+		if (dir != NULL) {
+			free(cfg->instance.state_dir);
+			cfg->instance.state_dir = dir;
+		}
+	}
+	if (cfg->embedded_sim || cfg->instance.state_dir == NULL ||
+	    cfg->instance.state_dir[0] == '/')
+		return;
+	say(c, GCB_CONFIG_WARNING, line, "instance.state_dir",
+	    "%s is a relative path; set an absolute one (the systemd unit's "
+	    "StateDirectory= provides /var/lib/gcbridge)",
+	    cfg->instance.state_dir);
+}
+
 /* Checks involving several keys, and the derived fields. */
 static void check_all(struct load_ctx *c)
 {
@@ -871,9 +952,7 @@ static void check_all(struct load_ctx *c)
 			say(c, GCB_CONFIG_ERROR, line_of(c, "schemas.registry.user"),
 			    "schemas.registry.url", "required with schemas.registry.user");
 	}
-	if (!cfg->genesys.tls_verify && line_of(c, "genesys.tls.verify") != 0)
-		say(c, GCB_CONFIG_WARNING, line_of(c, "genesys.tls.verify"), "genesys.tls.verify",
-		    "false: server certificates are not checked (tests only)");
+	check_transport(c);
 	check_delivery(c);
 
 	genesys_set = cfg->genesys.region >= 0 || cfg->genesys.api_url != NULL ||
@@ -897,6 +976,7 @@ static void check_all(struct load_ctx *c)
 		cfg->api_base = strdup(cfg->genesys.api_url);
 		cfg->login_base = strdup(cfg->genesys.login_url);
 	}
+	check_state_dir(c);
 	if (cfg->schemas.dir != NULL && cfg->schemas.routes == NULL)
 		cfg->schemas.routes = dup_printf("%s/routes.json", cfg->schemas.dir);
 	if (cfg->schemas.dir != NULL && cfg->schemas.ids_file == NULL)

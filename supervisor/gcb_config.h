@@ -162,6 +162,10 @@ typedef struct gcb_config {
 	} producer;
 
 	struct {
+		int allow_cleartext;
+	} security;
+
+	struct {
 		char *listen; /* host:port, NULL = metrics off */
 	} metrics;
 
@@ -175,7 +179,15 @@ typedef struct gcb_config {
 	int embedded_kafka;
 	char *api_base;
 	char *login_base;
+	unsigned insecure; /* GCB_CONFIG_INSECURE_* in effect (warned at load) */
 } gcb_config_t;
+
+/* Settings that weaken transport security, shown by /metrics (gcbridge_insecure). */
+enum {
+	GCB_CONFIG_INSECURE_CLEARTEXT = 1u,   /* an http:// URL off loopback */
+	GCB_CONFIG_INSECURE_GENESYS_TLS = 2u, /* genesys.tls.verify = false */
+	GCB_CONFIG_INSECURE_KAFKA_TLS = 4u,   /* librdkafka certificate checks off */
+};
 
 /* NULL-terminated list of Genesys Cloud region domains (docs/genesys-api.md, "Regions and base URLs"). */
 extern const char *const gcb_config_regions[];
@@ -229,6 +241,29 @@ int gcb_config_reload(gcb_config_t *cfg, const char *path, gcb_config_report_fn 
  */
 void gcb_config_print(const gcb_config_t *cfg, FILE *out);
 
+/*
+ * Wipes (in place: the strings stay valid, and empty) each value of
+ * env:NAME read so far from the process environment, and removes the
+ * variable; a later load or reload still resolves env:NAME to the value
+ * read. The daemon calls it once its configuration is loaded, before it
+ * forks anything.
+ */
+void gcb_config_secret_scrub_env(void);
+
+/* Wipes what gcb_config_secret_scrub_env remembers (a stage after fork). */
+void gcb_config_secret_forget(void);
+
+/*
+ * Stages are forked with a copy of the supervisor's memory: each wipes, in
+ * place, the secrets it has no use for (the flags it does not pass).
+ */
+enum {
+	GCB_CONFIG_KEEP_GENESYS = 1u,  /* genesys.client_secret: the fetcher */
+	GCB_CONFIG_KEEP_REGISTRY = 2u, /* schemas.registry.password: the validators */
+	GCB_CONFIG_KEEP_KAFKA = 4u,    /* sensitive kafka.*: the producer */
+};
+void gcb_config_secret_keep_only(gcb_config_t *cfg, unsigned keep);
+
 /* Prints the configuration reference (markdown) generated from the table. */
 void gcb_config_reference_markdown(FILE *out);
 
@@ -250,6 +285,9 @@ int gcb_config_check_addr(const char *s, char *why, size_t why_size);
  * 0, or -ENOENT (no such key, or no default) / -EINVAL (not a number type).
  */
 int gcb_config_default_number(const char *key, int64_t *value);
+
+/* 1 for an http:// URL whose host is not loopback (gcb_loopback.h). */
+int gcb_config_url_cleartext(const char *url);
 
 /* Formats ms / bytes the way they are best written back ("10s", "16MiB"). */
 void gcb_config_format_duration(int64_t ms, char *buf, size_t size);

@@ -168,7 +168,7 @@ void gcb_config_reference_markdown(FILE *out)
 			fputs("`true`, `false`", out);
 			break;
 		case GCB_CONFIG_T_SECRET:
-			fputs("`env:NAME`, `file:PATH`, literal", out);
+			fputs("`cred:NAME`, `env:NAME`, `file:PATH`, literal", out);
 			break;
 		case GCB_CONFIG_T_PATH:
 			if (p->flags & GCB_CONFIG_F_EXISTS)
@@ -185,7 +185,7 @@ void gcb_config_reference_markdown(FILE *out)
 	    "| `kafka.*` | passthrough | unset | non-empty | no | Passed to librdkafka unchanged, "
 	    "in file order (e.g. `kafka.bootstrap.servers`). Credentials (names with "
 	    "`password`, `secret`, `jaas`, `ssl.key.pem`, `oauthbearer.config`) take "
-	    "`env:`/`file:` and are masked. |\n",
+	    "`cred:`/`env:`/`file:` and are masked. |\n",
 	    out);
 	gcb_config_fini(&defaults);
 }

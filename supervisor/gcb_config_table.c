@@ -62,7 +62,10 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.offset = OFF(instance.state_dir),
 	.def = "./state",
 	.flags = GCB_CONFIG_F_REQUIRED,
-	.doc = "Directory for the checkpoint (stored cursor) and the stream id.",
+	.doc = "Directory for the checkpoint (stored cursor) and the stream id; created 0700, "
+	       "refused if another user's or writable by others. Unset under systemd: "
+	       "$STATE_DIRECTORY (StateDirectory=). The relative default suits the embedded "
+	       "demonstration only.",
     },
     {
 	.name = "log.level",
@@ -217,7 +220,8 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.name = "genesys.client_secret",
 	.type = GCB_CONFIG_T_SECRET,
 	.offset = OFF(genesys.client_secret),
-	.doc = "OAuth client secret: env:NAME, file:PATH or the value. Required unless the "
+	.doc = "OAuth client secret: cred:NAME (systemd credential), env:NAME, file:PATH or "
+	       "the value. Required unless the "
 	       "simulator is embedded.",
     },
     {
@@ -525,7 +529,8 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.name = "schemas.registry.password",
 	.type = GCB_CONFIG_T_SECRET,
 	.offset = OFF(schemas.registry_password),
-	.doc = "Schema Registry basic-auth password: env:NAME, file:PATH or the value.",
+	.doc = "Schema Registry basic-auth password: cred:NAME, env:NAME, file:PATH or the "
+	       "value.",
     },
     {
 	.name = "schemas.ids_file",
@@ -551,6 +556,16 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.def = "false",
 	.doc = "Allow kafka.* settings that weaken delivery (acks other than all, "
 	       "enable.idempotence=false).",
+    },
+    {
+	.name = "security.allow_cleartext",
+	.type = GCB_CONFIG_T_BOOL,
+	.offset = OFF(security.allow_cleartext),
+	.def = "false",
+	.doc = "Allow http:// in genesys.api_url, genesys.login_url and schemas.registry.url "
+	       "to a host other than loopback (the client secret, tokens and registry "
+	       "password then cross the network readable). Warned at every start and shown "
+	       "as gcbridge_insecure{setting=\"cleartext_http\"} in /metrics.",
     },
     {
 	.name = "metrics.listen",

@@ -53,8 +53,10 @@ const gcb_config_prop_t *gcb_config_prop_find(const char *name);
 int gcb_config_kafka_sensitive(const char *name);
 
 /*
- * Resolves a secret given as "env:NAME", "file:PATH", "literal:VALUE" or a
- * plain literal. On success *value and *source are allocated (source is
+ * Resolves a secret given as "cred:NAME" (a systemd credential, the file
+ * NAME in $CREDENTIALS_DIRECTORY), "env:NAME", "file:PATH", "literal:VALUE"
+ * or a plain literal. An env:NAME variable no longer set resolves to the
+ * value it had when last read (see gcb_config_secret_scrub_env). On success *value and *source are allocated (source is
  * safe to show). *loose_mode receives the file's permission bits when a
  * file is accessible by group or others (a warning), else 0. Returns 0 or
  * -errno with a reason in why that never contains the value.

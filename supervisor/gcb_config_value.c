@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "supervisor/gcb_loopback.h"
 #include "supervisor/gcb_config.h"
 
 static int fail(char *why, size_t why_size, int rc, const char *msg)
@@ -203,6 +204,21 @@ int gcb_config_check_url(const char *s, char *why, size_t why_size)
 	if (strcspn(host, "?#") != strlen(host))
 		return fail(why, why_size, -EINVAL, "a base URL takes no query or fragment");
 	return 0;
+}
+
+int gcb_config_url_cleartext(const char *url)
+{
+	const char *host;
+	size_t len;
+
+	if (url == NULL || strncasecmp(url, "http://", 7) != 0)
+		return 0;
+	host = url + 7;
+	if (host[0] == '[')
+		len = strcspn(host, "]") + 1;
+	else
+		len = strcspn(host, ":/?#");
+	return !gcb_host_is_loopback(host, len);
 }
 
 int gcb_config_check_addr(const char *s, char *why, size_t why_size)

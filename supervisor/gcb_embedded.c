@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "shm/gcb_clock.h"
+#include "shm/gcb_dir.h"
 #include "shm/gcb_shm.h"
 #include "supervisor/gcb_log.h"
 
@@ -54,7 +55,7 @@ static pid_t spawn_child(char *const argv[], const char *log_path)
 	 * (its own process group): it must outlive the drain that follows. */
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd >= 0) {
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
@@ -69,7 +70,7 @@ static int wait_for_line(const char *path, pid_t pid, char *out, size_t size)
 	uint64_t deadline = gcb_clock_mono_ns() + START_TIMEOUT_MS * 1000000ull;
 
 	while (gcb_clock_mono_ns() < deadline) {
-		FILE *f = fopen(path, "r");
+		FILE *f = fopen(path, "re");
 
 		if (f != NULL) {
 			char *got = fgets(out, (int)size, f);
@@ -219,12 +220,12 @@ int gcb_embedded_start(gcb_embedded_t *e, const gcb_config_t *cfg, const gcb_top
 		snprintf(errstr, errstr_size, "instance.state_dir: path too long");
 		return -ENAMETOOLONG;
 	}
-	if ((mkdir(cfg->instance.state_dir, 0700) != 0 && errno != EEXIST) ||
-	    (mkdir(e->dir, 0700) != 0 && errno != EEXIST)) {
-		rc = -errno;
-		snprintf(errstr, errstr_size, "mkdir(\"%s\") failed: %s", e->dir, strerror(-rc));
+	if ((rc = gcb_dir_open_private(cfg->instance.state_dir, errstr, errstr_size)) < 0)
 		return rc;
-	}
+	close(rc);
+	if ((rc = gcb_dir_open_private(e->dir, errstr, errstr_size)) < 0)
+		return rc;
+	close(rc);
 	if (cfg->embedded_sim)
 		discard_previous_run(cfg);
 	if (cfg->embedded_sim && (rc = start_sim(e, cfg, bindir)) != 0) {

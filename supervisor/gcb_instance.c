@@ -72,7 +72,9 @@ static void kill_leftover_stages(const gcb_shm_t *shm)
 			gcb_shm_stage_t *st = gcb_shm_stage(shm, i);
 			pid_t pid = atomic_load(&st->pid);
 
-			if (!gcb_proc_alive(pid, atomic_load(&st->start_time)))
+			/* The row is only a claim: kill nothing that is not a
+			 * gcbridge of this user started at the recorded time. */
+			if (!gcb_proc_ours(pid, atomic_load(&st->start_time)))
 				continue;
 			if (alive == 0 || gcb_clock_mono_ns() > deadline)
 				gcb_log_warn("stage %s (pid %d) of the previous supervisor still "
@@ -117,13 +119,16 @@ static int try_reattach(gcb_shm_t *shm, const gcb_supervisor_conf_t *conf,
 	int rc;
 
 	rc = gcb_shm_attach(shm, conf->instance, 0, 1000, err, sizeof(err));
-	if (rc == -ENOENT)
+	if (rc == -ENOENT || rc == -EPERM) {
+		if (rc == -EPERM)
+			snprintf(errstr, errstr_size, "%s", err);
 		return rc;
+	}
 	if (rc != 0) {
 		gcb_log_warn("replacing segment: %s", err);
 		return -ENOENT;
 	}
-	if (gcb_proc_alive(atomic_load(&shm->hdr->supervisor_pid),
+	if (gcb_proc_ours(atomic_load(&shm->hdr->supervisor_pid),
 			   atomic_load(&shm->hdr->supervisor_start_time))) {
 		snprintf(errstr, errstr_size, "instance \"%s\" is already running (supervisor pid %d)",
 			 conf->instance, (int)atomic_load(&shm->hdr->supervisor_pid));
@@ -167,7 +172,7 @@ int gcb_instance_open(gcb_shm_t *shm, const gcb_supervisor_conf_t *conf, char *e
 	build_specs(conf, stages, stage_names, rings, ring_names);
 
 	rc = try_reattach(shm, conf, rings, errstr, errstr_size);
-	if (rc == -EBUSY)
+	if (rc == -EBUSY || rc == -EPERM)
 		return rc;
 	if (rc != 0) {
 		(void)gcb_shm_unlink(conf->instance);

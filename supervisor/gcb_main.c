@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "supervisor/gcb_config.h"
 #include "supervisor/gcb_embedded.h"
@@ -64,6 +66,26 @@ static void supervisor_timings(gcb_supervisor_conf_t *sv, const gcb_config_t *cf
 	sv->watchdog_ms = (uint64_t)cfg->watchdog.timeout_ms;
 	sv->kill_grace_ms = (uint64_t)cfg->watchdog.kill_grace_ms;
 	sv->drain_timeout_ms = (uint64_t)cfg->drain.timeout_ms;
+}
+
+/*
+ * The process holds secrets (the client secret, tokens, passwords): no core
+ * file may carry them away and no other process of the same user may read
+ * its memory or /proc/PID/environ. Stages are forked and inherit both.
+ * Under AddressSanitizer the process stays dumpable: LeakSanitizer inspects
+ * it from a ptrace()ing helper, which a non-dumpable process refuses to
+ * unprivileged users.
+ */
+static void protect_process(void)
+{
+	const struct rlimit none = {0, 0};
+
+	if (setrlimit(RLIMIT_CORE, &none) != 0)
+		fprintf(stderr, "gcbridge: setrlimit(RLIMIT_CORE) failed: %s\n", strerror(errno));
+#ifndef __SANITIZE_ADDRESS__
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fprintf(stderr, "gcbridge: prctl(PR_SET_DUMPABLE) failed: %s\n", strerror(errno));
+#endif
 }
 
 static void usage(FILE *out)
@@ -181,6 +203,7 @@ static int start_metrics(gcb_supervisor_conf_t *sv, char *err, size_t size)
 	gcb_log_info("metrics listening on %.*s:%u (/metrics /healthz /readyz)",
 		     (int)(strrchr(listen, ':') - listen), listen,
 		     gcb_metrics_port(g_daemon.metrics));
+	gcb_metrics_set_insecure(g_daemon.metrics, g_daemon.cfg.insecure);
 	sv->io_fd = gcb_metrics_fd(g_daemon.metrics);
 	sv->io_ready = on_io;
 	sv->in_child = in_child;
@@ -247,7 +270,10 @@ int main(int argc, char **argv)
 		return GCB_DAEMON_EXIT_FATAL;
 	}
 
+	protect_process();
 	rc = gcb_config_load(&g_daemon.cfg, g_daemon.path, NULL, NULL, err, sizeof(err));
+	/* Before anything is forked: no child inherits an env: secret. */
+	gcb_config_secret_scrub_env();
 	if (rc != 0) {
 		fprintf(stderr, "gcbridge: configuration rejected: %s\n", err);
 		gcb_config_fini(&g_daemon.cfg);

@@ -12,12 +12,21 @@
 #include <unistd.h>
 
 #include "shm/gcb_clock.h"
+#include "supervisor/gcb_config.h"
 #include "supervisor/gcb_log.h"
 #include "supervisor/gcb_metrics_render.h"
 
-#define CONNECTION_LIMIT   16
-#define CONNECTION_TIMEOUT 5 /* seconds */
+/*
+ * Idle or slow clients must not crowd out the probes: a connection costs
+ * only its small memory pool (a request header; bodies are copied out of
+ * our buffer), so many are allowed, and one that stops sending is dropped
+ * after CONNECTION_TIMEOUT. The endpoint listens on loopback by default.
+ */
+#define CONNECTION_LIMIT   512
+#define CONNECTION_MEMORY  (8 * 1024) /* bytes per connection */
+#define CONNECTION_TIMEOUT 2	      /* seconds without a byte */
 #define NS_PER_MS	   1000000ull
+#define MHD_WARN_EVERY_NS  (60 * 1000 * NS_PER_MS)
 
 struct gcb_metrics {
 	struct MHD_Daemon *mhd;
@@ -25,6 +34,7 @@ struct gcb_metrics {
 	const gcb_health_t *health;
 	gcb_textbuf_t text;
 	char version[32];
+	unsigned insecure; /* GCB_CONFIG_INSECURE_* */
 	unsigned port;
 	int epoll_fd, listen_fd;
 };
@@ -126,6 +136,26 @@ static enum MHD_Result readyz(gcb_metrics_t *m, struct MHD_Connection *conn)
 	return text(conn, 200, "ready%s\n", "");
 }
 
+/* One series per setting, 1 while it is in effect: alert on any 1. */
+static void insecure(gcb_textbuf_t *b, unsigned flags)
+{
+	static const struct {
+		unsigned flag;
+		const char *name;
+	} settings[] = {
+	    {GCB_CONFIG_INSECURE_CLEARTEXT, "cleartext_http"},
+	    {GCB_CONFIG_INSECURE_GENESYS_TLS, "genesys_tls_verify_off"},
+	    {GCB_CONFIG_INSECURE_KAFKA_TLS, "kafka_tls_verify_off"},
+	};
+
+	gcb_textbuf_printf(b, "# HELP gcbridge_insecure 1 while a setting that weakens transport "
+			      "security is in effect (also warned at every start)\n"
+			      "# TYPE gcbridge_insecure gauge\n");
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		gcb_textbuf_printf(b, "gcbridge_insecure{setting=\"%s\"} %d\n", settings[i].name,
+				   (flags & settings[i].flag) != 0);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **state)
@@ -143,6 +173,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return text(conn, 503, "starting%s\n", "");
 	if (strcmp(url, "/metrics") == 0) {
 		gcb_metrics_render(&m->text, m->shm, m->health, m->version);
+		insecure(&m->text, m->insecure);
 		if (m->text.oom)
 			return text(conn, 500, "out of memory%s\n", "");
 		return reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", m->text.data,
@@ -157,9 +188,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return text(conn, 404, "not found%s\n", "");
 }
 
-/* libmicrohttpd's own messages, into the daemon's log. */
+/*
+ * libmicrohttpd's own messages, into the daemon's log. Most are about one
+ * client (it reset the connection, sent garbage, timed out): one warning a
+ * minute at most, the rest at debug level, so that a scanner or a flapping
+ * scraper cannot flood the log.
+ */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static uint64_t last_warn_ns;
+	uint64_t now = gcb_clock_mono_ns();
 	char msg[256];
 	size_t n;
 
@@ -168,7 +206,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		msg[--n] = '\0';
-	gcb_log_warn("libmicrohttpd: %s", msg);
+	if (last_warn_ns != 0 && now - last_warn_ns < MHD_WARN_EVERY_NS) {
+		gcb_log_debug("libmicrohttpd: %s", msg);
+		return;
+	}
+	last_warn_ns = now;
+	gcb_log_warn("libmicrohttpd: %s (further messages within a minute: debug level)", msg);
 }
 
 gcb_metrics_t *gcb_metrics_new(const char *listen, const char *version, char *errstr,
@@ -198,7 +241,8 @@ gcb_metrics_t *gcb_metrics_new(const char *listen, const char *version, char *er
 	 * gcb_metrics_run(), in the supervisor's thread. */
 	m->mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR,
 				  (struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-				  (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+				  (unsigned)CONNECTION_LIMIT, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+				  (size_t)CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
 				  (unsigned)CONNECTION_TIMEOUT, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
 				  NULL, MHD_OPTION_END);
 	if (m->mhd == NULL) {
@@ -243,6 +287,11 @@ void gcb_metrics_set_source(gcb_metrics_t *m, const gcb_shm_t *shm, const gcb_he
 {
 	m->shm = shm;
 	m->health = health;
+}
+
+void gcb_metrics_set_insecure(gcb_metrics_t *m, unsigned flags)
+{
+	m->insecure = flags;
 }
 
 void gcb_metrics_run(gcb_metrics_t *m)

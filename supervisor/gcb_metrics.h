@@ -35,6 +35,9 @@ void gcb_metrics_set_source(gcb_metrics_t *m, const gcb_shm_t *shm, const gcb_he
 /* Serves ready requests and expires idle connections; never blocks. */
 void gcb_metrics_run(gcb_metrics_t *m);
 
+/* The weakened transport settings in effect (GCB_CONFIG_INSECURE_*). */
+void gcb_metrics_set_insecure(gcb_metrics_t *m, unsigned flags);
+
 /* In a forked child: closes the inherited listening and epoll descriptors
  * (a stage must not keep the port bound after the supervisor exits). */
 void gcb_metrics_close_in_child(gcb_metrics_t *m);

@@ -1,10 +1,13 @@
 #include "supervisor/gcb_pipeline.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "shm/gcb_dir.h"
 #include "stages/notif/gcb_notif_topics.h"
 #include "supervisor/gcb_log.h"
 
@@ -191,9 +194,17 @@ static int producer_conf(gcb_pipeline_t *p, char *errstr, size_t errstr_size)
 int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embedded_t *embedded,
 		      char *errstr, size_t errstr_size)
 {
+	int fd;
+
 	memset(p, 0, sizeof(*p));
 	p->cfg = cfg;
 	p->embedded = embedded;
+	/* Refused before any stage is forked, as a configuration error: a state
+	 * directory others can write is where a planted link or cursor waits. */
+	fd = gcb_dir_open_private(cfg->instance.state_dir, errstr, errstr_size);
+	if (fd < 0)
+		return fd;
+	close(fd);
 	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS &&
 	    notif_check(cfg, errstr, errstr_size) != 0)
 		return -EINVAL;
@@ -211,12 +222,19 @@ int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embe
 	return producer_conf(p, errstr, errstr_size);
 }
 
+/* This process is a forked copy: its configuration is its own to wipe. */
+static void drop_secrets(gcb_pipeline_t *p, unsigned keep)
+{
+	gcb_config_secret_keep_only((gcb_config_t *)(uintptr_t)p->cfg, keep);
+}
+
 int gcb_pipeline_fetcher_main(gcb_stage_ctx_t *ctx, void *arg)
 {
 	gcb_pipeline_t *p = arg;
 	gcb_ring_t in[GCB_STAGE_MAX_RINGS], out[GCB_STAGE_MAX_RINGS];
 	unsigned n_in, n_out;
 
+	drop_secrets(p, GCB_CONFIG_KEEP_GENESYS);
 	if (gcb_stage_attach_rings(ctx, in, &n_in, out, &n_out) != 0)
 		return GCB_EXIT_RESTART;
 	return gcb_fetcher_main(&p->fetcher, ctx, out, n_out);
@@ -228,6 +246,7 @@ int gcb_pipeline_validator_main(gcb_stage_ctx_t *ctx, void *arg)
 	gcb_ring_t in[GCB_STAGE_MAX_RINGS], out[GCB_STAGE_MAX_RINGS];
 	unsigned n_in, n_out;
 
+	drop_secrets(p, GCB_CONFIG_KEEP_REGISTRY);
 	if (gcb_stage_attach_rings(ctx, in, &n_in, out, &n_out) != 0)
 		return GCB_EXIT_RESTART;
 	return gcb_validator_main(&p->validator, ctx, &in[0], &out[0]);
@@ -239,6 +258,7 @@ int gcb_pipeline_producer_main(gcb_stage_ctx_t *ctx, void *arg)
 	gcb_ring_t in[GCB_STAGE_MAX_RINGS], out[GCB_STAGE_MAX_RINGS];
 	unsigned n_in, n_out;
 
+	drop_secrets(p, GCB_CONFIG_KEEP_KAFKA);
 	if (gcb_stage_attach_rings(ctx, in, &n_in, out, &n_out) != 0)
 		return GCB_EXIT_RESTART;
 	return gcb_producer_main(&p->producer, ctx, in, n_in);

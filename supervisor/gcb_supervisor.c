@@ -466,7 +466,7 @@ int gcb_supervisor_run(const gcb_supervisor_conf_t *conf)
 	if (rc != 0) {
 		gcb_log_error("%s", err);
 		close(sv.sfd);
-		return rc == -EBUSY ? GCB_DAEMON_EXIT_FATAL : GCB_DAEMON_EXIT_ERROR;
+		return rc == -EBUSY || rc == -EPERM ? GCB_DAEMON_EXIT_FATAL : GCB_DAEMON_EXIT_ERROR;
 	}
 	sv.nstages = gcb_instance_stage_count(conf);
 	publish_log_level(&sv);

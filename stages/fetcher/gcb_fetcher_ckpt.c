@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "shm/gcb_clock.h"
+#include "shm/gcb_dir.h"
 #include "supervisor/gcb_log.h"
 
 #define CKPT_QUEUE_DEPTH 4
@@ -34,15 +35,10 @@ int gcb_ckpt_init(gcb_ckpt_t *c, const char *state_dir, const char *instance, ch
 	}
 	snprintf(c->dir, sizeof(c->dir), "%s", state_dir);
 	snprintf(c->name, sizeof(c->name), "%s.cursor", instance);
-	if (mkdir(state_dir, 0700) != 0 && errno != EEXIST) {
-		rc = -errno;
-		snprintf(errstr, errstr_size, "mkdir(%s) failed: %s", state_dir, strerror(errno));
-		return rc;
-	}
-	c->dir_fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	c->dir_fd = gcb_dir_open_private(state_dir, errstr, errstr_size);
 	if (c->dir_fd < 0) {
-		rc = -errno;
-		snprintf(errstr, errstr_size, "open(%s) failed: %s", state_dir, strerror(errno));
+		rc = c->dir_fd;
+		c->dir_fd = -1;
 		return rc;
 	}
 	rc = io_uring_queue_init(CKPT_QUEUE_DEPTH, &c->ring, 0);
@@ -185,7 +181,12 @@ int gcb_ckpt_write_file(gcb_ckpt_t *c, const char *name, const char *data, size_
 
 	if (snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = op_openat(c, tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	/* A temp file left by a crash is removed, never reused: O_EXCL makes
+	 * the create fail rather than follow whatever now sits at that name
+	 * (a symbolic link to a file the daemon's user may write). */
+	if (unlinkat(c->dir_fd, tmp, 0) != 0 && errno != ENOENT)
+		gcb_log_warn("unlinkat(%s/%s) failed: %s", c->dir, tmp, strerror(errno));
+	fd = op_openat(c, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		gcb_log_error("openat(%s/%s) failed: %s", c->dir, tmp, strerror(-fd));
 		return fd;
@@ -217,7 +218,7 @@ int gcb_ckpt_write_file(gcb_ckpt_t *c, const char *name, const char *data, size_
 
 int gcb_ckpt_read_file(gcb_ckpt_t *c, const char *name, char *buf, size_t size, size_t *len)
 {
-	int fd = openat(c->dir_fd, name, O_RDONLY | O_CLOEXEC);
+	int fd = openat(c->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	size_t n = 0;
 
 	if (fd < 0)

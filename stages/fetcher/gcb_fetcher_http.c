@@ -74,25 +74,35 @@ static int64_t parse_retry_after(const char *v, size_t n)
 	if (t < 0)
 		return -1;
 	now = time(NULL);
-	return t > now ? (int64_t)(t - now) * 1000 : 0;
+	if (t <= now)
+		return 0;
+	/* A date centuries ahead: as long as the seconds form allows. */
+	return (int64_t)(t - now) > INT64_MAX / 1000 ? INT64_MAX : (int64_t)(t - now) * 1000;
 }
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	gcb_http_t *h = arg;
-	size_t n = size * nmemb, nl, vl;
+
+	gcb_http_header_line(&h->resp, ptr, size * nmemb);
+	return size * nmemb;
+}
+
+void gcb_http_header_line(gcb_http_resp_t *resp, const char *ptr, size_t n)
+{
+	size_t nl, vl;
 	const char *colon = memchr(ptr, ':', n), *v;
 
 	if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
 		/* A new response (after a 100 Continue or a redirect): start over. */
-		h->resp.correlation_id[0] = '-';
-		h->resp.correlation_id[1] = '\0';
-		h->resp.rl_allowed = h->resp.rl_count = h->resp.rl_reset_s = -1;
-		h->resp.rl_remaining = h->resp.retry_after_ms = -1;
-		return n;
+		resp->correlation_id[0] = '-';
+		resp->correlation_id[1] = '\0';
+		resp->rl_allowed = resp->rl_count = resp->rl_reset_s = -1;
+		resp->rl_remaining = resp->retry_after_ms = -1;
+		return;
 	}
 	if (colon == NULL)
-		return n;
+		return;
 	nl = (size_t)(colon - ptr);
 	v = colon + 1;
 	vl = n - nl - 1;
@@ -112,23 +122,22 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 
 			/* Printable, no quotes: the value goes into log lines as-is. */
 			if (c > 0x20 && c < 0x7f && c != '"' && c != '\\')
-				h->resp.correlation_id[k++] = (char)c;
+				resp->correlation_id[k++] = (char)c;
 		}
 		if (k > 0)
-			h->resp.correlation_id[k] = '\0';
+			resp->correlation_id[k] = '\0';
 	} else if (HDR_IS("inin-ratelimit-allowed")) {
-		h->resp.rl_allowed = parse_int(v, vl);
+		resp->rl_allowed = parse_int(v, vl);
 	} else if (HDR_IS("inin-ratelimit-count")) {
-		h->resp.rl_count = parse_int(v, vl);
+		resp->rl_count = parse_int(v, vl);
 	} else if (HDR_IS("inin-ratelimit-reset")) {
-		h->resp.rl_reset_s = parse_int(v, vl);
+		resp->rl_reset_s = parse_int(v, vl);
 	} else if (HDR_IS("x-ratelimit-remaining")) {
-		h->resp.rl_remaining = parse_int(v, vl);
+		resp->rl_remaining = parse_int(v, vl);
 	} else if (HDR_IS("retry-after")) {
-		h->resp.retry_after_ms = parse_retry_after(v, vl);
+		resp->retry_after_ms = parse_retry_after(v, vl);
 	}
 #undef HDR_IS
-	return n;
 }
 
 int gcb_http_init(gcb_http_t *h, const gcb_http_opts_t *opts, char *errstr, size_t errstr_size)

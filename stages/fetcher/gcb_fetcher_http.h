@@ -25,6 +25,14 @@ typedef struct gcb_http_resp {
 	size_t body_len;
 } gcb_http_resp_t;
 
+/*
+ * Takes one response header line (n bytes, as libcurl hands it over, CRLF
+ * included) into resp: a status line resets the captured headers; the
+ * correlation id, rate-limit and Retry-After headers are parsed, others
+ * ignored. Exposed for the fuzz target.
+ */
+void gcb_http_header_line(gcb_http_resp_t *resp, const char *ptr, size_t n);
+
 typedef struct gcb_http_opts {
 	long connect_timeout_ms;
 	int tls_verify;

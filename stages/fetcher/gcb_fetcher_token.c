@@ -56,7 +56,7 @@ uint64_t gcb_token_renew_at(uint64_t obtained_ns, uint64_t lifetime_s, unsigned 
 	return obtained_ns + (lifetime_s - skew) * NS_PER_S;
 }
 
-static int token_parse(gcb_token_t *t, const char *body, size_t len, uint64_t started_ns)
+int gcb_token_parse(gcb_token_t *t, const char *body, size_t len, uint64_t started_ns)
 {
 	cJSON *root = cJSON_ParseWithLength(body, len);
 	const cJSON *at, *ei, *tt;
@@ -128,7 +128,7 @@ static int token_request(gcb_token_t *t)
 		return -EAGAIN;
 	}
 	if (r->status == 200) {
-		rc = token_parse(t, r->body, r->body_len, started);
+		rc = gcb_token_parse(t, r->body, r->body_len, started);
 		/* The answer held the token: do not leave it in the reused buffer. */
 		explicit_bzero(r->body, r->body_len);
 		if (rc == 0) {

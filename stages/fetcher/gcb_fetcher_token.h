@@ -48,6 +48,14 @@ int gcb_token_get(gcb_token_t *t, const char **token);
 /* Forgets the current token (after a 401): the next get requests a new one. */
 void gcb_token_invalidate(gcb_token_t *t);
 
+/*
+ * Takes a token answer body ({"access_token", "expires_in", "token_type"})
+ * into t, as obtained at started_ns. 0, or -EAGAIN for a body that is not a
+ * usable token (t unchanged). The body's copy of the token is wiped.
+ * Exposed for tests and the fuzz target.
+ */
+int gcb_token_parse(gcb_token_t *t, const char *body, size_t len, uint64_t started_ns);
+
 /* Lifetime-based renewal point: expires - min(skew, lifetime / 2). Exposed for tests. */
 uint64_t gcb_token_renew_at(uint64_t obtained_ns, uint64_t lifetime_s, unsigned skew_s);
 

@@ -70,6 +70,7 @@ static int channel_create(gcb_notif_t *n, char *id, char *uri, uint64_t *expires
 {
 	const gcb_http_resp_t *r = &n->f->api_http.resp;
 	const cJSON *i, *u, *e;
+	char why[256];
 	cJSON *o;
 	int rc = gcb_notif_rest(n, "POST", "/api/v2/notifications/channels", "{}", 2);
 
@@ -93,6 +94,13 @@ static int channel_create(gcb_notif_t *n, char *id, char *uri, uint64_t *expires
 		gcb_notif_count(n, GCB_FC_MALFORMED, 1);
 		gcb_log_error("POST notifications/channels: answer without a usable id and "
 			      "connectUri correlation_id=%s",
+			      r->correlation_id);
+		return -EBADMSG;
+	}
+	if (gcb_ws_connect_uri_check(u->valuestring, n->f->api, why, sizeof(why)) != 0) {
+		cJSON_Delete(o);
+		gcb_notif_count(n, GCB_FC_MALFORMED, 1);
+		gcb_log_error("POST notifications/channels: %s correlation_id=%s", why,
 			      r->correlation_id);
 		return -EBADMSG;
 	}

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "shm/gcb_clock.h"
+#include "shm/gcb_dir.h"
 #include "stages/spool/gcb_spool_crc.h"
 #include "stages/spool/gcb_spool_int.h"
 #include "supervisor/gcb_log.h"
@@ -47,15 +48,10 @@ int gcb_spool_open(gcb_spool_t **out, const gcb_spool_conf_t *conf, char *errstr
 	snprintf(s->dir, sizeof(s->dir), "%s", conf->dir);
 	s->conf.dir = s->dir;
 	s->dir_fd = s->wfd = s->rfd = -1;
-	if (mkdir(s->dir, 0700) != 0 && errno != EEXIST) {
-		rc = -errno;
-		snprintf(errstr, errstr_size, "mkdir(%s) failed: %s", s->dir, strerror(errno));
-		goto fail;
-	}
-	s->dir_fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	s->dir_fd = gcb_dir_open_private(s->dir, errstr, errstr_size);
 	if (s->dir_fd < 0) {
-		rc = -errno;
-		snprintf(errstr, errstr_size, "open(%s) failed: %s", s->dir, strerror(errno));
+		rc = s->dir_fd;
+		s->dir_fd = -1;
 		goto fail;
 	}
 	/* One writer per spool: a stage that is still dying must not append beside its successor.

@@ -52,7 +52,7 @@ int gcb_spool_seg_create(gcb_spool_t *s, uint64_t seg)
 	int fd, err;
 
 	gcb_spool_seg_name(seg, name);
-	fd = openat(s->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = openat(s->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		err = errno;
 		gcb_log_error("openat(%s/%s) failed: %s", s->dir, name, strerror(err));
@@ -85,7 +85,7 @@ int gcb_spool_seg_open(gcb_spool_t *s, uint64_t seg, int flags, uint64_t *size)
 	int fd, err;
 
 	gcb_spool_seg_name(seg, name);
-	fd = openat(s->dir_fd, name, flags | O_CLOEXEC);
+	fd = openat(s->dir_fd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) != 0) {

@@ -192,7 +192,8 @@ static void hold(gcb_ws_t *ws, const uint8_t *msg, size_t len)
 	}
 	h->next = NULL;
 	h->len = len;
-	memcpy(h->data, msg, len);
+	if (len > 0) /* an empty message has no buffer yet: msg may be NULL */
+		memcpy(h->data, msg, len);
 	h->data[len] = '\0';
 	if (ws->held_tail)
 		ws->held_tail->next = h;
@@ -253,6 +254,22 @@ static int ua_ok(const char *s)
 	return 1;
 }
 
+/* The wslay client context, once the upgrade is done. */
+static int ws_start(gcb_ws_t *ws, char *errstr, size_t errstr_size)
+{
+	int rc = wslay_event_context_client_init(&ws->ctx, &ws_callbacks, ws);
+
+	if (rc != 0) {
+		ws->ctx = NULL;
+		snprintf(errstr, errstr_size, "wslay_event_context_client_init() failed: %d", rc);
+		return -ENOMEM;
+	}
+	wslay_event_config_set_no_buffering(ws->ctx, 1);
+	/* Per frame in this mode; ws_frame_start_cb() checks whole messages. */
+	wslay_event_config_set_max_recv_msg_length(ws->ctx, ws->max_message);
+	return 0;
+}
+
 int gcb_ws_connect(gcb_ws_t **out, const char *url, const gcb_ws_opts_t *opts, char *errstr,
 		   size_t errstr_size)
 {
@@ -287,16 +304,9 @@ int gcb_ws_connect(gcb_ws_t **out, const char *url, const gcb_ws_opts_t *opts, c
 			      errstr_size);
 	if (rc < 0)
 		goto fail;
-	rc = wslay_event_context_client_init(&ws->ctx, &ws_callbacks, ws);
-	if (rc != 0) {
-		ws->ctx = NULL;
-		snprintf(errstr, errstr_size, "wslay_event_context_client_init() failed: %d", rc);
-		rc = -ENOMEM;
+	rc = ws_start(ws, errstr, errstr_size);
+	if (rc < 0)
 		goto fail;
-	}
-	wslay_event_config_set_no_buffering(ws->ctx, 1);
-	/* Per frame in this mode; ws_frame_start_cb() checks whole messages. */
-	wslay_event_config_set_max_recv_msg_length(ws->ctx, ws->max_message);
 	free(u);
 	*out = ws;
 	return 0;
@@ -305,6 +315,32 @@ fail:
 	if (ws)
 		ws_free(ws);
 	return rc;
+}
+
+int gcb_ws_adopt(gcb_ws_t **out, int fd, const uint8_t *extra, size_t extra_len,
+		 size_t max_message)
+{
+	gcb_ws_t *ws = calloc(1, sizeof(*ws));
+	char err[128];
+
+	*out = NULL;
+	if (ws == NULL)
+		return -ENOMEM;
+	ws->conn.fd = fd;
+	ws->max_message = max_message ? max_message : GCB_WS_DEFAULT_MAX_MSG;
+	if (extra_len > 0 && (ws->extra = malloc(extra_len)) == NULL) {
+		ws_free(ws);
+		return -ENOMEM;
+	}
+	if (extra_len > 0)
+		memcpy(ws->extra, extra, extra_len);
+	ws->extra_len = extra_len;
+	if (ws_start(ws, err, sizeof(err)) < 0) {
+		ws_free(ws);
+		return -ENOMEM;
+	}
+	*out = ws;
+	return 0;
 }
 
 int gcb_ws_fd(const gcb_ws_t *ws)

@@ -68,4 +68,12 @@ uint64_t gcb_ws_bytes_out(const gcb_ws_t *ws);
 /* Sends a close frame (best effort, never blocks), closes and frees. NULL is a no-op. */
 void gcb_ws_close(gcb_ws_t *ws, unsigned code);
 
+/*
+ * Whether a connectUri may be used: wss:// to the region's domain (the API
+ * host without its "api." label, or a subdomain of it), or any ws:// or
+ * wss:// to loopback. 0, or -EINVAL / -EPERM with the reason in errstr.
+ */
+int gcb_ws_connect_uri_check(const char *uri, const char *api_base, char *errstr,
+			     size_t errstr_size);
+
 #endif

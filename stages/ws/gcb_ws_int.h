@@ -103,4 +103,12 @@ int gcb_ws_handshake(gcb_ws_conn_t *c, const gcb_ws_url_t *u, const char *user_a
 		     int64_t deadline_ms, uint8_t **extra, size_t *extra_len, char *errstr,
 		     size_t errstr_size);
 
+/*
+ * A client over an already upgraded plain socket fd (owned from now on):
+ * extra_len bytes of extra are taken as read from it before anything else.
+ * For tests and the fuzz target, which feed it frames without a server.
+ */
+int gcb_ws_adopt(gcb_ws_t **out, int fd, const uint8_t *extra, size_t extra_len,
+		 size_t max_message);
+
 #endif

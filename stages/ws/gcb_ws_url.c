@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <ctype.h>
 
 #include "stages/ws/gcb_ws_int.h"
+#include "supervisor/gcb_loopback.h"
 
 static int url_fail(char *errstr, size_t errstr_size, const char *url, const char *why)
 {
@@ -133,4 +135,56 @@ void gcb_ws_url_host_header(const gcb_ws_url_t *u, char *out, size_t out_size)
 		snprintf(out, out_size, "%s%s%s:%u", lb, u->host, rb, (unsigned)u->port);
 	else
 		snprintf(out, out_size, "%s%s%s", lb, u->host, rb);
+}
+
+/* The host of an http(s):// base URL ("https://api.mypurecloud.com" ->
+ * "api.mypurecloud.com"), lower case; 0 or -EINVAL. */
+static int base_host(const char *base, char *host, size_t size)
+{
+	const char *p = strstr(base, "://");
+	size_t n;
+
+	if (p == NULL)
+		return -EINVAL;
+	p += 3;
+	n = strcspn(p, ":/?#");
+	if (n == 0 || n >= size)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		host[i] = (char)tolower((unsigned char)p[i]);
+	host[n] = '\0';
+	return 0;
+}
+
+int gcb_ws_connect_uri_check(const char *uri, const char *api_base, char *errstr,
+			     size_t errstr_size)
+{
+	char api_host[GCB_WS_HOST_MAX], host[GCB_WS_HOST_MAX];
+	const char *domain;
+	size_t hl, dl;
+	gcb_ws_url_t u;
+	int rc = gcb_ws_url_parse(&u, uri, errstr, errstr_size);
+
+	if (rc != 0)
+		return rc;
+	if (gcb_host_is_loopback(u.host, strlen(u.host)))
+		return 0; /* the simulator, or a local test server */
+	if (!u.tls)
+		return url_fail(errstr, errstr_size, uri,
+				"not wss://: the channel would carry events in clear text");
+	if (base_host(api_base, api_host, sizeof(api_host)) != 0)
+		return url_fail(errstr, errstr_size, uri, "no API host to compare with");
+	/* api.<domain> -> <domain>: the streaming host lives beside it. */
+	domain = strncmp(api_host, "api.", 4) == 0 ? api_host + 4 : api_host;
+	for (hl = 0; u.host[hl] != '\0' && hl + 1 < sizeof(host); hl++)
+		host[hl] = (char)tolower((unsigned char)u.host[hl]);
+	host[hl] = '\0';
+	dl = strlen(domain);
+	if (strcmp(host, domain) == 0 ||
+	    (hl > dl && host[hl - dl - 1] == '.' && strcmp(host + hl - dl, domain) == 0))
+		return 0;
+	snprintf(errstr, errstr_size,
+		 "connectUri host \"%.100s\" is not in the region's domain %.100s: refused",
+		 u.host, domain);
+	return -EPERM;
 }

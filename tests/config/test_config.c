@@ -654,6 +654,95 @@ static void test_cross_checks(void **state)
 /* With the embedded simulator a secret is unused (and warned about). */
 #define REAL_ORG "genesys.region = mypurecloud.com\ngenesys.client_id = id\ngenesys.stream_id = s\n"
 
+/* cred:NAME reads $CREDENTIALS_DIRECTORY/NAME (systemd LoadCredential=);
+ * env:NAME, once scrubbed from the environment, still resolves on reload. */
+static void test_secret_cred_and_scrub(void **state)
+{
+	char dir[] = "/tmp/gcb-test-cred.XXXXXX", path[64], text[256];
+	gcb_config_t cfg;
+	struct capture cap;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/gcb-client", dir);
+	assert_non_null(f = fopen(path, "w"));
+	fputs(SECRET "\n", f);
+	fclose(f);
+	assert_int_equal(chmod(path, 0400), 0);
+	snprintf(text, sizeof(text),
+		 "genesys.client_secret = cred:gcb-client\n"
+		 "genesys.client_id = id\ngenesys.stream_id = s\n");
+
+	unsetenv("CREDENTIALS_DIRECTORY");
+	expect_error("genesys.client_secret = cred:gcb-client\n", 1,
+		     "genesys.client_secret: cred:gcb-client: $CREDENTIALS_DIRECTORY is not set "
+		     "(systemd sets it for a unit with LoadCredential=gcb-client:PATH)");
+	expect_error("genesys.client_secret = cred:../etc/passwd\n", 1,
+		     "genesys.client_secret: \"cred:../etc/passwd\" does not name a credential");
+	setenv("CREDENTIALS_DIRECTORY", dir, 1);
+	assert_int_equal(load_text(text, &cfg, &cap), 0);
+	assert_string_equal(cfg.genesys.client_secret.value, SECRET);
+	assert_string_equal(cfg.genesys.client_secret.source, "cred:gcb-client");
+	gcb_config_fini(&cfg);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	unlink(path);
+	rmdir(dir);
+
+	/* Scrubbed: gone from the environment, still resolved. */
+	setenv("GCB_TEST_SCRUB", SECRET, 1);
+	snprintf(text, sizeof(text),
+		 "genesys.client_secret = env:GCB_TEST_SCRUB\n"
+		 "genesys.client_id = id\ngenesys.stream_id = s\n");
+	assert_int_equal(load_text(text, &cfg, &cap), 0);
+	gcb_config_fini(&cfg);
+	gcb_config_secret_scrub_env();
+	assert_null(getenv("GCB_TEST_SCRUB"));
+	assert_int_equal(load_text(text, &cfg, &cap), 0);
+	assert_string_equal(cfg.genesys.client_secret.value, SECRET);
+	/* A stage wipes what it does not use, in place. */
+	gcb_config_secret_keep_only(&cfg, GCB_CONFIG_KEEP_KAFKA);
+	assert_string_equal(cfg.genesys.client_secret.value, "");
+	gcb_config_fini(&cfg);
+	expect_error("genesys.client_secret = env:GCB_TEST_SCRUB\n", 1,
+		     "genesys.client_secret: environment variable GCB_TEST_SCRUB is not set");
+}
+
+/* http:// off loopback: an error, or with security.allow_cleartext a
+ * warning and the flag /metrics shows. Loopback is always fine. */
+static void test_cleartext(void **state)
+{
+	gcb_config_t cfg;
+	struct capture cap;
+	const char *base = "genesys.client_id = id\ngenesys.client_secret = s\n"
+			   "genesys.stream_id = s\nkafka.bootstrap.servers = k:9092\n";
+	char text[512];
+
+	(void)state;
+	snprintf(text, sizeof(text),
+		 "%sgenesys.api_url = http://127.0.0.1:8080\n"
+		 "genesys.login_url = http://localhost:8080\n",
+		 base);
+	assert_int_equal(load_text(text, &cfg, &cap), 0);
+	assert_int_equal(cfg.insecure, 0);
+	gcb_config_fini(&cfg);
+	snprintf(text, sizeof(text),
+		 "%sgenesys.api_url = http://api.example.com\n"
+		 "genesys.login_url = https://login.example.com\n",
+		 base);
+	assert_int_equal(load_text(text, &cfg, &cap), -EINVAL);
+	assert_non_null(strstr(cap.text, "genesys.api_url: http:// to a host other than loopback"));
+	gcb_config_fini(&cfg);
+	snprintf(text, sizeof(text),
+		 "%sgenesys.api_url = http://127.0.0.1.example.com\n"
+		 "genesys.login_url = https://login.example.com\nsecurity.allow_cleartext = true\n",
+		 base);
+	assert_int_equal(load_text(text, &cfg, &cap), 0);
+	assert_int_equal(cfg.insecure, GCB_CONFIG_INSECURE_CLEARTEXT);
+	assert_non_null(strstr(cap.text, "credentials cross the network in clear text"));
+	gcb_config_fini(&cfg);
+}
+
 static void test_secrets(void **state)
 {
 	gcb_config_t cfg;
@@ -895,6 +984,8 @@ int main(void)
 	    cmocka_unit_test(test_collects_all_errors),
 	    cmocka_unit_test(test_cross_checks),
 	    cmocka_unit_test(test_secrets),
+	    cmocka_unit_test(test_cleartext),
+	    cmocka_unit_test(test_secret_cred_and_scrub),
 	    cmocka_unit_test(test_secret_never_shown),
 	    cmocka_unit_test(test_secret_in_value_error),
 	    cmocka_unit_test(test_print_roundtrip),

@@ -81,3 +81,41 @@ $(eval $(call gcb_fuzz,ringstat,tests/ringstat/fuzz_ringstat_walk.c,\
 # The Avro schema linter, canonical form and compatibility check.
 $(eval $(call gcb_fuzz,avsc,tests/fuzz/fuzz_avsc_lint.c,$(GCB_AVSC_SRCS),$(GCB_AVSC_LIBS),\
 	tests/fuzz/corpus/avsc,-max_len=8192 -dict=tests/schema/avsc.dict,))
+
+# The security review's list (docs/fuzz.md): parsers of bytes another
+# process, a server or a file on disk controls.
+
+# The shared-memory segment header, as gcb_shm_attach() checks it.
+$(eval $(call gcb_fuzz,shm_header,tests/fuzz/fuzz_shm_header.c,shm/gcb_shm_check.c,,\
+	tests/fuzz/corpus/shm_header,-max_len=65536,))
+
+# The notification message scan for its topicName.
+$(eval $(call gcb_fuzz,notif_scan,tests/fuzz/fuzz_notif_scan.c,\
+	stages/notif/gcb_notif_scan.c stages/fetcher/gcb_fetcher_json.c,$(call pkglibs,libcjson),\
+	tests/fuzz/corpus/notif_scan,-max_len=4096,))
+
+# OAuth token answers and error bodies.
+$(eval $(call gcb_fuzz,token_errbody,tests/fuzz/fuzz_token_errbody.c,\
+	stages/fetcher/gcb_fetcher_token.c stages/fetcher/gcb_fetcher_errbody.c \
+	stages/fetcher/gcb_fetcher_http.c $(LOG_SRCS),$(call pkglibs,libcurl libcjson),\
+	tests/fuzz/corpus/token_errbody,-max_len=8192,))
+
+# Response headers: correlation id, rate-limit budget, Retry-After.
+$(eval $(call gcb_fuzz,http_headers,tests/fuzz/fuzz_http_headers.c,\
+	stages/fetcher/gcb_fetcher_http.c $(LOG_SRCS),$(call pkglibs,libcurl),\
+	tests/fuzz/corpus/http_headers,-max_len=2048,))
+
+# WebSocket frames from the server, the upgrade answer, connectUri.
+$(eval $(call gcb_fuzz,ws,tests/fuzz/fuzz_ws.c,$(wildcard stages/ws/gcb_ws*.c) $(LOG_SRCS),\
+	$(call pkglibs,libssl libcrypto) -lwslay,tests/fuzz/corpus/ws,-max_len=16384,))
+
+# The gap log, alive mark and backfill job read back at start.
+$(eval $(call gcb_fuzz,state_files,tests/fuzz/fuzz_state_files.c,\
+	stages/notif/gcb_gaps.c stages/notif/gcb_backfill.c stages/notif/gcb_backfill_state.c \
+	stages/notif/gcb_backfill_msg.c stages/fetcher/gcb_fetcher_backoff.c \
+	stages/fetcher/gcb_fetcher_ckpt.c stages/fetcher/gcb_fetcher_errbody.c shm/gcb_dir.c \
+	$(LOG_SRCS),$(call pkglibs,libcjson liburing),tests/fuzz/corpus/state_files,-max_len=8192,))
+
+# Spool segments recovered at open (torn, corrupt, planted).
+$(eval $(call gcb_fuzz,spool,tests/fuzz/fuzz_spool.c,$(wildcard stages/spool/gcb_spool*.c) \
+	shm/gcb_dir.c $(LOG_SRCS),$(call pkglibs,liburing),tests/fuzz/corpus/spool,-max_len=16384,))

@@ -8,11 +8,11 @@
 set -u
 dir=$1
 shift
-printf '%-9s %12s %8s %6s %7s %13s %7s %s\n' target executions exec/s cov ft corpus crashes status
+printf '%-13s %12s %8s %6s %7s %13s %7s %s\n' target executions exec/s cov ft corpus crashes status
 for t in "$@"; do
 	log="$dir/fuzz-$t.log"
 	if [ ! -r "$log" ]; then
-		printf '%-9s (no log)\n' "$t"
+		printf '%-13s (no log)\n' "$t"
 		continue
 	fi
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
@@ -24,6 +24,6 @@ for t in "$@"; do
 	crashes=$(find "$dir/artifacts-$t" -type f 2>/dev/null | wc -l)
 	rc=$(cat "$dir/fuzz-$t.rc" 2>/dev/null || echo '?')
 	[ "$rc" = 0 ] && st=ok || st="FAILED (exit $rc, see $log)"
-	printf '%-9s %12s %8s %6s %7s %13s %7s %s\n' "$t" "${execs:-?}" "${eps:-?}" "${cov:-?}" \
+	printf '%-13s %12s %8s %6s %7s %13s %7s %s\n' "$t" "${execs:-?}" "${eps:-?}" "${cov:-?}" \
 		"${ft:-?}" "${corp:-?}" "$crashes" "$st"
 done

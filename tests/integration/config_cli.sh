@@ -11,6 +11,12 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 cd "$tmp" || exit 1
 
 SECRET='Xq9-very-secret-4711'
+# The examples take their secrets as systemd credentials.
+mkdir -m 0700 creds
+printf '%s\n' "$SECRET" >creds/genesys-client-secret
+printf '%s\n' "$SECRET" >creds/kafka-password
+chmod 0400 creds/*
+CREDS=$tmp/creds
 fails=0
 bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
@@ -33,15 +39,15 @@ expect_err() {
 # -- the examples
 "$tool" --check "$GCB_ROOT/examples/embedded.conf" >out 2>err || bad "embedded.conf: exit $?"
 grep -q '^# embedded simulator: yes, embedded Kafka: yes$' out || bad "embedded.conf: not embedded"
-GCBRIDGE_GENESYS_CLIENT_SECRET=$SECRET GCBRIDGE_KAFKA_PASSWORD=$SECRET \
+CREDENTIALS_DIRECTORY=$CREDS \
 	"$tool" --check "$GCB_ROOT/examples/gcbridge.conf" >out 2>err || bad "gcbridge.conf: exit $?"
-grep -qxF 'genesys.client_secret = **** ; from env:GCBRIDGE_GENESYS_CLIENT_SECRET' out ||
+grep -qxF 'genesys.client_secret = **** ; from cred:genesys-client-secret' out ||
 	bad "gcbridge.conf: client secret not masked"
-grep -qxF 'kafka.sasl.password = **** ; from env:GCBRIDGE_KAFKA_PASSWORD' out ||
+grep -qxF 'kafka.sasl.password = **** ; from cred:kafka-password' out ||
 	bad "gcbridge.conf: kafka password not masked"
 grep -qF -- "$SECRET" out err && bad "gcbridge.conf: secret shown"
 for ex in notifications-embedded.conf notifications.conf; do
-	GCBRIDGE_GENESYS_CLIENT_SECRET=$SECRET GCBRIDGE_KAFKA_PASSWORD=$SECRET \
+	CREDENTIALS_DIRECTORY=$CREDS \
 		"$tool" --check "$GCB_ROOT/examples/$ex" >nout 2>nerr || bad "$ex: exit $?"
 	grep -qx 'genesys.source = notifications' nout || bad "$ex: not the notification source"
 	grep -qF -- "$SECRET" nout nerr && bad "$ex: secret shown"
@@ -51,13 +57,18 @@ grep '^kafka\.' out | cut -d' ' -f1 >order
 printf '%s\n' kafka.bootstrap.servers kafka.security.protocol kafka.sasl.mechanisms \
 	kafka.sasl.username kafka.sasl.password kafka.compression.type kafka.client.id >want
 cmp -s order want || bad "kafka.* order changed"
-# without its environment: one message per missing variable, exit 2
-"$tool" --check "$GCB_ROOT/examples/gcbridge.conf" >out 2>err
-[ $? -eq 2 ] || bad "gcbridge.conf without env: not exit 2"
-grep -q 'gcbridge.conf:[0-9]*: genesys.client_secret: environment variable GCBRIDGE_GENESYS_CLIENT_SECRET is not set' err ||
-	bad "missing env secret not named"
-grep -q 'gcbridge.conf:[0-9]*: kafka.sasl.password: environment variable GCBRIDGE_KAFKA_PASSWORD is not set' err ||
-	bad "missing kafka env secret not named"
+# without its credentials: one message per missing credential, exit 2
+env -u CREDENTIALS_DIRECTORY "$tool" --check "$GCB_ROOT/examples/gcbridge.conf" >out 2>err
+[ $? -eq 2 ] || bad "gcbridge.conf without credentials: not exit 2"
+grep -q 'gcbridge.conf:[0-9]*: genesys.client_secret: cred:genesys-client-secret: $CREDENTIALS_DIRECTORY is not set' err ||
+	bad "missing credential not named"
+grep -q 'gcbridge.conf:[0-9]*: kafka.sasl.password: cred:kafka-password: $CREDENTIALS_DIRECTORY is not set' err ||
+	bad "missing kafka credential not named"
+rm creds/kafka-password
+CREDENTIALS_DIRECTORY=$CREDS "$tool" --check "$GCB_ROOT/examples/gcbridge.conf" >out 2>err
+[ $? -eq 2 ] || bad "gcbridge.conf with a credential missing: not exit 2"
+grep -q "kafka.sasl.password: cannot open secret file $CREDS/kafka-password: No such file" err ||
+	bad "missing credential file not named"
 
 # -- printed output loads again (secrets aside). Loaded from a file, the
 # relative defaults (./state, ./schemas) become absolute, under the file's

@@ -175,12 +175,50 @@ static void test_handshake_check(void **state)
 			 -EPROTO);
 }
 
+/* connectUri: wss:// in the region's domain, or loopback; nothing else. */
+static void test_connect_uri(void **state)
+{
+	const char *api = "https://api.mypurecloud.de";
+	char err[256];
+
+	(void)state;
+	assert_int_equal(gcb_ws_connect_uri_check("wss://streaming.mypurecloud.de/channels/x", api,
+						  err, sizeof(err)),
+			 0);
+	assert_int_equal(gcb_ws_connect_uri_check("WSS://Streaming.MyPureCloud.DE:443/c", api, err,
+						  sizeof(err)),
+			 0);
+	assert_int_equal(gcb_ws_connect_uri_check("ws://127.0.0.1:4567/c", "http://127.0.0.1:4567",
+						  err, sizeof(err)),
+			 0);
+	assert_int_equal(gcb_ws_connect_uri_check("wss://[::1]:4567/c", api, err, sizeof(err)), 0);
+	assert_int_equal(gcb_ws_connect_uri_check("ws://streaming.mypurecloud.de/c", api, err,
+						  sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "not wss://"));
+	assert_int_equal(gcb_ws_connect_uri_check("wss://evil.example/c", api, err, sizeof(err)),
+			 -EPERM);
+	assert_non_null(strstr(err, "not in the region's domain mypurecloud.de"));
+	assert_int_equal(gcb_ws_connect_uri_check("wss://evilmypurecloud.de/c", api, err,
+						  sizeof(err)),
+			 -EPERM);
+	assert_int_equal(gcb_ws_connect_uri_check("wss://mypurecloud.de.evil.example/c", api, err,
+						  sizeof(err)),
+			 -EPERM);
+	assert_int_equal(gcb_ws_connect_uri_check("wss://127.0.0.1.evil.example/c", api, err,
+						  sizeof(err)),
+			 -EPERM);
+	assert_int_equal(gcb_ws_connect_uri_check("https://streaming.mypurecloud.de/c", api, err,
+						  sizeof(err)),
+			 -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_url_ok),	    cmocka_unit_test(test_url_bad),
 	    cmocka_unit_test(test_url_long),	    cmocka_unit_test(test_accept_key),
-	    cmocka_unit_test(test_handshake_check),
+	    cmocka_unit_test(test_handshake_check), cmocka_unit_test(test_connect_uri),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,7 +11,7 @@ fi
 CLIENT="$GCB_BIN/test-ws-client"
 [ -x "$CLIENT" ] || { echo "missing $CLIENT (make first)"; exit 1; }
 if [ -n "${WS_VALGRIND:-}" ]; then
-	CLIENT="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect $CLIENT"
+	CLIENT="valgrind -q --error-exitcode=99 --suppressions=$GCB_ROOT/tests/ws/valgrind.supp --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect $CLIENT"
 fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gcb-ws-$$.XXXXXX")
 PIDS=""
