@@ -7,6 +7,7 @@
 # User-facing targets (each first runs tools/install-deps):
 #   make run     the pipeline on its embedded default
 #   make test    unit + integration tests, one summary line "N passed, N failed"
+#                (TEST_JOBS=N at a time, T=WORD only the tests named *WORD*)
 #   make asan    the same tests under AddressSanitizer + UBSan
 #   make bench   the benchmarks
 #   make fuzz    the fuzz targets (clang/libFuzzer)
@@ -67,9 +68,12 @@ all: $(PROGRAMS)
 deps:
 	@tools/install-deps
 
-# check: build and run everything without touching packages.
+# check: build and run everything without touching packages. Tests run
+# TEST_JOBS at a time (tests/solo.list names those that run alone); T=WORD
+# runs only the tests whose file name contains WORD (make test T=ring).
+TEST_JOBS ?= $(JOBS)
 check: all
-	@GCB_BIN=$(BIN) tests/run $(UNIT_TESTS) $(INTEGRATION_TESTS)
+	@GCB_BIN=$(BIN) T="$(T)" tests/run -j $(TEST_JOBS) $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
 test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all

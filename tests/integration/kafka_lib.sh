@@ -9,7 +9,8 @@ esac
 : "${GCB_BIN:=bin}"
 MOCK="$GCB_BIN/gcb-kafka-mock"
 DRIVE="$GCB_BIN/test-producer-drive"
-command -v kcat >/dev/null 2>&1 || { echo "kcat not installed"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd kcat kcat
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gcb-kafka-$$.XXXXXX")
 CTL="$TMP/ctl"

@@ -3,7 +3,8 @@
 # FULFILLED, cursor paging, every generated conversation found by a job over
 # its own interval, running conversations without conversationEnd, 429 with
 # Retry-After, FAILED jobs, job expiry, the sync query with paging.
-[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 not found"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd /usr/bin/python3 python3
 exec /usr/bin/python3 - "$@" <<'PY'
 import os, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim_notif"))
