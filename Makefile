@@ -11,6 +11,7 @@
 #   make asan    the same tests under AddressSanitizer + UBSan
 #   make bench   the benchmarks
 #   make fuzz    the fuzz targets (clang/libFuzzer)
+#   make mutants deliberate bugs, each of which a test must catch
 
 .DEFAULT_GOAL := all
 MAKEFLAGS += --no-builtin-rules
@@ -61,7 +62,7 @@ $(BIN):
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps check test asan bench run fuzz clean format install
+.PHONY: all deps check test asan bench run fuzz clean format install mutants
 
 all: $(PROGRAMS)
 
@@ -85,6 +86,11 @@ asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
+
+# mutants: every deliberate bug of tests/mutants/mutants.txt, one at a time in
+# a scratch copy, against the tests that must catch it (docs/mutants.md).
+mutants: deps
+	@tests/mutants/run.py $(M)
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all

@@ -15,7 +15,11 @@ Definitions:
   re-deliver at most the events after c that had been fetched by t: positions
   c .. f(t), f(t) = highest position whose first message was fetched at or
   before t. The sum over crashes bounds the duplicates; a duplicated event
-  inside no crash's window [c, f(t)] is "unexplained".
+  inside no crash's window [c, f(t)] is "unexplained". More duplicate
+  messages than the bound, or any unexplained one, fails the run.
+- injected: every stage restart gcbridge logs must be one of the SIGKILLs
+  this run sent; any other exit or crash (and a supervisor that exits by
+  itself) fails the run.
 - order: per Kafka partition in offset order, for each key, the FIRST message
   of every event id must have a higher simulator sequence than the first
   message of the events of the same entity before it. Copies re-sent after a
@@ -24,6 +28,7 @@ Definitions:
 import array
 import bisect
 import os
+import re
 import time
 import json
 import subprocess
@@ -276,14 +281,26 @@ def report(served_log, collector, crashes, hwm, counts, stats, generated, caught
 	for _, kind, _ in crashes:
 		k = "validator" if kind.startswith("validator") else kind
 		crash_kinds[k] = crash_kinds.get(k, 0) + 1
+	# Every stage restart the supervisor logged, by cause: only a SIGKILL
+	# this run sent is expected; any other exit, and more SIGKILLs than sent,
+	# is a crash nobody injected.
+	stage_kills = sum(1 for _, kind, _ in crashes if kind != "supervisor")
+	uninjected = []
 	try:
 		with open(gcbridge_log, errors="replace") as f:
 			glog = f.read()
 		restarts = glog.count("killed by SIGKILL")
 		reattach = glog.count("re-attached segment")
 		replaced = glog.count("replacing segment")
+		causes = re.findall(r'msg="stage (\S+) (.*?) after [0-9.]+s up; restart', glog)
+		sigkills = [c for c in causes if c[1] == "crashed (killed by SIGKILL)"]
+		uninjected = ["%s %s" % c for c in causes if c[1] != "crashed (killed by SIGKILL)"]
+		if len(sigkills) > stage_kills:
+			uninjected.append("%d stage SIGKILLs logged, %d sent" % (len(sigkills), stage_kills))
 	except OSError:
 		restarts = reattach = replaced = -1
+		uninjected.append("no gcbridge log to check restarts against")
+	uninjected += ["supervisor exited by itself"] * counts.get("supervisor exited by itself", 0)
 
 	p = lambda *a: print(*a, file=out)
 	p("")
@@ -313,7 +330,10 @@ def report(served_log, collector, crashes, hwm, counts, stats, generated, caught
 	p("duplicated events            %d (%d extra messages)" % (dup_events, dup_msgs))
 	p("duplicate bound              %d (sum over %d crashes of events fetched after the"
 	  " checkpoint)" % (bound, len(crashes)))
-	p("duplicates outside every crash window: %d" % unexplained)
+	p("duplicates outside every crash window: %d%s" % (unexplained, (
+		" (positions %s)" % " ".join(map(str, unexpl_examples))) if unexplained else ""))
+	p("stage exits and crashes not injected: %d%s" % (len(uninjected), (
+		" (" + "; ".join(uninjected[:5]) + ")") if uninjected else ""))
 	p("per-key order violations     %d (first occurrences, per partition)" % order_viol)
 	for e in order_examples:
 		p("  " + e)
@@ -339,5 +359,11 @@ def report(served_log, collector, crashes, hwm, counts, stats, generated, caught
 		fail.append("drain exit %s" % drain_code)
 	if unknown:
 		fail.append("%d messages with ids never served" % unknown)
+	if dup_msgs > bound:
+		fail.append("%d duplicate messages above the bound of %d" % (dup_msgs, bound))
+	if unexplained:
+		fail.append("%d duplicated events outside every crash window" % unexplained)
+	if uninjected:
+		fail.append("%d stage exits or crashes the run did not inject" % len(uninjected))
 	p("RESULT: " + ("PASS" if not fail else "FAIL: " + "; ".join(fail)))
 	return 1 if fail else 0
