@@ -18,9 +18,9 @@
  *
  * GCB_POWERCUT_CUTS (default 3000) and GCB_POWERCUT_SEED (default 1) replay
  * a run (GCB_POWERCUT_VERBOSE=1 keeps the logs); a failure names the cut's
- * seed. The last case runs the same cuts
- * with syncs that make nothing durable (what deleting the fdatasync and
- * fsync calls does) and requires that the checks catch it.
+ * seed. The last case runs a tenth of the cuts with syncs that make nothing
+ * durable (what deleting the fdatasync and fsync calls does) and requires
+ * that the checks catch it.
  */
 #include <dirent.h>
 #include <errno.h>
