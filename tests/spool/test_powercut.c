@@ -252,6 +252,15 @@ static int64_t index_of(const struct run *r, gcb_spool_pos_t at)
 	return -1;
 }
 
+/* Whether a checkpoint store was started for at. */
+static int was_tried(const struct run *r, gcb_spool_pos_t at)
+{
+	for (unsigned i = 0; i < r->ntried; i++)
+		if (gcb_spool_pos_cmp(r->tried[i], at) == 0)
+			return 1;
+	return 0;
+}
+
 /* Reads from the current position: records first, first+1, ... exactly as
  * appended. *count gets how many. 0 or -1 with err. */
 static int read_back(const struct run *r, gcb_spool_t *s, uint64_t first, uint64_t *count,
@@ -302,7 +311,8 @@ static int recover(struct run *r, char *err)
 	if (rc == 0) {
 		int64_t i;
 
-		if (gcb_spool_pos_parse(cursor, &at) != 0 || (i = index_of(r, at)) < 0) {
+		if (gcb_spool_pos_parse(cursor, &at) != 0 || !was_tried(r, at) ||
+		    (i = index_of(r, at)) < 0) {
 			snprintf(err, ERR_SIZE, "checkpoint holds a position never stored: %s",
 				 cursor);
 			return -1;
