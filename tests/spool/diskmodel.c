@@ -107,6 +107,8 @@ static void buf_write(struct dm_buf *b, uint64_t off, const unsigned char *p, si
 	}
 	if (off > b->len)
 		memset(b->p + b->len, 0, (size_t)off - b->len);
+	if (len == 0)
+		return; /* a write torn to nothing */
 	memcpy(b->p + off, p, len);
 	if (end > b->len)
 		b->len = end;
