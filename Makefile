@@ -7,9 +7,11 @@
 # User-facing targets (each first runs tools/install-deps):
 #   make run     the pipeline on its embedded default
 #   make test    unit + integration tests, one summary line "N passed, N failed"
+#                (TEST_JOBS=N at a time, T=WORD only the tests named *WORD*)
 #   make asan    the same tests under AddressSanitizer + UBSan
 #   make bench   the benchmarks
 #   make fuzz    the fuzz targets (clang/libFuzzer)
+#   make mutants deliberate bugs, each of which a test must catch
 
 .DEFAULT_GOAL := all
 MAKEFLAGS += --no-builtin-rules
@@ -70,16 +72,19 @@ $(BIN):
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps check test asan bench run fuzz clean format install
+.PHONY: all deps check test asan bench run fuzz clean format install mutants
 
 all: $(PROGRAMS)
 
 deps:
 	@tools/install-deps
 
-# check: build and run everything without touching packages.
+# check: build and run everything without touching packages. Tests run
+# TEST_JOBS at a time (tests/solo.list names those that run alone); T=WORD
+# runs only the tests whose file name contains WORD (make test T=ring).
+TEST_JOBS ?= $(JOBS)
 check: all
-	@GCB_BIN=$(BIN) tests/run $(UNIT_TESTS) $(INTEGRATION_TESTS)
+	@GCB_BIN=$(BIN) T="$(T)" tests/run -j $(TEST_JOBS) $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
 test: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
@@ -91,6 +96,11 @@ asan: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(MAKE) --no-print-directory BUILD=build/asan BIN=build/asan/bin \
 		SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" check
+
+# mutants: every deliberate bug of tests/mutants/mutants.txt, one at a time in
+# a scratch copy, against the tests that must catch it (docs/mutants.md).
+mutants: deps
+	@tests/mutants/run.py $(M)
 
 bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all

@@ -24,6 +24,7 @@ int gcb_ckpt_init(gcb_ckpt_t *c, const char *state_dir, const char *instance, ch
 
 	memset(c, 0, sizeof(*c));
 	c->dir_fd = -1;
+	c->ops = gcb_fileops_posix();
 	if (state_dir == NULL || state_dir[0] == '\0' || strlen(state_dir) >= sizeof(c->dir)) {
 		snprintf(errstr, errstr_size, "state dir not set or too long");
 		return -EINVAL;
@@ -61,6 +62,15 @@ void gcb_ckpt_fini(gcb_ckpt_t *c)
 	c->dir_fd = -1;
 }
 
+void gcb_ckpt_set_ops(gcb_ckpt_t *c, const gcb_fileops_t *ops)
+{
+	c->ops = ops;
+	if (!ops->uring && c->have_uring) {
+		io_uring_queue_exit(&c->ring);
+		c->have_uring = 0;
+	}
+}
+
 /* Submits the one prepared SQE and returns its result (-errno on failure). */
 static int uring_run(gcb_ckpt_t *c)
 {
@@ -96,7 +106,7 @@ static int op_openat(gcb_ckpt_t *c, const char *name, int flags, mode_t mode)
 	int fd;
 
 	if (!c->have_uring) {
-		fd = openat(c->dir_fd, name, flags | O_CLOEXEC, mode);
+		fd = c->ops->openat(c->dir_fd, name, flags | O_CLOEXEC, mode);
 		return fd < 0 ? -errno : fd;
 	}
 	if ((sqe = sqe_get(c)) == NULL)
@@ -114,7 +124,7 @@ static int op_write_all(gcb_ckpt_t *c, int fd, const char *data, size_t len)
 		ssize_t n;
 
 		if (!c->have_uring) {
-			n = pwrite(fd, data + done, len - done, (off_t)done);
+			n = c->ops->pwrite(fd, data + done, len - done, (off_t)done);
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0)
@@ -139,7 +149,7 @@ static int op_fsync(gcb_ckpt_t *c, int fd, int datasync)
 	struct io_uring_sqe *sqe;
 
 	if (!c->have_uring) {
-		if ((datasync ? fdatasync(fd) : fsync(fd)) != 0)
+		if ((datasync ? c->ops->fdatasync(fd) : c->ops->fsync(fd)) != 0)
 			return -errno;
 		return 0;
 	}
@@ -154,7 +164,7 @@ static int op_close(gcb_ckpt_t *c, int fd)
 	struct io_uring_sqe *sqe;
 
 	if (!c->have_uring || (sqe = sqe_get(c)) == NULL)
-		return close(fd) != 0 ? -errno : 0;
+		return c->ops->close(fd) != 0 ? -errno : 0;
 	io_uring_prep_close(sqe, fd);
 	return uring_run(c);
 }
@@ -164,7 +174,7 @@ static int op_rename(gcb_ckpt_t *c, const char *from, const char *to)
 	struct io_uring_sqe *sqe;
 
 	if (!c->have_uring) {
-		if (renameat(c->dir_fd, from, c->dir_fd, to) != 0)
+		if (c->ops->renameat(c->dir_fd, from, c->dir_fd, to) != 0)
 			return -errno;
 		return 0;
 	}
@@ -197,17 +207,17 @@ int gcb_ckpt_write_file(gcb_ckpt_t *c, const char *name, const char *data, size_
 	if (rc != 0) {
 		gcb_log_error("writing %s/%s failed: %s", c->dir, tmp, strerror(-rc));
 		op_close(c, fd);
-		unlinkat(c->dir_fd, tmp, 0);
+		c->ops->unlinkat(c->dir_fd, tmp, 0);
 		return rc;
 	}
 	if ((rc = op_close(c, fd)) != 0) {
 		gcb_log_error("close(%s/%s) failed: %s", c->dir, tmp, strerror(-rc));
-		unlinkat(c->dir_fd, tmp, 0);
+		c->ops->unlinkat(c->dir_fd, tmp, 0);
 		return rc;
 	}
 	if ((rc = op_rename(c, tmp, name)) != 0) {
 		gcb_log_error("renameat(%s, %s) failed: %s", tmp, name, strerror(-rc));
-		unlinkat(c->dir_fd, tmp, 0);
+		c->ops->unlinkat(c->dir_fd, tmp, 0);
 		return rc;
 	}
 	/* The rename is durable only once the directory is. */

@@ -8,7 +8,9 @@
  * temp file, write, fdatasync (IORING_FSYNC_DATASYNC), close, renameat over
  * the old file, fsync the directory; so a crash leaves the old or the new
  * file, never a torn one. Where io_uring is unavailable (old kernel,
- * seccomp) the same steps run as plain system calls, logged once.
+ * seccomp) the same steps run as plain system calls, logged once. Those
+ * go through a gcb_fileops_t table, so that a test can run them on a model
+ * of the disk (gcb_ckpt_set_ops).
  */
 #ifndef GCB_FETCHER_CKPT_H
 #define GCB_FETCHER_CKPT_H
@@ -20,10 +22,12 @@
 #include <liburing.h>
 
 #include "shm/gcb_shm_layout.h"
+#include "stages/gcb_fileops.h"
 
 typedef struct gcb_ckpt {
 	struct io_uring ring;
 	int have_uring;
+	const gcb_fileops_t *ops; /* the plain-system-call path */
 	int dir_fd;
 	char dir[PATH_MAX];
 	char name[NAME_MAX + 1]; /* <instance>.cursor */
@@ -36,6 +40,9 @@ typedef struct gcb_ckpt {
 int gcb_ckpt_init(gcb_ckpt_t *c, const char *state_dir, const char *instance, char *errstr,
 		  size_t errstr_size);
 void gcb_ckpt_fini(gcb_ckpt_t *c);
+
+/* Runs every change through ops (not io_uring unless ops->uring): tests. */
+void gcb_ckpt_set_ops(gcb_ckpt_t *c, const gcb_fileops_t *ops);
 
 /*
  * Durably replaces the checkpoint. 0 or -errno (the old file stays intact).

@@ -47,6 +47,7 @@ int gcb_spool_open(gcb_spool_t **out, const gcb_spool_conf_t *conf, char *errstr
 	s->conf = *conf;
 	snprintf(s->dir, sizeof(s->dir), "%s", conf->dir);
 	s->conf.dir = s->dir;
+	s->ops = conf->ops ? conf->ops : gcb_fileops_posix();
 	s->dir_fd = s->wfd = s->rfd = -1;
 	s->dir_fd = gcb_dir_open_private(s->dir, errstr, errstr_size);
 	if (s->dir_fd < 0) {
@@ -89,7 +90,7 @@ int gcb_spool_open(gcb_spool_t **out, const gcb_spool_conf_t *conf, char *errstr
 	return 0;
 fail:
 	if (s->wfd >= 0)
-		close(s->wfd);
+		s->ops->close(s->wfd);
 	if (s->dir_fd >= 0)
 		close(s->dir_fd);
 	free(s->mem);
@@ -109,7 +110,7 @@ void gcb_spool_close(gcb_spool_t *s)
 	gcb_spool_io_fini(s);
 	gcb_spool_read_close(s);
 	if (s->wfd >= 0)
-		close(s->wfd);
+		s->ops->close(s->wfd);
 	if (s->dir_fd >= 0)
 		close(s->dir_fd);
 	free(s->mem);
@@ -118,24 +119,25 @@ void gcb_spool_close(gcb_spool_t *s)
 }
 
 /*
- * Closes the full write segment and starts the next. The old segment is
- * fdatasync'ed before anything goes to the new one, so durable positions
- * only ever grow and no segment but the newest can have an unsynced tail.
+ * Closes the write segment and starts segment seg (> write_seg; the next
+ * one unless a seek must skip numbers). The old segment is fdatasync'ed
+ * before anything goes to the new one, so durable positions only ever grow
+ * and no segment but the newest can have an unsynced tail.
  */
-static int rotate(gcb_spool_t *s)
+int gcb_spool_rotate_to(gcb_spool_t *s, uint64_t seg)
 {
 	uint64_t old = s->write_seg;
 	int fd, rc;
 
 	if ((rc = gcb_spool_io_sync_now(s)) != 0)
 		return rc;
-	if ((fd = gcb_spool_seg_create(s, old + 1)) < 0)
+	if ((fd = gcb_spool_seg_create(s, seg)) < 0)
 		return gcb_spool_io_fail(s, "creating the next segment after", -fd);
 	if (s->rfd >= 0 && s->rfd_seg == old)
 		s->rfd_size = s->append_end;
-	close(s->wfd);
+	s->ops->close(s->wfd);
 	s->wfd = fd;
-	s->write_seg = old + 1;
+	s->write_seg = seg;
 	s->append_end = s->durable_end = s->sync_want = GCB_SPOOL_SEG_HDR;
 	s->unsynced = 0;
 	for (unsigned i = 0; i < GCB_SPOOL_CHUNKS; i++)
@@ -199,7 +201,7 @@ int gcb_spool_append(gcb_spool_t *s, uint64_t arrival_unix_ms, const void *data,
 		s->oldest_unsynced_ms = gcb_clock_mono_ns() / 1000000u;
 	}
 	if (s->append_end >= s->conf.segment_bytes)
-		return rotate(s);
+		return gcb_spool_rotate_to(s, s->write_seg + 1);
 	return 0;
 }
 

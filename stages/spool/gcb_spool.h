@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "stages/gcb_fileops.h"
+
 typedef struct gcb_spool gcb_spool_t;
 
 typedef struct gcb_spool_pos {
@@ -35,6 +37,7 @@ typedef struct gcb_spool_conf {
 	uint64_t max_bytes;	   /* limit on bytes not yet released */
 	unsigned sync_interval_ms; /* longest time from append to fdatasync */
 	uint32_t max_record;	   /* largest payload accepted */
+	const gcb_fileops_t *ops;  /* NULL: the real disk; tests put a disk model here */
 } gcb_spool_conf_t;
 
 typedef struct gcb_spool_rec {
@@ -111,7 +114,10 @@ gcb_spool_pos_t gcb_spool_read_pos(const gcb_spool_t *s);
  * Moves the read position to pos (a position the checkpoint stored). A
  * position before the oldest record means the oldest record; one beyond
  * the end (records lost with a power failure after Kafka had them) means
- * the end. 0 or -EINVAL when pos is not a record boundary.
+ * the end, and appends then go to a new segment numbered after pos's, so
+ * that no later record takes a position at or before pos. 0, -EINVAL when
+ * pos is not a record boundary (or its segment number has more than 16
+ * digits), or -EIO.
  */
 int gcb_spool_seek(gcb_spool_t *s, gcb_spool_pos_t pos);
 

@@ -31,6 +31,7 @@
 #define GCB_SPOOL_QUEUE_DEPTH 64u
 #define GCB_SPOOL_TAG_FSYNC   UINT64_MAX
 #define GCB_SPOOL_NAME_MAX    32 /* 16 digits (20 at most) + ".spool" + NUL */
+#define GCB_SPOOL_SEG_MAX     9999999999999998ull /* 16 digits, and one more after it */
 
 /* Bytes a record of len payload bytes takes on disk. */
 static inline uint64_t gcb_spool_rec_size(uint32_t len)
@@ -56,6 +57,7 @@ struct gcb_spool_slot {
 
 struct gcb_spool {
 	gcb_spool_conf_t conf;
+	const gcb_fileops_t *ops; /* every change to the files goes through it */
 	char dir[PATH_MAX];
 	int dir_fd;
 	struct io_uring ring;
@@ -121,6 +123,9 @@ uint64_t gcb_spool_seg_next(gcb_spool_t *s, uint64_t seg);
 int gcb_spool_seg_check(gcb_spool_t *s, int fd, uint64_t off, uint64_t size, uint64_t stop,
 			uint64_t *end, uint64_t *recs, uint64_t *bytes, const char **why);
 int gcb_spool_seg_scan_all(gcb_spool_t *s, char *errstr, size_t errstr_size);
+
+/* gcb_spool.c: closes the write segment, appends go to segment seg from now on. */
+int gcb_spool_rotate_to(gcb_spool_t *s, uint64_t seg);
 
 /* gcb_spool_read.c */
 void gcb_spool_read_close(gcb_spool_t *s);

@@ -19,7 +19,7 @@
 void gcb_spool_read_close(gcb_spool_t *s)
 {
 	if (s->rfd >= 0)
-		close(s->rfd);
+		s->ops->close(s->rfd);
 	s->rfd = -1;
 	s->rfd_seg = 0;
 }
@@ -204,7 +204,7 @@ static int walk(gcb_spool_t *s, gcb_spool_pos_t from, gcb_spool_pos_t pos, gcb_s
 			rc = gcb_spool_seg_check(s, fd, off, size,
 						 seg == pos.seg ? pos.off : UINT64_MAX, &end, recs,
 						 bytes, &why);
-			close(fd);
+			s->ops->close(fd);
 			if (rc != 0)
 				return rc;
 			if (seg == pos.seg) {
@@ -245,13 +245,29 @@ int gcb_spool_seek(gcb_spool_t *s, gcb_spool_pos_t pos)
 	uint64_t recs, bytes;
 	int rc;
 
+	if (pos.seg > GCB_SPOOL_SEG_MAX)
+		return -EINVAL; /* no segment of this spool has such a number */
 	if ((rc = gcb_spool_io_drain(s)) != 0)
 		return rc;
 	end = (gcb_spool_pos_t){s->write_seg, s->append_end};
 	if (gcb_spool_pos_cmp(pos, oldest) < 0)
 		pos = oldest;
-	if (gcb_spool_pos_cmp(pos, end) > 0)
+	if (gcb_spool_pos_cmp(pos, end) > 0) {
+		/*
+		 * Records up to pos went with a power loss after Kafka had them.
+		 * Appends must not take positions at or before pos again: a
+		 * checkpoint still saying pos would skip them after the next
+		 * crash. They go to a segment numbered after pos's.
+		 */
+		if ((rc = gcb_spool_rotate_to(s, pos.seg + 1)) != 0)
+			return rc;
+		gcb_log_warn("spool %s: checkpoint %" PRIu64 ":%" PRIu64 " lies beyond the "
+			     "spool's end (lost with the power after Kafka had it): appending "
+			     "from segment %" PRIu64,
+			     s->dir, pos.seg, pos.off, s->write_seg);
+		end = (gcb_spool_pos_t){s->write_seg, s->append_end};
 		pos = end;
+	}
 	/* The unread counters follow the position: count what lies between. */
 	if (gcb_spool_pos_cmp(pos, s->rpos) >= 0) {
 		if ((rc = walk(s, s->rpos, pos, &at, &recs, &bytes)) != 0)
@@ -301,7 +317,7 @@ int gcb_spool_release(gcb_spool_t *s, gcb_spool_pos_t upto)
 			continue;
 		if (s->rfd >= 0 && s->rfd_seg == seg)
 			gcb_spool_read_close(s);
-		if (unlinkat(s->dir_fd, name, 0) != 0) {
+		if (s->ops->unlinkat(s->dir_fd, name, 0) != 0) {
 			int rc = -errno;
 
 			gcb_log_error("unlinkat(%s/%s) failed: %s", s->dir, name, strerror(errno));

@@ -52,28 +52,29 @@ int gcb_spool_seg_create(gcb_spool_t *s, uint64_t seg)
 	int fd, err;
 
 	gcb_spool_seg_name(seg, name);
-	fd = openat(s->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = s->ops->openat(s->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+			    0600);
 	if (fd < 0) {
 		err = errno;
 		gcb_log_error("openat(%s/%s) failed: %s", s->dir, name, strerror(err));
 		return -err;
 	}
 	seg_header(h, seg);
-	if (pwrite(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+	if (s->ops->pwrite(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		goto fail;
 	call = "fdatasync";
-	if (fdatasync(fd) != 0)
+	if (s->ops->fdatasync(fd) != 0)
 		goto fail;
 	/* The new name must survive a crash as surely as the data in it. */
 	call = "fsync(dir)";
-	if (fsync(s->dir_fd) != 0)
+	if (s->ops->fsync(s->dir_fd) != 0)
 		goto fail;
 	return fd;
 fail:
 	err = errno ? errno : EIO;
 	gcb_log_error("%s(%s/%s) failed: %s", call, s->dir, name, strerror(err));
-	close(fd);
-	unlinkat(s->dir_fd, name, 0);
+	s->ops->close(fd);
+	s->ops->unlinkat(s->dir_fd, name, 0);
 	return -err;
 }
 
@@ -85,19 +86,19 @@ int gcb_spool_seg_open(gcb_spool_t *s, uint64_t seg, int flags, uint64_t *size)
 	int fd, err;
 
 	gcb_spool_seg_name(seg, name);
-	fd = openat(s->dir_fd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	fd = s->ops->openat(s->dir_fd, name, flags | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st) != 0) {
 		err = -errno;
-		close(fd);
+		s->ops->close(fd);
 		return err;
 	}
 	*size = (uint64_t)st.st_size;
 	seg_header(want, seg);
 	if (*size < GCB_SPOOL_SEG_HDR || pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
 	    memcmp(h, want, sizeof(h)) != 0) {
-		close(fd);
+		s->ops->close(fd);
 		return -EBADMSG;
 	}
 	return fd;
@@ -276,7 +277,7 @@ static int scan_one(gcb_spool_t *s, uint64_t seg, int newest, uint64_t *kept, ch
 			gcb_log_warn("spool %s/%s: no valid segment header (%" PRIu64
 				     " bytes), removed",
 				     s->dir, name, size);
-			if (unlinkat(s->dir_fd, name, 0) != 0) {
+			if (s->ops->unlinkat(s->dir_fd, name, 0) != 0) {
 				snprintf(errstr, errstr_size, "unlinkat(%s/%s) failed: %s", s->dir,
 					 name, strerror(errno));
 				return -errno;
@@ -300,7 +301,7 @@ static int scan_one(gcb_spool_t *s, uint64_t seg, int newest, uint64_t *kept, ch
 	if (rc != 0) {
 		snprintf(errstr, errstr_size, "pread(%s/%s) failed: %s", s->dir, name,
 			 strerror(-rc));
-		close(fd);
+		s->ops->close(fd);
 		return rc;
 	}
 	if (end < size) {
@@ -309,11 +310,11 @@ static int scan_one(gcb_spool_t *s, uint64_t seg, int newest, uint64_t *kept, ch
 			gcb_log_warn("spool %s/%s: %s at offset %" PRIu64 ", cutting off %" PRIu64
 				     " bytes (a write the last run did not finish)",
 				     s->dir, name, why, end, size - end);
-			if (ftruncate(fd, (off_t)end) != 0) {
+			if (s->ops->ftruncate(fd, (off_t)end) != 0) {
 				rc = -errno;
 				snprintf(errstr, errstr_size, "ftruncate(%s/%s) failed: %s", s->dir,
 					 name, strerror(errno));
-				close(fd);
+				s->ops->close(fd);
 				return rc;
 			}
 			size = end;
@@ -327,9 +328,9 @@ static int scan_one(gcb_spool_t *s, uint64_t seg, int newest, uint64_t *kept, ch
 	 * What a crashed run left in the page cache is made durable before it
 	 * is served. Older segments were synced before the next one was made.
 	 */
-	if (newest && fdatasync(fd) != 0)
+	if (newest && s->ops->fdatasync(fd) != 0)
 		gcb_log_warn("fdatasync(%s/%s) failed: %s", s->dir, name, strerror(errno));
-	close(fd);
+	s->ops->close(fd);
 	s->st.segments++;
 	s->st.bytes += size;
 	s->st.unread_records += recs;
@@ -382,7 +383,7 @@ int gcb_spool_seg_scan_all(gcb_spool_t *s, char *errstr, size_t errstr_size)
 	if (count == 0 || s->write_seg < s->first_seg)
 		s->first_seg = s->write_seg;
 	s->wfd = fd;
-	if (fsync(s->dir_fd) != 0)
+	if (s->ops->fsync(s->dir_fd) != 0)
 		gcb_log_warn("fsync(%s) failed: %s", s->dir, strerror(errno));
 	return 0;
 }

@@ -5,9 +5,11 @@
 # delivers the same records, and the reference pipeline delivers everything too.
 # Nothing about speed is asserted.
 set -u
-[ -x /usr/bin/python3 ] || exit 77
-command -v kcat >/dev/null || exit 77
-/usr/bin/python3 -c 'import avro, confluent_kafka, requests' 2>/dev/null || exit 77
+. "$GCB_ROOT/tests/need.sh"
+need_cmd kcat kcat
+need_py avro python3-avro
+need_py confluent_kafka python3-confluent-kafka
+need_py requests python3-requests
 out=$(mktemp /tmp/bench-smoke-$$.XXXXXX)
 trap 'rm -f "$out"' EXIT
 fail() { echo "FAIL: $*"; cat "$out"; exit 1; }

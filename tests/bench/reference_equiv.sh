@@ -1,5 +1,7 @@
 #!/bin/sh
 # reference_pipeline.py and gcbridge's validator produce byte-identical records.
-[ -x /usr/bin/python3 ] || exit 77
-/usr/bin/python3 -c 'import avro, confluent_kafka, requests' 2>/dev/null || exit 77
+. "$GCB_ROOT/tests/need.sh"
+need_py avro python3-avro
+need_py confluent_kafka python3-confluent-kafka
+need_py requests python3-requests
 exec /usr/bin/python3 "$GCB_ROOT/tests/bench/reference_equiv.py"

@@ -83,7 +83,9 @@ class Run:
 		self.procs = {}  # name -> Popen
 		self.sv = None
 		self.sv_log = open(os.path.join(self.dir, "gcbridge.log"), "ab")
-		self.crashes = []  # (wall time s, kind, checkpoint position before the kill)
+		# (monotonic time s, kind, checkpoint position before the kill); the
+		# simulator's request log uses the same clock (CLOCK_MONOTONIC).
+		self.crashes = []
 		self.hwm = {}  # kind -> peak VmHWM kB
 		self.counts = {}
 		self.url = None
@@ -107,6 +109,7 @@ class Run:
 		cmd = [os.path.join(self.bin, "gcb-sim"), "--stream-id", "chaos", "--seed", str(a.seed),
 		       "--count", str(a.events), "--rate", str(a.rate), "--port-file", self.path("url"),
 		       "--served-log", self.path("served.tsv"), "--expires-in", "8",
+		       "--request-log", self.path("req.tsv"),
 		       "--retention", "100000",
 		       "--fault-bad-event-rate", str(a.bad_rate),
 		       "--fault-drift-rate", str(a.drift_rate), "--log-level", "warn"]
@@ -254,7 +257,7 @@ kafka.linger.ms = 100
 				os.kill(pid, signal.SIGKILL)
 			except ProcessLookupError:
 				continue  # it exited between the lookup and the kill
-			self.crashes.append((time.time(), name, ck))
+			self.crashes.append((time.monotonic(), name, ck))
 			kind = "validator" if name.startswith("validator") else name
 			self.count("kill " + kind)
 			log("SIGKILL %s (pid %d), checkpoint at %d" % (name, pid, ck))
@@ -268,7 +271,7 @@ kafka.linger.ms = 100
 		ck = self.checkpoint_pos()
 		self.sv.send_signal(signal.SIGKILL)
 		self.sv.wait()
-		self.crashes.append((time.time(), "supervisor", ck))
+		self.crashes.append((time.monotonic(), "supervisor", ck))
 		self.count("kill supervisor")
 		log("SIGKILL supervisor (pid %d), checkpoint at %d" % (self.sv.pid, ck))
 		deadline = time.monotonic() + 10
@@ -473,7 +476,8 @@ def main():
 		r.collector.stop()
 		log("topics read")
 		status = verify_chaos.report(
-			r.path("served.tsv"), r.collector, r.crashes, r.hwm, r.counts, stats,
+			r.path("served.tsv"), r.path("req.tsv"), r.collector, r.crashes, r.hwm, r.counts,
+			stats,
 			generated=a.events, caught_up=ok and read_all, drain_code=code, seed=a.seed,
 			gcbridge_log=r.path("gcbridge.log"))
 		if a.e2e_verify:

@@ -4,6 +4,7 @@
 : "${GCB_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${GCB_BIN:=$GCB_ROOT/bin}"
 export GCB_ROOT GCB_BIN
-command -v kcat >/dev/null 2>&1 || { echo "chaos: kcat not installed" >&2; exit 77; }
-[ -x /usr/bin/python3 ] || { echo "chaos: /usr/bin/python3 missing" >&2; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd kcat kcat
+need_cmd /usr/bin/python3 python3
 exec /usr/bin/python3 "$GCB_ROOT/tests/chaos/chaos.py" "$@"

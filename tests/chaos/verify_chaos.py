@@ -11,11 +11,17 @@ Definitions:
   stream read sequentially).
 - lost: served, on no topic (neither a data topic nor a DLQ).
 - duplicate: an event id with more than one message (all topics together).
-- bound: a crash at time t with the stored checkpoint at position c can
-  re-deliver at most the events after c that had been fetched by t: positions
-  c .. f(t), f(t) = highest position whose first message was fetched at or
-  before t. The sum over crashes bounds the duplicates; a duplicated event
-  inside no crash's window [c, f(t)] is "unexplained".
+- bound: a crash at time t with the checkpoint file's cursor at position c
+  can re-deliver at most the events after c that had been fetched by t:
+  positions c .. f(t), f(t) = highest position the simulator had served in a
+  request started at or before t (its request and served logs; fetched by t
+  is served by t). Nothing in the bound comes from gcbridge's counters or
+  headers. The sum over crashes bounds the duplicates; a duplicated event
+  inside no crash's window [c, f(t)] is "unexplained". More duplicate
+  messages than the bound, or any unexplained one, fails the run.
+- injected: every stage restart gcbridge logs must be one of the SIGKILLs
+  this run sent; any other exit or crash (and a supervisor that exits by
+  itself) fails the run.
 - order: per Kafka partition in offset order, for each key, the FIRST message
   of every event id must have a higher simulator sequence than the first
   message of the events of the same entity before it. Copies re-sent after a
@@ -24,6 +30,7 @@ Definitions:
 import array
 import bisect
 import os
+import re
 import time
 import json
 import subprocess
@@ -136,7 +143,39 @@ def header(hs, name):
 	return None
 
 
-def report(served_log, collector, crashes, hwm, counts, stats, generated, caught_up, drain_code,
+def served_by(served_log, request_log, idx):
+	"""f(t) from the simulator's own logs: (start times in ms, highest position
+	served by a request started at or before each), sorted by time. The request
+	log and the served log are written together as each answer completes, so
+	the served log's lines are the answers' events, in request-log order. None
+	when the two logs disagree."""
+	positions = []
+	with open(served_log) as f:
+		for line in f:
+			positions.append(idx.get(line.split("\t", 1)[0], -1))
+	reqs = []
+	with open(request_log) as f:
+		for line in f:
+			parts = line.rstrip("\n").split("\t")
+			if len(parts) >= 7 and int(parts[6]) > 0:
+				reqs.append((int(parts[0]), int(parts[6])))
+	if sum(e for _, e in reqs) != len(positions):
+		return None
+	points, k = [], 0
+	for start, events in reqs:
+		points.append((start, max(positions[k:k + events])))
+		k += events
+	points.sort()
+	times, highest, m = [], [], -1
+	for start, hi in points:
+		m = max(m, hi)
+		times.append(start)
+		highest.append(m)
+	return times, highest
+
+
+def report(served_log, request_log, collector, crashes, hwm, counts, stats, generated, caught_up,
+	   drain_code,
 	   seed, gcbridge_log, out=sys.stdout):
 	idx = {}
 	seq = array.array("q")
@@ -246,22 +285,13 @@ def report(served_log, collector, crashes, hwm, counts, stats, generated, caught
 	dup_msgs = sum(c - 1 for c in copies if c > 1)
 	both = sum(1 for i in range(n) if on_data[i] and on_dlq[i])
 
-	# f(t): highest position fetched by t, from the first messages' fetch times.
-	order = sorted(range(n), key=lambda i: first_ms[i] if copies[i] else 1 << 62)
-	times = [first_ms[i] for i in order if copies[i]]
-	prefix_max = []
-	m = -1
-	for i in order:
-		if not copies[i]:
-			break
-		m = max(m, i)
-		prefix_max.append(m)
-
-
+	# f(t): the highest position the simulator had served by t (its own logs,
+	# not gcbridge's headers): fetched by t is served by t.
+	sb = served_by(served_log, request_log, idx)
 	windows = []
 	for t, kind, ck in crashes:
-		j = bisect.bisect_right(times, int(t * 1000)) - 1
-		f = prefix_max[j] if j >= 0 else -1
+		j = bisect.bisect_right(sb[0], int(t * 1000)) - 1 if sb else -1
+		f = sb[1][j] if j >= 0 else -1
 		windows.append((ck, f, kind))
 	bound = sum(max(0, f - ck + 1) for ck, f, _ in windows)
 	unexplained = 0
@@ -276,14 +306,26 @@ def report(served_log, collector, crashes, hwm, counts, stats, generated, caught
 	for _, kind, _ in crashes:
 		k = "validator" if kind.startswith("validator") else kind
 		crash_kinds[k] = crash_kinds.get(k, 0) + 1
+	# Every stage restart the supervisor logged, by cause: only a SIGKILL
+	# this run sent is expected; any other exit, and more SIGKILLs than sent,
+	# is a crash nobody injected.
+	stage_kills = sum(1 for _, kind, _ in crashes if kind != "supervisor")
+	uninjected = []
 	try:
 		with open(gcbridge_log, errors="replace") as f:
 			glog = f.read()
 		restarts = glog.count("killed by SIGKILL")
 		reattach = glog.count("re-attached segment")
 		replaced = glog.count("replacing segment")
+		causes = re.findall(r'msg="stage (\S+) (.*?) after [0-9.]+s up; restart', glog)
+		sigkills = [c for c in causes if c[1] == "crashed (killed by SIGKILL)"]
+		uninjected = ["%s %s" % c for c in causes if c[1] != "crashed (killed by SIGKILL)"]
+		if len(sigkills) > stage_kills:
+			uninjected.append("%d stage SIGKILLs logged, %d sent" % (len(sigkills), stage_kills))
 	except OSError:
 		restarts = reattach = replaced = -1
+		uninjected.append("no gcbridge log to check restarts against")
+	uninjected += ["supervisor exited by itself"] * counts.get("supervisor exited by itself", 0)
 
 	p = lambda *a: print(*a, file=out)
 	p("")
@@ -313,7 +355,10 @@ def report(served_log, collector, crashes, hwm, counts, stats, generated, caught
 	p("duplicated events            %d (%d extra messages)" % (dup_events, dup_msgs))
 	p("duplicate bound              %d (sum over %d crashes of events fetched after the"
 	  " checkpoint)" % (bound, len(crashes)))
-	p("duplicates outside every crash window: %d" % unexplained)
+	p("duplicates outside every crash window: %d%s" % (unexplained, (
+		" (positions %s)" % " ".join(map(str, unexpl_examples))) if unexplained else ""))
+	p("stage exits and crashes not injected: %d%s" % (len(uninjected), (
+		" (" + "; ".join(uninjected[:5]) + ")") if uninjected else ""))
 	p("per-key order violations     %d (first occurrences, per partition)" % order_viol)
 	for e in order_examples:
 		p("  " + e)
@@ -323,6 +368,8 @@ def report(served_log, collector, crashes, hwm, counts, stats, generated, caught
 		if k in hwm:
 			p("  %-11s %8.1f MiB" % (k, hwm[k] / 1024.0))
 	fail = []
+	if sb is None:
+		fail.append("the simulator's request and served logs disagree: no bound")
 	if gaps:
 		p("HARNESS: offsets missing (the mock trimmed them before they were read): " +
 		  "; ".join(gaps[:5]))
@@ -339,5 +386,11 @@ def report(served_log, collector, crashes, hwm, counts, stats, generated, caught
 		fail.append("drain exit %s" % drain_code)
 	if unknown:
 		fail.append("%d messages with ids never served" % unknown)
+	if dup_msgs > bound:
+		fail.append("%d duplicate messages above the bound of %d" % (dup_msgs, bound))
+	if unexplained:
+		fail.append("%d duplicated events outside every crash window" % unexplained)
+	if uninjected:
+		fail.append("%d stage exits or crashes the run did not inject" % len(uninjected))
 	p("RESULT: " + ("PASS" if not fail else "FAIL: " + "; ".join(fail)))
 	return 1 if fail else 0

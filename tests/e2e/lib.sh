@@ -12,14 +12,9 @@
 #   e2e_wait_served N SECS      at least N distinct events served
 #   e2e_wait_delivered N SECS   N distinct events served and every fetched batch acked
 #   e2e_verify VERIFY-ARGS...   runs verify.py on the logs and the topics
-command -v kcat >/dev/null 2>&1 || {
-	echo "kcat not installed"
-	exit 77
-}
-[ -x "$PY" ] || {
-	echo "$PY missing"
-	exit 77
-}
+. "$GCB_ROOT/tests/need.sh"
+need_cmd kcat kcat
+need_cmd "$PY" python3
 
 E2E="$GCB_ROOT/tests/e2e"
 

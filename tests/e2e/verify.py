@@ -553,6 +553,12 @@ def main():
     ap.add_argument("--dup-window", action="append", metavar="LO:HI[,LO:HI]",
                     help="every duplicated event's batch.seq header must lie in one window "
                          "LO < batch.seq <= HI (the batches in flight at a kill)")
+    ap.add_argument("--dup-pos-window", action="append", metavar="LO:HI[,LO:HI]",
+                    help="every duplicated event's position in the events log (from 0) "
+                         "must lie in one window LO <= position < HI, and the duplicate "
+                         "copies must not outnumber the windows' positions: windows from "
+                         "evidence outside gcbridge (the checkpoint file's cursor and what "
+                         "the simulator had served at a kill)")
     ap.add_argument("--no-values", action="store_true", help="skip decoding and value checks")
     ap.add_argument("--decode-every", type=int, default=1,
                     help="decode and compare every Nth main-topic message (default 1 = all)")
@@ -851,6 +857,20 @@ def run(a):
             for b in set(dup_batches[e]):
                 if not any(lo < b <= hi for lo, hi in wins):
                     rep.fail("dup_outside_window", "%s batch.seq %d not in %s" % (e, b, wins))
+    if a.dup_pos_window is not None:
+        pwins = parse_windows(a.dup_pos_window)
+        pos = {e: i for i, e in enumerate(order)}
+        room = sum(max(0, hi - lo) for lo, hi in pwins)
+        rep.inc("window_positions", room)
+        if not order:
+            rep.fail("dup_outside_window", "--dup-pos-window needs --events-log")
+        if sum(dups.values()) > room:
+            rep.fail("too_many_duplicates", "%d duplicate copies, the kill windows hold %d "
+                     "positions" % (sum(dups.values()), room))
+        for e in sorted(dups):
+            p = pos.get(e, -1)
+            if not any(lo <= p < hi for lo, hi in pwins):
+                rep.fail("dup_outside_window", "%s at position %d not in %s" % (e, p, pwins))
     reasons = collections.Counter(x[1] for x in expected.values() if x[0] == "dlq")
     if reasons:
         rep.note("expected DLQ reasons: " + ", ".join("%s=%d" % kv for kv in sorted(reasons.items())))

@@ -57,7 +57,8 @@ static void at_exit(void)
 
 static gcb_spool_t *open_spool(void)
 {
-	const gcb_spool_conf_t conf = {spool_dir, 1u << 20, 8u << 20, 0, MAX_RECORD};
+	const gcb_spool_conf_t conf = {
+	    .dir = spool_dir, .segment_bytes = 1u << 20, .max_bytes = 8u << 20, .max_record = MAX_RECORD};
 	gcb_spool_t *s = NULL;
 	char err[256] = "";
 

@@ -6,10 +6,8 @@
 # with each of them counted.
 . "$(dirname "$0")/lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
-"$PY" -c 'import confluent_kafka' 2>/dev/null || {
-	echo "python3-confluent-kafka missing"
-	exit 77
-}
+. "$GCB_ROOT/tests/need.sh"
+need_py confluent_kafka python3-confluent-kafka
 
 e2e_start_kafka
 for t in good.interactions good.agentstate good.dlq bad.interactions bad.agentstate bad.dlq; do

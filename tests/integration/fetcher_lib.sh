@@ -31,11 +31,11 @@ fh_fail() {
 	exit 1
 }
 
-for tool in curl od; do
-	command -v $tool >/dev/null 2>&1 || { echo "skip: $tool not installed"; exit 77; }
-done
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd curl curl
+need_cmd od coreutils
 [ -x "$GCB_BIN/gcb-sim" ] && [ -x "$GCB_BIN/fetcher-harness" ] ||
-	{ echo "skip: gcb-sim or fetcher-harness not built"; exit 77; }
+	{ echo "FAIL: gcb-sim or fetcher-harness not built (make all)"; exit 1; }
 
 # fh_sim [gcb-sim options...]: starts the simulator, sets FH_URL.
 fh_sim() {

@@ -9,7 +9,8 @@ esac
 : "${GCB_BIN:=bin}"
 MOCK="$GCB_BIN/gcb-kafka-mock"
 DRIVE="$GCB_BIN/test-producer-drive"
-command -v kcat >/dev/null 2>&1 || { echo "kcat not installed"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd kcat kcat
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/gcb-kafka-$$.XXXXXX")
 CTL="$TMP/ctl"
@@ -59,13 +60,17 @@ kafka_read() {
 	done
 }
 
-# kafka_verify EXPECT-FILE READ-FILE MAX-DUPLICATES: every expected record
-# landed on its topic with key, value, timestamp and headers; nothing else
-# did; at most MAX-DUPLICATES extra copies. Prints "duplicates=N".
+# kafka_verify EXPECT-FILE READ-FILE MAX-DUPLICATES [WINDOWS-FILE]: every
+# expected record landed on its topic with key, value, timestamp and headers;
+# nothing else did; at most MAX-DUPLICATES extra copies, and with
+# WINDOWS-FILE ("FIRST LAST" seq ranges, one a line) every duplicated seq
+# lies in one of the ranges. Prints "duplicates=N".
 kafka_verify() {
-	/usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+	/usr/bin/python3 - "$@" <<'PY'
 import collections, re, sys
 exp_file, got_file, max_dups = sys.argv[1], sys.argv[2], int(sys.argv[3])
+windows = [tuple(map(int, l.split())) for l in open(sys.argv[4]) if l.strip()] \
+    if len(sys.argv) > 4 else None
 expect = {}
 for line in open(exp_file):
     seq, kind, topic, key, value, ts = line.rstrip("\n").split("\t")
@@ -110,6 +115,12 @@ if missing:
     bad.append("missing seqs (first 20): %s" % missing[:20])
 if dups > max_dups:
     bad.append("%d duplicates, at most %d allowed" % (dups, max_dups))
+if windows is not None:
+    outside = sorted(s for s, c in seen.items()
+                     if c > 1 and not any(a <= s <= b for a, b in windows))
+    if outside:
+        bad.append("%d duplicated seqs outside every kill window (first 20): %s" %
+                   (len(outside), outside[:20]))
 for b in bad[:30]:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)

@@ -5,7 +5,8 @@
 # kill visible in the metrics. /healthz stays 200 throughout.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ops_lib.sh"
-command -v curl >/dev/null || { echo "curl not installed"; exit 77; }
+. "$GCB_ROOT/tests/need.sh"
+need_cmd curl curl
 
 ops_conf "[watchdog]
 timeout = 4s

@@ -39,26 +39,20 @@ stop=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s$/\1/p' "$unit")
 
 "$root/usr/bin/gcbridge" --version | grep -q "^gcbridge " || t_fail "installed gcbridge --version"
 
-if command -v groff >/dev/null; then
-	for m in man8/gcbridge.8 man1/gcb-ringstat.1; do
-		w=$(groff -man -Tutf8 -ww -z "$root/usr/share/man/$m" 2>&1)
-		[ -z "$w" ] || t_fail "groff warnings in $m: $w"
-	done
-else
-	t_log "groff absent: man pages not checked"
-fi
-if command -v man >/dev/null; then
-	man -l "$root/usr/share/man/man8/gcbridge.8" 2>/dev/null | grep -q "EXIT STATUS" ||
-		t_fail "man -l gcbridge.8"
-fi
+. "$GCB_ROOT/tests/need.sh"
+need_cmd groff groff-base
+need_cmd man man-db
+need_cmd systemd-analyze systemd
+for m in man8/gcbridge.8 man1/gcb-ringstat.1; do
+	w=$(groff -man -Tutf8 -ww -z "$root/usr/share/man/$m" 2>&1)
+	[ -z "$w" ] || t_fail "groff warnings in $m: $w"
+done
+man -l "$root/usr/share/man/man8/gcbridge.8" 2>/dev/null | grep -q "EXIT STATUS" ||
+	t_fail "man -l gcbridge.8"
 
-if command -v systemd-analyze >/dev/null; then
-	mkdir -p "$T_DIR/unit"
-	sed "s|^ExecStart=/usr/bin/|ExecStart=$root/usr/bin/|" "$unit" >"$T_DIR/unit/gcbridge.service"
-	MANPATH="$root/usr/share/man" systemd-analyze verify "$T_DIR/unit/gcbridge.service" \
-		>"$T_DIR/verify" 2>&1 || { cat "$T_DIR/verify" >&2; t_fail "systemd-analyze verify"; }
-	t_log "systemd-analyze verify: ok"
-else
-	t_log "systemd-analyze absent: unit not verified"
-fi
+mkdir -p "$T_DIR/unit"
+sed "s|^ExecStart=/usr/bin/|ExecStart=$root/usr/bin/|" "$unit" >"$T_DIR/unit/gcbridge.service"
+MANPATH="$root/usr/share/man" systemd-analyze verify "$T_DIR/unit/gcbridge.service" \
+	>"$T_DIR/verify" 2>&1 || { cat "$T_DIR/verify" >&2; t_fail "systemd-analyze verify"; }
+t_log "systemd-analyze verify: ok"
 t_log "installed $(find "$root" -type f | wc -l) files"

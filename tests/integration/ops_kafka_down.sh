@@ -5,7 +5,8 @@
 # acknowledges again and /readyz returns to 200; a drain then exits 0.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ops_lib.sh"
-command -v curl >/dev/null || { echo "curl not installed"; exit 77; }
+. "$GCB_ROOT/tests/need.sh"
+need_cmd curl curl
 
 ops_conf
 ops_start

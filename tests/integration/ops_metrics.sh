@@ -4,7 +4,8 @@
 # ring capacities as configured; /healthz and /readyz answer 200.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ops_lib.sh"
-command -v curl >/dev/null || { echo "curl not installed"; exit 77; }
+. "$GCB_ROOT/tests/need.sh"
+need_cmd curl curl
 
 ops_conf
 ops_start
@@ -15,13 +16,10 @@ t_wait_for 60 ops_ready || { curl -s "$OPS_URL/readyz" >&2; t_fail "never ready"
 # Wait for traffic, then check a scrape.
 delivered() { ops_scrape && [ "$(ops_metric 'gcbridge_producer_delivered_total{stage="producer"}')" -gt 0 ]; }
 t_wait_for 60 delivered || t_fail "no delivery seen in the metrics"
-if command -v promtool >/dev/null; then
-	promtool check metrics <"$T_DIR/metrics" >"$T_DIR/promtool" 2>&1 ||
-		{ cat "$T_DIR/promtool" >&2; t_fail "promtool check metrics"; }
-	t_log "promtool check metrics: ok"
-else
-	t_log "promtool absent: format not linted (Debian package prometheus)"
-fi
+need_cmd promtool prometheus
+promtool check metrics <"$T_DIR/metrics" >"$T_DIR/promtool" 2>&1 ||
+	{ cat "$T_DIR/promtool" >&2; t_fail "promtool check metrics"; }
+t_log "promtool check metrics: ok"
 grep -q "^gcbridge_info{version=\"[^\"]*\",instance=\"$T_INSTANCE\"} 1$" "$T_DIR/metrics" ||
 	t_fail "gcbridge_info missing"
 for s in fetcher validator-0 validator-1 producer; do

@@ -2,7 +2,9 @@
 # The fake registry's own API, as Confluent documents it: ids by schema,
 # subject listings, versions, config levels and error codes.
 . "$(dirname "$0")/lib.sh"
-[ -x "$PY" ] || exit 77
+. "$GCB_ROOT/tests/need.sh"
+need_cmd "$PY" python3
+need_cmd curl curl
 
 t_bg "$PY" "$GCB_ROOT/tests/registry/fake_registry.py" --url-file "$T_DIR/url" \
 	--tool "$GCB_BIN/gcb-schema" 2>"$T_DIR/fake.log"

@@ -6,7 +6,9 @@
 # is in no log, and a registry that refuses a schema at start stops gcbridge
 # (exit 2) with a line naming the file.
 . "$(dirname "$0")/lib.sh"
-[ -x "$PY" ] || exit 77
+. "$GCB_ROOT/tests/need.sh"
+need_cmd "$PY" python3
+need_cmd curl curl
 
 printf '%s\n' 's3cr3t-Pa55word-gcbridge' >"$T_DIR/pw"
 chmod 600 "$T_DIR/pw"

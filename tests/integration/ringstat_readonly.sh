@@ -1,6 +1,6 @@
 #!/bin/sh
 # gcb-ringstat attaches read-only: the segment is opened O_RDONLY and mapped
-# PROT_READ without PROT_WRITE (strace, when it can trace here), a --watch
+# PROT_READ without PROT_WRITE (strace), a --watch
 # run's mapping is "r--s" in /proc/<pid>/maps, and running every mode over a
 # segment leaves its bytes unchanged.
 . "$GCB_ROOT/tests/integration/ringstat_lib.sh"
@@ -26,9 +26,11 @@ rs "$I"
 inst ro-live
 feed_live healthy "$I"
 SEG="/dev/shm/gcbridge-$I"
-traced=0
-if command -v strace >/dev/null 2>&1 &&
-	strace -f -o "$TMP/probe" true >/dev/null 2>&1; then
+. "$GCB_ROOT/tests/need.sh"
+need_cmd strace strace
+strace -f -o "$TMP/probe" true >/dev/null 2>&1 ||
+	fail "strace cannot trace here (ptrace not permitted?): the open and map flags are unchecked"
+{
 	set +e
 	# LeakSanitizer cannot run under ptrace (make asan): off for this run only.
 	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
@@ -47,10 +49,7 @@ if command -v strace >/dev/null 2>&1 &&
 	[ -n "$maps" ] || fail "no shared mapping of fd $fd"
 	echo "$maps" | grep -q 'PROT_READ' || fail "mapping without PROT_READ: $maps"
 	echo "$maps" | grep -q 'PROT_WRITE' && fail "segment mapped writable: $maps"
-	traced=1
-else
-	echo "strace unavailable or not permitted here: checking /proc maps only"
-fi
+}
 
 # ---- /proc/<pid>/maps of a --watch run ----
 "$RS" --watch 0.2 --count 250 --stall-seconds 30 --hung-seconds 30 "$I" >"$TMP/watch" 2>&1 &
@@ -69,4 +68,4 @@ for p in $perms; do
 done
 kill "$WPID"
 wait "$WPID" 2>/dev/null || true
-echo "ringstat read-only ok (strace checked: $traced)"
+echo "ringstat read-only ok (strace and /proc maps checked)"

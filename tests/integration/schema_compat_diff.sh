@@ -4,10 +4,8 @@
 set -u
 : "${GCB_BIN:=bin}" "${GCB_ROOT:=.}"
 PY=/usr/bin/python3
-if ! "$PY" -c 'import avro.compatibility' 2>/dev/null; then
-	echo "python3-avro (avro.compatibility) not installed"
-	exit 77
-fi
+. "$GCB_ROOT/tests/need.sh"
+need_py avro.compatibility python3-avro
 rc=0
 for seed in 11 12; do
 	"$PY" "$GCB_ROOT/tests/schema/compat_diff.py" "$GCB_BIN/gcb-schema" "$seed" 60 || rc=1

@@ -2,7 +2,8 @@
 # gcb-sim: command line: --help documents every option, bad options exit 2,
 # only 127.0.0.1 is accepted, --port-file, credentials from the environment,
 # SIGINT exits cleanly, X-RateLimit-Remaining on request.
-[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 not found"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd /usr/bin/python3 python3
 exec /usr/bin/python3 - "$@" <<'PY'
 import os, re, signal, subprocess, sys
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/integration"))

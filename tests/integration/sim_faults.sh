@@ -2,7 +2,8 @@
 # gcb-sim: fault injection (429 with Retry-After and storms, 5xx, slow answers,
 # garbage bodies, malformed and drifted events), retention/410, rate-limit
 # enforcement, and the request log used to check Retry-After compliance.
-[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 not found"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd /usr/bin/python3 python3
 exec /usr/bin/python3 - "$@" <<'PY'
 import json, os, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/integration"))

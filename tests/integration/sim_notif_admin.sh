@@ -3,8 +3,9 @@
 # (heartbeat-stop/resume, close, socket-closing with its grace, revoke,
 # expire, unsubscribe), channel expiry by --channel-ttl and channel-ttl at run
 # time, and the slow-consumer close.
-[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 not found"; exit 77; }
-/usr/bin/python3 -c "import websockets" 2>/dev/null || { echo "skip: python3-websockets missing"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd /usr/bin/python3 python3
+need_py websockets python3-websockets
 exec /usr/bin/python3 - "$@" <<'PY'
 import os, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim_notif"))

@@ -2,8 +2,9 @@
 # gcb-sim notifications, REST side: paged queues and users (and org growth),
 # channels, subscriptions and their limits and errors, auth and faults on the
 # notification API, and the 21st channel evicting the oldest (its socket closed).
-[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 not found"; exit 77; }
-/usr/bin/python3 -c "import websockets" 2>/dev/null || { echo "skip: python3-websockets missing"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd /usr/bin/python3 python3
+need_py websockets python3-websockets
 exec /usr/bin/python3 - "$@" <<'PY'
 import os, sys
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim_notif"))

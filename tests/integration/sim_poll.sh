@@ -1,7 +1,8 @@
 #!/bin/sh
 # gcb-sim: poll paging, cursor continuity, limit, hasMore, re-poll, long poll,
 # event shape, served-log and events-log completeness, clean shutdown.
-[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 not found"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd /usr/bin/python3 python3
 exec /usr/bin/python3 - "$@" <<'PY'
 import json, os, re, sys, threading, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/integration"))

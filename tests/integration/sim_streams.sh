@@ -1,6 +1,7 @@
 #!/bin/sh
 # gcb-sim: stream definitions (create, get, 404, bad definitions) and filters.
-[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 not found"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd /usr/bin/python3 python3
 exec /usr/bin/python3 - "$@" <<'PY'
 import json, os, sys
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/integration"))

@@ -1,7 +1,8 @@
 #!/bin/sh
 # gcb-sim: OAuth client credentials, bad credentials, expiry, revocation, and
 # the headers every answer carries.
-[ -x /usr/bin/python3 ] || { echo "skip: /usr/bin/python3 not found"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd /usr/bin/python3 python3
 exec /usr/bin/python3 - "$@" <<'PY'
 import os, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/integration"))

@@ -6,10 +6,8 @@
 set -u
 : "${GCB_BIN:=bin}" "${GCB_ROOT:=.}"
 py=/usr/bin/python3
-if ! $py -c 'import avro.io' 2>/dev/null; then
-	echo "skip: python3-avro is not installed"
-	exit 77
-fi
+. "$GCB_ROOT/tests/need.sh"
+need_py avro.io python3-avro
 dir=$(mktemp -d "${TMPDIR:-/tmp}/gcb-validator-notif-$$.XXXXXX")
 trap 'rm -rf "$dir"' EXIT INT TERM
 fail() { echo "FAIL: $*"; exit 1; }

@@ -4,8 +4,6 @@
 set -eu
 : "${GCB_BIN:=bin}" "${GCB_ROOT:=.}"
 py=/usr/bin/python3
-if ! $py -c 'import avro.io' 2>/dev/null; then
-	echo "skip: python3-avro is not installed"
-	exit 77
-fi
+. "$GCB_ROOT/tests/need.sh"
+need_py avro.io python3-avro
 exec $py "$GCB_ROOT/tests/validator/roundtrip.py" "$GCB_ROOT" "$GCB_BIN/gcb-validate"

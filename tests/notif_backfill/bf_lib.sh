@@ -29,11 +29,11 @@ bf_fail() {
 	exit 1
 }
 
-for tool in curl od; do
-	command -v $tool >/dev/null 2>&1 || { echo "skip: $tool not installed"; exit 77; }
-done
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd curl curl
+need_cmd od coreutils
 [ -x "$GCB_BIN/backfill-driver" ] && [ -x "$GCB_BIN/gcb-sim" ] ||
-	{ echo "skip: backfill-driver or gcb-sim not built"; exit 77; }
+	{ echo "FAIL: backfill-driver or gcb-sim not built (make all)"; exit 1; }
 
 # bf_server [RATE_ALLOWED]: starts gcb-sim (7 conversations per job result
 # page), sets BF_URL. RATE_ALLOWED: enforce that many requests per 3 s window,

@@ -1,7 +1,8 @@
 /*
  * Parsing Canonical Form and CRC-64-AVRO against the Avro specification's
- * own vectors ($GCB_ROOT/../shared/testdata/avro/schema-tests.txt), and
- * every .avsc in that directory must lint clean.
+ * own vectors ($GCB_ROOT/tests/fixtures/avro/schema-tests.txt, copied from
+ * Apache Avro with its licence), and every .avsc in that directory must lint
+ * clean.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -28,33 +29,27 @@ struct vector {
 };
 
 /*
- * $GCB_AVRO_TESTDATA, else $GCB_ROOT/../shared/testdata/avro (a git worktree
- * sits one level deeper: ../../shared is tried too). NULL when not found.
+ * $GCB_ROOT/tests/fixtures/avro: the data is part of the repository, so a
+ * missing file is a failure, never a reason to skip. NULL when not readable.
  */
 static char *find_data_dir(void)
 {
-	const char *env = getenv("GCB_AVRO_TESTDATA");
 	const char *root = getenv("GCB_ROOT");
-	const char *const rel[] = {"../shared", "../../shared"};
 	char *dir, *file;
 
-	if (env && *env)
-		return strdup(env);
-	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-		if (asprintf(&dir, "%s/%s/testdata/avro", root ? root : ".", rel[i]) < 0)
-			return NULL;
-		if (asprintf(&file, "%s/schema-tests.txt", dir) < 0) {
-			free(dir);
-			return NULL;
-		}
-		if (access(file, R_OK) == 0) {
-			free(file);
-			return dir;
-		}
+	if (asprintf(&dir, "%s/tests/fixtures/avro", root ? root : ".") < 0)
+		return NULL;
+	if (asprintf(&file, "%s/schema-tests.txt", dir) < 0) {
+		free(dir);
+		return NULL;
+	}
+	if (access(file, R_OK) != 0) {
 		free(file);
 		free(dir);
+		return NULL;
 	}
-	return NULL;
+	free(file);
+	return dir;
 }
 
 static char *data_dir(void)
@@ -261,10 +256,9 @@ int main(void)
 	char *dir = find_data_dir();
 
 	if (!dir) {
-		/* tests/run prints the last line as the reason for the skip. */
-		printf("Avro test data (schema-tests.txt) not found under $GCB_ROOT/../shared/"
-		       "testdata/avro; set GCB_AVRO_TESTDATA\n");
-		return 77;
+		printf("Avro test data not readable: $GCB_ROOT/tests/fixtures/avro/"
+		       "schema-tests.txt (set GCB_ROOT to the repository)\n");
+		return 1;
 	}
 	free(dir);
 	return cmocka_run_group_tests(tests, NULL, NULL);

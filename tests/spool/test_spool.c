@@ -368,7 +368,8 @@ static void test_limits(void **state)
 	memset(p, 'x', sizeof(p));
 	assert_int_equal(gcb_spool_append(f->s, 1, p, 1001), -EMSGSIZE);
 	assert_int_equal(gcb_spool_append(f->s, 1, p, 1000), 0);
-	for (i = 0;; i++) {
+	/* 16 KiB hold 16 such records at most: far more means no limit. */
+	for (i = 0; i < 1000; i++) {
 		rc = gcb_spool_append(f->s, 1, p, 1000);
 		if (rc != 0)
 			break;
@@ -394,7 +395,7 @@ static void test_limits(void **state)
 static void test_seek_release(void **state)
 {
 	struct fx *f = *state;
-	gcb_spool_pos_t pos[1001];
+	gcb_spool_pos_t pos[1001], beyond;
 	gcb_spool_stats_t st, st2;
 	gcb_spool_rec_t rec;
 	char path[512];
@@ -424,8 +425,7 @@ static void test_seek_release(void **state)
 			 -EINVAL);
 	assert_int_equal(gcb_spool_seek(f->s, (gcb_spool_pos_t){0, 0}), 0);
 	expect_rec(f, 0, &rec);
-	assert_int_equal(gcb_spool_seek(f->s, (gcb_spool_pos_t){UINT64_MAX, 5}), 0);
-	expect_end(f);
+	assert_int_equal(gcb_spool_seek(f->s, (gcb_spool_pos_t){UINT64_MAX, 5}), -EINVAL);
 	/* The end of a segment equals the start of the next. */
 	for (i = 1; i < 1000 && pos[i].seg == pos[0].seg; i++)
 		;
@@ -462,6 +462,18 @@ static void test_seek_release(void **state)
 	assert_int_equal(gcb_spool_sync(f->s), 0);
 	for (i = 1000; i < 1010; i++)
 		expect_rec(f, i, &rec);
+	/*
+	 * Beyond the end (a checkpoint whose records went with the power after
+	 * Kafka had them): the end, and the next append takes a position after
+	 * the checkpoint's, never one a stale checkpoint would skip.
+	 */
+	beyond = (gcb_spool_pos_t){rec.next.seg + 2, 4096};
+	assert_int_equal(gcb_spool_seek(f->s, beyond), 0);
+	expect_end(f);
+	append_n(f, 1010, 1);
+	assert_int_equal(gcb_spool_sync(f->s), 0);
+	expect_rec(f, 1010, &rec);
+	assert_true(gcb_spool_pos_cmp(rec.pos, beyond) > 0);
 }
 
 static void test_reopen_replays(void **state)

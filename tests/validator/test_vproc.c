@@ -1,7 +1,7 @@
 /*
  * Unit tests for the validator's per-event processing (routing, filters,
  * framing, keys, DLQ records) and for the loader against the shipped
- * schemas and Apache Avro's own test data (../shared/testdata/avro).
+ * schemas and Apache Avro's own test data (tests/fixtures/avro).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -546,20 +546,12 @@ static void test_arena_fallback(void **state)
 
 /* ---- Apache Avro test data ---- */
 
-/* $GCB_ROOT/../shared/testdata/avro (a checkout next to shared/), or one
- * level further up for a worktree under wt/; $GCB_AVRO_TESTDATA overrides. */
+/* Apache Avro's test data, part of the repository (tests/fixtures/avro). */
 static const char *avro_dir(void)
 {
 	static char dir[1200];
-	const char *env = getenv("GCB_AVRO_TESTDATA");
 
-	if (env) {
-		snprintf(dir, sizeof(dir), "%s", env);
-		return dir;
-	}
-	snprintf(dir, sizeof(dir), "%s/../shared/testdata/avro", root);
-	if (access(dir, R_OK) != 0)
-		snprintf(dir, sizeof(dir), "%s/../../shared/testdata/avro", root);
+	snprintf(dir, sizeof(dir), "%s/tests/fixtures/avro", root);
 	return dir;
 }
 
@@ -575,8 +567,6 @@ static void test_apache_schemas_parse(void **state)
 	gcb_schema_t *s;
 
 	(void)state;
-	if (access(avro_dir(), R_OK) != 0)
-		skip();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", avro_dir(), files[i]);
 		if (gcb_schema_load_file(&s, path, err, sizeof(err)) != 0)
@@ -616,8 +606,6 @@ static void test_apache_weather_bytes(void **state)
 	avro_writer_t w;
 
 	(void)state;
-	if (access(avro_dir(), R_OK) != 0)
-		skip();
 	snprintf(path, sizeof(path), "%s/weather.avro", avro_dir());
 	assert_int_equal(gcb_schema_read_file(path, (char **)&file, &flen), 0);
 	assert_memory_equal(file, "Obj\x01", 4);

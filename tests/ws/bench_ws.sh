@@ -6,7 +6,8 @@
 . "$(dirname "$0")/ws_lib.sh"
 N=${1:-100000}
 S=${2:-1024}
-command -v openssl >/dev/null || { echo "skip: no openssl CLI"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd openssl openssl
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
 	-keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 2 -subj "/CN=127.0.0.1" \
 	-addext "subjectAltName=IP:127.0.0.1" 2>"$TMP/openssl.log" || {

@@ -4,10 +4,8 @@ set -u
 : "${GCB_BIN:=bin}"
 : "${GCB_ROOT:=$(cd "$(dirname "$0")/../.." && pwd)}"
 PY=/usr/bin/python3
-if ! [ -x "$PY" ] || ! "$PY" -c 'import websockets' 2>/dev/null; then
-	echo "skip: /usr/bin/python3 with the websockets module is missing"
-	exit 77
-fi
+. "$GCB_ROOT/tests/need.sh"
+need_py websockets python3-websockets
 CLIENT="$GCB_BIN/test-ws-client"
 [ -x "$CLIENT" ] || { echo "missing $CLIENT (make first)"; exit 1; }
 if [ -n "${WS_VALGRIND:-}" ]; then

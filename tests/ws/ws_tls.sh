@@ -5,7 +5,8 @@
 # (fails), with verification off; large and many messages, ping and close
 # through TLS.
 . "$(dirname "$0")/ws_lib.sh"
-command -v openssl >/dev/null || { echo "skip: no openssl CLI"; exit 77; }
+. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
+need_cmd openssl openssl
 T="-t 30000"
 
 # cert NAME SAN: a key and a certificate signed by the test CA.

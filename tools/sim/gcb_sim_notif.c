@@ -635,8 +635,8 @@ void gcb_sim_notif_publish(gcb_sim_notif_t *n, const char *topic, const char *ke
 		}
 		snprintf(line, sizeof(line),
 			 "{\"channel\":\"%s\",\"topic\":\"%s\",\"correlationId\":\"%s\","
-			 "\"key\":\"%s\"%s}\n",
-			 c->id, topic, corr, key, fault);
+			 "\"key\":\"%s\",\"publishedMs\":%lld%s}\n",
+			 c->id, topic, corr, key, (long long)gcb_sim_notif_now_ms(), fault);
 		if (gcb_sim_ws_send(c->ws, msg, (size_t)mlen, line) < 0)
 			n->msgs_dropped++;
 	}
