@@ -124,6 +124,8 @@ void gcb_backfill_gap_begin(gcb_backfill_t *b, const gcb_gap_t *gap)
 	gcb_backfill_iso_ms(from, s);
 	gcb_backfill_iso_ms(gap->end_unix_ms + b->conf.pad_ms, e);
 	snprintf(b->interval, sizeof(b->interval), "%s/%s", s, e);
+	b->interval_end_ms = gap->end_unix_ms + b->conf.pad_ms;
+	b->watermark_logged = 0;
 	free(b->suffix);
 	b->suffix = NULL;
 }
@@ -172,7 +174,8 @@ void gcb_backfill_state_load(gcb_backfill_t *b)
 		goto drop;
 	}
 	gcb_backfill_gap_begin(b, gap);
-	if (strlen(iv->valuestring) < sizeof(b->interval))
+	if (strlen(iv->valuestring) < sizeof(b->interval) &&
+	    gcb_backfill_interval_end(iv->valuestring, &b->interval_end_ms) == 0)
 		strcpy(b->interval, iv->valuestring); /* the job's, should pad have changed */
 	snprintf(b->job_id, sizeof(b->job_id), "%s", job->valuestring);
 	if (gcb_backfill_set_cursor(b, cur->valuestring) != 0)

@@ -104,12 +104,12 @@ static void chan_connect(gcb_notif_chan_t *c)
 		return;
 	}
 	if (c->id[0] != '\0') {
-		gcb_notif_chan_delete(n, c->id);
+		gcb_notif_chan_retire(n, c->id);
 		c->id[0] = '\0';
 	}
 	rc = gcb_notif_chan_create(c, id, uri, &expires);
 	if (rc == 0 && (rc = ws_open(c, uri, &ws)) != 0)
-		gcb_notif_chan_delete(n, id);
+		gcb_notif_chan_retire(n, id);
 	if (rc == -ECANCELED)
 		return;
 	if (rc != 0) {
@@ -138,7 +138,7 @@ void gcb_notif_chan_disconnect(gcb_notif_chan_t *c, const char *reason, uint64_t
 		c->ws = NULL;
 	}
 	if (forget && c->id[0] != '\0') {
-		gcb_notif_chan_delete(n, c->id);
+		gcb_notif_chan_retire(n, c->id);
 		c->id[0] = '\0';
 	}
 	if (c->gap_id == 0)
@@ -153,7 +153,7 @@ void gcb_notif_chan_drop(gcb_notif_chan_t *c)
 	if (c->ws != NULL)
 		gcb_ws_close(c->ws, 1000);
 	c->ws = NULL;
-	gcb_notif_chan_delete(c->n, c->id);
+	gcb_notif_chan_retire(c->n, c->id);
 	c->id[0] = '\0';
 	gcb_notif_gap_close(c->n, &c->gap_id, gcb_clock_real_ms());
 	free(c->topics);
@@ -173,7 +173,7 @@ static void chan_rollover(gcb_notif_chan_t *c, const char *why)
 	int rc = gcb_notif_chan_create(c, id, uri, &expires);
 
 	if (rc == 0 && (rc = ws_open(c, uri, &ws)) != 0)
-		gcb_notif_chan_delete(n, id);
+		gcb_notif_chan_retire(n, id);
 	if (rc != 0) {
 		if (rc != -ECANCELED) {
 			uint64_t ms = gcb_backoff_next(&c->backoff, -1);
@@ -187,7 +187,7 @@ static void chan_rollover(gcb_notif_chan_t *c, const char *why)
 	/* What the old socket still holds arrived before the switch. */
 	(void)gcb_ws_service(c->ws, gcb_notif_on_message, c);
 	gcb_ws_close(c->ws, 1000);
-	gcb_notif_chan_delete(n, c->id);
+	gcb_notif_chan_retire(n, c->id);
 	gcb_log_info("channel %s replaced by %s (%s)", c->id, id, why);
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	snprintf(c->uri, sizeof(c->uri), "%s", uri);

@@ -109,7 +109,7 @@ int gcb_notif_chan_create(gcb_notif_chan_t *c, char *id, char *uri, uint64_t *ex
 /* PUT c's topics on its channel: 0, -ENOENT (channel gone), -EINVAL, -errno. */
 int gcb_notif_chan_subscribe(gcb_notif_chan_t *c);
 /* DELETE channel id, best effort. */
-void gcb_notif_chan_delete(gcb_notif_t *n, const char *id);
+void gcb_notif_chan_retire(gcb_notif_t *n, const char *id);
 
 /* gcb_notif_resolve.c: resolves the topics; at startup retries until done. */
 int gcb_notif_resolve(gcb_notif_t *n, int startup);

@@ -150,18 +150,24 @@ int gcb_notif_chan_create(gcb_notif_chan_t *c, char *id, char *uri, uint64_t *ex
 		return rc;
 	rc = channel_subscribe(c->n, id, c->topics);
 	if (rc != 0)
-		gcb_notif_chan_delete(c->n, id);
+		gcb_notif_chan_retire(c->n, id);
 	return rc;
 }
 
-void gcb_notif_chan_delete(gcb_notif_t *n, const char *id)
+/*
+ * There is no DELETE on a channel (GENESYS.md C): a channel is retired by
+ * dropping its topics, the socket being closed by the caller. A channel
+ * without topics or connection is the first the service evicts, so it does
+ * not hold a slot of the 20 for long.
+ */
+void gcb_notif_chan_retire(gcb_notif_t *n, const char *id)
 {
 	char path[GCB_NOTIF_ID_MAX + 64];
 
 	if (id[0] == '\0')
 		return;
-	snprintf(path, sizeof(path), "/api/v2/notifications/channels/%s", id);
+	snprintf(path, sizeof(path), "/api/v2/notifications/channels/%s/subscriptions", id);
 	if (gcb_notif_rest(n, "DELETE", path, NULL, 0) == 0 && n->f->api_http.resp.status >= 300 &&
 	    n->f->api_http.resp.status != 404)
-		gcb_fetcher_log_answer(n->f, "DELETE channel");
+		gcb_fetcher_log_answer(n->f, "DELETE subscriptions");
 }

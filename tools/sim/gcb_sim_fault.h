@@ -34,6 +34,8 @@ typedef struct gcb_sim_fault_conf {
 	int analytics_429_every;    /* every Nth analytics request answers 429 */
 	int analytics_fail_every;   /* every Nth analytics job ends FAILED */
 	int analytics_job_delay_ms; /* QUEUED -> PENDING -> FULFILLED over this long */
+	int analytics_lag_ms;	    /* data-availability watermark = now - this */
+	double subscribe_reject_rate; /* share of topics the client lacks a permission for */
 } gcb_sim_fault_conf_t;
 
 typedef struct gcb_sim_fault_decision {

@@ -201,6 +201,8 @@ static const struct option longopts[] = {
     {"fault-analytics-429-every", required_argument, NULL, OPT_FAULT},
     {"fault-analytics-fail-every", required_argument, NULL, OPT_FAULT},
     {"fault-analytics-job-delay-ms", required_argument, NULL, OPT_FAULT},
+    {"fault-analytics-lag-ms", required_argument, NULL, OPT_FAULT},
+    {"fault-subscribe-reject-rate", required_argument, NULL, OPT_FAULT},
     {NULL, 0, NULL, 0},
 };
 

@@ -11,9 +11,15 @@
 
 #include "supervisor/gcb_log.h"
 #include "tools/sim/gcb_sim_notif_set.h"
+#include "tools/sim/gcb_sim_perm.h"
 #include "tools/sim/gcb_sim_rand.h"
 
 #define API_PREFIX "/api/v2/notifications/channels"
+
+typedef struct sub_opts {
+	int ignore_errors;  /* ?ignoreErrors=true */
+	double reject_rate; /* subscribe-reject-rate fault */
+} sub_opts_t;
 
 typedef struct channel {
 	int used;
@@ -42,6 +48,9 @@ struct gcb_sim_notif {
 	char *sent;
 	size_t sent_len, sent_cap;
 	uint64_t created, evicted, expired, deleted, sockets_opened, sockets_replaced;
+	uint64_t delete_requests; /* DELETE channels/{id}: no such route */
+	uint64_t subscribe_refused; /* PUT/POST subscriptions answered 400 */
+	gcb_sim_strset_t rejected;  /* distinct topics answered Rejected or refused */
 	uint64_t msgs_sent, msgs_dropped, msgs_sent_lost, heartbeats, pongs, pings_unanswered, stalled;
 	uint64_t client_msgs, client_subscribes, system_msgs, sent_truncated, revocations;
 };
@@ -171,6 +180,7 @@ void gcb_sim_notif_destroy(gcb_sim_notif_t *n)
 	if (n->live > 0)
 		return; /* a thread may still call back: leak rather than crash */
 	free(n->sent);
+	gcb_sim_strset_fini(&n->rejected);
 	pthread_cond_destroy(&n->cond);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
@@ -288,8 +298,8 @@ static cJSON *topics_from(const cJSON *arr, char *err, size_t errsize)
  * checked first, and the total against GCB_SIM_NOTIF_TOPICS, so a failed call
  * changes nothing. Hub lock held. 0 or -EINVAL with a reason.
  */
-static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, int replace, char *err,
-		     size_t errsize)
+static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, int replace,
+		     const sub_opts_t *o, cJSON *rejected, char *err, size_t errsize)
 {
 	gcb_sim_strset_t fresh = {0};
 	const cJSON *e;
@@ -304,6 +314,34 @@ static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, int 
 			snprintf(err, errsize, "Invalid topic: %.400s", t);
 			rc = -EINVAL;
 			goto out;
+		}
+		if (gcb_sim_perm_refused(t, o->reject_rate)) {
+			/* A topic the client's role cannot see: the whole request
+			 * fails unless ignoreErrors=true, which reports it Rejected
+			 * and subscribes the rest (GENESYS.md C). */
+			if (!o->ignore_errors) {
+				snprintf(err, errsize,
+					 "Missing permission %s for topic %.300s. Use ignoreErrors=true "
+					 "to subscribe the permitted topics.",
+					 gcb_sim_perm_required(t), t);
+				rc = -EACCES;
+				goto out;
+			}
+			if (rejected != NULL) {
+				cJSON *r = cJSON_CreateObject(), *mp;
+
+				cJSON_AddStringToObject(r, "id", t);
+				cJSON_AddStringToObject(r, "state", "Rejected");
+				cJSON_AddStringToObject(r, "rejectionReason",
+							"The client lacks the permissions this topic "
+							"requires.");
+				mp = cJSON_AddArrayToObject(r, "missingPermissions");
+				cJSON_AddItemToArray(mp,
+						     cJSON_CreateString(gcb_sim_perm_required(t)));
+				cJSON_AddItemToArray(rejected, r);
+			}
+			gcb_sim_strset_add(&n->rejected, t, strlen(t));
+			continue;
 		}
 		if (!gcb_sim_strset_has(&c->topics, t, strlen(t)) || replace)
 			if (gcb_sim_strset_add(&fresh, t, strlen(t)) < 0) {
@@ -334,9 +372,10 @@ out:
 	return rc;
 }
 
-static cJSON *topics_json(const channel_t *c)
+/* A ChannelTopicEntityListing: the channel's topics, Permitted, then @rejected (taken). */
+static cJSON *topics_json(const channel_t *c, cJSON *rejected)
 {
-	cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "entities");
+	cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "entities"), *r;
 	char uri[128];
 
 	snprintf(uri, sizeof(uri), API_PREFIX "/%s/subscriptions", c->id);
@@ -347,8 +386,12 @@ static cJSON *topics_json(const channel_t *c)
 
 		cJSON_AddStringToObject(e, "id", c->topics.slots[i]);
 		cJSON_AddStringToObject(e, "selfUri", uri);
+		cJSON_AddStringToObject(e, "state", "Permitted");
 		cJSON_AddItemToArray(arr, e);
 	}
+	while (rejected != NULL && (r = cJSON_DetachItemFromArray(rejected, 0)) != NULL)
+		cJSON_AddItemToArray(arr, r);
+	cJSON_Delete(rejected);
 	return j;
 }
 
@@ -378,7 +421,9 @@ static int create_channel(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_s
 		if (!n->ch[i].used) {
 			if (!c)
 				c = &n->ch[i];
-		} else if (!oldest || n->ch[i].seq < oldest->seq) {
+		} else if (!oldest || (!n->ch[i].ws && oldest->ws) ||
+			   (!n->ch[i].ws == !oldest->ws && n->ch[i].seq < oldest->seq)) {
+			/* Channels without a connection go first (GENESYS.md C). */
 			oldest = &n->ch[i];
 		}
 	}
@@ -434,6 +479,15 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 	if (slash && strcmp(slash, "/subscriptions"))
 		return gcb_sim_reply_error(rp, 404, "not.found", "No such resource.");
 
+	if (!slash && !strcmp(m, "DELETE")) {
+		/* The real API has no DELETE on a channel (GENESYS.md C): a client
+		 * must retire one by deleting its subscriptions and closing the
+		 * socket. Answered like any unknown route, and counted. */
+		pthread_mutex_lock(&n->lock);
+		n->delete_requests++;
+		pthread_mutex_unlock(&n->lock);
+		return gcb_sim_reply_error(rp, 404, "not.found", "No such resource.");
+	}
 	pthread_mutex_lock(&n->lock);
 	c = find(n, rest, idlen);
 	if (!c) {
@@ -441,13 +495,6 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 		return gcb_sim_reply_error(rp, 404, "not.found", "Channel not found.");
 	}
 	if (!slash) {
-		if (!strcmp(m, "DELETE")) {
-			gcb_log_info("channel %s deleted", c->id);
-			n->deleted++;
-			channel_drop(n, c, "channel deleted");
-			pthread_mutex_unlock(&n->lock);
-			return gcb_sim_reply_text(rp, 200, strdup("{}"));
-		}
 		if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
 			cJSON *j = channel_json(c, rq->port);
 
@@ -455,16 +502,17 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 			return gcb_sim_reply_json(rp, 200, j);
 		}
 		pthread_mutex_unlock(&n->lock);
-		return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use GET or DELETE.");
+		return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use GET or HEAD.");
 	}
 	if (!strcmp(m, "GET")) {
-		cJSON *j = topics_json(c);
+		cJSON *j = topics_json(c, NULL);
 
 		pthread_mutex_unlock(&n->lock);
 		return gcb_sim_reply_json(rp, 200, j);
 	}
 	if (!strcmp(m, "DELETE")) {
 		gcb_sim_strset_clear(&c->topics);
+		n->deleted++;
 		pthread_mutex_unlock(&n->lock);
 		return gcb_sim_reply_text(rp, 200, strdup("{}"));
 	}
@@ -473,18 +521,31 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 		cJSON *topics;
 		char err[512];
 
+		const char *ie = gcb_sim_request_arg(rq, "ignoreErrors");
+		sub_opts_t o = {.ignore_errors = ie != NULL && !strcmp(ie, "true")};
+		cJSON *rejected = cJSON_CreateArray();
+		gcb_sim_fault_conf_t fc;
+
+		gcb_sim_faults_get(n->faults, &fc);
+		o.reject_rate = fc.subscribe_reject_rate;
 		topics = body ? topics_from(body, err, sizeof(err)) : NULL;
 		if (!body)
 			snprintf(err, sizeof(err), "The body must be a JSON array of topics.");
 		cJSON_Delete(body);
-		rc =
-		    topics ? subscribe(n, c, topics, !strcmp(m, "PUT"), err, sizeof(err)) : -EINVAL;
+		rc = topics ? subscribe(n, c, topics, !strcmp(m, "PUT"), &o, rejected, err,
+					sizeof(err))
+			    : -EINVAL;
 		cJSON_Delete(topics);
 		if (rc < 0) {
+			cJSON_Delete(rejected);
+			n->subscribe_refused++;
 			pthread_mutex_unlock(&n->lock);
-			return gcb_sim_reply_error(rp, 400, "bad.request", "%s", err);
+			return gcb_sim_reply_error(rp, 400,
+						   rc == -EACCES ? "missing.permissions"
+								 : "bad.request",
+						   "%s", err);
 		}
-		topics = topics_json(c);
+		topics = topics_json(c, rejected);
 		pthread_mutex_unlock(&n->lock);
 		return gcb_sim_reply_json(rp, 200, topics);
 	}
@@ -687,8 +748,13 @@ void gcb_sim_notif_ws_message(gcb_sim_notif_t *n, gcb_sim_ws_t *ws, const char *
 		cJSON *topics =
 		    topics_from(cJSON_GetObjectItemCaseSensitive(j, "topics"), err, sizeof(err));
 
+		gcb_sim_fault_conf_t fc;
+		sub_opts_t o = {.ignore_errors = 1};
+
+		gcb_sim_faults_get(n->faults, &fc);
+		o.reject_rate = fc.subscribe_reject_rate;
 		n->client_subscribes++;
-		if (!topics || subscribe(n, c, topics, 0, err, sizeof(err)) < 0)
+		if (!topics || subscribe(n, c, topics, 0, &o, NULL, err, sizeof(err)) < 0)
 			gcb_log_info("channel %s: subscribe over the socket refused: %s", c->id,
 				     err);
 		cJSON_Delete(topics);
@@ -870,7 +936,10 @@ void gcb_sim_notif_stats(gcb_sim_notif_t *n, cJSON *s)
 	cJSON_AddNumberToObject(s, "channelsCreated", (double)n->created);
 	cJSON_AddNumberToObject(s, "channelsEvicted", (double)n->evicted);
 	cJSON_AddNumberToObject(s, "channelsExpired", (double)n->expired);
-	cJSON_AddNumberToObject(s, "channelsDeleted", (double)n->deleted);
+	cJSON_AddNumberToObject(s, "subscriptionsDeleted", (double)n->deleted);
+	cJSON_AddNumberToObject(s, "channelDeleteRequests", (double)n->delete_requests);
+	cJSON_AddNumberToObject(s, "subscribeRefused", (double)n->subscribe_refused);
+	cJSON_AddNumberToObject(s, "topicsRejected", (double)n->rejected.count);
 	cJSON_AddNumberToObject(s, "socketsOpened", (double)n->sockets_opened);
 	cJSON_AddNumberToObject(s, "socketsReplaced", (double)n->sockets_replaced);
 	cJSON_AddNumberToObject(s, "socketsStalled", (double)n->stalled);

@@ -1,0 +1,17 @@
+/*
+ * Permissions of the simulated OAuth client (GENESYS.md C): which topic
+ * family needs which permission, and which topics the client may not see.
+ * A topic is refused when a hash of its name falls under the
+ * subscribe-reject-rate fault, so the same topic is refused on every
+ * attempt and by every process, as a missing role would be.
+ */
+#ifndef GCB_SIM_PERM_H
+#define GCB_SIM_PERM_H
+
+/* The permission topic @t requires (a static string; "" for unknown families). */
+const char *gcb_sim_perm_required(const char *t);
+
+/* 1 when the client lacks the permission @t requires at reject @rate (0..1). */
+int gcb_sim_perm_refused(const char *t, double rate);
+
+#endif
