@@ -51,7 +51,8 @@ struct gcb_backfill {
 	/* The job of the current gap. */
 	uint64_t gap_id;
 	char interval[2 * BF_ISO_MAX + 2];
-	uint64_t interval_end_ms; /* Unix ms: the job is complete once the watermark is past it */
+	uint64_t gap_start_ms;
+	uint64_t gap_end_ms;	  /* Unix ms: data must be complete up to here (the watermark) */
 	int watermark_logged;	  /* "waiting for the watermark" said once per gap */
 	char job_id[BF_JOB_ID_MAX];
 	char *cursor; /* of the next page, "" for the first; owned */
@@ -79,13 +80,14 @@ void gcb_backfill_job_clear(gcb_backfill_t *b);
 void gcb_backfill_gap_clear(gcb_backfill_t *b);
 int gcb_backfill_set_cursor(gcb_backfill_t *b, const char *cursor);
 void gcb_backfill_gap_begin(gcb_backfill_t *b, const gcb_gap_t *gap);
+/* The job's interval: [gap start - pad, min(gap end + pad, end_max_ms)]. */
+void gcb_backfill_interval_set(gcb_backfill_t *b, uint64_t end_max_ms);
 void gcb_backfill_state_save(gcb_backfill_t *b);
 void gcb_backfill_state_remove(gcb_backfill_t *b);
 void gcb_backfill_state_load(gcb_backfill_t *b);
 
 /* The data-availability watermark (gcb_backfill_watermark.c). */
 int gcb_backfill_parse_iso_ms(const char *s, uint64_t *unix_ms);
-int gcb_backfill_interval_end(const char *interval, uint64_t *unix_ms);
 int64_t gcb_backfill_step_watermark(gcb_backfill_t *b, uint64_t now);
 int gcb_backfill_page_complete(gcb_backfill_t *b, const cJSON *page, const char *corr);
 

@@ -113,18 +113,26 @@ void gcb_backfill_state_remove(gcb_backfill_t *b)
 		gcb_log_warn("fsync(%s) failed: %s", b->store->dir, strerror(errno));
 }
 
+void gcb_backfill_interval_set(gcb_backfill_t *b, uint64_t end_max_ms)
+{
+	char s[BF_ISO_MAX], e[BF_ISO_MAX];
+	uint64_t end = b->gap_end_ms + b->conf.pad_ms;
+
+	if (end > end_max_ms)
+		end = end_max_ms;
+	gcb_backfill_iso_ms(b->gap_start_ms > b->conf.pad_ms ? b->gap_start_ms - b->conf.pad_ms : 0,
+			    s);
+	gcb_backfill_iso_ms(end, e);
+	snprintf(b->interval, sizeof(b->interval), "%s/%s", s, e);
+}
+
 /* Sets up the gap's interval: [start - pad, end + pad]. */
 void gcb_backfill_gap_begin(gcb_backfill_t *b, const gcb_gap_t *gap)
 {
-	char s[BF_ISO_MAX], e[BF_ISO_MAX];
-	uint64_t from =
-	    gap->start_unix_ms > b->conf.pad_ms ? gap->start_unix_ms - b->conf.pad_ms : 0;
-
 	b->gap_id = gap->id;
-	gcb_backfill_iso_ms(from, s);
-	gcb_backfill_iso_ms(gap->end_unix_ms + b->conf.pad_ms, e);
-	snprintf(b->interval, sizeof(b->interval), "%s/%s", s, e);
-	b->interval_end_ms = gap->end_unix_ms + b->conf.pad_ms;
+	b->gap_start_ms = gap->start_unix_ms;
+	b->gap_end_ms = gap->end_unix_ms;
+	gcb_backfill_interval_set(b, UINT64_MAX);
 	b->watermark_logged = 0;
 	free(b->suffix);
 	b->suffix = NULL;
@@ -174,8 +182,7 @@ void gcb_backfill_state_load(gcb_backfill_t *b)
 		goto drop;
 	}
 	gcb_backfill_gap_begin(b, gap);
-	if (strlen(iv->valuestring) < sizeof(b->interval) &&
-	    gcb_backfill_interval_end(iv->valuestring, &b->interval_end_ms) == 0)
+	if (strlen(iv->valuestring) < sizeof(b->interval))
 		strcpy(b->interval, iv->valuestring); /* the job's, should pad have changed */
 	snprintf(b->job_id, sizeof(b->job_id), "%s", job->valuestring);
 	if (gcb_backfill_set_cursor(b, cur->valuestring) != 0)

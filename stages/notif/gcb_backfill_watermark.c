@@ -3,8 +3,9 @@
  * "Data availability"). Jobs read a data lake that lags real time: before
  * dataAvailabilityDate it is complete, after it a job ends FULFILLED with
  * conversations missing. A gap is therefore submitted only once
- * GET jobs/availability is past the end of its interval, and a results page
- * whose own dataAvailabilityDate falls short of it discards the job.
+ * GET jobs/availability is at or past the gap's end (the job's interval then
+ * ends at the watermark at the latest), and a results page whose own
+ * dataAvailabilityDate falls short of the gap's end discards the job.
  *
  * Waiting rather than stitching in the synchronous query: the query selects
  * conversations by the UTC day they started and pages 100 at a time, so
@@ -63,14 +64,6 @@ int gcb_backfill_parse_iso_ms(const char *s, uint64_t *unix_ms)
 	return 0;
 }
 
-/* The end of "<start>/<end>". */
-int gcb_backfill_interval_end(const char *interval, uint64_t *unix_ms)
-{
-	const char *slash = strchr(interval, '/');
-
-	return slash != NULL ? gcb_backfill_parse_iso_ms(slash + 1, unix_ms) : -EINVAL;
-}
-
 /* dataAvailabilityDate of an answer: 1 and *wm, 0 when absent, -EINVAL when unusable. */
 static int watermark_of(const cJSON *o, uint64_t *wm)
 {
@@ -109,16 +102,21 @@ int64_t gcb_backfill_step_watermark(gcb_backfill_t *b, uint64_t now)
 			      b->gap_id, r->correlation_id);
 		return gcb_backfill_retry(b, now, 0, -1, "reading the data-availability watermark");
 	}
-	if (wm >= b->interval_end_ms) {
+	if (wm >= b->gap_end_ms) {
+		/* Complete for the whole gap. The pad after it is a margin: never a
+		 * reason to read past complete data, so the job stops at the
+		 * watermark when that comes first. */
+		if (wm < b->gap_end_ms + b->conf.pad_ms)
+			gcb_backfill_interval_set(b, wm);
 		b->phase = BF_SUBMIT;
 		return gcb_backfill_answered(b, now, r, 0);
 	}
 	gcb_backfill_count(b, GCB_FC_BACKFILL_WATERMARK_WAITS, 1);
 	gcb_backfill_iso_ms(wm, wm_iso);
-	gcb_backfill_iso_ms(b->interval_end_ms, end_iso);
+	gcb_backfill_iso_ms(b->gap_end_ms, end_iso);
 	if (!b->watermark_logged) {
 		gcb_log_info("backfill of gap %" PRIu64 " waits: analytics data is complete up to "
-			     "%s, the gap's interval ends at %s; it stays pending until then",
+			     "%s, the gap ends at %s; it stays pending until then",
 			     b->gap_id, wm_iso, end_iso);
 		b->watermark_logged = 1;
 	} else {
@@ -127,7 +125,7 @@ int64_t gcb_backfill_step_watermark(gcb_backfill_t *b, uint64_t now)
 	}
 	/* The watermark advances at most in real time: the distance is the
 	 * earliest it can pass, bounded so a lake that catches up is noticed. */
-	wait = b->interval_end_ms - wm;
+	wait = b->gap_end_ms - wm;
 	if (wait < b->conf.poll_interval_ms)
 		wait = b->conf.poll_interval_ms;
 	if (wait > BF_WATERMARK_RECHECK_MAX)
@@ -136,8 +134,8 @@ int64_t gcb_backfill_step_watermark(gcb_backfill_t *b, uint64_t now)
 }
 
 /*
- * 1 when a results page may be trusted for the whole interval: it carries no
- * dataAvailabilityDate, or one past the interval's end. 0 otherwise (logged).
+ * 1 when a results page may be trusted for the whole gap: it carries no
+ * dataAvailabilityDate, or one at or past the gap's end. 0 otherwise (logged).
  */
 int gcb_backfill_page_complete(gcb_backfill_t *b, const cJSON *page, const char *corr)
 {
@@ -145,16 +143,16 @@ int gcb_backfill_page_complete(gcb_backfill_t *b, const cJSON *page, const char 
 	uint64_t wm = 0;
 	int rc = watermark_of(page, &wm);
 
-	if (rc == 0 || (rc == 1 && wm >= b->interval_end_ms))
+	if (rc == 0 || (rc == 1 && wm >= b->gap_end_ms))
 		return 1;
 	gcb_backfill_count(b, GCB_FC_BACKFILL_WATERMARK_WAITS, 1);
-	gcb_backfill_iso_ms(b->interval_end_ms, end_iso);
+	gcb_backfill_iso_ms(b->gap_end_ms, end_iso);
 	if (rc < 0)
 		snprintf(wm_iso, sizeof(wm_iso), "(unreadable)");
 	else
 		gcb_backfill_iso_ms(wm, wm_iso);
 	gcb_log_warn("backfill of gap %" PRIu64 ": job %s read data complete only up to %s, "
-		     "before the interval's end %s (correlation_id=%s): the job is discarded "
+		     "before the gap's end %s (correlation_id=%s): the job is discarded "
 		     "and the gap waits for the watermark",
 		     b->gap_id, b->job_id, wm_iso, end_iso, corr);
 	b->watermark_logged = 0;

@@ -160,6 +160,7 @@ void gcb_notif_chan_drop(gcb_notif_chan_t *c)
 	c->topics = NULL;
 	c->n_topics = 0;
 	c->used = 0;
+	gcb_notif_subscribe_forget(c);
 	gauge(c->n);
 }
 

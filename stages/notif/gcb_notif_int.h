@@ -34,6 +34,7 @@ typedef struct gcb_notif_chan {
 	char *topics; /* space-separated, owned */
 	unsigned n_topics;
 	int dirty; /* topics changed since the last subscribe */
+	gcb_notif_topics_t rejected; /* refused by the last subscribe, sorted */
 
 	uint64_t last_rx_mono_ms;
 	uint64_t last_rx_unix_ms;
@@ -108,8 +109,20 @@ int gcb_notif_rest(gcb_notif_t *n, const char *method, const char *path, const c
 int gcb_notif_chan_create(gcb_notif_chan_t *c, char *id, char *uri, uint64_t *expires);
 /* PUT c's topics on its channel: 0, -ENOENT (channel gone), -EINVAL, -errno. */
 int gcb_notif_chan_subscribe(gcb_notif_chan_t *c);
-/* DELETE channel id, best effort. */
+/* DELETE channel id's subscriptions (there is no DELETE on a channel), best effort. */
 void gcb_notif_chan_retire(gcb_notif_t *n, const char *id);
+
+/*
+ * gcb_notif_subscribe.c: PUT c's topics on channel id, reading which the
+ * service rejected (c->rejected, logged once, the topics_rejected gauge) and
+ * narrowing a whole-request 400 down to the offending topics. 0 (some topics
+ * may be rejected), -ENOENT (channel gone), -EINVAL, -errno.
+ */
+int gcb_notif_subscribe(gcb_notif_chan_t *c, const char *id);
+/* c no longer carries topics: its rejections are forgotten. */
+void gcb_notif_subscribe_forget(gcb_notif_chan_t *c);
+/* Marks every channel with rejected topics for a new PUT (at each resolution). */
+void gcb_notif_subscribe_retry(gcb_notif_t *n);
 
 /* gcb_notif_resolve.c: resolves the topics; at startup retries until done. */
 int gcb_notif_resolve(gcb_notif_t *n, int startup);
@@ -123,7 +136,7 @@ void gcb_notif_chan_step(gcb_notif_chan_t *c, uint64_t now_mono_ms);
 int64_t gcb_notif_chan_due_ms(const gcb_notif_chan_t *c, uint64_t now_mono_ms);
 void gcb_notif_chan_disconnect(gcb_notif_chan_t *c, const char *reason, uint64_t gap_start_unix_ms,
 			       int forget);
-void gcb_notif_chan_drop(gcb_notif_chan_t *c); /* close and DELETE: slot no longer used */
+void gcb_notif_chan_drop(gcb_notif_chan_t *c); /* close and retire: slot no longer used */
 unsigned gcb_notif_live(const gcb_notif_t *n);
 
 /* gcb_notif_msg.c: one message off a channel. 0 go on, 1 stop reading (spool full). */

@@ -185,6 +185,7 @@ static void teardown(gcb_notif_t *n)
 		gcb_ws_close(n->chans[i].ws, 1001);
 		n->chans[i].ws = NULL;
 		free(n->chans[i].topics);
+		gcb_notif_topics_fini(&n->chans[i].rejected);
 	}
 	gcb_fetcher_gauge(n->f, GCB_FC_CHANNELS, 0);
 	gcb_backfill_free(n->backfill);
@@ -260,8 +261,7 @@ static int loop_timeout(gcb_notif_t *n, uint64_t now)
 		t = SPOOL_CHECK_MS;
 	if (n->backfill != NULL && (d = (int64_t)n->backfill_mono_ms - (int64_t)now) < t)
 		t = d < 0 ? 0 : d;
-	if (gcb_notif_topics_need(&n->tmpl, "{") &&
-	    (d = (int64_t)n->resolve_mono_ms - (int64_t)now) < t)
+	if ((d = (int64_t)n->resolve_mono_ms - (int64_t)now) < t)
 		t = d < 0 ? 0 : d;
 	return (int)t;
 }
@@ -309,8 +309,14 @@ static int loop_turn(gcb_notif_t *n)
 
 		n->backfill_mono_ms = mono_ms() + (uint64_t)(d < 0 ? IDLE_BACKFILL : d);
 	}
-	if (now >= n->resolve_mono_ms && gcb_notif_topics_need(&n->tmpl, "{"))
-		(void)gcb_notif_resolve(n, 0);
+	if (now >= n->resolve_mono_ms) {
+		if (gcb_notif_topics_need(&n->tmpl, "{"))
+			(void)gcb_notif_resolve(n, 0);
+		else
+			n->resolve_mono_ms = now + n->conf->notif.resolve_interval_ms;
+		/* Topics the service rejected are asked for again at the same pace. */
+		gcb_notif_subscribe_retry(n);
+	}
 	gauges(n);
 	return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * The Notifications API over REST (GENESYS.md C): create a channel, replace
- * its subscriptions, delete it. Requests run inline through the fetcher's
+ * The Notifications API over REST (GENESYS.md C): create a channel, retire
+ * it (its subscriptions: gcb_notif_subscribe.c). Requests run inline through the fetcher's
  * authorised call (token renewal, one retry after 401, the stop tick),
  * bounded by genesys.http.timeout; a failure is the caller's to retry later.
  */
@@ -105,37 +105,9 @@ static int channel_create(gcb_notif_t *n, char *id, char *uri, uint64_t *expires
 	return 0;
 }
 
-/*
- * PUT the channel's topics on channel id. 0; -EINVAL when the service
- * rejected the topic list (400: a topic it does not know); -errno else.
- */
-static int channel_subscribe(gcb_notif_t *n, const char *id, const char *topics)
-{
-	char path[GCB_NOTIF_ID_MAX + 64];
-	size_t len;
-	char *body = gcb_notif_topics_body(topics, &len);
-	long st;
-	int rc;
-
-	if (body == NULL)
-		return -ENOMEM;
-	snprintf(path, sizeof(path), "/api/v2/notifications/channels/%s/subscriptions", id);
-	rc = gcb_notif_rest(n, "PUT", path, body, len);
-	free(body);
-	if (rc != 0)
-		return rc;
-	st = n->f->api_http.resp.status;
-	if (st >= 200 && st < 300)
-		return 0;
-	gcb_fetcher_log_answer(n->f, "PUT subscriptions");
-	if (st == 404)
-		return -ENOENT;
-	return st == 400 ? -EINVAL : -EAGAIN;
-}
-
 int gcb_notif_chan_subscribe(gcb_notif_chan_t *c)
 {
-	int rc = channel_subscribe(c->n, c->id, c->topics);
+	int rc = gcb_notif_subscribe(c, c->id);
 
 	if (rc == 0)
 		c->dirty = 0;
@@ -148,7 +120,7 @@ int gcb_notif_chan_create(gcb_notif_chan_t *c, char *id, char *uri, uint64_t *ex
 
 	if (rc != 0)
 		return rc;
-	rc = channel_subscribe(c->n, id, c->topics);
+	rc = gcb_notif_subscribe(c, id);
 	if (rc != 0)
 		gcb_notif_chan_retire(c->n, id);
 	return rc;

@@ -374,22 +374,23 @@ static void test_resume(void **state)
 }
 
 /* A recent gap: the lake is complete only up to before the gap's end. No job
- * is submitted, the gap stays pending; once the watermark passes, it is. */
+ * is submitted, the gap stays pending; once the watermark reaches the gap's
+ * end it is, over an interval that stops at the watermark. */
 static void test_watermark_waits(void **state)
 {
 	struct fx *f = *state;
 	uint64_t now = 1000;
 	int64_t d;
 
-	/* The interval ends at T0 + 30 s + 60 s pad = 2026-11-18T11:08:10.000Z. */
-	answer(f, 200, "{\"dataAvailabilityDate\":\"2026-11-18T11:08:05.500Z\"}", -1);
-	answer(f, 200, "{\"dataAvailabilityDate\":\"2026-11-18T11:08:09.999+00:00\"}", -1);
+	/* The gap ends at T0 + 30 s = 2026-11-18T11:07:10.000Z (pad 60 s). */
+	answer(f, 200, "{\"dataAvailabilityDate\":\"2026-11-18T11:07:05.500Z\"}", -1);
+	answer(f, 200, "{\"dataAvailabilityDate\":\"2026-11-18T11:07:09.999+00:00\"}", -1);
 	answer(f, 200, "{}", -1);
-	answer(f, 200, "{\"dataAvailabilityDate\":\"2026-11-18T11:08:10.000Z\"}", -1);
+	answer(f, 200, "{\"dataAvailabilityDate\":\"2026-11-18T11:07:40.250Z\"}", -1);
 	answer(f, 202, "{\"jobId\":\"j\"}", -1);
 	start(f, 1);
 	d = step_to_call(f, &now);
-	assert_int_equal(d, 4500); /* the distance to the interval's end */
+	assert_int_equal(d, 4500); /* the distance to the gap's end */
 	assert_int_equal(f->counters[GCB_FC_BACKFILL_WATERMARK_WAITS], 1);
 	d = step_to_call(f, &now);
 	assert_int_equal(d, 500); /* never sooner than the poll interval */
@@ -398,10 +399,13 @@ static void test_watermark_waits(void **state)
 	assert_int_equal(f->counters[GCB_FC_MALFORMED], 1);
 	assert_int_equal(f->counters[GCB_FC_BACKFILL_JOBS], 0);
 	assert_int_equal(gcb_gaps_pending(&f->gaps), 1);
-	step_to_call(f, &now); /* exactly at the end: complete */
+	step_to_call(f, &now); /* past the gap, inside the pad */
 	step_to_call(f, &now);
 	assert_int_equal(f->calls, 5);
-	assert_non_null(strstr(f->req[4], "POST /api/v2/analytics/conversations/details/jobs {"));
+	assert_string_equal(f->req[4], "POST /api/v2/analytics/conversations/details/jobs "
+				       "{\"interval\":\"2026-11-18T11:05:40.000Z/"
+				       "2026-11-18T11:07:40.250Z\",\"order\":\"asc\","
+				       "\"orderBy\":\"conversationStart\"}");
 	assert_int_equal(f->counters[GCB_FC_BACKFILL_JOBS], 1);
 	assert_int_equal(f->counters[GCB_FC_BACKFILL_WATERMARK_WAITS], 2);
 }
