@@ -30,6 +30,9 @@ typedef struct gcb_notif_chan {
 	char id[GCB_NOTIF_ID_MAX];   /* "" when no channel exists on the server */
 	char uri[GCB_NOTIF_URI_MAX]; /* connectUri exactly as returned */
 	uint64_t expires_unix_ms;
+	/* The token that created the channel: it may take the channel with it. */
+	uint64_t token_expires_mono_ms; /* 0 unknown */
+	uint64_t token_life_ms;
 	gcb_ws_t *ws; /* NULL while disconnected */
 	char *topics; /* space-separated, owned */
 	unsigned n_topics;

@@ -36,6 +36,7 @@ typedef struct gcb_sim_fault_conf {
 	int analytics_job_delay_ms; /* QUEUED -> PENDING -> FULFILLED over this long */
 	int analytics_lag_ms;	    /* data-availability watermark = now - this */
 	double subscribe_reject_rate; /* share of topics the client lacks a permission for */
+	int channel_outlives_token;   /* 1: channels live on after their creating token expires */
 } gcb_sim_fault_conf_t;
 
 typedef struct gcb_sim_fault_decision {

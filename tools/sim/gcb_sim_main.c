@@ -203,6 +203,7 @@ static const struct option longopts[] = {
     {"fault-analytics-job-delay-ms", required_argument, NULL, OPT_FAULT},
     {"fault-analytics-lag-ms", required_argument, NULL, OPT_FAULT},
     {"fault-subscribe-reject-rate", required_argument, NULL, OPT_FAULT},
+    {"fault-channel-outlives-token", required_argument, NULL, OPT_FAULT},
     {NULL, 0, NULL, 0},
 };
 

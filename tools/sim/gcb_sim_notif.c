@@ -26,6 +26,7 @@ typedef struct channel {
 	char id[37];
 	uint64_t seq; /* creation order: the oldest is evicted */
 	int64_t expires_ms;
+	int64_t token_expires_ms; /* the creating token's end: the channel closes then; 0 never */
 	gcb_sim_strset_t topics;
 	gcb_sim_ws_t *ws; /* attached socket or NULL */
 	int hb_off;
@@ -50,6 +51,7 @@ struct gcb_sim_notif {
 	uint64_t created, evicted, expired, deleted, sockets_opened, sockets_replaced;
 	uint64_t delete_requests; /* DELETE channels/{id}: no such route */
 	uint64_t subscribe_refused; /* PUT/POST subscriptions answered 400 */
+	uint64_t token_closed, token_closed_live; /* channels closed with their token (connected) */
 	gcb_sim_strset_t rejected;  /* distinct topics answered Rejected or refused */
 	uint64_t msgs_sent, msgs_dropped, msgs_sent_lost, heartbeats, pongs, pings_unanswered, stalled;
 	uint64_t client_msgs, client_subscribes, system_msgs, sent_truncated, revocations;
@@ -198,6 +200,14 @@ static void expire_due(gcb_sim_notif_t *n)
 			gcb_log_info("channel %s expired", c->id);
 			n->expired++;
 			channel_drop(n, c, "channel expired");
+		} else if (c->used && c->token_expires_ms != 0 && c->token_expires_ms <= now) {
+			/* The conservative reading of GENESYS.md C: a channel may
+			 * close when the token that created it expires. */
+			gcb_log_info("channel %s closed: the token that created it expired", c->id);
+			n->token_closed++;
+			if (c->ws)
+				n->token_closed_live++;
+			channel_drop(n, c, "the token that created the channel expired");
 		}
 	}
 }
@@ -267,13 +277,42 @@ static int topic_ok(gcb_sim_notif_t *n, const char *t)
 }
 
 /*
- * Reads [{"id":"topic"},...] (or, from the socket, ["topic",...]) into a
- * cJSON array of topic strings; NULL with a reason on error.
+ * Appends @t to @out, expanded when it is a combined topic
+ * ("v2.users.<id>?presence&routingStatus": one topic for the channel's
+ * budget, delivered under the individual names v2.users.<id>.presence and
+ * v2.users.<id>.routingStatus, GENESYS.md C). *extra counts the topics the
+ * expansion added beyond one.
  */
-static cJSON *topics_from(const cJSON *arr, char *err, size_t errsize)
+static void add_expanded(cJSON *out, const char *t, size_t *extra)
+{
+	const char *q = strchr(t, '?');
+	char one[512];
+
+	if (q == NULL || strchr(q + 1, '?') != NULL) {
+		cJSON_AddItemToArray(out, cJSON_CreateString(t));
+		return;
+	}
+	for (const char *p = q + 1, *amp; *p; p = *amp ? amp + 1 : amp) {
+		amp = strchr(p, '&');
+		if (amp == NULL)
+			amp = p + strlen(p);
+		snprintf(one, sizeof(one), "%.*s.%.*s", (int)(q - t), t, (int)(amp - p), p);
+		cJSON_AddItemToArray(out, cJSON_CreateString(one));
+		if (p != q + 1)
+			++*extra;
+	}
+}
+
+/*
+ * Reads [{"id":"topic"},...] (or, from the socket, ["topic",...]) into a
+ * cJSON array of topic strings, combined topics expanded (*extra: topics
+ * added by the expansion); NULL with a reason on error.
+ */
+static cJSON *topics_from(const cJSON *arr, size_t *extra, char *err, size_t errsize)
 {
 	cJSON *out, *e;
 
+	*extra = 0;
 	if (!cJSON_IsArray(arr)) {
 		snprintf(err, errsize, "Expected a JSON array of topics.");
 		return NULL;
@@ -288,7 +327,7 @@ static cJSON *topics_from(const cJSON *arr, char *err, size_t errsize)
 			cJSON_Delete(out);
 			return NULL;
 		}
-		cJSON_AddItemToArray(out, cJSON_CreateString(id->valuestring));
+		add_expanded(out, id->valuestring, extra);
 	}
 	return out;
 }
@@ -298,8 +337,8 @@ static cJSON *topics_from(const cJSON *arr, char *err, size_t errsize)
  * checked first, and the total against GCB_SIM_NOTIF_TOPICS, so a failed call
  * changes nothing. Hub lock held. 0 or -EINVAL with a reason.
  */
-static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, int replace,
-		     const sub_opts_t *o, cJSON *rejected, char *err, size_t errsize)
+static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, size_t extra,
+		     int replace, const sub_opts_t *o, cJSON *rejected, char *err, size_t errsize)
 {
 	gcb_sim_strset_t fresh = {0};
 	const cJSON *e;
@@ -350,7 +389,9 @@ static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, int 
 				goto out;
 			}
 	}
+	/* A combined topic counts once. */
 	total = fresh.count + (replace ? 0 : c->topics.count);
+	total = total > extra ? total - extra : 0;
 	if (total > GCB_SIM_NOTIF_TOPICS) {
 		snprintf(err, errsize,
 			 "A channel may have at most %d topic subscriptions (%zu requested).",
@@ -438,6 +479,9 @@ static int create_channel(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_s
 	c->seq = ++n->seq;
 	gcb_sim_rand_uuid(&n->rnd, c->id);
 	c->expires_ms = gcb_sim_notif_now_ms() + (int64_t)fc.channel_ttl_s * 1000;
+	c->token_expires_ms = fc.channel_outlives_token || rq->token_left_ms < 0
+				  ? 0
+				  : gcb_sim_notif_now_ms() + rq->token_left_ms;
 	n->created++;
 	j = channel_json(c, rq->port);
 	gcb_log_info("channel %s created (expires in %d s)", c->id, fc.channel_ttl_s);
@@ -528,11 +572,13 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 
 		gcb_sim_faults_get(n->faults, &fc);
 		o.reject_rate = fc.subscribe_reject_rate;
-		topics = body ? topics_from(body, err, sizeof(err)) : NULL;
+		size_t extra = 0;
+
+		topics = body ? topics_from(body, &extra, err, sizeof(err)) : NULL;
 		if (!body)
 			snprintf(err, sizeof(err), "The body must be a JSON array of topics.");
 		cJSON_Delete(body);
-		rc = topics ? subscribe(n, c, topics, !strcmp(m, "PUT"), &o, rejected, err,
+		rc = topics ? subscribe(n, c, topics, extra, !strcmp(m, "PUT"), &o, rejected, err,
 					sizeof(err))
 			    : -EINVAL;
 		cJSON_Delete(topics);
@@ -745,8 +791,9 @@ void gcb_sim_notif_ws_message(gcb_sim_notif_t *n, gcb_sim_ws_t *ws, const char *
 			n->pongs++;
 	} else if (c && cJSON_IsString(m) && !strcmp(m->valuestring, "subscribe")) {
 		char err[512];
-		cJSON *topics =
-		    topics_from(cJSON_GetObjectItemCaseSensitive(j, "topics"), err, sizeof(err));
+		size_t extra;
+		cJSON *topics = topics_from(cJSON_GetObjectItemCaseSensitive(j, "topics"), &extra,
+					    err, sizeof(err));
 
 		gcb_sim_fault_conf_t fc;
 		sub_opts_t o = {.ignore_errors = 1};
@@ -754,7 +801,7 @@ void gcb_sim_notif_ws_message(gcb_sim_notif_t *n, gcb_sim_ws_t *ws, const char *
 		gcb_sim_faults_get(n->faults, &fc);
 		o.reject_rate = fc.subscribe_reject_rate;
 		n->client_subscribes++;
-		if (!topics || subscribe(n, c, topics, 0, &o, NULL, err, sizeof(err)) < 0)
+		if (!topics || subscribe(n, c, topics, extra, 0, &o, NULL, err, sizeof(err)) < 0)
 			gcb_log_info("channel %s: subscribe over the socket refused: %s", c->id,
 				     err);
 		cJSON_Delete(topics);
@@ -939,6 +986,8 @@ void gcb_sim_notif_stats(gcb_sim_notif_t *n, cJSON *s)
 	cJSON_AddNumberToObject(s, "subscriptionsDeleted", (double)n->deleted);
 	cJSON_AddNumberToObject(s, "channelDeleteRequests", (double)n->delete_requests);
 	cJSON_AddNumberToObject(s, "subscribeRefused", (double)n->subscribe_refused);
+	cJSON_AddNumberToObject(s, "channelsClosedWithToken", (double)n->token_closed);
+	cJSON_AddNumberToObject(s, "socketsClosedWithToken", (double)n->token_closed_live);
 	cJSON_AddNumberToObject(s, "topicsRejected", (double)n->rejected.count);
 	cJSON_AddNumberToObject(s, "socketsOpened", (double)n->sockets_opened);
 	cJSON_AddNumberToObject(s, "socketsReplaced", (double)n->sockets_replaced);
