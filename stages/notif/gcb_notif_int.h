@@ -127,6 +127,16 @@ void gcb_notif_subscribe_forget(gcb_notif_chan_t *c);
 /* Marks every channel with rejected topics for a new PUT (at each resolution). */
 void gcb_notif_subscribe_retry(gcb_notif_t *n);
 
+/*
+ * gcb_notif_avail.c: refuses configured topic families that GET
+ * notifications/availabletopics does not list for WebSocket (logged, naming
+ * the template and the transports): 0, -EINVAL, -ECANCELED. A listing that
+ * cannot be read is logged and not held against the start.
+ */
+int gcb_notif_avail_check(gcb_notif_t *n);
+/* The availabletopics family of topic t: id segments ({…}, uuids) become {id}. */
+int gcb_notif_avail_family(const char *t, size_t len, char *out, size_t size);
+
 /* gcb_notif_resolve.c: resolves the topics; at startup retries until done. */
 int gcb_notif_resolve(gcb_notif_t *n, int startup);
 

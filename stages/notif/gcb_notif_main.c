@@ -339,6 +339,15 @@ int gcb_notif_run(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 		     "backfill %s",
 		     n->tmpl.n, f->conf->spool.dir, (unsigned long long)f->conf->spool.max_bytes,
 		     n->backfill != NULL ? "on" : "off");
+	rc = gcb_notif_avail_check(n);
+	if (rc == -ECANCELED) {
+		ret = GCB_EXIT_OK;
+		goto out;
+	}
+	if (rc != 0) {
+		ret = GCB_EXIT_FATAL;
+		goto out;
+	}
 	rc = gcb_notif_resolve(n, 1);
 	if (rc == -ECANCELED) {
 		ret = GCB_EXIT_OK;

@@ -497,6 +497,15 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 	channel_t *c;
 	int rc;
 
+	if (!strcmp(rq->path, "/api/v2/notifications/availabletopics")) {
+		gcb_sim_fault_conf_t fc;
+
+		if (strcmp(m, "GET"))
+			return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use GET.");
+		gcb_sim_faults_get(n->faults, &fc);
+		return gcb_sim_reply_json(rp, 200,
+					  gcb_sim_perm_available(!fc.detail_events_eventbridge_only));
+	}
 	if (strncmp(rq->path, API_PREFIX, strlen(API_PREFIX)) || (*rest && *rest != '/'))
 		return gcb_sim_reply_error(rp, 404, "not.found", "No such resource.");
 	if (!*rest || !rest[1]) {

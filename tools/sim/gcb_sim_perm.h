@@ -8,10 +8,20 @@
 #ifndef GCB_SIM_PERM_H
 #define GCB_SIM_PERM_H
 
+#include <cjson/cJSON.h>
+
 /* The permission topic @t requires (a static string; "" for unknown families). */
 const char *gcb_sim_perm_required(const char *t);
 
 /* 1 when the client lacks the permission @t requires at reject @rate (0..1). */
 int gcb_sim_perm_refused(const char *t, double rate);
+
+/*
+ * GET /api/v2/notifications/availabletopics: an AvailableTopicEntityListing
+ * of the families the simulator serves, with requiresPermissions and
+ * transports; the detail-event families list WebSocket only when
+ * @detail_ws. A new cJSON object, the caller's.
+ */
+cJSON *gcb_sim_perm_available(int detail_ws);
 
 #endif
