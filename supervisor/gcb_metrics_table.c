@@ -72,6 +72,10 @@ static const char *const validator_help[GCB_VC_COUNT] = {
     [GCB_VC_AVRO] = "events encoded to Avro",
     [GCB_VC_DLQ] = "events dead-lettered",
     [GCB_VC_FILTERED] = "events filtered out by a route filter",
+    [GCB_VC_SCHEMA_DRIFT_FIELDS] =
+	"fields present in events but absent from their schema (dropped when encoded)",
+    [GCB_VC_SCHEMA_DRIFT_NAMES] =
+	"distinct field names absent from their schema (each logged once per schema)",
     [GCB_VC_SKIPPED] = "input already covered by output, after a restart",
     [GCB_VC_RELOADS] = "schema sets reloaded and accepted",
     [GCB_VC_RELOAD_REFUSED] = "schema sets refused on reload (bad or incompatible)",
