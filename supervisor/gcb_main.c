@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "stages/notif/gcb_preflight.h"
 #include "supervisor/gcb_config.h"
 #include "supervisor/gcb_embedded.h"
 #include "supervisor/gcb_health.h"
@@ -66,12 +67,17 @@ static void supervisor_timings(gcb_supervisor_conf_t *sv, const gcb_config_t *cf
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: gcbridge [-c FILE] [--check-config] [--progress] [--version] [--help]\n"
+		"usage: gcbridge [-c FILE] [--check-config] [--preflight] [--progress] [--version]\n"
+		"                [--help]\n"
 		"\n"
 		"  -c, --config FILE   configuration file (INI); without one gcbridge runs its\n"
 		"                      embedded default: simulator + embedded Kafka\n"
 		"      --check-config  validate, print the effective configuration (secrets\n"
 		"                      masked) and exit 0, or print every problem and exit 2\n"
+		"      --preflight     check the org a start would meet (token, transports,\n"
+		"                      org size and channels, permissions, analytics watermark)\n"
+		"                      and print a report: exit 0 clean, 1 problems that lose\n"
+		"                      data, 2 a start would be refused\n"
 		"      --progress      print a live progress line on stderr\n"
 		"      --version       print the version\n"
 		"\n"
@@ -183,6 +189,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'C'},
+		{"preflight", no_argument, NULL, 'F'},
 		{"progress", no_argument, NULL, 'P'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -191,12 +198,13 @@ int main(int argc, char **argv)
 	gcb_supervisor_conf_t *sv = &g_daemon.sv;
 	gcb_pipeline_t pipeline;
 	char err[1024];
-	int check_only = 0, progress = 0, c, rc;
+	int check_only = 0, preflight = 0, progress = 0, c, rc;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': g_daemon.path = optarg; break;
 		case 'C': check_only = 1; break;
+		case 'F': preflight = 1; break;
 		case 'P': progress = 1; break;
 		case 'V': printf("gcbridge %s\n", GCB_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -216,6 +224,19 @@ int main(int argc, char **argv)
 	}
 	gcb_log_setup("supervisor", (gcb_log_level_t)g_daemon.cfg.log.level,
 		      (gcb_log_format_t)g_daemon.cfg.log.format);
+	if (preflight) {
+		/* The org as a start would meet it (stages/notif/gcb_preflight.c). */
+		rc = gcb_pipeline_init(&pipeline, &g_daemon.cfg, &g_daemon.embedded, err,
+				       sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "gcbridge: configuration rejected: %s\n", err);
+			gcb_config_fini(&g_daemon.cfg);
+			return GCB_DAEMON_EXIT_FATAL;
+		}
+		rc = gcb_preflight_run(&pipeline.fetcher, stdout);
+		gcb_config_fini(&g_daemon.cfg);
+		return rc;
+	}
 	if (check_only) {
 		rc = gcb_pipeline_init(&pipeline, &g_daemon.cfg, &g_daemon.embedded, err,
 				       sizeof(err));

@@ -10,6 +10,7 @@
 
 #include "supervisor/gcb_log.h"
 #include "tools/sim/gcb_sim_notif.h"
+#include "tools/sim/gcb_sim_perm.h"
 #include "tools/sim/gcb_sim_rand.h"
 
 #define JOBS_MAX       256
@@ -444,6 +445,9 @@ int gcb_sim_analytics_api(gcb_sim_analytics_t *a, const gcb_sim_request_t *rq, g
 							       : "too.many.requests",
 					   "Analytics rate limit exceeded. Retry later.");
 	}
+	if (gcb_sim_perm_missing(fc.missing_permissions, "analytics:conversationDetail:view"))
+		return gcb_sim_reply_error(rp, 403, "missing.permissions",
+					   "Missing permission analytics:conversationDetail:view.");
 	if (!strcmp(p, "/query")) {
 		if (strcmp(m, "POST"))
 			return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use POST.");

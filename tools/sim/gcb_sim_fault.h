@@ -38,6 +38,7 @@ typedef struct gcb_sim_fault_conf {
 	double subscribe_reject_rate; /* share of topics the client lacks a permission for */
 	int channel_outlives_token;   /* 1: channels live on after their creating token expires */
 	int detail_events_eventbridge_only; /* availabletopics: detail events not over WebSocket */
+	char missing_permissions[256];	    /* comma-separated: the client's role lacks them */
 } gcb_sim_fault_conf_t;
 
 typedef struct gcb_sim_fault_decision {

@@ -205,6 +205,7 @@ static const struct option longopts[] = {
     {"fault-subscribe-reject-rate", required_argument, NULL, OPT_FAULT},
     {"fault-channel-outlives-token", required_argument, NULL, OPT_FAULT},
     {"fault-detail-events-eventbridge-only", required_argument, NULL, OPT_FAULT},
+    {"fault-missing-permissions", required_argument, NULL, OPT_FAULT},
     {NULL, 0, NULL, 0},
 };
 

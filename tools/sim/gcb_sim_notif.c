@@ -17,8 +17,9 @@
 #define API_PREFIX "/api/v2/notifications/channels"
 
 typedef struct sub_opts {
-	int ignore_errors;  /* ?ignoreErrors=true */
-	double reject_rate; /* subscribe-reject-rate fault */
+	int ignore_errors;   /* ?ignoreErrors=true */
+	double reject_rate;  /* subscribe-reject-rate fault */
+	const char *missing; /* missing-permissions fault */
 } sub_opts_t;
 
 typedef struct channel {
@@ -354,7 +355,7 @@ static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, size
 			rc = -EINVAL;
 			goto out;
 		}
-		if (gcb_sim_perm_refused(t, o->reject_rate)) {
+		if (gcb_sim_perm_refused(t, o->reject_rate, o->missing)) {
 			/* A topic the client's role cannot see: the whole request
 			 * fails unless ignoreErrors=true, which reports it Rejected
 			 * and subscribes the rest (GENESYS.md C). */
@@ -573,16 +574,15 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 		cJSON *body = rq->body ? cJSON_ParseWithLength(rq->body, rq->len) : NULL;
 		cJSON *topics;
 		char err[512];
-
 		const char *ie = gcb_sim_request_arg(rq, "ignoreErrors");
 		sub_opts_t o = {.ignore_errors = ie != NULL && !strcmp(ie, "true")};
 		cJSON *rejected = cJSON_CreateArray();
 		gcb_sim_fault_conf_t fc;
+		size_t extra = 0;
 
 		gcb_sim_faults_get(n->faults, &fc);
 		o.reject_rate = fc.subscribe_reject_rate;
-		size_t extra = 0;
-
+		o.missing = fc.missing_permissions;
 		topics = body ? topics_from(body, &extra, err, sizeof(err)) : NULL;
 		if (!body)
 			snprintf(err, sizeof(err), "The body must be a JSON array of topics.");
@@ -809,6 +809,7 @@ void gcb_sim_notif_ws_message(gcb_sim_notif_t *n, gcb_sim_ws_t *ws, const char *
 
 		gcb_sim_faults_get(n->faults, &fc);
 		o.reject_rate = fc.subscribe_reject_rate;
+		o.missing = fc.missing_permissions;
 		n->client_subscribes++;
 		if (!topics || subscribe(n, c, topics, extra, 0, &o, NULL, err, sizeof(err)) < 0)
 			gcb_log_info("channel %s: subscribe over the socket refused: %s", c->id,

@@ -23,10 +23,27 @@ const char *gcb_sim_perm_required(const char *t)
 	return "";
 }
 
-int gcb_sim_perm_refused(const char *t, double rate)
+int gcb_sim_perm_missing(const char *missing, const char *perm)
+{
+	size_t n = strlen(perm);
+
+	for (const char *s = missing; s != NULL && *s;) {
+		const char *comma = strchr(s, ',');
+		size_t l = comma ? (size_t)(comma - s) : strlen(s);
+
+		if (l == n && n > 0 && !strncmp(s, perm, n))
+			return 1;
+		s = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+int gcb_sim_perm_refused(const char *t, double rate, const char *missing)
 {
 	uint64_t h = UINT64_C(0xcbf29ce484222325);
 
+	if (gcb_sim_perm_missing(missing, gcb_sim_perm_required(t)))
+		return 1;
 	if (rate <= 0)
 		return 0;
 	for (const unsigned char *p = (const unsigned char *)t; *p; p++)

@@ -13,8 +13,14 @@
 /* The permission topic @t requires (a static string; "" for unknown families). */
 const char *gcb_sim_perm_required(const char *t);
 
-/* 1 when the client lacks the permission @t requires at reject @rate (0..1). */
-int gcb_sim_perm_refused(const char *t, double rate);
+/*
+ * 1 when the client lacks the permission @t requires: it is in @missing
+ * (comma-separated), or the topic falls under the reject @rate (0..1).
+ */
+int gcb_sim_perm_refused(const char *t, double rate, const char *missing);
+
+/* 1 when @perm is in the comma-separated @missing. */
+int gcb_sim_perm_missing(const char *missing, const char *perm);
 
 /*
  * GET /api/v2/notifications/availabletopics: an AvailableTopicEntityListing
