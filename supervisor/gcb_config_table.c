@@ -345,6 +345,18 @@ const gcb_config_prop_t gcb_config_props[] = {
 	       "too long for one config line.",
     },
     {
+	.name = "genesys.notifications.rate_limit",
+	.type = GCB_CONFIG_T_INT,
+	.offset = OFF(genesys.notifications.rate_per_minute),
+	.def = "300",
+	.min = 1,
+	.max = 100000,
+	.doc = "REST requests per minute the notification source spends, all together: "
+	       "topic resolution, channels, subscriptions, backfill. Genesys allows 300 per "
+	       "client-credentials token unless raised; requests wait for their turn, and "
+	       "Retry-After and inin-ratelimit-* still slow them further.",
+    },
+    {
 	.name = "genesys.notifications.resolve_interval",
 	.type = GCB_CONFIG_T_DURATION,
 	.offset = OFF(genesys.notifications.resolve_interval_ms),

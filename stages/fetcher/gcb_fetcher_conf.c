@@ -26,6 +26,7 @@ void gcb_fetcher_conf_defaults(gcb_fetcher_conf_t *conf)
 	conf->notif.rollover_before_ms = 3600000;
 	conf->notif.topics_per_channel = 1000;
 	conf->notif.max_channels = 20;
+	conf->notif.rate_per_minute = 300;
 	conf->spool.segment_bytes = 64u << 20;
 	conf->spool.max_bytes = 1ull << 30;
 	conf->spool.sync_interval_ms = 100;
@@ -43,6 +44,8 @@ static const char *notif_check(const gcb_fetcher_conf_t *c)
 	if (c->notif.heartbeat_timeout_ms < 1 || c->notif.ping_interval_ms < 1 ||
 	    c->notif.resolve_interval_ms < 1)
 		return "notification intervals must be positive";
+	if (c->notif.rate_per_minute < 1)
+		return "the REST rate budget must be at least 1 request a minute";
 	if (c->spool.dir == NULL || c->spool.dir[0] == '\0')
 		return "spool dir missing";
 	if (c->spool.segment_bytes < 4096 || c->spool.max_bytes < c->spool.segment_bytes)

@@ -12,6 +12,7 @@
 #include "stages/notif/gcb_gaps.h"
 #include "stages/notif/gcb_notif.h"
 #include "stages/notif/gcb_notif_topics.h"
+#include "stages/notif/gcb_rate.h"
 #include "stages/spool/gcb_spool.h"
 #include "stages/ws/gcb_ws.h"
 
@@ -66,6 +67,7 @@ typedef struct gcb_notif {
 	gcb_notif_chan_t chans[GCB_NOTIF_MAX_CHANNELS];
 	unsigned n_chans; /* slots in use: 0..n_chans-1 */
 	gcb_ws_opts_t ws_opts;
+	gcb_rate_t rate; /* the REST budget every request of this source draws on */
 	int ever_live; /* every channel was live once: topic rejections are no longer fatal */
 	int fatal;     /* the service rejected the configured topics at startup */
 

@@ -128,6 +128,7 @@ static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_o
 	n->max_message = c->max_event_bytes + (64u << 10);
 	if (carriable != UINT32_MAX && carriable > n->max_message)
 		n->max_message = (uint32_t)carriable;
+	gcb_rate_init(&n->rate, c->notif.rate_per_minute ? c->notif.rate_per_minute : 300, mono_ms());
 	n->ws_opts = (gcb_ws_opts_t){
 	    .connect_timeout_ms = c->connect_timeout_ms,
 	    .tls_verify = c->tls_verify,

@@ -25,8 +25,17 @@ int gcb_notif_rest(gcb_notif_t *n, const char *method, const char *path, const c
 {
 	char url[GCB_FETCHER_URL_MAX + 512];
 	gcb_fetcher_t *f = n->f;
+	uint64_t wait;
 	int rc;
 
+	/* The shared budget first (gcb_rate.h): wait for this request's turn. */
+	if ((wait = gcb_rate_wait_ms(&n->rate, gcb_clock_mono_ns() / 1000000)) > 0) {
+		gcb_notif_count(n, GCB_FC_THROTTLE_WAITS, 1);
+		gcb_notif_count(n, GCB_FC_THROTTLE_MS, wait);
+		if (gcb_fetcher_sleep(f, wait) != 0)
+			return -ECANCELED;
+	}
+	gcb_rate_take(&n->rate, gcb_clock_mono_ns() / 1000000);
 	snprintf(url, sizeof(url), "%s%s", f->api, path);
 	rc = gcb_fetcher_api_call(f, method, url, body, len, (long)n->conf->request_timeout_ms);
 	if (rc == 0) {

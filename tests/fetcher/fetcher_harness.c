@@ -22,6 +22,7 @@
  *       [--heartbeat-timeout-ms MS] [--ping-interval-ms MS]
  *       [--rollover-before-ms MS] [--resolve-interval-ms MS]
  *       [--spool-max N] [--spool-segment N] [--no-backfill] [--no-consume]
+ *       [--rate-limit PER_MINUTE]
  *   Records are then notifications: their id is metadata.CorrelationId.
  *   --no-consume never reads the rings (they fill, the spool grows);
  *   --consume-after-ms MS reads them only after MS.
@@ -272,6 +273,7 @@ static void parse_args(int argc, char **argv)
 	    {"no-backfill", 0, 0, 266},
 	    {"no-consume", 0, 0, 267},
 	    {"consume-after-ms", 1, 0, 268},
+	    {"rate-limit", 1, 0, 269},
 	    {0, 0, 0, 0},
 	};
 	int c;
@@ -417,6 +419,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 268:
 			o.consume_after_ms = (unsigned)atoi(optarg);
+			break;
+		case 269:
+			o.conf.notif.rate_per_minute = (unsigned)atoi(optarg);
 			break;
 		default:
 			usage();
