@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "shm/gcb_clock.h"
+#include "stages/notif/gcb_backfill.h"
+#include "stages/notif/gcb_backfill_request.h"
 #include "stages/notif/gcb_preflight.h"
 #include "supervisor/gcb_config.h"
 #include "supervisor/gcb_embedded.h"
@@ -74,6 +77,10 @@ static void usage(FILE *out)
 		"                      embedded default: simulator + embedded Kafka\n"
 		"      --check-config  validate, print the effective configuration (secrets\n"
 		"                      masked) and exit 0, or print every problem and exit 2\n"
+		"      --backfill-from ISO --backfill-to ISO\n"
+		"                      request an on-demand backfill of that interval from the\n"
+		"                      Analytics API into the backfill topic (notification\n"
+		"                      source); taken by the running instance, or at its start\n"
 		"      --preflight     check the org a start would meet (token, transports,\n"
 		"                      org size and channels, permissions, analytics watermark)\n"
 		"                      and print a report: exit 0 clean, 1 problems that lose\n"
@@ -184,12 +191,60 @@ static int start_metrics(gcb_supervisor_conf_t *sv, char *err, size_t size)
 	return 0;
 }
 
+/*
+ * gcbridge --backfill-from ISO --backfill-to ISO: an on-demand historical
+ * backfill, left as a request for the notification source of this
+ * configuration's instance (stages/notif/gcb_backfill_request.h).
+ */
+static int backfill_request(const char *from, const char *to)
+{
+	uint64_t f = 0, t = 0;
+	const char *why;
+	char err[1024];
+
+	if (from == NULL || to == NULL) {
+		fprintf(stderr, "gcbridge: --backfill-from and --backfill-to go together\n");
+		goto fail;
+	}
+	if (gcb_backfill_parse_iso_ms(from, &f) != 0 || gcb_backfill_parse_iso_ms(to, &t) != 0) {
+		fprintf(stderr, "gcbridge: --backfill-from/--backfill-to: expected ISO-8601 UTC "
+				"such as 2026-11-27T00:00:00Z, got \"%s\" / \"%s\"\n",
+			from, to);
+		goto fail;
+	}
+	if ((why = gcb_backfill_request_check(f, t, gcb_clock_real_ms())) != NULL) {
+		fprintf(stderr, "gcbridge: --backfill-from/--backfill-to: %s\n", why);
+		goto fail;
+	}
+	if (g_daemon.cfg.genesys.source != GCB_CONFIG_SOURCE_NOTIFICATIONS) {
+		fprintf(stderr, "gcbridge: an on-demand backfill needs genesys.source = "
+				"notifications\n");
+		goto fail;
+	}
+	if (gcb_backfill_request_write(g_daemon.cfg.instance.state_dir, g_daemon.cfg.instance.name,
+				       f, t, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gcbridge: %s\n", err);
+		gcb_config_fini(&g_daemon.cfg);
+		return GCB_DAEMON_EXIT_ERROR;
+	}
+	printf("backfill of %s to %s requested: %s (taken by the running gcbridge of instance "
+	       "%s, or at its next start)\n",
+	       from, to, err, g_daemon.cfg.instance.name);
+	gcb_config_fini(&g_daemon.cfg);
+	return 0;
+fail:
+	gcb_config_fini(&g_daemon.cfg);
+	return GCB_DAEMON_EXIT_FATAL;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'C'},
 		{"preflight", no_argument, NULL, 'F'},
+		{"backfill-from", required_argument, NULL, 'B'},
+		{"backfill-to", required_argument, NULL, 'T'},
 		{"progress", no_argument, NULL, 'P'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
@@ -199,12 +254,15 @@ int main(int argc, char **argv)
 	gcb_pipeline_t pipeline;
 	char err[1024];
 	int check_only = 0, preflight = 0, progress = 0, c, rc;
+	const char *bf_from = NULL, *bf_to = NULL;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': g_daemon.path = optarg; break;
 		case 'C': check_only = 1; break;
 		case 'F': preflight = 1; break;
+		case 'B': bf_from = optarg; break;
+		case 'T': bf_to = optarg; break;
 		case 'P': progress = 1; break;
 		case 'V': printf("gcbridge %s\n", GCB_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -224,6 +282,8 @@ int main(int argc, char **argv)
 	}
 	gcb_log_setup("supervisor", (gcb_log_level_t)g_daemon.cfg.log.level,
 		      (gcb_log_format_t)g_daemon.cfg.log.format);
+	if (bf_from != NULL || bf_to != NULL)
+		return backfill_request(bf_from, bf_to);
 	if (preflight) {
 		/* The org as a start would meet it (stages/notif/gcb_preflight.c). */
 		rc = gcb_pipeline_init(&pipeline, &g_daemon.cfg, &g_daemon.embedded, err,

@@ -87,7 +87,6 @@ void gcb_backfill_state_remove(gcb_backfill_t *b);
 void gcb_backfill_state_load(gcb_backfill_t *b);
 
 /* The data-availability watermark (gcb_backfill_watermark.c). */
-int gcb_backfill_parse_iso_ms(const char *s, uint64_t *unix_ms);
 int64_t gcb_backfill_step_watermark(gcb_backfill_t *b, uint64_t now);
 int gcb_backfill_page_complete(gcb_backfill_t *b, const cJSON *page, const char *corr);
 

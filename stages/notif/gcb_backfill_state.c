@@ -30,6 +30,11 @@ void gcb_backfill_iso_ms(uint64_t unix_ms, char out[BF_ISO_MAX])
 	snprintf(out + n, BF_ISO_MAX - n, ".%03uZ", (unsigned)(unix_ms % 1000));
 }
 
+void gcb_backfill_format_iso_ms(uint64_t unix_ms, char *out)
+{
+	gcb_backfill_iso_ms(unix_ms, out);
+}
+
 /* The closed gap id of the log, NULL when it is not (or no longer) there. */
 const gcb_gap_t *gcb_backfill_gap_find(const gcb_backfill_t *b, uint64_t id)
 {

@@ -83,6 +83,8 @@ typedef struct gcb_notif {
 	uint64_t startup_gap; /* "not_running" gap, closed once every channel is live */
 	gcb_backfill_t *backfill;
 	uint64_t backfill_mono_ms; /* next step due */
+	uint64_t requests_mono_ms; /* next scan of on-demand backfill requests */
+	int requests_stuck;	   /* the gap log failed: requests wait for the next run */
 
 	/* Feed: one batch assembled in scratch, kept until a ring takes it. */
 	char *scratch;
@@ -165,6 +167,9 @@ void gcb_notif_feed_resume(gcb_notif_t *n);
 int gcb_notif_feed(gcb_notif_t *n);
 /* Releases spool segments the stored checkpoint covers. */
 void gcb_notif_feed_release(gcb_notif_t *n);
+
+/* gcb_notif_requests.c: turns on-demand backfill requests into gaps. */
+void gcb_notif_requests_scan(gcb_notif_t *n);
 
 /* Gap helpers (gcb_notif_main.c). */
 uint64_t gcb_notif_gap_open(gcb_notif_t *n, uint64_t start_unix_ms, const char *reason,

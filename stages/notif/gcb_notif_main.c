@@ -24,6 +24,7 @@
 #define RING_RETRY_MS  10
 #define SPOOL_CHECK_MS 100
 #define IDLE_BACKFILL  1000
+#define REQUEST_SCAN_MS 1000 /* on-demand backfill requests looked for this often */
 
 static uint64_t mono_ms(void)
 {
@@ -305,6 +306,11 @@ static int loop_turn(gcb_notif_t *n)
 	if ((rc = gcb_notif_feed(n)) != 0)
 		return rc;
 	gcb_notif_feed_release(n);
+	if (now >= n->requests_mono_ms) {
+		gcb_notif_requests_scan(n);
+		n->requests_mono_ms = now + REQUEST_SCAN_MS;
+		n->backfill_mono_ms = now; /* a new gap may wait */
+	}
 	if (n->backfill != NULL && now >= n->backfill_mono_ms) {
 		int64_t d = gcb_backfill_step(n->backfill, now);
 

@@ -13,5 +13,6 @@ INTEGRATION_TESTS += tests/notif/notif_flow.sh tests/notif/notif_faults.sh \
 	tests/notif/notif_channels.sh tests/notif/notif_spool_full.sh tests/notif/notif_backfill.sh \
 	tests/notif/notif_config.sh tests/notif/notif_kill.sh tests/notif/notif_rejected.sh \
 	tests/notif/notif_token.sh tests/notif/notif_topic_budget.sh tests/notif/notif_combined.sh \
-	tests/notif/notif_transports.sh tests/notif/notif_preflight.sh tests/notif/notif_rate.sh
+	tests/notif/notif_transports.sh tests/notif/notif_preflight.sh tests/notif/notif_rate.sh \
+	tests/notif/notif_ondemand.sh
 BENCHES += tests/notif/bench_notif.sh
