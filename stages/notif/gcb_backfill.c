@@ -45,7 +45,7 @@ int64_t gcb_backfill_later(gcb_backfill_t *b, uint64_t now, uint64_t ms)
 }
 
 int64_t gcb_backfill_retry(gcb_backfill_t *b, uint64_t now, int at_cap, int64_t retry_after_ms,
-		     const char *what)
+			   const char *what)
 {
 	uint64_t ms = at_cap ? gcb_backoff_at_cap(&b->backoff)
 			     : gcb_backoff_next(&b->backoff, retry_after_ms);
@@ -77,7 +77,8 @@ static void log_answer(gcb_backfill_t *b, const gcb_http_resp_t *r, const char *
  * Common handling of an answer that is not a success: 429, 5xx, 401 (the
  * io already renewed the token once) and other statuses. Returns the delay.
  */
-int64_t gcb_backfill_failed(gcb_backfill_t *b, uint64_t now, const gcb_http_resp_t *r, const char *what)
+int64_t gcb_backfill_failed(gcb_backfill_t *b, uint64_t now, const gcb_http_resp_t *r,
+			    const char *what)
 {
 	if (r->status == 429) {
 		gcb_backfill_count(b, GCB_FC_HTTP_429, 1);
@@ -98,7 +99,8 @@ int64_t gcb_backfill_failed(gcb_backfill_t *b, uint64_t now, const gcb_http_resp
 }
 
 /* After a good answer: the proactive throttle, else the given delay. */
-int64_t gcb_backfill_answered(gcb_backfill_t *b, uint64_t now, const gcb_http_resp_t *r, uint64_t ms)
+int64_t gcb_backfill_answered(gcb_backfill_t *b, uint64_t now, const gcb_http_resp_t *r,
+			      uint64_t ms)
 {
 	uint64_t t = gcb_throttle_delay_ms(r);
 
@@ -114,7 +116,7 @@ int64_t gcb_backfill_answered(gcb_backfill_t *b, uint64_t now, const gcb_http_re
 
 /* Performs one request. 0 with *r, or the delay already scheduled in *delay. */
 int gcb_backfill_call(gcb_backfill_t *b, uint64_t now, const char *method, const char *path,
-		const char *body, const gcb_http_resp_t **r, int64_t *delay, const char *what)
+		      const char *body, const gcb_http_resp_t **r, int64_t *delay, const char *what)
 {
 	int rc = b->io.call(b->io.arg, method, path, body, body ? strlen(body) : 0, r);
 
@@ -152,7 +154,8 @@ static int64_t step_submit(gcb_backfill_t *b, uint64_t now)
 	snprintf(body, sizeof(body),
 		 "{\"interval\":\"%s\",\"order\":\"asc\",\"orderBy\":\"conversationStart\"}",
 		 b->interval);
-	if (gcb_backfill_call(b, now, "POST", BF_JOBS_PATH, body, &r, &delay, "submitting the job") != 0)
+	if (gcb_backfill_call(b, now, "POST", BF_JOBS_PATH, body, &r, &delay,
+			      "submitting the job") != 0)
 		return delay;
 	if (r->status != 200 && r->status != 201 && r->status != 202)
 		return gcb_backfill_failed(b, now, r, "submitting the job");
@@ -339,9 +342,9 @@ static int64_t step_emit(gcb_backfill_t *b, uint64_t now)
 			gcb_log_debug("backfill: spool full, page held at conversation %" PRIu64,
 				      b->page_index);
 			return gcb_backfill_later(b, now,
-				     b->conf.poll_interval_ms < BF_RETRY_SPOOL
-					 ? b->conf.poll_interval_ms
-					 : BF_RETRY_SPOOL);
+						  b->conf.poll_interval_ms < BF_RETRY_SPOOL
+						      ? b->conf.poll_interval_ms
+						      : BF_RETRY_SPOOL);
 		}
 		if (rc != 0) {
 			gcb_log_error("backfill of gap %" PRIu64 ": emitting failed: %s", b->gap_id,

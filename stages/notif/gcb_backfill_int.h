@@ -52,8 +52,8 @@ struct gcb_backfill {
 	uint64_t gap_id;
 	char interval[2 * BF_ISO_MAX + 2];
 	uint64_t gap_start_ms;
-	uint64_t gap_end_ms;	  /* Unix ms: data must be complete up to here (the watermark) */
-	int watermark_logged;	  /* "waiting for the watermark" said once per gap */
+	uint64_t gap_end_ms;  /* Unix ms: data must be complete up to here (the watermark) */
+	int watermark_logged; /* "waiting for the watermark" said once per gap */
 	char job_id[BF_JOB_ID_MAX];
 	char *cursor; /* of the next page, "" for the first; owned */
 	uint64_t emitted;

@@ -37,8 +37,7 @@ int gcb_backfill_parse_iso_ms(const char *s, uint64_t *unix_ms)
 	time_t t;
 
 	if (s == NULL ||
-	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    n != 19)
+	    sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 || n != 19)
 		return -EINVAL;
 	s += n;
 	if (*s == '.') {

@@ -79,8 +79,8 @@ static void note_token(gcb_notif_chan_t *c)
 	const gcb_token_t *t = &c->n->f->token;
 
 	c->token_expires_mono_ms = t->expires_ns / 1000000;
-	c->token_life_ms = t->expires_ns > t->obtained_ns ? (t->expires_ns - t->obtained_ns) / 1000000
-							  : 0;
+	c->token_life_ms =
+	    t->expires_ns > t->obtained_ns ? (t->expires_ns - t->obtained_ns) / 1000000 : 0;
 }
 
 /* When c must be rolled over for its token (monotonic ms), UINT64_MAX never. */

@@ -37,7 +37,7 @@ typedef struct gcb_notif_chan {
 	gcb_ws_t *ws; /* NULL while disconnected */
 	char *topics; /* space-separated, owned */
 	unsigned n_topics;
-	int dirty; /* topics changed since the last subscribe */
+	int dirty;		     /* topics changed since the last subscribe */
 	gcb_notif_topics_t rejected; /* refused by the last subscribe, sorted */
 
 	uint64_t last_rx_mono_ms;
@@ -68,8 +68,8 @@ typedef struct gcb_notif {
 	unsigned n_chans; /* slots in use: 0..n_chans-1 */
 	gcb_ws_opts_t ws_opts;
 	gcb_rate_t rate; /* the REST budget every request of this source draws on */
-	int ever_live; /* every channel was live once: topic rejections are no longer fatal */
-	int fatal;     /* the service rejected the configured topics at startup */
+	int ever_live;	 /* every channel was live once: topic rejections are no longer fatal */
+	int fatal;	 /* the service rejected the configured topics at startup */
 
 	gcb_spool_t *spool;
 	uint32_t max_message;

@@ -21,9 +21,9 @@
 #include "shm/gcb_counters_fetcher.h"
 #include "supervisor/gcb_log.h"
 
-#define RING_RETRY_MS  10
-#define SPOOL_CHECK_MS 100
-#define IDLE_BACKFILL  1000
+#define RING_RETRY_MS	10
+#define SPOOL_CHECK_MS	100
+#define IDLE_BACKFILL	1000
 #define REQUEST_SCAN_MS 1000 /* on-demand backfill requests looked for this often */
 
 static uint64_t mono_ms(void)
@@ -129,7 +129,8 @@ static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_o
 	n->max_message = c->max_event_bytes + (64u << 10);
 	if (carriable != UINT32_MAX && carriable > n->max_message)
 		n->max_message = (uint32_t)carriable;
-	gcb_rate_init(&n->rate, c->notif.rate_per_minute ? c->notif.rate_per_minute : 300, mono_ms());
+	gcb_rate_init(&n->rate, c->notif.rate_per_minute ? c->notif.rate_per_minute : 300,
+		      mono_ms());
 	n->ws_opts = (gcb_ws_opts_t){
 	    .connect_timeout_ms = c->connect_timeout_ms,
 	    .tls_verify = c->tls_verify,

@@ -172,8 +172,7 @@ static int narrow(gcb_notif_chan_t *c, const char *id, const gcb_notif_topics_t 
 		gcb_errbody_t eb;
 
 		gcb_errbody_parse(&eb, r->body, r->body_len, NULL, 0);
-		return reject(c, bad, t->v[from], eb.message[0] ? eb.message : "refused (400)",
-			      "");
+		return reject(c, bad, t->v[from], eb.message[0] ? eb.message : "refused (400)", "");
 	}
 	mid = from + (to - from) / 2;
 	if ((rc = narrow(c, id, t, from, mid, bad, probes)) != 0)

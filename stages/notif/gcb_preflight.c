@@ -144,8 +144,9 @@ static void check_token(pf_t *p)
 		    (p->token.expires_ns - p->token.obtained_ns) / 1000000000u);
 		return;
 	}
-	say(p, "token", "PROBLEM: %s at %s/oauth/token: nothing else can be checked (blocks "
-		     "a start)",
+	say(p, "token",
+	    "PROBLEM: %s at %s/oauth/token: nothing else can be checked (blocks "
+	    "a start)",
 	    rc == -EACCES ? "the client credentials were refused" : "no token", p->login);
 	problem(p, 1);
 }
@@ -155,12 +156,14 @@ static void check_transports(pf_t *p)
 	const cJSON *ents, *e;
 	cJSON *o;
 
-	if (call(p, "GET", "/api/v2/notifications/availabletopics?expand=transports,"
-			   "requiresPermissions",
+	if (call(p, "GET",
+		 "/api/v2/notifications/availabletopics?expand=transports,"
+		 "requiresPermissions",
 		 NULL) != 0 ||
 	    p->http.resp.status != 200) {
-		say(p, "transports", "PROBLEM: GET notifications/availabletopics failed "
-				     "(status %ld): transports and required permissions unknown",
+		say(p, "transports",
+		    "PROBLEM: GET notifications/availabletopics failed "
+		    "(status %ld): transports and required permissions unknown",
 		    p->http.resp.status);
 		problem(p, 0);
 		return;
@@ -201,13 +204,13 @@ static void check_transports(pf_t *p)
 				kt += (size_t)snprintf(tr + kt, sizeof(tr) - kt, "%s%s",
 						       kt ? "," : "", x->valuestring);
 			}
-			cJSON_ArrayForEach(x,
-					   cJSON_GetObjectItemCaseSensitive(e, "requiresPermissions"))
+			cJSON_ArrayForEach(
+			    x, cJSON_GetObjectItemCaseSensitive(e, "requiresPermissions"))
 			{
 				if (cJSON_IsString(x) && kp < sizeof(perms))
-					kp += (size_t)snprintf(perms + kp, sizeof(perms) - kp,
-							       "%s%s", kp ? ", " : "",
-							       x->valuestring);
+					kp +=
+					    (size_t)snprintf(perms + kp, sizeof(perms) - kp, "%s%s",
+							     kp ? ", " : "", x->valuestring);
 			}
 		}
 		if (!found) {
@@ -234,8 +237,9 @@ static void check_budget(pf_t *p)
 	if (count(p, "/api/v2/routing/queues", &p->queues, p->first_queue,
 		  sizeof(p->first_queue)) != 0 ||
 	    count(p, "/api/v2/users", &p->users, p->first_user, sizeof(p->first_user)) != 0) {
-		say(p, "org", "PROBLEM: GET routing/queues or users failed (status %ld): the "
-			      "client cannot list them (topics cannot be resolved; blocks a start)",
+		say(p, "org",
+		    "PROBLEM: GET routing/queues or users failed (status %ld): the "
+		    "client cannot list them (topics cannot be resolved; blocks a start)",
 		    p->http.resp.status);
 		problem(p, 1);
 		return;
@@ -276,8 +280,9 @@ static void check_permissions(pf_t *p)
 
 	if (call(p, "POST", "/api/v2/notifications/channels", "{}") != 0 ||
 	    (p->http.resp.status != 200 && p->http.resp.status != 201)) {
-		say(p, "permissions", "PROBLEM: POST notifications/channels failed (status %ld): "
-				      "blocks a start",
+		say(p, "permissions",
+		    "PROBLEM: POST notifications/channels failed (status %ld): "
+		    "blocks a start",
 		    p->http.resp.status);
 		problem(p, 1);
 		cJSON_Delete(arr);

@@ -17,9 +17,9 @@
 #include <stdint.h>
 
 typedef struct gcb_rate {
-	double per_ms;	 /* tokens added per millisecond */
-	double cap;	 /* most tokens held */
-	double tokens;	 /* now */
+	double per_ms;	  /* tokens added per millisecond */
+	double cap;	  /* most tokens held */
+	double tokens;	  /* now */
 	uint64_t last_ms; /* monotonic time of the last refill */
 } gcb_rate_t;
 

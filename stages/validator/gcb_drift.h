@@ -24,8 +24,8 @@ typedef struct gcb_drift {
 		uint64_t names;
 	} schemas[GCB_DRIFT_SCHEMAS];
 	int full_logged;
-	uint64_t fields; /* occurrences */
-	uint64_t names;	 /* distinct new names, all schemas */
+	uint64_t fields;	       /* occurrences */
+	uint64_t names;		       /* distinct new names, all schemas */
 	void (*log)(const char *line); /* where new names are reported; NULL: nowhere */
 } gcb_drift_t;
 

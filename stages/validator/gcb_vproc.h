@@ -47,10 +47,10 @@ typedef struct gcb_vout {
 } gcb_vout_t;
 
 typedef struct gcb_vproc_conf {
-	size_t max_event_bytes; /* larger events go to the DLQ as "oversized" */
-	size_t max_out_bytes;	/* largest output payload the output ring takes */
-	int strict;		/* -1: as the routing file says; 0/1 override */
-	int timing;		/* accumulate per-step nanoseconds (benchmarks) */
+	size_t max_event_bytes;		     /* larger events go to the DLQ as "oversized" */
+	size_t max_out_bytes;		     /* largest output payload the output ring takes */
+	int strict;			     /* -1: as the routing file says; 0/1 override */
+	int timing;			     /* accumulate per-step nanoseconds (benchmarks) */
 	void (*drift_log)(const char *line); /* new schema-drift field names; NULL: silent */
 } gcb_vproc_conf_t;
 

@@ -292,9 +292,9 @@ static void test_retry_delays(void **state)
 	assert_true(d >= 0 && d <= 200); /* 503: exponential backoff, second attempt */
 	d = step_to_call(f, &now);
 	assert_true(d >= 5000 && d <= 10000); /* other 4xx: at the cap, never dropped */
-	step_to_call(f, &now);	   /* the watermark */
-	step_to_call(f, &now);	   /* submit */
-	d = step_to_call(f, &now); /* FAILED: resubmitted after a backoff */
+	step_to_call(f, &now);		      /* the watermark */
+	step_to_call(f, &now);		      /* submit */
+	d = step_to_call(f, &now);	      /* FAILED: resubmitted after a backoff */
 	assert_true(d >= 0);
 	step_to_call(f, &now); /* the watermark again */
 	step_to_call(f, &now);

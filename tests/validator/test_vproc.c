@@ -277,8 +277,7 @@ static void test_schema_drift(void **state)
 	assert_int_equal(o.type, GCB_REC_AVRO);
 	assert_int_equal(gcb_vproc_stats(p)->drift_fields, 0);
 	for (int i = 0; i < 3; i++) {
-		process(p, with("\"durationMs\":1200", "\"durationMs\":1200,\"wrapupSecs\":3"),
-			&o);
+		process(p, with("\"durationMs\":1200", "\"durationMs\":1200,\"wrapupSecs\":3"), &o);
 		assert_int_equal(o.type, GCB_REC_AVRO); /* encoded, the field dropped */
 	}
 	st = gcb_vproc_stats(p);

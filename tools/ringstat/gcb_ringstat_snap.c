@@ -85,8 +85,8 @@ static void snap_stages(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm,
 			st->topics = LOAD(&src->counters[GCB_FC_TOPICS]);
 			st->topics_rejected = LOAD(&src->counters[GCB_FC_TOPICS_REJECTED]);
 			st->gaps_pending = LOAD(&src->counters[GCB_FC_GAPS_PENDING]);
-			st->notif = st->channels || st->topics || st->topics_rejected ||
-				    st->gaps_pending;
+			st->notif =
+			    st->channels || st->topics || st->topics_rejected || st->gaps_pending;
 		}
 		st->last_exit = LOAD(&src->last_exit);
 		st->started_unix_ms = LOAD(&src->started_unix_ms);

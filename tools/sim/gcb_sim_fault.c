@@ -282,7 +282,9 @@ int gcb_sim_faults_json(gcb_sim_faults_t *f, char *buf, size_t size)
 	    "\"5xx-rate\":%g,\"5xx-codes\":[%s],\"401-rate\":%g,\"delay-ms\":%d,\"delay-rate\":%g,"
 	    "\"garbage-rate\":%g,\"410-rate\":%g,\"bad-event-rate\":%g,"
 	    "\"drift-rate\":%g,\"scope\":\"%s\",\"channel-ttl\":%d,\"analytics-429-every\":%d,"
-	    "\"analytics-fail-every\":%d,\"analytics-job-delay-ms\":%d,\"analytics-lag-ms\":%d,\"subscribe-reject-rate\":%g,\"channel-outlives-token\":%d,\"detail-events-eventbridge-only\":%d,\"missing-permissions\":\"%s\"}",
+	    "\"analytics-fail-every\":%d,\"analytics-job-delay-ms\":%d,\"analytics-lag-ms\":%d,"
+	    "\"subscribe-reject-rate\":%g,\"channel-outlives-token\":%d,\"detail-events-"
+	    "eventbridge-only\":%d,\"missing-permissions\":\"%s\"}",
 	    c.every_429, c.rate_429, c.storm_429, c.retry_after, c.rate_5xx, codes, c.rate_401,
 	    c.delay_ms, c.delay_rate, c.garbage_rate, c.rate_410, c.bad_event_rate, c.drift_rate,
 	    c.poll_only ? "poll" : "all", c.channel_ttl_s, c.analytics_429_every,

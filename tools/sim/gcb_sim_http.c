@@ -468,8 +468,7 @@ static enum MHD_Result do_notif_api(gcb_sim_server_t *s, struct MHD_Connection *
 		return error_body(s, c, r, 413, "request.too.large", "Body too large.");
 	request_init(s, c, r, url, &rq);
 	{
-		const char *auth =
-		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+		const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 
 		/* check_bearer accepted it: "Bearer <token>". */
 		rq.token_left_ms = gcb_sim_auth_left_ms(s->auth, auth + 7, strlen(auth + 7));

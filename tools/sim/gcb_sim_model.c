@@ -8,7 +8,7 @@
 
 #include "tools/sim/gcb_sim_notif.h"
 
-#define MAX_DEPTH 3   /* nested models filled below the event body */
+#define MAX_DEPTH 3 /* nested models filled below the event body */
 #define FILE_MAX  (64u << 20)
 
 struct gcb_sim_model {
@@ -122,7 +122,8 @@ static void fill_object(gcb_sim_model_t *m, const char *model, cJSON *obj, int d
 			continue;
 		if ((v = value(m, ty->valuestring, en, depth, r)) == NULL)
 			continue;
-		if (cJSON_IsArray(en) && cJSON_IsString(v) && gcb_sim_rand_chance(r, m->conf.drift)) {
+		if (cJSON_IsArray(en) && cJSON_IsString(v) &&
+		    gcb_sim_rand_chance(r, m->conf.drift)) {
 			/* Genesys adds enum values without notice. */
 			char nv[48];
 

@@ -116,8 +116,7 @@ static void publish(gcb_sim_notif_gen_t *g, const char *topic, const char *key)
 	cJSON *body;
 	char *text;
 
-	if (g->conf.models != NULL &&
-	    (body = cJSON_ParseWithLength(g->body, g->blen)) != NULL) {
+	if (g->conf.models != NULL && (body = cJSON_ParseWithLength(g->body, g->blen)) != NULL) {
 		/* The rest of the topic's model around the generator's core. */
 		gcb_sim_model_fill(g->conf.models, topic, body, &g->rnd);
 		text = cJSON_PrintUnformatted(body);

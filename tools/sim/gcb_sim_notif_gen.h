@@ -20,7 +20,7 @@
 
 typedef struct gcb_sim_notif_gen_conf {
 	uint64_t seed;
-	double rate; /* conversations started per second; 0 = only on demand */
+	double rate;		 /* conversations started per second; 0 = only on demand */
 	gcb_sim_model_t *models; /* fills bodies from the model table; NULL: none (borrowed) */
 } gcb_sim_notif_gen_conf_t;
 

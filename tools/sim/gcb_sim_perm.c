@@ -15,8 +15,8 @@ const char *gcb_sim_perm_required(const char *t)
 	if (!strncmp(t, "v2.users.", 9)) {
 		if (len > 9 && strstr(t + 9, ".presence") != NULL)
 			return "presence:userPresence:view";
-		if (len > 9 && (strstr(t + 9, ".routingStatus") != NULL ||
-				strstr(t + 9, ".activity") != NULL))
+		if (len > 9 &&
+		    (strstr(t + 9, ".routingStatus") != NULL || strstr(t + 9, ".activity") != NULL))
 			return "routing:agent:view";
 		return "conversation:communication:view";
 	}
@@ -78,9 +78,9 @@ cJSON *gcb_sim_perm_available(int detail_ws)
 {
 	static const char *const users[] = {"conversations", "presence", "routingStatus",
 					    "activity"};
-	static const char *const details[] = {"customer.start", "customer.end", "user.start",
-					      "user.end",	"acd.start",	"acd.end",
-					      "acw",		"wrapup"};
+	static const char *const details[] = {
+	    "customer.start", "customer.end", "user.start", "user.end",
+	    "acd.start",      "acd.end",      "acw",	    "wrapup"};
 	cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "entities");
 	char id[128], ex[128];
 
