@@ -15,7 +15,8 @@
  * Exit: 0 nothing found; 1 problems that do not stop a start but lose data
  * (a family rejected, backfill impossible); 2 a start would be refused
  * (no token, a family the WebSocket cannot carry, topics beyond the
- * channels). Requests are few and sequential: about ten.
+ * channels). Requests are few and sequential, about ten, drawn on the same
+ * REST budget (genesys.notifications.rate_limit) as the running source.
  */
 #include "stages/notif/gcb_preflight.h"
 
@@ -32,6 +33,7 @@
 
 #include "stages/fetcher/gcb_fetcher_http.h"
 #include "stages/fetcher/gcb_fetcher_token.h"
+#include "shm/gcb_clock.h"
 #include "stages/notif/gcb_notif_int.h"
 
 #define PF_URL_MAX  2048
@@ -45,6 +47,7 @@ typedef struct pf {
 	gcb_http_t http, login_http;
 	gcb_token_t token;
 	gcb_notif_topics_t tmpl;
+	gcb_rate_t rate; /* the same REST budget as the running source */
 	int problems, blocking;
 	char first_queue[128], first_user[128];
 	unsigned queues, users;
@@ -82,8 +85,16 @@ static int call(pf_t *p, const char *method, const char *path, const char *body)
 			      .body = body,
 			      .body_len = body ? strlen(body) : 0,
 			      .timeout_ms = PF_TIMEOUT};
+	struct timespec ts;
+	uint64_t wait;
 	int rc;
 
+	if ((wait = gcb_rate_wait_ms(&p->rate, gcb_clock_mono_ns() / 1000000)) > 0) {
+		ts.tv_sec = (time_t)(wait / 1000);
+		ts.tv_nsec = (long)(wait % 1000) * 1000000;
+		nanosleep(&ts, NULL);
+	}
+	gcb_rate_take(&p->rate, gcb_clock_mono_ns() / 1000000);
 	snprintf(url, sizeof(url), "%s%s", p->api, path);
 	if ((rc = gcb_token_get(&p->token, &tok)) != 0)
 		return rc;
@@ -417,6 +428,8 @@ int gcb_preflight_run(const gcb_fetcher_conf_t *c, FILE *out)
 	}
 	gcb_token_init(&p.token, &p.login_http, p.login, c->client_id, c->client_secret,
 		       c->token_skew_s, PF_TIMEOUT, NULL);
+	gcb_rate_init(&p.rate, c->notif.rate_per_minute ? c->notif.rate_per_minute : 300,
+		      gcb_clock_mono_ns() / 1000000);
 	check_token(&p);
 	if (p.blocking == 0) {
 		check_transports(&p);
