@@ -6,7 +6,7 @@
  * All are monotonic totals except the gauges: GCB_FC_BACKOFF_MS (the backoff
  * currently waited, 0 when none), GCB_FC_LAST_POLL_UNIX_MS (wall-clock time
  * of the last successful poll), and the notification source's CHANNELS,
- * TOPICS, LAST_MESSAGE_UNIX_MS, GAPS_PENDING, SPOOL_BYTES and SPOOL_UNREAD.
+ * TOPICS, LAST_MESSAGE_UNIX_MS, GAPS_PENDING, SPOOL_BYTES, SPOOL_UNREAD and TOPICS_REJECTED.
  * The fetcher's last cursor lives in the pipeline's cursor slots, not here.
  */
 #ifndef GCB_COUNTERS_FETCHER_H
@@ -59,6 +59,8 @@ enum gcb_fetcher_counter {
 	GCB_FC_SPOOL_SYNCS,	      /* spool fdatasyncs completed */
 	GCB_FC_SPOOL_FULL,	      /* times the spool reached spool.max_size */
 	GCB_FC_SPOOL_RECOVERED_BYTES, /* torn or corrupt spool tail cut off at open */
+	GCB_FC_BACKFILL_WATERMARK_WAITS, /* gap backfills held: analytics data not yet complete */
+	GCB_FC_TOPICS_REJECTED,		 /* topics the service refused to subscribe now (gauge) */
 	GCB_FC_COUNT
 };
 
@@ -75,7 +77,7 @@ enum gcb_fetcher_counter {
 		    "system_messages", "last_message_unix_ms", "gaps_opened", "gaps_backfilled",   \
 		    "gaps_pending", "backfill_jobs", "backfill_events", "spool_bytes",             \
 		    "spool_unread", "spool_appends", "spool_syncs", "spool_full",                  \
-		    "spool_recovered_bytes",                                                       \
+		    "spool_recovered_bytes", "backfill_watermark_waits", "topics_rejected",           \
 	}
 
 _Static_assert(GCB_FC_COUNT <= 48, "fetcher counters exceed GCB_SHM_STAGE_COUNTERS");

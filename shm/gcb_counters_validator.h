@@ -35,7 +35,9 @@ enum gcb_validator_counter {
 	GCB_VC_DLQ_MISSING_KEY,
 	GCB_VC_DLQ_ENCODE_FAILED,
 	GCB_VC_DLQ_BAD_RECORD,
-	GCB_VC_DLQ_BAD_ANSWER, /* last of the per-reason block */
+	GCB_VC_DLQ_BAD_ANSWER,	    /* last of the per-reason block */
+	GCB_VC_SCHEMA_DRIFT_FIELDS, /* fields in events that their schema lacks (dropped) */
+	GCB_VC_SCHEMA_DRIFT_NAMES,  /* distinct such field names, per schema and record */
 	GCB_VC_COUNT
 };
 
@@ -48,6 +50,7 @@ enum gcb_validator_counter {
 		    "dlq_bad_uuid", "dlq_bad_utf8", "dlq_bad_bytes", "dlq_unknown_field",          \
 		    "dlq_ambiguous_union", "dlq_too_deep", "dlq_missing_key",                      \
 		    "dlq_encode_failed", "dlq_bad_record", "dlq_bad_answer",                       \
+		    "schema_drift_fields", "schema_drift_names",                                   \
 	}
 
 _Static_assert(GCB_VC_COUNT <= 48, "validator counters exceed GCB_SHM_STAGE_COUNTERS");

@@ -121,6 +121,7 @@ typedef struct gcb_config {
 			int64_t rollover_before_ms;
 			int64_t topics_per_channel;
 			int64_t max_channels;
+			int64_t rate_per_minute;
 		} notifications;
 	} genesys;
 

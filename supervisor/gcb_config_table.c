@@ -352,11 +352,15 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.name = "genesys.notifications.topics",
 	.type = GCB_CONFIG_T_STRING,
 	.offset = OFF(genesys.notifications.topics),
-	.def = "v2.routing.queues.{queueId}.conversations v2.users.{userId}.presence "
-	       "v2.users.{userId}.routingStatus v2.users.{userId}.activity",
+	.def = "v2.routing.queues.{queueId}.conversations v2.users.{userId}.activity",
 	.doc = "Notification topics, space-separated. A topic containing {queueId} is "
 	       "subscribed for every queue, one containing {userId} for every user "
-	       "(resolved through the API and re-resolved periodically).",
+	       "(resolved through the API and re-resolved periodically). One topic per "
+	       "queue and one per user by default (19,000 fit: an org of 15,000 users and "
+	       "2,000 queues starts), as activity already carries "
+	       "routing status, presence, out-of-office and active queues. presence, "
+	       "routingStatus and conversations per user are opt-in, and the combined form "
+	       "v2.users.{userId}?presence&routingStatus counts as one topic.",
     },
     {
 	.name = "genesys.notifications.topics_file",
@@ -365,6 +369,18 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.flags = GCB_CONFIG_F_EXISTS,
 	.doc = "File of further notification topics, one per line (# comments), for lists "
 	       "too long for one config line.",
+    },
+    {
+	.name = "genesys.notifications.rate_limit",
+	.type = GCB_CONFIG_T_INT,
+	.offset = OFF(genesys.notifications.rate_per_minute),
+	.def = "300",
+	.min = 1,
+	.max = 100000,
+	.doc = "REST requests per minute the notification source spends, all together: "
+	       "topic resolution, channels, subscriptions, backfill. Genesys allows 300 per "
+	       "client-credentials token unless raised; requests wait for their turn, and "
+	       "Retry-After and inin-ratelimit-* still slow them further.",
     },
     {
 	.name = "genesys.notifications.resolve_interval",

@@ -18,6 +18,10 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
+#include "shm/gcb_clock.h"
+#include "stages/notif/gcb_backfill.h"
+#include "stages/notif/gcb_backfill_request.h"
+#include "stages/notif/gcb_preflight.h"
 #include "supervisor/gcb_config.h"
 #include "supervisor/gcb_embedded.h"
 #include "supervisor/gcb_health.h"
@@ -91,14 +95,24 @@ static void protect_process(void)
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: gcbridge [-c FILE] [--check-config] [--progress] [--version] [--help]\n"
+		"usage: gcbridge [-c FILE] [--check-config] [--preflight] [--progress] [--version]\n"
+		"                [--help]\n"
 		"       gcbridge [-c FILE] --skip-stalled-answer [--next-cursor CURSOR]\n"
+		"       gcbridge [-c FILE] --backfill-from ISO --backfill-to ISO\n"
 		"\n"
 		"  -c, --config FILE   configuration file (INI); without one gcbridge runs its\n"
 		"                      embedded default: simulator + embedded Kafka\n"
 		"      --check-config  validate, print the effective configuration (secrets\n"
 		"                      masked) and the Kafka topics to create, and exit 0;\n"
 		"                      or print every problem and exit 2\n"
+		"      --backfill-from ISO --backfill-to ISO\n"
+		"                      request an on-demand backfill of that interval from the\n"
+		"                      Analytics API into the backfill topic (notification\n"
+		"                      source); taken by the running instance, or at its start\n"
+		"      --preflight     check the org a start would meet (token, transports,\n"
+		"                      org size and channels, permissions, analytics watermark)\n"
+		"                      and print a report: exit 0 clean, 1 problems that lose\n"
+		"                      data, 2 a start would be refused\n"
 		"      --progress      print a live progress line on stderr\n"
 		"      --skip-stalled-answer\n"
 		"                      the source is stalled on an answer it cannot read: have\n"
@@ -235,11 +249,60 @@ static int skip_stalled_answer(int skip, const char *next_cursor)
 	return GCB_DAEMON_EXIT_OK;
 }
 
+/*
+ * gcbridge --backfill-from ISO --backfill-to ISO: an on-demand historical
+ * backfill, left as a request for the notification source of this
+ * configuration's instance (stages/notif/gcb_backfill_request.h).
+ */
+static int backfill_request(const char *from, const char *to)
+{
+	uint64_t f = 0, t = 0;
+	const char *why;
+	char err[1024];
+
+	if (from == NULL || to == NULL) {
+		fprintf(stderr, "gcbridge: --backfill-from and --backfill-to go together\n");
+		goto fail;
+	}
+	if (gcb_backfill_parse_iso_ms(from, &f) != 0 || gcb_backfill_parse_iso_ms(to, &t) != 0) {
+		fprintf(stderr, "gcbridge: --backfill-from/--backfill-to: expected ISO-8601 UTC "
+				"such as 2026-11-27T00:00:00Z, got \"%s\" / \"%s\"\n",
+			from, to);
+		goto fail;
+	}
+	if ((why = gcb_backfill_request_check(f, t, gcb_clock_real_ms())) != NULL) {
+		fprintf(stderr, "gcbridge: --backfill-from/--backfill-to: %s\n", why);
+		goto fail;
+	}
+	if (g_daemon.cfg.genesys.source != GCB_CONFIG_SOURCE_NOTIFICATIONS) {
+		fprintf(stderr, "gcbridge: an on-demand backfill needs genesys.source = "
+				"notifications\n");
+		goto fail;
+	}
+	if (gcb_backfill_request_write(g_daemon.cfg.instance.state_dir, g_daemon.cfg.instance.name,
+				       f, t, err, sizeof(err)) != 0) {
+		fprintf(stderr, "gcbridge: %s\n", err);
+		gcb_config_fini(&g_daemon.cfg);
+		return GCB_DAEMON_EXIT_ERROR;
+	}
+	printf("backfill of %s to %s requested: %s (taken by the running gcbridge of instance "
+	       "%s, or at its next start)\n",
+	       from, to, err, g_daemon.cfg.instance.name);
+	gcb_config_fini(&g_daemon.cfg);
+	return 0;
+fail:
+	gcb_config_fini(&g_daemon.cfg);
+	return GCB_DAEMON_EXIT_FATAL;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
 		{"check-config", no_argument, NULL, 'C'},
+		{"preflight", no_argument, NULL, 'F'},
+		{"backfill-from", required_argument, NULL, 'B'},
+		{"backfill-to", required_argument, NULL, 'T'},
 		{"progress", no_argument, NULL, 'P'},
 		{"skip-stalled-answer", no_argument, NULL, 'S'},
 		{"next-cursor", required_argument, NULL, 'N'},
@@ -250,13 +313,16 @@ int main(int argc, char **argv)
 	gcb_supervisor_conf_t *sv = &g_daemon.sv;
 	gcb_pipeline_t pipeline;
 	char err[1024];
-	int check_only = 0, progress = 0, skip = 0, c, rc;
-	const char *next_cursor = NULL;
+	int check_only = 0, preflight = 0, progress = 0, skip = 0, c, rc;
+	const char *next_cursor = NULL, *bf_from = NULL, *bf_to = NULL;
 
 	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c': g_daemon.path = optarg; break;
 		case 'C': check_only = 1; break;
+		case 'F': preflight = 1; break;
+		case 'B': bf_from = optarg; break;
+		case 'T': bf_to = optarg; break;
 		case 'P': progress = 1; break;
 		case 'S': skip = 1; break;
 		case 'N': next_cursor = optarg; break;
@@ -283,6 +349,21 @@ int main(int argc, char **argv)
 		      (gcb_log_format_t)g_daemon.cfg.log.format);
 	if (skip || next_cursor != NULL)
 		return skip_stalled_answer(skip, next_cursor);
+	if (bf_from != NULL || bf_to != NULL)
+		return backfill_request(bf_from, bf_to);
+	if (preflight) {
+		/* The org as a start would meet it (stages/notif/gcb_preflight.c). */
+		rc = gcb_pipeline_init(&pipeline, &g_daemon.cfg, &g_daemon.embedded, err,
+				       sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "gcbridge: configuration rejected: %s\n", err);
+			gcb_config_fini(&g_daemon.cfg);
+			return GCB_DAEMON_EXIT_FATAL;
+		}
+		rc = gcb_preflight_run(&pipeline.fetcher, stdout);
+		gcb_config_fini(&g_daemon.cfg);
+		return rc;
+	}
 	rc = gcb_topics_collect(&g_daemon.topics, &g_daemon.cfg, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "gcbridge: configuration rejected: %s\n", err);

@@ -60,6 +60,9 @@ static const char *const fetcher_help[GCB_FC_COUNT] = {
     [GCB_FC_SPOOL_SYNCS] = "spool fdatasyncs completed",
     [GCB_FC_SPOOL_FULL] = "times the spool reached spool.max_size",
     [GCB_FC_SPOOL_RECOVERED_BYTES] = "torn or corrupt spool tail bytes cut off at open",
+    [GCB_FC_BACKFILL_WATERMARK_WAITS] =
+	"gap backfills held because analytics data was not yet complete for the gap",
+    [GCB_FC_TOPICS_REJECTED] = "notification topics the service refused to subscribe now",
 };
 
 static const char *const validator_names[GCB_VC_COUNT] = GCB_VC_NAMES;
@@ -69,6 +72,10 @@ static const char *const validator_help[GCB_VC_COUNT] = {
     [GCB_VC_AVRO] = "events encoded to Avro",
     [GCB_VC_DLQ] = "events dead-lettered",
     [GCB_VC_FILTERED] = "events filtered out by a route filter",
+    [GCB_VC_SCHEMA_DRIFT_FIELDS] =
+	"fields present in events but absent from their schema (dropped when encoded)",
+    [GCB_VC_SCHEMA_DRIFT_NAMES] =
+	"distinct field names absent from their schema (each logged once per schema)",
     [GCB_VC_SKIPPED] = "input already covered by output, after a restart",
     [GCB_VC_RELOADS] = "schema sets reloaded and accepted",
     [GCB_VC_RELOAD_REFUSED] = "schema sets refused on reload (bad or incompatible)",
@@ -199,7 +206,8 @@ unsigned gcb_metrics_table(uint32_t kind, gcb_metric_desc_t *out, unsigned max)
 			int gauge = i == GCB_FC_BACKOFF_MS || i == GCB_FC_LAST_POLL_UNIX_MS ||
 				    i == GCB_FC_CHANNELS || i == GCB_FC_TOPICS ||
 				    i == GCB_FC_LAST_MESSAGE_UNIX_MS || i == GCB_FC_GAPS_PENDING ||
-				    i == GCB_FC_SPOOL_BYTES || i == GCB_FC_SPOOL_UNREAD;
+				    i == GCB_FC_SPOOL_BYTES || i == GCB_FC_SPOOL_UNREAD ||
+				    i == GCB_FC_TOPICS_REJECTED;
 
 			out[n].index = i;
 			describe(&out[n], "fetcher", fetcher_names[i],

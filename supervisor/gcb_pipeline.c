@@ -22,6 +22,7 @@ static void notif_conf(gcb_pipeline_t *p)
 	f->notif.topics = cfg->genesys.notifications.topics;
 	f->notif.topics_file = cfg->genesys.notifications.topics_file;
 	f->notif.resolve_interval_ms = (unsigned)cfg->genesys.notifications.resolve_interval_ms;
+	f->notif.rate_per_minute = (unsigned)cfg->genesys.notifications.rate_per_minute;
 	f->notif.heartbeat_timeout_ms = (unsigned)cfg->genesys.notifications.heartbeat_timeout_ms;
 	f->notif.ping_interval_ms = (unsigned)cfg->genesys.notifications.ping_interval_ms;
 	f->notif.rollover_before_ms = (unsigned)cfg->genesys.notifications.rollover_before_ms;

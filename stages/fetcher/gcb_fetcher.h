@@ -72,7 +72,8 @@ typedef struct gcb_fetcher_conf {
 		unsigned ping_interval_ms;
 		unsigned rollover_before_ms;
 		unsigned topics_per_channel;
-		unsigned max_channels; /* one of them is kept free for rollover */
+		unsigned max_channels;	  /* one of them is kept free for rollover */
+		unsigned rate_per_minute; /* REST budget of the notification source */
 	} notif;
 	struct {
 		const char *dir; /* <state_dir>/<instance>.spool */

@@ -16,6 +16,8 @@ static const char *notif_check(const gcb_fetcher_conf_t *c)
 	if (c->notif.heartbeat_timeout_ms < 1 || c->notif.ping_interval_ms < 1 ||
 	    c->notif.resolve_interval_ms < 1)
 		return "notification intervals must be positive";
+	if (c->notif.rate_per_minute < 1)
+		return "the REST rate budget must be at least 1 request a minute";
 	if (c->spool.dir == NULL || c->spool.dir[0] == '\0')
 		return "spool dir missing";
 	if (c->spool.segment_bytes < 4096 || c->spool.max_bytes < c->spool.segment_bytes)

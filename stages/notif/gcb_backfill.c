@@ -2,12 +2,14 @@
  * Gap backfill (gcb_backfill.h): one analytics conversation-details job at a
  * time, for the oldest closed gap. Phases:
  *
- *   IDLE -> SUBMIT (POST jobs) -> POLL (GET jobs/{id}, every poll_interval)
+ *   IDLE -> WATERMARK (GET jobs/availability until it is past the interval)
+ *        -> SUBMIT (POST jobs) -> POLL (GET jobs/{id}, every poll_interval)
  *        -> RESULTS (GET jobs/{id}/results[?cursor]) -> EMIT (emit, sync, save
  *        the next cursor) -> RESULTS ... -> last page: gap done -> IDLE
  *
- * This file decides what to request and when; the job's state file lives in
- * gcb_backfill_state.c, the messages in gcb_backfill_msg.c.
+ * This file decides what to request and when; the watermark check lives in
+ * gcb_backfill_watermark.c, the job's state file in gcb_backfill_state.c,
+ * the messages in gcb_backfill_msg.c.
  */
 #include "stages/notif/gcb_backfill_int.h"
 
@@ -23,7 +25,7 @@
 #include "stages/fetcher/gcb_fetcher_errbody.h"
 #include "supervisor/gcb_log.h"
 
-static void count(gcb_backfill_t *b, int idx, uint64_t n)
+void gcb_backfill_count(gcb_backfill_t *b, int idx, uint64_t n)
 {
 	if (b->counters != NULL)
 		atomic_fetch_add_explicit(&b->counters[idx], n, memory_order_relaxed);
@@ -36,19 +38,19 @@ static void gauge(gcb_backfill_t *b, int idx, uint64_t v)
 }
 
 /* Schedules the next step delay ms from now and returns it. */
-static int64_t later(gcb_backfill_t *b, uint64_t now, uint64_t ms)
+int64_t gcb_backfill_later(gcb_backfill_t *b, uint64_t now, uint64_t ms)
 {
 	b->due_ms = now + ms;
 	return (int64_t)ms;
 }
 
-static int64_t retry(gcb_backfill_t *b, uint64_t now, int at_cap, int64_t retry_after_ms,
-		     const char *what)
+int64_t gcb_backfill_retry(gcb_backfill_t *b, uint64_t now, int at_cap, int64_t retry_after_ms,
+			   const char *what)
 {
 	uint64_t ms = at_cap ? gcb_backoff_at_cap(&b->backoff)
 			     : gcb_backoff_next(&b->backoff, retry_after_ms);
 
-	count(b, GCB_FC_RETRIES, 1);
+	gcb_backfill_count(b, GCB_FC_RETRIES, 1);
 	if (retry_after_ms >= 0)
 		gcb_log_warn("backfill of gap %" PRIu64 ": %s: retrying in %" PRIu64
 			     " ms (Retry-After %" PRId64 " ms)",
@@ -57,7 +59,7 @@ static int64_t retry(gcb_backfill_t *b, uint64_t now, int at_cap, int64_t retry_
 		gcb_log_warn("backfill of gap %" PRIu64 ": %s: retrying in %" PRIu64
 			     " ms (attempt %u)",
 			     b->gap_id, what, ms, b->backoff.attempt);
-	return later(b, now, ms);
+	return gcb_backfill_later(b, now, ms);
 }
 
 static void log_answer(gcb_backfill_t *b, const gcb_http_resp_t *r, const char *what)
@@ -75,65 +77,67 @@ static void log_answer(gcb_backfill_t *b, const gcb_http_resp_t *r, const char *
  * Common handling of an answer that is not a success: 429, 5xx, 401 (the
  * io already renewed the token once) and other statuses. Returns the delay.
  */
-static int64_t failed(gcb_backfill_t *b, uint64_t now, const gcb_http_resp_t *r, const char *what)
+int64_t gcb_backfill_failed(gcb_backfill_t *b, uint64_t now, const gcb_http_resp_t *r,
+			    const char *what)
 {
 	if (r->status == 429) {
-		count(b, GCB_FC_HTTP_429, 1);
-		return retry(b, now, 0, r->retry_after_ms, what);
+		gcb_backfill_count(b, GCB_FC_HTTP_429, 1);
+		return gcb_backfill_retry(b, now, 0, r->retry_after_ms, what);
 	}
 	if (r->status == 502 || r->status == 503 || r->status == 504 ||
 	    (r->status >= 500 && r->status != 501)) {
-		count(b, GCB_FC_HTTP_5XX, 1);
+		gcb_backfill_count(b, GCB_FC_HTTP_5XX, 1);
 		log_answer(b, r, what);
-		return retry(b, now, 0, -1, what);
+		return gcb_backfill_retry(b, now, 0, -1, what);
 	}
 	if (r->status != 401)
-		count(b, GCB_FC_HTTP_OTHER, 1);
+		gcb_backfill_count(b, GCB_FC_HTTP_OTHER, 1);
 	/* Not going to heal soon (bad request, auth, 501): keep trying at the
 	 * cap, never drop the gap. */
 	log_answer(b, r, what);
-	return retry(b, now, 1, -1, what);
+	return gcb_backfill_retry(b, now, 1, -1, what);
 }
 
 /* After a good answer: the proactive throttle, else the given delay. */
-static int64_t answered(gcb_backfill_t *b, uint64_t now, const gcb_http_resp_t *r, uint64_t ms)
+int64_t gcb_backfill_answered(gcb_backfill_t *b, uint64_t now, const gcb_http_resp_t *r,
+			      uint64_t ms)
 {
 	uint64_t t = gcb_throttle_delay_ms(r);
 
 	gcb_backoff_reset(&b->backoff);
 	if (t > ms) {
-		count(b, GCB_FC_THROTTLE_WAITS, 1);
-		count(b, GCB_FC_THROTTLE_MS, t - ms);
+		gcb_backfill_count(b, GCB_FC_THROTTLE_WAITS, 1);
+		gcb_backfill_count(b, GCB_FC_THROTTLE_MS, t - ms);
 		gcb_log_debug("backfill: rate budget low, next request in %" PRIu64 " ms", t);
 		ms = t;
 	}
-	return later(b, now, ms);
+	return gcb_backfill_later(b, now, ms);
 }
 
 /* Performs one request. 0 with *r, or the delay already scheduled in *delay. */
-static int call(gcb_backfill_t *b, uint64_t now, const char *method, const char *path,
-		const char *body, const gcb_http_resp_t **r, int64_t *delay, const char *what)
+int gcb_backfill_call(gcb_backfill_t *b, uint64_t now, const char *method, const char *path,
+		      const char *body, const gcb_http_resp_t **r, int64_t *delay, const char *what)
 {
 	int rc = b->io.call(b->io.arg, method, path, body, body ? strlen(body) : 0, r);
 
 	if (rc == 0)
 		return 0;
 	if (rc == -ECANCELED) {
-		*delay = later(b, now, b->conf.poll_interval_ms);
+		*delay = gcb_backfill_later(b, now, b->conf.poll_interval_ms);
 		return rc;
 	}
 	gcb_log_warn("backfill of gap %" PRIu64 ": %s failed: %s", b->gap_id, what, strerror(-rc));
-	*delay = retry(b, now, 0, -1, what);
+	*delay = gcb_backfill_retry(b, now, 0, -1, what);
 	return rc;
 }
 
-static cJSON *parse_body(gcb_backfill_t *b, const gcb_http_resp_t *r)
+cJSON *gcb_backfill_parse_body(gcb_backfill_t *b, const gcb_http_resp_t *r)
 {
 	cJSON *o = r->body != NULL ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
 
 	if (o == NULL || !cJSON_IsObject(o)) {
 		cJSON_Delete(o);
-		count(b, GCB_FC_MALFORMED, 1);
+		gcb_backfill_count(b, GCB_FC_MALFORMED, 1);
 		return NULL;
 	}
 	return o;
@@ -150,11 +154,12 @@ static int64_t step_submit(gcb_backfill_t *b, uint64_t now)
 	snprintf(body, sizeof(body),
 		 "{\"interval\":\"%s\",\"order\":\"asc\",\"orderBy\":\"conversationStart\"}",
 		 b->interval);
-	if (call(b, now, "POST", BF_JOBS_PATH, body, &r, &delay, "submitting the job") != 0)
+	if (gcb_backfill_call(b, now, "POST", BF_JOBS_PATH, body, &r, &delay,
+			      "submitting the job") != 0)
 		return delay;
 	if (r->status != 200 && r->status != 201 && r->status != 202)
-		return failed(b, now, r, "submitting the job");
-	o = parse_body(b, r);
+		return gcb_backfill_failed(b, now, r, "submitting the job");
+	o = gcb_backfill_parse_body(b, r);
 	id = cJSON_GetObjectItemCaseSensitive(o, "jobId");
 	if (!cJSON_IsString(id) || id->valuestring[0] == '\0' ||
 	    strlen(id->valuestring) >= sizeof(b->job_id) ||
@@ -164,19 +169,19 @@ static int64_t step_submit(gcb_backfill_t *b, uint64_t now)
 		gcb_log_error("backfill of gap %" PRIu64 ": job answer without a usable jobId "
 			      "(correlation_id=%s)",
 			      b->gap_id, r->correlation_id);
-		return retry(b, now, 0, -1, "submitting the job");
+		return gcb_backfill_retry(b, now, 0, -1, "submitting the job");
 	}
 	gcb_backfill_job_clear(b);
 	snprintf(b->job_id, sizeof(b->job_id), "%s", id->valuestring);
 	cJSON_Delete(o);
 	if (gcb_backfill_set_cursor(b, "") != 0)
-		return retry(b, now, 0, -1, "out of memory");
-	count(b, GCB_FC_BACKFILL_JOBS, 1);
+		return gcb_backfill_retry(b, now, 0, -1, "out of memory");
+	gcb_backfill_count(b, GCB_FC_BACKFILL_JOBS, 1);
 	gcb_log_info("backfill of gap %" PRIu64 ": job %s submitted for %s", b->gap_id, b->job_id,
 		     b->interval);
 	gcb_backfill_state_save(b);
 	b->phase = BF_POLL;
-	return answered(b, now, r, b->conf.poll_interval_ms);
+	return gcb_backfill_answered(b, now, r, b->conf.poll_interval_ms);
 }
 
 /* The job is gone or finished badly: submit a new one after a backoff. */
@@ -186,8 +191,8 @@ static int64_t resubmit(gcb_backfill_t *b, uint64_t now, const char *why)
 		     b->job_id, why);
 	gcb_backfill_job_clear(b);
 	gcb_backfill_state_remove(b);
-	b->phase = BF_SUBMIT;
-	return retry(b, now, 0, -1, "job lost");
+	b->phase = BF_WATERMARK;
+	return gcb_backfill_retry(b, now, 0, -1, "job lost");
 }
 
 static int64_t step_poll(gcb_backfill_t *b, uint64_t now)
@@ -200,19 +205,19 @@ static int64_t step_poll(gcb_backfill_t *b, uint64_t now)
 	char state[32];
 
 	snprintf(path, sizeof(path), BF_JOBS_PATH "/%s", b->job_id);
-	if (call(b, now, "GET", path, NULL, &r, &delay, "polling the job") != 0)
+	if (gcb_backfill_call(b, now, "GET", path, NULL, &r, &delay, "polling the job") != 0)
 		return delay;
 	if (r->status == 404)
 		return resubmit(b, now, "is unknown to the service (404)");
 	if (r->status != 200)
-		return failed(b, now, r, "polling the job");
-	o = parse_body(b, r);
+		return gcb_backfill_failed(b, now, r, "polling the job");
+	o = gcb_backfill_parse_body(b, r);
 	st = cJSON_GetObjectItemCaseSensitive(o, "state");
 	snprintf(state, sizeof(state), "%s", cJSON_IsString(st) ? st->valuestring : "");
 	cJSON_Delete(o);
 	if (strcmp(state, "FULFILLED") == 0) {
 		b->phase = BF_RESULTS;
-		return answered(b, now, r, 0);
+		return gcb_backfill_answered(b, now, r, 0);
 	}
 	if (strcmp(state, "FAILED") == 0 || strcmp(state, "CANCELLED") == 0 ||
 	    strcmp(state, "EXPIRED") == 0) {
@@ -223,9 +228,9 @@ static int64_t step_poll(gcb_backfill_t *b, uint64_t now)
 	if (strcmp(state, "QUEUED") != 0 && strcmp(state, "PENDING") != 0) {
 		gcb_log_warn("backfill of gap %" PRIu64 ": job %s: unexpected state \"%s\"",
 			     b->gap_id, b->job_id, state);
-		count(b, GCB_FC_MALFORMED, 1);
+		gcb_backfill_count(b, GCB_FC_MALFORMED, 1);
 	}
-	return answered(b, now, r, b->conf.poll_interval_ms);
+	return gcb_backfill_answered(b, now, r, b->conf.poll_interval_ms);
 }
 
 static int64_t step_results(gcb_backfill_t *b, uint64_t now)
@@ -243,7 +248,7 @@ static int64_t step_results(gcb_backfill_t *b, uint64_t now)
 		size_t n = strlen(b->cursor), k = 0;
 
 		if ((esc = malloc(3 * n + 1)) == NULL)
-			return retry(b, now, 0, -1, "out of memory");
+			return gcb_backfill_retry(b, now, 0, -1, "out of memory");
 		for (size_t i = 0; i < n; i++) {
 			unsigned char c = (unsigned char)b->cursor[i];
 
@@ -258,12 +263,12 @@ static int64_t step_results(gcb_backfill_t *b, uint64_t now)
 	plen = BF_PATH_MAX + (esc ? strlen(esc) + 8 : 0);
 	if ((path = malloc(plen)) == NULL) {
 		free(esc);
-		return retry(b, now, 0, -1, "out of memory");
+		return gcb_backfill_retry(b, now, 0, -1, "out of memory");
 	}
 	snprintf(path, plen, BF_JOBS_PATH "/%s/results%s%s", b->job_id, esc ? "?cursor=" : "",
 		 esc ? esc : "");
 	free(esc);
-	rc = call(b, now, "GET", path, NULL, &r, &delay, "reading job results");
+	rc = gcb_backfill_call(b, now, "GET", path, NULL, &r, &delay, "reading job results");
 	free(path);
 	if (rc != 0)
 		return delay;
@@ -274,24 +279,34 @@ static int64_t step_results(gcb_backfill_t *b, uint64_t now)
 		 * away (expired): ask its state again before the next page. */
 		if (r->status != 429 && r->status < 500)
 			b->phase = BF_POLL;
-		return failed(b, now, r, "reading job results");
+		return gcb_backfill_failed(b, now, r, "reading job results");
 	}
-	if ((o = parse_body(b, r)) == NULL) {
+	if ((o = gcb_backfill_parse_body(b, r)) == NULL) {
 		gcb_log_error("backfill of gap %" PRIu64 ": job %s: results page is not JSON "
 			      "(correlation_id=%s)",
 			      b->gap_id, b->job_id, r->correlation_id);
-		return retry(b, now, 0, -1, "reading job results");
+		return gcb_backfill_retry(b, now, 0, -1, "reading job results");
 	}
 	convs = cJSON_GetObjectItemCaseSensitive(o, "conversations");
 	cur = cJSON_GetObjectItemCaseSensitive(o, "cursor");
 	if ((convs != NULL && !cJSON_IsArray(convs) && !cJSON_IsNull(convs)) ||
 	    (cur != NULL && !cJSON_IsString(cur) && !cJSON_IsNull(cur))) {
 		cJSON_Delete(o);
-		count(b, GCB_FC_MALFORMED, 1);
+		gcb_backfill_count(b, GCB_FC_MALFORMED, 1);
 		gcb_log_error("backfill of gap %" PRIu64 ": job %s: results page has no "
 			      "conversations array (correlation_id=%s)",
 			      b->gap_id, b->job_id, r->correlation_id);
-		return retry(b, now, 0, -1, "reading job results");
+		return gcb_backfill_retry(b, now, 0, -1, "reading job results");
+	}
+	if (!gcb_backfill_page_complete(b, o, r->correlation_id)) {
+		/* Read from a data lake that had not caught up with the gap: what the
+		 * job returned may be partial. Emitted pages stay (duplicates are
+		 * allowed), the gap stays, and a new job follows the watermark. */
+		cJSON_Delete(o);
+		gcb_backfill_job_clear(b);
+		gcb_backfill_state_remove(b);
+		b->phase = BF_WATERMARK;
+		return gcb_backfill_answered(b, now, r, b->conf.poll_interval_ms);
 	}
 	gcb_backfill_page_clear(b);
 	b->page = o;
@@ -299,10 +314,10 @@ static int64_t step_results(gcb_backfill_t *b, uint64_t now)
 	if (cJSON_IsString(cur) && cur->valuestring[0] != '\0' &&
 	    (b->next_cursor = strdup(cur->valuestring)) == NULL) {
 		gcb_backfill_page_clear(b);
-		return retry(b, now, 0, -1, "out of memory");
+		return gcb_backfill_retry(b, now, 0, -1, "out of memory");
 	}
 	b->phase = BF_EMIT;
-	return answered(b, now, r, 0);
+	return gcb_backfill_answered(b, now, r, 0);
 }
 
 /*
@@ -317,7 +332,7 @@ static int64_t step_emit(gcb_backfill_t *b, uint64_t now)
 		gcb_log_error("backfill of gap %" PRIu64 ": the gap left the log (%s)", b->gap_id,
 			      strerror(-rc));
 		gcb_backfill_gap_clear(b);
-		return later(b, now, 0);
+		return gcb_backfill_later(b, now, 0);
 	}
 	for (; b->conv != NULL; b->conv = b->conv->next, b->page_index++) {
 		rc = gcb_backfill_emit_one(b, b->conv, b->emitted + b->page_index + 1);
@@ -326,23 +341,23 @@ static int64_t step_emit(gcb_backfill_t *b, uint64_t now)
 			 * go out once it has room (the same page, from here). */
 			gcb_log_debug("backfill: spool full, page held at conversation %" PRIu64,
 				      b->page_index);
-			return later(b, now,
-				     b->conf.poll_interval_ms < BF_RETRY_SPOOL
-					 ? b->conf.poll_interval_ms
-					 : BF_RETRY_SPOOL);
+			return gcb_backfill_later(b, now,
+						  b->conf.poll_interval_ms < BF_RETRY_SPOOL
+						      ? b->conf.poll_interval_ms
+						      : BF_RETRY_SPOOL);
 		}
 		if (rc != 0) {
 			gcb_log_error("backfill of gap %" PRIu64 ": emitting failed: %s", b->gap_id,
 				      strerror(-rc));
-			return retry(b, now, 0, -1, "emitting");
+			return gcb_backfill_retry(b, now, 0, -1, "emitting");
 		}
-		count(b, GCB_FC_BACKFILL_EVENTS, 1);
+		gcb_backfill_count(b, GCB_FC_BACKFILL_EVENTS, 1);
 	}
 	if (!b->page_synced) {
 		if ((rc = b->io.sync(b->io.arg)) != 0) {
 			gcb_log_error("backfill of gap %" PRIu64 ": sync failed: %s", b->gap_id,
 				      strerror(-rc));
-			return retry(b, now, 0, -1, "making the page durable");
+			return gcb_backfill_retry(b, now, 0, -1, "making the page durable");
 		}
 		b->page_synced = 1;
 	}
@@ -362,7 +377,7 @@ static int64_t step_emit(gcb_backfill_t *b, uint64_t now)
 		gcb_log_error("backfill: gap %" PRIu64 " stays in the gap log on disk (%s): it "
 			      "will be backfilled again after a restart",
 			      b->gap_id, strerror(-rc));
-	count(b, GCB_FC_GAPS_BACKFILLED, 1);
+	gcb_backfill_count(b, GCB_FC_GAPS_BACKFILLED, 1);
 	gcb_backfill_state_remove(b);
 	gcb_backfill_gap_clear(b);
 	return (int64_t)(b->due_ms > now ? b->due_ms - now : 0);
@@ -428,11 +443,13 @@ int64_t gcb_backfill_step(gcb_backfill_t *b, uint64_t now_mono_ms)
 		if ((gap = gcb_gaps_next_closed(b->gaps)) == NULL)
 			return -1;
 		gcb_backfill_gap_begin(b, gap);
-		b->phase = BF_SUBMIT;
+		b->phase = BF_WATERMARK;
 	}
 	if (now_mono_ms < b->due_ms)
 		return (int64_t)(b->due_ms - now_mono_ms);
 	switch (b->phase) {
+	case BF_WATERMARK:
+		return gcb_backfill_step_watermark(b, now_mono_ms);
 	case BF_SUBMIT:
 		return step_submit(b, now_mono_ms);
 	case BF_POLL:

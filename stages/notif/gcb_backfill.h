@@ -69,6 +69,11 @@ int gcb_backfill_new(gcb_backfill_t **out, const gcb_backfill_conf_t *conf, gcb_
 		     _Atomic uint64_t *counters, char *errstr, size_t errstr_size);
 void gcb_backfill_free(gcb_backfill_t *b);
 
+/* ISO-8601 UTC with milliseconds, "2026-11-27T05:31:06.819Z" (out: 32 bytes at least). */
+void gcb_backfill_format_iso_ms(uint64_t unix_ms, char *out);
+/* ISO-8601 UTC ("Z" or "+00:00", fraction optional) to Unix ms: 0 or -EINVAL. */
+int gcb_backfill_parse_iso_ms(const char *s, uint64_t *unix_ms);
+
 /*
  * Does at most one API request when one is due. Returns milliseconds until
  * the next step is due (0: call again now), or -1 when no gap waits.

@@ -22,9 +22,13 @@
 #define BF_PATH_MAX    (sizeof(BF_JOBS_PATH) + BF_JOB_ID_MAX + 32)
 #define BF_MSG_MAX     (256u << 20) /* larger conversations are refused: -EFBIG */
 #define BF_RETRY_SPOOL 1000u	    /* wait for spool room at most this long between tries */
+#define BF_AVAIL_PATH  BF_JOBS_PATH "/availability"
+/* Re-check a lagging watermark at most this far apart (it moves in real time). */
+#define BF_WATERMARK_RECHECK_MAX 60000u
 
 typedef enum bf_phase {
 	BF_IDLE = 0,
+	BF_WATERMARK, /* GET jobs/availability until it covers the interval */
 	BF_SUBMIT,
 	BF_POLL,
 	BF_RESULTS,
@@ -47,6 +51,9 @@ struct gcb_backfill {
 	/* The job of the current gap. */
 	uint64_t gap_id;
 	char interval[2 * BF_ISO_MAX + 2];
+	uint64_t gap_start_ms;
+	uint64_t gap_end_ms;  /* Unix ms: data must be complete up to here (the watermark) */
+	int watermark_logged; /* "waiting for the watermark" said once per gap */
 	char job_id[BF_JOB_ID_MAX];
 	char *cursor; /* of the next page, "" for the first; owned */
 	uint64_t emitted;
@@ -73,9 +80,29 @@ void gcb_backfill_job_clear(gcb_backfill_t *b);
 void gcb_backfill_gap_clear(gcb_backfill_t *b);
 int gcb_backfill_set_cursor(gcb_backfill_t *b, const char *cursor);
 void gcb_backfill_gap_begin(gcb_backfill_t *b, const gcb_gap_t *gap);
+/* The job's interval: [gap start - pad, min(gap end + pad, end_max_ms)]. */
+void gcb_backfill_interval_set(gcb_backfill_t *b, uint64_t end_max_ms);
 void gcb_backfill_state_save(gcb_backfill_t *b);
 void gcb_backfill_state_remove(gcb_backfill_t *b);
 void gcb_backfill_state_load(gcb_backfill_t *b);
+
+/* The data-availability watermark (gcb_backfill_watermark.c). */
+int64_t gcb_backfill_step_watermark(gcb_backfill_t *b, uint64_t now);
+int gcb_backfill_page_complete(gcb_backfill_t *b, const cJSON *page, const char *corr);
+
+/* Shared by the step files (gcb_backfill.c). */
+int64_t gcb_backfill_later(gcb_backfill_t *b, uint64_t now, uint64_t ms);
+int64_t gcb_backfill_retry(gcb_backfill_t *b, uint64_t now, int at_cap, int64_t retry_after_ms,
+			   const char *what);
+int64_t gcb_backfill_failed(gcb_backfill_t *b, uint64_t now, const gcb_http_resp_t *r,
+			    const char *what);
+int64_t gcb_backfill_answered(gcb_backfill_t *b, uint64_t now, const gcb_http_resp_t *r,
+			      uint64_t ms);
+int gcb_backfill_call(gcb_backfill_t *b, uint64_t now, const char *method, const char *path,
+		      const char *body, const gcb_http_resp_t **r, int64_t *delay,
+		      const char *what);
+cJSON *gcb_backfill_parse_body(gcb_backfill_t *b, const gcb_http_resp_t *r);
+void gcb_backfill_count(gcb_backfill_t *b, int idx, uint64_t n);
 
 /* Backfill messages (gcb_backfill_msg.c). */
 int gcb_backfill_suffix_build(gcb_backfill_t *b);

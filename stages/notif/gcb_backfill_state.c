@@ -30,6 +30,11 @@ void gcb_backfill_iso_ms(uint64_t unix_ms, char out[BF_ISO_MAX])
 	snprintf(out + n, BF_ISO_MAX - n, ".%03uZ", (unsigned)(unix_ms % 1000));
 }
 
+void gcb_backfill_format_iso_ms(uint64_t unix_ms, char *out)
+{
+	gcb_backfill_iso_ms(unix_ms, out);
+}
+
 /* The closed gap id of the log, NULL when it is not (or no longer) there. */
 const gcb_gap_t *gcb_backfill_gap_find(const gcb_backfill_t *b, uint64_t id)
 {
@@ -113,17 +118,27 @@ void gcb_backfill_state_remove(gcb_backfill_t *b)
 		gcb_log_warn("fsync(%s) failed: %s", b->store->dir, strerror(errno));
 }
 
+void gcb_backfill_interval_set(gcb_backfill_t *b, uint64_t end_max_ms)
+{
+	char s[BF_ISO_MAX], e[BF_ISO_MAX];
+	uint64_t end = b->gap_end_ms + b->conf.pad_ms;
+
+	if (end > end_max_ms)
+		end = end_max_ms;
+	gcb_backfill_iso_ms(b->gap_start_ms > b->conf.pad_ms ? b->gap_start_ms - b->conf.pad_ms : 0,
+			    s);
+	gcb_backfill_iso_ms(end, e);
+	snprintf(b->interval, sizeof(b->interval), "%s/%s", s, e);
+}
+
 /* Sets up the gap's interval: [start - pad, end + pad]. */
 void gcb_backfill_gap_begin(gcb_backfill_t *b, const gcb_gap_t *gap)
 {
-	char s[BF_ISO_MAX], e[BF_ISO_MAX];
-	uint64_t from =
-	    gap->start_unix_ms > b->conf.pad_ms ? gap->start_unix_ms - b->conf.pad_ms : 0;
-
 	b->gap_id = gap->id;
-	gcb_backfill_iso_ms(from, s);
-	gcb_backfill_iso_ms(gap->end_unix_ms + b->conf.pad_ms, e);
-	snprintf(b->interval, sizeof(b->interval), "%s/%s", s, e);
+	b->gap_start_ms = gap->start_unix_ms;
+	b->gap_end_ms = gap->end_unix_ms;
+	gcb_backfill_interval_set(b, UINT64_MAX);
+	b->watermark_logged = 0;
 	free(b->suffix);
 	b->suffix = NULL;
 }

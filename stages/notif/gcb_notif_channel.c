@@ -3,8 +3,9 @@
  * WebSocket to the connectUri exactly as returned, keep it healthy (every
  * message refreshes last-rx; a ping after ping_interval of silence; a
  * reconnect after heartbeat_timeout of silence), replace it before it
- * expires without a gap (new channel connected first, old one drained and
- * dropped after), and reconnect it with backoff after anything else. Every
+ * expires, or before the token that created it does, without a gap (new
+ * channel connected first, old one drained and retired after), and
+ * reconnect it with backoff after anything else. Every
  * disconnect opens a gap for the channel's topics; going live closes it.
  */
 #include "stages/notif/gcb_notif_int.h"
@@ -68,6 +69,33 @@ static void went_live(gcb_notif_chan_t *c)
 	}
 }
 
+/*
+ * Records the token the channel was just created with. GENESYS.md C: a
+ * channel may close when the token that created it expires, so the channel
+ * is rolled over to one created with a newer token before then.
+ */
+static void note_token(gcb_notif_chan_t *c)
+{
+	const gcb_token_t *t = &c->n->f->token;
+
+	c->token_expires_mono_ms = t->expires_ns / 1000000;
+	c->token_life_ms =
+	    t->expires_ns > t->obtained_ns ? (t->expires_ns - t->obtained_ns) / 1000000 : 0;
+}
+
+/* When c must be rolled over for its token (monotonic ms), UINT64_MAX never. */
+static uint64_t token_roll_at(const gcb_notif_chan_t *c)
+{
+	uint64_t margin = c->n->conf->notif.rollover_before_ms;
+
+	if (c->token_expires_mono_ms == 0)
+		return UINT64_MAX;
+	/* A token shorter than twice the margin: halfway through its life. */
+	if (margin > c->token_life_ms / 2)
+		margin = c->token_life_ms / 2;
+	return c->token_expires_mono_ms > margin ? c->token_expires_mono_ms - margin : 0;
+}
+
 static void retry_later(gcb_notif_chan_t *c, int rc, const char *what)
 {
 	uint64_t ms = rc == -EINVAL
@@ -91,7 +119,7 @@ static void chan_connect(gcb_notif_chan_t *c)
 
 	if (c->id[0] != '\0' &&
 	    c->expires_unix_ms > gcb_clock_real_ms() + n->conf->notif.rollover_before_ms &&
-	    ws_open(c, c->uri, &ws) == 0) {
+	    mono_ms() < token_roll_at(c) && ws_open(c, c->uri, &ws) == 0) {
 		c->ws = ws;
 		if (c->dirty && (rc = gcb_notif_chan_subscribe(c)) != 0) {
 			gcb_ws_close(c->ws, 1000);
@@ -104,12 +132,12 @@ static void chan_connect(gcb_notif_chan_t *c)
 		return;
 	}
 	if (c->id[0] != '\0') {
-		gcb_notif_chan_delete(n, c->id);
+		gcb_notif_chan_retire(n, c->id);
 		c->id[0] = '\0';
 	}
 	rc = gcb_notif_chan_create(c, id, uri, &expires);
 	if (rc == 0 && (rc = ws_open(c, uri, &ws)) != 0)
-		gcb_notif_chan_delete(n, id);
+		gcb_notif_chan_retire(n, id);
 	if (rc == -ECANCELED)
 		return;
 	if (rc != 0) {
@@ -121,6 +149,7 @@ static void chan_connect(gcb_notif_chan_t *c)
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	snprintf(c->uri, sizeof(c->uri), "%s", uri);
 	c->expires_unix_ms = expires;
+	note_token(c);
 	c->ws = ws;
 	c->dirty = 0;
 	gcb_log_info("channel %s connected: %u topics, expires in %llu s", c->id, c->n_topics,
@@ -138,7 +167,7 @@ void gcb_notif_chan_disconnect(gcb_notif_chan_t *c, const char *reason, uint64_t
 		c->ws = NULL;
 	}
 	if (forget && c->id[0] != '\0') {
-		gcb_notif_chan_delete(n, c->id);
+		gcb_notif_chan_retire(n, c->id);
 		c->id[0] = '\0';
 	}
 	if (c->gap_id == 0)
@@ -153,13 +182,14 @@ void gcb_notif_chan_drop(gcb_notif_chan_t *c)
 	if (c->ws != NULL)
 		gcb_ws_close(c->ws, 1000);
 	c->ws = NULL;
-	gcb_notif_chan_delete(c->n, c->id);
+	gcb_notif_chan_retire(c->n, c->id);
 	c->id[0] = '\0';
 	gcb_notif_gap_close(c->n, &c->gap_id, gcb_clock_real_ms());
 	free(c->topics);
 	c->topics = NULL;
 	c->n_topics = 0;
 	c->used = 0;
+	gcb_notif_subscribe_forget(c);
 	gauge(c->n);
 }
 
@@ -173,7 +203,7 @@ static void chan_rollover(gcb_notif_chan_t *c, const char *why)
 	int rc = gcb_notif_chan_create(c, id, uri, &expires);
 
 	if (rc == 0 && (rc = ws_open(c, uri, &ws)) != 0)
-		gcb_notif_chan_delete(n, id);
+		gcb_notif_chan_retire(n, id);
 	if (rc != 0) {
 		if (rc != -ECANCELED) {
 			uint64_t ms = gcb_backoff_next(&c->backoff, -1);
@@ -187,11 +217,12 @@ static void chan_rollover(gcb_notif_chan_t *c, const char *why)
 	/* What the old socket still holds arrived before the switch. */
 	(void)gcb_ws_service(c->ws, gcb_notif_on_message, c);
 	gcb_ws_close(c->ws, 1000);
-	gcb_notif_chan_delete(n, c->id);
+	gcb_notif_chan_retire(n, c->id);
 	gcb_log_info("channel %s replaced by %s (%s)", c->id, id, why);
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	snprintf(c->uri, sizeof(c->uri), "%s", uri);
 	c->expires_unix_ms = expires;
+	note_token(c);
 	c->ws = ws;
 	c->dirty = 0;
 	c->rollover_retry_mono_ms = 0;
@@ -252,6 +283,7 @@ void gcb_notif_chan_step(gcb_notif_chan_t *c, uint64_t now)
 	gcb_notif_t *n = c->n;
 	const gcb_fetcher_conf_t *cf = n->conf;
 	uint64_t now_unix;
+	int token_due;
 
 	if (!c->used || n->spool_full)
 		return;
@@ -281,9 +313,20 @@ void gcb_notif_chan_step(gcb_notif_chan_t *c, uint64_t now)
 		return;
 	}
 	now_unix = gcb_clock_real_ms();
+	token_due = now >= token_roll_at(c);
 	if (now >= c->rollover_retry_mono_ms &&
-	    (c->want_rollover || now_unix + cf->notif.rollover_before_ms >= c->expires_unix_ms)) {
-		chan_rollover(c, c->want_rollover ? "socket_closing" : "expiry ahead");
+	    (c->want_rollover || token_due ||
+	     now_unix + cf->notif.rollover_before_ms >= c->expires_unix_ms)) {
+		const gcb_token_t *t = &n->f->token;
+
+		/* The token in hand is the channel's own (not renewed yet): a
+		 * channel created with it would die with it too. */
+		if (token_due && t->expires_ns != 0 &&
+		    t->expires_ns / 1000000 <= c->token_expires_mono_ms)
+			gcb_token_invalidate(&n->f->token);
+		chan_rollover(c, c->want_rollover ? "socket_closing"
+				 : token_due	  ? "token expiry ahead"
+						  : "expiry ahead");
 		return;
 	}
 	if (c->dirty && now >= c->rollover_retry_mono_ms) {
@@ -329,6 +372,8 @@ int64_t gcb_notif_chan_due_ms(const gcb_notif_chan_t *c, uint64_t now)
 		d = r;
 	now_unix = gcb_clock_real_ms();
 	r = until(c->expires_unix_ms - cf->notif.rollover_before_ms, now_unix);
+	if (token_roll_at(c) != UINT64_MAX && until(token_roll_at(c), now) < r)
+		r = until(token_roll_at(c), now);
 	if (until(c->rollover_retry_mono_ms, now) > r)
 		r = until(c->rollover_retry_mono_ms, now);
 	return r < d ? r : d;

@@ -12,6 +12,7 @@
 #include "stages/notif/gcb_gaps.h"
 #include "stages/notif/gcb_notif.h"
 #include "stages/notif/gcb_notif_topics.h"
+#include "stages/notif/gcb_rate.h"
 #include "stages/spool/gcb_spool.h"
 #include "stages/ws/gcb_ws.h"
 
@@ -30,10 +31,14 @@ typedef struct gcb_notif_chan {
 	char id[GCB_NOTIF_ID_MAX];   /* "" when no channel exists on the server */
 	char uri[GCB_NOTIF_URI_MAX]; /* connectUri exactly as returned */
 	uint64_t expires_unix_ms;
+	/* The token that created the channel: it may take the channel with it. */
+	uint64_t token_expires_mono_ms; /* 0 unknown */
+	uint64_t token_life_ms;
 	gcb_ws_t *ws; /* NULL while disconnected */
 	char *topics; /* space-separated, owned */
 	unsigned n_topics;
-	int dirty; /* topics changed since the last subscribe */
+	int dirty;		     /* topics changed since the last subscribe */
+	gcb_notif_topics_t rejected; /* refused by the last subscribe, sorted */
 
 	uint64_t last_rx_mono_ms;
 	uint64_t last_rx_unix_ms;
@@ -62,8 +67,9 @@ typedef struct gcb_notif {
 	gcb_notif_chan_t chans[GCB_NOTIF_MAX_CHANNELS];
 	unsigned n_chans; /* slots in use: 0..n_chans-1 */
 	gcb_ws_opts_t ws_opts;
-	int ever_live; /* every channel was live once: topic rejections are no longer fatal */
-	int fatal;     /* the service rejected the configured topics at startup */
+	gcb_rate_t rate; /* the REST budget every request of this source draws on */
+	int ever_live;	 /* every channel was live once: topic rejections are no longer fatal */
+	int fatal;	 /* the service rejected the configured topics at startup */
 
 	gcb_spool_t *spool;
 	uint32_t max_message;
@@ -77,6 +83,8 @@ typedef struct gcb_notif {
 	uint64_t startup_gap; /* "not_running" gap, closed once every channel is live */
 	gcb_backfill_t *backfill;
 	uint64_t backfill_mono_ms; /* next step due */
+	uint64_t requests_mono_ms; /* next scan of on-demand backfill requests */
+	int requests_stuck;	   /* the gap log failed: requests wait for the next run */
 
 	/* Feed: one batch assembled in scratch, kept until a ring takes it. */
 	char *scratch;
@@ -108,8 +116,30 @@ int gcb_notif_rest(gcb_notif_t *n, const char *method, const char *path, const c
 int gcb_notif_chan_create(gcb_notif_chan_t *c, char *id, char *uri, uint64_t *expires);
 /* PUT c's topics on its channel: 0, -ENOENT (channel gone), -EINVAL, -errno. */
 int gcb_notif_chan_subscribe(gcb_notif_chan_t *c);
-/* DELETE channel id, best effort. */
-void gcb_notif_chan_delete(gcb_notif_t *n, const char *id);
+/* DELETE channel id's subscriptions (there is no DELETE on a channel), best effort. */
+void gcb_notif_chan_retire(gcb_notif_t *n, const char *id);
+
+/*
+ * gcb_notif_subscribe.c: PUT c's topics on channel id, reading which the
+ * service rejected (c->rejected, logged once, the topics_rejected gauge) and
+ * narrowing a whole-request 400 down to the offending topics. 0 (some topics
+ * may be rejected), -ENOENT (channel gone), -EINVAL, -errno.
+ */
+int gcb_notif_subscribe(gcb_notif_chan_t *c, const char *id);
+/* c no longer carries topics: its rejections are forgotten. */
+void gcb_notif_subscribe_forget(gcb_notif_chan_t *c);
+/* Marks every channel with rejected topics for a new PUT (at each resolution). */
+void gcb_notif_subscribe_retry(gcb_notif_t *n);
+
+/*
+ * gcb_notif_avail.c: refuses configured topic families that GET
+ * notifications/availabletopics does not list for WebSocket (logged, naming
+ * the template and the transports): 0, -EINVAL, -ECANCELED. A listing that
+ * cannot be read is logged and not held against the start.
+ */
+int gcb_notif_avail_check(gcb_notif_t *n);
+/* The availabletopics family of topic t: id segments ({…}, uuids) become {id}. */
+int gcb_notif_avail_family(const char *t, size_t len, char *out, size_t size);
 
 /* gcb_notif_resolve.c: resolves the topics; at startup retries until done. */
 int gcb_notif_resolve(gcb_notif_t *n, int startup);
@@ -123,7 +153,7 @@ void gcb_notif_chan_step(gcb_notif_chan_t *c, uint64_t now_mono_ms);
 int64_t gcb_notif_chan_due_ms(const gcb_notif_chan_t *c, uint64_t now_mono_ms);
 void gcb_notif_chan_disconnect(gcb_notif_chan_t *c, const char *reason, uint64_t gap_start_unix_ms,
 			       int forget);
-void gcb_notif_chan_drop(gcb_notif_chan_t *c); /* close and DELETE: slot no longer used */
+void gcb_notif_chan_drop(gcb_notif_chan_t *c); /* close and retire: slot no longer used */
 unsigned gcb_notif_live(const gcb_notif_t *n);
 
 /* gcb_notif_msg.c: one message off a channel. 0 go on, 1 stop reading (spool full). */
@@ -137,6 +167,9 @@ void gcb_notif_feed_resume(gcb_notif_t *n);
 int gcb_notif_feed(gcb_notif_t *n);
 /* Releases spool segments the stored checkpoint covers. */
 void gcb_notif_feed_release(gcb_notif_t *n);
+
+/* gcb_notif_requests.c: turns on-demand backfill requests into gaps. */
+void gcb_notif_requests_scan(gcb_notif_t *n);
 
 /* Gap helpers (gcb_notif_main.c). */
 uint64_t gcb_notif_gap_open(gcb_notif_t *n, uint64_t start_unix_ms, const char *reason,

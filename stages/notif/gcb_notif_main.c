@@ -21,9 +21,10 @@
 #include "shm/gcb_counters_fetcher.h"
 #include "supervisor/gcb_log.h"
 
-#define RING_RETRY_MS  10
-#define SPOOL_CHECK_MS 100
-#define IDLE_BACKFILL  1000
+#define RING_RETRY_MS	10
+#define SPOOL_CHECK_MS	100
+#define IDLE_BACKFILL	1000
+#define REQUEST_SCAN_MS 1000 /* on-demand backfill requests looked for this often */
 
 static uint64_t mono_ms(void)
 {
@@ -128,6 +129,8 @@ static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_o
 	n->max_message = c->max_event_bytes + (64u << 10);
 	if (carriable != UINT32_MAX && carriable > n->max_message)
 		n->max_message = (uint32_t)carriable;
+	gcb_rate_init(&n->rate, c->notif.rate_per_minute,
+		      mono_ms());
 	n->ws_opts = (gcb_ws_opts_t){
 	    .connect_timeout_ms = c->connect_timeout_ms,
 	    .tls_verify = c->tls_verify,
@@ -188,6 +191,7 @@ static void teardown(gcb_notif_t *n)
 		gcb_ws_close(n->chans[i].ws, 1001);
 		n->chans[i].ws = NULL;
 		free(n->chans[i].topics);
+		gcb_notif_topics_fini(&n->chans[i].rejected);
 	}
 	gcb_fetcher_gauge(n->f, GCB_FC_CHANNELS, 0);
 	gcb_backfill_free(n->backfill);
@@ -263,8 +267,7 @@ static int loop_timeout(gcb_notif_t *n, uint64_t now)
 		t = SPOOL_CHECK_MS;
 	if (n->backfill != NULL && (d = (int64_t)n->backfill_mono_ms - (int64_t)now) < t)
 		t = d < 0 ? 0 : d;
-	if (gcb_notif_topics_need(&n->tmpl, "{") &&
-	    (d = (int64_t)n->resolve_mono_ms - (int64_t)now) < t)
+	if ((d = (int64_t)n->resolve_mono_ms - (int64_t)now) < t)
 		t = d < 0 ? 0 : d;
 	return (int)t;
 }
@@ -307,13 +310,24 @@ static int loop_turn(gcb_notif_t *n)
 	if ((rc = gcb_notif_feed(n)) != 0)
 		return rc;
 	gcb_notif_feed_release(n);
+	if (now >= n->requests_mono_ms) {
+		gcb_notif_requests_scan(n);
+		n->requests_mono_ms = now + REQUEST_SCAN_MS;
+		n->backfill_mono_ms = now; /* a new gap may wait */
+	}
 	if (n->backfill != NULL && now >= n->backfill_mono_ms) {
 		int64_t d = gcb_backfill_step(n->backfill, now);
 
 		n->backfill_mono_ms = mono_ms() + (uint64_t)(d < 0 ? IDLE_BACKFILL : d);
 	}
-	if (now >= n->resolve_mono_ms && gcb_notif_topics_need(&n->tmpl, "{"))
-		(void)gcb_notif_resolve(n, 0);
+	if (now >= n->resolve_mono_ms) {
+		if (gcb_notif_topics_need(&n->tmpl, "{"))
+			(void)gcb_notif_resolve(n, 0);
+		else
+			n->resolve_mono_ms = now + n->conf->notif.resolve_interval_ms;
+		/* Topics the service rejected are asked for again at the same pace. */
+		gcb_notif_subscribe_retry(n);
+	}
 	gauges(n);
 	return 0;
 }
@@ -336,6 +350,15 @@ int gcb_notif_run(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 		     "backfill %s",
 		     n->tmpl.n, f->conf->spool.dir, (unsigned long long)f->conf->spool.max_bytes,
 		     n->backfill != NULL ? "on" : "off");
+	rc = gcb_notif_avail_check(n);
+	if (rc == -ECANCELED) {
+		ret = GCB_EXIT_OK;
+		goto out;
+	}
+	if (rc != 0) {
+		ret = GCB_EXIT_FATAL;
+		goto out;
+	}
 	rc = gcb_notif_resolve(n, 1);
 	if (rc == -ECANCELED) {
 		ret = GCB_EXIT_OK;

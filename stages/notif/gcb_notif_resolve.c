@@ -8,6 +8,7 @@
 #include "stages/notif/gcb_notif_int.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,25 @@ static int fetch_ids(gcb_notif_t *n, const char *base, gcb_notif_topics_t *out, 
 	return 0;
 }
 
+/* "template count, ..." for the templates over nq queues and nu users (before dedupe). */
+static void families(const gcb_notif_topics_t *tmpl, unsigned nq, unsigned nu, char *out,
+		     size_t size)
+{
+	size_t k = 0;
+
+	out[0] = '\0';
+	for (unsigned i = 0; i < tmpl->n && k < size; i++) {
+		uint64_t cnt = 1;
+
+		if (strstr(tmpl->v[i], GCB_NOTIF_PH_QUEUE) != NULL)
+			cnt *= nq;
+		if (strstr(tmpl->v[i], GCB_NOTIF_PH_USER) != NULL)
+			cnt *= nu;
+		k += (size_t)snprintf(out + k, size - k, "%s%s %llu", i ? ", " : "", tmpl->v[i],
+				      (unsigned long long)cnt);
+	}
+}
+
 static int same(const gcb_notif_topics_t *a, const gcb_notif_topics_t *b)
 {
 	if (a->n != b->n)
@@ -183,13 +203,21 @@ int gcb_notif_resolve(gcb_notif_t *n, int startup)
 		goto out;
 	}
 	if (next.n > limit) {
+		char per[1024];
+
+		families(&n->tmpl, queues.n, users.n, per, sizeof(per));
 		gcb_log_error(
 		    "genesys.notifications.topics: %u topics (%u queues, %u users) exceed "
 		    "what %u channels (genesys.notifications.max_channels %u, one kept free "
-		    "for rollover) of genesys.notifications.topics_per_channel %u carry: %u%s",
+		    "for rollover) of genesys.notifications.topics_per_channel %u carry: %u. "
+		    "Per template: %s. %u channels needed, %u available. "
+		    "v2.users.{userId}.activity alone carries routing status, presence, "
+		    "out-of-office and active queues; a combined topic "
+		    "(v2.users.{userId}?presence&routingStatus) counts once%s",
 		    next.n, queues.n, users.n, c->notif.max_channels - 1, c->notif.max_channels,
-		    c->notif.topics_per_channel, limit,
-		    startup ? "" : "; keeping the topics in use");
+		    c->notif.topics_per_channel, limit, per,
+		    gcb_notif_topics_channels(next.n, c->notif.topics_per_channel),
+		    c->notif.max_channels - 1, startup ? "" : "; keeping the topics in use");
 		rc = startup ? -E2BIG : 0;
 		goto out;
 	}

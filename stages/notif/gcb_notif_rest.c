@@ -1,6 +1,6 @@
 /*
- * The Notifications API over REST (docs/genesys-api.md, "The Notification Service"): create a channel, replace
- * its subscriptions, delete it. Requests run inline through the fetcher's
+ * The Notifications API over REST (docs/genesys-api.md, "The Notification Service"): create
+ * a channel, retire it (its subscriptions: gcb_notif_subscribe.c). Requests run inline through the fetcher's
  * authorised call (token renewal, one retry after 401, the stop tick),
  * bounded by genesys.http.timeout; a failure is the caller's to retry later.
  */
@@ -25,8 +25,17 @@ int gcb_notif_rest(gcb_notif_t *n, const char *method, const char *path, const c
 {
 	char url[GCB_FETCHER_URL_MAX + 512];
 	gcb_fetcher_t *f = n->f;
+	uint64_t wait;
 	int rc;
 
+	/* The shared budget first (gcb_rate.h): wait for this request's turn. */
+	if ((wait = gcb_rate_wait_ms(&n->rate, gcb_clock_mono_ns() / 1000000)) > 0) {
+		gcb_notif_count(n, GCB_FC_THROTTLE_WAITS, 1);
+		gcb_notif_count(n, GCB_FC_THROTTLE_MS, wait);
+		if (gcb_fetcher_sleep(f, wait) != 0)
+			return -ECANCELED;
+	}
+	gcb_rate_take(&n->rate, gcb_clock_mono_ns() / 1000000);
 	snprintf(url, sizeof(url), "%s%s", f->api, path);
 	rc = gcb_fetcher_api_call(f, method, url, body, len, (long)n->conf->request_timeout_ms);
 	if (rc == 0) {
@@ -113,37 +122,9 @@ static int channel_create(gcb_notif_t *n, char *id, char *uri, uint64_t *expires
 	return 0;
 }
 
-/*
- * PUT the channel's topics on channel id. 0; -EINVAL when the service
- * rejected the topic list (400: a topic it does not know); -errno else.
- */
-static int channel_subscribe(gcb_notif_t *n, const char *id, const char *topics)
-{
-	char path[GCB_NOTIF_ID_MAX + 64];
-	size_t len;
-	char *body = gcb_notif_topics_body(topics, &len);
-	long st;
-	int rc;
-
-	if (body == NULL)
-		return -ENOMEM;
-	snprintf(path, sizeof(path), "/api/v2/notifications/channels/%s/subscriptions", id);
-	rc = gcb_notif_rest(n, "PUT", path, body, len);
-	free(body);
-	if (rc != 0)
-		return rc;
-	st = n->f->api_http.resp.status;
-	if (st >= 200 && st < 300)
-		return 0;
-	gcb_fetcher_log_answer(n->f, "PUT subscriptions");
-	if (st == 404)
-		return -ENOENT;
-	return st == 400 ? -EINVAL : -EAGAIN;
-}
-
 int gcb_notif_chan_subscribe(gcb_notif_chan_t *c)
 {
-	int rc = channel_subscribe(c->n, c->id, c->topics);
+	int rc = gcb_notif_subscribe(c, c->id);
 
 	if (rc == 0)
 		c->dirty = 0;
@@ -156,20 +137,26 @@ int gcb_notif_chan_create(gcb_notif_chan_t *c, char *id, char *uri, uint64_t *ex
 
 	if (rc != 0)
 		return rc;
-	rc = channel_subscribe(c->n, id, c->topics);
+	rc = gcb_notif_subscribe(c, id);
 	if (rc != 0)
-		gcb_notif_chan_delete(c->n, id);
+		gcb_notif_chan_retire(c->n, id);
 	return rc;
 }
 
-void gcb_notif_chan_delete(gcb_notif_t *n, const char *id)
+/*
+ * There is no DELETE on a channel (GENESYS.md C): a channel is retired by
+ * dropping its topics, the socket being closed by the caller. A channel
+ * without topics or connection is the first the service evicts, so it does
+ * not hold a slot of the 20 for long.
+ */
+void gcb_notif_chan_retire(gcb_notif_t *n, const char *id)
 {
 	char path[GCB_NOTIF_ID_MAX + 64];
 
 	if (id[0] == '\0')
 		return;
-	snprintf(path, sizeof(path), "/api/v2/notifications/channels/%s", id);
+	snprintf(path, sizeof(path), "/api/v2/notifications/channels/%s/subscriptions", id);
 	if (gcb_notif_rest(n, "DELETE", path, NULL, 0) == 0 && n->f->api_http.resp.status >= 300 &&
 	    n->f->api_http.resp.status != 404)
-		gcb_fetcher_log_answer(n->f, "DELETE channel");
+		gcb_fetcher_log_answer(n->f, "DELETE subscriptions");
 }

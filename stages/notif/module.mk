@@ -7,7 +7,10 @@ include stages/notif/backfill.mk
 NOTIF_TOPICS_SRCS := stages/notif/gcb_notif_topics.c stages/notif/gcb_notif_scan.c
 NOTIF_SRCS := stages/notif/gcb_notif_main.c stages/notif/gcb_notif_channel.c \
 	stages/notif/gcb_notif_msg.c stages/notif/gcb_notif_feed.c \
-	stages/notif/gcb_notif_resolve.c stages/notif/gcb_notif_rest.c $(NOTIF_TOPICS_SRCS)
+	stages/notif/gcb_notif_resolve.c stages/notif/gcb_notif_rest.c \
+	stages/notif/gcb_notif_subscribe.c stages/notif/gcb_notif_avail.c \
+	stages/notif/gcb_preflight.c stages/notif/gcb_rate.c \
+	stages/notif/gcb_notif_requests.c $(NOTIF_TOPICS_SRCS)
 
 # stages/ws and stages/spool are included after this file (sorted order), so
 # their WS_SRCS / SPOOL_SRCS are not known yet: their files are found here.

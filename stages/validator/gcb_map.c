@@ -342,6 +342,7 @@ found:
 static int map_record(gcb_mapper_t *m, const gcb_snode_t *n, const cJSON *j, avro_value_t *v)
 {
 	const cJSON *hint;
+	size_t found = 0;
 
 	if (!cJSON_IsObject(j))
 		return wrong_type(m, n, j);
@@ -359,6 +360,7 @@ static int map_record(gcb_mapper_t *m, const gcb_snode_t *n, const cJSON *j, avr
 		member = find_member(j, f->name, &hint);
 		push_name(m, f->name);
 		if (member) {
+			found++;
 			rc = gcb_map_value(m, f->type, member, v ? &child : NULL);
 		} else if (f->def) {
 			m->in_default++;
@@ -371,6 +373,18 @@ static int map_record(gcb_mapper_t *m, const gcb_snode_t *n, const cJSON *j, avr
 		pop(m);
 		if (rc)
 			return rc;
+	}
+	/* Drift: more members than fields found (duplicate keys aside) means
+	 * fields the schema lacks; only then is the object scanned. */
+	if (!m->strict && m->unknown != NULL && !m->in_default && !m->quiet &&
+	    (size_t)cJSON_GetArraySize(j) > found) {
+		const cJSON *e;
+
+		cJSON_ArrayForEach(e, j)
+		{
+			if (e->string != NULL && !has_field(n, e->string))
+				m->unknown(m->unknown_arg, n, e->string);
+		}
 	}
 	if (m->strict && !m->in_default) {
 		const cJSON *e;

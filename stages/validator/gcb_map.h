@@ -31,6 +31,13 @@ typedef struct gcb_map_seg {
 typedef struct gcb_mapper {
 	int strict;		  /* reject fields the schema does not know */
 	const gcb_sfield_t *skip; /* root field the caller sets itself (received_at) */
+	/*
+	 * Not strict: called for every member of a JSON object that its record
+	 * does not have (the field is dropped), outside union probes and
+	 * defaults. NULL: not reported.
+	 */
+	void (*unknown)(void *arg, const gcb_snode_t *record, const char *field);
+	void *unknown_arg;
 
 	/* per event */
 	int reason;

@@ -52,6 +52,8 @@ static void counters_publish(const gcb_stage_ctx_t *ctx, const counters_t *c,
 	put(ctx, c, GCB_VC_RELOAD_REFUSED, c->refused);
 	for (unsigned r = GCB_REASON_BAD_JSON; r < GCB_REASON_COUNT; r++)
 		put(ctx, c, GCB_VC_DLQ_BAD_JSON + (r - GCB_REASON_BAD_JSON), st->by_reason[r]);
+	put(ctx, c, GCB_VC_SCHEMA_DRIFT_FIELDS, st->drift_fields);
+	put(ctx, c, GCB_VC_SCHEMA_DRIFT_NAMES, st->drift_names);
 }
 
 typedef struct vstate {
@@ -269,6 +271,11 @@ static int registry_start(const gcb_validator_conf_t *conf, vstate_t *v, gcb_cat
 	return e == -EIO || e == -ENOMEM || e == -EPROTO ? GCB_EXIT_RESTART : GCB_EXIT_FATAL;
 }
 
+static void drift_log(const char *line)
+{
+	gcb_log_warn("%s", line);
+}
+
 int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_ring_t *in,
 		       gcb_ring_t *out)
 {
@@ -277,6 +284,7 @@ int gcb_validator_main(const gcb_validator_conf_t *conf, gcb_stage_ctx_t *ctx, g
 	    .max_out_bytes = out->max_record,
 	    .dlq_topic = conf->dlq_topic,
 	    .strict = conf->strict,
+	    .drift_log = drift_log,
 	};
 	unsigned commit_every = conf->commit_every ? conf->commit_every : 64;
 	vstate_t v = {.ctx = ctx, .in = in, .out = out};

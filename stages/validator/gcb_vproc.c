@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 
 #include "stages/validator/gcb_identity.h"
+#include "stages/validator/gcb_drift.h"
 #include "stages/validator/gcb_topic.h"
 
 #define META_MAX 256 /* cap for id/type strings copied from a rejected event */
@@ -35,7 +36,20 @@ struct gcb_vproc {
 	char detail[GCB_MAP_DETAIL_MAX + 64];
 	char path[GCB_MAP_PATH_MAX];
 	gcb_vproc_stats_t stats;
+	const gcb_schema_t *cur_schema; /* of the event being mapped, for drift reports */
+	gcb_drift_t drift;
 };
+
+/* The mapper met a member its record lacks: schema drift (gcb_drift.h). */
+static void on_unknown(void *arg, const gcb_snode_t *record, const char *field)
+{
+	gcb_vproc_t *p = arg;
+
+	gcb_drift_note(&p->drift, p->cur_schema->origin, record->fullname ? record->fullname : "",
+		       field);
+	p->stats.drift_fields = p->drift.fields;
+	p->stats.drift_names = p->drift.names;
+}
 
 static uint64_t now_ns(void)
 {
@@ -140,6 +154,7 @@ int gcb_vproc_new(gcb_vproc_t **out, const gcb_vproc_conf_t *conf, const gcb_cat
 	p->arena = malloc(p->arena_size);
 	if (!p->buf || !p->arena || gcb_mapper_init(&p->mapper, p->conf.max_event_bytes) != 0)
 		goto nomem;
+	gcb_drift_init(&p->drift, p->conf.drift_log);
 	p->writer = avro_writer_memory(p->buf, (int64_t)p->buf_size);
 	if (!p->writer) {
 		snprintf(errstr, errstr_size, "avro_writer_memory() failed: %s", avro_strerror());
@@ -593,6 +608,9 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 
 	avro_value_reset(&s->value);
 	m->strict = p->conf.strict > 0;
+	m->unknown = on_unknown;
+	m->unknown_arg = p;
+	p->cur_schema = s;
 	m->skip = r->received_at >= 0 ? &s->root->fields[r->received_at] : NULL;
 	m->reason = GCB_REASON_NONE;
 	m->nsegs = 0;

@@ -64,12 +64,14 @@ typedef struct gcb_vproc_conf {
 				 * left empty, so the producer uses its own */
 	int strict;		/* 1: unknown fields are rejected (schemas.strict); 0 or -1: not */
 	int timing;		/* accumulate per-step nanoseconds (benchmarks) */
+	void (*drift_log)(const char *line); /* new schema-drift field names; NULL: silent */
 } gcb_vproc_conf_t;
 
 typedef struct gcb_vproc_stats {
 	uint64_t events, avro, dlq, filtered;
 	uint64_t by_reason[GCB_REASON_COUNT];
 	uint64_t ns_parse, ns_map, ns_encode; /* with conf.timing */
+	uint64_t drift_fields, drift_names;   /* schema drift (gcb_drift.h) */
 } gcb_vproc_stats_t;
 
 typedef struct gcb_vproc gcb_vproc_t;

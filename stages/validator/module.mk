@@ -11,7 +11,7 @@ include tools/schema/module.mk
 VALIDATOR_SRCS := $(GCB_AVSC_SRCS) stages/validator/gcb_reason.c stages/validator/gcb_schema.c \
 	stages/validator/gcb_map.c stages/validator/gcb_catalog.c \
 	stages/validator/gcb_topic.c stages/validator/gcb_vproc.c \
-	stages/validator/gcb_identity.c
+	stages/validator/gcb_identity.c stages/validator/gcb_drift.c
 VALIDATOR_STAGE_SRCS := $(VALIDATOR_SRCS) stages/validator/gcb_validator.c \
 	stages/validator/gcb_reload.c stages/validator/gcb_registry.c \
 	stages/validator/gcb_registry_ids.c

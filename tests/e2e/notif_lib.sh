@@ -33,9 +33,12 @@ ne2e_start_kafka() {
 	BS=$(head -n 1 "$T_DIR/bootstrap")
 }
 
+# The simulator fills every notification from the Genesys model table (the
+# copy in tests/fixtures/genesys): the tests run on the real shapes.
 ne2e_start_sim() {
 	t_bg "$GCB_BIN/gcb-sim" --port-file "$T_DIR/sim.url" --client-secret "$E2E_SIM_SECRET" \
-		--stream-id "$E2E_STREAM" "$@" >"$T_DIR/sim.out" 2>"$T_DIR/sim.err"
+		--stream-id "$E2E_STREAM" --models "$GCB_ROOT/tests/fixtures/genesys/models.json" \
+		"$@" >"$T_DIR/sim.out" 2>"$T_DIR/sim.err"
 	SIM_PID=$T_LAST
 	t_wait_for 30 test -s "$T_DIR/sim.url" || t_fail "gcb-sim did not start: $(cat "$T_DIR/sim.err")"
 	SIM_URL=$(cat "$T_DIR/sim.url")

@@ -22,6 +22,7 @@
  *       [--heartbeat-timeout-ms MS] [--ping-interval-ms MS]
  *       [--rollover-before-ms MS] [--resolve-interval-ms MS]
  *       [--spool-max N] [--spool-segment N] [--no-backfill] [--no-consume]
+ *       [--rate-limit PER_MINUTE]
  *   Records are then notifications: their id is metadata.CorrelationId.
  *   --no-consume never reads the rings (they fill, the spool grows);
  *   --consume-after-ms MS reads them only after MS.
@@ -110,6 +111,7 @@ static void conf_from_table(gcb_fetcher_conf_t *f)
 	f->notif.rollover_before_ms = (unsigned)cfg.genesys.notifications.rollover_before_ms;
 	f->notif.topics_per_channel = (unsigned)cfg.genesys.notifications.topics_per_channel;
 	f->notif.max_channels = (unsigned)cfg.genesys.notifications.max_channels;
+	f->notif.rate_per_minute = (unsigned)cfg.genesys.notifications.rate_per_minute;
 	f->spool.segment_bytes = (uint64_t)cfg.spool.segment_size;
 	f->spool.max_bytes = (uint64_t)cfg.spool.max_size;
 	f->spool.sync_interval_ms = (unsigned)cfg.spool.sync_interval_ms;
@@ -316,6 +318,7 @@ static void parse_args(int argc, char **argv)
 	    {"no-backfill", 0, 0, 266},
 	    {"no-consume", 0, 0, 267},
 	    {"consume-after-ms", 1, 0, 268},
+	    {"rate-limit", 1, 0, 269},
 	    {0, 0, 0, 0},
 	};
 	int c;
@@ -462,6 +465,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 268:
 			o.consume_after_ms = (unsigned)atoi(optarg);
+			break;
+		case 269:
+			o.conf.notif.rate_per_minute = (unsigned)atoi(optarg);
 			break;
 		default:
 			usage();

@@ -111,8 +111,7 @@ $(eval $(call gcb_fuzz,ws,tests/fuzz/fuzz_ws.c,$(wildcard stages/ws/gcb_ws*.c) $
 
 # The gap log, alive mark and backfill job read back at start.
 $(eval $(call gcb_fuzz,state_files,tests/fuzz/fuzz_state_files.c,\
-	stages/notif/gcb_gaps.c stages/notif/gcb_backfill.c stages/notif/gcb_backfill_state.c \
-	stages/notif/gcb_backfill_msg.c stages/fetcher/gcb_fetcher_backoff.c \
+	$(GAPS_SRCS) $(BACKFILL_SRCS) stages/fetcher/gcb_fetcher_backoff.c \
 	stages/fetcher/gcb_fetcher_ckpt.c stages/fetcher/gcb_fetcher_errbody.c shm/gcb_dir.c \
 	$(LOG_SRCS),$(call pkglibs,libcjson liburing),tests/fuzz/corpus/state_files,-max_len=8192,))
 

@@ -1,7 +1,9 @@
 #!/bin/sh
 # gcb-sim notifications, REST side: paged queues and users (and org growth),
 # channels, subscriptions and their limits and errors, auth and faults on the
-# notification API, and the 21st channel evicting the oldest (its socket closed).
+# notification API, DELETE on a channel answered not found (no such route),
+# and a 21st channel evicting unconnected channels first, then the oldest
+# (its socket closed).
 . "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
 need_cmd /usr/bin/python3 python3
 need_py websockets python3-websockets
@@ -114,27 +116,47 @@ sim.admin("POST", "faults?reset=1&401-rate=1")
 check(jreq(sim, "GET", sub).status == 401, "401 fault")
 sim.admin("POST", "faults?reset=1")
 
-# DELETE the channel.
-check(jreq(sim, "DELETE", "/api/v2/notifications/channels/" + ch["id"]).status == 200, "delete")
-check(jreq(sim, "GET", sub).status == 404, "deleted channel")
+# DELETE on a channel is no route of the real API (GENESYS.md C): not found,
+# and the channel stays (a client retires one by deleting its subscriptions).
+check(jreq(sim, "DELETE", "/api/v2/notifications/channels/" + ch["id"]).status == 404,
+      "DELETE channel answered not found")
+check(jreq(sim, "GET", sub).status == 200, "the channel is still there")
+check(stats(sim)["channelDeleteRequests"] == 1, "DELETE channel counted")
 
-# 20 channels per client: the 21st evicts the oldest and closes its socket.
-chans = [channel(sim) for _ in range(20)]
+# 20 channels per client; a 21st evicts the oldest channel without a
+# connection first, and only when every channel is connected the oldest
+# one (its socket closed).
+chans = [ch] + [channel(sim) for _ in range(19)]
 ws0 = WS(chans[0]["connectUri"])
 check(ws0.err is None, "connect: %r" % ws0.err)
-wait_until(lambda: stats(sim)["sockets"] == 1, what="socket attached")
+wait_until(lambda: stats(sim)["sockets"] >= 1, what="socket attached")
 ws1 = WS(chans[1]["connectUri"])
+check(ws1.err is None, "connect: %r" % ws1.err)
+wait_until(lambda: stats(sim)["sockets"] >= 2, what="second socket attached")
 c21 = channel(sim)
-ws0.wait_closed(30)
 ids = [c["id"] for c in jreq(sim, "GET", "/api/v2/notifications/channels").json()["entities"]]
-check(len(ids) == 20 and chans[0]["id"] not in ids and c21["id"] in ids, "eviction %r" % ids)
-check(jreq(sim, "GET", "/api/v2/notifications/channels/%s/subscriptions" % chans[0]["id"]).status
+check(len(ids) == 20 and chans[2]["id"] not in ids and chans[0]["id"] in ids and
+      c21["id"] in ids, "unconnected channel evicted first %r" % ids)
+check(jreq(sim, "GET", "/api/v2/notifications/channels/%s/subscriptions" % chans[2]["id"]).status
       == 404, "evicted channel gone")
-check(not ws1.closed, "second-oldest still open")
+check(not ws0.closed and not ws1.closed, "connected channels kept")
 st = stats(sim)
 check(st["channels"] == 20 and st["channelsEvicted"] == 1, "stats %r" % st)
-c22 = channel(sim)
-ws1.wait_closed(30)
+# The 17 other unconnected channels, then c21..: every new one evicts one of
+# them; then only connected channels and new ones are left.
+extra = [channel(sim) for _ in range(17)]
+unconnected_left = [c["id"] for c in chans[3:]]
+ids = [c["id"] for c in jreq(sim, "GET", "/api/v2/notifications/channels").json()["entities"]]
+check(not any(i in ids for i in unconnected_left), "every older unconnected channel evicted")
+ws_new = [WS(c["connectUri"]) for c in [c21] + extra]
+wait_until(lambda: stats(sim)["sockets"] >= 20, what="all 20 connected")
+c_last = channel(sim)
+ws0.wait_closed(30)
+ids = [c["id"] for c in jreq(sim, "GET", "/api/v2/notifications/channels").json()["entities"]]
+check(chans[0]["id"] not in ids and c_last["id"] in ids, "oldest connected channel evicted %r" % ids)
+check(not ws1.closed, "second-oldest still open")
+for w in ws_new:
+    w.close()
 ws1.close()
 ws0.close()
 sim.stop()

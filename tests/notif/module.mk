@@ -5,8 +5,14 @@ $(eval $(call gcb_program,test-notif-topics,tests/notif/test_notif_topics.c \
 	stages/fetcher/gcb_fetcher_json.c,$(call pkglibs,cmocka)))
 UNIT_TESTS += $(BIN)/test-notif-topics
 
+$(eval $(call gcb_program,test-notif-rate,tests/notif/test_rate.c stages/notif/gcb_rate.c,$(call pkglibs,cmocka)))
+UNIT_TESTS += $(BIN)/test-notif-rate
+
 # Fetcher-level integration tests against gcb-sim.
 INTEGRATION_TESTS += tests/notif/notif_flow.sh tests/notif/notif_faults.sh \
 	tests/notif/notif_channels.sh tests/notif/notif_spool_full.sh tests/notif/notif_backfill.sh \
-	tests/notif/notif_config.sh tests/notif/notif_kill.sh
+	tests/notif/notif_config.sh tests/notif/notif_kill.sh tests/notif/notif_rejected.sh \
+	tests/notif/notif_token.sh tests/notif/notif_topic_budget.sh tests/notif/notif_combined.sh \
+	tests/notif/notif_transports.sh tests/notif/notif_preflight.sh tests/notif/notif_rate.sh \
+	tests/notif/notif_ondemand.sh
 BENCHES += tests/notif/bench_notif.sh

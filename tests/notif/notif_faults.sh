@@ -3,7 +3,7 @@
 # socket-closing, expire, revoke and unsubscribe each lead to a reconnect
 # (socket-closing: a rollover) and, except the rollover, to a gap with its
 # reason in <state_dir>/<instance>.gaps; every message sent after the last
-# fault reaches the rings.
+# fault reaches the rings. Channels are retired without DELETE channels/{id}.
 . "$GCB_ROOT/tests/notif/notif_lib.sh"
 
 # No background traffic: a channel without heartbeats must fall silent.
@@ -57,6 +57,13 @@ echo "$reasons" | grep -q " open$" && fh_fail "a gap is still open"
 [ "$(fh_counter faults rollovers)" -ge 1 ] || fh_fail "no rollover counted"
 [ "$(fh_counter faults system_messages)" -ge 3 ] || fh_fail "system messages not counted"
 grep -q "gap" "$FH_TMP/harness-faults.log" || fh_fail "gaps not logged"
+
+# Channels are retired the only way the API allows (GENESYS.md C): their
+# subscriptions deleted and the socket closed; never DELETE channels/{id}.
+stats=$(fh_admin GET /admin/notify/stats)
+stat() { printf '%s' "$stats" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+[ "$(stat channelDeleteRequests)" = 0 ] || fh_fail "DELETE channels/{id} was requested"
+[ "$(stat subscriptionsDeleted)" -ge 1 ] || fh_fail "the replaced channel's subscriptions were not deleted"
 
 # Nothing sent after the last fault is missing from the rings.
 [ "$(nf_missing "$before" "$total")" = 0 ] || fh_fail "messages sent after the faults lost"

@@ -15,7 +15,8 @@ $(eval $(call gcb_program,backfill-driver,tests/notif_backfill/backfill_driver.c
 
 INTEGRATION_TESTS += tests/notif_backfill/backfill_full.sh tests/notif_backfill/backfill_429.sh \
 	tests/notif_backfill/backfill_failed_job.sh tests/notif_backfill/backfill_restart.sh \
-	tests/notif_backfill/backfill_disabled.sh tests/notif_backfill/backfill_throttle.sh
+	tests/notif_backfill/backfill_disabled.sh tests/notif_backfill/backfill_throttle.sh \
+	tests/notif_backfill/backfill_watermark.sh
 
 $(eval $(call gcb_program,test-notif-backfill,tests/notif_backfill/test_backfill.c $(GAPS_SRCS) \
 	$(BACKFILL_SRCS) stages/fetcher/gcb_fetcher_backoff.c stages/fetcher/gcb_fetcher_ckpt.c \

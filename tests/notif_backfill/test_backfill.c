@@ -85,6 +85,9 @@ static void answer(struct fx *f, long status, const char *body, int64_t retry_af
 	strcpy(r->correlation_id, "corr-1");
 }
 
+/* The data-availability watermark, well past every gap of these tests. */
+#define WM_OK "{\"dataAvailabilityDate\":\"2030-01-01T00:00:00.000Z\"}"
+
 static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *ftw)
 {
 	(void)st, (void)flag, (void)ftw;
@@ -177,6 +180,7 @@ static void test_complete_gap(void **state)
 	struct stat st;
 	char path[256];
 
+	answer(f, 200, WM_OK, -1);
 	answer(f, 202, "{\"jobId\":\"job-1\"}", -1);
 	answer(f, 200, "{\"state\":\"PENDING\"}", -1);
 	answer(f, 200, "{\"state\":\"FULFILLED\"}", -1);
@@ -188,8 +192,12 @@ static void test_complete_gap(void **state)
 	start(f, 1);
 
 	d = step_to_call(f, &now);
+	assert_int_equal(d, 0); /* the watermark is past the gap: submit at once */
+	assert_string_equal(f->req[0],
+			    "GET /api/v2/analytics/conversations/details/jobs/availability ");
+	d = step_to_call(f, &now);
 	assert_int_equal(d, 500); /* the poll interval after the submit */
-	assert_string_equal(f->req[0], "POST /api/v2/analytics/conversations/details/jobs "
+	assert_string_equal(f->req[1], "POST /api/v2/analytics/conversations/details/jobs "
 				       "{\"interval\":\"2026-11-18T11:05:40.000Z/"
 				       "2026-11-18T11:08:10.000Z\",\"order\":\"asc\","
 				       "\"orderBy\":\"conversationStart\"}");
@@ -198,16 +206,16 @@ static void test_complete_gap(void **state)
 	assert_int_equal(st.st_mode & 0777, 0600);
 	d = step_to_call(f, &now);
 	assert_int_equal(d, 500); /* PENDING: again after the interval */
-	assert_string_equal(f->req[1], "GET /api/v2/analytics/conversations/details/jobs/job-1 ");
+	assert_string_equal(f->req[2], "GET /api/v2/analytics/conversations/details/jobs/job-1 ");
 	step_to_call(f, &now);
 	step_to_call(f, &now);
-	assert_string_equal(f->req[3],
+	assert_string_equal(f->req[4],
 			    "GET /api/v2/analytics/conversations/details/jobs/job-1/results ");
 	step_to_call(f, &now);
-	assert_string_equal(f->req[4], "GET /api/v2/analytics/conversations/details/jobs/job-1/"
+	assert_string_equal(f->req[5], "GET /api/v2/analytics/conversations/details/jobs/job-1/"
 				       "results?cursor=a%20b%2F%2B ");
 	drain(f, &now);
-	assert_int_equal(f->calls, 5);
+	assert_int_equal(f->calls, 6);
 	assert_int_equal(f->nem, 3);
 	assert_string_equal(
 	    f->em[0],
@@ -233,6 +241,7 @@ static void test_enospc_holds_page(void **state)
 	uint64_t now = 1000;
 	int64_t d;
 
+	answer(f, 200, WM_OK, -1);
 	answer(f, 202, "{\"jobId\":\"j\"}", -1);
 	answer(f, 200, "{\"state\":\"FULFILLED\"}", -1);
 	answer(f, 200,
@@ -243,6 +252,7 @@ static void test_enospc_holds_page(void **state)
 	start(f, 1);
 	step_to_call(f, &now);
 	step_to_call(f, &now);
+	step_to_call(f, &now);
 	step_to_call(f, &now);		  /* results */
 	d = gcb_backfill_step(f->b, now); /* c1 emitted, c2 refused */
 	assert_true(d > 0);
@@ -251,7 +261,7 @@ static void test_enospc_holds_page(void **state)
 	assert_int_equal(gcb_backfill_step(f->b, now), d); /* not due yet */
 	now += (uint64_t)d;
 	drain(f, &now);
-	assert_int_equal(f->calls, 3); /* no request for the held page */
+	assert_int_equal(f->calls, 4); /* no request for the held page */
 	assert_int_equal(f->nem, 3);
 	assert_non_null(strstr(f->em[1], "\"c2\""));
 	assert_non_null(strstr(f->em[1], "backfill-1-2"));
@@ -269,8 +279,10 @@ static void test_retry_delays(void **state)
 	answer(f, 503, "", -1);
 	answer(f, 400, "{\"message\":\"bad interval\",\"code\":\"bad.request\",\"status\":400}",
 	       -1);
+	answer(f, 200, WM_OK, -1);
 	answer(f, 202, "{\"jobId\":\"j\"}", -1);
 	answer(f, 200, "{\"state\":\"FAILED\"}", -1);
+	answer(f, 200, WM_OK, -1);
 	answer(f, 202, "{\"jobId\":\"j2\"}", -1);
 	answer(f, 404, "{}", -1);
 	start(f, 1);
@@ -280,16 +292,18 @@ static void test_retry_delays(void **state)
 	assert_true(d >= 0 && d <= 200); /* 503: exponential backoff, second attempt */
 	d = step_to_call(f, &now);
 	assert_true(d >= 5000 && d <= 10000); /* other 4xx: at the cap, never dropped */
-	step_to_call(f, &now);
-	d = step_to_call(f, &now); /* FAILED: resubmitted after a backoff */
+	step_to_call(f, &now);		      /* the watermark */
+	step_to_call(f, &now);		      /* submit */
+	d = step_to_call(f, &now);	      /* FAILED: resubmitted after a backoff */
 	assert_true(d >= 0);
+	step_to_call(f, &now); /* the watermark again */
 	step_to_call(f, &now);
-	assert_string_equal(f->req[5], "POST /api/v2/analytics/conversations/details/jobs "
+	assert_string_equal(f->req[7], "POST /api/v2/analytics/conversations/details/jobs "
 				       "{\"interval\":\"2026-11-18T11:05:40.000Z/"
 				       "2026-11-18T11:08:10.000Z\",\"order\":\"asc\","
 				       "\"orderBy\":\"conversationStart\"}");
 	step_to_call(f, &now); /* 404 on the poll: the job is gone, submit again */
-	assert_int_equal(f->calls, 7);
+	assert_int_equal(f->calls, 9);
 	assert_int_equal(f->counters[GCB_FC_HTTP_429], 1);
 	assert_int_equal(f->counters[GCB_FC_HTTP_5XX], 1);
 	assert_int_equal(f->counters[GCB_FC_HTTP_OTHER], 1);
@@ -303,7 +317,7 @@ static void test_throttle(void **state)
 	uint64_t now = 1000;
 	int64_t d;
 
-	answer(f, 202, "{\"jobId\":\"j\"}", -1);
+	answer(f, 200, WM_OK, -1);
 	f->q[0].rl_allowed = 300;
 	f->q[0].rl_count = 299;
 	f->q[0].rl_reset_s = 20;
@@ -330,6 +344,7 @@ static void test_resume(void **state)
 	struct fx *f = *state;
 	uint64_t now = 1000;
 
+	answer(f, 200, WM_OK, -1);
 	answer(f, 202, "{\"jobId\":\"j\"}", -1);
 	answer(f, 200, "{\"state\":\"FULFILLED\"}", -1);
 	answer(f, 200, "{\"conversations\":[{\"conversationId\":\"c1\"}],\"cursor\":\"p2\"}", -1);
@@ -342,19 +357,92 @@ static void test_resume(void **state)
 	step_to_call(f, &now);
 	step_to_call(f, &now);
 	step_to_call(f, &now);
+	step_to_call(f, &now);
 	gcb_backfill_step(f->b, now); /* emits page 1, saves cursor p2 */
 	assert_int_equal(f->nem, 1);
 	gcb_backfill_free(f->b); /* "restart" */
 	f->b = NULL;
 	start(f, 1);
 	step_to_call(f, &now);
-	assert_string_equal(f->req[3], "GET /api/v2/analytics/conversations/details/jobs/j/"
+	assert_string_equal(f->req[4], "GET /api/v2/analytics/conversations/details/jobs/j/"
 				       "results?cursor=p2 ");
 	drain(f, &now);
 	assert_int_equal(f->nem, 2);
 	assert_non_null(strstr(f->em[1], "backfill-1-2"));
 	assert_true(strlen(f->em[1]) > 40000);
 	assert_non_null(strstr(f->em[1], "0007\"},\"metadata\""));
+}
+
+/* A recent gap: the lake is complete only up to before the gap's end. No job
+ * is submitted, the gap stays pending; once the watermark reaches the gap's
+ * end it is, over an interval that stops at the watermark. */
+static void test_watermark_waits(void **state)
+{
+	struct fx *f = *state;
+	uint64_t now = 1000;
+	int64_t d;
+
+	/* The gap ends at T0 + 30 s = 2026-11-18T11:07:10.000Z (pad 60 s). */
+	answer(f, 200, "{\"dataAvailabilityDate\":\"2026-11-18T11:07:05.500Z\"}", -1);
+	answer(f, 200, "{\"dataAvailabilityDate\":\"2026-11-18T11:07:09.999+00:00\"}", -1);
+	answer(f, 200, "{}", -1);
+	answer(f, 200, "{\"dataAvailabilityDate\":\"2026-11-18T11:07:40.250Z\"}", -1);
+	answer(f, 202, "{\"jobId\":\"j\"}", -1);
+	start(f, 1);
+	d = step_to_call(f, &now);
+	assert_int_equal(d, 4500); /* the distance to the gap's end */
+	assert_int_equal(f->counters[GCB_FC_BACKFILL_WATERMARK_WAITS], 1);
+	d = step_to_call(f, &now);
+	assert_int_equal(d, 500); /* never sooner than the poll interval */
+	d = step_to_call(f, &now);
+	assert_true(d > 0); /* no watermark in the answer: never guessed */
+	assert_int_equal(f->counters[GCB_FC_MALFORMED], 1);
+	assert_int_equal(f->counters[GCB_FC_BACKFILL_JOBS], 0);
+	assert_int_equal(gcb_gaps_pending(&f->gaps), 1);
+	step_to_call(f, &now); /* past the gap, inside the pad */
+	step_to_call(f, &now);
+	assert_int_equal(f->calls, 5);
+	assert_string_equal(f->req[4], "POST /api/v2/analytics/conversations/details/jobs "
+				       "{\"interval\":\"2026-11-18T11:05:40.000Z/"
+				       "2026-11-18T11:07:40.250Z\",\"order\":\"asc\","
+				       "\"orderBy\":\"conversationStart\"}");
+	assert_int_equal(f->counters[GCB_FC_BACKFILL_JOBS], 1);
+	assert_int_equal(f->counters[GCB_FC_BACKFILL_WATERMARK_WAITS], 2);
+}
+
+/* A job whose results say the lake was behind the interval is not trusted:
+ * the gap is not done, and a new job follows the watermark. */
+static void test_results_behind_watermark(void **state)
+{
+	struct fx *f = *state;
+	uint64_t now = 1000;
+
+	answer(f, 200, WM_OK, -1);
+	answer(f, 202, "{\"jobId\":\"j\"}", -1);
+	answer(f, 200, "{\"state\":\"FULFILLED\"}", -1);
+	answer(f, 200,
+	       "{\"dataAvailabilityDate\":\"2026-11-18T11:07:00.000Z\",\"conversations\":"
+	       "[{\"conversationId\":\"c1\"}]}",
+	       -1);
+	answer(f, 200, WM_OK, -1);
+	answer(f, 202, "{\"jobId\":\"j2\"}", -1);
+	answer(f, 200, "{\"state\":\"FULFILLED\"}", -1);
+	answer(f, 200,
+	       "{\"dataAvailabilityDate\":\"2030-01-01T00:00:00Z\",\"conversations\":"
+	       "[{\"conversationId\":\"c1\"},{\"conversationId\":\"c2\"}]}",
+	       -1);
+	start(f, 1);
+	for (int i = 0; i < 5; i++)
+		step_to_call(f, &now);
+	assert_int_equal(f->nem, 0); /* nothing from the partial page */
+	assert_int_equal(gcb_gaps_pending(&f->gaps), 1);
+	assert_string_equal(f->req[4],
+			    "GET /api/v2/analytics/conversations/details/jobs/availability ");
+	drain(f, &now);
+	assert_int_equal(f->calls, 8);
+	assert_int_equal(f->nem, 2);
+	assert_int_equal(gcb_gaps_pending(&f->gaps), 0);
+	assert_int_equal(f->counters[GCB_FC_BACKFILL_JOBS], 2);
 }
 
 int main(void)
@@ -366,6 +454,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_throttle, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_disabled, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_resume, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_watermark_waits, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_results_behind_watermark, setup, teardown),
 	};
 
 	gcb_log_setup("test", GCB_LOG_ERROR, GCB_LOG_LOGFMT);

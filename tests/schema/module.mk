@@ -10,4 +10,5 @@ $(eval $(call gcb_program,test-avsc-lint,tests/schema/test_avsc_lint.c $(GCB_AVS
 $(eval $(call gcb_program,test-avsc-compat,tests/schema/test_avsc_compat.c $(GCB_AVSC_SRCS),$(call pkglibs,cmocka) $(GCB_AVSC_LIBS)))
 
 UNIT_TESTS += $(BIN)/test-avsc-canonical $(BIN)/test-avsc-lint $(BIN)/test-avsc-compat
-INTEGRATION_TESTS += tests/integration/schema_cli.sh tests/integration/schema_compat_diff.sh
+INTEGRATION_TESTS += tests/integration/schema_cli.sh tests/integration/schema_compat_diff.sh \
+	tests/schema/model_coverage.sh tests/schema/schema_evolution.sh

@@ -8,7 +8,9 @@ metadata.CorrelationId, entity and event type from the topicName); the Avro
 body decodes to exactly the values of the message (ISO-8601 and epoch
 milliseconds both as epoch milliseconds, absent optional fields as null,
 received_at as the fetch time). Two variants of each message must also pass:
-with every optional field removed (the required fields alone suffice) and
+with every optional field removed but the Kafka key the route reads (the
+required fields and the key alone suffice; the API makes every body field
+optional, so do the schemas) and
 with unknown fields added at every level (ignored: the encoding is
 byte-identical).
 invalid/: every message is dead-lettered with the reason, field path and
@@ -99,18 +101,25 @@ def normalise(v):
     return v
 
 
-def strip_optional(schema, value):
-    """value with every field the schema marks optional (has a default) removed."""
+# The body fields a route reads the Kafka key from: optional in the schema
+# (the API makes every field optional), needed by the route all the same.
+KEY_PATHS = {("eventBody", "conversationId"), ("eventBody", "id")}
+
+
+def strip_optional(schema, value, path=()):
+    """value with every field the schema marks optional (has a default) removed,
+    but for the route's key."""
     t = schema.type
     if t == "union":
         if value is None:
             return None
-        return strip_optional([b for b in schema.schemas if b.type != "null"][0], value)
+        return strip_optional([b for b in schema.schemas if b.type != "null"][0], value, path)
     if t == "record" and isinstance(value, dict):
-        return {f.name: strip_optional(f.type, value[f.name]) for f in schema.fields
-                if f.name in value and not f.has_default}
+        return {f.name: strip_optional(f.type, value[f.name], path + (f.name,))
+                for f in schema.fields
+                if f.name in value and (not f.has_default or path + (f.name,) in KEY_PATHS)}
     if t == "array" and isinstance(value, list):
-        return [strip_optional(schema.items, x) for x in value]
+        return [strip_optional(schema.items, x, path) for x in value]
     return value
 
 

@@ -341,6 +341,50 @@ static void test_strict_mode(void **state)
 	gcb_catalog_destroy(c);
 }
 
+static unsigned drift_lines;
+static char drift_last[1024];
+
+static void drift_log(const char *line)
+{
+	drift_lines++;
+	snprintf(drift_last, sizeof(drift_last), "%s", line);
+}
+
+/* A field the schema lacks: counted at every occurrence, reported once per name. */
+static void test_schema_drift(void **state)
+{
+	gcb_catalog_t *c = shipped();
+	gcb_vproc_conf_t conf = {.strict = 0, .drift_log = drift_log};
+	const gcb_vproc_stats_t *st;
+	gcb_vproc_t *p;
+	gcb_vout_t o;
+	char err[256];
+
+	(void)state;
+	drift_lines = 0;
+	assert_int_equal(gcb_vproc_new(&p, &conf, c, err, sizeof(err)), 0);
+	process(p, EV_OK, &o);
+	assert_int_equal(o.type, GCB_REC_AVRO);
+	assert_int_equal(gcb_vproc_stats(p)->drift_fields, 0);
+	for (int i = 0; i < 3; i++) {
+		process(p, with("\"durationMs\":1200", "\"durationMs\":1200,\"wrapupSecs\":3"), &o);
+		assert_int_equal(o.type, GCB_REC_AVRO); /* encoded, the field dropped */
+	}
+	st = gcb_vproc_stats(p);
+	assert_int_equal(st->drift_fields, 3);
+	assert_int_equal(st->drift_names, 1);
+	assert_int_equal(drift_lines, 1);
+	assert_non_null(strstr(drift_last, "field \"wrapupSecs\""));
+	assert_non_null(strstr(drift_last, "interaction_created.avsc"));
+	assert_non_null(strstr(drift_last, "new field name 1 of this schema"));
+	process(p, with("\"durationMs\":1200", "\"durationMs\":1200,\"holdSecs\":1"), &o);
+	assert_int_equal(gcb_vproc_stats(p)->drift_names, 2);
+	assert_int_equal(drift_lines, 2);
+	assert_non_null(strstr(drift_last, "new field name 2 of this schema"));
+	gcb_vproc_destroy(p);
+	gcb_catalog_destroy(c);
+}
+
 static void test_filter_glob_and_key(void **state)
 {
 	char routes[8192], rp[1400], ids[1400];
@@ -702,6 +746,7 @@ int main(void)
 	    cmocka_unit_test(test_dlq_reasons),
 	    cmocka_unit_test(test_dlq_identity),
 	    cmocka_unit_test(test_strict_mode),
+	    cmocka_unit_test(test_schema_drift),
 	    cmocka_unit_test(test_filter_glob_and_key),
 	    cmocka_unit_test(test_catalog_errors),
 	    cmocka_unit_test(test_catalog_ids),

@@ -57,6 +57,9 @@ typedef struct gcb_ringstat_stage {
 	double uptime;	    /* seconds; < 0 unknown */
 	const char *status; /* "ok", "stopped", "dead", "hung", "backoff" */
 	int degraded;
+	/* A fetcher running the notification source (any of these nonzero). */
+	int notif;
+	uint64_t channels, topics, topics_rejected, gaps_pending;
 } gcb_ringstat_stage_t;
 
 typedef struct gcb_ringstat_side {

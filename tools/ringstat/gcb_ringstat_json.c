@@ -241,6 +241,14 @@ void gcb_ringstat_print_json(FILE *out, const gcb_ringstat_snap_t *snap, int pre
 			jw_i64(&j, "last_exit_status", st->last_exit);
 		}
 		jw_num(&j, "uptime_s", st->uptime);
+		if (st->notif) {
+			jw_open(&j, "notifications", '{');
+			jw_u64(&j, "channels", st->channels);
+			jw_u64(&j, "topics", st->topics);
+			jw_u64(&j, "topics_rejected", st->topics_rejected);
+			jw_u64(&j, "gaps_pending", st->gaps_pending);
+			jw_close(&j, '}');
+		}
 		jw_close(&j, '}');
 	}
 	jw_close(&j, ']');

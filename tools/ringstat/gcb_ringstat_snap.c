@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "shm/gcb_clock.h"
+#include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_proc.h"
 #include "shm/gcb_ring.h"
 
@@ -89,6 +90,14 @@ static void snap_stages(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm,
 		proc_fill(&st->proc, LOAD(&src->pid), LOAD(&src->start_time),
 			  LOAD(&src->heartbeat_ns), snap->mono_ns);
 		st->restarts = LOAD(&src->restarts);
+		if (st->kind == GCB_STAGE_KIND_FETCHER) {
+			st->channels = LOAD(&src->counters[GCB_FC_CHANNELS]);
+			st->topics = LOAD(&src->counters[GCB_FC_TOPICS]);
+			st->topics_rejected = LOAD(&src->counters[GCB_FC_TOPICS_REJECTED]);
+			st->gaps_pending = LOAD(&src->counters[GCB_FC_GAPS_PENDING]);
+			st->notif =
+			    st->channels || st->topics || st->topics_rejected || st->gaps_pending;
+		}
 		st->last_exit = LOAD(&src->last_exit);
 		st->started_unix_ms = LOAD(&src->started_unix_ms);
 		st->uptime = -1.0;

@@ -170,6 +170,18 @@ void gcb_ringstat_print_text(FILE *out, const gcb_ringstat_snap_t *snap)
 			(unsigned long long)st->restarts, ex,
 			st->uptime < 0 ? "-" : fmt_dur(st->uptime, up, sizeof(up)));
 	}
+	for (i = 0; i < snap->nstages; i++) {
+		const gcb_ringstat_stage_t *st = &snap->stages[i];
+
+		if (st->notif)
+			fprintf(out,
+				"%s notifications: %llu channels, %llu topics, %llu rejected by "
+				"the service, %llu gaps pending\n",
+				st->name, (unsigned long long)st->channels,
+				(unsigned long long)st->topics,
+				(unsigned long long)st->topics_rejected,
+				(unsigned long long)st->gaps_pending);
+	}
 	for (i = 0; i < snap->nrings; i++)
 		print_ring(out, snap, &snap->rings[i]);
 	fprintf(out, "\nstatus: %s\n", snap->degraded ? "degraded" : "healthy");

@@ -10,6 +10,7 @@
 
 #include "supervisor/gcb_log.h"
 #include "tools/sim/gcb_sim_notif.h"
+#include "tools/sim/gcb_sim_perm.h"
 #include "tools/sim/gcb_sim_rand.h"
 
 #define JOBS_MAX       256
@@ -23,6 +24,7 @@ typedef struct job {
 	int64_t from_ms, to_ms;
 	int64_t created_mono, ready_mono, expires_mono;
 	int64_t created_real;
+	int64_t watermark; /* Unix ms: the lake was complete up to here when fulfilled */
 	int fail, cancelled, done;
 	uint64_t *matches; /* conversation sequence numbers, once fulfilled */
 	size_t nmatch;
@@ -36,7 +38,9 @@ struct gcb_sim_analytics {
 	gcb_sim_conv_t *convs;
 	uint64_t cap, head; /* ring of conversations [tail, head) */
 	job_t jobs[JOBS_MAX];
-	uint64_t njobs, requests, throttled, failed, fulfilled, expired, pages;
+	uint64_t njobs, requests, throttled, failed, fulfilled, expired, pages, availability,
+	    early_jobs;
+	int64_t lag_ms; /* the current fault setting, read under the lock by job_state */
 };
 
 static int64_t mono_ms(void)
@@ -257,8 +261,13 @@ static const char *job_state(gcb_sim_analytics_t *a, job_t *j)
 		int64_t rnow = gcb_sim_notif_now_ms();
 		size_t cap = 0;
 
+		j->watermark = rnow - a->lag_ms;
 		for (uint64_t s = tail(a); s < a->head; s++) {
-			if (!overlaps(&a->convs[s % a->cap], j->from_ms, j->to_ms, rnow))
+			const gcb_sim_conv_t *c = &a->convs[s % a->cap];
+
+			/* The lake has not seen what started after its watermark:
+			 * the job is FULFILLED all the same, short of those. */
+			if (!overlaps(c, j->from_ms, j->to_ms, rnow) || c->start_ms >= j->watermark)
 				continue;
 			if (j->nmatch == cap) {
 				size_t nc = cap ? cap * 2 : 256;
@@ -304,6 +313,9 @@ static int create_job(gcb_sim_analytics_t *a, const gcb_sim_request_t *rq, gcb_s
 	j->created_real = gcb_sim_notif_now_ms();
 	j->ready_mono = now + fc->analytics_job_delay_ms;
 	j->expires_mono = now + (int64_t)a->conf.job_ttl_s * 1000;
+	/* A client that honours the watermark never asks past it. */
+	if (to > j->created_real - (int64_t)fc->analytics_lag_ms)
+		a->early_jobs++;
 	j->fail =
 	    fc->analytics_fail_every > 0 && a->njobs % (uint64_t)fc->analytics_fail_every == 0;
 	out = cJSON_CreateObject();
@@ -348,6 +360,7 @@ static int job_results(gcb_sim_analytics_t *a, job_t *j, const gcb_sim_request_t
 		if (s >= tail(a) && s < a->head)
 			cJSON_AddItemToArray(arr, conv_json(&a->convs[s % a->cap]));
 	}
+	add_iso(out, "dataAvailabilityDate", j->watermark);
 	if (end < j->nmatch) {
 		char c[32];
 
@@ -419,6 +432,7 @@ int gcb_sim_analytics_api(gcb_sim_analytics_t *a, const gcb_sim_request_t *rq, g
 	gcb_sim_faults_get(a->faults, &fc);
 	pthread_mutex_lock(&a->lock);
 	a->requests++;
+	a->lag_ms = fc.analytics_lag_ms;
 	throttle =
 	    fc.analytics_429_every > 0 && a->requests % (uint64_t)fc.analytics_429_every == 0;
 	if (throttle)
@@ -431,6 +445,9 @@ int gcb_sim_analytics_api(gcb_sim_analytics_t *a, const gcb_sim_request_t *rq, g
 							       : "too.many.requests",
 					   "Analytics rate limit exceeded. Retry later.");
 	}
+	if (gcb_sim_perm_missing(fc.missing_permissions, "analytics:conversationDetail:view"))
+		return gcb_sim_reply_error(rp, 403, "missing.permissions",
+					   "Missing permission analytics:conversationDetail:view.");
 	if (!strcmp(p, "/query")) {
 		if (strcmp(m, "POST"))
 			return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use POST.");
@@ -440,6 +457,19 @@ int gcb_sim_analytics_api(gcb_sim_analytics_t *a, const gcb_sim_request_t *rq, g
 		if (strcmp(m, "POST"))
 			return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use POST.");
 		return create_job(a, rq, rp, &fc);
+	}
+	if (!strcmp(p, "/jobs/availability")) {
+		cJSON *o;
+
+		if (strcmp(m, "GET"))
+			return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use GET.");
+		o = cJSON_CreateObject();
+		add_iso(o, "dataAvailabilityDate",
+			gcb_sim_notif_now_ms() - (int64_t)fc.analytics_lag_ms);
+		pthread_mutex_lock(&a->lock);
+		a->availability++;
+		pthread_mutex_unlock(&a->lock);
+		return gcb_sim_reply_json(rp, 200, o);
 	}
 	if (!strncmp(p, "/jobs/", 6)) {
 		const char *id = p + 6, *slash = strchr(id, '/');
@@ -529,5 +559,7 @@ void gcb_sim_analytics_stats(gcb_sim_analytics_t *a, cJSON *s)
 	cJSON_AddNumberToObject(s, "jobsFailed", (double)a->failed);
 	cJSON_AddNumberToObject(s, "jobsExpired", (double)a->expired);
 	cJSON_AddNumberToObject(s, "resultPages", (double)a->pages);
+	cJSON_AddNumberToObject(s, "availabilityRequests", (double)a->availability);
+	cJSON_AddNumberToObject(s, "jobsPastWatermark", (double)a->early_jobs);
 	pthread_mutex_unlock(&a->lock);
 }

@@ -5,7 +5,10 @@
  * or FAILED, then EXPIRED) with cursor-paged results, and the synchronous
  * query with pageSize/pageNumber. A conversation belongs to an interval when
  * [conversationStart, conversationEnd] overlaps it; a running conversation
- * (no end yet) counts as ending now. Thread-safe (one mutex).
+ * (no end yet) counts as ending now. The data-availability watermark
+ * (jobs/availability, and every results page) is now - analytics-lag-ms; a
+ * job fulfilled while the lake lags misses the conversations that started
+ * after the watermark, as the real data lake does. Thread-safe (one mutex).
  */
 #ifndef GCB_SIM_ANALYTICS_H
 #define GCB_SIM_ANALYTICS_H

@@ -127,6 +127,26 @@ int gcb_sim_auth_check(gcb_sim_auth_t *a, const char *token, size_t len)
 	return rc;
 }
 
+int64_t gcb_sim_auth_left_ms(gcb_sim_auth_t *a, const char *token, size_t len)
+{
+	int64_t left = -1;
+
+	if (len != GCB_SIM_TOKEN_LEN)
+		return -1;
+	pthread_mutex_lock(&a->lock);
+	for (int i = 0; i < TOKENS_MAX; i++) {
+		token_t *t = &a->tokens[i];
+
+		if (t->tok[0] && !memcmp(t->tok, token, GCB_SIM_TOKEN_LEN)) {
+			if (!t->revoked)
+				left = t->expires_ms > mono_ms() ? t->expires_ms - mono_ms() : 0;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	return left;
+}
+
 void gcb_sim_auth_revoke_all(gcb_sim_auth_t *a)
 {
 	pthread_mutex_lock(&a->lock);

@@ -27,6 +27,9 @@ int gcb_sim_auth_issue(gcb_sim_auth_t *a, char token[GCB_SIM_TOKEN_LEN + 1]);
 /* 0 valid, -ENOENT unknown, -EKEYEXPIRED expired, -EKEYREVOKED revoked. */
 int gcb_sim_auth_check(gcb_sim_auth_t *a, const char *token, size_t len);
 
+/* Milliseconds @token has left (0 when expired), -1 when unknown or revoked. */
+int64_t gcb_sim_auth_left_ms(gcb_sim_auth_t *a, const char *token, size_t len);
+
 /* Revokes every token issued so far. */
 void gcb_sim_auth_revoke_all(gcb_sim_auth_t *a);
 void gcb_sim_auth_set_expires_in(gcb_sim_auth_t *a, int expires_in);

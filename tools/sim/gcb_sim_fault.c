@@ -31,7 +31,21 @@ const char *const gcb_sim_fault_help =
     "                            Retry-After (retry-after; 0 = off)\n"
     "  --fault-analytics-fail-every=N every Nth analytics job ends FAILED (0 = off)\n"
     "  --fault-analytics-job-delay-ms=MS  analytics jobs go QUEUED -> PENDING ->\n"
-    "                            FULFILLED over MS (default 500)\n";
+    "                            FULFILLED over MS (default 500)\n"
+    "  --fault-analytics-lag-ms=MS   the analytics data lake lags real time by MS:\n"
+    "                            jobs/availability answers now - MS and jobs miss\n"
+    "                            conversations that started after it (default 0)\n"
+    "  --fault-subscribe-reject-rate=P  share of topics the client lacks a permission\n"
+    "                            for (the same topics every time): Rejected with\n"
+    "                            ignoreErrors=true, else the request fails 400\n"
+    "  --fault-channel-outlives-token=0|1  1: a channel lives on when the token that\n"
+    "                            created it expires (default 0: it is closed then)\n"
+    "  --fault-detail-events-eventbridge-only=0|1  1: availabletopics lists the\n"
+    "                            detail-event families for EventBridge and\n"
+    "                            ProcessAutomation only, not WebSocket (default 0)\n"
+    "  --fault-missing-permissions=P,...  the client's role lacks these permissions:\n"
+    "                            topics requiring one are Rejected, analytics answers\n"
+    "                            403 without analytics:conversationDetail:view\n";
 
 static void defaults(gcb_sim_fault_conf_t *c)
 {
@@ -157,6 +171,19 @@ int gcb_sim_faults_set(gcb_sim_faults_t *f, const char *name, const char *value,
 		rc = parse_int(value, 0, 1 << 30, &c.analytics_fail_every);
 	else if (!strcmp(name, "analytics-job-delay-ms"))
 		rc = parse_int(value, 0, 3600000, &c.analytics_job_delay_ms);
+	else if (!strcmp(name, "missing-permissions")) {
+		if (strlen(value) < sizeof(c.missing_permissions)) {
+			snprintf(c.missing_permissions, sizeof(c.missing_permissions), "%s", value);
+			rc = 0;
+		}
+	} else if (!strcmp(name, "detail-events-eventbridge-only"))
+		rc = parse_int(value, 0, 1, &c.detail_events_eventbridge_only);
+	else if (!strcmp(name, "channel-outlives-token"))
+		rc = parse_int(value, 0, 1, &c.channel_outlives_token);
+	else if (!strcmp(name, "subscribe-reject-rate"))
+		rc = parse_prob(value, &c.subscribe_reject_rate);
+	else if (!strcmp(name, "analytics-lag-ms"))
+		rc = parse_int(value, 0, 86400000, &c.analytics_lag_ms);
 	else if (!strcmp(name, "scope")) {
 		if (!strcmp(value, "all") || !strcmp(value, "poll")) {
 			c.poll_only = !strcmp(value, "poll");
@@ -255,9 +282,13 @@ int gcb_sim_faults_json(gcb_sim_faults_t *f, char *buf, size_t size)
 	    "\"5xx-rate\":%g,\"5xx-codes\":[%s],\"401-rate\":%g,\"delay-ms\":%d,\"delay-rate\":%g,"
 	    "\"garbage-rate\":%g,\"410-rate\":%g,\"bad-event-rate\":%g,"
 	    "\"drift-rate\":%g,\"scope\":\"%s\",\"channel-ttl\":%d,\"analytics-429-every\":%d,"
-	    "\"analytics-fail-every\":%d,\"analytics-job-delay-ms\":%d}",
+	    "\"analytics-fail-every\":%d,\"analytics-job-delay-ms\":%d,\"analytics-lag-ms\":%d,"
+	    "\"subscribe-reject-rate\":%g,\"channel-outlives-token\":%d,\"detail-events-"
+	    "eventbridge-only\":%d,\"missing-permissions\":\"%s\"}",
 	    c.every_429, c.rate_429, c.storm_429, c.retry_after, c.rate_5xx, codes, c.rate_401,
 	    c.delay_ms, c.delay_rate, c.garbage_rate, c.rate_410, c.bad_event_rate, c.drift_rate,
 	    c.poll_only ? "poll" : "all", c.channel_ttl_s, c.analytics_429_every,
-	    c.analytics_fail_every, c.analytics_job_delay_ms);
+	    c.analytics_fail_every, c.analytics_job_delay_ms, c.analytics_lag_ms,
+	    c.subscribe_reject_rate, c.channel_outlives_token, c.detail_events_eventbridge_only,
+	    c.missing_permissions);
 }

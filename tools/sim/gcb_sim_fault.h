@@ -30,10 +30,15 @@ typedef struct gcb_sim_fault_conf {
 	int poll_only;	       /* request faults hit only polls (not token/streams) */
 	/* Notification source (docs/sim.md): settings more than faults, kept
 	 * here so that tests change them like faults. */
-	int channel_ttl_s;	    /* lifetime of channels created from now on */
-	int analytics_429_every;    /* every Nth analytics request answers 429 */
-	int analytics_fail_every;   /* every Nth analytics job ends FAILED */
-	int analytics_job_delay_ms; /* QUEUED -> PENDING -> FULFILLED over this long */
+	int channel_ttl_s;	      /* lifetime of channels created from now on */
+	int analytics_429_every;      /* every Nth analytics request answers 429 */
+	int analytics_fail_every;     /* every Nth analytics job ends FAILED */
+	int analytics_job_delay_ms;   /* QUEUED -> PENDING -> FULFILLED over this long */
+	int analytics_lag_ms;	      /* data-availability watermark = now - this */
+	double subscribe_reject_rate; /* share of topics the client lacks a permission for */
+	int channel_outlives_token;   /* 1: channels live on after their creating token expires */
+	int detail_events_eventbridge_only; /* availabletopics: detail events not over WebSocket */
+	char missing_permissions[256];	    /* comma-separated: the client's role lacks them */
 } gcb_sim_fault_conf_t;
 
 typedef struct gcb_sim_fault_decision {

@@ -206,6 +206,7 @@ static void request_init(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r
 	rq->arg = mhd_arg;
 	rq->arg_cls = c;
 	rq->port = s->port;
+	rq->token_left_ms = -1;
 }
 
 /* Answers what a module handler produced; takes the reply's body. */
@@ -466,6 +467,12 @@ static enum MHD_Result do_notif_api(gcb_sim_server_t *s, struct MHD_Connection *
 	if (r->too_large)
 		return error_body(s, c, r, 413, "request.too.large", "Body too large.");
 	request_init(s, c, r, url, &rq);
+	{
+		const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+
+		/* check_bearer accepted it: "Bearer <token>". */
+		rq.token_left_ms = gcb_sim_auth_left_ms(s->auth, auth + 7, strlen(auth + 7));
+	}
 	if (!strncmp(url, "/api/v2/notifications/", 22))
 		gcb_sim_notif_api(s->conf.notif, &rq, &rp);
 	else if (!strncmp(url, "/api/v2/analytics/", 18))

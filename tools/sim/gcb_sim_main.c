@@ -80,6 +80,13 @@ static void usage(FILE *f)
 	      "                            (default 10)\n"
 	      "  --analytics-page=N        conversations per job result page (default 100)\n"
 	      "  --analytics-job-ttl=S     analytics jobs expire after S (default 3600)\n"
+	      "  --models=FILE             fill notification bodies from the Genesys model\n"
+	      "                            table (tests/fixtures/genesys/models.json): absent\n"
+	      "                            fields added at random, now and then an unknown\n"
+	      "                            field or an undocumented enum value\n"
+	      "  --models-fill=P           chance an absent model field is added (default 0.5)\n"
+	      "  --models-drift=P          chance per message of an unknown field, per field of\n"
+	      "                            an undocumented enum value (default 0.02)\n"
 	      "\n"
 	      "Rate-limit headers (inin-ratelimit-allowed/count/reset on every answer):\n"
 	      "  --ratelimit-allowed=N     requests allowed per window (default 100000)\n"
@@ -146,6 +153,9 @@ enum {
 	OPT_WS_STALL,
 	OPT_ANALYTICS_PAGE,
 	OPT_ANALYTICS_JOB_TTL,
+	OPT_MODELS,
+	OPT_MODELS_FILL,
+	OPT_MODELS_DRIFT,
 	OPT_FAULT = 2000,
 };
 
@@ -183,6 +193,9 @@ static const struct option longopts[] = {
     {"ws-stall-timeout", required_argument, NULL, OPT_WS_STALL},
     {"analytics-page", required_argument, NULL, OPT_ANALYTICS_PAGE},
     {"analytics-job-ttl", required_argument, NULL, OPT_ANALYTICS_JOB_TTL},
+    {"models", required_argument, NULL, OPT_MODELS},
+    {"models-fill", required_argument, NULL, OPT_MODELS_FILL},
+    {"models-drift", required_argument, NULL, OPT_MODELS_DRIFT},
     {"fault-429-every", required_argument, NULL, OPT_FAULT},
     {"fault-429-rate", required_argument, NULL, OPT_FAULT},
     {"fault-429-storm", required_argument, NULL, OPT_FAULT},
@@ -201,6 +214,11 @@ static const struct option longopts[] = {
     {"fault-analytics-429-every", required_argument, NULL, OPT_FAULT},
     {"fault-analytics-fail-every", required_argument, NULL, OPT_FAULT},
     {"fault-analytics-job-delay-ms", required_argument, NULL, OPT_FAULT},
+    {"fault-analytics-lag-ms", required_argument, NULL, OPT_FAULT},
+    {"fault-subscribe-reject-rate", required_argument, NULL, OPT_FAULT},
+    {"fault-channel-outlives-token", required_argument, NULL, OPT_FAULT},
+    {"fault-detail-events-eventbridge-only", required_argument, NULL, OPT_FAULT},
+    {"fault-missing-permissions", required_argument, NULL, OPT_FAULT},
     {NULL, 0, NULL, 0},
 };
 
@@ -298,6 +316,8 @@ int main(int argc, char **argv)
 	gcb_sim_notif_conf_t nc = {0};
 	gcb_sim_analytics_conf_t ac = {0};
 	gcb_sim_notif_gen_conf_t gc = {0};
+	gcb_sim_model_conf_t mc = {.fill = 0.5, .drift = 0.02};
+	const char *models_path = NULL;
 	gcb_sim_org_t *org = NULL;
 	gcb_sim_notif_t *notif = NULL;
 	gcb_sim_analytics_t *analytics = NULL;
@@ -478,6 +498,15 @@ int main(int argc, char **argv)
 			bad = parse_ll(optarg, 1, 1 << 30, &v);
 			ac.job_ttl_s = (int)v;
 			break;
+		case OPT_MODELS:
+			models_path = optarg;
+			break;
+		case OPT_MODELS_FILL:
+			bad = parse_secs(optarg, 0, 1, &mc.fill);
+			break;
+		case OPT_MODELS_DRIFT:
+			bad = parse_secs(optarg, 0, 1, &mc.drift);
+			break;
 		case OPT_FAULT:
 			if (nfaults == FAULTS_MAX) {
 				fprintf(stderr, "gcb-sim: too many --fault options\n");
@@ -550,6 +579,11 @@ int main(int argc, char **argv)
 		}
 	}
 	nc.seed = gc.seed = ac.seed = sc.gen.seed;
+	if (models_path != NULL &&
+	    (gc.models = gcb_sim_model_load(models_path, &mc, err, sizeof(err))) == NULL) {
+		gcb_log_error("--models: %s", err);
+		goto out;
+	}
 	org = gcb_sim_org_new(sc.gen.seed, sc.gen.queues, sc.gen.agents, err, sizeof(err));
 	analytics = org ? gcb_sim_analytics_new(&ac, &faults, err, sizeof(err)) : NULL;
 	notif = analytics ? gcb_sim_notif_new(&nc, org, auth, &faults, err, sizeof(err)) : NULL;
@@ -594,6 +628,7 @@ out:
 	gcb_sim_notif_destroy(notif);
 	gcb_sim_analytics_destroy(analytics);
 	gcb_sim_org_destroy(org);
+	gcb_sim_model_destroy(gc.models);
 	gcb_sim_store_destroy(store);
 	gcb_sim_streams_destroy(streams);
 	gcb_sim_auth_destroy(auth);

@@ -11,15 +11,23 @@
 
 #include "supervisor/gcb_log.h"
 #include "tools/sim/gcb_sim_notif_set.h"
+#include "tools/sim/gcb_sim_perm.h"
 #include "tools/sim/gcb_sim_rand.h"
 
 #define API_PREFIX "/api/v2/notifications/channels"
+
+typedef struct sub_opts {
+	int ignore_errors;   /* ?ignoreErrors=true */
+	double reject_rate;  /* subscribe-reject-rate fault */
+	const char *missing; /* missing-permissions fault */
+} sub_opts_t;
 
 typedef struct channel {
 	int used;
 	char id[37];
 	uint64_t seq; /* creation order: the oldest is evicted */
 	int64_t expires_ms;
+	int64_t token_expires_ms; /* the creating token's end: the channel closes then; 0 never */
 	gcb_sim_strset_t topics;
 	gcb_sim_ws_t *ws; /* attached socket or NULL */
 	int hb_off;
@@ -42,6 +50,10 @@ struct gcb_sim_notif {
 	char *sent;
 	size_t sent_len, sent_cap;
 	uint64_t created, evicted, expired, deleted, sockets_opened, sockets_replaced;
+	uint64_t delete_requests; /* DELETE channels/{id}: no such route */
+	uint64_t subscribe_refused; /* PUT/POST subscriptions answered 400 */
+	uint64_t token_closed, token_closed_live; /* channels closed with their token (connected) */
+	gcb_sim_strset_t rejected;  /* distinct topics answered Rejected or refused */
 	uint64_t msgs_sent, msgs_dropped, msgs_sent_lost, heartbeats, pongs, pings_unanswered, stalled;
 	uint64_t client_msgs, client_subscribes, system_msgs, sent_truncated, revocations;
 };
@@ -171,6 +183,7 @@ void gcb_sim_notif_destroy(gcb_sim_notif_t *n)
 	if (n->live > 0)
 		return; /* a thread may still call back: leak rather than crash */
 	free(n->sent);
+	gcb_sim_strset_fini(&n->rejected);
 	pthread_cond_destroy(&n->cond);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
@@ -188,6 +201,14 @@ static void expire_due(gcb_sim_notif_t *n)
 			gcb_log_info("channel %s expired", c->id);
 			n->expired++;
 			channel_drop(n, c, "channel expired");
+		} else if (c->used && c->token_expires_ms != 0 && c->token_expires_ms <= now) {
+			/* The conservative reading of GENESYS.md C: a channel may
+			 * close when the token that created it expires. */
+			gcb_log_info("channel %s closed: the token that created it expired", c->id);
+			n->token_closed++;
+			if (c->ws)
+				n->token_closed_live++;
+			channel_drop(n, c, "the token that created the channel expired");
 		}
 	}
 }
@@ -257,13 +278,42 @@ static int topic_ok(gcb_sim_notif_t *n, const char *t)
 }
 
 /*
- * Reads [{"id":"topic"},...] (or, from the socket, ["topic",...]) into a
- * cJSON array of topic strings; NULL with a reason on error.
+ * Appends @t to @out, expanded when it is a combined topic
+ * ("v2.users.<id>?presence&routingStatus": one topic for the channel's
+ * budget, delivered under the individual names v2.users.<id>.presence and
+ * v2.users.<id>.routingStatus, GENESYS.md C). *extra counts the topics the
+ * expansion added beyond one.
  */
-static cJSON *topics_from(const cJSON *arr, char *err, size_t errsize)
+static void add_expanded(cJSON *out, const char *t, size_t *extra)
+{
+	const char *q = strchr(t, '?');
+	char one[512];
+
+	if (q == NULL || strchr(q + 1, '?') != NULL) {
+		cJSON_AddItemToArray(out, cJSON_CreateString(t));
+		return;
+	}
+	for (const char *p = q + 1, *amp; *p; p = *amp ? amp + 1 : amp) {
+		amp = strchr(p, '&');
+		if (amp == NULL)
+			amp = p + strlen(p);
+		snprintf(one, sizeof(one), "%.*s.%.*s", (int)(q - t), t, (int)(amp - p), p);
+		cJSON_AddItemToArray(out, cJSON_CreateString(one));
+		if (p != q + 1)
+			++*extra;
+	}
+}
+
+/*
+ * Reads [{"id":"topic"},...] (or, from the socket, ["topic",...]) into a
+ * cJSON array of topic strings, combined topics expanded (*extra: topics
+ * added by the expansion); NULL with a reason on error.
+ */
+static cJSON *topics_from(const cJSON *arr, size_t *extra, char *err, size_t errsize)
 {
 	cJSON *out, *e;
 
+	*extra = 0;
 	if (!cJSON_IsArray(arr)) {
 		snprintf(err, errsize, "Expected a JSON array of topics.");
 		return NULL;
@@ -278,7 +328,7 @@ static cJSON *topics_from(const cJSON *arr, char *err, size_t errsize)
 			cJSON_Delete(out);
 			return NULL;
 		}
-		cJSON_AddItemToArray(out, cJSON_CreateString(id->valuestring));
+		add_expanded(out, id->valuestring, extra);
 	}
 	return out;
 }
@@ -288,8 +338,8 @@ static cJSON *topics_from(const cJSON *arr, char *err, size_t errsize)
  * checked first, and the total against GCB_SIM_NOTIF_TOPICS, so a failed call
  * changes nothing. Hub lock held. 0 or -EINVAL with a reason.
  */
-static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, int replace, char *err,
-		     size_t errsize)
+static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, size_t extra,
+		     int replace, const sub_opts_t *o, cJSON *rejected, char *err, size_t errsize)
 {
 	gcb_sim_strset_t fresh = {0};
 	const cJSON *e;
@@ -305,6 +355,34 @@ static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, int 
 			rc = -EINVAL;
 			goto out;
 		}
+		if (gcb_sim_perm_refused(t, o->reject_rate, o->missing)) {
+			/* A topic the client's role cannot see: the whole request
+			 * fails unless ignoreErrors=true, which reports it Rejected
+			 * and subscribes the rest (GENESYS.md C). */
+			if (!o->ignore_errors) {
+				snprintf(err, errsize,
+					 "Missing permission %s for topic %.300s. Use ignoreErrors=true "
+					 "to subscribe the permitted topics.",
+					 gcb_sim_perm_required(t), t);
+				rc = -EACCES;
+				goto out;
+			}
+			if (rejected != NULL) {
+				cJSON *r = cJSON_CreateObject(), *mp;
+
+				cJSON_AddStringToObject(r, "id", t);
+				cJSON_AddStringToObject(r, "state", "Rejected");
+				cJSON_AddStringToObject(r, "rejectionReason",
+							"The client lacks the permissions this topic "
+							"requires.");
+				mp = cJSON_AddArrayToObject(r, "missingPermissions");
+				cJSON_AddItemToArray(mp,
+						     cJSON_CreateString(gcb_sim_perm_required(t)));
+				cJSON_AddItemToArray(rejected, r);
+			}
+			gcb_sim_strset_add(&n->rejected, t, strlen(t));
+			continue;
+		}
 		if (!gcb_sim_strset_has(&c->topics, t, strlen(t)) || replace)
 			if (gcb_sim_strset_add(&fresh, t, strlen(t)) < 0) {
 				snprintf(err, errsize, "out of memory");
@@ -312,7 +390,9 @@ static int subscribe(gcb_sim_notif_t *n, channel_t *c, const cJSON *topics, int 
 				goto out;
 			}
 	}
+	/* A combined topic counts once. */
 	total = fresh.count + (replace ? 0 : c->topics.count);
+	total = total > extra ? total - extra : 0;
 	if (total > GCB_SIM_NOTIF_TOPICS) {
 		snprintf(err, errsize,
 			 "A channel may have at most %d topic subscriptions (%zu requested).",
@@ -334,9 +414,10 @@ out:
 	return rc;
 }
 
-static cJSON *topics_json(const channel_t *c)
+/* A ChannelTopicEntityListing: the channel's topics, Permitted, then @rejected (taken). */
+static cJSON *topics_json(const channel_t *c, cJSON *rejected)
 {
-	cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "entities");
+	cJSON *j = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(j, "entities"), *r;
 	char uri[128];
 
 	snprintf(uri, sizeof(uri), API_PREFIX "/%s/subscriptions", c->id);
@@ -347,8 +428,12 @@ static cJSON *topics_json(const channel_t *c)
 
 		cJSON_AddStringToObject(e, "id", c->topics.slots[i]);
 		cJSON_AddStringToObject(e, "selfUri", uri);
+		cJSON_AddStringToObject(e, "state", "Permitted");
 		cJSON_AddItemToArray(arr, e);
 	}
+	while (rejected != NULL && (r = cJSON_DetachItemFromArray(rejected, 0)) != NULL)
+		cJSON_AddItemToArray(arr, r);
+	cJSON_Delete(rejected);
 	return j;
 }
 
@@ -378,7 +463,9 @@ static int create_channel(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_s
 		if (!n->ch[i].used) {
 			if (!c)
 				c = &n->ch[i];
-		} else if (!oldest || n->ch[i].seq < oldest->seq) {
+		} else if (!oldest || (!n->ch[i].ws && oldest->ws) ||
+			   (!n->ch[i].ws == !oldest->ws && n->ch[i].seq < oldest->seq)) {
+			/* Channels without a connection go first (GENESYS.md C). */
 			oldest = &n->ch[i];
 		}
 	}
@@ -393,6 +480,9 @@ static int create_channel(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_s
 	c->seq = ++n->seq;
 	gcb_sim_rand_uuid(&n->rnd, c->id);
 	c->expires_ms = gcb_sim_notif_now_ms() + (int64_t)fc.channel_ttl_s * 1000;
+	c->token_expires_ms = fc.channel_outlives_token || rq->token_left_ms < 0
+				  ? 0
+				  : gcb_sim_notif_now_ms() + rq->token_left_ms;
 	n->created++;
 	j = channel_json(c, rq->port);
 	gcb_log_info("channel %s created (expires in %d s)", c->id, fc.channel_ttl_s);
@@ -408,6 +498,15 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 	channel_t *c;
 	int rc;
 
+	if (!strcmp(rq->path, "/api/v2/notifications/availabletopics")) {
+		gcb_sim_fault_conf_t fc;
+
+		if (strcmp(m, "GET"))
+			return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use GET.");
+		gcb_sim_faults_get(n->faults, &fc);
+		return gcb_sim_reply_json(rp, 200,
+					  gcb_sim_perm_available(!fc.detail_events_eventbridge_only));
+	}
 	if (strncmp(rq->path, API_PREFIX, strlen(API_PREFIX)) || (*rest && *rest != '/'))
 		return gcb_sim_reply_error(rp, 404, "not.found", "No such resource.");
 	if (!*rest || !rest[1]) {
@@ -434,6 +533,15 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 	if (slash && strcmp(slash, "/subscriptions"))
 		return gcb_sim_reply_error(rp, 404, "not.found", "No such resource.");
 
+	if (!slash && !strcmp(m, "DELETE")) {
+		/* The real API has no DELETE on a channel (GENESYS.md C): a client
+		 * must retire one by deleting its subscriptions and closing the
+		 * socket. Answered like any unknown route, and counted. */
+		pthread_mutex_lock(&n->lock);
+		n->delete_requests++;
+		pthread_mutex_unlock(&n->lock);
+		return gcb_sim_reply_error(rp, 404, "not.found", "No such resource.");
+	}
 	pthread_mutex_lock(&n->lock);
 	c = find(n, rest, idlen);
 	if (!c) {
@@ -441,13 +549,6 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 		return gcb_sim_reply_error(rp, 404, "not.found", "Channel not found.");
 	}
 	if (!slash) {
-		if (!strcmp(m, "DELETE")) {
-			gcb_log_info("channel %s deleted", c->id);
-			n->deleted++;
-			channel_drop(n, c, "channel deleted");
-			pthread_mutex_unlock(&n->lock);
-			return gcb_sim_reply_text(rp, 200, strdup("{}"));
-		}
 		if (!strcmp(m, "GET") || !strcmp(m, "HEAD")) {
 			cJSON *j = channel_json(c, rq->port);
 
@@ -455,16 +556,17 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 			return gcb_sim_reply_json(rp, 200, j);
 		}
 		pthread_mutex_unlock(&n->lock);
-		return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use GET or DELETE.");
+		return gcb_sim_reply_error(rp, 405, "method.not.allowed", "Use GET or HEAD.");
 	}
 	if (!strcmp(m, "GET")) {
-		cJSON *j = topics_json(c);
+		cJSON *j = topics_json(c, NULL);
 
 		pthread_mutex_unlock(&n->lock);
 		return gcb_sim_reply_json(rp, 200, j);
 	}
 	if (!strcmp(m, "DELETE")) {
 		gcb_sim_strset_clear(&c->topics);
+		n->deleted++;
 		pthread_mutex_unlock(&n->lock);
 		return gcb_sim_reply_text(rp, 200, strdup("{}"));
 	}
@@ -472,19 +574,33 @@ int gcb_sim_notif_api(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim_r
 		cJSON *body = rq->body ? cJSON_ParseWithLength(rq->body, rq->len) : NULL;
 		cJSON *topics;
 		char err[512];
+		const char *ie = gcb_sim_request_arg(rq, "ignoreErrors");
+		sub_opts_t o = {.ignore_errors = ie != NULL && !strcmp(ie, "true")};
+		cJSON *rejected = cJSON_CreateArray();
+		gcb_sim_fault_conf_t fc;
+		size_t extra = 0;
 
-		topics = body ? topics_from(body, err, sizeof(err)) : NULL;
+		gcb_sim_faults_get(n->faults, &fc);
+		o.reject_rate = fc.subscribe_reject_rate;
+		o.missing = fc.missing_permissions;
+		topics = body ? topics_from(body, &extra, err, sizeof(err)) : NULL;
 		if (!body)
 			snprintf(err, sizeof(err), "The body must be a JSON array of topics.");
 		cJSON_Delete(body);
-		rc =
-		    topics ? subscribe(n, c, topics, !strcmp(m, "PUT"), err, sizeof(err)) : -EINVAL;
+		rc = topics ? subscribe(n, c, topics, extra, !strcmp(m, "PUT"), &o, rejected, err,
+					sizeof(err))
+			    : -EINVAL;
 		cJSON_Delete(topics);
 		if (rc < 0) {
+			cJSON_Delete(rejected);
+			n->subscribe_refused++;
 			pthread_mutex_unlock(&n->lock);
-			return gcb_sim_reply_error(rp, 400, "bad.request", "%s", err);
+			return gcb_sim_reply_error(rp, 400,
+						   rc == -EACCES ? "missing.permissions"
+								 : "bad.request",
+						   "%s", err);
 		}
-		topics = topics_json(c);
+		topics = topics_json(c, rejected);
 		pthread_mutex_unlock(&n->lock);
 		return gcb_sim_reply_json(rp, 200, topics);
 	}
@@ -684,11 +800,18 @@ void gcb_sim_notif_ws_message(gcb_sim_notif_t *n, gcb_sim_ws_t *ws, const char *
 			n->pongs++;
 	} else if (c && cJSON_IsString(m) && !strcmp(m->valuestring, "subscribe")) {
 		char err[512];
-		cJSON *topics =
-		    topics_from(cJSON_GetObjectItemCaseSensitive(j, "topics"), err, sizeof(err));
+		size_t extra;
+		cJSON *topics = topics_from(cJSON_GetObjectItemCaseSensitive(j, "topics"), &extra,
+					    err, sizeof(err));
 
+		gcb_sim_fault_conf_t fc;
+		sub_opts_t o = {.ignore_errors = 1};
+
+		gcb_sim_faults_get(n->faults, &fc);
+		o.reject_rate = fc.subscribe_reject_rate;
+		o.missing = fc.missing_permissions;
 		n->client_subscribes++;
-		if (!topics || subscribe(n, c, topics, 0, err, sizeof(err)) < 0)
+		if (!topics || subscribe(n, c, topics, extra, 0, &o, NULL, err, sizeof(err)) < 0)
 			gcb_log_info("channel %s: subscribe over the socket refused: %s", c->id,
 				     err);
 		cJSON_Delete(topics);
@@ -870,7 +993,12 @@ void gcb_sim_notif_stats(gcb_sim_notif_t *n, cJSON *s)
 	cJSON_AddNumberToObject(s, "channelsCreated", (double)n->created);
 	cJSON_AddNumberToObject(s, "channelsEvicted", (double)n->evicted);
 	cJSON_AddNumberToObject(s, "channelsExpired", (double)n->expired);
-	cJSON_AddNumberToObject(s, "channelsDeleted", (double)n->deleted);
+	cJSON_AddNumberToObject(s, "subscriptionsDeleted", (double)n->deleted);
+	cJSON_AddNumberToObject(s, "channelDeleteRequests", (double)n->delete_requests);
+	cJSON_AddNumberToObject(s, "subscribeRefused", (double)n->subscribe_refused);
+	cJSON_AddNumberToObject(s, "channelsClosedWithToken", (double)n->token_closed);
+	cJSON_AddNumberToObject(s, "socketsClosedWithToken", (double)n->token_closed_live);
+	cJSON_AddNumberToObject(s, "topicsRejected", (double)n->rejected.count);
 	cJSON_AddNumberToObject(s, "socketsOpened", (double)n->sockets_opened);
 	cJSON_AddNumberToObject(s, "socketsReplaced", (double)n->sockets_replaced);
 	cJSON_AddNumberToObject(s, "socketsStalled", (double)n->stalled);

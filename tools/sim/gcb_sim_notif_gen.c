@@ -113,6 +113,21 @@ static void b_iso(gcb_sim_notif_gen_t *g, const char *name, int64_t ms)
 
 static void publish(gcb_sim_notif_gen_t *g, const char *topic, const char *key)
 {
+	cJSON *body;
+	char *text;
+
+	if (g->conf.models != NULL && (body = cJSON_ParseWithLength(g->body, g->blen)) != NULL) {
+		/* The rest of the topic's model around the generator's core. */
+		gcb_sim_model_fill(g->conf.models, topic, body, &g->rnd);
+		text = cJSON_PrintUnformatted(body);
+		cJSON_Delete(body);
+		if (text != NULL) {
+			gcb_sim_notif_publish(g->hub, topic, key, text, strlen(text));
+			free(text);
+			g->npub++;
+			return;
+		}
+	}
 	gcb_sim_notif_publish(g->hub, topic, key, g->body, g->blen);
 	g->npub++;
 }

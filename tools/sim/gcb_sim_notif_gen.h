@@ -14,12 +14,14 @@
 #include <stdint.h>
 
 #include "tools/sim/gcb_sim_analytics.h"
+#include "tools/sim/gcb_sim_model.h"
 #include "tools/sim/gcb_sim_notif.h"
 #include "tools/sim/gcb_sim_org.h"
 
 typedef struct gcb_sim_notif_gen_conf {
 	uint64_t seed;
-	double rate; /* conversations started per second; 0 = only on demand */
+	double rate;		 /* conversations started per second; 0 = only on demand */
+	gcb_sim_model_t *models; /* fills bodies from the model table; NULL: none (borrowed) */
 } gcb_sim_notif_gen_conf_t;
 
 typedef struct gcb_sim_notif_gen gcb_sim_notif_gen_t;

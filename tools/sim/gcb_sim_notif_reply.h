@@ -33,7 +33,8 @@ typedef struct gcb_sim_request {
 	size_t len;
 	gcb_sim_arg_fn arg;
 	void *arg_cls;
-	int port; /* the server's port, for URIs it hands out */
+	int port;	       /* the server's port, for URIs it hands out */
+	int64_t token_left_ms; /* lifetime left of the bearer token; -1 unknown */
 } gcb_sim_request_t;
 
 static inline const char *gcb_sim_request_arg(const gcb_sim_request_t *rq, const char *name)
