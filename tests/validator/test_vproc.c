@@ -354,7 +354,7 @@ static void drift_log(const char *line)
 static void test_schema_drift(void **state)
 {
 	gcb_catalog_t *c = shipped();
-	gcb_vproc_conf_t conf = {.strict = 0, .drift_log = drift_log};
+	gcb_vproc_conf_t conf = {.strict = 0, .max_event_bytes = 1 << 20, .drift_log = drift_log};
 	const gcb_vproc_stats_t *st;
 	gcb_vproc_t *p;
 	gcb_vout_t o;
