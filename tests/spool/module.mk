@@ -9,3 +9,8 @@ $(eval $(call gcb_program,test-powercut,tests/spool/test_powercut.c tests/spool/
 	$(SPOOL_SRCS) stages/fetcher/gcb_fetcher_ckpt.c $(LOG_SRCS),$(SPOOL_LIBS) \
 	$(call pkglibs,cmocka libcjson liburing)))
 UNIT_TESTS += $(BIN)/test-powercut
+
+# The io_uring fdatasync seen by the kernel: no dirty page of a synced
+# segment in the page cache (/proc/kpageflags; root, a disk-backed dir).
+$(eval $(call gcb_program,test-spool-pagecache,tests/spool/test_pagecache.c $(SPOOL_SRCS) $(LOG_SRCS),$(SPOOL_LIBS) $(call pkglibs,cmocka)))
+UNIT_TESTS += $(BIN)/test-spool-pagecache
