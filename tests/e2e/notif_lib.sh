@@ -127,6 +127,19 @@ ne2e_verify() {
 		--schemas "$GCB_ROOT/schemas" --extra-topic gcbridge.dlq "$@"
 }
 
+# ne2e_stop_and_verify: SIGTERM gcbridge, require a clean drain (exit 0), then
+# every message in Kafka exactly once (notif_verify.py, no duplicate allowed).
+ne2e_stop_and_verify() {
+	kill -TERM "$GCB_PID"
+	t_wait_exit "$GCB_PID" 60
+	[ "$T_CODE" = 0 ] || t_fail "gcbridge exit $T_CODE after SIGTERM: $(tail -5 "$T_DIR/gcb.err")"
+	_out=$(ne2e_verify --max-dups 0 --json "$T_DIR/verify.json") || {
+		echo "$_out"
+		t_fail "verify failed"
+	}
+	echo "$_out"
+}
+
 # ne2e_vmhwm_kb PID: peak resident set size of PID in KiB (0 when gone).
 ne2e_vmhwm_kb() {
 	sed -n 's/^VmHWM:[^0-9]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo 0

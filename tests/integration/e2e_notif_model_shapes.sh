@@ -38,12 +38,5 @@ names=$(grep -o 'stage=validator-[0-9]* pid=[0-9]* msg="schema drift: [^ ]* fiel
 [ "$names" = 0 ] || t_fail "a drift field was logged twice by one validator"
 t_log "schema drift: $drift field occurrences counted"
 
-kill -TERM "$GCB_PID"
-t_wait_exit "$GCB_PID" 60
-[ "$T_CODE" = 0 ] || t_fail "gcbridge exit $T_CODE after SIGTERM: $(tail -5 "$T_DIR/gcb.err")"
-out=$(ne2e_verify --max-dups 0 --json "$T_DIR/verify.json") || {
-	echo "$out"
-	t_fail "verify failed"
-}
-echo "$out"
+ne2e_stop_and_verify
 t_log "ok"

@@ -30,12 +30,5 @@ ne2e_traffic 60 10
 ne2e_wait_traffic_done 75 || t_fail "the simulator's traffic did not end: $NE2E_SENT sent"
 [ "$NE2E_SENT" -gt 0 ] || t_fail "nothing sent"
 ne2e_wait_settled 60 "$NE2E_SENT" || t_fail "not delivered: $NE2E_SENT sent, $(ne2e_state)"
-kill -TERM "$GCB_PID"
-t_wait_exit "$GCB_PID" 60
-[ "$T_CODE" = 0 ] || t_fail "gcbridge exit $T_CODE after SIGTERM: $(tail -5 "$T_DIR/gcb.err")"
-out=$(ne2e_verify --max-dups 0 --json "$T_DIR/verify.json") || {
-	echo "$out"
-	t_fail "verify failed"
-}
-echo "$out"
+ne2e_stop_and_verify
 t_log "ok"
