@@ -37,7 +37,9 @@ uint64_t gcb_backoff_next(gcb_backoff_t *b, int64_t retry_after_ms)
 		ceiling = b->cap_ms;
 	if (b->attempt < UINT32_MAX)
 		b->attempt++;
-	delay = uniform(b, ceiling);
+	/* Full jitter, but never 0: a retry is never immediate, whatever
+	 * the draw (ceiling is at least base_ms, which is at least 1). */
+	delay = 1 + uniform(b, ceiling - 1);
 	if (retry_after_ms >= 0) {
 		uint64_t ra = (uint64_t)retry_after_ms;
 

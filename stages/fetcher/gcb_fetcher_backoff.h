@@ -29,8 +29,8 @@ static inline void gcb_backoff_reset(gcb_backoff_t *b)
 }
 
 /*
- * Delay before the next attempt after a transient failure; counts the
- * attempt. retry_after_ms < 0 means none was given; otherwise the result is
+ * Delay before the next attempt after a transient failure: 1 ms up to the
+ * exponential ceiling, never 0; counts the attempt. retry_after_ms < 0 means none was given; otherwise the result is
  * at least retry_after_ms (clamped to GCB_BACKOFF_RETRY_AFTER_MAX_MS).
  */
 uint64_t gcb_backoff_next(gcb_backoff_t *b, int64_t retry_after_ms);

@@ -32,6 +32,11 @@ static void test_full_jitter_bounds(void **state)
 		assert_true(gcb_backoff_next(&b, -1) <= 5000);
 	gcb_backoff_reset(&b);
 	assert_true(gcb_backoff_next(&b, -1) <= 100);
+	/* Never an immediate retry, whatever the seed. */
+	for (uint64_t seed = 1; seed < 20000; seed++) {
+		gcb_backoff_init(&b, 1, 2, seed);
+		assert_true(gcb_backoff_next(&b, -1) >= 1);
+	}
 }
 
 static void test_retry_after_is_a_floor(void **state)
