@@ -6,11 +6,14 @@
  * All are monotonic totals except the gauges: GCB_FC_BACKOFF_MS (the backoff
  * currently waited, 0 when none), GCB_FC_LAST_POLL_UNIX_MS (wall-clock time
  * of the last successful poll), and the notification source's CHANNELS,
- * TOPICS, LAST_MESSAGE_UNIX_MS, GAPS_PENDING, SPOOL_BYTES, SPOOL_UNREAD and TOPICS_REJECTED.
+ * TOPICS, LAST_MESSAGE_UNIX_MS, GAPS_PENDING, SPOOL_BYTES, SPOOL_UNREAD and TOPICS_REJECTED,
+ * and the spool's SPOOL_EVENTS to RETENTION_DEADLINE_UNIX_MS.
  * The fetcher's last cursor lives in the pipeline's cursor slots, not here.
  */
 #ifndef GCB_COUNTERS_FETCHER_H
 #define GCB_COUNTERS_FETCHER_H
+
+#include "shm/gcb_shm_layout.h"
 
 enum gcb_fetcher_counter {
 	GCB_FC_POLLS = 0,	   /* poll requests answered 200 */
@@ -61,6 +64,13 @@ enum gcb_fetcher_counter {
 	GCB_FC_SPOOL_RECOVERED_BYTES, /* torn or corrupt spool tail cut off at open */
 	GCB_FC_BACKFILL_WATERMARK_WAITS, /* gap backfills held: analytics data not yet complete */
 	GCB_FC_TOPICS_REJECTED,		 /* topics the service refused to subscribe now (gauge) */
+	/* The poll source's spool (docs/fetcher.md, "The spool"). */
+	GCB_FC_SPOOL_EVENTS,	      /* spooled events not yet in the rings (gauge) */
+	GCB_FC_SPOOL_OLDEST_UNIX_MS,  /* arrival of the oldest of them, 0 none (gauge) */
+	GCB_FC_SPOOL_FILL_BPS,	      /* spool growth in bytes per second, 0 not growing (gauge) */
+	GCB_FC_SPOOL_FULL_IN_MS,      /* projected time until spool.max_size, 0 not growing (gauge) */
+	GCB_FC_SPOOL_FULL_NOW,	      /* 1 while polling is stopped by a full spool (gauge) */
+	GCB_FC_RETENTION_DEADLINE_UNIX_MS, /* while full: estimated end of upstream retention (gauge) */
 	GCB_FC_COUNT
 };
 
@@ -77,9 +87,11 @@ enum gcb_fetcher_counter {
 		    "system_messages", "last_message_unix_ms", "gaps_opened", "gaps_backfilled",   \
 		    "gaps_pending", "backfill_jobs", "backfill_events", "spool_bytes",             \
 		    "spool_unread", "spool_appends", "spool_syncs", "spool_full",                  \
-		    "spool_recovered_bytes", "backfill_watermark_waits", "topics_rejected",           \
+		    "spool_recovered_bytes", "backfill_watermark_waits", "topics_rejected",        \
+		    "spool_events", "spool_oldest_unix_ms", "spool_fill_bytes_per_second",         \
+		    "spool_full_in_ms", "spool_full_now", "retention_deadline_unix_ms",           \
 	}
 
-_Static_assert(GCB_FC_COUNT <= 48, "fetcher counters exceed GCB_SHM_STAGE_COUNTERS");
+_Static_assert(GCB_FC_COUNT <= GCB_SHM_STAGE_COUNTERS, "fetcher counters exceed GCB_SHM_STAGE_COUNTERS");
 
 #endif

@@ -6,6 +6,8 @@
 #ifndef GCB_COUNTERS_PRODUCER_H
 #define GCB_COUNTERS_PRODUCER_H
 
+#include "shm/gcb_shm_layout.h"
+
 /* X(INDEX_SUFFIX, "name", "help") */
 #define GCB_PRODUCER_COUNTERS(X)                                                                   \
 	X(PRODUCED, "produced", "records handed to librdkafka (first attempt)")                    \
@@ -93,6 +95,6 @@ _Static_assert(GCB_PRODUCER_C_FETCH_LATENCY_LE_20000000US - GCB_PRODUCER_C_FETCH
 		   GCB_PRODUCER_LATENCY_BUCKETS,
 	       "latency bucket counters and bounds disagree");
 
-_Static_assert(GCB_PRODUCER_C_COUNT <= 48, "producer counters exceed GCB_SHM_STAGE_COUNTERS");
+_Static_assert(GCB_PRODUCER_C_COUNT <= GCB_SHM_STAGE_COUNTERS, "producer counters exceed GCB_SHM_STAGE_COUNTERS");
 
 #endif

@@ -10,6 +10,8 @@
 #ifndef GCB_COUNTERS_VALIDATOR_H
 #define GCB_COUNTERS_VALIDATOR_H
 
+#include "shm/gcb_shm_layout.h"
+
 enum gcb_validator_counter {
 	GCB_VC_EVENTS = 0,	/* input records turned into output records */
 	GCB_VC_AVRO,		/* events encoded (GCB_REC_AVRO) */
@@ -53,6 +55,6 @@ enum gcb_validator_counter {
 		    "schema_drift_fields", "schema_drift_names",                                   \
 	}
 
-_Static_assert(GCB_VC_COUNT <= 48, "validator counters exceed GCB_SHM_STAGE_COUNTERS");
+_Static_assert(GCB_VC_COUNT <= GCB_SHM_STAGE_COUNTERS, "validator counters exceed GCB_SHM_STAGE_COUNTERS");
 
 #endif

@@ -63,6 +63,16 @@ static const char *const fetcher_help[GCB_FC_COUNT] = {
     [GCB_FC_BACKFILL_WATERMARK_WAITS] =
 	"gap backfills held because analytics data was not yet complete for the gap",
     [GCB_FC_TOPICS_REJECTED] = "notification topics the service refused to subscribe now",
+    [GCB_FC_SPOOL_EVENTS] = "poll source: spooled events not yet written to the rings",
+    [GCB_FC_SPOOL_OLDEST_UNIX_MS] =
+	"poll source: arrival of the oldest spooled event not yet in the rings (0: none)",
+    [GCB_FC_SPOOL_FILL_BPS] = "spool growth over the last seconds, bytes per second (0: not growing)",
+    [GCB_FC_SPOOL_FULL_IN_MS] = "projected time until the spool reaches spool.max_size at the "
+				"current fill rate (0: not growing)",
+    [GCB_FC_SPOOL_FULL_NOW] = "1 while polling is stopped because the spool is full",
+    [GCB_FC_RETENTION_DEADLINE_UNIX_MS] =
+	"while the spool is full: estimated time the upstream retention passes the cursor polling "
+	"stopped at (0: not full)",
 };
 
 static const char *const validator_names[GCB_VC_COUNT] = GCB_VC_NAMES;
@@ -207,7 +217,7 @@ unsigned gcb_metrics_table(uint32_t kind, gcb_metric_desc_t *out, unsigned max)
 				    i == GCB_FC_CHANNELS || i == GCB_FC_TOPICS ||
 				    i == GCB_FC_LAST_MESSAGE_UNIX_MS || i == GCB_FC_GAPS_PENDING ||
 				    i == GCB_FC_SPOOL_BYTES || i == GCB_FC_SPOOL_UNREAD ||
-				    i == GCB_FC_TOPICS_REJECTED;
+				    i == GCB_FC_TOPICS_REJECTED || i >= GCB_FC_SPOOL_EVENTS;
 
 			out[n].index = i;
 			describe(&out[n], "fetcher", fetcher_names[i],

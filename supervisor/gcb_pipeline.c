@@ -34,6 +34,7 @@ static void notif_conf(gcb_pipeline_t *p)
 	f->spool.segment_bytes = (uint64_t)cfg->spool.segment_size;
 	f->spool.max_bytes = (uint64_t)cfg->spool.max_size;
 	f->spool.sync_interval_ms = (unsigned)cfg->spool.sync_interval_ms;
+	f->spool.poll = cfg->genesys.poll_spool;
 	f->backfill.enabled = cfg->backfill.enabled;
 	f->backfill.pad_ms = (uint64_t)cfg->backfill.pad_ms;
 	f->backfill.poll_interval_ms = (unsigned)cfg->backfill.poll_interval_ms;
@@ -121,6 +122,7 @@ static void fetcher_conf(gcb_pipeline_t *p)
 	f->poll_interval_ms = (unsigned)cfg->genesys.poll_interval_ms;
 	f->stall_after = (unsigned)cfg->genesys.poll_stall_after;
 	f->stall_timeout_ms = (uint64_t)cfg->genesys.poll_stall_timeout_ms;
+	f->retention_ms = (uint64_t)cfg->genesys.poll_retention_ms;
 	f->token_skew_s = (unsigned)(cfg->genesys.token_skew_ms / 1000);
 	f->backoff_base_ms = (unsigned)cfg->genesys.backoff_base_ms;
 	f->backoff_cap_ms = (unsigned)cfg->genesys.backoff_cap_ms;
@@ -209,6 +211,13 @@ int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embe
 	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS &&
 	    notif_check(cfg, errstr, errstr_size) != 0)
 		return -EINVAL;
+	if (cfg->genesys.source != GCB_CONFIG_SOURCE_NOTIFICATIONS && cfg->genesys.poll_spool &&
+	    cfg->spool.max_size < cfg->spool.segment_size) {
+		snprintf(errstr, errstr_size,
+			 "spool.max_size: smaller than spool.segment_size (%lld bytes)",
+			 (long long)cfg->spool.segment_size);
+		return -EINVAL;
+	}
 	if ((uint64_t)cfg->event.max_bytes > dlq_value_max(cfg)) {
 		/* An invalid event of the accepted size must fit the DLQ whole. */
 		snprintf(errstr, errstr_size,

@@ -11,7 +11,7 @@ gcb_counters_producer.h (the same names metrics
 exports), so counters appended there are picked up without a change here.
 --pid adds pid=N (the stage's current pid, 0 when not running) and
 restarts=N. Exit 2 when the segment or the stage cannot be read, 3 when a
-named counter does not exist. Layout: shm/gcb_shm_layout.h, version 2.
+named counter does not exist. Layout: shm/gcb_shm_layout.h, version 3.
 """
 import mmap
 import os
@@ -25,8 +25,8 @@ SHM = os.path.normpath(os.path.join(HERE, "..", "..", "shm"))
 KINDS = {1: "fetcher", 2: "validator", 3: "producer"}
 MACROS = {"fetcher": "GCB_FC_NAMES", "validator": "GCB_VC_NAMES"}
 # gcb_shm_stage_t: name[32] at 0, kind at 32, pid at 40, restarts at 64,
-# counters[48] at 88 (checked against offsetof on x86-64 and aarch64).
-OFF_KIND, OFF_PID, OFF_RESTARTS, OFF_COUNTERS, NCOUNTERS = 32, 40, 64, 88, 48
+# counters[64] at 88 (checked against offsetof on x86-64 and aarch64).
+OFF_KIND, OFF_PID, OFF_RESTARTS, OFF_COUNTERS, NCOUNTERS = 32, 40, 64, 88, 64
 
 
 def counter_names(kind):
@@ -48,8 +48,8 @@ def read_stage(path, stage):
         mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         try:
             magic, version = struct.unpack_from("<QI", mm, 0)
-            if magic != MAGIC or version != 2:
-                raise ValueError("%s: not a layout-2 gcbridge segment" % path)
+            if magic != MAGIC or version != 3:
+                raise ValueError("%s: not a layout-3 gcbridge segment" % path)
             count, size, table = struct.unpack_from("<IIQ", mm, 136)
             for i in range(count):
                 base = table + i * size
