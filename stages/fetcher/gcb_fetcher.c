@@ -106,6 +106,7 @@ static int fetcher_setup(gcb_fetcher_t *f, const gcb_fetcher_conf_t *c, gcb_stag
 	memset(f, 0, sizeof(*f));
 	f->conf = c;
 	f->ctx = ctx;
+	f->retention_ms = c->retention_ms; /* the stream's own, when it states one, wins */
 	f->counters = ctx->slot->counters;
 	f->pipe = gcb_shm_pipeline(ctx->shm);
 	gcb_poll_result_init(&f->poll);
