@@ -25,3 +25,8 @@ BENCHES += tests/fetcher/bench_fetcher.sh
 
 # The poll-answer parser's fuzz target (tests/fetcher/fuzz_poll_parse.c, corpus
 # tests/fetcher/corpus) is declared in tests/fuzz/module.mk.
+
+$(eval $(call gcb_program,test-fetcher-spool,tests/fetcher/test_fetcher_spool.c \
+	stages/fetcher/gcb_fetcher_spoolrec.c stages/fetcher/gcb_fetcher_spoolstat.c,\
+	$(call pkglibs,cmocka)))
+UNIT_TESTS += $(BIN)/test-fetcher-spool
