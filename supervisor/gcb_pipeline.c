@@ -28,8 +28,11 @@ static void notif_conf(gcb_pipeline_t *p)
 	f->notif.rollover_before_ms = (unsigned)cfg->genesys.notifications.rollover_before_ms;
 	f->notif.topics_per_channel = (unsigned)cfg->genesys.notifications.topics_per_channel;
 	f->notif.max_channels = (unsigned)cfg->genesys.notifications.max_channels;
-	snprintf(p->spool_dir, sizeof(p->spool_dir), "%s/%s.spool", cfg->instance.state_dir,
-		 cfg->instance.name);
+	/* Each source its own directory: their records differ, and a source
+	 * switched with a spool not yet drained must not read the other's. */
+	snprintf(p->spool_dir, sizeof(p->spool_dir), "%s/%s.%sspool", cfg->instance.state_dir,
+		 cfg->instance.name,
+		 cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS ? "" : "poll.");
 	f->spool.dir = p->spool_dir;
 	f->spool.segment_bytes = (uint64_t)cfg->spool.segment_size;
 	f->spool.max_bytes = (uint64_t)cfg->spool.max_size;
