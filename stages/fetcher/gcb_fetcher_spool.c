@@ -287,6 +287,9 @@ static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 				      ps->batch.n_events, strerror(-rc));
 			return rc;
 		}
+		gcb_log_debug("batch %llu: %zu events, hasMore=%d (from the spool)",
+			      (unsigned long long)atomic_load(&p->fetched_batch_seq),
+			      ps->batch.n_events, ps->batch.has_more);
 		/* Released once checkpointed: the whole answer, or up to its begin
 		 * marker while part of it is still to come. */
 		done = ps->complete ? gcb_spool_read_pos(ps->spool) : ps->begin_pos;
@@ -400,6 +403,8 @@ static void gauges(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t now)
 	uint64_t rate;
 
 	gcb_spool_stats(ps->spool, &st);
+	if (st.unread_records == 0 && !ps->open && !ps->ready)
+		ps->unread_events = 0; /* the bound taken at a restart ends here */
 	gcb_fetcher_gauge(f, GCB_FC_SPOOL_BYTES, st.bytes);
 	gcb_fetcher_gauge(f, GCB_FC_SPOOL_UNREAD, st.unread_records);
 	gcb_fetcher_gauge(f, GCB_FC_SPOOL_EVENTS, ps->unread_events);
@@ -535,27 +540,25 @@ void gcb_fetcher_pspool_caught_up(gcb_fetcher_t *f, int has_more, uint64_t now_u
 
 /* ---- resume ---- */
 
-int gcb_fetcher_pspool_resume(gcb_fetcher_t *f, const char *resume, int from_ckpt)
+/*
+ * Reads records from the read position to the end. With find set, stops at
+ * the first begin marker naming find (1, *at its position). Every end
+ * marker after `after` sets ps->chain (*ends counts them).
+ */
+static int scan(gcb_fetcher_t *f, const char *find, gcb_spool_pos_t after, gcb_spool_pos_t *at,
+		unsigned *ends)
 {
 	gcb_fetcher_pspool_t *ps = f->ps;
-	gcb_spool_pos_t oldest = gcb_spool_read_pos(ps->spool), match = {0, 0};
+	size_t flen = find != NULL ? strlen(find) : 0;
 	gcb_spool_rec_t rec;
 	gcb_spoolrec_t r;
-	uint64_t recs = 0, events_after = 0, events_all = 0;
-	int found = 0, end_after = 0, any_end = 0, rc;
-	size_t rlen = strlen(resume);
+	uint64_t recs = 0;
+	int rc;
 
-	/*
-	 * One pass over the spool: the first answer that begins where the
-	 * resume cursor is, and the cursor after the last whole answer (where
-	 * polling goes on). Answers before the match are in the rings or in
-	 * Kafka already.
-	 */
-	ps->chain[0] = '\0';
 	for (;;) {
 		rc = gcb_spool_peek(ps->spool, &rec, ps->scratch, ps->scratch_size);
 		if (rc == 0)
-			break;
+			return 0;
 		if (rc < 0) {
 			gcb_log_error("gcb_spool_peek() failed while resuming: %s", strerror(-rc));
 			return rc == -ENOBUFS ? -EIO : rc;
@@ -563,47 +566,87 @@ int gcb_fetcher_pspool_resume(gcb_fetcher_t *f, const char *resume, int from_ckp
 		if (++recs % RESUME_BEAT_RECS == 0)
 			gcb_stage_heartbeat(f->ctx);
 		if (gcb_spoolrec_decode(ps->scratch, rec.len, GCB_SHM_CURSOR_MAX, &r) == 0) {
-			if (r.type == GCB_SPOOLREC_BEGIN && !found && r.len == rlen &&
-			    memcmp(r.data, resume, rlen) == 0) {
-				found = 1;
-				match = rec.pos;
-			} else if (r.type == GCB_SPOOLREC_EVENT) {
-				events_all++;
-				events_after += found;
-			} else if (r.type == GCB_SPOOLREC_END) {
+			if (find != NULL && r.type == GCB_SPOOLREC_BEGIN && r.len == flen &&
+			    memcmp(r.data, find, flen) == 0) {
+				*at = rec.pos;
+				return 1;
+			}
+			if (r.type == GCB_SPOOLREC_END && gcb_spool_pos_cmp(rec.pos, after) > 0) {
 				memcpy(ps->chain, r.data, r.len);
 				ps->chain[r.len] = '\0';
-				any_end = 1;
-				end_after = found;
+				(*ends)++;
 			}
 		}
 		gcb_spool_consume(ps->spool, &rec);
 	}
-	if (found) {
-		if ((rc = gcb_spool_seek(ps->spool, match)) != 0)
+}
+
+/*
+ * The cursor after the last whole spooled answer beyond `after`, into
+ * ps->chain: the newest segment is read first, older ones only while no end
+ * marker is found, so a restart reads about one segment, not the spool.
+ */
+static int last_end(gcb_fetcher_t *f, gcb_spool_pos_t after, unsigned *ends)
+{
+	gcb_fetcher_pspool_t *ps = f->ps;
+	gcb_spool_pos_t end = gcb_spool_end(ps->spool), oldest = gcb_spool_oldest(ps->spool);
+	gcb_spool_pos_t at;
+	int rc;
+
+	for (uint64_t seg = end.seg; seg >= oldest.seg && seg >= after.seg; seg--) {
+		gcb_spool_pos_t from = {seg, oldest.off};
+
+		if ((rc = gcb_spool_seek(ps->spool, from)) != 0)
 			return rc;
-		if (from_ckpt)
-			(void)gcb_spool_release(ps->spool, match);
-		if (!end_after)
-			snprintf(ps->chain, sizeof(ps->chain), "%s", resume);
-		ps->unread_events = events_after;
-		gcb_log_info("spool: replaying %" PRIu64 " spooled events from %" PRIu64
-			     ":%" PRIu64 " (after cursor \"%s\"); polling from cursor \"%s\"",
-			     events_after, match.seg, match.off, resume, ps->chain);
-	} else if (events_all > 0) {
+		if ((rc = scan(f, NULL, after, &at, ends)) < 0)
+			return rc;
+		if (*ends > 0 || seg == 0)
+			break;
+	}
+	return 0;
+}
+
+int gcb_fetcher_pspool_resume(gcb_fetcher_t *f, const char *resume, int from_ckpt)
+{
+	gcb_fetcher_pspool_t *ps = f->ps;
+	gcb_spool_pos_t oldest = gcb_spool_oldest(ps->spool), match = oldest;
+	gcb_spool_stats_t st;
+	unsigned ends = 0;
+	int found, rc;
+
+	/*
+	 * The first answer that begins where the resume cursor is: answers
+	 * before it are in the rings or in Kafka already. It lies near the
+	 * start (segments the checkpoint covers are released). Then the cursor
+	 * after the last whole answer, where polling goes on.
+	 */
+	ps->chain[0] = '\0';
+	if ((found = scan(f, resume, oldest, &match, &ends)) < 0)
+		return found;
+	if (found) {
+		ends = 0;
+		if ((rc = last_end(f, match, &ends)) != 0)
+			return rc;
+	}
+	if (ends == 0)
+		snprintf(ps->chain, sizeof(ps->chain), "%s", resume);
+	if ((rc = gcb_spool_seek(ps->spool, match)) != 0)
+		return rc;
+	gcb_spool_stats(ps->spool, &st);
+	if (found && from_ckpt)
+		(void)gcb_spool_release(ps->spool, match);
+	/* Markers included: an upper bound until the replay is fed. */
+	ps->unread_events = st.unread_records;
+	if (found)
+		gcb_log_info("spool: replaying %" PRIu64 " spooled records from %" PRIu64 ":%" PRIu64
+			     " (after cursor \"%s\"); polling from cursor \"%s\"",
+			     st.unread_records, match.seg, match.off, resume, ps->chain);
+	else if (st.unread_records > 0)
 		/* Nothing begins at the resume cursor: the spool cannot say which
 		 * of its answers Kafka has. Replay all (duplicates, no loss). */
-		if ((rc = gcb_spool_seek(ps->spool, oldest)) != 0)
-			return rc;
-		if (!any_end)
-			snprintf(ps->chain, sizeof(ps->chain), "%s", resume);
-		ps->unread_events = events_all;
 		gcb_log_warn("spool: no spooled answer begins at cursor \"%s\": replaying all %" PRIu64
-			     " spooled events (some may be duplicates); polling from cursor \"%s\"",
-			     resume, events_all, ps->chain);
-	} else {
-		snprintf(ps->chain, sizeof(ps->chain), "%s", resume);
-	}
+			     " spooled records (some may be duplicates); polling from cursor \"%s\"",
+			     resume, st.unread_records, ps->chain);
 	snprintf(ps->last_fed, sizeof(ps->last_fed), "%s", resume);
 	snprintf(f->cursor, sizeof(f->cursor), "%s", ps->chain);
 	ps->released_seq = atomic_load(&f->pipe->checkpoint_batch_seq);

@@ -174,6 +174,16 @@ gcb_spool_pos_t gcb_spool_read_pos(const gcb_spool_t *s)
 	return s->rpos;
 }
 
+gcb_spool_pos_t gcb_spool_end(const gcb_spool_t *s)
+{
+	return (gcb_spool_pos_t){s->write_seg, s->append_end};
+}
+
+gcb_spool_pos_t gcb_spool_oldest(const gcb_spool_t *s)
+{
+	return (gcb_spool_pos_t){s->first_seg, GCB_SPOOL_SEG_HDR};
+}
+
 /*
  * Counts the records from the boundary from up to pos (from <= pos). 0 with
  * *at = pos (or the first record after a missing segment pos points into),

@@ -1,23 +1,26 @@
 # The poll source outlives a Kafka outage longer than the stream's retention
 # (sourced by tests/integration/e2e_spool_outage*.sh after lib.sh and
-# tests/e2e/lib.sh). spool_outage KILLS:
+# tests/e2e/lib.sh). spool_outage KILLS [CRASH]:
 #
 # The simulator keeps only RET events (--retention); every Kafka broker goes
 # down while events flow and stays down until more than 3 x RET further
-# events were served, KILLS times SIGKILLing the fetcher meanwhile. During
+# events were served, KILLS times SIGKILLing the fetcher meanwhile (and,
+# with CRASH=1, once SIGKILLing gcbridge and removing its segment, as a host
+# crash would, then starting it again cold). During
 # the outage the checkpoint must not move, the spool must grow well beyond
 # what the rings hold, and every process's RSS must stay within a bound
 # derived from the ring sizes. After "up all": every generated event was
 # served exactly as generated (no cursor expiry: none lost upstream) and
 # reached Kafka, in order per key (verify.py), with no duplicates unless a
-# fetcher was killed.
+# process was killed.
 
 spool_outage() {
 	_kills=$1
-	RET=3000
-	N=$(e2e_events 32000)
+	_crash=${2:-0}
+	RET=4000
+	N=$(e2e_events 34000)
 	e2e_start_kafka
-	e2e_start_sim --count "$N" --rate 4000 --retention "$RET" --seed 19 \
+	e2e_start_sim --count "$N" --rate 3000 --retention "$RET" --seed 19 \
 		--fault-bad-event-rate 0.01
 	e2e_write_conf "$T_DIR/gcb.conf" "ring.size = 1024KiB" "ring.max_record = 256KiB" \
 		"event.max_bytes = 128KiB" "spool.segment_size = 1MiB" "spool.max_size = 256MiB"
@@ -71,7 +74,21 @@ spool_outage() {
 					t_fail "the fetcher was not restarted"
 			fi
 		fi
-		[ "$s" -ge "$target" ] && [ "$killed" -ge "$_kills" ] && break
+		if [ "$_crash" = 1 ] && [ "$s" -ge $((served0 + 5 * RET / 2)) ]; then
+			# The host goes: every process dies and the segment with them;
+			# the new gcbridge starts cold, from the checkpoint and the spool.
+			old="$(procs)"
+			kill -KILL "$GCB_PID"
+			for p in $old; do t_wait_for 30 sh -c "! ps -p $p -o stat= | grep -qv Z" || true; done
+			wait "$GCB_PID" 2>/dev/null || true
+			rm -f "/dev/shm/gcbridge-$T_INSTANCE"
+			e2e_start_gcb "$T_DIR/gcb.conf"
+			_crash=done
+			t_log "gcbridge SIGKILLed at $s served, segment removed, restarted as $GCB_PID"
+			t_wait_for 30 grep -q "spool: replaying" "$T_DIR/gcb.err" ||
+				t_fail "the new gcbridge did not replay the spool: $(tail -3 "$T_DIR/gcb.err")"
+		fi
+		[ "$s" -ge "$target" ] && [ "$killed" -ge "$_kills" ] && [ "$_crash" != 1 ] && break
 		[ "$(date +%s)" -lt "$deadline" ] ||
 			t_fail "only $s served during the outage (want $target): $(tail -3 "$T_DIR/gcb.err")"
 	done
@@ -117,7 +134,7 @@ PY
 	kill -TERM "$GCB_PID"
 	t_wait_exit "$GCB_PID" 60
 	[ "$T_CODE" = 0 ] || t_fail "gcbridge exit $T_CODE after SIGTERM"
-	if [ "$_kills" = 0 ]; then
+	if [ "$_kills" = 0 ] && [ "$_crash" = 0 ]; then
 		out=$(e2e_verify --max-dups 0) || {
 			echo "$out"
 			t_fail "verify failed"
