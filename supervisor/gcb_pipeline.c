@@ -214,10 +214,14 @@ int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embe
 	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS &&
 	    notif_check(cfg, errstr, errstr_size) != 0)
 		return -EINVAL;
+	/* A full poll spool polls again below 3/4 of spool.max_size, and only
+	 * whole segments are released (never the one being written): with fewer
+	 * than four segments' room it could stay full with everything delivered. */
 	if (cfg->genesys.source != GCB_CONFIG_SOURCE_NOTIFICATIONS && cfg->genesys.poll_spool &&
-	    cfg->spool.max_size < cfg->spool.segment_size) {
+	    cfg->spool.max_size < 4 * cfg->spool.segment_size) {
 		snprintf(errstr, errstr_size,
-			 "spool.max_size: smaller than spool.segment_size (%lld bytes)",
+			 "spool.max_size: at least 4 x spool.segment_size (%lld bytes) for the poll "
+			 "source",
 			 (long long)cfg->spool.segment_size);
 		return -EINVAL;
 	}
