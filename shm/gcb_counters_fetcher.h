@@ -65,12 +65,12 @@ enum gcb_fetcher_counter {
 	GCB_FC_BACKFILL_WATERMARK_WAITS, /* gap backfills held: analytics data not yet complete */
 	GCB_FC_TOPICS_REJECTED,		 /* topics the service refused to subscribe now (gauge) */
 	/* The poll source's spool (docs/fetcher.md, "The spool"). */
-	GCB_FC_SPOOL_EVENTS,	      /* spooled events not yet in the rings (gauge) */
-	GCB_FC_SPOOL_OLDEST_UNIX_MS,  /* arrival of the oldest of them, 0 none (gauge) */
-	GCB_FC_SPOOL_FILL_BPS,	      /* spool growth in bytes per second, 0 not growing (gauge) */
-	GCB_FC_SPOOL_FULL_IN_MS,      /* projected time until spool.max_size, 0 not growing (gauge) */
-	GCB_FC_SPOOL_FULL_NOW,	      /* 1 while polling is stopped by a full spool (gauge) */
-	GCB_FC_RETENTION_DEADLINE_UNIX_MS, /* while full: estimated end of upstream retention (gauge) */
+	GCB_FC_SPOOL_EVENTS,		   /* spooled events not yet in the rings (gauge) */
+	GCB_FC_SPOOL_OLDEST_UNIX_MS,	   /* arrival of the oldest of them, 0 none (gauge) */
+	GCB_FC_SPOOL_FILL_BPS,		   /* spool growth in bytes/s, 0 not growing (gauge) */
+	GCB_FC_SPOOL_FULL_IN_MS,	   /* time until spool.max_size, 0 not growing (gauge) */
+	GCB_FC_SPOOL_FULL_NOW,		   /* 1 while a full spool stops polling (gauge) */
+	GCB_FC_RETENTION_DEADLINE_UNIX_MS, /* while full: end of upstream retention (gauge) */
 	GCB_FC_COUNT
 };
 
@@ -89,9 +89,10 @@ enum gcb_fetcher_counter {
 		    "spool_unread", "spool_appends", "spool_syncs", "spool_full",                  \
 		    "spool_recovered_bytes", "backfill_watermark_waits", "topics_rejected",        \
 		    "spool_events", "spool_oldest_unix_ms", "spool_fill_bytes_per_second",         \
-		    "spool_full_in_ms", "spool_full_now", "retention_deadline_unix_ms",           \
+		    "spool_full_in_ms", "spool_full_now", "retention_deadline_unix_ms",            \
 	}
 
-_Static_assert(GCB_FC_COUNT <= GCB_SHM_STAGE_COUNTERS, "fetcher counters exceed GCB_SHM_STAGE_COUNTERS");
+_Static_assert(GCB_FC_COUNT <= GCB_SHM_STAGE_COUNTERS,
+	       "fetcher counters exceed GCB_SHM_STAGE_COUNTERS");
 
 #endif

@@ -95,6 +95,7 @@ _Static_assert(GCB_PRODUCER_C_FETCH_LATENCY_LE_20000000US - GCB_PRODUCER_C_FETCH
 		   GCB_PRODUCER_LATENCY_BUCKETS,
 	       "latency bucket counters and bounds disagree");
 
-_Static_assert(GCB_PRODUCER_C_COUNT <= GCB_SHM_STAGE_COUNTERS, "producer counters exceed GCB_SHM_STAGE_COUNTERS");
+_Static_assert(GCB_PRODUCER_C_COUNT <= GCB_SHM_STAGE_COUNTERS,
+	       "producer counters exceed GCB_SHM_STAGE_COUNTERS");
 
 #endif

@@ -55,6 +55,7 @@ enum gcb_validator_counter {
 		    "schema_drift_fields", "schema_drift_names",                                   \
 	}
 
-_Static_assert(GCB_VC_COUNT <= GCB_SHM_STAGE_COUNTERS, "validator counters exceed GCB_SHM_STAGE_COUNTERS");
+_Static_assert(GCB_VC_COUNT <= GCB_SHM_STAGE_COUNTERS,
+	       "validator counters exceed GCB_SHM_STAGE_COUNTERS");
 
 #endif

@@ -66,7 +66,8 @@ static const char *const fetcher_help[GCB_FC_COUNT] = {
     [GCB_FC_SPOOL_EVENTS] = "poll source: spooled events not yet written to the rings",
     [GCB_FC_SPOOL_OLDEST_UNIX_MS] =
 	"poll source: arrival of the oldest spooled event not yet in the rings (0: none)",
-    [GCB_FC_SPOOL_FILL_BPS] = "spool growth over the last seconds, bytes per second (0: not growing)",
+    [GCB_FC_SPOOL_FILL_BPS] =
+	"spool growth over the last seconds, bytes per second (0: not growing)",
     [GCB_FC_SPOOL_FULL_IN_MS] = "projected time until the spool reaches spool.max_size at the "
 				"current fill rate (0: not growing)",
     [GCB_FC_SPOOL_FULL_NOW] = "1 while polling is stopped because the spool is full",

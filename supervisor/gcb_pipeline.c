@@ -219,10 +219,11 @@ int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embe
 	 * than four segments' room it could stay full with everything delivered. */
 	if (cfg->genesys.source != GCB_CONFIG_SOURCE_NOTIFICATIONS && cfg->genesys.poll_spool &&
 	    cfg->spool.max_size < 4 * cfg->spool.segment_size) {
-		snprintf(errstr, errstr_size,
-			 "spool.max_size: at least 4 x spool.segment_size (%lld bytes) for the poll "
-			 "source",
-			 (long long)cfg->spool.segment_size);
+		snprintf(
+		    errstr, errstr_size,
+		    "spool.max_size: at least 4 x spool.segment_size (%lld bytes) for the poll "
+		    "source",
+		    (long long)cfg->spool.segment_size);
 		return -EINVAL;
 	}
 	if ((uint64_t)cfg->event.max_bytes > dlq_value_max(cfg)) {

@@ -17,8 +17,8 @@
 #include "stages/fetcher/gcb_fetcher_spool.h"
 #include "stages/fetcher/gcb_fetcher_token.h"
 
-#define GCB_FETCHER_STREAM_MAX 200
-#define GCB_FETCHER_TICK_MS    200
+#define GCB_FETCHER_STREAM_MAX	  200
+#define GCB_FETCHER_TICK_MS	  200
 #define GCB_FETCHER_SPOOL_TICK_MS 10 /* sleeps are this fine while a spool is fed */
 
 /* Stall detection of the poll source (gcb_fetcher_stall.c). */
@@ -53,10 +53,10 @@ typedef struct gcb_fetcher {
 	char cursor[GCB_POLL_CURSOR_MAX]; /* cursor of the next poll, "" for none */
 	uint64_t last_ckpt_ns;
 	gcb_fetcher_stall_t stall;
-	int in_tick; /* the tick runs checkpoints; never recursively */
-	int writing; /* inside a direct gcb_batch_write: the tick must not feed */
-	int feeding; /* the spool feed writes: ring waits abort instead */
-	uint64_t retention_ms; /* the stream's retention (stated by it, else configured) */
+	int in_tick;		  /* the tick runs checkpoints; never recursively */
+	int writing;		  /* inside a direct gcb_batch_write: the tick must not feed */
+	int feeding;		  /* the spool feed writes: ring waits abort instead */
+	uint64_t retention_ms;	  /* the stream's retention (stated by it, else configured) */
 	gcb_fetcher_pspool_t *ps; /* the poll source's spool, NULL when off */
 } gcb_fetcher_t;
 

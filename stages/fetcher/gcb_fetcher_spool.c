@@ -126,8 +126,7 @@ static void split(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 	gcb_fetcher_count(f, GCB_FC_SPLIT_BATCHES, 1);
 }
 
-static void begin(gcb_fetcher_pspool_t *ps, const gcb_spool_rec_t *rec, const char *c,
-		  size_t len)
+static void begin(gcb_fetcher_pspool_t *ps, const gcb_spool_rec_t *rec, const char *c, size_t len)
 {
 	ps->open = 1;
 	ps->begin_pos = rec->pos;
@@ -200,8 +199,8 @@ static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit)
 			 * ring (a batch is at most half of one). */
 			sz = gcb_batch_record_bytes(w, r.len, cursor_estimate(ps));
 			mx = sz > ps->batch_maxrec ? sz : ps->batch_maxrec;
-			if (ps->batch.n_events > 0 &&
-			    (ps->batch_bytes + sz + mx > limit || ps->batch.n_events == ps->batch.cap)) {
+			if (ps->batch.n_events > 0 && (ps->batch_bytes + sz + mx > limit ||
+						       ps->batch.n_events == ps->batch.cap)) {
 				split(f, ps);
 				return 0;
 			}
@@ -296,7 +295,7 @@ static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 		ps->fed[b % GCB_SHM_CURSOR_SLOTS].seq = b;
 		ps->fed[b % GCB_SHM_CURSOR_SLOTS].pos = done;
 		ps->unread_events -= ps->batch.n_events <= ps->unread_events ? ps->batch.n_events
-									    : ps->unread_events;
+									     : ps->unread_events;
 		if (ps->complete)
 			memcpy(ps->last_fed, ps->batch.cursor, ps->batch.cursor_len + 1);
 		batch_reset(ps);
@@ -485,8 +484,8 @@ int gcb_fetcher_pspool_append(gcb_fetcher_t *f, const char *body, uint64_t recei
 	gcb_fetcher_pspool_t *ps = f->ps;
 	const gcb_poll_result_t *res = &f->poll;
 	size_t chain_len = strlen(ps->chain);
-	uint64_t need = SPOOL_REC_BYTES(1 + chain_len) + SPOOL_REC_BYTES(2 + res->cursor_len) +
-			SPOOL_SLACK;
+	uint64_t need =
+	    SPOOL_REC_BYTES(1 + chain_len) + SPOOL_REC_BYTES(2 + res->cursor_len) + SPOOL_SLACK;
 	gcb_spool_stats_t st;
 	int rc;
 
@@ -638,15 +637,16 @@ int gcb_fetcher_pspool_resume(gcb_fetcher_t *f, const char *resume, int from_ckp
 	/* Markers included: an upper bound until the replay is fed. */
 	ps->unread_events = st.unread_records;
 	if (found)
-		gcb_log_info("spool: replaying %" PRIu64 " spooled records from %" PRIu64 ":%" PRIu64
-			     " (after cursor \"%s\"); polling from cursor \"%s\"",
+		gcb_log_info("spool: replaying %" PRIu64 " spooled records from %" PRIu64
+			     ":%" PRIu64 " (after cursor \"%s\"); polling from cursor \"%s\"",
 			     st.unread_records, match.seg, match.off, resume, ps->chain);
 	else if (st.unread_records > 0)
 		/* Nothing begins at the resume cursor: the spool cannot say which
 		 * of its answers Kafka has. Replay all (duplicates, no loss). */
-		gcb_log_warn("spool: no spooled answer begins at cursor \"%s\": replaying all %" PRIu64
-			     " spooled records (some may be duplicates); polling from cursor \"%s\"",
-			     resume, st.unread_records, ps->chain);
+		gcb_log_warn(
+		    "spool: no spooled answer begins at cursor \"%s\": replaying all %" PRIu64
+		    " spooled records (some may be duplicates); polling from cursor \"%s\"",
+		    resume, st.unread_records, ps->chain);
 	snprintf(ps->last_fed, sizeof(ps->last_fed), "%s", resume);
 	snprintf(f->cursor, sizeof(f->cursor), "%s", ps->chain);
 	ps->released_seq = atomic_load(&f->pipe->checkpoint_batch_seq);

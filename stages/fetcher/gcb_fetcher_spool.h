@@ -27,8 +27,8 @@
 
 typedef struct gcb_fetcher_pspool {
 	gcb_spool_t *spool;
-	uint32_t max_record;  /* largest spool payload: one event and its type byte */
-	unsigned char *abuf;  /* append buffer, max_record bytes */
+	uint32_t max_record;		 /* largest spool payload: one event and its type byte */
+	unsigned char *abuf;		 /* append buffer, max_record bytes */
 	char chain[GCB_POLL_CURSOR_MAX]; /* cursor after the last spooled answer */
 	uint64_t unread_events;		 /* spooled, not yet in the rings */
 	uint64_t appended_answers;	 /* since start, for the log */
@@ -59,10 +59,10 @@ typedef struct gcb_fetcher_pspool {
 
 	/* spool.max_size reached: polling stops until the spool is below 3/4. */
 	int full;
-	uint64_t full_since_ms;	  /* wall clock */
-	uint64_t caught_up_ms;	  /* wall clock of the last answer without hasMore */
-	uint64_t deadline_ms;	  /* estimated end of upstream retention at the cursor */
-	uint64_t next_report_ms;  /* mono: next update of the report */
+	uint64_t full_since_ms;	 /* wall clock */
+	uint64_t caught_up_ms;	 /* wall clock of the last answer without hasMore */
+	uint64_t deadline_ms;	 /* estimated end of upstream retention at the cursor */
+	uint64_t next_report_ms; /* mono: next update of the report */
 
 	/* Fill rate: spool bytes sampled once a second. */
 	uint64_t samp_bytes[GCB_PSPOOL_RATE_SAMPLES];

@@ -6,8 +6,7 @@
  */
 #include "stages/fetcher/gcb_fetcher_spool.h"
 
-uint64_t gcb_fetcher_pspool_deadline(uint64_t caught_up_ms, uint64_t base_ms,
-				     uint64_t retention_ms)
+uint64_t gcb_fetcher_pspool_deadline(uint64_t caught_up_ms, uint64_t base_ms, uint64_t retention_ms)
 {
 	/* The first event not yet polled was produced after the last time
 	 * polling had caught up: retention ends no sooner than that plus the

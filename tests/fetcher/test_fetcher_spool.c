@@ -96,7 +96,7 @@ static void test_rate(void **state)
 
 	(void)state;
 	assert_int_equal(gcb_fetcher_pspool_rate(b, ms, 4), 2000);
-	assert_int_equal(gcb_fetcher_pspool_rate(b, ms, 1), 0);	  /* one sample: unknown */
+	assert_int_equal(gcb_fetcher_pspool_rate(b, ms, 1), 0);	     /* one sample: unknown */
 	assert_int_equal(gcb_fetcher_pspool_rate(shrink, ms, 3), 0); /* draining */
 	assert_int_equal(gcb_fetcher_pspool_full_in_ms(7000, 27000, 2000), 10000);
 	assert_int_equal(gcb_fetcher_pspool_full_in_ms(7000, 27000, 0), 0);

@@ -99,7 +99,8 @@ static void snap_stages(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm,
 			    st->channels || st->topics || st->topics_rejected || st->gaps_pending;
 			st->spool_bytes = LOAD(&src->counters[GCB_FC_SPOOL_BYTES]);
 			st->spool_events = LOAD(&src->counters[GCB_FC_SPOOL_EVENTS]);
-			st->spool_oldest_unix_ms = LOAD(&src->counters[GCB_FC_SPOOL_OLDEST_UNIX_MS]);
+			st->spool_oldest_unix_ms =
+			    LOAD(&src->counters[GCB_FC_SPOOL_OLDEST_UNIX_MS]);
 			st->spool_fill_bps = LOAD(&src->counters[GCB_FC_SPOOL_FILL_BPS]);
 			st->spool_full_in_ms = LOAD(&src->counters[GCB_FC_SPOOL_FULL_IN_MS]);
 			st->spool_full_now = LOAD(&src->counters[GCB_FC_SPOOL_FULL_NOW]);

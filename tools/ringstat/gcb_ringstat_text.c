@@ -126,8 +126,7 @@ static void print_ring(FILE *out, const gcb_ringstat_snap_t *snap, const gcb_rin
 		fprintf(out, "  diagnosis: ok\n");
 }
 /* The poll source's spool: how far it extends the margin of an outage. */
-static void print_spool(FILE *out, const gcb_ringstat_snap_t *snap,
-			const gcb_ringstat_stage_t *st)
+static void print_spool(FILE *out, const gcb_ringstat_snap_t *snap, const gcb_ringstat_stage_t *st)
 {
 	char a[32], b[32], c[32], d[32];
 	double age = st->spool_oldest_unix_ms == 0 || st->spool_oldest_unix_ms > snap->real_ms
@@ -140,7 +139,8 @@ static void print_spool(FILE *out, const gcb_ringstat_snap_t *snap,
 		st->spool_oldest_unix_ms ? fmt_dur(age, b, sizeof(b)) : "-",
 		fmt_bytes((double)st->spool_fill_bps, c, sizeof(c)));
 	if (st->spool_full_in_ms)
-		fprintf(out, "full in %s\n", fmt_dur((double)st->spool_full_in_ms / 1e3, d, sizeof(d)));
+		fprintf(out, "full in %s\n",
+			fmt_dur((double)st->spool_full_in_ms / 1e3, d, sizeof(d)));
 	else
 		fprintf(out, "not growing\n");
 	if (st->spool_full_now) {
@@ -148,12 +148,12 @@ static void print_spool(FILE *out, const gcb_ringstat_snap_t *snap,
 				  ? (double)(st->retention_deadline_unix_ms - snap->real_ms) / 1e3
 				  : 0.0;
 
-		fprintf(out, "%s spool FULL: polling stopped; upstream retention runs out in %s "
-			     "(estimate)\n",
+		fprintf(out,
+			"%s spool FULL: polling stopped; upstream retention runs out in %s "
+			"(estimate)\n",
 			st->name, fmt_dur(left, a, sizeof(a)));
 	}
 }
-
 
 void gcb_ringstat_print_text(FILE *out, const gcb_ringstat_snap_t *snap)
 {
