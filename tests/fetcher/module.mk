@@ -30,3 +30,7 @@ $(eval $(call gcb_program,test-fetcher-spool,tests/fetcher/test_fetcher_spool.c 
 	stages/fetcher/gcb_fetcher_spoolrec.c stages/fetcher/gcb_fetcher_spoolstat.c,\
 	$(call pkglibs,cmocka)))
 UNIT_TESTS += $(BIN)/test-fetcher-spool
+
+$(eval $(call gcb_program,test-fetcher-pspool,tests/fetcher/test_fetcher_pspool.c $(FETCHER_SRCS) \
+	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS),$(FETCHER_LIBS) $(call pkglibs,cmocka)))
+UNIT_TESTS += $(BIN)/test-fetcher-pspool
