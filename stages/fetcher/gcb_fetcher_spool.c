@@ -26,6 +26,7 @@
 #include "supervisor/gcb_log.h"
 
 #define FEED_TURNS	 16
+#define FEED_EVENTS	 1000 /* events of one batch at most: genesys.poll.limit's maximum */
 #define SAMPLE_MS	 1000
 #define REPORT_MS	 1000
 #define RESUME_BEAT_RECS 1024
@@ -76,8 +77,8 @@ int gcb_fetcher_pspool_open(gcb_fetcher_t *f)
 		ps->scratch_size = ps->max_record;
 	ps->scratch = malloc(ps->scratch_size);
 	ps->abuf = malloc(ps->max_record);
-	ps->batch.events = calloc(1001, sizeof(*ps->batch.events));
-	ps->batch.cap = 1001;
+	ps->batch.events = calloc(FEED_EVENTS, sizeof(*ps->batch.events));
+	ps->batch.cap = FEED_EVENTS;
 	if (ps->scratch == NULL || ps->abuf == NULL || ps->batch.events == NULL) {
 		gcb_log_error("malloc() of the %zu-byte spool feed buffer failed",
 			      ps->scratch_size);
@@ -144,7 +145,7 @@ static size_t cursor_estimate(const gcb_fetcher_pspool_t *ps)
 }
 
 /* Reads spooled records into the batch until it is ready or none is readable. */
-static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit)
+static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit, uint64_t limit_rec)
 {
 	gcb_batch_writer_t *w = &f->writer;
 	gcb_spool_rec_t rec;
@@ -198,6 +199,11 @@ static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit)
 			 * marker's. Too little only makes the feed wait for an emptier
 			 * ring (a batch is at most half of one). */
 			sz = gcb_batch_record_bytes(w, r.len, cursor_estimate(ps));
+			/* An event a ring record cannot carry travels cut (the batch
+			 * writer): its record is the ring's largest at most. Counted
+			 * whole, one such event would never find room in an empty ring. */
+			if (sz > gcb_ring_record_size(limit_rec))
+				sz = gcb_ring_record_size(limit_rec);
 			mx = sz > ps->batch_maxrec ? sz : ps->batch_maxrec;
 			if (ps->batch.n_events > 0 && (ps->batch_bytes + sz + mx > limit ||
 						       ps->batch.n_events == ps->batch.cap)) {
@@ -248,7 +254,7 @@ static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 		gcb_spool_pos_t done;
 		int rc;
 
-		if ((rc = build(f, ps, r->capacity / 2)) != 0)
+		if ((rc = build(f, ps, r->capacity / 2, r->max_record)) != 0)
 			return rc;
 		if (!ps->ready)
 			return 0;
