@@ -18,7 +18,7 @@ spool_outage() {
 	_kills=$1
 	_crash=${2:-0}
 	RET=4000
-	N=$(e2e_events 34000)
+	N=$(e2e_events 30000)
 	e2e_start_kafka
 	e2e_start_sim --count "$N" --rate 3000 --retention "$RET" --seed 19 \
 		--fault-bad-event-rate 0.01
