@@ -17,8 +17,8 @@
 spool_outage() {
 	_kills=$1
 	_crash=${2:-0}
-	RET=4000
-	N=$(e2e_events 30000)
+	RET=3000
+	N=$(e2e_events 26000)
 	e2e_start_kafka
 	e2e_start_sim --count "$N" --rate 3000 --retention "$RET" --seed 19 \
 		--fault-bad-event-rate 0.01
@@ -48,7 +48,7 @@ spool_outage() {
 	sample start
 	ck0=$(ckpt)
 	served0=$(e2e_served)
-	target=$((served0 + 3 * RET + 3000))
+	target=$((served0 + 3 * RET + 3500))
 	[ "$target" -lt "$N" ] || t_fail "too few events for the outage: $served0 served before it"
 	t_log "kafka down at $served0 served, checkpoint batch $ck0; waiting for $target served"
 	peak=0
