@@ -144,6 +144,14 @@ typedef struct gcb_config {
 	} checkpoint;
 
 	struct {
+		char *group;	   /* NULL: single-instance mode (docs/multihost.md) */
+		char *topic;	   /* effective: <group>.units when not set */
+		char *state_topic; /* effective: <group>.state when not set */
+		int64_t session_timeout_ms;
+		int64_t drain_timeout_ms;
+	} coord;
+
+	struct {
 		char *dir;
 		char *routes; /* effective: <dir>/routes.json when not set */
 		int strict;

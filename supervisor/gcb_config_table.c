@@ -529,6 +529,54 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.doc = "Least time between two checkpoint writes (0 = after every acknowledged batch).",
     },
     {
+	.name = "coord.group",
+	.type = GCB_CONFIG_T_STRING,
+	.offset = OFF(coord.group),
+	.flags = GCB_CONFIG_F_NAME,
+	.doc = "Kafka consumer group of the instances that share the work (docs/multihost.md): "
+	       "each unit (the stream; a notification shard) runs on one member, the others "
+	       "stand by; state goes to coord.state_topic. Unset: single-instance mode. Needs "
+	       "kafka.bootstrap.servers.",
+    },
+    {
+	.name = "coord.topic",
+	.type = GCB_CONFIG_T_STRING,
+	.offset = OFF(coord.topic),
+	.def_doc = "`<coord.group>.units`",
+	.doc = "Coordination topic: one partition per unit (1 for the poll source). Created by "
+	       "the operator; nothing is written to it.",
+    },
+    {
+	.name = "coord.state_topic",
+	.type = GCB_CONFIG_T_STRING,
+	.offset = OFF(coord.state_topic),
+	.def_doc = "`<coord.group>.state`",
+	.doc = "State topic (cleanup.policy=compact): each unit's checkpoint, keyed by unit and "
+	       "group generation. Created by the operator.",
+    },
+    {
+	.name = "coord.session_timeout",
+	.type = GCB_CONFIG_T_DURATION,
+	.offset = OFF(coord.session_timeout_ms),
+	.def = "10s",
+	.min = S(1),
+	.max = MIN(5),
+	.doc = "A member silent this long (host dead, process stopped) loses its units to the "
+	       "others: the failover time after a crash. Within the broker's "
+	       "group.min/max.session.timeout.ms.",
+    },
+    {
+	.name = "coord.drain_timeout",
+	.type = GCB_CONFIG_T_DURATION,
+	.offset = OFF(coord.drain_timeout_ms),
+	.def = "10s",
+	.min = MS(0),
+	.max = MIN(5),
+	.doc = "Longest wait, when a unit is taken away, for Kafka to acknowledge what was read "
+	       "for it; the unit is then handed over at the acknowledged position (what was "
+	       "not acknowledged is read again by the next owner).",
+    },
+    {
 	.name = "schemas.dir",
 	.type = GCB_CONFIG_T_PATH,
 	.offset = OFF(schemas.dir),

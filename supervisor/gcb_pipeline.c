@@ -237,7 +237,9 @@ int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embe
 	}
 	fetcher_conf(p);
 	validator_conf(p);
-	return producer_conf(p, errstr, errstr_size);
+	if (producer_conf(p, errstr, errstr_size) != 0)
+		return -EINVAL;
+	return gcb_pipeline_coord(p, errstr, errstr_size);
 }
 
 /* This process is a forked copy: its configuration is its own to wipe. */
@@ -252,7 +254,9 @@ int gcb_pipeline_fetcher_main(gcb_stage_ctx_t *ctx, void *arg)
 	gcb_ring_t in[GCB_STAGE_MAX_RINGS], out[GCB_STAGE_MAX_RINGS];
 	unsigned n_in, n_out;
 
-	drop_secrets(p, GCB_CONFIG_KEEP_GENESYS);
+	/* The group member lives in the fetcher: it talks to Kafka too. */
+	drop_secrets(p, GCB_CONFIG_KEEP_GENESYS |
+			    (p->fetcher.coord.group != NULL ? GCB_CONFIG_KEEP_KAFKA : 0u));
 	if (gcb_stage_attach_rings(ctx, in, &n_in, out, &n_out) != 0)
 		return GCB_EXIT_RESTART;
 	return gcb_fetcher_main(&p->fetcher, ctx, out, n_out);

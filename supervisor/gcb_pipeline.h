@@ -22,7 +22,16 @@ typedef struct gcb_pipeline {
 	char bootstrap[256];
 	char sim_login[160];
 	char spool_dir[4096]; /* <state_dir>/<instance>.spool */
+	gcb_coord_kv_t coord_kafka[128];
+	char coord_topic[256];
+	char coord_state_topic[256];
 } gcb_pipeline_t;
+
+/*
+ * Fills the fetcher's group coordination from the coord.* keys
+ * (gcb_pipeline_coord.c). 0, or -EINVAL with errstr naming the key.
+ */
+int gcb_pipeline_coord(gcb_pipeline_t *p, char *errstr, size_t errstr_size);
 
 /*
  * Derives the stage configurations from cfg (and from the embedded services

@@ -2,7 +2,7 @@
 # composition root that wires the stages).
 include tools/schema/module.mk
 
-GCBRIDGE_SRCS := supervisor/gcb_main.c supervisor/gcb_pipeline.c supervisor/gcb_embedded.c \
+GCBRIDGE_SRCS := supervisor/gcb_main.c supervisor/gcb_pipeline.c supervisor/gcb_pipeline_coord.c supervisor/gcb_embedded.c \
 	supervisor/gcb_progress.c supervisor/gcb_supervisor.c supervisor/gcb_instance.c \
 	supervisor/gcb_metrics.c supervisor/gcb_metrics_render.c supervisor/gcb_metrics_table.c \
 	supervisor/gcb_health.c supervisor/gcb_notify.c supervisor/gcb_topics.c \

@@ -149,6 +149,7 @@ static int fetcher_setup(gcb_fetcher_t *f, const gcb_fetcher_conf_t *c, gcb_stag
 
 static void fetcher_teardown(gcb_fetcher_t *f)
 {
+	gcb_fetcher_coord_fini(f); /* drains and hands the stream over first */
 	gcb_token_fini(&f->token);
 	gcb_http_fini(&f->api_http);
 	gcb_http_fini(&f->login_http);
@@ -386,6 +387,8 @@ static int poll_loop(gcb_fetcher_t *f)
 	while (!gcb_fetcher_tick(f)) {
 		if ((rc = gcb_fetcher_pspool_service(f)) != 0)
 			return rc;
+		if (gcb_fetcher_coord_gate(f))
+			continue; /* standby: another instance polls the stream */
 		if (gcb_fetcher_pspool_is_full(f)) {
 			/* Kafka must take some of the spool first; it is fed meanwhile. */
 			if (gcb_fetcher_sleep(f, SPOOL_FULL_CHECK_MS) != 0)
@@ -487,6 +490,10 @@ int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_r
 		goto out;
 	}
 	gcb_log_info("poll source: spool %s", f->ps != NULL ? conf->spool.dir : "off");
+	if ((rc = gcb_fetcher_coord_setup(f)) != 0) {
+		ret = rc == -EINVAL ? GCB_EXIT_FATAL : GCB_EXIT_RESTART;
+		goto out;
+	}
 
 	rc = poll_loop(f);
 	if (rc == 0)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "shm/gcb_ring.h"
+#include "stages/coord/gcb_coord.h"
 #include "stages/gcb_stage.h"
 
 #define GCB_FETCHER_URL_MAX 512
@@ -64,6 +65,10 @@ typedef struct gcb_fetcher_conf {
 					  * cut (0: only the ring limits) */
 	unsigned n_validators;		 /* pipeline.validators: V, number of output rings */
 	const char *user_agent;		 /* NULL: "gcbridge-fetcher" */
+
+	/* Group coordination (docs/multihost.md); coord.group NULL: this
+	 * instance runs every unit alone (single-instance mode). */
+	gcb_coord_conf_t coord;
 
 	int source; /* GCB_FETCHER_SOURCE_*; the fields below only for notifications */
 	struct {

@@ -34,6 +34,7 @@ void gcb_fetcher_checkpoint(gcb_fetcher_t *f, int force)
 		gcb_log_error("checkpoint failed: %s", strerror(-rc));
 	} else if (rc > 0) {
 		gcb_fetcher_count(f, GCB_FC_CHECKPOINTS, 1);
+		gcb_fetcher_coord_stored(f);
 		gcb_log_debug("checkpoint: batch %llu",
 			      (unsigned long long)atomic_load(&p->checkpoint_batch_seq));
 	}

@@ -58,6 +58,8 @@ typedef struct gcb_fetcher {
 	int feeding;		  /* the spool feed writes: ring waits abort instead */
 	uint64_t retention_ms;	  /* the stream's retention (stated by it, else configured) */
 	gcb_fetcher_pspool_t *ps; /* the poll source's spool, NULL when off */
+	gcb_coord_t *coord;	  /* NULL in single-instance mode */
+	int unit_owned;		  /* the poll source runs unit 0 only while this is set */
 } gcb_fetcher_t;
 
 static inline void gcb_fetcher_count(gcb_fetcher_t *f, unsigned idx, uint64_t n)
@@ -134,6 +136,20 @@ unsigned gcb_fetcher_stall_limit(const gcb_fetcher_t *f);
  * 0 nothing to do, -ECANCELED stopping.
  */
 int gcb_fetcher_stall_try_skip(gcb_fetcher_t *f);
+
+/*
+ * Group coordination of the poll source (gcb_fetcher_coord.c): one unit,
+ * the stream. setup joins the group (0, or -EINVAL for a configuration
+ * that cannot work); fini leaves it after draining; gate serves the group
+ * at the top of each poll turn and returns 1 while this instance is standby
+ * (it has waited a tick), 0 when it owns the stream (resuming from the
+ * state topic when it just took it over); stored publishes the checkpoint
+ * just written to the state topic.
+ */
+int gcb_fetcher_coord_setup(gcb_fetcher_t *f);
+void gcb_fetcher_coord_fini(gcb_fetcher_t *f);
+int gcb_fetcher_coord_gate(gcb_fetcher_t *f);
+void gcb_fetcher_coord_stored(gcb_fetcher_t *f);
 
 /* Logs a non-2xx answer with its status, error code and correlation id. */
 void gcb_fetcher_log_answer(gcb_fetcher_t *f, const char *what);

@@ -8,5 +8,5 @@ FETCHER_SRCS := stages/fetcher/gcb_fetcher.c stages/fetcher/gcb_fetcher_conf.c \
 	stages/fetcher/gcb_fetcher_batch.c stages/fetcher/gcb_fetcher_ckpt.c \
 	stages/fetcher/gcb_fetcher_keep.c stages/fetcher/gcb_fetcher_stall.c \
 	stages/fetcher/gcb_fetcher_spool.c stages/fetcher/gcb_fetcher_spoolrec.c \
-	stages/fetcher/gcb_fetcher_spoolstat.c
-FETCHER_LIBS := $(call pkglibs,libcurl libcjson liburing libcrypto)
+	stages/fetcher/gcb_fetcher_spoolstat.c stages/fetcher/gcb_fetcher_coord.c $(COORD_SRCS)
+FETCHER_LIBS := $(call pkglibs,libcurl libcjson liburing libcrypto) $(COORD_LIBS)

@@ -12,6 +12,7 @@
 
 #include "shm/gcb_shm.h"
 #include "shm/gcb_shm_source.h"
+#include "shm/gcb_shm_coord.h"
 #include "tools/ringstat/gcb_ringstat_walk.h"
 
 /* Ring diagnoses, in order of precedence (the first that applies is shown). */
@@ -122,6 +123,11 @@ typedef struct gcb_ringstat_snap {
 	int seg_diag;
 	char seg_detail[160];
 	gcb_source_health_t source; /* the fetcher's stall report */
+	/* Group coordination (docs/multihost.md): the words of gcb_shm_coord_t. */
+	struct {
+		uint64_t state, owned, units, generation, rebalances, state_writes, fenced,
+		    state_unix_ms;
+	} coord;
 	int degraded; /* anything not ok: exit code 1 */
 } gcb_ringstat_snap_t;
 
@@ -152,6 +158,7 @@ int gcb_ringstat_dump(FILE *out, const gcb_shm_t *shm, const char *ring, uint64_
 /* Names for printing. */
 const char *gcb_ringstat_diag_name(int diag);
 const char *gcb_ringstat_seg_diag_name(int diag);
+const char *gcb_ringstat_coord_state_name(uint64_t state);
 const char *gcb_ringstat_state_name(uint32_t state);
 const char *gcb_ringstat_rec_type_name(uint16_t type);
 /* "exit 1", "killed by SIGKILL", "-" for none. */

@@ -215,6 +215,21 @@ void gcb_ringstat_print_json(FILE *out, const gcb_ringstat_snap_t *snap, int pre
 	jw_str(&j, "reason", snap->source.reason);
 	jw_close(&j, '}');
 
+	jw_open(&j, "coord", '{');
+	jw_str(&j, "state", gcb_ringstat_coord_state_name(snap->coord.state));
+	jw_open(&j, "owned_units", '[');
+	for (i = 0; i < 64; i++)
+		if (snap->coord.owned & (UINT64_C(1) << i))
+			jw_u64(&j, NULL, i);
+	jw_close(&j, ']');
+	jw_u64(&j, "units", snap->coord.units);
+	jw_u64(&j, "generation", snap->coord.generation);
+	jw_u64(&j, "rebalances", snap->coord.rebalances);
+	jw_u64(&j, "state_writes", snap->coord.state_writes);
+	jw_u64(&j, "fenced", snap->coord.fenced);
+	jw_u64(&j, "state_written_unix_ms", snap->coord.state_unix_ms);
+	jw_close(&j, '}');
+
 	jw_open(&j, "stages", '[');
 	for (i = 0; i < snap->nstages; i++) {
 		const gcb_ringstat_stage_t *st = &snap->stages[i];

@@ -95,3 +95,10 @@ void gcb_ringstat_exit_str(int32_t status, char *buf, size_t size)
 		snprintf(buf, size, "status %#x", (unsigned)status);
 	}
 }
+
+const char *gcb_ringstat_coord_state_name(uint64_t state)
+{
+	static const char *const names[] = GCB_SHM_COORD_STATE_NAMES;
+
+	return state < sizeof(names) / sizeof(names[0]) ? names[state] : "unknown";
+}

@@ -430,6 +430,20 @@ int gcb_ringstat_snap_take(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm,
 				 snap->source.cursor, snap->source.reason);
 		}
 	}
+	{
+		const gcb_shm_coord_t *co = gcb_shm_coord_ro(h);
+
+		snap->coord.state = atomic_load_explicit(&co->state, memory_order_relaxed);
+		snap->coord.owned = atomic_load_explicit(&co->owned, memory_order_relaxed);
+		snap->coord.units = atomic_load_explicit(&co->units, memory_order_relaxed);
+		snap->coord.generation = atomic_load_explicit(&co->generation, memory_order_relaxed);
+		snap->coord.rebalances = atomic_load_explicit(&co->rebalances, memory_order_relaxed);
+		snap->coord.state_writes =
+		    atomic_load_explicit(&co->state_writes, memory_order_relaxed);
+		snap->coord.fenced = atomic_load_explicit(&co->fenced, memory_order_relaxed);
+		snap->coord.state_unix_ms =
+		    atomic_load_explicit(&co->state_unix_ms, memory_order_relaxed);
+	}
 	if (!stages_valid(shm, stage_off, h->stage_count, h->stage_size))
 		snprintf(snap->seg_detail + strlen(snap->seg_detail),
 			 sizeof(snap->seg_detail) - strlen(snap->seg_detail),

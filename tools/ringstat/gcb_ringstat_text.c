@@ -187,6 +187,25 @@ void gcb_ringstat_print_text(FILE *out, const gcb_ringstat_snap_t *snap)
 			snap->source.cursor, snap->source.reason);
 	}
 
+	if (snap->coord.state != GCB_SHM_COORD_OFF) {
+		char owned[200] = "";
+		size_t n = 0;
+
+		for (unsigned u = 0; u < 64 && n + 8 < sizeof(owned); u++)
+			if (snap->coord.owned & (UINT64_C(1) << u))
+				n += (size_t)snprintf(owned + n, sizeof(owned) - n, "%s%u",
+						      n ? "," : "", u);
+		fprintf(out,
+			"coord     %s, generation %llu, owns %s of %llu unit(s), %llu "
+			"rebalances, %llu state writes, %llu fenced\n",
+			gcb_ringstat_coord_state_name(snap->coord.state),
+			(unsigned long long)snap->coord.generation, n ? owned : "none",
+			(unsigned long long)snap->coord.units,
+			(unsigned long long)snap->coord.rebalances,
+			(unsigned long long)snap->coord.state_writes,
+			(unsigned long long)snap->coord.fenced);
+	}
+
 	fprintf(out, "\n%-16s %-8s %-5s %-9s %-9s %-9s %-8s %-22s %s\n", "STAGE", "PID", "ALIVE",
 		"STATE", "STATUS", "HEARTBEAT", "RESTARTS", "LAST EXIT", "UPTIME");
 	for (i = 0; i < snap->nstages; i++) {

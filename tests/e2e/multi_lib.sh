@@ -1,0 +1,133 @@
+# Several gcbridge instances in one group (docs/multihost.md), sourced after
+# tests/integration/lib.sh and tests/e2e/lib.sh. Each instance X has its own
+# name ($T_INSTANCE-X), state directory ($T_DIR/X.state), configuration
+# ($T_DIR/X.conf) and logs ($T_DIR/X.err); they share one simulator and one
+# embedded Kafka (a separate process), all on 127.0.0.1.
+#
+#   mh_start_kafka [MOCK-ARGS]   e2e_start_kafka + the group's two topics
+#   mh_conf X [LINE...]          X's configuration (group $MH_GROUP)
+#   mh_start X                   starts X; its pid in MH_PID_X
+#   mh_kill_tree X               SIGKILL X's supervisor and every stage at once
+#   mh_owns X                    X owns unit 0 (gcb-ringstat --json)
+#   mh_owner                     the instance owning unit 0, "" when none
+#   mh_state_pos                 stream position of the winning state record
+#   mh_state_dump                every state record: key TAB value
+MH_GROUP="g$$"
+MH_SESSION_MS=${MH_SESSION_MS:-4000}
+MH_NAMES=""
+
+_mh_cleanup() {
+	for _n in $MH_NAMES; do
+		rm -f "/dev/shm/gcbridge-$T_INSTANCE-$_n"
+	done
+	t_cleanup
+}
+trap _mh_cleanup EXIT
+
+mh_start_kafka() {
+	e2e_start_kafka --topic "$MH_GROUP.units:${MH_UNITS:-1}" --topic "$MH_GROUP.state:1" "$@"
+}
+
+mh_conf() {
+	_n=$1
+	shift
+	e2e_write_conf "$T_DIR/$_n.conf" "$@"
+	# e2e_write_conf names the test's own instance: give X its own.
+	sed -i -e "s|^instance.name = .*|instance.name = $T_INSTANCE-$_n|" \
+		-e "s|^instance.state_dir = .*|instance.state_dir = $T_DIR/$_n.state|" "$T_DIR/$_n.conf"
+	cat >>"$T_DIR/$_n.conf" <<EOF
+coord.group = $MH_GROUP
+coord.session_timeout = ${MH_SESSION_MS}ms
+coord.drain_timeout = 5s
+EOF
+	mkdir -p "$T_DIR/$_n.state"
+	chmod 700 "$T_DIR/$_n.state"
+	case " $MH_NAMES " in *" $_n "*) ;; *) MH_NAMES="$MH_NAMES $_n" ;; esac
+}
+
+mh_start() {
+	t_bg "$GCB_BIN/gcbridge" -c "$T_DIR/$1.conf" >>"$T_DIR/$1.out" 2>>"$T_DIR/$1.err"
+	eval "MH_PID_$1=$T_LAST"
+}
+
+mh_pid() {
+	eval "echo \$MH_PID_$1"
+}
+
+mh_kill_tree() {
+	_p=$(mh_pid "$1")
+	_kids=$(pgrep -P "$_p" || true)
+	kill -KILL "$_p" $_kids 2>/dev/null || true
+}
+
+mh_ringstat() {
+	"$GCB_BIN/gcb-ringstat" --json "$T_INSTANCE-$1" 2>/dev/null || true
+}
+
+mh_owns() {
+	mh_ringstat "$1" | "$PY" -c '
+import json, sys
+try:
+    d = json.load(sys.stdin)
+except ValueError:
+    sys.exit(1)
+sys.exit(0 if 0 in d.get("coord", {}).get("owned_units", []) else 1)'
+}
+
+mh_owner() {
+	for _n in $MH_NAMES; do
+		if t_running "$(mh_pid "$_n")" 2>/dev/null && mh_owns "$_n"; then
+			echo "$_n"
+			return 0
+		fi
+	done
+	echo ""
+}
+
+mh_state_dump() {
+	kcat -b "$BS" -C -t "$MH_GROUP.state" -o beginning -e -q -f '%k\t%s\n' 2>/dev/null
+}
+
+# The winning record by the readers' rule: highest generation, then latest.
+mh_state_winner() {
+	mh_state_dump | "$PY" -c '
+import json, sys
+best = None
+for line in sys.stdin:
+    k, _, v = line.rstrip("\n").partition("\t")
+    if not v:
+        continue
+    r = json.loads(v)
+    if best is None or r["generation"] >= best["generation"]:
+        best = r
+print(json.dumps(best) if best else "")'
+}
+
+# mh_cursor_pos CURSOR: the stream position gcb-sim encoded in a cursor.
+mh_cursor_pos() {
+	"$PY" -c '
+import sys
+c = sys.argv[1]
+if not c:
+    print(0)
+    sys.exit(0)
+tag, x, _ = c.split(".")
+print(int(x, 16) ^ 0x5BD1E9955BD1E995)' "$1"
+}
+
+mh_state_pos() {
+	_w=$(mh_state_winner)
+	[ -n "$_w" ] || {
+		echo 0
+		return 0
+	}
+	mh_cursor_pos "$(echo "$_w" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["state"]["cursor"])')"
+}
+
+# mh_wait_acked X SECS: every batch X fetched is acknowledged.
+_mh_idle() {
+	_o=$("$PY" "$E2E/shmpeek.py" "$T_INSTANCE-$1" 2>/dev/null) || return 1
+	_f=$(echo "$_o" | tr ' ' '\n' | sed -n 's/^fetched=//p')
+	_a=$(echo "$_o" | tr ' ' '\n' | sed -n 's/^acked=//p')
+	[ -n "$_f" ] && [ "$_f" = "$_a" ]
+}
