@@ -348,4 +348,5 @@ void gcb_metrics_render(gcb_textbuf_t *b, const gcb_shm_t *shm, const gcb_health
 	for (uint32_t kind = GCB_STAGE_KIND_FETCHER; kind <= GCB_STAGE_KIND_PRODUCER; kind++)
 		stage_counters(b, shm, kind);
 	histograms(b, shm);
+	gcb_metrics_render_coord(b, shm);
 }

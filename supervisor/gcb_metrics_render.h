@@ -25,4 +25,7 @@ void gcb_textbuf_fini(gcb_textbuf_t *b);
 void gcb_metrics_render(gcb_textbuf_t *b, const gcb_shm_t *shm, const gcb_health_t *health,
 			const char *version);
 
+/* The group coordination families (gcb_metrics_coord.c), appended to b. */
+void gcb_metrics_render_coord(gcb_textbuf_t *b, const gcb_shm_t *shm);
+
 #endif

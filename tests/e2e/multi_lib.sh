@@ -8,6 +8,7 @@
 #   mh_conf X [LINE...]          X's configuration (group $MH_GROUP)
 #   mh_start X                   starts X; its pid in MH_PID_X
 #   mh_kill_tree X               SIGKILL X's supervisor and every stage at once
+#   mh_metrics X                 X's /metrics
 #   mh_owns X                    X owns unit 0 (gcb-ringstat --json)
 #   mh_owner                     the instance owning unit 0, "" when none
 #   mh_state_pos                 stream position of the winning state record
@@ -34,7 +35,8 @@ mh_conf() {
 	e2e_write_conf "$T_DIR/$_n.conf" "$@"
 	# e2e_write_conf names the test's own instance: give X its own.
 	sed -i -e "s|^instance.name = .*|instance.name = $T_INSTANCE-$_n|" \
-		-e "s|^instance.state_dir = .*|instance.state_dir = $T_DIR/$_n.state|" "$T_DIR/$_n.conf"
+		-e "s|^instance.state_dir = .*|instance.state_dir = $T_DIR/$_n.state|" \
+		-e "s|^metrics.listen =.*|metrics.listen = 127.0.0.1:0|" "$T_DIR/$_n.conf"
 	cat >>"$T_DIR/$_n.conf" <<EOF
 coord.group = $MH_GROUP
 coord.session_timeout = ${MH_SESSION_MS}ms
@@ -58,6 +60,13 @@ mh_kill_tree() {
 	_p=$(mh_pid "$1")
 	_kids=$(pgrep -P "$_p" || true)
 	kill -KILL "$_p" $_kids 2>/dev/null || true
+}
+
+# mh_metrics X: X's /metrics (the port it logged).
+mh_metrics() {
+	_port=$(sed -n 's/.*metrics listening on [^ ]*:\([0-9][0-9]*\) .*/\1/p' "$T_DIR/$1.err" | tail -n 1)
+	[ -n "$_port" ] || return 1
+	curl -s --max-time 10 "http://127.0.0.1:$_port/metrics"
 }
 
 mh_ringstat() {

@@ -39,6 +39,18 @@ t_log "takeover after $takeover_ms ms (session timeout $MH_SESSION_MS ms, heartb
 [ "$takeover_ms" -le $((2 * MH_SESSION_MS + hb_ms + 3000)) ] ||
 	t_fail "takeover took $takeover_ms ms, more than two session timeouts + a heartbeat + 3 s"
 
+# The operator's view of the takeover: /metrics (linted) and gcb-ringstat.
+mh_metrics b >"$T_DIR/b.metrics" || t_fail "no /metrics from b"
+promtool check metrics <"$T_DIR/b.metrics" >"$T_DIR/lint.out" 2>&1 || {
+	cat "$T_DIR/lint.out"
+	t_fail "promtool check metrics"
+}
+grep -q '^gcbridge_coord_units_owned 1$' "$T_DIR/b.metrics" || t_fail "b's /metrics: not owning"
+grep -q '^gcbridge_coord_unit_owned{unit="0"} 1$' "$T_DIR/b.metrics" || t_fail "b's /metrics: unit 0"
+grep -q '^gcbridge_coord_state{state="stable"} 1$' "$T_DIR/b.metrics" || t_fail "b's /metrics: state"
+"$GCB_BIN/gcb-ringstat" "$T_INSTANCE-b" | grep -q "^coord .*owns 0 of 1 unit" ||
+	t_fail "gcb-ringstat: $("$GCB_BIN/gcb-ringstat" "$T_INSTANCE-b" | grep coord)"
+
 e2e_wait_served "$N" 90 || t_fail "served only $(e2e_served) of $N after the takeover"
 t_wait_for 60 _mh_idle b || t_fail "b does not deliver: $("$PY" "$E2E/shmpeek.py" "$T_INSTANCE-b")"
 grep -q "resuming stream $E2E_STREAM from the state topic" "$T_DIR/b.err" ||
