@@ -25,12 +25,6 @@ int gcb_pipeline_coord(gcb_pipeline_t *p, char *errstr, size_t errstr_size)
 			 "not the embedded one");
 		return -EINVAL;
 	}
-	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS) {
-		snprintf(errstr, errstr_size,
-			 "coord.group: not supported with genesys.source = notifications in this "
-			 "version (docs/multihost.md)");
-		return -EINVAL;
-	}
 	snprintf(p->coord_topic, sizeof(p->coord_topic), "%s",
 		 cfg->coord.topic != NULL ? cfg->coord.topic : "");
 	if (p->coord_topic[0] == '\0')

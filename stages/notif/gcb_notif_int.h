@@ -97,6 +97,19 @@ typedef struct gcb_notif {
 	char prev_cursor[GCB_SHM_CURSOR_MAX];
 	uint64_t released_seq; /* checkpoint batch whose position the spool released */
 	int ring_blocked;      /* the last feed found no room */
+	uint64_t read_unix_ms; /* real time after the last socket reads */
+
+	/* Group coordination: shards of the topic set (gcb_notif_shard.c). */
+	gcb_coord_t *coord; /* NULL: every topic is this instance's */
+	unsigned n_shards;
+	uint64_t shards_owned; /* bit s: shard s is this instance's */
+	int shards_changed;    /* re-filter the topics at once */
+	uint64_t shard_gap[GCB_COORD_UNITS_MAX];	/* open takeover gap, 0 none */
+	uint64_t shard_live_until[GCB_COORD_UNITS_MAX]; /* last live_until stored */
+	uint64_t arrival_seq[GCB_SHM_CURSOR_SLOTS];	/* batch -> its last arrival */
+	uint64_t arrival_ms[GCB_SHM_CURSOR_SLOTS];
+	uint64_t shard_put_seq;
+	uint64_t shard_put_mono_ms;
 } gcb_notif_t;
 
 static inline void gcb_notif_count(gcb_notif_t *n, unsigned idx, uint64_t v)
@@ -170,6 +183,20 @@ void gcb_notif_feed_release(gcb_notif_t *n);
 
 /* gcb_notif_requests.c: turns on-demand backfill requests into gaps. */
 void gcb_notif_requests_scan(gcb_notif_t *n);
+
+/*
+ * gcb_notif_shard.c: sharding under group coordination (docs/multihost.md).
+ * setup joins the group when coord.group is set (0, -EINVAL, -EIO); fini
+ * hands every shard over; turn serves the group (at the top of a loop turn)
+ * and stores the owned shards' state after checkpoints; filter keeps the
+ * topics of owned shards; batch records a written batch's last arrival.
+ */
+int gcb_notif_shard_setup(gcb_notif_t *n);
+void gcb_notif_shard_fini(gcb_notif_t *n);
+void gcb_notif_shard_turn(gcb_notif_t *n);
+void gcb_notif_shard_filter(gcb_notif_t *n, gcb_notif_topics_t *t);
+void gcb_notif_shard_batch(gcb_notif_t *n, uint64_t batch_seq, uint64_t arrival_unix_ms);
+unsigned gcb_notif_shard_of(const char *topic, unsigned n_shards);
 
 /* Gap helpers (gcb_notif_main.c). */
 uint64_t gcb_notif_gap_open(gcb_notif_t *n, uint64_t start_unix_ms, const char *reason,

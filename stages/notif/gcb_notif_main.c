@@ -297,6 +297,7 @@ static int loop_turn(gcb_notif_t *n)
 	for (unsigned i = 0; i < n->n_chans && !n->spool_full; i++)
 		if (n->chans[i].ws != NULL)
 			(void)gcb_notif_chan_service(&n->chans[i], 0);
+	n->read_unix_ms = gcb_clock_real_ms();
 	now = mono_ms();
 	spool_full_check(n, now);
 	for (unsigned i = 0; i < n->n_chans; i++)
@@ -320,8 +321,9 @@ static int loop_turn(gcb_notif_t *n)
 
 		n->backfill_mono_ms = mono_ms() + (uint64_t)(d < 0 ? IDLE_BACKFILL : d);
 	}
-	if (now >= n->resolve_mono_ms) {
-		if (gcb_notif_topics_need(&n->tmpl, "{"))
+	gcb_notif_shard_turn(n);
+	if (now >= n->resolve_mono_ms || n->shards_changed) {
+		if (gcb_notif_topics_need(&n->tmpl, "{") || n->shards_changed)
 			(void)gcb_notif_resolve(n, 0);
 		else
 			n->resolve_mono_ms = now + n->conf->notif.resolve_interval_ms;
@@ -359,6 +361,10 @@ int gcb_notif_run(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 		ret = GCB_EXIT_FATAL;
 		goto out;
 	}
+	if ((rc = gcb_notif_shard_setup(n)) != 0) {
+		ret = rc == -EINVAL ? GCB_EXIT_FATAL : GCB_EXIT_RESTART;
+		goto out;
+	}
 	rc = gcb_notif_resolve(n, 1);
 	if (rc == -ECANCELED) {
 		ret = GCB_EXIT_OK;
@@ -368,7 +374,8 @@ int gcb_notif_run(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 		ret = rc == -E2BIG ? GCB_EXIT_FATAL : GCB_EXIT_RESTART;
 		goto out;
 	}
-	if (gcb_gaps_last_alive(&n->gaps) != 0) {
+	/* In a group, a shard's downtime is its takeover gap (gcb_notif_shard.c). */
+	if (gcb_gaps_last_alive(&n->gaps) != 0 && n->coord == NULL) {
 		char *all = gcb_notif_topics_join(&n->topics, 0, n->topics.n);
 
 		n->startup_gap =
@@ -387,9 +394,11 @@ int gcb_notif_run(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 	}
 	ret = GCB_EXIT_OK;
 stop:
+	gcb_notif_shard_fini(n);
 	gcb_fetcher_checkpoint(f, 1);
 	gcb_notif_feed_release(n);
 out:
+	gcb_notif_shard_fini(n);
 	teardown(n);
 	free(n);
 	return ret;

@@ -183,6 +183,10 @@ int gcb_notif_resolve(gcb_notif_t *n, int startup)
 		rc = fetch_ids(n, "/api/v2/users", &users, startup);
 	if (rc == 0)
 		rc = gcb_notif_topics_expand(&n->tmpl, &queues, &users, &next);
+	if (rc == 0 && n->coord != NULL) {
+		gcb_notif_shard_filter(n, &next);
+		n->shards_changed = 0;
+	}
 	n->resolve_mono_ms = now + c->notif.resolve_interval_ms;
 	if (rc != 0) {
 		if (rc != -ECANCELED && !startup) {
@@ -195,7 +199,9 @@ int gcb_notif_resolve(gcb_notif_t *n, int startup)
 		}
 		goto out;
 	}
-	if (next.n == 0) {
+	if (next.n == 0 && n->coord != NULL) {
+		/* No shard of ours has a topic (or none is ours yet): standby. */
+	} else if (next.n == 0) {
 		gcb_log_error("genesys.notifications.topics: resolved to no topic (%u queues, %u "
 			      "users)",
 			      queues.n, users.n);

@@ -10,7 +10,7 @@ NOTIF_SRCS := stages/notif/gcb_notif_main.c stages/notif/gcb_notif_channel.c \
 	stages/notif/gcb_notif_resolve.c stages/notif/gcb_notif_rest.c \
 	stages/notif/gcb_notif_subscribe.c stages/notif/gcb_notif_avail.c \
 	stages/notif/gcb_preflight.c stages/notif/gcb_rate.c \
-	stages/notif/gcb_notif_requests.c $(NOTIF_TOPICS_SRCS)
+	stages/notif/gcb_notif_requests.c stages/notif/gcb_notif_shard.c $(NOTIF_TOPICS_SRCS)
 
 # stages/ws and stages/spool are included after this file (sorted order), so
 # their WS_SRCS / SPOOL_SRCS are not known yet: their files are found here.

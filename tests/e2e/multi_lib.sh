@@ -29,10 +29,14 @@ mh_start_kafka() {
 	e2e_start_kafka --topic "$MH_GROUP.units:${MH_UNITS:-1}" --topic "$MH_GROUP.state:1" "$@"
 }
 
+# MH_WRITE: the config writer (e2e_write_conf; ne2e_write_conf for the
+# notification source).
+MH_WRITE=${MH_WRITE:-e2e_write_conf}
+
 mh_conf() {
 	_n=$1
 	shift
-	e2e_write_conf "$T_DIR/$_n.conf" "$@"
+	$MH_WRITE "$T_DIR/$_n.conf" "$@"
 	# e2e_write_conf names the test's own instance: give X its own.
 	sed -i -e "s|^instance.name = .*|instance.name = $T_INSTANCE-$_n|" \
 		-e "s|^instance.state_dir = .*|instance.state_dir = $T_DIR/$_n.state|" \
@@ -81,6 +85,30 @@ try:
 except ValueError:
     sys.exit(1)
 sys.exit(0 if 0 in d.get("coord", {}).get("owned_units", []) else 1)'
+}
+
+# mh_owned X: how many units X owns now (0 when X is not running).
+mh_owned() {
+	mh_ringstat "$1" | "$PY" -c '
+import json, sys
+try:
+    print(len(json.load(sys.stdin).get("coord", {}).get("owned_units", [])))
+except ValueError:
+    print(0)'
+}
+
+# mh_all_owned X...: the running instances X... own every unit between them.
+mh_all_owned() {
+	_sum=0
+	for _n in "$@"; do
+		_sum=$((_sum + $(mh_owned "$_n")))
+	done
+	[ "$_sum" = "${MH_UNITS:-1}" ]
+}
+
+# mh_fc X NAME: fetcher counter NAME of X.
+mh_fc() {
+	"$PY" "$E2E/shmcounters.py" "$T_INSTANCE-$1" "$2" 2>/dev/null | sed -n "s/^$2=//p"
 }
 
 mh_owner() {
