@@ -543,8 +543,9 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.type = GCB_CONFIG_T_STRING,
 	.offset = OFF(coord.topic),
 	.def_doc = "`<coord.group>.units`",
-	.doc = "Coordination topic: one partition per unit (1 for the poll source). Created by "
-	       "the operator; nothing is written to it.",
+	.doc = "Coordination topic: one partition per unit (1 for the poll source; one per "
+	       "shard of the notification topics). Created by the operator; nothing is written "
+	       "to it.",
     },
     {
 	.name = "coord.state_topic",
