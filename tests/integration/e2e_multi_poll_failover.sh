@@ -3,7 +3,7 @@
 # While events flow, a's whole process tree is SIGKILLed: b takes the stream
 # over once the group notices (the session timeout, then the rejoin: on
 # librdkafka's mock the rejoin itself waits one more session timeout, so the
-# bound is two sessions, a heartbeat and 3 s of slack for a loaded machine;
+# bound is two sessions, a heartbeat and 5 s of slack for a loaded machine;
 # the measured time is reported), resumes from the state topic, and
 # every served event is in Kafka (verify.py, kcat): 0 lost. Every duplicate
 # lies between the state record a had stored before the kill and what the
@@ -36,8 +36,8 @@ t1=$(date +%s%N)
 takeover_ms=$(((t1 - t0) / 1000000))
 hb_ms=$((MH_SESSION_MS / 3))
 t_log "takeover after $takeover_ms ms (session timeout $MH_SESSION_MS ms, heartbeat $hb_ms ms)"
-[ "$takeover_ms" -le $((2 * MH_SESSION_MS + hb_ms + 3000)) ] ||
-	t_fail "takeover took $takeover_ms ms, more than two session timeouts + a heartbeat + 3 s"
+[ "$takeover_ms" -le $((2 * MH_SESSION_MS + hb_ms + 5000)) ] ||
+	t_fail "takeover took $takeover_ms ms, more than two session timeouts + a heartbeat + 5 s"
 
 # The operator's view of the takeover: /metrics (linted) and gcb-ringstat.
 mh_metrics b >"$T_DIR/b.metrics" || t_fail "no /metrics from b"
