@@ -25,17 +25,20 @@ enum gcb_shm_coord_state {
 	GCB_SHM_COORD_LEAVING,	   /* leaving the group (stopping) */
 };
 
-#define GCB_SHM_COORD_STATE_NAMES {"off", "joining", "stable", "rebalancing", "leaving"}
+#define GCB_SHM_COORD_STATE_NAMES                                                                  \
+	{                                                                                          \
+		"off", "joining", "stable", "rebalancing", "leaving"                               \
+	}
 
 typedef struct gcb_shm_coord {
-	_Atomic uint64_t state;		   /* enum gcb_shm_coord_state */
-	_Atomic uint64_t owned;		   /* bit u set: unit u owned (units 0..63) */
-	_Atomic uint64_t units;		   /* units in the group (coordination topic partitions) */
-	_Atomic uint64_t generation;	   /* group generation of the current assignment */
-	_Atomic uint64_t rebalances;	   /* assignments and revocations served */
-	_Atomic uint64_t state_writes;	   /* state records Kafka acknowledged */
-	_Atomic uint64_t fenced;	   /* units lost to a newer generation, writes refused */
-	_Atomic uint64_t state_unix_ms;	   /* when the last state record was acknowledged */
+	_Atomic uint64_t state;		/* enum gcb_shm_coord_state */
+	_Atomic uint64_t owned;		/* bit u set: unit u owned (units 0..63) */
+	_Atomic uint64_t units;		/* units in the group (coordination topic partitions) */
+	_Atomic uint64_t generation;	/* group generation of the current assignment */
+	_Atomic uint64_t rebalances;	/* assignments and revocations served */
+	_Atomic uint64_t state_writes;	/* state records Kafka acknowledged */
+	_Atomic uint64_t fenced;	/* units lost to a newer generation, writes refused */
+	_Atomic uint64_t state_unix_ms; /* when the last state record was acknowledged */
 } gcb_shm_coord_t;
 
 _Static_assert(sizeof(gcb_shm_coord_t) == sizeof(((gcb_shm_header_t *)0)->reserved2),

@@ -33,8 +33,9 @@ void gcb_metrics_render_coord(gcb_textbuf_t *b, const gcb_shm_t *shm)
 				   state == i);
 	fam(b, "gcbridge_coord_units", "gauge",
 	    "units of work in the group (partitions of the coordination topic)");
-	gcb_textbuf_printf(b, "gcbridge_coord_units %llu\n",
-			   (unsigned long long)atomic_load_explicit(&c->units, memory_order_relaxed));
+	gcb_textbuf_printf(
+	    b, "gcbridge_coord_units %llu\n",
+	    (unsigned long long)atomic_load_explicit(&c->units, memory_order_relaxed));
 	fam(b, "gcbridge_coord_unit_owned", "gauge", "1 for each unit this instance runs");
 	for (unsigned u = 0; u < 64; u++)
 		if (owned & (UINT64_C(1) << u)) {

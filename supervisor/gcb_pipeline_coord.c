@@ -35,13 +35,14 @@ int gcb_pipeline_coord(gcb_pipeline_t *p, char *errstr, size_t errstr_size)
 		snprintf(p->coord_state_topic, sizeof(p->coord_state_topic), "%s.state",
 			 cfg->coord.group);
 	if (strcmp(p->coord_topic, p->coord_state_topic) == 0) {
-		snprintf(errstr, errstr_size, "coord.state_topic: must differ from coord.topic (%s)",
-			 p->coord_topic);
+		snprintf(errstr, errstr_size,
+			 "coord.state_topic: must differ from coord.topic (%s)", p->coord_topic);
 		return -EINVAL;
 	}
 	/* The producer's kafka.* list (bootstrap excluded) applies as is. */
-	for (size_t i = 0; i < p->producer.n_kafka && n < sizeof(p->coord_kafka) /
-							      sizeof(p->coord_kafka[0]); i++) {
+	for (size_t i = 0;
+	     i < p->producer.n_kafka && n < sizeof(p->coord_kafka) / sizeof(p->coord_kafka[0]);
+	     i++) {
 		p->coord_kafka[n].key = p->producer.kafka[i].key;
 		p->coord_kafka[n].value = p->producer.kafka[i].value;
 		n++;

@@ -33,9 +33,9 @@
 
 #include "shm/gcb_shm_coord.h"
 
-#define GCB_COORD_UNITS_MAX 64u
-#define GCB_COORD_VALUE_MAX 8192u /* a unit's state record, JSON */
-#define GCB_COORD_WRITER_MAX 160  /* "<instance>.<pid>" of a state record's writer */
+#define GCB_COORD_UNITS_MAX  64u
+#define GCB_COORD_VALUE_MAX  8192u /* a unit's state record, JSON */
+#define GCB_COORD_WRITER_MAX 160   /* "<instance>.<pid>" of a state record's writer */
 
 typedef struct gcb_coord_kv {
 	const char *key;

@@ -23,9 +23,9 @@
 #include "shm/gcb_clock.h"
 #include "supervisor/gcb_log.h"
 
-#define FOLLOW_BATCH	 256
-#define TO_END_WAIT_MS	 5000
-#define ACK_WAIT_MS	 10000
+#define FOLLOW_BATCH	  256
+#define TO_END_WAIT_MS	  5000
+#define ACK_WAIT_MS	  10000
 #define WATERMARK_WAIT_MS 3000
 
 typedef struct state_dr {
@@ -70,8 +70,7 @@ static void take_record(gcb_coord_t *c, const rd_kafka_message_t *m)
 	gcb_coord_unit_t *u;
 	cJSON *root, *w;
 
-	if (m->key == NULL || parse_key(m->key, m->key_len, &unit, &gen) != 0 ||
-	    unit >= c->units)
+	if (m->key == NULL || parse_key(m->key, m->key_len, &unit, &gen) != 0 || unit >= c->units)
 		return;
 	u = &c->unit[unit];
 	if (m->payload == NULL || m->len == 0 || m->len >= sizeof(u->best))
@@ -208,7 +207,8 @@ static int caught_up(gcb_coord_t *c, const int64_t *high)
 		for (int i = 0; i < pos->cnt; i++) {
 			int64_t at = pos->elems[i].offset;
 
-			if (high[pos->elems[i].partition] > 0 && (at < 0 || at < high[pos->elems[i].partition]))
+			if (high[pos->elems[i].partition] > 0 &&
+			    (at < 0 || at < high[pos->elems[i].partition]))
 				done = 0;
 		}
 	}
@@ -231,8 +231,8 @@ int gcb_coord_state_follow(gcb_coord_t *c, int to_end)
 		for (int32_t p = 0; p < c->state_partitions; p++) {
 			int64_t low = 0;
 
-			if (rd_kafka_query_watermark_offsets(c->reader, c->conf.state_topic, p, &low,
-							     &high[p], WATERMARK_WAIT_MS) !=
+			if (rd_kafka_query_watermark_offsets(c->reader, c->conf.state_topic, p,
+							     &low, &high[p], WATERMARK_WAIT_MS) !=
 			    RD_KAFKA_RESP_ERR_NO_ERROR) {
 				gcb_log_warn("state topic %s: watermarks of partition %d unknown",
 					     c->conf.state_topic, p);
@@ -311,11 +311,10 @@ static int produce_wait(gcb_coord_t *c, const char *key, const void *val, size_t
 	rd_kafka_resp_err_t err;
 	uint64_t end = gcb_clock_mono_ns() + (uint64_t)ACK_WAIT_MS * 1000000u;
 
-	err = rd_kafka_producev(c->writer, RD_KAFKA_V_TOPIC(c->conf.state_topic),
-				RD_KAFKA_V_KEY(key, strlen(key)),
-				RD_KAFKA_V_VALUE((void *)(uintptr_t)val, len),
-				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(&dr),
-				RD_KAFKA_V_END);
+	err = rd_kafka_producev(
+	    c->writer, RD_KAFKA_V_TOPIC(c->conf.state_topic), RD_KAFKA_V_KEY(key, strlen(key)),
+	    RD_KAFKA_V_VALUE((void *)(uintptr_t)val, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+	    RD_KAFKA_V_OPAQUE(&dr), RD_KAFKA_V_END);
 	if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		gcb_log_error("rd_kafka_producev(%s) failed: %s", c->conf.state_topic,
 			      rd_kafka_err2str(err));

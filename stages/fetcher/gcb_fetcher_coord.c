@@ -58,8 +58,8 @@ static void resume_local(gcb_fetcher_t *f)
 	char stream[GCB_FETCHER_STREAM_MAX + 1];
 	uint64_t batch;
 
-	if (gcb_ckpt_load(&f->ckpt, stream, sizeof(stream), f->cursor, sizeof(f->cursor),
-			  &batch) == 0 &&
+	if (gcb_ckpt_load(&f->ckpt, stream, sizeof(stream), f->cursor, sizeof(f->cursor), &batch) ==
+		0 &&
 	    strcmp(stream, f->stream_id) == 0) {
 		gcb_log_info("no state in the state topic: resuming from the checkpoint file");
 		return;
@@ -106,8 +106,8 @@ static void on_assigned(void *arg, unsigned unit)
 			     unit, f->conf->coord.topic);
 		return;
 	}
-	rc = gcb_coord_state_get(f->coord, unit, state, sizeof(state), &gen, writer,
-				 sizeof(writer));
+	rc =
+	    gcb_coord_state_get(f->coord, unit, state, sizeof(state), &gen, writer, sizeof(writer));
 	if (rc == 0)
 		resume_from(f, state, gen, writer);
 	else
@@ -168,8 +168,8 @@ int gcb_fetcher_coord_setup(gcb_fetcher_t *f)
 
 	if (f->conf->coord.group == NULL || f->conf->coord.group[0] == '\0')
 		return 0;
-	rc = gcb_coord_new(&f->coord, &f->conf->coord, &hooks, gcb_shm_coord(f->ctx->shm->hdr),
-			   err, sizeof(err));
+	rc = gcb_coord_new(&f->coord, &f->conf->coord, &hooks, gcb_shm_coord(f->ctx->shm->hdr), err,
+			   sizeof(err));
 	if (rc != 0) {
 		gcb_log_error("coordination: %s", err);
 		return rc == -EINVAL ? -EINVAL : -EIO;

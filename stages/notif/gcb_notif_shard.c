@@ -152,8 +152,7 @@ static int all_acked(const gcb_notif_t *n)
 /* Before this time every message read is in Kafka (0: unknown). */
 static uint64_t acked_until(const gcb_notif_t *n)
 {
-	uint64_t ck = atomic_load_explicit(&n->f->pipe->checkpoint_batch_seq,
-					   memory_order_acquire);
+	uint64_t ck = atomic_load_explicit(&n->f->pipe->checkpoint_batch_seq, memory_order_acquire);
 	unsigned slot = (unsigned)(ck % GCB_SHM_CURSOR_SLOTS);
 
 	if (all_acked(n))
@@ -179,8 +178,8 @@ static void on_assigned(void *arg, unsigned s)
 	int32_t gen = 0;
 	cJSON *root = NULL;
 
-	if (gcb_coord_state_get(n->coord, s, state, sizeof(state), &gen, writer,
-				sizeof(writer)) == 0 &&
+	if (gcb_coord_state_get(n->coord, s, state, sizeof(state), &gen, writer, sizeof(writer)) ==
+		0 &&
 	    (root = cJSON_Parse(state)) != NULL) {
 		const cJSON *lu = cJSON_GetObjectItemCaseSensitive(root, "live_until");
 		const cJSON *gaps = cJSON_GetObjectItemCaseSensitive(root, "gaps");
@@ -221,8 +220,8 @@ static void on_assigned(void *arg, unsigned s)
 
 static void drain(gcb_notif_t *n)
 {
-	uint64_t end = gcb_clock_mono_ns() +
-		       (uint64_t)n->conf->coord.drain_timeout_ms * UINT64_C(1000000);
+	uint64_t end =
+	    gcb_clock_mono_ns() + (uint64_t)n->conf->coord.drain_timeout_ms * UINT64_C(1000000);
 	const struct timespec step = {0, DRAIN_STEP_MS * 1000000L};
 
 	while (!all_acked(n) && gcb_clock_mono_ns() < end) {
@@ -265,8 +264,8 @@ int gcb_notif_shard_setup(gcb_notif_t *n)
 
 	if (n->conf->coord.group == NULL || n->conf->coord.group[0] == '\0')
 		return 0;
-	rc = gcb_coord_new(&n->coord, &n->conf->coord, &hooks,
-			   gcb_shm_coord(n->f->ctx->shm->hdr), err, sizeof(err));
+	rc = gcb_coord_new(&n->coord, &n->conf->coord, &hooks, gcb_shm_coord(n->f->ctx->shm->hdr),
+			   err, sizeof(err));
 	if (rc != 0) {
 		gcb_log_error("coordination: %s", err);
 		return rc == -EINVAL ? -EINVAL : -EIO;

@@ -21,8 +21,10 @@
 static void same_entity_same_shard(void **state)
 {
 	static const char *const fam[] = {
-	    "v2.users." USER ".activity",	 "v2.users." USER ".presence",
-	    "v2.users." USER ".routingStatus", "v2.users." USER ".conversations",
+	    "v2.users." USER ".activity",
+	    "v2.users." USER ".presence",
+	    "v2.users." USER ".routingStatus",
+	    "v2.users." USER ".conversations",
 	    "v2.users." USER "?presence&routingStatus",
 	};
 	(void)state;
@@ -72,7 +74,8 @@ static void no_id(void **state)
 	(void)state;
 	/* Not an id: 35 characters, or not hex. The whole name is hashed. */
 	assert_true(gcb_notif_shard_of("v2.analytics.queues.observations", 64) < 64);
-	assert_int_equal(gcb_notif_shard_of("v2.users.4a60e42f-b05c-4074-b233-3596f368cd0.a", 1), 0);
+	assert_int_equal(gcb_notif_shard_of("v2.users.4a60e42f-b05c-4074-b233-3596f368cd0.a", 1),
+			 0);
 	assert_int_equal(gcb_notif_shard_of("anything", 0), 0);
 }
 
