@@ -19,8 +19,13 @@ mh_start b
 e2e_wait_served $((N / 10)) 60 || t_fail "events do not flow"
 
 handovers=0
+_mh_has_owner() {
+	[ -n "$(mh_owner)" ]
+}
 for round in 1 2; do
 	for x in a b; do
+		# The previous restart's hand-over may still be in progress.
+		t_wait_for 30 _mh_has_owner || t_fail "nobody owns the stream before stopping $x"
 		owner=$(mh_owner)
 		p=$(mh_pid "$x")
 		kill -TERM "$p"
