@@ -53,9 +53,9 @@ $(BIN)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(2)) | $(BIN)
 endef
 
 # Sources several programs link, defined before the modules that use them.
-SHM_SRCS := shm/gcb_shm.c shm/gcb_shm_check.c shm/gcb_ring.c shm/gcb_proc.c \
-	shm/gcb_dir.c shm/gcb_shm_source.c
-LOG_SRCS := supervisor/gcb_log.c
+SHM_SRCS := shm/gcb_shm.c shm/gcb_shm_check.c shm/gcb_ring.c lib/gcb_proc.c \
+	lib/gcb_dir.c shm/gcb_shm_source.c
+LOG_SRCS := lib/gcb_log.c
 STAGE_SRCS := stages/gcb_stage.c
 CONFIG_SRCS := supervisor/gcb_config.c supervisor/gcb_config_table.c \
 	supervisor/gcb_config_value.c supervisor/gcb_config_secret.c \

@@ -23,7 +23,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
 

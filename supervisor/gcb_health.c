@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_shm_source.h"
 

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
-#include "shm/gcb_proc.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_clock.h"
+#include "lib/gcb_proc.h"
+#include "lib/gcb_log.h"
 
 #define MAX_STAGES (GCB_STAGE_MAX_RINGS + 2)
 

@@ -11,9 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "supervisor/gcb_config.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "supervisor/gcb_metrics_render.h"
 
 /*

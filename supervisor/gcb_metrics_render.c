@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm_source.h"
 #include "supervisor/gcb_metrics_table.h"

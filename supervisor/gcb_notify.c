@@ -5,10 +5,10 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_counters_producer.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define STATUS_INTERVAL_NS 2000000000ull
 

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shm/gcb_dir.h"
+#include "lib/gcb_dir.h"
 #include "stages/notif/gcb_notif_topics.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 static void notif_conf(gcb_pipeline_t *p)
 {

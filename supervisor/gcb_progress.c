@@ -4,7 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_shm.h"

@@ -17,11 +17,11 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "stages/fetcher/gcb_fetcher_errbody.h"
 #include "stages/notif/gcb_notif.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define SLOT_WAIT_MS 20
 

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "stages/fetcher/gcb_fetcher_errbody.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define NS_PER_MS UINT64_C(1000000)
 

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "stages/fetcher/gcb_fetcher_http.h"
+#include "lib/gcb_http.h"
 
 /* Longest Retry-After honoured as given; larger values are clamped (logged). */
 #define GCB_BACKOFF_RETRY_AFTER_MAX_MS (3600u * 1000u)

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "shm/gcb_counters_fetcher.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define RING_WAIT_MS 200
 

@@ -10,9 +10,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_clock.h"
-#include "shm/gcb_dir.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_clock.h"
+#include "lib/gcb_dir.h"
+#include "lib/gcb_log.h"
 
 #define CKPT_QUEUE_DEPTH 4
 #define CKPT_FILE_MAX	 8192

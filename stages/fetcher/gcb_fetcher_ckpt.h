@@ -22,7 +22,7 @@
 #include <liburing.h>
 
 #include "shm/gcb_shm_layout.h"
-#include "stages/gcb_fileops.h"
+#include "lib/gcb_fileops.h"
 
 typedef struct gcb_ckpt {
 	struct io_uring ring;

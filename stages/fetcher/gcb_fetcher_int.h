@@ -12,7 +12,7 @@
 #include "stages/fetcher/gcb_fetcher_backoff.h"
 #include "stages/fetcher/gcb_fetcher_batch.h"
 #include "stages/fetcher/gcb_fetcher_ckpt.h"
-#include "stages/fetcher/gcb_fetcher_http.h"
+#include "lib/gcb_http.h"
 #include "stages/fetcher/gcb_fetcher_poll.h"
 #include "stages/fetcher/gcb_fetcher_token.h"
 

@@ -18,7 +18,7 @@
 #include <cjson/cJSON.h>
 
 #include "shm/gcb_counters_fetcher.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define DEFINITION_MAX (256u << 10)
 

@@ -10,7 +10,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "stages/fetcher/gcb_fetcher_http.h"
+#include "lib/gcb_http.h"
 
 #define GCB_TOKEN_MAX 4096
 

@@ -23,7 +23,7 @@
 
 #include "shm/gcb_counters_fetcher.h"
 #include "stages/fetcher/gcb_fetcher_errbody.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 void gcb_backfill_count(gcb_backfill_t *b, int idx, uint64_t n)
 {

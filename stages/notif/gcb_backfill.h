@@ -27,7 +27,7 @@
 
 #include "stages/fetcher/gcb_fetcher_backoff.h"
 #include "stages/fetcher/gcb_fetcher_ckpt.h"
-#include "stages/fetcher/gcb_fetcher_http.h"
+#include "lib/gcb_http.h"
 #include "stages/notif/gcb_gaps.h"
 
 /* topicName of the messages backfill emits, one per conversation; the

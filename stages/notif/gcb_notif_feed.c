@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "shm/gcb_counters_fetcher.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define POS_TEXT_MAX 48
 

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define RING_RETRY_MS	10
 #define SPOOL_CHECK_MS	100

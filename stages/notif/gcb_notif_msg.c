@@ -2,17 +2,17 @@
  * One message off a channel: heartbeats, pongs and v2.system.* messages are
  * handled here and never forwarded; everything else is appended to the
  * spool as received. No allocation: the topic name is found by a scan of
- * the top-level object (gcb_fetcher_json.h).
+ * the top-level object (lib/gcb_json.h).
  */
 #include "stages/notif/gcb_notif_int.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "stages/notif/gcb_notif_scan.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define TOPIC_MAX 512
 

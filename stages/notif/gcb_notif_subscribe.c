@@ -27,7 +27,7 @@
 
 #include "shm/gcb_counters_fetcher.h"
 #include "stages/fetcher/gcb_fetcher_errbody.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 /* Requests one narrowing may spend: k bad topics of n cost about 2k log2(n). */
 #define NARROW_MAX_PROBES 256

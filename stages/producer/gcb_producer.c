@@ -33,11 +33,11 @@
 #include <cJSON.h>
 #include <librdkafka/rdkafka.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_records.h"
 #include "stages/producer/gcb_producer_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define READ_BURST	512
 #define HEARTBEAT_NS	100000000ull /* 100 ms */

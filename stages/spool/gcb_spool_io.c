@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "stages/spool/gcb_spool_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 int gcb_spool_io_init(gcb_spool_t *s)
 {

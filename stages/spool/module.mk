@@ -2,5 +2,5 @@
 
 SPOOL_SRCS := stages/spool/gcb_spool.c stages/spool/gcb_spool_io.c \
 	stages/spool/gcb_spool_seg.c stages/spool/gcb_spool_read.c \
-	stages/spool/gcb_spool_pos.c stages/spool/gcb_spool_crc.c shm/gcb_dir.c
+	stages/spool/gcb_spool_pos.c stages/spool/gcb_spool_crc.c lib/gcb_dir.c
 SPOOL_LIBS := $(call pkglibs,liburing)

@@ -11,7 +11,7 @@
 #include "stages/validator/gcb_registry_ids.h"
 #include "stages/validator/gcb_reload.h"
 #include "stages/validator/gcb_vproc.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define WAIT_MS		  100  /* ring waits: short enough to heartbeat every second */
 #define RELOAD_EVERY	  1024 /* events between checks for schema changes while busy */

@@ -19,7 +19,7 @@
 #include <openssl/ssl.h>
 
 #include "stages/ws/gcb_ws_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 int64_t gcb_ws_now_ms(void)
 {

@@ -43,7 +43,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_records.h"
 #include "shm/gcb_ring.h"
@@ -51,7 +51,7 @@
 #include "stages/fetcher/gcb_fetcher.h"
 #include "stages/gcb_stage.h"
 #include "supervisor/gcb_config.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define MAX_V 8
 

@@ -1,11 +1,11 @@
 # tests/fetcher: unit tests of the fetcher's parts and the integration harness.
 
 $(eval $(call gcb_program,test-fetcher-parse,tests/fetcher/test_fetcher_parse.c \
-	stages/fetcher/gcb_fetcher_poll.c stages/fetcher/gcb_fetcher_json.c \
+	stages/fetcher/gcb_fetcher_poll.c lib/gcb_json.c \
 	stages/fetcher/gcb_fetcher_errbody.c,$(call pkglibs,cmocka libcjson)))
 $(eval $(call gcb_program,test-fetcher-backoff,tests/fetcher/test_fetcher_backoff.c \
 	stages/fetcher/gcb_fetcher_backoff.c stages/fetcher/gcb_fetcher_token.c \
-	stages/fetcher/gcb_fetcher_http.c stages/fetcher/gcb_fetcher_errbody.c $(LOG_SRCS),\
+	lib/gcb_http.c stages/fetcher/gcb_fetcher_errbody.c $(LOG_SRCS),\
 	$(call pkglibs,cmocka libcjson libcurl)))
 UNIT_TESTS += $(BIN)/test-fetcher-parse $(BIN)/test-fetcher-backoff
 
@@ -18,7 +18,7 @@ INTEGRATION_TESTS += tests/integration/fetcher_basic.sh tests/integration/fetche
 
 $(eval $(call gcb_program,test-fetcher-batch,tests/fetcher/test_fetcher_batch.c \
 	stages/fetcher/gcb_fetcher_batch.c stages/fetcher/gcb_fetcher_ckpt.c \
-	stages/fetcher/gcb_fetcher_poll.c stages/fetcher/gcb_fetcher_json.c $(SHM_SRCS) \
+	stages/fetcher/gcb_fetcher_poll.c lib/gcb_json.c $(SHM_SRCS) \
 	$(LOG_SRCS),$(call pkglibs,cmocka libcjson liburing)))
 UNIT_TESTS += $(BIN)/test-fetcher-batch
 BENCHES += tests/fetcher/bench_fetcher.sh

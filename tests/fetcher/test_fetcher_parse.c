@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "stages/fetcher/gcb_fetcher_errbody.h"
-#include "stages/fetcher/gcb_fetcher_json.h"
+#include "lib/gcb_json.h"
 #include "stages/fetcher/gcb_fetcher_poll.h"
 
 static int parse(gcb_poll_result_t *r, const char *body)

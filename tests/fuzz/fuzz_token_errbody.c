@@ -13,7 +13,7 @@
 
 #include "stages/fetcher/gcb_fetcher_errbody.h"
 #include "stages/fetcher/gcb_fetcher_token.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define SECRET "s3cr3t-Value"
 

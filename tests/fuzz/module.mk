@@ -67,7 +67,7 @@ $(eval $(call gcb_fuzz,mapper,tests/fuzz/fuzz_mapper.c,$(VALIDATOR_SRCS),$(VALID
 
 # The fetcher's poll-answer parser and JSON scanner.
 $(eval $(call gcb_fuzz,fetcher,tests/fetcher/fuzz_poll_parse.c,\
-	stages/fetcher/gcb_fetcher_poll.c stages/fetcher/gcb_fetcher_json.c,$(call pkglibs,libcjson),\
+	stages/fetcher/gcb_fetcher_poll.c lib/gcb_json.c,$(call pkglibs,libcjson),\
 	tests/fetcher/corpus,-max_len=4096,))
 
 # The configuration loader, print and reload on arbitrary INI text.
@@ -91,18 +91,18 @@ $(eval $(call gcb_fuzz,shm_header,tests/fuzz/fuzz_shm_header.c,shm/gcb_shm_check
 
 # The notification message scan for its topicName.
 $(eval $(call gcb_fuzz,notif_scan,tests/fuzz/fuzz_notif_scan.c,\
-	stages/notif/gcb_notif_scan.c stages/fetcher/gcb_fetcher_json.c,$(call pkglibs,libcjson),\
+	stages/notif/gcb_notif_scan.c lib/gcb_json.c,$(call pkglibs,libcjson),\
 	tests/fuzz/corpus/notif_scan,-max_len=4096,))
 
 # OAuth token answers and error bodies.
 $(eval $(call gcb_fuzz,token_errbody,tests/fuzz/fuzz_token_errbody.c,\
 	stages/fetcher/gcb_fetcher_token.c stages/fetcher/gcb_fetcher_errbody.c \
-	stages/fetcher/gcb_fetcher_http.c $(LOG_SRCS),$(call pkglibs,libcurl libcjson),\
+	lib/gcb_http.c $(LOG_SRCS),$(call pkglibs,libcurl libcjson),\
 	tests/fuzz/corpus/token_errbody,-max_len=8192,))
 
 # Response headers: correlation id, rate-limit budget, Retry-After.
 $(eval $(call gcb_fuzz,http_headers,tests/fuzz/fuzz_http_headers.c,\
-	stages/fetcher/gcb_fetcher_http.c $(LOG_SRCS),$(call pkglibs,libcurl),\
+	lib/gcb_http.c $(LOG_SRCS),$(call pkglibs,libcurl),\
 	tests/fuzz/corpus/http_headers,-max_len=2048,))
 
 # WebSocket frames from the server, the upgrade answer, connectUri.
@@ -112,9 +112,9 @@ $(eval $(call gcb_fuzz,ws,tests/fuzz/fuzz_ws.c,$(wildcard stages/ws/gcb_ws*.c) $
 # The gap log, alive mark and backfill job read back at start.
 $(eval $(call gcb_fuzz,state_files,tests/fuzz/fuzz_state_files.c,\
 	$(GAPS_SRCS) $(BACKFILL_SRCS) stages/fetcher/gcb_fetcher_backoff.c \
-	stages/fetcher/gcb_fetcher_ckpt.c stages/fetcher/gcb_fetcher_errbody.c shm/gcb_dir.c \
+	stages/fetcher/gcb_fetcher_ckpt.c stages/fetcher/gcb_fetcher_errbody.c lib/gcb_dir.c \
 	$(LOG_SRCS),$(call pkglibs,libcjson liburing),tests/fuzz/corpus/state_files,-max_len=8192,))
 
 # Spool segments recovered at open (torn, corrupt, planted).
 $(eval $(call gcb_fuzz,spool,tests/fuzz/fuzz_spool.c,$(wildcard stages/spool/gcb_spool*.c) \
-	shm/gcb_dir.c $(LOG_SRCS),$(call pkglibs,liburing),tests/fuzz/corpus/spool,-max_len=16384,))
+	lib/gcb_dir.c $(LOG_SRCS),$(call pkglibs,liburing),tests/fuzz/corpus/spool,-max_len=16384,))

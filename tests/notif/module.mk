@@ -2,7 +2,7 @@
 
 $(eval $(call gcb_program,test-notif-topics,tests/notif/test_notif_topics.c \
 	stages/notif/gcb_notif_topics.c stages/notif/gcb_notif_scan.c \
-	stages/fetcher/gcb_fetcher_json.c,$(call pkglibs,cmocka)))
+	lib/gcb_json.c,$(call pkglibs,cmocka)))
 UNIT_TESTS += $(BIN)/test-notif-topics
 
 $(eval $(call gcb_program,test-notif-rate,tests/notif/test_rate.c stages/notif/gcb_rate.c,$(call pkglibs,cmocka)))

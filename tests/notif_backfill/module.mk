@@ -5,13 +5,13 @@ include stages/notif/backfill.mk
 endif
 
 $(eval $(call gcb_program,test-notif-gaps,tests/notif_backfill/test_gaps.c $(GAPS_SRCS) \
-	stages/fetcher/gcb_fetcher_ckpt.c shm/gcb_dir.c $(LOG_SRCS),$(call pkglibs,cmocka libcjson liburing)))
+	stages/fetcher/gcb_fetcher_ckpt.c lib/gcb_dir.c $(LOG_SRCS),$(call pkglibs,cmocka libcjson liburing)))
 UNIT_TESTS += $(BIN)/test-notif-gaps
 
 $(eval $(call gcb_program,backfill-driver,tests/notif_backfill/backfill_driver.c $(GAPS_SRCS) \
-	$(BACKFILL_SRCS) stages/fetcher/gcb_fetcher_http.c stages/fetcher/gcb_fetcher_token.c \
+	$(BACKFILL_SRCS) lib/gcb_http.c stages/fetcher/gcb_fetcher_token.c \
 	stages/fetcher/gcb_fetcher_backoff.c stages/fetcher/gcb_fetcher_ckpt.c \
-	stages/fetcher/gcb_fetcher_errbody.c shm/gcb_dir.c $(LOG_SRCS),$(call pkglibs,libcurl libcjson liburing)))
+	stages/fetcher/gcb_fetcher_errbody.c lib/gcb_dir.c $(LOG_SRCS),$(call pkglibs,libcurl libcjson liburing)))
 
 INTEGRATION_TESTS += tests/notif_backfill/backfill_full.sh tests/notif_backfill/backfill_429.sh \
 	tests/notif_backfill/backfill_failed_job.sh tests/notif_backfill/backfill_restart.sh \
@@ -20,5 +20,5 @@ INTEGRATION_TESTS += tests/notif_backfill/backfill_full.sh tests/notif_backfill/
 
 $(eval $(call gcb_program,test-notif-backfill,tests/notif_backfill/test_backfill.c $(GAPS_SRCS) \
 	$(BACKFILL_SRCS) stages/fetcher/gcb_fetcher_backoff.c stages/fetcher/gcb_fetcher_ckpt.c \
-	stages/fetcher/gcb_fetcher_errbody.c shm/gcb_dir.c $(LOG_SRCS),$(call pkglibs,cmocka libcjson liburing)))
+	stages/fetcher/gcb_fetcher_errbody.c lib/gcb_dir.c $(LOG_SRCS),$(call pkglibs,cmocka libcjson liburing)))
 UNIT_TESTS += $(BIN)/test-notif-backfill

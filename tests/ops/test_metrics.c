@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_shm.h"

@@ -40,7 +40,7 @@
 #include "shm/gcb_shm.h"
 #include "stages/gcb_stage.h"
 #include "stages/producer/gcb_producer.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define MAX_RINGS 8
 

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "stages/selftest/gcb_selftest.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "supervisor/gcb_supervisor.h"
 
 static void usage(void)

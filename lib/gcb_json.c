@@ -1,4 +1,4 @@
-#include "stages/fetcher/gcb_fetcher_json.h"
+#include "lib/gcb_json.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #include <errno.h>
 #include <stdarg.h>

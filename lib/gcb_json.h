@@ -9,8 +9,8 @@
  *    event is delimited, never judged, here (a problem with one event is
  *    that event's problem, not the answer's).
  */
-#ifndef GCB_FETCHER_JSON_H
-#define GCB_FETCHER_JSON_H
+#ifndef GCB_JSON_H
+#define GCB_JSON_H
 
 #include <stddef.h>
 

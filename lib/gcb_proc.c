@@ -1,4 +1,4 @@
-#include "shm/gcb_proc.h"
+#include "lib/gcb_proc.h"
 
 #include <errno.h>
 #include <fcntl.h>

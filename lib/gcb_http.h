@@ -4,8 +4,8 @@
  * never leaves this file: requests return 0 when an HTTP answer arrived
  * (whatever its status) or a negative errno-style code.
  */
-#ifndef GCB_FETCHER_HTTP_H
-#define GCB_FETCHER_HTTP_H
+#ifndef GCB_HTTP_H
+#define GCB_HTTP_H
 
 #include <stddef.h>
 #include <stdint.h>

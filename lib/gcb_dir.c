@@ -1,4 +1,4 @@
-#include "shm/gcb_dir.h"
+#include "lib/gcb_dir.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "stages/fetcher/gcb_fetcher_http.h"
+#include "lib/gcb_http.h"
 
 #include <ctype.h>
 #include <errno.h>
