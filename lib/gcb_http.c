@@ -16,33 +16,6 @@ int gcb_http_global_init(void)
 	return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 0 : -EIO;
 }
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	gcb_http_t *h = arg;
-	size_t n = size * nmemb;
-
-	if (h->len + n + 1 > h->opts.max_body) {
-		h->overflow = 1;
-		return 0;
-	}
-	if (h->len + n + 1 > h->cap) {
-		size_t cap = h->cap ? h->cap : 65536;
-		char *b;
-
-		while (cap < h->len + n + 1)
-			cap *= 2;
-		if (cap > h->opts.max_body)
-			cap = h->opts.max_body;
-		if ((b = realloc(h->buf, cap)) == NULL)
-			return 0;
-		h->buf = b;
-		h->cap = cap;
-	}
-	memcpy(h->buf + h->len, ptr, n);
-	h->len += n;
-	return n;
-}
-
 static int64_t parse_int(const char *v, size_t n)
 {
 	int64_t x = 0;
@@ -148,6 +121,8 @@ int gcb_http_init(gcb_http_t *h, const gcb_http_opts_t *opts, char *errstr, size
 	h->opts = *opts;
 	if (h->opts.max_body == 0)
 		h->opts.max_body = 64u << 20;
+	h->sink.body.max = h->opts.max_body;
+	h->sink.body.first = 65536;
 	if ((c = curl_easy_init()) == NULL) {
 		snprintf(errstr, errstr_size, "curl_easy_init() failed");
 		return -ENOMEM;
@@ -159,8 +134,8 @@ int gcb_http_init(gcb_http_t *h, const gcb_http_opts_t *opts, char *errstr, size
 		return -ENOMEM;
 	}
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, gcb_http_sink);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &h->sink);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, h);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);
@@ -184,7 +159,7 @@ void gcb_http_fini(gcb_http_t *h)
 		curl_easy_cleanup(h->curl);
 	if (h->multi != NULL)
 		curl_multi_cleanup(h->multi);
-	free(h->buf);
+	gcb_buf_fini(&h->sink.body);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -269,8 +244,8 @@ int gcb_http_perform(gcb_http_t *h, const gcb_http_req_t *req)
 	CURLcode rc;
 	int ret = 0;
 
-	h->len = 0;
-	h->overflow = 0;
+	h->sink.body.len = 0;
+	h->sink.overflow = 0;
 	h->errbuf[0] = '\0';
 	memset(&h->resp, 0, sizeof(h->resp));
 	h->resp.correlation_id[0] = '-';
@@ -335,20 +310,17 @@ int gcb_http_perform(gcb_http_t *h, const gcb_http_req_t *req)
 	if (rc != CURLE_OK) {
 		if (h->errbuf[0] == '\0')
 			snprintf(h->errbuf, sizeof(h->errbuf), "%s", curl_easy_strerror(rc));
-		ret = map_curlcode(rc, h->overflow);
+		ret = map_curlcode(rc, h->sink.overflow);
 		if (ret == -EFBIG)
 			snprintf(h->errbuf, sizeof(h->errbuf), "answer larger than %zu bytes",
 				 h->opts.max_body);
 		return ret;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &h->resp.status);
-	if (h->buf == NULL && (h->buf = malloc(1)) != NULL)
-		h->cap = 1;
-	if (h->buf == NULL)
+	if (h->sink.body.data == NULL && gcb_buf_reset(&h->sink.body) != 0)
 		return -ENOMEM;
-	h->buf[h->len] = '\0';
-	h->resp.body = h->buf;
-	h->resp.body_len = h->len;
+	h->resp.body = h->sink.body.data;
+	h->resp.body_len = h->sink.body.len;
 	return 0;
 }
 

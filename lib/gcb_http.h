@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/gcb_buf.h"
+
 #define GCB_HTTP_CORR_MAX 128
 #define GCB_HTTP_TICK_MS  200 /* longest time a request runs without a tick */
 
@@ -33,6 +35,19 @@ typedef struct gcb_http_resp {
  */
 void gcb_http_header_line(gcb_http_resp_t *resp, const char *ptr, size_t n);
 
+/*
+ * A response body being received: the buffer (its max bounds the answer) and
+ * whether the bound was hit. gcb_http_sink is the CURLOPT_WRITEFUNCTION,
+ * with the sink as CURLOPT_WRITEDATA; a full sink makes libcurl fail the
+ * transfer with CURLE_WRITE_ERROR.
+ */
+typedef struct gcb_http_sink {
+	gcb_buf_t body;
+	int overflow;
+} gcb_http_sink_t;
+
+size_t gcb_http_sink(char *ptr, size_t size, size_t nmemb, void *sink);
+
 typedef struct gcb_http_opts {
 	long connect_timeout_ms;
 	int tls_verify;
@@ -49,10 +64,7 @@ typedef struct gcb_http {
 	void *curl;  /* CURL * */
 	void *multi; /* CURLM * driving it, for ticks during long transfers */
 	gcb_http_opts_t opts;
-	char *buf;
-	size_t len;
-	size_t cap;
-	int overflow;
+	gcb_http_sink_t sink; /* the answer's body */
 	gcb_http_resp_t resp;
 	char errbuf[256]; /* curl's text of the last transport error */
 } gcb_http_t;

@@ -13,7 +13,7 @@ VALIDATOR_SRCS := $(GCB_AVSC_SRCS) stages/validator/gcb_reason.c stages/validato
 	stages/validator/gcb_topic.c stages/validator/gcb_vproc.c \
 	stages/validator/gcb_identity.c stages/validator/gcb_drift.c
 VALIDATOR_STAGE_SRCS := $(VALIDATOR_SRCS) stages/validator/gcb_validator.c \
-	stages/validator/gcb_reload.c stages/validator/gcb_registry.c \
+	stages/validator/gcb_reload.c stages/validator/gcb_registry.c lib/gcb_http_sink.c lib/gcb_buf.c \
 	stages/validator/gcb_registry_ids.c
 VALIDATOR_LIBS := $(call pkglibs,avro-c libcjson libcurl libcrypto)
 

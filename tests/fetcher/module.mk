@@ -5,7 +5,7 @@ $(eval $(call gcb_program,test-fetcher-parse,tests/fetcher/test_fetcher_parse.c 
 	stages/fetcher/gcb_fetcher_errbody.c,$(call pkglibs,cmocka libcjson)))
 $(eval $(call gcb_program,test-fetcher-backoff,tests/fetcher/test_fetcher_backoff.c \
 	stages/fetcher/gcb_fetcher_backoff.c stages/fetcher/gcb_fetcher_token.c \
-	lib/gcb_http.c stages/fetcher/gcb_fetcher_errbody.c $(LOG_SRCS),\
+	lib/gcb_http.c lib/gcb_http_sink.c lib/gcb_buf.c stages/fetcher/gcb_fetcher_errbody.c $(LOG_SRCS),\
 	$(call pkglibs,cmocka libcjson libcurl)))
 UNIT_TESTS += $(BIN)/test-fetcher-parse $(BIN)/test-fetcher-backoff
 

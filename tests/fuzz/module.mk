@@ -97,12 +97,12 @@ $(eval $(call gcb_fuzz,notif_scan,tests/fuzz/fuzz_notif_scan.c,\
 # OAuth token answers and error bodies.
 $(eval $(call gcb_fuzz,token_errbody,tests/fuzz/fuzz_token_errbody.c,\
 	stages/fetcher/gcb_fetcher_token.c stages/fetcher/gcb_fetcher_errbody.c \
-	lib/gcb_http.c $(LOG_SRCS),$(call pkglibs,libcurl libcjson),\
+	lib/gcb_http.c lib/gcb_http_sink.c lib/gcb_buf.c $(LOG_SRCS),$(call pkglibs,libcurl libcjson),\
 	tests/fuzz/corpus/token_errbody,-max_len=8192,))
 
 # Response headers: correlation id, rate-limit budget, Retry-After.
 $(eval $(call gcb_fuzz,http_headers,tests/fuzz/fuzz_http_headers.c,\
-	lib/gcb_http.c $(LOG_SRCS),$(call pkglibs,libcurl),\
+	lib/gcb_http.c lib/gcb_http_sink.c lib/gcb_buf.c $(LOG_SRCS),$(call pkglibs,libcurl),\
 	tests/fuzz/corpus/http_headers,-max_len=2048,))
 
 # WebSocket frames from the server, the upgrade answer, connectUri.

@@ -9,7 +9,7 @@ $(eval $(call gcb_program,test-notif-gaps,tests/notif_backfill/test_gaps.c $(GAP
 UNIT_TESTS += $(BIN)/test-notif-gaps
 
 $(eval $(call gcb_program,backfill-driver,tests/notif_backfill/backfill_driver.c $(GAPS_SRCS) \
-	$(BACKFILL_SRCS) lib/gcb_http.c stages/fetcher/gcb_fetcher_token.c \
+	$(BACKFILL_SRCS) lib/gcb_http.c lib/gcb_http_sink.c lib/gcb_buf.c stages/fetcher/gcb_fetcher_token.c \
 	stages/fetcher/gcb_fetcher_backoff.c stages/fetcher/gcb_fetcher_ckpt.c \
 	stages/fetcher/gcb_fetcher_errbody.c lib/gcb_dir.c $(LOG_SRCS),$(call pkglibs,libcurl libcjson liburing)))
 
