@@ -6,7 +6,3 @@ INTEGRATION_TESTS += tests/integration/chaos_short.sh
 CHAOS_ARGS ?= --events 1000000 --rate 3000 --stage-kills 60 --supervisor-kills 6 \
 	--broker-outages 6 --cluster-outages 4 --storms 12 --revokes 8 --expiries 4 \
 	--catchup-timeout 300
-
-.PHONY: chaos
-chaos: all
-	GCB_BIN=$(BIN) GCB_ROOT=$(CURDIR) tests/chaos/run.sh $(CHAOS_ARGS) $(if $(SEED),--seed $(SEED))

@@ -2,7 +2,8 @@
 # systemd notification, the unit file, make install).
 INTEGRATION_TESTS += $(filter-out %/ops_lib.sh,$(sort $(wildcard tests/integration/ops_*.sh)))
 
-$(eval $(call gcb_program,test-metrics,tests/ops/test_metrics.c supervisor/gcb_metrics_render.c \
-	supervisor/gcb_metrics_table.c supervisor/gcb_health.c $(SHM_SRCS) $(LOG_SRCS),\
-	$(call pkglibs,cmocka)))
+PROGS += test-metrics
+test-metrics.srcs = tests/ops/test_metrics.c supervisor/gcb_metrics_render.c \
+	supervisor/gcb_metrics_table.c supervisor/gcb_health.c $(SHM_SRCS) $(LOG_SRCS)
+test-metrics.libs := $(call pkglibs,cmocka)
 UNIT_TESTS += $(BIN)/test-metrics
