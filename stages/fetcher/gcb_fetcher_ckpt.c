@@ -13,6 +13,7 @@
 #include "lib/gcb_clock.h"
 #include "lib/gcb_dir.h"
 #include "lib/gcb_log.h"
+#include "lib/gcb_uring.h"
 
 #define CKPT_QUEUE_DEPTH 4
 #define CKPT_FILE_MAX	 8192
@@ -42,13 +43,7 @@ int gcb_ckpt_init(gcb_ckpt_t *c, const char *state_dir, const char *instance, ch
 		c->dir_fd = -1;
 		return rc;
 	}
-	rc = io_uring_queue_init(CKPT_QUEUE_DEPTH, &c->ring, 0);
-	if (rc == 0) {
-		c->have_uring = 1;
-	} else {
-		gcb_log_warn("io_uring_queue_init() failed: %s; checkpoints use plain system calls",
-			     strerror(-rc));
-	}
+	c->have_uring = gcb_uring_init(&c->ring, CKPT_QUEUE_DEPTH, "checkpoints use");
 	return 0;
 }
 
@@ -71,35 +66,6 @@ void gcb_ckpt_set_ops(gcb_ckpt_t *c, const gcb_fileops_t *ops)
 	}
 }
 
-/* Submits the one prepared SQE and returns its result (-errno on failure). */
-static int uring_run(gcb_ckpt_t *c)
-{
-	struct io_uring_cqe *cqe;
-	int rc = io_uring_submit(&c->ring);
-
-	if (rc < 0)
-		return rc;
-	do {
-		rc = io_uring_wait_cqe(&c->ring, &cqe);
-	} while (rc == -EINTR);
-	if (rc < 0)
-		return rc;
-	rc = cqe->res;
-	io_uring_cqe_seen(&c->ring, cqe);
-	return rc;
-}
-
-static struct io_uring_sqe *sqe_get(gcb_ckpt_t *c)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&c->ring);
-
-	if (sqe == NULL) {
-		io_uring_submit(&c->ring);
-		sqe = io_uring_get_sqe(&c->ring);
-	}
-	return sqe;
-}
-
 static int op_openat(gcb_ckpt_t *c, const char *name, int flags, mode_t mode)
 {
 	struct io_uring_sqe *sqe;
@@ -109,10 +75,10 @@ static int op_openat(gcb_ckpt_t *c, const char *name, int flags, mode_t mode)
 		fd = c->ops->openat(c->dir_fd, name, flags | O_CLOEXEC, mode);
 		return fd < 0 ? -errno : fd;
 	}
-	if ((sqe = sqe_get(c)) == NULL)
+	if ((sqe = gcb_uring_sqe(&c->ring)) == NULL)
 		return -EBUSY;
 	io_uring_prep_openat(sqe, c->dir_fd, name, flags | O_CLOEXEC, mode);
-	return uring_run(c);
+	return gcb_uring_run1(&c->ring);
 }
 
 static int op_write_all(gcb_ckpt_t *c, int fd, const char *data, size_t len)
@@ -130,10 +96,10 @@ static int op_write_all(gcb_ckpt_t *c, int fd, const char *data, size_t len)
 			if (n < 0)
 				return -errno;
 		} else {
-			if ((sqe = sqe_get(c)) == NULL)
+			if ((sqe = gcb_uring_sqe(&c->ring)) == NULL)
 				return -EBUSY;
 			io_uring_prep_write(sqe, fd, data + done, (unsigned)(len - done), done);
-			n = uring_run(c);
+			n = gcb_uring_run1(&c->ring);
 			if (n < 0)
 				return (int)n;
 		}
@@ -153,20 +119,20 @@ static int op_fsync(gcb_ckpt_t *c, int fd, int datasync)
 			return -errno;
 		return 0;
 	}
-	if ((sqe = sqe_get(c)) == NULL)
+	if ((sqe = gcb_uring_sqe(&c->ring)) == NULL)
 		return -EBUSY;
 	io_uring_prep_fsync(sqe, fd, datasync ? IORING_FSYNC_DATASYNC : 0);
-	return uring_run(c);
+	return gcb_uring_run1(&c->ring);
 }
 
 static int op_close(gcb_ckpt_t *c, int fd)
 {
 	struct io_uring_sqe *sqe;
 
-	if (!c->have_uring || (sqe = sqe_get(c)) == NULL)
+	if (!c->have_uring || (sqe = gcb_uring_sqe(&c->ring)) == NULL)
 		return c->ops->close(fd) != 0 ? -errno : 0;
 	io_uring_prep_close(sqe, fd);
-	return uring_run(c);
+	return gcb_uring_run1(&c->ring);
 }
 
 static int op_rename(gcb_ckpt_t *c, const char *from, const char *to)
@@ -178,10 +144,10 @@ static int op_rename(gcb_ckpt_t *c, const char *from, const char *to)
 			return -errno;
 		return 0;
 	}
-	if ((sqe = sqe_get(c)) == NULL)
+	if ((sqe = gcb_uring_sqe(&c->ring)) == NULL)
 		return -EBUSY;
 	io_uring_prep_renameat(sqe, c->dir_fd, from, c->dir_fd, to, 0);
-	return uring_run(c);
+	return gcb_uring_run1(&c->ring);
 }
 
 int gcb_ckpt_write_file(gcb_ckpt_t *c, const char *name, const char *data, size_t len)
