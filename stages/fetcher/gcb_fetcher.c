@@ -237,15 +237,15 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 		return rc;
 	if (rc != 0) {
 		/* The answer's framing, not an event: retried, then a stall. */
-		gcb_fetcher_count(f, GCB_FC_MALFORMED, 1);
+		gcb_counter_add(f->counters, GCB_FC_MALFORMED, 1);
 		gcb_log_error("poll answer malformed: %s (%zu bytes) correlation_id=%s", err,
 			      r->body_len, r->correlation_id);
 		gcb_fetcher_stall_broken(f, err, r->body, r->body_len);
 		return gcb_fetcher_backoff(f, rc == -ENAMETOOLONG, -1, "poll");
 	}
 	gcb_backoff_reset(&f->backoff);
-	gcb_fetcher_count(f, GCB_FC_POLLS, 1);
-	gcb_fetcher_gauge(f, GCB_FC_LAST_POLL_UNIX_MS, received_ms);
+	gcb_counter_add(f->counters, GCB_FC_POLLS, 1);
+	gcb_counter_set(f->counters, GCB_FC_LAST_POLL_UNIX_MS, received_ms);
 	if (f->poll.n_events > 0) {
 		rc = gcb_batch_write(&f->writer, r->body, &f->poll, f->cursor, received_ms);
 		if (rc != 0) {
@@ -258,7 +258,7 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 			      (unsigned long long)atomic_load(&f->pipe->fetched_batch_seq),
 			      f->poll.n_events, f->poll.has_more);
 	} else {
-		gcb_fetcher_count(f, GCB_FC_EMPTY_POLLS, 1);
+		gcb_counter_add(f->counters, GCB_FC_EMPTY_POLLS, 1);
 	}
 	gcb_fetcher_stall_progress(
 	    f, f->poll.n_events > 0 || strcmp(f->cursor, f->poll.cursor) != 0, f->poll.has_more);
@@ -266,8 +266,8 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 
 	wait = gcb_throttle_delay_ms(r);
 	if (wait > 0) {
-		gcb_fetcher_count(f, GCB_FC_THROTTLE_WAITS, 1);
-		gcb_fetcher_count(f, GCB_FC_THROTTLE_MS, wait);
+		gcb_counter_add(f->counters, GCB_FC_THROTTLE_WAITS, 1);
+		gcb_counter_add(f->counters, GCB_FC_THROTTLE_MS, wait);
 		gcb_log_info(
 		    "rate budget low (allowed=%lld count=%lld remaining=%lld reset=%llds): "
 		    "pausing %llu ms",
@@ -297,7 +297,7 @@ static int poll_failed(gcb_fetcher_t *f)
 	if (st == 410 && f->cursor[0] != '\0') {
 		/* Retention passed our cursor: events were lost upstream. Nothing
 		 * to wait for: continue from the oldest retained event. */
-		gcb_fetcher_count(f, GCB_FC_CURSOR_EXPIRIES, 1);
+		gcb_counter_add(f->counters, GCB_FC_CURSOR_EXPIRIES, 1);
 		gcb_log_error("cursor expired (events lost upstream): continuing from the oldest "
 			      "retained event");
 		f->cursor[0] = '\0';
@@ -310,15 +310,15 @@ static int poll_failed(gcb_fetcher_t *f)
 	if (st == 401)
 		return gcb_fetcher_backoff(f, 0, -1, "poll (authentication failed twice)");
 	if (st == 429) {
-		gcb_fetcher_count(f, GCB_FC_HTTP_429, 1);
+		gcb_counter_add(f->counters, GCB_FC_HTTP_429, 1);
 		return gcb_fetcher_backoff(f, 0, r->retry_after_ms, "poll (429)");
 	}
 	if (st >= 500) {
-		gcb_fetcher_count(f, GCB_FC_HTTP_5XX, 1);
+		gcb_counter_add(f->counters, GCB_FC_HTTP_5XX, 1);
 		return gcb_fetcher_backoff(f, st == 501 || st == 505, r->retry_after_ms,
 					   "poll (5xx)");
 	}
-	gcb_fetcher_count(f, GCB_FC_HTTP_OTHER, 1);
+	gcb_counter_add(f->counters, GCB_FC_HTTP_OTHER, 1);
 	return gcb_fetcher_backoff(f, st != 408, r->retry_after_ms, "poll");
 }
 

@@ -11,7 +11,7 @@
 static void count_add(gcb_batch_writer_t *w, unsigned idx, uint64_t n)
 {
 	if (w->counters != NULL)
-		atomic_fetch_add_explicit(&w->counters[idx], n, memory_order_relaxed);
+		gcb_counter_add(w->counters, idx, n);
 }
 
 /*

@@ -15,6 +15,7 @@
 #include "lib/gcb_http.h"
 #include "stages/fetcher/gcb_fetcher_poll.h"
 #include "stages/fetcher/gcb_fetcher_token.h"
+#include "shm/gcb_counters_fetcher.h"
 
 #define GCB_FETCHER_STREAM_MAX 200
 #define GCB_FETCHER_TICK_MS    200
@@ -53,16 +54,6 @@ typedef struct gcb_fetcher {
 	gcb_fetcher_stall_t stall;
 	int in_tick; /* the tick runs checkpoints; never recursively */
 } gcb_fetcher_t;
-
-static inline void gcb_fetcher_count(gcb_fetcher_t *f, unsigned idx, uint64_t n)
-{
-	atomic_fetch_add_explicit(&f->counters[idx], n, memory_order_relaxed);
-}
-
-static inline void gcb_fetcher_gauge(gcb_fetcher_t *f, unsigned idx, uint64_t v)
-{
-	atomic_store_explicit(&f->counters[idx], v, memory_order_relaxed);
-}
 
 /* Heartbeat, due checkpoint; 1 when the stage must stop. */
 int gcb_fetcher_tick(gcb_fetcher_t *f);

@@ -17,7 +17,7 @@
 static void count(gcb_token_t *t, unsigned idx)
 {
 	if (t->counters != NULL)
-		atomic_fetch_add_explicit(&t->counters[idx], 1, memory_order_relaxed);
+		gcb_counter_add(t->counters, idx, 1);
 }
 
 void gcb_token_init(gcb_token_t *t, gcb_http_t *http, const char *login_base, const char *client_id,

@@ -37,7 +37,7 @@ unsigned gcb_notif_live(const gcb_notif_t *n)
 
 static void gauge(gcb_notif_t *n)
 {
-	gcb_fetcher_gauge(n->f, GCB_FC_CHANNELS, gcb_notif_live(n));
+	gcb_counter_set(n->f->counters, GCB_FC_CHANNELS, gcb_notif_live(n));
 }
 
 static int ws_open(gcb_notif_chan_t *c, const char *uri, gcb_ws_t **ws)

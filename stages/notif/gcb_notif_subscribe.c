@@ -188,7 +188,7 @@ static void gauge(gcb_notif_t *n)
 	for (unsigned i = 0; i < GCB_NOTIF_MAX_CHANNELS; i++)
 		if (n->chans[i].used)
 			k += n->chans[i].rejected.n;
-	gcb_fetcher_gauge(n->f, GCB_FC_TOPICS_REJECTED, k);
+	gcb_counter_set(n->f->counters, GCB_FC_TOPICS_REJECTED, k);
 }
 
 /* The new rejected set of c replaces the old; topics no longer in it are logged. */

@@ -98,14 +98,12 @@ typedef struct producer {
 
 static inline void cnt_add(producer_t *p, unsigned i, uint64_t v)
 {
-	/* Single writer: a relaxed load + store is enough and avoids a locked op. */
-	atomic_store_explicit(&p->c[i], atomic_load_explicit(&p->c[i], memory_order_relaxed) + v,
-			      memory_order_relaxed);
+	gcb_counter_add(p->c, i, v);
 }
 
 static inline void cnt_set(producer_t *p, unsigned i, uint64_t v)
 {
-	atomic_store_explicit(&p->c[i], v, memory_order_relaxed);
+	gcb_counter_set(p->c, i, v);
 }
 
 static uint64_t pow2_at_least(uint64_t v)
