@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "lib/gcb_clock.h"
+#include "shm/gcb_counters.h"
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm_source.h"
 #include "supervisor/gcb_metrics_table.h"
@@ -69,7 +70,7 @@ static void raw_value(gcb_textbuf_t *b, uint64_t v, double scale)
 
 static uint64_t counter(const gcb_shm_stage_t *st, unsigned i)
 {
-	return atomic_load_explicit(&st->counters[i], memory_order_relaxed);
+	return gcb_counter_get(st->counters, i);
 }
 
 static void stage_counters(gcb_textbuf_t *b, const gcb_shm_t *shm, uint32_t kind)

@@ -31,11 +31,11 @@ static void collect(gcb_progress_t *p, const gcb_shm_t *shm)
 
 		p->restarts += atomic_load_explicit(&st->restarts, memory_order_relaxed);
 		if (st->kind == GCB_STAGE_KIND_FETCHER) {
-			p->fetched += atomic_load(&st->counters[GCB_FC_EVENTS]);
+			p->fetched += gcb_counter_get(st->counters, GCB_FC_EVENTS);
 		} else if (st->kind == GCB_STAGE_KIND_PRODUCER) {
-			p->delivered += atomic_load(&st->counters[GCB_PRODUCER_C_DELIVERED]);
-			p->dlq += atomic_load(&st->counters[GCB_PRODUCER_C_DLQ_DELIVERED]);
-			p->filtered += atomic_load(&st->counters[GCB_PRODUCER_C_FILTERED]);
+			p->delivered += gcb_counter_get(st->counters, GCB_PRODUCER_C_DELIVERED);
+			p->dlq += gcb_counter_get(st->counters, GCB_PRODUCER_C_DLQ_DELIVERED);
+			p->filtered += gcb_counter_get(st->counters, GCB_PRODUCER_C_FILTERED);
 		}
 	}
 	for (unsigned i = 0; i < shm->hdr->ring_count; i++) {
