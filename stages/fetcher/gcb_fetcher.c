@@ -462,7 +462,7 @@ int gcb_fetcher_stage_main(gcb_stage_ctx_t *ctx, void *arg)
 
 	if (rc != 0) {
 		gcb_log_error("gcb_stage_attach_rings() failed: %s", strerror(-rc));
-		return GCB_EXIT_FATAL;
+		return GCB_EXIT_RESTART;
 	}
 	return gcb_fetcher_main(conf, ctx, out, n_out);
 }

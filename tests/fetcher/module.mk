@@ -14,7 +14,7 @@ UNIT_TESTS += $(BIN)/test-fetcher-parse $(BIN)/test-fetcher-backoff
 
 PROGS += fetcher-harness
 fetcher-harness.srcs = tests/fetcher/fetcher_harness.c $(FETCHER_SRCS) \
-	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS) $(CONFIG_SRCS)
+	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS) $(CONFIG_SRCS) $(STAGE_CONF_SRCS)
 fetcher-harness.libs = $(FETCHER_LIBS) $(CONFIG_LIBS)
 
 INTEGRATION_TESTS += tests/integration/fetcher_basic.sh tests/integration/fetcher_token.sh \
