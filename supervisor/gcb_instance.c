@@ -106,7 +106,7 @@ uint64_t gcb_instance_bytes_in_rings(const gcb_shm_t *shm)
 	for (unsigned i = 0; i < shm->hdr->ring_count; i++) {
 		const gcb_ring_ctl_t *ctl = gcb_shm_ring_mem(shm, i);
 
-		total += atomic_load(&ctl->prod.tail) - atomic_load(&ctl->cons.release);
+		total += gcb_ring_ctl_tail(ctl) - gcb_ring_ctl_released(ctl);
 	}
 	return total;
 }

@@ -236,34 +236,34 @@ static void rings(gcb_textbuf_t *b, const gcb_shm_t *shm)
 		family(b, ring_metrics[m].name, ring_metrics[m].type, ring_metrics[m].help);
 		for (unsigned i = 0; i < shm->hdr->ring_count; i++) {
 			const gcb_ring_ctl_t *c = gcb_shm_ring_mem(shm, i);
-			uint64_t tail = atomic_load(&c->prod.tail),
-				 rel = atomic_load(&c->cons.release);
+			gcb_ring_stats_t st;
 			uint64_t v;
 
+			gcb_ring_ctl_stats(c, &st);
 			switch (m) {
 			case RM_USED:
-				v = tail > rel ? tail - rel : 0;
+				v = st.tail > st.released ? st.tail - st.released : 0;
 				break;
 			case RM_CAP:
 				v = c->desc.capacity;
 				break;
 			case RM_WRITTEN:
-				v = atomic_load(&c->prod.records_written);
+				v = st.records_written;
 				break;
 			case RM_READ:
-				v = atomic_load(&c->cons.records_read);
+				v = st.records_read;
 				break;
 			case RM_BYTES_W:
-				v = atomic_load(&c->prod.bytes_written);
+				v = st.bytes_written;
 				break;
 			case RM_BYTES_R:
-				v = atomic_load(&c->cons.bytes_read);
+				v = st.bytes_read;
 				break;
 			case RM_FULL:
-				v = atomic_load(&c->prod.full_stalls);
+				v = st.full_stalls;
 				break;
 			default:
-				v = atomic_load(&c->cons.empty_stalls);
+				v = st.empty_stalls;
 				break;
 			}
 			gcb_textbuf_printf(b, "%s{ring=\"%s\"}", ring_metrics[m].name,

@@ -7,6 +7,7 @@
 #include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_counters_producer.h"
+#include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
 #include "shm/gcb_shm_source.h"
 
@@ -41,7 +42,7 @@ static void collect(gcb_progress_t *p, const gcb_shm_t *shm)
 	for (unsigned i = 0; i < shm->hdr->ring_count; i++) {
 		const gcb_ring_ctl_t *ctl = gcb_shm_ring_mem(shm, i);
 
-		used += atomic_load(&ctl->prod.tail) - atomic_load(&ctl->cons.release);
+		used += gcb_ring_ctl_tail(ctl) - gcb_ring_ctl_released(ctl);
 		cap += ctl->desc.capacity;
 	}
 	p->fill_pct = cap != 0 ? 100.0 * (double)used / (double)cap : 0.0;

@@ -70,7 +70,7 @@ static int check_rings(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 			    "ring %s: largest record %llu bytes cannot carry an event of "
 			    "max event bytes (%u) with its cursor and stream id (%llu "
 			    "bytes): raise the ring's max record or lower max event bytes",
-			    out[i].ctl->desc.name, (unsigned long long)out[i].max_record,
+			    gcb_ring_name(&out[i]), (unsigned long long)out[i].max_record,
 			    c->max_event_bytes, (unsigned long long)payload);
 			return -EINVAL;
 		}

@@ -547,7 +547,7 @@ static int all_done(producer_t *p)
 	for (unsigned r = 0; r < p->n_in; r++) {
 		if (p->fifo[r].head != p->fifo[r].tail)
 			return 0;
-		if (atomic_load_explicit(&p->in[r].ctl->prod.tail, memory_order_acquire) !=
+		if (gcb_ring_tail(&p->in[r]) !=
 		    gcb_ring_read_pos(&p->in[r]))
 			return 0;
 	}

@@ -6,7 +6,7 @@ row of the table allows, except the listed exceptions. Prints each
 forbidden include as FILE:LINE: and exits 1 when there is one (or when an
 exception no longer occurs).
 
-    tests/arch/include_boundaries.py [ROOT]
+    tests/arch/arch_include_boundaries.py [ROOT]
 """
 import os
 import re
