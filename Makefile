@@ -38,7 +38,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
 
 # Hardening is on by default (stack protector, FORTIFY, stack clash and CET
-# protection, full RELRO with BIND_NOW, PIE); tests/integration/elf_hardening.sh
+# protection, full RELRO with BIND_NOW, PIE); tests/security/elf_hardening.sh
 # checks the built binaries. The user's (or the distribution's) CFLAGS,
 # CPPFLAGS and LDFLAGS come after ours, so they can add to or override them.
 HARDEN_CFLAGS := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
@@ -180,7 +180,7 @@ fuzz:
 	tests/fuzz/summary.sh $(FUZZ_BUILD) $(patsubst fuzz-%,%,$(FUZZ_TARGETS)); exit $$rc
 
 # chaos: the long chaos run (1 M events, 60 stage kills; CHAOS_ARGS in
-# tests/chaos/module.mk); tests/integration/chaos_short.sh is the one
+# tests/chaos/module.mk); tests/chaos/chaos_short.sh is the one
 # `make check` runs.
 chaos: all
 	GCB_BIN=$(BIN) GCB_ROOT=$(CURDIR) tests/chaos/run.sh $(CHAOS_ARGS) $(if $(SEED),--seed $(SEED))

@@ -5,5 +5,5 @@ test-config.srcs = tests/config/test_config.c $(CONFIG_SRCS)
 test-config.libs := $(call pkglibs,inih cmocka)
 UNIT_TESTS += $(BIN)/test-config
 
-INTEGRATION_TESTS += tests/integration/config_cli.sh tests/integration/config_readme.sh \
-	tests/integration/config_check_topics.sh
+INTEGRATION_TESTS += tests/config/config_cli.sh tests/config/config_readme.sh \
+	tests/config/config_check_topics.sh

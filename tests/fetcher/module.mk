@@ -17,9 +17,9 @@ fetcher-harness.srcs = tests/fetcher/fetcher_harness.c $(FETCHER_SRCS) \
 	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS) $(CONFIG_SRCS) $(STAGE_CONF_SRCS)
 fetcher-harness.libs = $(FETCHER_LIBS) $(CONFIG_LIBS)
 
-INTEGRATION_TESTS += tests/integration/fetcher_basic.sh tests/integration/fetcher_token.sh \
-	tests/integration/fetcher_429.sh tests/integration/fetcher_faults.sh \
-	tests/integration/fetcher_restart.sh
+INTEGRATION_TESTS += tests/fetcher/fetcher_basic.sh tests/fetcher/fetcher_token.sh \
+	tests/fetcher/fetcher_429.sh tests/fetcher/fetcher_faults.sh \
+	tests/fetcher/fetcher_restart.sh
 
 PROGS += test-fetcher-batch
 test-fetcher-batch.srcs = tests/fetcher/test_fetcher_batch.c \

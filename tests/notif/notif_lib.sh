@@ -1,10 +1,10 @@
 # Shared helpers of the notification source's fetcher-level tests (sourced).
-# On top of tests/integration/fetcher_lib.sh: gcb-sim with notifications
+# On top of tests/fetcher/fetcher_lib.sh: gcb-sim with notifications
 # over loopback, the fetcher harness with --source notifications, runs in
 # the background so faults can be injected while they read.
 
 : "${GCB_ROOT:=.}"
-. "$GCB_ROOT/tests/integration/fetcher_lib.sh"
+. "$GCB_ROOT/tests/fetcher/fetcher_lib.sh"
 
 NF_PIDS=""
 nf_cleanup() {

@@ -1,6 +1,6 @@
 # tests/ops: the operations surface of bin/gcbridge (metrics, health,
 # systemd notification, the unit file, make install).
-INTEGRATION_TESTS += $(filter-out %/ops_lib.sh,$(sort $(wildcard tests/integration/ops_*.sh)))
+INTEGRATION_TESTS += $(filter-out %/ops_lib.sh,$(sort $(wildcard tests/ops/ops_*.sh)))
 
 PROGS += test-metrics
 test-metrics.srcs = tests/ops/test_metrics.c supervisor/gcb_metrics_render.c \

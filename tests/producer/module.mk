@@ -12,8 +12,8 @@ test-producer-drive.srcs = tests/producer/test_producer_drive.c $(PRODUCER_SRCS)
 	$(SHM_SRCS) $(LOG_SRCS)
 test-producer-drive.libs = $(PRODUCER_LIBS)
 
-INTEGRATION_TESTS += tests/integration/kafka_mock_kcat.sh tests/integration/producer_basic.sh \
-	tests/integration/producer_outage.sh tests/integration/producer_kill.sh \
-	tests/integration/producer_errors.sh
+INTEGRATION_TESTS += tests/producer/kafka_mock_kcat.sh tests/producer/producer_basic.sh \
+	tests/producer/producer_outage.sh tests/producer/producer_kill.sh \
+	tests/producer/producer_errors.sh
 
-BENCHES += tests/integration/producer_bench.sh
+BENCHES += tests/producer/producer_bench.sh

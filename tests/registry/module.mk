@@ -13,6 +13,6 @@ test-registry-reload.srcs = tests/registry/test_registry_reload.c tests/registry
 	$(VALIDATOR_STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS)
 test-registry-reload.libs = $(VALIDATOR_LIBS)
 UNIT_TESTS += $(BIN)/test-registry-reload
-INTEGRATION_TESTS += tests/integration/registry_reload_ids_file.sh
-INTEGRATION_TESTS += tests/integration/registry_gcbridge.sh
-INTEGRATION_TESTS += tests/integration/registry_fake_api.sh
+INTEGRATION_TESTS += tests/registry/registry_reload_ids_file.sh
+INTEGRATION_TESTS += tests/registry/registry_gcbridge.sh
+INTEGRATION_TESTS += tests/registry/registry_fake_api.sh

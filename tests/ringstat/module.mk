@@ -9,7 +9,7 @@ test-ringstat-walk.srcs = tests/ringstat/test_ringstat_walk.c $(RINGSTAT_WALK_SR
 test-ringstat-walk.libs := $(call pkglibs,cmocka)
 UNIT_TESTS += $(BIN)/test-ringstat-walk
 
-INTEGRATION_TESTS += tests/integration/ringstat_scenarios.sh
-INTEGRATION_TESTS += tests/integration/ringstat_dump.sh
-INTEGRATION_TESTS += tests/integration/ringstat_readonly.sh
-INTEGRATION_TESTS += tests/integration/ringstat_stress.sh
+INTEGRATION_TESTS += tests/ringstat/ringstat_scenarios.sh
+INTEGRATION_TESTS += tests/ringstat/ringstat_dump.sh
+INTEGRATION_TESTS += tests/ringstat/ringstat_readonly.sh
+INTEGRATION_TESTS += tests/ringstat/ringstat_stress.sh

@@ -10,5 +10,5 @@ test-avsc-compat.srcs = tests/schema/test_avsc_compat.c $(GCB_AVSC_SRCS)
 test-avsc-compat.libs = $(test-avsc-canonical.libs)
 
 UNIT_TESTS += $(BIN)/test-avsc-canonical $(BIN)/test-avsc-lint $(BIN)/test-avsc-compat
-INTEGRATION_TESTS += tests/integration/schema_cli.sh tests/integration/schema_compat_diff.sh \
+INTEGRATION_TESTS += tests/schema/schema_cli.sh tests/schema/schema_compat_diff.sh \
 	tests/schema/model_coverage.sh tests/schema/schema_evolution.sh

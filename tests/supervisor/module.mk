@@ -6,4 +6,4 @@ PROGS += gcb-selftestd
 gcb-selftestd.srcs = tests/supervisor/selftest_daemon.c $(SELFTEST_SRCS) \
 	$(SUPERVISOR_SRCS) $(STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS)
 
-INTEGRATION_TESTS += $(sort $(wildcard tests/integration/supervisor_*.sh))
+INTEGRATION_TESTS += $(sort $(wildcard tests/supervisor/supervisor_*.sh))

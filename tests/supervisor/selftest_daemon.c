@@ -1,6 +1,6 @@
 /*
  * gcb-selftestd: the real supervisor running the self-test stages, for the
- * lifecycle tests (tests/integration/supervisor_*.sh).
+ * lifecycle tests (tests/supervisor/supervisor_*.sh).
  */
 #include <getopt.h>
 #include <stdio.h>
