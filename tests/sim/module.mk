@@ -7,9 +7,9 @@ test-sim.srcs = tests/sim/test_sim.c tools/sim/gcb_sim_store.c \
 test-sim.libs := $(call pkglibs,cmocka libcjson)
 UNIT_TESTS += $(BIN)/test-sim
 
-INTEGRATION_TESTS += tests/sim/sim_token.sh tests/sim/sim_streams.sh \
-		     tests/sim/sim_poll.sh tests/sim/sim_faults.sh \
-		     tests/sim/sim_determinism.sh tests/sim/sim_cli.sh \
-		     tests/sim/sim_notif_api.sh tests/sim/sim_notif_ws.sh \
-		     tests/sim/sim_notif_admin.sh tests/sim/sim_notif_analytics.sh
+INTEGRATION_TESTS += tests/sim/sim_token.py tests/sim/sim_streams.py \
+		     tests/sim/sim_poll.py tests/sim/sim_faults.py \
+		     tests/sim/sim_determinism.py tests/sim/sim_cli.py \
+		     tests/sim/sim_notif_api.py tests/sim/sim_notif_ws.py \
+		     tests/sim/sim_notif_admin.py tests/sim/sim_notif_analytics.py
 

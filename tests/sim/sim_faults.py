@@ -1,10 +1,7 @@
-#!/bin/sh
+#!/usr/bin/python3
 # gcb-sim: fault injection (429 with Retry-After and storms, 5xx, slow answers,
 # garbage bodies, malformed and drifted events), retention/410, rate-limit
 # enforcement, and the request log used to check Retry-After compliance.
-. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
-need_cmd /usr/bin/python3 python3
-exec /usr/bin/python3 - "$@" <<'PY'
 import json, os, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim"))
 import sim_lib
@@ -166,4 +163,3 @@ check(int(rows[5][0]) - int(last429[1]) >= ra * 1000 - 10,
       "client waited %d ms" % (int(rows[5][0]) - int(last429[1])))
 sim.stop()
 print("ok")
-PY

@@ -1,8 +1,5 @@
-#!/bin/sh
+#!/usr/bin/python3
 # gcb-sim: stream definitions (create, get, 404, bad definitions) and filters.
-. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
-need_cmd /usr/bin/python3 python3
-exec /usr/bin/python3 - "$@" <<'PY'
 import json, os, sys
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim"))
 from sim_lib import Sim, check
@@ -90,4 +87,3 @@ check(len(got1) < len(allev), "filter removed nothing")
 print("spec %d f2 %d f3 %d of %d" % (len(got1), len(got2), len(got3), len(allev)))
 sim.stop()
 print("ok")
-PY

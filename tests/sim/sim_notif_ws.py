@@ -1,13 +1,15 @@
-#!/bin/sh
+#!/usr/bin/python3
 # gcb-sim notifications, WebSocket side: the upgrade, data messages of every
 # topic family for subscribed topics only (payload fields and enum casing of
 # docs/notifications.md), heartbeats, ping/pong, subscribe over the socket, a
 # second connection dropping the first, and the sent log matching what the
 # client received.
-. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
-need_cmd /usr/bin/python3 python3
-need_py websockets python3-websockets
-exec /usr/bin/python3 - "$@" <<'PY'
+import os as _os
+import sys as _sys
+_sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), ".."))
+from need import need_py  # noqa: E402
+
+need_py("websockets", "python3-websockets")
 import os, re, socket, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim"))
 from notif_lib import *
@@ -160,4 +162,3 @@ ws.close()
 wait_until(lambda: stats(sim)["sockets"] == 0, 30, "socket gone after client close")
 sim.stop()
 print("ok")
-PY

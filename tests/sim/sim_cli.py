@@ -1,10 +1,7 @@
-#!/bin/sh
+#!/usr/bin/python3
 # gcb-sim: command line: --help documents every option, bad options exit 2,
 # only 127.0.0.1 is accepted, --port-file, credentials from the environment,
 # SIGINT exits cleanly, X-RateLimit-Remaining on request.
-. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
-need_cmd /usr/bin/python3 python3
-exec /usr/bin/python3 - "$@" <<'PY'
 import os, re, signal, subprocess, sys
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim"))
 import sim_lib
@@ -54,4 +51,3 @@ check(p.wait(30) == 0, "SIGINT exit")
 err = p.stderr.read().decode()
 check("env-secret" not in err, "secret logged")
 print("ok")
-PY

@@ -1,9 +1,6 @@
-#!/bin/sh
+#!/usr/bin/python3
 # gcb-sim: poll paging, cursor continuity, limit, hasMore, re-poll, long poll,
 # event shape, served-log and events-log completeness, clean shutdown.
-. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
-need_cmd /usr/bin/python3 python3
-exec /usr/bin/python3 - "$@" <<'PY'
 import json, os, re, sys, threading, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim"))
 from sim_lib import Sim, check, served_log
@@ -146,4 +143,3 @@ ev, _ = sim.drain("s1", limit=1000)
 check(len(ev) == 3000 and len(set(e["id"] for e in ev)) == 3000, "small window: %d" % len(ev))
 sim.stop()
 print("ok")
-PY

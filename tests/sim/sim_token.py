@@ -1,9 +1,6 @@
-#!/bin/sh
+#!/usr/bin/python3
 # gcb-sim: OAuth client credentials, bad credentials, expiry, revocation, and
 # the headers every answer carries.
-. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
-need_cmd /usr/bin/python3 python3
-exec /usr/bin/python3 - "$@" <<'PY'
 import os, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim"))
 from sim_lib import Sim, check
@@ -66,4 +63,3 @@ st = sim.stats()
 check(st["tokensIssued"] >= 5 and st["revocations"] == 1, "stats %r" % st)
 sim.stop()
 print("ok")
-PY

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/python3
 # gcb-sim analytics (docs/genesys-api.md, analytics): job lifecycle QUEUED -> PENDING ->
 # FULFILLED, cursor paging, every generated conversation found by a job over
 # its own interval, running conversations without conversationEnd, 429 with
@@ -7,9 +7,6 @@
 # client's own clock brackets the server's age of the job on one side of a
 # transition, expiry runs on a simulator of its own, and running conversations
 # are given a fixed life far beyond the test.
-. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
-need_cmd /usr/bin/python3 python3
-exec /usr/bin/python3 - "$@" <<'PY'
 import os, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim"))
 from notif_lib import jreq, stats, wait_until
@@ -191,4 +188,3 @@ s = stats(sim)
 check(s["jobsFailed"] == 2 and s["analyticsThrottled"] == 2, "stats %r" % s)
 sim.stop()
 print("ok")
-PY

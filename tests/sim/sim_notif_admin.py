@@ -1,12 +1,14 @@
-#!/bin/sh
+#!/usr/bin/python3
 # gcb-sim notifications: every /admin/notify action observed on a real socket
 # (heartbeat-stop/resume, close, socket-closing with its grace, revoke,
 # expire, unsubscribe), channel expiry by --channel-ttl and channel-ttl at run
 # time, and the slow-consumer close.
-. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
-need_cmd /usr/bin/python3 python3
-need_py websockets python3-websockets
-exec /usr/bin/python3 - "$@" <<'PY'
+import os as _os
+import sys as _sys
+_sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), ".."))
+from need import need_py  # noqa: E402
+
+need_py("websockets", "python3-websockets")
 import os, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim"))
 from notif_lib import *
@@ -157,4 +159,3 @@ check(jreq(sim, "GET", "/api/v2/routing/queues").status == 200, "server responsi
 s.close()
 sim.stop()
 print("ok")
-PY

@@ -1,13 +1,15 @@
-#!/bin/sh
+#!/usr/bin/python3
 # gcb-sim notifications, REST side: paged queues and users (and org growth),
 # channels, subscriptions and their limits and errors, auth and faults on the
 # notification API, DELETE on a channel answered not found (no such route),
 # and a 21st channel evicting unconnected channels first, then the oldest
 # (its socket closed).
-. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
-need_cmd /usr/bin/python3 python3
-need_py websockets python3-websockets
-exec /usr/bin/python3 - "$@" <<'PY'
+import os as _os
+import sys as _sys
+_sys.path.insert(0, _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), ".."))
+from need import need_py  # noqa: E402
+
+need_py("websockets", "python3-websockets")
 import os, sys
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim"))
 from notif_lib import *
@@ -161,4 +163,3 @@ ws1.close()
 ws0.close()
 sim.stop()
 print("ok")
-PY

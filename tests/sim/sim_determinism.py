@@ -1,9 +1,6 @@
-#!/bin/sh
+#!/usr/bin/python3
 # gcb-sim: the same seed gives the same events and the same faults; another
 # seed gives others. Also the timed generator (--rate) feeding a long poll.
-. "${GCB_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/need.sh"
-need_cmd /usr/bin/python3 python3
-exec /usr/bin/python3 - "$@" <<'PY'
 import os, sys, time
 sys.path.insert(0, os.path.join(os.environ.get("GCB_ROOT", "."), "tests/sim"))
 from sim_lib import Sim, check
@@ -70,4 +67,3 @@ r = sim.poll("s1", p2["cursor"], 10)
 check(r.status == 400, "cursor beyond the head with --rate: %d" % r.status)
 sim.stop()
 print("ok")
-PY
