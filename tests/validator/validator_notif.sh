@@ -22,16 +22,7 @@ $py "$GCB_ROOT/tests/validator/notif_fixtures.py" "$GCB_ROOT" "$GCB_BIN/gcb-vali
 cp "$GCB_ROOT"/schemas/*.json "$GCB_ROOT"/schemas/*.avsc "$dir/"
 bad_key() { # $1: label, $2: python expression for the key of route notif-user-presence,
 	# $3: replacement match or "", $4: expected message
-	$py - "$dir/routes.json" "$dir/bad.json" "$2" "$3" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-for route in r["routes"]:
-    if route["name"] == "notif-user-presence":
-        route["key"] = eval(sys.argv[3])
-        if sys.argv[4]:
-            route["match"] = json.loads(sys.argv[4])
-json.dump(r, open(sys.argv[2], "w"))
-PY
+	$py "$GCB_ROOT/tests/validator/validator_notif_route.py" "$dir/routes.json" "$dir/bad.json" "$2" "$3"
 	if "$GCB_BIN/gcb-validate" --check --routes "$dir/bad.json" >"$dir/out" 2>&1; then
 		fail "$1: accepted"
 	fi
@@ -47,12 +38,7 @@ bad_key "no topicName match" '{"topic_segment": 0}' '{"entityType": "user"}' \
 	'a "topic_segment" key needs a "topicName" match'
 
 # A routing file of the poll contract alone (string keys) loads as before.
-$py - "$dir/routes.json" "$dir/poll.json" <<'PY'
-import json, sys
-r = json.load(open(sys.argv[1]))
-r["routes"] = [x for x in r["routes"] if "entityType" in x["match"]]
-json.dump(r, open(sys.argv[2], "w"))
-PY
+$py "$GCB_ROOT/tests/validator/validator_notif_poll_routes.py" "$dir/routes.json" "$dir/poll.json"
 "$GCB_BIN/gcb-validate" --check --routes "$dir/poll.json" --ids "$dir/schema-ids.json" >"$dir/out" 2>&1 ||
 	fail "poll-only routes refused: $(cat "$dir/out")"
 [ "$(grep -c '^route ' "$dir/out")" -eq 3 ] || fail "poll-only routes: $(cat "$dir/out")"
