@@ -19,7 +19,7 @@
 
 #include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_errbody.h"
+#include "stages/source/gcb_errbody.h"
 #include "stages/notif/gcb_notif.h"
 #include "lib/gcb_log.h"
 

@@ -10,7 +10,7 @@
 
 #include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_errbody.h"
+#include "stages/source/gcb_errbody.h"
 #include "lib/gcb_log.h"
 
 #define NS_PER_MS UINT64_C(1000000)

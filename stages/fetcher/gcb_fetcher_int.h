@@ -9,12 +9,12 @@
 #include <stdint.h>
 
 #include "stages/fetcher/gcb_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_backoff.h"
+#include "stages/source/gcb_backoff.h"
 #include "stages/fetcher/gcb_fetcher_batch.h"
-#include "stages/fetcher/gcb_fetcher_ckpt.h"
+#include "stages/source/gcb_ckpt.h"
 #include "lib/gcb_http.h"
 #include "stages/fetcher/gcb_fetcher_poll.h"
-#include "stages/fetcher/gcb_fetcher_token.h"
+#include "stages/source/gcb_token.h"
 #include "shm/gcb_counters_fetcher.h"
 
 #define GCB_FETCHER_STREAM_MAX 200

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "shm/gcb_counters_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_errbody.h"
+#include "stages/source/gcb_errbody.h"
 #include "lib/gcb_log.h"
 
 void gcb_backfill_count(gcb_backfill_t *b, int idx, uint64_t n)

@@ -25,8 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stages/fetcher/gcb_fetcher_backoff.h"
-#include "stages/fetcher/gcb_fetcher_ckpt.h"
+#include "stages/source/gcb_backoff.h"
+#include "stages/source/gcb_ckpt.h"
 #include "lib/gcb_http.h"
 #include "stages/notif/gcb_gaps.h"
 

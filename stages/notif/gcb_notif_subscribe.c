@@ -26,7 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "shm/gcb_counters_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_errbody.h"
+#include "stages/source/gcb_errbody.h"
 #include "lib/gcb_log.h"
 
 /* Requests one narrowing may spend: k bad topics of n cost about 2k log2(n). */

@@ -32,7 +32,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/gcb_http.h"
-#include "stages/fetcher/gcb_fetcher_token.h"
+#include "stages/source/gcb_token.h"
 #include "lib/gcb_clock.h"
 #include "stages/notif/gcb_notif_int.h"
 

@@ -2,13 +2,13 @@
 
 PROGS += test-fetcher-parse
 test-fetcher-parse.srcs = tests/fetcher/test_fetcher_parse.c \
-	stages/fetcher/gcb_fetcher_poll.c $(JSON_SRCS) stages/fetcher/gcb_fetcher_errbody.c
+	stages/fetcher/gcb_fetcher_poll.c $(JSON_SRCS) stages/source/gcb_errbody.c
 test-fetcher-parse.libs := $(call pkglibs,cmocka libcjson)
 
 PROGS += test-fetcher-backoff
 test-fetcher-backoff.srcs = tests/fetcher/test_fetcher_backoff.c \
-	stages/fetcher/gcb_fetcher_backoff.c stages/fetcher/gcb_fetcher_token.c \
-	$(HTTP_SRCS) stages/fetcher/gcb_fetcher_errbody.c $(LOG_SRCS)
+	stages/source/gcb_backoff.c stages/source/gcb_token.c \
+	$(HTTP_SRCS) stages/source/gcb_errbody.c $(LOG_SRCS)
 test-fetcher-backoff.libs := $(call pkglibs,cmocka libcjson libcurl)
 UNIT_TESTS += $(BIN)/test-fetcher-parse $(BIN)/test-fetcher-backoff
 
@@ -23,7 +23,7 @@ INTEGRATION_TESTS += tests/fetcher/fetcher_basic.sh tests/fetcher/fetcher_token.
 
 PROGS += test-fetcher-batch
 test-fetcher-batch.srcs = tests/fetcher/test_fetcher_batch.c \
-	stages/fetcher/gcb_fetcher_batch.c stages/fetcher/gcb_fetcher_ckpt.c \
+	stages/fetcher/gcb_fetcher_batch.c stages/source/gcb_ckpt.c \
 	stages/fetcher/gcb_fetcher_poll.c $(JSON_SRCS) $(SHM_SRCS) $(LOG_SRCS)
 test-fetcher-batch.libs := $(call pkglibs,cmocka libcjson liburing)
 UNIT_TESTS += $(BIN)/test-fetcher-batch

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "stages/fetcher/gcb_fetcher_errbody.h"
+#include "stages/source/gcb_errbody.h"
 #include "lib/gcb_json.h"
 #include "stages/fetcher/gcb_fetcher_poll.h"
 

@@ -72,7 +72,7 @@ fuzz.notif_scan.opts = -max_len=4096
 # OAuth token answers and error bodies.
 FUZZ += token_errbody
 fuzz.token_errbody.target = tests/fuzz/fuzz_token_errbody.c
-fuzz.token_errbody.srcs = stages/fetcher/gcb_fetcher_token.c stages/fetcher/gcb_fetcher_errbody.c \
+fuzz.token_errbody.srcs = stages/source/gcb_token.c stages/source/gcb_errbody.c \
 	$(HTTP_SRCS) $(LOG_SRCS)
 fuzz.token_errbody.libs := $(call pkglibs,libcurl libcjson)
 fuzz.token_errbody.corpus = tests/fuzz/corpus/token_errbody
@@ -97,8 +97,8 @@ fuzz.ws.opts = -max_len=16384
 # The gap log, alive mark and backfill job read back at start.
 FUZZ += state_files
 fuzz.state_files.target = tests/fuzz/fuzz_state_files.c
-fuzz.state_files.srcs = $(GAPS_SRCS) $(BACKFILL_SRCS) stages/fetcher/gcb_fetcher_backoff.c \
-	stages/fetcher/gcb_fetcher_ckpt.c stages/fetcher/gcb_fetcher_errbody.c $(DIR_SRCS) \
+fuzz.state_files.srcs = $(GAPS_SRCS) $(BACKFILL_SRCS) stages/source/gcb_backoff.c \
+	stages/source/gcb_ckpt.c stages/source/gcb_errbody.c $(DIR_SRCS) \
 	$(LOG_SRCS)
 fuzz.state_files.libs := $(call pkglibs,libcjson liburing)
 fuzz.state_files.corpus = tests/fuzz/corpus/state_files

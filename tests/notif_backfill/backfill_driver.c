@@ -30,7 +30,7 @@
 #include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "lib/gcb_http.h"
-#include "stages/fetcher/gcb_fetcher_token.h"
+#include "stages/source/gcb_token.h"
 #include "stages/notif/gcb_backfill.h"
 #include "stages/notif/gcb_gaps.h"
 #include "lib/gcb_log.h"

@@ -9,7 +9,7 @@ UNIT_TESTS += $(BIN)/test-spool
 # and the checkpoint.
 PROGS += test-powercut
 test-powercut.srcs = tests/spool/test_powercut.c tests/spool/diskmodel.c \
-	$(SPOOL_SRCS) stages/fetcher/gcb_fetcher_ckpt.c $(LOG_SRCS)
+	$(SPOOL_SRCS) stages/source/gcb_ckpt.c $(LOG_SRCS)
 test-powercut.libs = $(SPOOL_LIBS) $(call pkglibs,cmocka libcjson liburing)
 UNIT_TESTS += $(BIN)/test-powercut
 

@@ -38,7 +38,7 @@
 
 #include <cmocka.h>
 
-#include "stages/fetcher/gcb_fetcher_ckpt.h"
+#include "stages/source/gcb_ckpt.h"
 #include "stages/spool/gcb_spool.h"
 #include "lib/gcb_log.h"
 #include "tests/spool/diskmodel.h"

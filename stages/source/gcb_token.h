@@ -4,8 +4,8 @@
  * lifetime), and on demand after a 401. Tokens live only in this object;
  * they are wiped when replaced or on fini.
  */
-#ifndef GCB_FETCHER_TOKEN_H
-#define GCB_FETCHER_TOKEN_H
+#ifndef GCB_TOKEN_H
+#define GCB_TOKEN_H
 
 #include <stdatomic.h>
 #include <stdint.h>

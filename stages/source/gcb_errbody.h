@@ -4,8 +4,8 @@
  * only, and nothing at all when the body contains a credential (a server or
  * proxy that echoes the request must not leak it into our logs).
  */
-#ifndef GCB_FETCHER_ERRBODY_H
-#define GCB_FETCHER_ERRBODY_H
+#ifndef GCB_ERRBODY_H
+#define GCB_ERRBODY_H
 
 #include <stddef.h>
 

@@ -1,4 +1,4 @@
-#include "stages/fetcher/gcb_fetcher_backoff.h"
+#include "stages/source/gcb_backoff.h"
 
 #define THROTTLE_DEFAULT_RESET_S 60
 #define THROTTLE_LOW_UNKNOWN	 2

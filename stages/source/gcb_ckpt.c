@@ -1,4 +1,4 @@
-#include "stages/fetcher/gcb_fetcher_ckpt.h"
+#include "stages/source/gcb_ckpt.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -12,8 +12,8 @@
  * go through a gcb_fileops_t table, so that a test can run them on a model
  * of the disk (gcb_ckpt_set_ops).
  */
-#ifndef GCB_FETCHER_CKPT_H
-#define GCB_FETCHER_CKPT_H
+#ifndef GCB_CKPT_H
+#define GCB_CKPT_H
 
 #include <limits.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "stages/fetcher/gcb_fetcher_token.h"
+#include "stages/source/gcb_token.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,7 +9,7 @@
 
 #include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_errbody.h"
+#include "stages/source/gcb_errbody.h"
 #include "lib/gcb_log.h"
 
 #define NS_PER_S UINT64_C(1000000000)

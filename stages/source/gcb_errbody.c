@@ -1,4 +1,4 @@
-#include "stages/fetcher/gcb_fetcher_errbody.h"
+#include "stages/source/gcb_errbody.h"
 
 #include <stdio.h>
 #include <string.h>

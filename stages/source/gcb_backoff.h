@@ -3,8 +3,8 @@
  * from [0, min(cap, base * 2^attempt)]), never shorter than a server's
  * Retry-After; and proactive throttling from the rate-limit headers.
  */
-#ifndef GCB_FETCHER_BACKOFF_H
-#define GCB_FETCHER_BACKOFF_H
+#ifndef GCB_BACKOFF_H
+#define GCB_BACKOFF_H
 
 #include <stdint.h>
 
