@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,39 @@ int gcb_buf_append(gcb_buf_t *b, const void *p, size_t n)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return 0;
+}
+
+int gcb_buf_vprintf(gcb_buf_t *b, const char *fmt, va_list ap)
+{
+	size_t room = b->cap - b->len;
+	va_list aq;
+	int n, rc;
+
+	va_copy(aq, ap);
+	n = vsnprintf(b->data != NULL ? b->data + b->len : NULL, room, fmt, aq);
+	va_end(aq);
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return 0;
+	}
+	if ((rc = gcb_buf_reserve(b, (size_t)n)) != 0)
+		return rc;
+	vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+int gcb_buf_printf(gcb_buf_t *b, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = gcb_buf_vprintf(b, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int gcb_buf_reset(gcb_buf_t *b)

@@ -10,6 +10,7 @@
 #ifndef GCB_BUF_H
 #define GCB_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct gcb_buf {
@@ -25,6 +26,11 @@ int gcb_buf_reserve(gcb_buf_t *b, size_t n);
 
 /* Appends n bytes and the NUL. 0, -EFBIG (nothing appended) or -ENOMEM. */
 int gcb_buf_append(gcb_buf_t *b, const void *p, size_t n);
+
+/* Appends printf-formatted text. 0, -EFBIG (nothing appended), -ENOMEM or
+ * -EINVAL (a bad format). */
+__attribute__((format(printf, 2, 3))) int gcb_buf_printf(gcb_buf_t *b, const char *fmt, ...);
+int gcb_buf_vprintf(gcb_buf_t *b, const char *fmt, va_list ap);
 
 /* Empties b; data (allocated at least once) reads "". 0 or -ENOMEM. */
 int gcb_buf_reset(gcb_buf_t *b);

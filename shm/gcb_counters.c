@@ -7,8 +7,7 @@
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_counters_validator.h"
 
-static const gcb_counter_def_t fetcher_defs[GCB_FC_COUNT] = {
-    GCB_FETCHER_COUNTERS(GCB_COUNTER_DEF)};
+static const gcb_counter_def_t fetcher_defs[GCB_FC_COUNT] = {GCB_FETCHER_COUNTERS(GCB_COUNTER_DEF)};
 static const gcb_counter_def_t validator_defs[GCB_VC_COUNT] = {
     GCB_VALIDATOR_COUNTERS(GCB_COUNTER_DEF)};
 static const gcb_counter_def_t producer_defs[GCB_PRODUCER_C_COUNT] = {

@@ -176,8 +176,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		insecure(&m->text, m->insecure);
 		if (m->text.oom)
 			return text(conn, 500, "out of memory%s\n", "");
-		return reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", m->text.data,
-			     m->text.len);
+		return reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", m->text.buf.data,
+			     m->text.buf.len);
 	}
 	if (strcmp(url, "/healthz") == 0)
 		return healthz(m, conn);

@@ -18,40 +18,20 @@
 void gcb_textbuf_printf(gcb_textbuf_t *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (b->oom)
 		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->data != NULL ? b->data + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap != 0 ? b->cap * 2 : 16384;
-		while (cap - b->len <= (size_t)n)
-			cap *= 2;
-		char *p = realloc(b->data, cap);
-		if (p == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->data = p;
-		b->cap = cap;
-	}
+	if (b->buf.first == 0)
+		b->buf.first = 16384;
+	va_start(ap, fmt);
+	if (gcb_buf_vprintf(&b->buf, fmt, ap) != 0)
+		b->oom = 1;
+	va_end(ap);
 }
 
 void gcb_textbuf_fini(gcb_textbuf_t *b)
 {
-	free(b->data);
+	gcb_buf_fini(&b->buf);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -316,8 +296,7 @@ static void pipeline(gcb_textbuf_t *b, const gcb_shm_t *shm, const gcb_health_t 
 	      (double)shm->hdr->created_unix_ms / 1e3);
 	gcb_shm_source_read(&p->source, &src);
 	gauge(b, "gcbridge_source_stalled",
-	      "1 when the source cannot make progress by itself (/readyz says why)",
-	      src.stalled);
+	      "1 when the source cannot make progress by itself (/readyz says why)", src.stalled);
 	gauge(b, "gcbridge_source_stalled_since_timestamp_seconds",
 	      "when the current stall began, Unix time (0: not stalled)",
 	      (double)src.since_unix_ms / 1e3);
@@ -332,7 +311,7 @@ static void pipeline(gcb_textbuf_t *b, const gcb_shm_t *shm, const gcb_health_t 
 void gcb_metrics_render(gcb_textbuf_t *b, const gcb_shm_t *shm, const gcb_health_t *health,
 			const char *version)
 {
-	b->len = 0;
+	b->buf.len = 0;
 	b->oom = 0;
 	family(b, "gcbridge_info", "gauge", "version and instance of the running gcbridge");
 	gcb_textbuf_printf(b, "gcbridge_info{version=\"%s\",instance=\"", version);

@@ -72,8 +72,10 @@ unsigned gcb_metrics_histograms(gcb_metric_hist_t *out, unsigned max)
 		strncat(h->help_buf, ", in seconds", sizeof(h->help_buf) - strlen(h->help_buf) - 1);
 		h->help = h->help_buf;
 		h->sum_index = i;
-		h->count_index = i + 1 < ndefs && d[i + 1].kind == GCB_COUNTER_COUNT ? (int)i + 1 : -1;
-		for (unsigned j = first_bucket; j < i && h->nbuckets < GCB_METRICS_MAX_BUCKETS; j++) {
+		h->count_index =
+		    i + 1 < ndefs && d[i + 1].kind == GCB_COUNTER_COUNT ? (int)i + 1 : -1;
+		for (unsigned j = first_bucket; j < i && h->nbuckets < GCB_METRICS_MAX_BUCKETS;
+		     j++) {
 			h->bucket_index[h->nbuckets] = j;
 			h->bucket_le[h->nbuckets] = (double)d[j].le / 1e6;
 			h->nbuckets++;
