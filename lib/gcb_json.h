@@ -1,5 +1,6 @@
 /*
- * Allocation-free JSON scanning for the poll answer's framing.
+ * Allocation-free JSON scanning: the one validating scanner of gcbridge, for
+ * the poll answer's framing and for schema texts (gcb_json_check).
  *
  * Two ways to find where a value ends:
  *  - gcb_json_skip_value() validates the value (RFC 8259 grammar, nesting
@@ -20,7 +21,8 @@
 /* First non-whitespace byte at or after p (end when none). */
 const char *gcb_json_skip_ws(const char *p, const char *end);
 
-/* Validates the value starting exactly at p; returns the byte after it, or NULL. */
+/* Validates the value starting exactly at p (RFC 8259 grammar, bytes >= 0x80
+ * as they are); returns the byte after it, or NULL. */
 const char *gcb_json_skip_value(const char *p, const char *end);
 
 /*
@@ -41,5 +43,14 @@ const char *gcb_json_delimit(const char *p, const char *end);
  */
 const char *gcb_json_decode_string(const char *p, const char *end, char *out, size_t out_size,
 				   size_t *out_len);
+
+/*
+ * Strict check of a whole JSON text: RFC 8259, every string valid UTF-8 (RFC
+ * 3629) with paired surrogate escapes, no leading zeros, no byte order mark,
+ * nesting below max_depth. 0, or -EINVAL with the offset of the first
+ * problem in *err_off and its reason (a static string) in *why.
+ */
+int gcb_json_check(const char *text, size_t len, int max_depth, size_t *err_off,
+		   const char **why);
 
 #endif

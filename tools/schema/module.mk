@@ -2,7 +2,7 @@
 # The schema sources live beside the validator, which loads schemas at run
 # time.
 
-GCB_AVSC_SRCS := stages/validator/gcb_avsc_util.c stages/validator/gcb_avsc_json.c \
+GCB_AVSC_SRCS = stages/validator/gcb_avsc_util.c $(JSON_SRCS) \
 	stages/validator/gcb_avsc_parse.c \
 	stages/validator/gcb_avsc_default.c stages/validator/gcb_avsc_logical.c \
 	stages/validator/gcb_avsc_canonical.c stages/validator/gcb_avsc_compat.c
