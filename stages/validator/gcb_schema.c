@@ -336,28 +336,31 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 	s->text[len] = '\0';
 	s->text_len = len;
 
-	s->raw = cJSON_ParseWithLength(s->text, len);
-	if (!s->raw) {
-		const char *at = cJSON_GetErrorPtr();
-		long off = at && at >= s->text && at <= s->text + len ? (long)(at - s->text) : -1;
-
-		snprintf(why, sizeof(why), "not valid JSON (near byte %ld)", off);
-		rc = -EINVAL;
-		goto fail;
-	}
-	/* The linter first: it reports the problem precisely (element path). */
+	/*
+	 * The linter first, the one reading of the JSON: it reports a problem
+	 * precisely (element path). Text that is not JSON even to cJSON is
+	 * named as such, as it always was.
+	 */
 	{
 		gcb_avsc_problems_t pr;
+		cJSON *j = NULL;
 
 		gcb_avsc_problems_init(&pr);
 		rc = gcb_avsc_parse(s->text, len, &s->avsc, &pr);
-		if (rc == -EINVAL && pr.n > 0)
+		if (rc == -EINVAL && (j = cJSON_ParseWithLength(s->text, len)) == NULL) {
+			const char *at = cJSON_GetErrorPtr();
+			long off =
+			    at && at >= s->text && at <= s->text + len ? (long)(at - s->text) : -1;
+
+			snprintf(why, sizeof(why), "not valid JSON (near byte %ld)", off);
+		} else if (rc == -EINVAL && pr.n > 0)
 			snprintf(why, sizeof(why), "%s%s%s%s", pr.v[0].path, *pr.v[0].path ? ": " : "",
 				 pr.v[0].reason,
 				 gcb_avsc_problems_count(&pr) > 1 ? " (and more: see gcb-schema lint)"
 								  : "");
 		else if (rc == -EINVAL)
 			snprintf(why, sizeof(why), "not a valid schema");
+		cJSON_Delete(j);
 		gcb_avsc_problems_fini(&pr);
 		if (rc)
 			goto fail;
@@ -366,7 +369,7 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 			goto fail;
 	}
 	/* Our own checks next: libavro-c leaks memory on some schemas it rejects. */
-	rc = duplicate_keys(&c, s->raw, 0);
+	rc = duplicate_keys(&c, s->avsc->json, 0);
 	if (rc)
 		goto fail;
 	c.named = calloc(s->avsc->nnamed ? s->avsc->nnamed : 1, sizeof(*c.named));
@@ -531,7 +534,6 @@ void gcb_schema_destroy(gcb_schema_t *s)
 		free(n);
 	}
 	gcb_avsc_destroy(s->avsc);
-	cJSON_Delete(s->raw);
 	free(s->text);
 	free(s->origin);
 	free(s);

@@ -61,7 +61,6 @@ typedef struct gcb_schema {
 	char *origin; /* file path or a label, for messages */
 	char *text;   /* the raw schema text, NUL-terminated (what a registry gets) */
 	size_t text_len;
-	cJSON *raw;
 	avro_schema_t avro;
 	avro_value_iface_t *iface;
 	avro_value_t value; /* reused for every event: reset, never re-created */
