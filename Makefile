@@ -212,6 +212,7 @@ install: $(addprefix $(BIN)/,$(INSTALL_PROGRAMS))
 	install -m 0644 dist/gcb-ringstat.1 $(DESTDIR)$(MANDIR)/man1/gcb-ringstat.1
 	install -m 0644 examples/gcbridge.conf $(DESTDIR)$(DOCDIR)/gcbridge.conf.example
 	install -m 0644 docs/operations.md $(DESTDIR)$(DOCDIR)/operations.md
+	install -m 0644 dist/gcbridge-alerts.yml $(DESTDIR)$(DOCDIR)/gcbridge-alerts.yml
 	sed 's|^ExecStart=/usr/local/bin/gcbridge|ExecStart=$(BINDIR)/gcbridge|' \
 		dist/gcbridge.service >$(DESTDIR)$(UNITDIR)/gcbridge.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/gcbridge.service

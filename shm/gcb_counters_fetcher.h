@@ -4,7 +4,8 @@
  * fetcher slot's counters[]), the names metrics and tools print, and the
  * Prometheus help and type. Append only, never renumber.
  *
- * The notification source (docs/notifications.md) counts from CHANNELS on.
+ * The notification source (docs/notifications.md) counts from CHANNELS on,
+ * the poll source's spool (docs/fetcher.md, "The spool") from SPOOL_EVENTS on.
  * The fetcher's last cursor lives in the pipeline's cursor slots, not here.
  */
 #ifndef GCB_COUNTERS_FETCHER_H
@@ -70,7 +71,21 @@
 	X(BACKFILL_WATERMARK_WAITS, "backfill_watermark_waits", COUNTER,                           \
 	  "gap backfills held because analytics data was not yet complete for the gap")            \
 	X(TOPICS_REJECTED, "topics_rejected", GAUGE,                                               \
-	  "notification topics the service refused to subscribe now")
+	  "notification topics the service refused to subscribe now")                              \
+	X(SPOOL_EVENTS, "spool_events", GAUGE,                                                     \
+	  "poll source: spooled events not yet written to the rings")                              \
+	X(SPOOL_OLDEST_UNIX_MS, "spool_oldest_unix_ms", GAUGE,                                     \
+	  "poll source: arrival of the oldest spooled event not yet in the rings (0: none)")       \
+	X(SPOOL_FILL_BPS, "spool_fill_bytes_per_second", GAUGE,                                    \
+	  "spool growth over the last seconds, bytes per second (0: not growing)")                 \
+	X(SPOOL_FULL_IN_MS, "spool_full_in_ms", GAUGE,                                             \
+	  "projected time until the spool reaches spool.max_size at the current fill rate "        \
+	  "(0: not growing)")                                                                      \
+	X(SPOOL_FULL_NOW, "spool_full_now", GAUGE,                                                 \
+	  "1 while polling is stopped because the spool is full")                                  \
+	X(RETENTION_DEADLINE_UNIX_MS, "retention_deadline_unix_ms", GAUGE,                         \
+	  "while the spool is full: estimated time the upstream retention passes the cursor "      \
+	  "polling stopped at (0: not full)")
 
 #define GCB_FC_ENUM(id, name, kind, help) GCB_COUNTER_ENUM(GCB_FC_, id)
 enum gcb_fetcher_counter { GCB_FETCHER_COUNTERS(GCB_FC_ENUM) GCB_FC_COUNT };

@@ -38,13 +38,13 @@
 #include <stdint.h>
 
 #define GCB_SHM_MAGIC          UINT64_C(0x314d485342434740) /* "@GCBSHM1" */
-#define GCB_SHM_LAYOUT_VERSION 2u
+#define GCB_SHM_LAYOUT_VERSION 3u
 #define GCB_SHM_HEADER_SIZE    4096u
 #define GCB_SHM_MAX_RINGS      40u
 #define GCB_SHM_NAME_MAX       32u
 #define GCB_SHM_INSTANCE_MAX   64u
 #define GCB_SHM_CACHE_LINE     128u /* two 64-byte lines: defeats adjacent-line prefetch */
-#define GCB_SHM_STAGE_COUNTERS 48u
+#define GCB_SHM_STAGE_COUNTERS 64u
 #define GCB_SHM_CURSOR_MAX     1024u
 #define GCB_SHM_CURSOR_SLOTS   64u
 

@@ -833,8 +833,9 @@ static void warn_no_effect(struct load_ctx *c)
 		const char *why = "with genesys.source = poll";
 
 		warn_ignored(c, "genesys.notifications.", why);
-		warn_ignored(c, "spool.", why);
 		warn_ignored(c, "backfill.", why);
+		if (!cfg->genesys.poll_spool)
+			warn_ignored(c, "spool.", "with genesys.poll.spool = false");
 	}
 	if (cfg->embedded_sim) {
 		const char *why = "with the embedded simulator (it has its own credentials and "

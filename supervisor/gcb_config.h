@@ -105,6 +105,8 @@ typedef struct gcb_config {
 		int64_t poll_interval_ms;
 		int64_t poll_stall_after;
 		int64_t poll_stall_timeout_ms;
+		int poll_spool;
+		int64_t poll_retention_ms;
 		int64_t token_skew_ms;
 		int64_t backoff_base_ms;
 		int64_t backoff_cap_ms;

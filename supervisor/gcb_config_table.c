@@ -288,6 +288,27 @@ const gcb_config_prop_t gcb_config_props[] = {
 	       "count.",
     },
     {
+	.name = "genesys.poll.spool",
+	.type = GCB_CONFIG_T_BOOL,
+	.offset = OFF(genesys.poll_spool),
+	.def = "true",
+	.doc = "Write every poll answer to the spool (spool.*) before the rings, so polling "
+	       "goes on while Kafka is slow or down and an outage may outlast the stream's "
+	       "retention, up to spool.max_size. false: polling stops while the rings are "
+	       "full, and an outage longer than the retention loses events upstream.",
+    },
+    {
+	.name = "genesys.poll.retention",
+	.type = GCB_CONFIG_T_DURATION,
+	.offset = OFF(genesys.poll_retention_ms),
+	.def = "1d",
+	.min = S(1),
+	.max = H(24 * 365),
+	.doc = "How long the server keeps events of the stream, when the stream does not "
+	       "say (retentionSeconds). Used only to estimate, while the spool is full, how "
+	       "long until events not yet polled are lost upstream.",
+    },
+    {
 	.name = "genesys.token.skew",
 	.type = GCB_CONFIG_T_DURATION,
 	.offset = OFF(genesys.token_skew_ms),
@@ -456,9 +477,11 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.def = "1GiB",
 	.min = MIB(1),
 	.max = GIB(1024),
-	.doc = "Disk the spool may use for messages Kafka has not acknowledged. When full, "
-	       "gcbridge stops reading the channels (Genesys drops what it cannot deliver) "
-	       "and records a gap, backfilled once the spool has room again.",
+	.doc = "Disk the spool may use for messages and poll answers Kafka has not "
+	       "acknowledged. When full, the notification source stops reading the channels "
+	       "(Genesys drops what it cannot deliver) and records a gap, backfilled once the "
+	       "spool has room again; the poll source stops polling until the spool is below "
+	       "3/4 of this (the stream's retention then runs).",
     },
     {
 	.name = "spool.sync_interval",

@@ -87,6 +87,11 @@ void gcb_health_update(gcb_health_t *h, const gcb_shm_t *shm)
 		snprintf(h->why, sizeof(h->why), "draining (stopping)");
 	} else if (!gcb_health_stages_up(h, shm, h->why, sizeof(h->why))) {
 		/* why set */
+	} else if (h->source.stalled && strncmp(h->source.reason, "spool full", 10) == 0) {
+		/* Kafka's outage outlasted the spool: polling stopped, the
+		 * stream's retention runs (the reason says how long is left). */
+		snprintf(h->why, sizeof(h->why), "%.150s; at cursor \"%.64s\"", h->source.reason,
+			 h->source.cursor);
 	} else if (h->source.stalled) {
 		snprintf(h->why, sizeof(h->why), "source stalled at cursor \"%.64s\": %.150s",
 			 h->source.cursor, h->source.reason);

@@ -12,7 +12,7 @@
 #include "shm/gcb_shm_source.h"
 #include "supervisor/gcb_metrics_table.h"
 
-#define MAX_DESCS 48u
+#define MAX_DESCS GCB_SHM_STAGE_COUNTERS
 #define MAX_HISTS 4u
 
 void gcb_textbuf_printf(gcb_textbuf_t *b, const char *fmt, ...)

@@ -119,6 +119,18 @@ int gcb_pipeline_init(gcb_pipeline_t *p, const gcb_config_t *cfg, const gcb_embe
 	if (cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS &&
 	    notif_check(cfg, errstr, errstr_size) != 0)
 		return -EINVAL;
+	/* A full poll spool polls again below 3/4 of spool.max_size, and only
+	 * whole segments are released (never the one being written): with fewer
+	 * than four segments' room it could stay full with everything delivered. */
+	if (cfg->genesys.source != GCB_CONFIG_SOURCE_NOTIFICATIONS && cfg->genesys.poll_spool &&
+	    cfg->spool.max_size < 4 * cfg->spool.segment_size) {
+		snprintf(
+		    errstr, errstr_size,
+		    "spool.max_size: at least 4 x spool.segment_size (%lld bytes) for the poll "
+		    "source",
+		    (long long)cfg->spool.segment_size);
+		return -EINVAL;
+	}
 	if ((uint64_t)cfg->event.max_bytes > gcb_stage_conf_dlq_value_max(cfg)) {
 		/* An invalid event of the accepted size must fit the DLQ whole. */
 		snprintf(errstr, errstr_size,

@@ -36,6 +36,7 @@ void gcb_stage_conf_fetcher(const gcb_config_t *cfg, gcb_fetcher_conf_t *f, char
 	f->poll_interval_ms = (unsigned)cfg->genesys.poll_interval_ms;
 	f->stall_after = (unsigned)cfg->genesys.poll_stall_after;
 	f->stall_timeout_ms = (uint64_t)cfg->genesys.poll_stall_timeout_ms;
+	f->retention_ms = (uint64_t)cfg->genesys.poll_retention_ms;
 	f->token_skew_s = (unsigned)(cfg->genesys.token_skew_ms / 1000);
 	f->backoff_base_ms = (unsigned)cfg->genesys.backoff_base_ms;
 	f->backoff_cap_ms = (unsigned)cfg->genesys.backoff_cap_ms;
@@ -62,11 +63,15 @@ void gcb_stage_conf_fetcher(const gcb_config_t *cfg, gcb_fetcher_conf_t *f, char
 	f->notif.rollover_before_ms = (unsigned)cfg->genesys.notifications.rollover_before_ms;
 	f->notif.topics_per_channel = (unsigned)cfg->genesys.notifications.topics_per_channel;
 	f->notif.max_channels = (unsigned)cfg->genesys.notifications.max_channels;
-	snprintf(spool_dir, size, "%s/%s.spool", cfg->instance.state_dir, cfg->instance.name);
+	/* Each source its own directory: their records differ, and a source
+	 * switched with a spool not yet drained must not read the other's. */
+	snprintf(spool_dir, size, "%s/%s.%sspool", cfg->instance.state_dir, cfg->instance.name,
+		 cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS ? "" : "poll.");
 	f->spool.dir = spool_dir;
 	f->spool.segment_bytes = (uint64_t)cfg->spool.segment_size;
 	f->spool.max_bytes = (uint64_t)cfg->spool.max_size;
 	f->spool.sync_interval_ms = (unsigned)cfg->spool.sync_interval_ms;
+	f->spool.poll = cfg->genesys.poll_spool;
 	f->backfill.enabled = cfg->backfill.enabled;
 	f->backfill.pad_ms = (uint64_t)cfg->backfill.pad_ms;
 	f->backfill.poll_interval_ms = (unsigned)cfg->backfill.poll_interval_ms;

@@ -23,7 +23,8 @@
 #include "stages/notif/gcb_notif.h"
 #include "lib/gcb_log.h"
 
-#define SLOT_WAIT_MS 20
+#define SLOT_WAIT_MS	    20
+#define SPOOL_FULL_CHECK_MS 100
 
 static int on_http_tick(void *arg)
 {
@@ -34,6 +35,8 @@ static int on_writer_wait(void *arg, int why)
 {
 	gcb_fetcher_t *f = arg;
 
+	if (f->feeding)
+		return 1; /* the spool feed never waits: it tries again next turn */
 	if (why == GCB_BATCH_WAIT_SLOT) {
 		/* 64 batches since the last checkpoint: store one now, whatever the
 		 * interval, or the interval would cap the fetch rate. */
@@ -103,6 +106,7 @@ static int fetcher_setup(gcb_fetcher_t *f, const gcb_fetcher_conf_t *c, gcb_stag
 	memset(f, 0, sizeof(*f));
 	f->conf = c;
 	f->ctx = ctx;
+	f->retention_ms = c->retention_ms; /* the stream's own, when it states one, wins */
 	f->counters = ctx->slot->counters;
 	f->pipe = gcb_shm_pipeline(ctx->shm);
 	gcb_poll_result_init(&f->poll);
@@ -157,20 +161,22 @@ static void fetcher_teardown(gcb_fetcher_t *f)
 /*
  * Where to start: the newest batch in shared memory when the segment
  * outlived the previous fetcher, else the checkpoint file, else the oldest
- * retained event.
+ * retained event. With the spool, that is where the spool's replay starts;
+ * polling goes on after the last spooled answer.
  */
-static void fetcher_resume(gcb_fetcher_t *f)
+static int fetcher_resume(gcb_fetcher_t *f)
 {
-	char stream[GCB_FETCHER_STREAM_MAX + 1];
+	char stream[GCB_FETCHER_STREAM_MAX + 1], resume[GCB_POLL_CURSOR_MAX];
 	uint64_t batch = 0;
 	size_t len;
-	int rc;
+	int rc, from_ckpt = 1;
 
 	if (gcb_batch_last_cursor(f->pipe, f->cursor, sizeof(f->cursor), &len) == 0) {
 		gcb_log_info("resuming after batch %llu (shared memory), event seq %llu",
 			     (unsigned long long)atomic_load(&f->pipe->fetched_batch_seq),
 			     (unsigned long long)f->writer.last_seq);
-		return;
+		from_ckpt = 0;
+		goto spool;
 	}
 	rc = gcb_ckpt_load(&f->ckpt, stream, sizeof(stream), f->cursor, sizeof(f->cursor), &batch);
 	if (rc == 0 && stream[0] != '\0' && strcmp(stream, f->stream_id) != 0) {
@@ -191,6 +197,12 @@ static void fetcher_resume(gcb_fetcher_t *f)
 			      "event",
 			      f->ckpt.dir, f->ckpt.name, strerror(-rc));
 	}
+spool:
+	if (f->ps == NULL)
+		return 0;
+	/* The spool sets f->cursor: resume from a copy. */
+	snprintf(resume, sizeof(resume), "%s", f->cursor);
+	return gcb_fetcher_pspool_resume(f, resume, from_ckpt);
 }
 
 static void poll_url(gcb_fetcher_t *f, char *url, size_t size)
@@ -215,6 +227,37 @@ static void poll_url(gcb_fetcher_t *f, char *url, size_t size)
 		}
 	}
 	url[k] = '\0';
+}
+
+/*
+ * An answer with an event larger than a spool record: it goes to the rings
+ * directly, waiting for ring space as without a spool, once every spooled
+ * answer before it is in the rings (order). Rare: only events far above
+ * event.max_bytes, which travel cut anyway.
+ */
+static int write_direct(gcb_fetcher_t *f, const char *body, uint64_t received_ms)
+{
+	int rc;
+
+	gcb_log_warn("poll answer with an event larger than a spool record: writing it to the "
+		     "rings directly once the spool is drained");
+	while (!gcb_fetcher_pspool_drained(f)) {
+		if ((rc = gcb_fetcher_pspool_service(f)) != 0)
+			return rc;
+		if (gcb_fetcher_sleep(f, SLOT_WAIT_MS) != 0)
+			return -ECANCELED;
+	}
+	f->writing = 1;
+	rc = gcb_batch_write(&f->writer, body, &f->poll, f->cursor, received_ms);
+	f->writing = 0;
+	if (rc != 0) {
+		if (rc != -ECANCELED)
+			gcb_log_error("writing a batch of %zu events failed: %s", f->poll.n_events,
+				      strerror(-rc));
+		return rc;
+	}
+	gcb_fetcher_pspool_passed(f, f->poll.cursor);
+	return 0;
 }
 
 /* Handles a 200 answer. 0: go on; -ECANCELED: stop; other: restart the stage. */
@@ -246,8 +289,18 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 	gcb_backoff_reset(&f->backoff);
 	gcb_counter_add(f->counters, GCB_FC_POLLS, 1);
 	gcb_counter_set(f->counters, GCB_FC_LAST_POLL_UNIX_MS, received_ms);
-	if (f->poll.n_events > 0) {
+	if (f->poll.n_events > 0 && f->ps != NULL) {
+		rc = gcb_fetcher_pspool_append(f, r->body, received_ms);
+		if (rc == -ENOSPC)
+			return 0; /* not taken: polled again once the spool has room */
+		if (rc == -EMSGSIZE)
+			rc = write_direct(f, r->body, received_ms);
+		if (rc != 0)
+			return rc;
+	} else if (f->poll.n_events > 0) {
+		f->writing = 1;
 		rc = gcb_batch_write(&f->writer, r->body, &f->poll, f->cursor, received_ms);
+		f->writing = 0;
 		if (rc != 0) {
 			if (rc != -ECANCELED)
 				gcb_log_error("writing a batch of %zu events failed: %s",
@@ -260,6 +313,7 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 	} else {
 		gcb_counter_add(f->counters, GCB_FC_EMPTY_POLLS, 1);
 	}
+	gcb_fetcher_pspool_caught_up(f, f->poll.has_more, received_ms);
 	gcb_fetcher_stall_progress(
 	    f, f->poll.n_events > 0 || strcmp(f->cursor, f->poll.cursor) != 0, f->poll.has_more);
 	memcpy(f->cursor, f->poll.cursor, f->poll.cursor_len + 1);
@@ -330,6 +384,14 @@ static int poll_loop(gcb_fetcher_t *f)
 
 	gcb_fetcher_stall_init(f);
 	while (!gcb_fetcher_tick(f)) {
+		if ((rc = gcb_fetcher_pspool_service(f)) != 0)
+			return rc;
+		if (gcb_fetcher_pspool_is_full(f)) {
+			/* Kafka must take some of the spool first; it is fed meanwhile. */
+			if (gcb_fetcher_sleep(f, SPOOL_FULL_CHECK_MS) != 0)
+				return 0;
+			continue;
+		}
 		if ((rc = gcb_fetcher_stall_try_skip(f)) == -ECANCELED)
 			return 0;
 		poll_url(f, url, sizeof(url));
@@ -413,7 +475,18 @@ int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_r
 	f->writer.keep = gcb_fetcher_keep_event;
 	f->writer.keep_arg = f;
 	f->writer.dlq_value_max = conf->dlq_value_max;
-	fetcher_resume(f);
+	if (conf->spool.poll && conf->spool.dir != NULL) {
+		rc = gcb_fetcher_pspool_open(f);
+		if (rc != 0) {
+			ret = rc == -EINVAL ? GCB_EXIT_FATAL : GCB_EXIT_RESTART;
+			goto out;
+		}
+	}
+	if (fetcher_resume(f) != 0) {
+		gcb_log_error("the spool could not be replayed");
+		goto out;
+	}
+	gcb_log_info("poll source: spool %s", f->ps != NULL ? conf->spool.dir : "off");
 
 	rc = poll_loop(f);
 	if (rc == 0)
@@ -424,6 +497,7 @@ int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_r
 	gcb_fetcher_checkpoint(f, 1);
 	gcb_log_info("fetcher stopping: exit %d", ret);
 out:
+	gcb_fetcher_pspool_close(f);
 	fetcher_teardown(f);
 	free(f);
 	return ret;

@@ -47,6 +47,8 @@ typedef struct gcb_fetcher_conf {
 	unsigned poll_interval_ms;	 /* genesys.poll.interval: wait after a poll without hasMore */
 	unsigned stall_after;		 /* genesys.poll.stall_after: broken answers, then stalled */
 	uint64_t stall_timeout_ms;	 /* genesys.poll.stall_timeout: no progress, then stalled */
+	uint64_t retention_ms;		 /* genesys.poll.retention: the stream's, when it does
+					  * not say (used to estimate the margin left) */
 	unsigned token_skew_s;		 /* genesys.token.skew: renew this long before expiry */
 	unsigned backoff_base_ms;	 /* genesys.backoff.base */
 	unsigned backoff_cap_ms;	 /* genesys.backoff.cap */
@@ -76,6 +78,7 @@ typedef struct gcb_fetcher_conf {
 		unsigned rate_per_minute; /* REST budget of the notification source */
 	} notif;
 	struct {
+		int poll;	 /* genesys.poll.spool: the poll source spools too */
 		const char *dir; /* <state_dir>/<instance>.spool */
 		uint64_t segment_bytes;
 		uint64_t max_bytes;

@@ -45,6 +45,11 @@ int gcb_fetcher_tick(gcb_fetcher_t *f)
 	if (!f->in_tick) {
 		f->in_tick = 1;
 		gcb_fetcher_checkpoint(f, 0);
+		/* The rings are fed from the spool while polls and sleeps run
+		 * (not inside a direct write: the batch writer is not reentrant);
+		 * a failure is sticky and ends the poll loop. */
+		if (f->ps != NULL && !f->writing)
+			(void)gcb_fetcher_pspool_service(f);
 		f->in_tick = 0;
 	}
 	return gcb_stage_stopping(f->ctx);
@@ -65,6 +70,8 @@ int gcb_fetcher_sleep(gcb_fetcher_t *f, uint64_t ms)
 		step = (end - now) / NS_PER_MS;
 		if (step > GCB_FETCHER_TICK_MS)
 			step = GCB_FETCHER_TICK_MS;
+		if (f->ps != NULL && step > GCB_FETCHER_SPOOL_TICK_MS)
+			step = GCB_FETCHER_SPOOL_TICK_MS; /* the spool feed runs in the tick */
 		if (step == 0)
 			step = 1;
 		ts.tv_sec = (time_t)(step / 1000);

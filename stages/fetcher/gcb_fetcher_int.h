@@ -14,11 +14,13 @@
 #include "stages/source/gcb_ckpt.h"
 #include "lib/gcb_http.h"
 #include "stages/fetcher/gcb_fetcher_poll.h"
+#include "stages/fetcher/gcb_fetcher_spool.h"
 #include "stages/source/gcb_token.h"
 #include "shm/gcb_counters_fetcher.h"
 
-#define GCB_FETCHER_STREAM_MAX 200
-#define GCB_FETCHER_TICK_MS    200
+#define GCB_FETCHER_STREAM_MAX	  200
+#define GCB_FETCHER_TICK_MS	  200
+#define GCB_FETCHER_SPOOL_TICK_MS 10 /* sleeps are this fine while a spool is fed */
 
 /* Stall detection of the poll source (gcb_fetcher_stall.c). */
 typedef struct gcb_fetcher_stall {
@@ -52,7 +54,11 @@ typedef struct gcb_fetcher {
 	char cursor[GCB_POLL_CURSOR_MAX]; /* cursor of the next poll, "" for none */
 	uint64_t last_ckpt_ns;
 	gcb_fetcher_stall_t stall;
-	int in_tick; /* the tick runs checkpoints; never recursively */
+	int in_tick;		  /* the tick runs checkpoints; never recursively */
+	int writing;		  /* inside a direct gcb_batch_write: the tick must not feed */
+	int feeding;		  /* the spool feed writes: ring waits abort instead */
+	uint64_t retention_ms;	  /* the stream's retention (stated by it, else configured) */
+	gcb_fetcher_pspool_t *ps; /* the poll source's spool, NULL when off */
 } gcb_fetcher_t;
 
 /* Heartbeat, due checkpoint; 1 when the stage must stop. */

@@ -246,6 +246,8 @@ int gcb_fetcher_stall_try_skip(gcb_fetcher_t *f)
 
 	if (!f->stall.stalled || f->stall.kept_limit == 0)
 		return 0;
+	if (!gcb_fetcher_pspool_drained(f))
+		return 0; /* spooled answers come first: order */
 	state_name(name, sizeof(name), SKIP_FILE, inst);
 	if (read_state(&f->ckpt, name, &text, &len) != 0)
 		return 0;
@@ -279,7 +281,9 @@ int gcb_fetcher_stall_try_skip(gcb_fetcher_t *f)
 	res.raw_answer = 1;
 	snprintf(res.cursor, sizeof(res.cursor), "%s", next);
 	res.cursor_len = strlen(next);
+	f->writing = 1;
 	rc = gcb_batch_write(&f->writer, answer, &res, f->cursor, gcb_clock_real_ms());
+	f->writing = 0;
 	free(answer);
 	if (rc != 0)
 		return rc == -ECANCELED ? rc : 0; /* retried on the next turn */
@@ -288,6 +292,7 @@ int gcb_fetcher_stall_try_skip(gcb_fetcher_t *f)
 		     f->cursor, alen, next);
 	unlinkat(f->ckpt.dir_fd, name, 0);
 	memcpy(f->cursor, next, strlen(next) + 1);
+	gcb_fetcher_pspool_passed(f, next);
 	f->stall.bad_answers = 0;
 	f->stall.limit = f->conf->poll_limit;
 	f->stall.progress_ms = gcb_clock_real_ms();

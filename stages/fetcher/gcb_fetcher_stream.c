@@ -40,6 +40,25 @@ static int id_valid(const char *s, size_t n)
  * GET the stream: 1 exists, 0 unknown (404), -ECANCELED when stopping.
  * Transient failures are retried here.
  */
+/*
+ * The stream's retention, when its answer states it ("retentionSeconds", a
+ * positive number): it replaces genesys.poll.retention in the estimate of
+ * the margin left while the spool is full. Anything else is ignored.
+ */
+static void stream_retention(gcb_fetcher_t *f)
+{
+	const gcb_http_resp_t *r = &f->api_http.resp;
+	cJSON *o = cJSON_ParseWithLength(r->body, r->body_len);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "retentionSeconds");
+
+	if (cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble <= 10.0 * 365 * 86400) {
+		f->retention_ms = (uint64_t)v->valuedouble * 1000u;
+		gcb_log_info("the stream states a retention of %llu s",
+			     (unsigned long long)(f->retention_ms / 1000));
+	}
+	cJSON_Delete(o);
+}
+
 static int stream_exists(gcb_fetcher_t *f, const char *id)
 {
 	char url[GCB_FETCHER_URL_MAX + GCB_FETCHER_STREAM_MAX + 64];
@@ -61,6 +80,7 @@ static int stream_exists(gcb_fetcher_t *f, const char *id)
 			rc = gcb_fetcher_backoff(f, 0, -1, "GET stream");
 		} else if (r->status == 200) {
 			gcb_backoff_reset(&f->backoff);
+			stream_retention(f);
 			return 1;
 		} else if (r->status == 404) {
 			gcb_fetcher_log_answer(f, "GET stream");
@@ -111,6 +131,7 @@ static int stream_create(gcb_fetcher_t *f, const char *def, size_t def_len)
 				snprintf(f->stream_id, sizeof(f->stream_id), "%s", id->valuestring);
 				cJSON_Delete(o);
 				gcb_backoff_reset(&f->backoff);
+				stream_retention(f);
 				return 0;
 			}
 			cJSON_Delete(o);

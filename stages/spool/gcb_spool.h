@@ -110,6 +110,10 @@ void gcb_spool_consume(gcb_spool_t *s, const gcb_spool_rec_t *rec);
 
 gcb_spool_pos_t gcb_spool_read_pos(const gcb_spool_t *s);
 
+/* Where the next append goes (the end of what was appended), and the oldest record. */
+gcb_spool_pos_t gcb_spool_end(const gcb_spool_t *s);
+gcb_spool_pos_t gcb_spool_oldest(const gcb_spool_t *s);
+
 /*
  * Moves the read position to pos (a position the checkpoint stored). A
  * position before the oldest record means the oldest record; one beyond

@@ -16,6 +16,9 @@
 #include "stages/spool/gcb_spool_int.h"
 #include "lib/gcb_log.h"
 
+/* Payload bytes read with the header; a longer payload takes a second read. */
+#define PEEK_FIRST 4096u
+
 void gcb_spool_read_close(gcb_spool_t *s)
 {
 	if (s->rfd >= 0)
@@ -114,8 +117,14 @@ int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
 			gcb_log_error("openat(%s/%s) failed: %s", s->dir, name, strerror(-fd));
 			return -EIO;
 		}
+		/*
+		 * The length is in the header: read the header and a first part
+		 * of the payload, the rest once the length is known. Reading the
+		 * whole of a large buffer each time would copy megabytes per
+		 * record while a backlog is read (the file goes on after it).
+		 */
 		iov[0] = (struct iovec){h, sizeof(h)};
-		iov[1] = (struct iovec){buf, size};
+		iov[1] = (struct iovec){buf, size < PEEK_FIRST ? size : PEEK_FIRST};
 		do {
 			n = preadv(fd, iov, buf != NULL && size > 0 ? 2 : 1, (off_t)pos.off);
 		} while (n < 0 && errno == EINTR);
@@ -146,6 +155,24 @@ int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
 		rec->next = (gcb_spool_pos_t){pos.seg, end};
 		if (len > size)
 			return -ENOBUFS;
+		if ((size_t)n >= sizeof(h) && (size_t)n < sizeof(h) + len &&
+		    iov[1].iov_len == PEEK_FIRST) {
+			/* The payload's rest, beyond the first part. */
+			size_t got = (size_t)n - sizeof(h);
+			ssize_t m;
+
+			do {
+				m = pread(fd, (char *)buf + got, len - got,
+					  (off_t)(pos.off + sizeof(h) + got));
+			} while (m < 0 && errno == EINTR);
+			if (m < 0) {
+				gcb_spool_seg_name(pos.seg, name);
+				gcb_log_error("pread(%s/%s) failed: %s", s->dir, name,
+					      strerror(errno));
+				return -EIO;
+			}
+			n += m;
+		}
 		if ((size_t)n < sizeof(h) + len ||
 		    gcb_spool_crc32c(gcb_spool_crc32c(0, h, 16), buf, len) !=
 			gcb_spool_get32(h + 16)) {
@@ -172,6 +199,16 @@ void gcb_spool_consume(gcb_spool_t *s, const gcb_spool_rec_t *rec)
 gcb_spool_pos_t gcb_spool_read_pos(const gcb_spool_t *s)
 {
 	return s->rpos;
+}
+
+gcb_spool_pos_t gcb_spool_end(const gcb_spool_t *s)
+{
+	return (gcb_spool_pos_t){s->write_seg, s->append_end};
+}
+
+gcb_spool_pos_t gcb_spool_oldest(const gcb_spool_t *s)
+{
+	return (gcb_spool_pos_t){s->first_seg, GCB_SPOOL_SEG_HDR};
 }
 
 /*

@@ -165,11 +165,11 @@ grep -qF "warning: t.conf:3: genesys.client_id: has no effect with the embedded 
 	bad "no warning for credentials with the embedded simulator: $(cat err)"
 printf 'spool.max_size = 2GiB\nbackfill.enabled = false\nschemas.registry.url = http://127.0.0.1:9\n' >t.conf
 printf 'schemas.ids_file = /x.json\ngenesys.tls.verify = false\ngenesys.tls.ca_path = %s/secret\n' "$tmp" >>t.conf
-printf 'schemas.dir = /s\nschemas.routes = /s/r.json\n' >>t.conf
+printf 'schemas.dir = /s\nschemas.routes = /s/r.json\ngenesys.poll.spool = false\n' >>t.conf
 chmod 600 secret
 run t.conf
 [ $rc -eq 0 ] || bad "keys without effect: exit $rc (warnings only): $(cat err)"
-for w in "t.conf:1: spool.max_size: has no effect with genesys.source = poll" \
+for w in "t.conf:1: spool.max_size: has no effect with genesys.poll.spool = false" \
 	"t.conf:2: backfill.enabled: has no effect with genesys.source = poll" \
 	"t.conf:4: schemas.ids_file: has no effect with schemas.registry.url" \
 	"t.conf:6: genesys.tls.ca_path: has no effect with genesys.tls.verify = false" \

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Every Kafka broker down for 10 s while events flow: the pipeline stalls
+# Every Kafka broker down for 10 s while events flow, without the poll
+# source's spool (genesys.poll.spool = false): the pipeline stalls
 # (the simulator stops serving once the rings are full), every gcbridge
 # process's memory stays within a bound derived from the ring sizes, the
 # checkpoint cursor does not move; after "up all" nothing is missing.
@@ -12,6 +13,7 @@ e2e_start_kafka
 e2e_start_sim --count "$N" --rate $((N / 10)) --seed 12 --fault-bad-event-rate 0.01 \
 	--fault-drift-rate 0.02
 e2e_write_conf "$T_DIR/gcb.conf" "ring.size = ${RING_KIB}KiB" "ring.max_record = 256KiB" \
+	"genesys.poll.spool = false" \
 	"event.max_bytes = 128KiB"
 e2e_start_gcb "$T_DIR/gcb.conf"
 t_log "sim $SIM_URL, kafka $BS, gcbridge pid $GCB_PID"

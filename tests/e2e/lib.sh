@@ -10,7 +10,8 @@
 #   e2e_peek FIELD              fetched|acked|checkpoint|draining from the segment
 #   e2e_served                  distinct served ids (flushes the simulator's logs)
 #   e2e_wait_served N SECS      at least N distinct events served
-#   e2e_wait_delivered N SECS   N distinct events served and every fetched batch acked
+#   e2e_wait_delivered N SECS   N distinct events served, none left in the spool, every
+#                               fetched batch acked
 #   e2e_verify VERIFY-ARGS...   runs verify.py on the logs and the topics
 . "$GCB_ROOT/tests/need.sh"
 need_cmd kcat kcat
@@ -118,8 +119,18 @@ e2e_wait_served() {
 	t_wait_for "$2" _e2e_served_ge "$1"
 }
 
+# e2e_spooled: answers' records in the poll source's spool not yet fed to
+# the rings (spool_unread); 0 when the spool is off.
+e2e_spooled() {
+	"$PY" "$E2E/shmcounters.py" "$T_INSTANCE" spool_unread 2>/dev/null |
+		sed -n 's/^spool_unread=//p'
+}
+
+# Served events first go to the spool, then the rings: delivered means
+# nothing is left in the spool and every fetched batch was acknowledged.
 _e2e_delivered() {
 	[ "$(e2e_served)" -ge "$1" ] || return 1
+	[ "$(e2e_spooled)" = 0 ] || return 1
 	_f=$(e2e_peek fetched)
 	_a=$(e2e_peek acked)
 	[ -n "$_f" ] && [ "$_f" -gt 0 ] && [ "$_f" = "$_a" ]

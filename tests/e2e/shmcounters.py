@@ -10,7 +10,7 @@ shm/gcb_counters_<kind>.h (the same names metrics and gcb-ringstat print),
 so counters appended there are picked up without a change here.
 --pid adds pid=N (the stage's current pid, 0 when not running) and
 restarts=N. Exit 2 when the segment or the stage cannot be read, 3 when a
-named counter does not exist. Layout: shm/gcb_shm_layout.h, version 2.
+named counter does not exist. Layout: shm/gcb_shm_layout.h, version 3.
 """
 import mmap
 import os
@@ -23,8 +23,23 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SHM = os.path.normpath(os.path.join(HERE, "..", "..", "shm"))
 KINDS = {1: "fetcher", 2: "validator", 3: "producer"}
 # gcb_shm_stage_t: name[32] at 0, kind at 32, pid at 40, restarts at 64,
-# counters[48] at 88 (checked against offsetof on x86-64 and aarch64).
-OFF_KIND, OFF_PID, OFF_RESTARTS, OFF_COUNTERS, NCOUNTERS = 32, 40, 64, 88, 48
+# counters[GCB_SHM_STAGE_COUNTERS] at 88 (checked against offsetof on x86-64
+# and aarch64); the block size and the layout version are read from
+# shm/gcb_shm_layout.h, where they are named once.
+OFF_KIND, OFF_PID, OFF_RESTARTS, OFF_COUNTERS = 32, 40, 64, 88
+
+
+def layout_define(name):
+    """An unsigned #define of shm/gcb_shm_layout.h."""
+    with open(os.path.join(SHM, "gcb_shm_layout.h")) as f:
+        m = re.search(r"#define\s+%s\s+(\d+)u?\b" % name, f.read())
+    if not m:
+        raise ValueError("shm/gcb_shm_layout.h: no %s" % name)
+    return int(m.group(1))
+
+
+NCOUNTERS = layout_define("GCB_SHM_STAGE_COUNTERS")
+LAYOUT = layout_define("GCB_SHM_LAYOUT_VERSION")
 
 
 def counter_names(kind):
@@ -45,8 +60,8 @@ def read_stage(path, stage):
         mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         try:
             magic, version = struct.unpack_from("<QI", mm, 0)
-            if magic != MAGIC or version != 2:
-                raise ValueError("%s: not a layout-2 gcbridge segment" % path)
+            if magic != MAGIC or version != LAYOUT:
+                raise ValueError("%s: not a layout-%d gcbridge segment" % (path, LAYOUT))
             count, size, table = struct.unpack_from("<IIQ", mm, 136)
             for i in range(count):
                 base = table + i * size

@@ -20,8 +20,8 @@ def peek(path):
         mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         try:
             magic, version = struct.unpack_from("<QI", mm, 0)
-            if magic != MAGIC or version != 2:
-                raise ValueError("%s: not a layout-2 gcbridge segment" % path)
+            if magic != MAGIC or version != 3:
+                raise ValueError("%s: not a layout-3 gcbridge segment" % path)
             pipe_off, = struct.unpack_from("<Q", mm, 152)
             draining, = struct.unpack_from("<I", mm, pipe_off)
             fetched, = struct.unpack_from("<Q", mm, pipe_off + 8)

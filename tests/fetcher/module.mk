@@ -31,3 +31,15 @@ BENCHES += tests/fetcher/bench_fetcher.sh
 
 # The poll-answer parser's fuzz target (tests/fetcher/fuzz_poll_parse.c, corpus
 # tests/fetcher/corpus) is declared in tests/fuzz/module.mk.
+
+PROGS += test-fetcher-spool
+test-fetcher-spool.srcs = tests/fetcher/test_fetcher_spool.c \
+	stages/fetcher/gcb_fetcher_spoolrec.c stages/fetcher/gcb_fetcher_spoolstat.c
+test-fetcher-spool.libs := $(call pkglibs,cmocka)
+UNIT_TESTS += $(BIN)/test-fetcher-spool
+
+PROGS += test-fetcher-pspool
+test-fetcher-pspool.srcs = tests/fetcher/test_fetcher_pspool.c $(FETCHER_SRCS) \
+	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS)
+test-fetcher-pspool.libs = $(FETCHER_LIBS) $(call pkglibs,cmocka)
+UNIT_TESTS += $(BIN)/test-fetcher-pspool

@@ -21,6 +21,7 @@ done
 for f in /usr/lib/systemd/system/gcbridge.service /usr/lib/sysusers.d/gcbridge.conf \
 	/usr/share/man/man8/gcbridge.8 /usr/share/man/man1/gcb-ringstat.1 \
 	/usr/share/doc/gcbridge/gcbridge.conf.example /usr/share/doc/gcbridge/operations.md \
+	/usr/share/doc/gcbridge/gcbridge-alerts.yml \
 	/usr/share/gcbridge/schemas/routes.json; do
 	[ "$(mode "$f")" = 644 ] || t_fail "$f: $(mode "$f")"
 done

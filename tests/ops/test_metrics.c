@@ -54,8 +54,8 @@ static int teardown(void **state)
 
 static void test_table(void **state)
 {
-	gcb_metric_desc_t d[48];
-	unsigned n = gcb_metrics_table(GCB_STAGE_KIND_FETCHER, d, 48), seen = 0;
+	gcb_metric_desc_t d[GCB_SHM_STAGE_COUNTERS];
+	unsigned n = gcb_metrics_table(GCB_STAGE_KIND_FETCHER, d, GCB_SHM_STAGE_COUNTERS), seen = 0;
 
 	(void)state;
 	assert_int_equal(n, GCB_FC_COUNT);
@@ -77,7 +77,7 @@ static void test_table(void **state)
 		assert_non_null(d[i].help);
 	}
 	assert_int_equal(seen, 4);
-	n = gcb_metrics_table(GCB_STAGE_KIND_PRODUCER, d, 48);
+	n = gcb_metrics_table(GCB_STAGE_KIND_PRODUCER, d, GCB_SHM_STAGE_COUNTERS);
 	for (unsigned i = 0; i < n; i++) {
 		/* latency_sum_us and latency_count belong to the latency family */
 		assert_null(strstr(d[i].name, "latency"));

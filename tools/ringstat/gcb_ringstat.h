@@ -30,6 +30,7 @@ enum gcb_ringstat_seg_diag {
 	GCB_RINGSTAT_SEG_ORPHANED, /* no live supervisor */
 	GCB_RINGSTAT_SEG_SUPERVISOR_HUNG,
 	GCB_RINGSTAT_SEG_SOURCE_STALLED, /* the fetcher reports it cannot progress */
+	GCB_RINGSTAT_SEG_SPOOL_FULL,	 /* the poll source stopped polling: spool full */
 };
 
 typedef struct gcb_ringstat_opts {
@@ -60,6 +61,10 @@ typedef struct gcb_ringstat_stage {
 	/* A fetcher running the notification source (any of these nonzero). */
 	int notif;
 	uint64_t channels, topics, topics_rejected, gaps_pending;
+	/* A fetcher whose poll source spools (spool_bytes or full nonzero). */
+	int spool;
+	uint64_t spool_bytes, spool_events, spool_oldest_unix_ms, spool_fill_bps;
+	uint64_t spool_full_in_ms, spool_full_now, retention_deadline_unix_ms;
 } gcb_ringstat_stage_t;
 
 typedef struct gcb_ringstat_side {

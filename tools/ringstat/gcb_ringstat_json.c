@@ -249,6 +249,17 @@ void gcb_ringstat_print_json(FILE *out, const gcb_ringstat_snap_t *snap, int pre
 			jw_u64(&j, "gaps_pending", st->gaps_pending);
 			jw_close(&j, '}');
 		}
+		if (st->spool) {
+			jw_open(&j, "spool", '{');
+			jw_u64(&j, "bytes", st->spool_bytes);
+			jw_u64(&j, "events", st->spool_events);
+			jw_u64(&j, "oldest_unix_ms", st->spool_oldest_unix_ms);
+			jw_u64(&j, "fill_bytes_per_second", st->spool_fill_bps);
+			jw_u64(&j, "full_in_ms", st->spool_full_in_ms);
+			jw_bool(&j, "full", st->spool_full_now != 0);
+			jw_u64(&j, "retention_deadline_unix_ms", st->retention_deadline_unix_ms);
+			jw_close(&j, '}');
+		}
 		jw_close(&j, '}');
 	}
 	jw_close(&j, ']');

@@ -36,6 +36,8 @@ const char *gcb_ringstat_seg_diag_name(int diag)
 		return "supervisor hung";
 	case GCB_RINGSTAT_SEG_SOURCE_STALLED:
 		return "source stalled";
+	case GCB_RINGSTAT_SEG_SPOOL_FULL:
+		return "spool full";
 	}
 	return "unknown";
 }

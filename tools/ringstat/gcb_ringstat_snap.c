@@ -97,6 +97,16 @@ static void snap_stages(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm,
 			st->gaps_pending = LOAD(&src->counters[GCB_FC_GAPS_PENDING]);
 			st->notif =
 			    st->channels || st->topics || st->topics_rejected || st->gaps_pending;
+			st->spool_bytes = LOAD(&src->counters[GCB_FC_SPOOL_BYTES]);
+			st->spool_events = LOAD(&src->counters[GCB_FC_SPOOL_EVENTS]);
+			st->spool_oldest_unix_ms =
+			    LOAD(&src->counters[GCB_FC_SPOOL_OLDEST_UNIX_MS]);
+			st->spool_fill_bps = LOAD(&src->counters[GCB_FC_SPOOL_FILL_BPS]);
+			st->spool_full_in_ms = LOAD(&src->counters[GCB_FC_SPOOL_FULL_IN_MS]);
+			st->spool_full_now = LOAD(&src->counters[GCB_FC_SPOOL_FULL_NOW]);
+			st->retention_deadline_unix_ms =
+			    LOAD(&src->counters[GCB_FC_RETENTION_DEADLINE_UNIX_MS]);
+			st->spool = !st->notif && (st->spool_bytes || st->spool_full_now);
 		}
 		st->last_exit = LOAD(&src->last_exit);
 		st->started_unix_ms = LOAD(&src->started_unix_ms);
@@ -411,7 +421,11 @@ int gcb_ringstat_snap_take(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm,
 	if (pipeline_valid(shm)) {
 		gcb_shm_source_read(&gcb_shm_pipeline(shm)->source, &snap->source);
 		if (snap->source.stalled && snap->seg_diag == GCB_RINGSTAT_SEG_OK) {
-			snap->seg_diag = GCB_RINGSTAT_SEG_SOURCE_STALLED;
+			/* The poll source reports a full spool as its state: named apart,
+			 * it is Kafka's outage, not the source's fault. */
+			snap->seg_diag = strncmp(snap->source.reason, "spool full", 10) == 0
+					     ? GCB_RINGSTAT_SEG_SPOOL_FULL
+					     : GCB_RINGSTAT_SEG_SOURCE_STALLED;
 			snprintf(snap->seg_detail, sizeof(snap->seg_detail), "at cursor \"%.48s\": %.96s",
 				 snap->source.cursor, snap->source.reason);
 		}

@@ -125,6 +125,35 @@ static void print_ring(FILE *out, const gcb_ringstat_snap_t *snap, const gcb_rin
 	else
 		fprintf(out, "  diagnosis: ok\n");
 }
+/* The poll source's spool: how far it extends the margin of an outage. */
+static void print_spool(FILE *out, const gcb_ringstat_snap_t *snap, const gcb_ringstat_stage_t *st)
+{
+	char a[32], b[32], c[32], d[32];
+	double age = st->spool_oldest_unix_ms == 0 || st->spool_oldest_unix_ms > snap->real_ms
+			 ? 0.0
+			 : (double)(snap->real_ms - st->spool_oldest_unix_ms) / 1e3;
+
+	fprintf(out, "%s spool: %s, %llu events not yet in the rings, oldest %s, filling %s/s, ",
+		st->name, fmt_bytes((double)st->spool_bytes, a, sizeof(a)),
+		(unsigned long long)st->spool_events,
+		st->spool_oldest_unix_ms ? fmt_dur(age, b, sizeof(b)) : "-",
+		fmt_bytes((double)st->spool_fill_bps, c, sizeof(c)));
+	if (st->spool_full_in_ms)
+		fprintf(out, "full in %s\n",
+			fmt_dur((double)st->spool_full_in_ms / 1e3, d, sizeof(d)));
+	else
+		fprintf(out, "not growing\n");
+	if (st->spool_full_now) {
+		double left = st->retention_deadline_unix_ms > snap->real_ms
+				  ? (double)(st->retention_deadline_unix_ms - snap->real_ms) / 1e3
+				  : 0.0;
+
+		fprintf(out,
+			"%s spool FULL: polling stopped; upstream retention runs out in %s "
+			"(estimate)\n",
+			st->name, fmt_dur(left, a, sizeof(a)));
+	}
+}
 
 void gcb_ringstat_print_text(FILE *out, const gcb_ringstat_snap_t *snap)
 {
@@ -142,6 +171,9 @@ void gcb_ringstat_print_text(FILE *out, const gcb_ringstat_snap_t *snap)
 		fmt_dur(snap->supervisor.heartbeat_age, a, sizeof(a)));
 	if (snap->seg_diag == GCB_RINGSTAT_SEG_SOURCE_STALLED)
 		fprintf(out, "segment diagnosis: source stalled %s\n", snap->seg_detail);
+	else if (snap->seg_diag == GCB_RINGSTAT_SEG_SPOOL_FULL)
+		fprintf(out, "segment diagnosis: spool full, polling stopped %s\n",
+			snap->seg_detail);
 	else if (snap->seg_diag != GCB_RINGSTAT_SEG_OK || snap->seg_detail[0] != '\0')
 		fprintf(out, "segment diagnosis: %s: %s\n",
 			gcb_ringstat_seg_diag_name(snap->seg_diag), snap->seg_detail);
@@ -181,6 +213,8 @@ void gcb_ringstat_print_text(FILE *out, const gcb_ringstat_snap_t *snap)
 				(unsigned long long)st->topics,
 				(unsigned long long)st->topics_rejected,
 				(unsigned long long)st->gaps_pending);
+		if (st->spool)
+			print_spool(out, snap, st);
 	}
 	for (i = 0; i < snap->nrings; i++)
 		print_ring(out, snap, &snap->rings[i]);
