@@ -7,7 +7,7 @@
  */
 #include <stdatomic.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_shm_coord.h"
 #include "supervisor/gcb_metrics_render.h"
 

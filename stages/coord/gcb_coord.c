@@ -12,8 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_clock.h"
+#include "lib/gcb_log.h"
 
 #define METADATA_TIMEOUT_MS 10000
 

@@ -20,8 +20,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_clock.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_clock.h"
+#include "lib/gcb_log.h"
 
 #define FOLLOW_BATCH	  256
 #define TO_END_WAIT_MS	  5000

@@ -19,9 +19,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_shm_coord.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define POLL_UNIT     0u
 #define DRAIN_STEP_MS 20

@@ -24,9 +24,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_shm_coord.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define STATE_GAPS_MAX 32
 #define DRAIN_STEP_MS  10

@@ -1,5 +1,5 @@
 # Several gcbridge instances in one group (docs/multihost.md), sourced after
-# tests/integration/lib.sh and tests/e2e/lib.sh. Each instance X has its own
+# tests/lib.sh and tests/e2e/lib.sh. Each instance X has its own
 # name ($T_INSTANCE-X), state directory ($T_DIR/X.state), configuration
 # ($T_DIR/X.conf) and logs ($T_DIR/X.err); they share one simulator and one
 # embedded Kafka (a separate process), all on 127.0.0.1.
