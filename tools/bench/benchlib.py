@@ -198,7 +198,7 @@ def check_histogram(c):
         raise RuntimeError("inconsistent latency histogram: %s" % c)
 
 
-def gcbridge_config(pr, instance, url, bootstrap, validators, limit=1000):
+def gcbridge_config(pr, instance, url, bootstrap, validators, limit=1000, extra=""):
     path = os.path.join(pr.dir, instance + ".conf")
     with open(path, "w") as f:
         f.write("""embedded = false
@@ -217,17 +217,18 @@ genesys.poll.interval = 0
 schemas.dir = %s/schemas
 metrics.listen =
 kafka.bootstrap.servers = %s
-""" % (instance, pr.dir, instance, validators, url, url, limit, ROOT, bootstrap))
+%s""" % (instance, pr.dir, instance, validators, url, url, limit, ROOT, bootstrap, extra))
     return path
 
 
-def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False, rate=0):
+def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False, rate=0,
+                 extra=""):
     """One gcbridge run on a fresh simulator (rate 0: on demand, as fast as gcbridge
     reads; else events per second); returns its measurements."""
     sim, url = start_sim(pr, "sim-" + tag, events, seed, events_log, rate)
     instance = "bench-%s-%d" % (tag, os.getpid())
     pr.instances.append(instance)
-    conf = gcbridge_config(pr, instance, url, bootstrap, validators)
+    conf = gcbridge_config(pr, instance, url, bootstrap, validators, extra=extra)
     env = dict(os.environ, GCB_BENCH_SECRET="gcb-sim-secret")
     gcb = pr.start("gcbridge-" + tag, [os.path.join(BIN, "gcbridge"), "-c", conf], env=env)
     timeout = max(120, events / 2000, 3 * events / rate if rate else 0)
@@ -251,7 +252,8 @@ def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False,
             "dlq": c["dlq_delivered"], "wall_s": wall,
             "p50_ms": hist_percentile(c, 0.50), "p99_ms": hist_percentile(c, 0.99),
             "cpu_s": cpu, "rss_kb": hwm_max, "rss_sum_kb": hwm_sum, "procs": nproc,
-            "sim_cpu_s": sim_cpu, "exit": gcb.returncode, "breakdown": breakdown}
+            "sim_cpu_s": sim_cpu, "exit": gcb.returncode, "breakdown": breakdown,
+            "counters": c}
 
 
 def fmt_row(r):
