@@ -48,7 +48,11 @@
 #define ERROR_LOG_EVERY 1000
 
 enum { SLOT_IN_FLIGHT = 1, SLOT_DELIVERED, SLOT_FAILED };
-enum { KIND_AVRO = 1, KIND_DLQ, KIND_BAD };
+enum {
+	KIND_AVRO = GCB_PRODUCER_KIND_AVRO,
+	KIND_DLQ = GCB_PRODUCER_KIND_DLQ,
+	KIND_BAD = GCB_PRODUCER_KIND_BAD
+};
 
 typedef struct prod_slot {
 	const gcb_ring_rec_t *rec;
@@ -94,6 +98,7 @@ typedef struct producer {
 	rd_kafka_t *rk;
 	rd_kafka_queue_t *mainq; /* delivery reports; kicks the ring wait when it fills */
 	gcb_producer_topics_t topics;
+	gcb_producer_hdr_cache_t hdr_cache;
 	const char *dlq_topic;
 	char dlq_buf[GCB_PRODUCER_TOPIC_MAX + 1];
 } producer_t;
@@ -261,70 +266,6 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
 
 /* ---- producing ---- */
 
-static void add_header(rd_kafka_headers_t *h, const char *name, const char *v, size_t len)
-{
-	if (len > 0)
-		rd_kafka_header_add(h, name, -1, v, (ssize_t)len);
-}
-
-static void add_field(rd_kafka_headers_t *h, const char *name, const gcb_rec_out_t *o,
-		      enum gcb_out_field f)
-{
-	add_header(h, name, gcb_rec_field_ptr(o, o->fields[f]), o->fields[f].len);
-}
-
-static void add_u64(rd_kafka_headers_t *h, const char *name, uint64_t v, int hex)
-{
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), hex ? "%016" PRIx64 : "%" PRIu64, v);
-
-	add_header(h, name, buf, (size_t)n);
-}
-
-/* Provenance headers; see docs/producer.md. */
-static rd_kafka_headers_t *make_headers(const prod_slot_t *s)
-{
-	const gcb_ring_rec_t *rec = s->rec;
-	const gcb_rec_out_t *o = (const gcb_rec_out_t *)rec->payload;
-	rd_kafka_headers_t *h = rd_kafka_headers_new(16);
-
-	if (s->kind == KIND_BAD) {
-		add_header(h, "error.reason", "bad_record", 10);
-		add_header(h, "error.stage", "producer", 8);
-		add_u64(h, "event.seq", rec->seq, 0);
-		return h;
-	}
-	add_field(h, "event.id", o, GCB_OUTF_EVENT_ID);
-	add_field(h, "entity.type", o, GCB_OUTF_ENTITY_TYPE);
-	add_field(h, "event.type", o, GCB_OUTF_EVENT_TYPE);
-	add_field(h, "source.stream", o, GCB_OUTF_STREAM);
-	add_u64(h, "received.at", o->received_unix_ms, 0);
-	add_u64(h, "event.seq", rec->seq, 0);
-	add_u64(h, "batch.seq", o->batch_seq, 0);
-	if (o->fields[GCB_OUTF_SCHEMA].len > 0 || o->schema_fingerprint != 0) {
-		add_field(h, "schema.name", o, GCB_OUTF_SCHEMA);
-		add_u64(h, "schema.id", o->schema_id, 0);
-		add_u64(h, "schema.version", o->schema_version, 0);
-		add_u64(h, "schema.fingerprint", o->schema_fingerprint, 1);
-	}
-	if (s->kind == KIND_DLQ) {
-		add_field(h, "error.reason", o, GCB_OUTF_ERROR_REASON);
-		add_field(h, "error.field", o, GCB_OUTF_ERROR_FIELD);
-		add_field(h, "error.detail", o, GCB_OUTF_ERROR_DETAIL);
-		add_header(h, "error.stage", "validator", 9);
-		add_field(h, "source.cursor", o, GCB_OUTF_CURSOR);
-		/* Which bytes these are: the whole event's size and digest, and
-		 * where it is kept when the value holds only its first part. */
-		add_u64(h, "event.size", o->event_len, 0);
-		add_field(h, "event.sha256", o, GCB_OUTF_EVENT_SHA256);
-		if (o->event_len > o->fields[GCB_OUTF_VALUE].len) {
-			add_header(h, "event.truncated", "true", 4);
-			add_field(h, "event.quarantine", o, GCB_OUTF_QUARANTINE);
-		}
-	}
-	return h;
-}
-
 static void slot_fail(producer_t *p, prod_slot_t *s, uint64_t delay_ms)
 {
 	s->state = SLOT_FAILED;
@@ -374,7 +315,7 @@ static void produce(producer_t *p, prod_slot_t *s)
 	if (key_len == 0)
 		key = NULL;
 	payload = value_len > 0 ? (void *)(uintptr_t)value : NULL;
-	h = make_headers(s);
+	h = gcb_producer_headers_make(p->conf->headers, &p->hdr_cache, rec, s->kind);
 	s->produced_ns = gcb_clock_mono_ns();
 	/* MSGFLAGS 0: no copy; the value stays valid in the ring until released. */
 	err = rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(0),
