@@ -5,7 +5,8 @@ $(eval $(call gcb_program,gcb-bench-wait,tools/bench/bench_wait.c $(SHM_SRCS),))
 # runs table_bench.sh instead, after every other benchmark (Makefile), which measures
 # what they did and the rest of the performance table in one run.
 BENCH_TABLE := tools/bench/table_bench.sh
-INTEGRATION_TESTS += tests/bench/bench_smoke.sh tests/bench/reference_equiv.sh
+INTEGRATION_TESTS += tests/bench/bench_smoke.sh tests/bench/reference_equiv.sh \
+		     tests/bench/table_smoke.sh
 
 $(eval $(call gcb_program,gcb-spool-bench,tools/bench/spool_bench.c $(SPOOL_SRCS) $(LOG_SRCS),$(SPOOL_LIBS)))
 BENCHES += tools/bench/spool_bench.sh

@@ -35,12 +35,12 @@ def verdict(ok):
     return "met" if ok else "**MISSED**"
 
 
-def notif_rate():
+def notif_rate(conv):
     """Messages/s of the notification source into the rings, the spool's batched fdatasync
     on, fed by a replay of recorded messages (tools/bench/notif_replay_bench.sh), and what
     the generating simulator managed in the same run; (replay rate, generated rate, the
     script's output)."""
-    r = subprocess.run([os.path.join(bl.ROOT, "tools/bench/notif_replay_bench.sh")],
+    r = subprocess.run([os.path.join(bl.ROOT, "tools/bench/notif_replay_bench.sh"), str(conv)],
                        env=dict(os.environ, GCB_ROOT=bl.ROOT, GCB_BIN=bl.BIN),
                        capture_output=True, text=True, timeout=300)
     rep = re.search(r"replayed, all in the rings after: +\d+ ms = (\d+) messages/s", r.stdout)
@@ -58,6 +58,8 @@ def main():
     ap.add_argument("--ref-events", type=int, default=env_int("GCB_BASELINE_EVENTS", 50000))
     ap.add_argument("--paced-seconds", type=int, default=env_int("GCB_BENCH_PACED_SECONDS", 8))
     ap.add_argument("--idle-seconds", type=int, default=env_int("GCB_BENCH_IDLE_SECONDS", 60))
+    ap.add_argument("--notif-conversations", type=int,
+                    default=env_int("GCB_BENCH_NOTIF_CONV", 8000))
     ap.add_argument("--validators", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--skip", default=os.environ.get("GCB_BENCH_SKIP", ""),
@@ -163,7 +165,7 @@ def main():
 
         if "notif" not in skip:
             bl.log("table_bench: notification source")
-            rate, gen, out = notif_rate()
+            rate, gen, out = notif_rate(a.notif_conversations)
             notes.append("notification source (tools/bench/notif_replay_bench.sh):\n\n```\n%s"
                          "\n```" % out)
             rows.append(("notification source into the rings (spool fdatasync batched), "
