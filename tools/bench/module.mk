@@ -10,3 +10,6 @@ INTEGRATION_TESTS += tests/bench/bench_smoke.sh tests/bench/reference_equiv.sh \
 
 $(eval $(call gcb_program,gcb-spool-bench,tools/bench/spool_bench.c $(SPOOL_SRCS) $(LOG_SRCS),$(SPOOL_LIBS)))
 BENCHES += tools/bench/spool_bench.sh
+
+$(eval $(call gcb_program,header-bench,tools/bench/header_bench.c,$(call pkglibs,rdkafka)))
+BENCHES += $(BIN)/header-bench
