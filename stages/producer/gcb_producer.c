@@ -58,7 +58,6 @@ typedef struct prod_slot {
 	const gcb_ring_rec_t *rec;
 	uint64_t end_pos; /* ring position after this record */
 	uint64_t batch_seq;
-	uint64_t produced_ns;
 	uint64_t retry_at_ns;
 	uint32_t attempts;
 	uint8_t state;
@@ -93,6 +92,7 @@ typedef struct producer {
 	uint64_t acked;
 	uint64_t in_flight;
 	uint64_t failed; /* slots waiting for a retry */
+	uint64_t poll_us; /* CLOCK_REALTIME of the running non-blocking poll, else 0 */
 	uint64_t errors_logged;
 	int fatal;
 	rd_kafka_t *rk;
@@ -128,16 +128,22 @@ static uint64_t pow2_at_least(uint64_t v)
  * Fetch-to-acknowledgement histogram (gcb_counters_producer.h). The record is
  * still in the ring here: it is released only after its delivery report.
  */
+static uint64_t real_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static void count_fetch_latency(producer_t *p, const prod_slot_t *s)
 {
 	const gcb_rec_out_t *o = (const gcb_rec_out_t *)s->rec->payload;
-	struct timespec ts;
 	uint64_t now_us, at_us, lat = 0;
 
 	if (o->received_unix_ms == 0)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	now_us = p->poll_us != 0 ? p->poll_us : real_us();
 	at_us = o->received_unix_ms * 1000u;
 	if (now_us > at_us)
 		lat = now_us - at_us;
@@ -146,6 +152,19 @@ static void count_fetch_latency(producer_t *p, const prod_slot_t *s)
 			cnt_add(p, GCB_PRODUCER_C_FETCH_LATENCY_LE_1000US + i, 1);
 	cnt_add(p, GCB_PRODUCER_C_FETCH_LATENCY_SUM_US, lat);
 	cnt_add(p, GCB_PRODUCER_C_FETCH_LATENCY_COUNT, 1);
+}
+
+/*
+ * Serves librdkafka's callbacks. A poll that does not block takes the clock
+ * once for all the delivery reports it serves (the fetch latency is
+ * milliseconds; hundreds of reports arrive per poll at saturation); one that
+ * blocks lets each report read the clock.
+ */
+static void poll_kafka(producer_t *p, int timeout_ms)
+{
+	p->poll_us = timeout_ms == 0 ? real_us() : 0;
+	rd_kafka_poll(p->rk, timeout_ms);
+	p->poll_us = 0;
 }
 
 /* ---- librdkafka callbacks (all run inside rd_kafka_poll on this thread) ---- */
@@ -316,7 +335,6 @@ static void produce(producer_t *p, prod_slot_t *s)
 		key = NULL;
 	payload = value_len > 0 ? (void *)(uintptr_t)value : NULL;
 	h = gcb_producer_headers_make(p->conf->headers, &p->hdr_cache, rec, s->kind);
-	s->produced_ns = gcb_clock_mono_ns();
 	/* MSGFLAGS 0: no copy; the value stays valid in the ring until released. */
 	err = rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(0),
 				RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(payload, value_len),
@@ -531,7 +549,7 @@ static void stop_flush(producer_t *p, int timeout_ms)
 	uint64_t deadline = gcb_clock_mono_ns() + (uint64_t)timeout_ms * 1000000ull;
 
 	while (p->in_flight > 0 && gcb_clock_mono_ns() < deadline) {
-		rd_kafka_poll(p->rk, 50);
+		poll_kafka(p, 50);
 		release_delivered(p);
 		heartbeat(p);
 	}
@@ -540,7 +558,7 @@ static void stop_flush(producer_t *p, int timeout_ms)
 			     "rings for the next start",
 			     p->in_flight);
 	rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-	rd_kafka_poll(p->rk, 0);
+	poll_kafka(p, 0);
 	release_delivered(p);
 	heartbeat(p);
 }
@@ -656,7 +674,7 @@ static int run(producer_t *p)
 		/* Delivery reports are handled without blocking here: with
 		 * records in flight the stage sleeps on the ring below, and a
 		 * report kicks it awake (on_queue_event). */
-		rd_kafka_poll(p->rk, 0);
+		poll_kafka(p, 0);
 		release_delivered(p);
 		if (n > 0)
 			continue;
