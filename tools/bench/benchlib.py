@@ -239,7 +239,9 @@ def bench_wait(instance, events, timeout):
 
 
 def counters_minus(c, c0):
-    return {k: v - c0.get(k, 0) if k.startswith("fetch_latency") else v for k, v in c.items()}
+    """The histogram and latency sums of c less those of an earlier snapshot c0."""
+    return {k: v - c0.get(k, 0) if k.startswith("fetch_latency") or k.startswith("latency_")
+            else v for k, v in c.items()}
 
 
 def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False, rate=0,
@@ -286,6 +288,7 @@ def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False,
             "cpu_s": cpu, "rss_kb": hwm_max, "rss_sum_kb": hwm_sum, "procs": nproc,
             "sim_cpu_s": sim_cpu, "exit": gcb.returncode, "breakdown": breakdown,
             "counters": c, "cpu_by_name": by_name,
+            "ack_avg_ms": cs["latency_sum_us"] / max(1, cs["latency_count"]) / 1000.0,
             "steady": {"events": steady_n, "wall_s": steady_wall, "cpu_s": cpu - cpu0,
                        "sim_cpu_s": sim_cpu - sim0,
                        "cpu_by_name": {k: v - by0.get(k, 0.0) for k, v in by_name.items()}}}
