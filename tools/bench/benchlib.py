@@ -205,7 +205,7 @@ def check_histogram(c):
 
 
 def gcbridge_config(pr, instance, url, bootstrap, validators, limit=1000, extra="",
-                    poll_timeout="1s"):
+                    poll_timeout="1s", poll_interval="0"):
     path = os.path.join(pr.dir, instance + ".conf")
     with open(path, "w") as f:
         f.write("""embedded = false
@@ -220,12 +220,12 @@ genesys.client_secret = env:GCB_BENCH_SECRET
 genesys.stream_id = s1
 genesys.poll.limit = %d
 genesys.poll.timeout = %s
-genesys.poll.interval = 0
+genesys.poll.interval = %s
 schemas.dir = %s/schemas
 metrics.listen =
 kafka.bootstrap.servers = %s
-%s""" % (instance, pr.dir, instance, validators, url, url, limit, poll_timeout, ROOT,
-         bootstrap, extra))
+%s""" % (instance, pr.dir, instance, validators, url, url, limit, poll_timeout,
+         poll_interval, ROOT, bootstrap, extra))
     return path
 
 
@@ -245,7 +245,7 @@ def counters_minus(c, c0):
 
 
 def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False, rate=0,
-                 extra="", warmup=0):
+                 extra="", warmup=0, poll_interval="0"):
     """One gcbridge run on a fresh simulator (rate 0: on demand, as fast as gcbridge
     reads; else events per second); returns its measurements. warmup > 0: latency and
     CPU per event count only the events after the first `warmup` (the first ones also
@@ -253,7 +253,8 @@ def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False,
     sim, url = start_sim(pr, "sim-" + tag, events, seed, events_log, rate)
     instance = "bench-%s-%d" % (tag, os.getpid())
     pr.instances.append(instance)
-    conf = gcbridge_config(pr, instance, url, bootstrap, validators, extra=extra)
+    conf = gcbridge_config(pr, instance, url, bootstrap, validators, extra=extra,
+                           poll_interval=poll_interval)
     env = dict(os.environ, GCB_BENCH_SECRET="gcb-sim-secret")
     gcb = pr.start("gcbridge-" + tag, [os.path.join(BIN, "gcbridge"), "-c", conf], env=env)
     timeout = max(120, events / 2000, 3 * events / rate if rate else 0)
