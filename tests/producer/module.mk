@@ -4,6 +4,9 @@
 $(eval $(call gcb_program,test-producer-conf,tests/producer/test_producer_conf.c $(PRODUCER_SRCS) $(STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS),$(PRODUCER_LIBS) $(call pkglibs,cmocka)))
 UNIT_TESTS += $(BIN)/test-producer-conf
 
+$(eval $(call gcb_program,test-producer-headers,tests/producer/test_producer_headers.c stages/producer/gcb_producer_headers.c,$(call pkglibs,rdkafka cmocka)))
+UNIT_TESTS += $(BIN)/test-producer-headers
+
 $(eval $(call gcb_program,test-producer-drive,tests/producer/test_producer_drive.c $(PRODUCER_SRCS) $(STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS),$(PRODUCER_LIBS)))
 PROGRAMS += $(BIN)/test-producer-drive
 
