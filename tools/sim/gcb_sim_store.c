@@ -159,34 +159,17 @@ static void generate_budget_locked(gcb_sim_store_t *s, uint64_t n)
 	generate_locked(s, n);
 }
 
-/*
- * The paced generator wakes once per tick, never more often, and generates
- * what is due by then. Waking per event (every 0.2 ms at 5,000 events/s)
- * with millisecond deadlines made the thread spin through the part of each
- * millisecond in which nothing was due yet; it burned a core serving a demo
- * stream. A tick of TICK_NS keeps the stream within 5 ms of its schedule.
- */
-#define TICK_NS 5000000ll
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
 static void *ticker_main(void *arg)
 {
 	gcb_sim_store_t *s = arg;
-	int64_t start = mono_ns(), next = start;
+	int64_t start = mono_ms();
 	uint64_t made = 0;
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping && s->remaining != 0) {
-		int64_t now = mono_ns();
-		uint64_t due = (uint64_t)((double)(now - start) * s->conf.rate / 1e9);
+		uint64_t due = (uint64_t)((double)(mono_ms() - start) * s->conf.rate / 1000.0);
 		struct timespec ts;
+		int64_t next_ms;
 
 		if (due > made) {
 			uint64_t n = due - made;
@@ -199,17 +182,11 @@ static void *ticker_main(void *arg)
 			if (due > made)
 				continue;
 		}
-		/* The next tick, or the next event when events are sparse. */
-		next += TICK_NS;
-		int64_t ev = start + (int64_t)((double)(made + 1) * 1e9 / s->conf.rate);
-		if (ev > next)
-			next = ev;
-		if (next < now)
-			next = now + TICK_NS;
-		if (next > now + 50000000ll)
-			next = now + 50000000ll; /* still notice stop in time */
-		ts.tv_sec = next / 1000000000ll;
-		ts.tv_nsec = next % 1000000000ll;
+		next_ms = start + (int64_t)((double)(made + 1) * 1000.0 / s->conf.rate);
+		if (next_ms > mono_ms() + 50)
+			next_ms = mono_ms() + 50;
+		ts.tv_sec = next_ms / 1000;
+		ts.tv_nsec = (next_ms % 1000) * 1000000;
 		pthread_cond_timedwait(&s->cond, &s->lock, &ts);
 	}
 	pthread_mutex_unlock(&s->lock);
