@@ -1,8 +1,19 @@
 # gcbridge — one non-recursive GNU Makefile.
 #
-# Every folder contributes a module.mk that appends to PROGRAMS, UNIT_TESTS,
-# INTEGRATION_TESTS and BENCHES through the gcb_program macro below. Objects
-# go to $(BUILD), binaries to $(BIN).
+# Every folder has a module.mk that only declares: its sources and libraries
+# (FOO_SRCS, FOO_LIBS), the programs built from them, its tests and benches.
+# A program is declared by name, with recursive (=) variables so that a
+# module may name another module's sources whatever the include order:
+#
+#   PROGS += gcb-validate
+#   gcb-validate.srcs = tools/validate/gcb_validate_main.c $(VALIDATOR_SRCS)
+#   gcb-validate.libs = $(VALIDATOR_LIBS)
+#
+# and a fuzz target the same way (FUZZ += NAME, fuzz.NAME.*; see
+# tests/fuzz/module.mk). The rules for all of them are made here, after every
+# module.mk has been read. Variables calling pkg-config use := (run once).
+# Objects go to $(BUILD), binaries to $(BIN). Output is one short line per
+# file (CC build/..., LD bin/...); V=1 prints the full commands.
 #
 # User-facing targets (each first runs tools/install-deps):
 #   make run     the pipeline on its embedded default
@@ -28,7 +39,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 pkglibs = $(shell pkg-config --libs $(1) 2>/dev/null)
 
 # Hardening is on by default (stack protector, FORTIFY, stack clash and CET
-# protection, full RELRO with BIND_NOW, PIE); tests/integration/elf_hardening.sh
+# protection, full RELRO with BIND_NOW, PIE); tests/security/elf_hardening.sh
 # checks the built binaries. The user's (or the distribution's) CFLAGS,
 # CPPFLAGS and LDFLAGS come after ours, so they can add to or override them.
 HARDEN_CFLAGS := -fstack-protector-strong -fstack-clash-protection -fcf-protection \
@@ -42,38 +53,89 @@ override LDFLAGS := $(HARDEN_LDFLAGS) $(SAN) $(EXTRA_LDFLAGS) $(LDFLAGS)
 LDLIBS  := -lpthread -lm
 
 PROGRAMS :=
+PROGS :=
 UNIT_TESTS :=
 INTEGRATION_TESTS :=
 BENCHES :=
+FUZZ :=
 
-# $(call gcb_program,NAME,SOURCES,LIBS): link $(BIN)/NAME from SOURCES.
-define gcb_program
-PROGRAMS += $(BIN)/$(1)
-$(BIN)/$(1): $(patsubst %.c,$(BUILD)/%.o,$(2)) | $(BIN)
-	$$(CC) $$(LDFLAGS) -o $$@ $$^ $(3) $$(LDLIBS)
-endef
-
-# Sources several programs link, defined before the modules that use them.
-SHM_SRCS := shm/gcb_shm.c shm/gcb_shm_check.c shm/gcb_ring.c shm/gcb_proc.c \
-	shm/gcb_dir.c shm/gcb_shm_source.c
-LOG_SRCS := supervisor/gcb_log.c
-STAGE_SRCS := stages/gcb_stage.c
-CONFIG_SRCS := supervisor/gcb_config.c supervisor/gcb_config_table.c \
-	supervisor/gcb_config_value.c supervisor/gcb_config_secret.c \
-	supervisor/gcb_config_print.c supervisor/gcb_config_reload.c
+# Quiet output: $(call quiet,TAG,FILE) prints "TAG FILE" unless V=1.
+ifeq ($(V),1)
+quiet =
+else
+quiet = @printf '  %-5s %s\n' '$(1)' '$(2)';
+endif
 
 include $(sort $(wildcard */module.mk */*/module.mk))
 
+# $(call gcb_program,NAME): link $(BIN)/NAME from $(NAME.srcs) with $(NAME.libs).
+# ($^ lists a source named twice once.)
+define gcb_program
+PROGRAMS += $(BIN)/$(1)
+$(BIN)/$(1): $(patsubst %.c,$(BUILD)/%.o,$($(1).srcs)) | $(BIN)
+	$$(call quiet,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$^ $($(1).libs) $$(LDLIBS)
+endef
+$(foreach p,$(PROGS),$(eval $(call gcb_program,$(p))))
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(call quiet,CC,$@)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BIN):
 	@mkdir -p $@
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-.PHONY: all deps check test asan bench run fuzz clean format install mutants
+# Fuzz targets (declared in tests/fuzz/module.mk). For each NAME:
+#   $(FUZZ_BUILD)/fuzz-NAME   clang -fsanitize=fuzzer,address,undefined
+#   fuzz-NAME                 runs it for FUZZ_SECONDS over a scratch corpus
+#                             ($(FUZZ_BUILD)/corpus-NAME) seeded from the
+#                             corpus, which is only read; crashes go to
+#                             $(FUZZ_BUILD)/artifacts-NAME/, the output to
+#                             $(FUZZ_BUILD)/fuzz-NAME.log
+#   $(BIN)/fuzz-replay-NAME   tests/fuzz/fuzz_replay.c + the target: replays
+#                             the corpus (a unit test)
+FUZZ_BUILD ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_GNU_SOURCE -I. $(PKG_CFLAGS) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_TARGETS := $(addprefix fuzz-,$(FUZZ))
+FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/fuzz-,$(FUZZ))
+
+# $(call gcb_fuzz,NAME,TARGET_SRC,SOURCES,LIBS,CORPUS,LIBFUZZER_OPTIONS,ENV)
+define gcb_fuzz
+$(FUZZ_BUILD)/fuzz-$(1): $(2) $(3) $(wildcard $(addsuffix *.h,$(sort $(dir $(2) $(3))))) | fuzz-deps
+	@mkdir -p $$(dir $$@)
+	$$(call quiet,FUZZ,$$@)$$(FUZZ_CC) $$(FUZZ_CFLAGS) -o $$@ $(2) $(3) $(4)
+
+.PHONY: fuzz-$(1)
+fuzz-$(1): $(FUZZ_BUILD)/fuzz-$(1)
+	@mkdir -p $(FUZZ_BUILD)/corpus-$(1) $(FUZZ_BUILD)/artifacts-$(1)
+	@echo "fuzz-$(1): $$(FUZZ_SECONDS)s over $(strip $(5)), log in $(FUZZ_BUILD)/fuzz-$(1).log"
+	@{ GCB_ROOT=$$(CURDIR) $(7) $(FUZZ_BUILD)/fuzz-$(1) -max_total_time=$$(FUZZ_SECONDS) \
+		-timeout=10 -print_final_stats=1 $(6) \
+		-artifact_prefix=$(FUZZ_BUILD)/artifacts-$(1)/ \
+		$(FUZZ_BUILD)/corpus-$(1) $(strip $(5)) 2>&1; echo $$$$? >$(FUZZ_BUILD)/fuzz-$(1).rc; } \
+		| tee $(FUZZ_BUILD)/fuzz-$(1).log | grep -E '^#[0-9]+[[:space:]]+(INITED|DONE)|^stat::|ERROR|SUMMARY|^artifact_prefix|Test unit written'
+	@exit $$$$(cat $(FUZZ_BUILD)/fuzz-$(1).rc)
+
+PROGRAMS += $(BIN)/fuzz-replay-$(1)
+UNIT_TESTS += $(BIN)/fuzz-replay-$(1)
+$(BUILD)/tests/fuzz/replay-$(1).o: tests/fuzz/fuzz_replay.c
+	@mkdir -p $$(dir $$@)
+	$$(call quiet,CC,$$@)$$(CC) $$(CFLAGS) -DGCB_FUZZ_CORPUS='"$(strip $(5))"' -MMD -MP -c -o $$@ $$<
+$(BIN)/fuzz-replay-$(1): $(BUILD)/tests/fuzz/replay-$(1).o $(patsubst %.c,$(BUILD)/%.o,$(2) $(3)) | $(BIN)
+	$$(call quiet,LD,$$@)$$(CC) $$(LDFLAGS) -o $$@ $$^ $(4) $$(LDLIBS)
+endef
+$(foreach f,$(FUZZ),$(eval $(call gcb_fuzz,$(f),$(fuzz.$(f).target),$(fuzz.$(f).srcs),\
+	$(fuzz.$(f).libs),$(fuzz.$(f).corpus),$(fuzz.$(f).opts),$(fuzz.$(f).env))))
+
+.PHONY: fuzz-deps
+fuzz-deps:
+	@tools/install-deps fuzz
+
+.PHONY: all deps check test asan bench run fuzz clean format install mutants chaos
 
 all: $(PROGRAMS)
 
@@ -120,6 +182,12 @@ fuzz:
 	@rc=0; for t in $(FUZZ_TARGETS); do \
 		$(MAKE) --no-print-directory $$t || rc=1; done; \
 	tests/fuzz/summary.sh $(FUZZ_BUILD) $(patsubst fuzz-%,%,$(FUZZ_TARGETS)); exit $$rc
+
+# chaos: the long chaos run (1 M events, 60 stage kills; CHAOS_ARGS in
+# tests/chaos/module.mk); tests/chaos/chaos_short.sh is the one
+# `make check` runs.
+chaos: all
+	GCB_BIN=$(BIN) GCB_ROOT=$(CURDIR) tests/chaos/run.sh $(CHAOS_ARGS) $(if $(SEED),--seed $(SEED))
 
 # The pipeline on its embedded default (simulator + embedded Kafka); Ctrl-C
 # drains and prints a summary. RUN_ARGS adds options, e.g. RUN_ARGS="-c my.conf".

@@ -1,61 +1,67 @@
 /*
- * Counters of a validator stage: indexes into gcb_shm_stage_t.counters[] of
- * each validator's stage slot, and their names (for metrics and tools). Part
- * of the segment contract: append only, never renumber.
+ * Counters of a validator stage, in the format of shm/gcb_counters.h:
+ * X(ID, "name", KIND, "help") generates GCB_VC_<ID> (the index into each
+ * validator slot's counters[]), the names metrics and tools print, and the
+ * Prometheus help and type. Append only, never renumber.
  *
- * All are monotonic totals, carried over when the stage restarts. The
- * GCB_VC_DLQ_* block counts DLQ records per reason, in the order of the
- * reason codes (stages/validator/gcb_reason.h: bad_json = 1 ... bad_record).
+ * All are totals, carried over when the stage restarts. The DLQ_* block
+ * counts DLQ records per reason, in the order of the reason codes
+ * (stages/validator/gcb_reason.h: bad_json = 1 ... bad_answer).
  */
 #ifndef GCB_COUNTERS_VALIDATOR_H
 #define GCB_COUNTERS_VALIDATOR_H
 
-#include "shm/gcb_shm_layout.h"
+#include "shm/gcb_counters.h"
 
-enum gcb_validator_counter {
-	GCB_VC_EVENTS = 0,	/* input records turned into output records */
-	GCB_VC_AVRO,		/* events encoded (GCB_REC_AVRO) */
-	GCB_VC_DLQ,		/* events dead-lettered (GCB_REC_DLQ) */
-	GCB_VC_FILTERED,	/* events filtered out by a route filter */
-	GCB_VC_SKIPPED,		/* input already covered by output, after a restart */
-	GCB_VC_RELOADS,		/* schema sets swapped in */
-	GCB_VC_RELOAD_REFUSED,	/* schema sets refused (bad or incompatible) */
-	GCB_VC_DLQ_BAD_JSON,	/* first of the per-reason block */
-	GCB_VC_DLQ_OVERSIZED,
-	GCB_VC_DLQ_UNROUTED,
-	GCB_VC_DLQ_MISSING_FIELD,
-	GCB_VC_DLQ_WRONG_TYPE,
-	GCB_VC_DLQ_BAD_ENUM,
-	GCB_VC_DLQ_OUT_OF_RANGE,
-	GCB_VC_DLQ_BAD_TIMESTAMP,
-	GCB_VC_DLQ_BAD_UUID,
-	GCB_VC_DLQ_BAD_UTF8,
-	GCB_VC_DLQ_BAD_BYTES,
-	GCB_VC_DLQ_UNKNOWN_FIELD,
-	GCB_VC_DLQ_AMBIGUOUS_UNION,
-	GCB_VC_DLQ_TOO_DEEP,
-	GCB_VC_DLQ_MISSING_KEY,
-	GCB_VC_DLQ_ENCODE_FAILED,
-	GCB_VC_DLQ_BAD_RECORD,
-	GCB_VC_DLQ_BAD_ANSWER,	    /* last of the per-reason block */
-	GCB_VC_SCHEMA_DRIFT_FIELDS, /* fields in events that their schema lacks (dropped) */
-	GCB_VC_SCHEMA_DRIFT_NAMES,  /* distinct such field names, per schema and record */
-	GCB_VC_COUNT
-};
+#define GCB_VALIDATOR_COUNTERS(X)                                                                  \
+	X(EVENTS, "events", COUNTER, "input records turned into output records")                   \
+	X(AVRO, "avro", COUNTER, "events encoded to Avro")                                         \
+	X(DLQ, "dlq", COUNTER, "events dead-lettered")                                             \
+	X(FILTERED, "filtered", COUNTER, "events filtered out by a route filter")                  \
+	X(SKIPPED, "skipped", COUNTER, "input already covered by output, after a restart")         \
+	X(RELOADS, "reloads", COUNTER, "schema sets reloaded and accepted")                        \
+	X(RELOAD_REFUSED, "reload_refused", COUNTER,                                               \
+	  "schema sets refused on reload (bad or incompatible)")                                   \
+	X(DLQ_BAD_JSON, "dlq_bad_json", COUNTER, "events dead-lettered, reason bad_json")          \
+	X(DLQ_OVERSIZED, "dlq_oversized", COUNTER, "events dead-lettered, reason oversized")       \
+	X(DLQ_UNROUTED, "dlq_unrouted", COUNTER, "events dead-lettered, reason unrouted")          \
+	X(DLQ_MISSING_FIELD, "dlq_missing_field", COUNTER,                                         \
+	  "events dead-lettered, reason missing_field")                                            \
+	X(DLQ_WRONG_TYPE, "dlq_wrong_type", COUNTER, "events dead-lettered, reason wrong_type")    \
+	X(DLQ_BAD_ENUM, "dlq_bad_enum", COUNTER, "events dead-lettered, reason bad_enum")          \
+	X(DLQ_OUT_OF_RANGE, "dlq_out_of_range", COUNTER,                                           \
+	  "events dead-lettered, reason out_of_range")                                             \
+	X(DLQ_BAD_TIMESTAMP, "dlq_bad_timestamp", COUNTER,                                         \
+	  "events dead-lettered, reason bad_timestamp")                                            \
+	X(DLQ_BAD_UUID, "dlq_bad_uuid", COUNTER, "events dead-lettered, reason bad_uuid")          \
+	X(DLQ_BAD_UTF8, "dlq_bad_utf8", COUNTER, "events dead-lettered, reason bad_utf8")          \
+	X(DLQ_BAD_BYTES, "dlq_bad_bytes", COUNTER, "events dead-lettered, reason bad_bytes")       \
+	X(DLQ_UNKNOWN_FIELD, "dlq_unknown_field", COUNTER,                                         \
+	  "events dead-lettered, reason unknown_field")                                            \
+	X(DLQ_AMBIGUOUS_UNION, "dlq_ambiguous_union", COUNTER,                                     \
+	  "events dead-lettered, reason ambiguous_union")                                          \
+	X(DLQ_TOO_DEEP, "dlq_too_deep", COUNTER, "events dead-lettered, reason too_deep")          \
+	X(DLQ_MISSING_KEY, "dlq_missing_key", COUNTER, "events dead-lettered, reason missing_key") \
+	X(DLQ_ENCODE_FAILED, "dlq_encode_failed", COUNTER,                                         \
+	  "events dead-lettered, reason encode_failed")                                            \
+	X(DLQ_BAD_RECORD, "dlq_bad_record", COUNTER, "events dead-lettered, reason bad_record")    \
+	X(DLQ_BAD_ANSWER, "dlq_bad_answer", COUNTER, "events dead-lettered, reason bad_answer")    \
+	X(SCHEMA_DRIFT_FIELDS, "schema_drift_fields", COUNTER,                                     \
+	  "fields present in events but absent from their schema (dropped when encoded)")          \
+	X(SCHEMA_DRIFT_NAMES, "schema_drift_names", COUNTER,                                       \
+	  "distinct field names absent from their schema (each logged once per schema)")
 
-/* Names in enum order, snake_case, as exported by metrics. */
+#define GCB_VC_ENUM(id, name, kind, help) GCB_COUNTER_ENUM(GCB_VC_, id)
+enum gcb_validator_counter { GCB_VALIDATOR_COUNTERS(GCB_VC_ENUM) GCB_VC_COUNT };
+#undef GCB_VC_ENUM
+
+/* Names in index order, as an array initializer. */
+#define GCB_VC_NAME(id, name, kind, help) name,
 #define GCB_VC_NAMES                                                                               \
 	{                                                                                          \
-		"events", "avro", "dlq", "filtered", "skipped", "reloads", "reload_refused",      \
-		    "dlq_bad_json", "dlq_oversized", "dlq_unrouted", "dlq_missing_field",          \
-		    "dlq_wrong_type", "dlq_bad_enum", "dlq_out_of_range", "dlq_bad_timestamp",     \
-		    "dlq_bad_uuid", "dlq_bad_utf8", "dlq_bad_bytes", "dlq_unknown_field",          \
-		    "dlq_ambiguous_union", "dlq_too_deep", "dlq_missing_key",                      \
-		    "dlq_encode_failed", "dlq_bad_record", "dlq_bad_answer",                       \
-		    "schema_drift_fields", "schema_drift_names",                                   \
+		GCB_VALIDATOR_COUNTERS(GCB_VC_NAME)                                                \
 	}
 
-_Static_assert(GCB_VC_COUNT <= GCB_SHM_STAGE_COUNTERS,
-	       "validator counters exceed GCB_SHM_STAGE_COUNTERS");
+_Static_assert(GCB_VC_COUNT <= GCB_SHM_STAGE_COUNTERS, "validator counters exceed the block");
 
 #endif

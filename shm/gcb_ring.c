@@ -22,9 +22,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_futex.h"
-#include "shm/gcb_proc.h"
+#include "lib/gcb_proc.h"
 
 #define GCB_RING_SPINS           2000
 #define GCB_RING_HEARTBEAT_EVERY 1024u

@@ -34,14 +34,14 @@ typedef struct gcb_ring {
 	uint64_t max_record;
 
 	/* producer side */
-	uint64_t wpos;           /* end of reserved records; > tail while a batch is open */
+	uint64_t wpos;		 /* end of reserved records; > tail while a batch is open */
 	uint64_t cached_release; /* last release position seen */
-	uint64_t batch_records;  /* reserved since the last commit */
+	uint64_t batch_records;	 /* reserved since the last commit */
 	uint64_t batch_bytes;
 	uint64_t batch_last_start; /* position of the last reserved record */
 
 	/* consumer side */
-	uint64_t rpos;        /* private read position */
+	uint64_t rpos;	      /* private read position */
 	uint64_t cached_tail; /* last tail seen */
 	uint64_t unreleased_records;
 	uint64_t unreleased_bytes;
@@ -178,6 +178,77 @@ void gcb_ring_kick_consumer(gcb_ring_t *r);
 static inline void gcb_ring_set_spins(gcb_ring_t *r, uint32_t spins)
 {
 	r->spins = spins;
+}
+
+/*
+ * Reading a ring's state from outside its code: nothing outside shm/ reaches
+ * into a control block's position lines. Positions are read with acquire,
+ * so what a reader sees below tail is written; the statistics are relaxed.
+ */
+
+/* The producer's committed position (end of the last committed record). */
+static inline uint64_t gcb_ring_ctl_tail(const gcb_ring_ctl_t *c)
+{
+	return atomic_load_explicit((_Atomic uint64_t *)&c->prod.tail, memory_order_acquire);
+}
+
+/* The consumer's release position (everything before it is free). */
+static inline uint64_t gcb_ring_ctl_released(const gcb_ring_ctl_t *c)
+{
+	return atomic_load_explicit((_Atomic uint64_t *)&c->cons.release, memory_order_acquire);
+}
+
+/* Bytes committed and not yet released (0 on a torn read). */
+static inline uint64_t gcb_ring_ctl_used(const gcb_ring_ctl_t *c)
+{
+	uint64_t rel = gcb_ring_ctl_released(c), tail = gcb_ring_ctl_tail(c);
+
+	return tail > rel ? tail - rel : 0;
+}
+
+typedef struct gcb_ring_stats {
+	uint64_t tail, released;
+	uint64_t records_written, records_read; /* records_read counts at release */
+	uint64_t bytes_written, bytes_read;	/* payload bytes */
+	uint64_t full_stalls, empty_stalls;	/* sleeps on a full / an empty ring */
+} gcb_ring_stats_t;
+
+/* A snapshot of a ring's positions and statistics, for metrics and tools. */
+static inline void gcb_ring_ctl_stats(const gcb_ring_ctl_t *c, gcb_ring_stats_t *st)
+{
+	gcb_ring_ctl_t *w = (gcb_ring_ctl_t *)c;
+
+	st->tail = gcb_ring_ctl_tail(c);
+	st->released = gcb_ring_ctl_released(c);
+	st->records_written = atomic_load_explicit(&w->prod.records_written, memory_order_relaxed);
+	st->records_read = atomic_load_explicit(&w->cons.records_read, memory_order_relaxed);
+	st->bytes_written = atomic_load_explicit(&w->prod.bytes_written, memory_order_relaxed);
+	st->bytes_read = atomic_load_explicit(&w->cons.bytes_read, memory_order_relaxed);
+	st->full_stalls = atomic_load_explicit(&w->prod.full_stalls, memory_order_relaxed);
+	st->empty_stalls = atomic_load_explicit(&w->cons.empty_stalls, memory_order_relaxed);
+}
+
+/* The same on an attached ring. */
+static inline uint64_t gcb_ring_tail(const gcb_ring_t *r)
+{
+	return gcb_ring_ctl_tail(r->ctl);
+}
+
+static inline uint64_t gcb_ring_released(const gcb_ring_t *r)
+{
+	return gcb_ring_ctl_released(r->ctl);
+}
+
+/* The ring's name (its descriptor's, e.g. "fetch-0"). */
+static inline const char *gcb_ring_name(const gcb_ring_t *r)
+{
+	return r->ctl->desc.name;
+}
+
+/* Producer side: bytes the ring takes now without waiting, open batch counted. */
+static inline uint64_t gcb_ring_free(const gcb_ring_t *r)
+{
+	return r->capacity - (r->wpos - gcb_ring_released(r));
 }
 
 /* Records this side as alive now (for tools); cheap enough to call per loop. */

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
-#include "shm/gcb_proc.h"
+#include "lib/gcb_clock.h"
+#include "lib/gcb_proc.h"
 #include "shm/gcb_ring.h"
 
 #define ALIGN_UP(x, a) (((x) + (uint64_t)(a) - 1) & ~((uint64_t)(a) - 1))

@@ -126,6 +126,14 @@ typedef struct gcb_shm_ring_desc {
 
 _Static_assert(sizeof(gcb_shm_ring_desc_t) == 64, "ring descriptor is 64 bytes");
 
+/*
+ * Ring naming (gcb_shm_ring_desc_t.name), part of the contract: validator i
+ * reads "fetch-<i>" (written by the fetcher) and writes "out-<i>" (read by
+ * the producer).
+ */
+#define GCB_RING_FETCH_FMT "fetch-%u"
+#define GCB_RING_OUT_FMT   "out-%u"
+
 /* Stage kinds, as stored in gcb_shm_stage_t; also the drain phase of each
  * kind (see gcb_stage_draining). */
 enum {

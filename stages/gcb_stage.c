@@ -6,7 +6,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 volatile sig_atomic_t gcb_stage_stop_requested;
 uint32_t gcb_stage_log_level;

@@ -23,7 +23,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
 
@@ -90,12 +90,8 @@ static inline int gcb_stage_draining(const gcb_stage_ctx_t *ctx)
 /* 1 when the supervisor process is gone. */
 int gcb_stage_orphaned(const gcb_stage_ctx_t *ctx);
 
-/*
- * Ring naming, part of the segment contract: validator i reads "fetch-<i>"
- * (written by the fetcher) and writes "out-<i>" (read by the producer).
- */
-#define GCB_RING_FETCH_FMT "fetch-%u"
-#define GCB_RING_OUT_FMT   "out-%u"
+/* Ring names (GCB_RING_FETCH_FMT, GCB_RING_OUT_FMT) are part of the segment
+ * contract: shm/gcb_shm_layout.h. A stage attaches to at most this many. */
 #define GCB_STAGE_MAX_RINGS 16u
 
 /*

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "supervisor/gcb_loopback.h"
+#include "lib/gcb_loopback.h"
 #include "supervisor/gcb_config.h"
 
 static int fail(char *why, size_t why_size, int rc, const char *msg)

@@ -12,10 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
-#include "shm/gcb_dir.h"
+#include "lib/gcb_clock.h"
+#include "lib/gcb_dir.h"
 #include "shm/gcb_shm.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define START_TIMEOUT_MS 15000
 #define MAX_ARGS         48

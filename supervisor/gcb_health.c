@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_shm_source.h"
 
@@ -70,9 +70,9 @@ void gcb_health_update(gcb_health_t *h, const gcb_shm_t *shm)
 	uint32_t draining = atomic_load(&gcb_shm_pipeline(shm)->draining);
 
 	if (p != NULL) {
-		acked = atomic_load(&p->counters[GCB_PRODUCER_C_DELIVERED]) +
-			atomic_load(&p->counters[GCB_PRODUCER_C_DLQ_DELIVERED]);
-		in_flight = atomic_load(&p->counters[GCB_PRODUCER_C_IN_FLIGHT]);
+		acked = gcb_counter_get(p->counters, GCB_PRODUCER_C_DELIVERED) +
+			gcb_counter_get(p->counters, GCB_PRODUCER_C_DLQ_DELIVERED);
+		in_flight = gcb_counter_get(p->counters, GCB_PRODUCER_C_IN_FLIGHT);
 		/* Idle (nothing in flight) is not a stall: restart the clock. */
 		if (acked != h->last_acked || in_flight == 0 || h->last_progress_ns == 0) {
 			h->last_acked = acked;

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
-#include "shm/gcb_proc.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_clock.h"
+#include "lib/gcb_proc.h"
+#include "lib/gcb_log.h"
 
 #define MAX_STAGES (GCB_STAGE_MAX_RINGS + 2)
 
@@ -106,7 +106,7 @@ uint64_t gcb_instance_bytes_in_rings(const gcb_shm_t *shm)
 	for (unsigned i = 0; i < shm->hdr->ring_count; i++) {
 		const gcb_ring_ctl_t *ctl = gcb_shm_ring_mem(shm, i);
 
-		total += atomic_load(&ctl->prod.tail) - atomic_load(&ctl->cons.release);
+		total += gcb_ring_ctl_tail(ctl) - gcb_ring_ctl_released(ctl);
 	}
 	return total;
 }

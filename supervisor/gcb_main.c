@@ -18,14 +18,14 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "stages/notif/gcb_backfill.h"
 #include "stages/notif/gcb_backfill_request.h"
 #include "stages/notif/gcb_preflight.h"
 #include "supervisor/gcb_config.h"
 #include "supervisor/gcb_embedded.h"
 #include "supervisor/gcb_health.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "supervisor/gcb_metrics.h"
 #include "supervisor/gcb_notify.h"
 #include "supervisor/gcb_pipeline.h"

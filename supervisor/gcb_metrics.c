@@ -11,9 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "supervisor/gcb_config.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "supervisor/gcb_metrics_render.h"
 
 /*
@@ -176,8 +176,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		insecure(&m->text, m->insecure);
 		if (m->text.oom)
 			return text(conn, 500, "out of memory%s\n", "");
-		return reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", m->text.data,
-			     m->text.len);
+		return reply(conn, 200, "text/plain; version=0.0.4; charset=utf-8", m->text.buf.data,
+			     m->text.buf.len);
 	}
 	if (strcmp(url, "/healthz") == 0)
 		return healthz(m, conn);

@@ -6,7 +6,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
+#include "shm/gcb_counters.h"
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm_source.h"
 #include "supervisor/gcb_metrics_table.h"
@@ -17,40 +18,20 @@
 void gcb_textbuf_printf(gcb_textbuf_t *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	if (b->oom)
 		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->data != NULL ? b->data + b->len : NULL, room, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = 1;
-			return;
-		}
-		if ((size_t)n < room) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = b->cap != 0 ? b->cap * 2 : 16384;
-		while (cap - b->len <= (size_t)n)
-			cap *= 2;
-		char *p = realloc(b->data, cap);
-		if (p == NULL) {
-			b->oom = 1;
-			return;
-		}
-		b->data = p;
-		b->cap = cap;
-	}
+	if (b->buf.first == 0)
+		b->buf.first = 16384;
+	va_start(ap, fmt);
+	if (gcb_buf_vprintf(&b->buf, fmt, ap) != 0)
+		b->oom = 1;
+	va_end(ap);
 }
 
 void gcb_textbuf_fini(gcb_textbuf_t *b)
 {
-	free(b->data);
+	gcb_buf_fini(&b->buf);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -69,7 +50,7 @@ static void raw_value(gcb_textbuf_t *b, uint64_t v, double scale)
 
 static uint64_t counter(const gcb_shm_stage_t *st, unsigned i)
 {
-	return atomic_load_explicit(&st->counters[i], memory_order_relaxed);
+	return gcb_counter_get(st->counters, i);
 }
 
 static void stage_counters(gcb_textbuf_t *b, const gcb_shm_t *shm, uint32_t kind)
@@ -235,34 +216,34 @@ static void rings(gcb_textbuf_t *b, const gcb_shm_t *shm)
 		family(b, ring_metrics[m].name, ring_metrics[m].type, ring_metrics[m].help);
 		for (unsigned i = 0; i < shm->hdr->ring_count; i++) {
 			const gcb_ring_ctl_t *c = gcb_shm_ring_mem(shm, i);
-			uint64_t tail = atomic_load(&c->prod.tail),
-				 rel = atomic_load(&c->cons.release);
+			gcb_ring_stats_t st;
 			uint64_t v;
 
+			gcb_ring_ctl_stats(c, &st);
 			switch (m) {
 			case RM_USED:
-				v = tail > rel ? tail - rel : 0;
+				v = st.tail > st.released ? st.tail - st.released : 0;
 				break;
 			case RM_CAP:
 				v = c->desc.capacity;
 				break;
 			case RM_WRITTEN:
-				v = atomic_load(&c->prod.records_written);
+				v = st.records_written;
 				break;
 			case RM_READ:
-				v = atomic_load(&c->cons.records_read);
+				v = st.records_read;
 				break;
 			case RM_BYTES_W:
-				v = atomic_load(&c->prod.bytes_written);
+				v = st.bytes_written;
 				break;
 			case RM_BYTES_R:
-				v = atomic_load(&c->cons.bytes_read);
+				v = st.bytes_read;
 				break;
 			case RM_FULL:
-				v = atomic_load(&c->prod.full_stalls);
+				v = st.full_stalls;
 				break;
 			default:
-				v = atomic_load(&c->cons.empty_stalls);
+				v = st.empty_stalls;
 				break;
 			}
 			gcb_textbuf_printf(b, "%s{ring=\"%s\"}", ring_metrics[m].name,
@@ -315,8 +296,7 @@ static void pipeline(gcb_textbuf_t *b, const gcb_shm_t *shm, const gcb_health_t 
 	      (double)shm->hdr->created_unix_ms / 1e3);
 	gcb_shm_source_read(&p->source, &src);
 	gauge(b, "gcbridge_source_stalled",
-	      "1 when the source cannot make progress by itself (/readyz says why)",
-	      src.stalled);
+	      "1 when the source cannot make progress by itself (/readyz says why)", src.stalled);
 	gauge(b, "gcbridge_source_stalled_since_timestamp_seconds",
 	      "when the current stall began, Unix time (0: not stalled)",
 	      (double)src.since_unix_ms / 1e3);
@@ -331,7 +311,7 @@ static void pipeline(gcb_textbuf_t *b, const gcb_shm_t *shm, const gcb_health_t 
 void gcb_metrics_render(gcb_textbuf_t *b, const gcb_shm_t *shm, const gcb_health_t *health,
 			const char *version)
 {
-	b->len = 0;
+	b->buf.len = 0;
 	b->oom = 0;
 	family(b, "gcbridge_info", "gauge", "version and instance of the running gcbridge");
 	gcb_textbuf_printf(b, "gcbridge_info{version=\"%s\",instance=\"", version);

@@ -7,13 +7,15 @@
 
 #include <stddef.h>
 
+#include "lib/gcb_buf.h"
 #include "shm/gcb_shm.h"
 #include "supervisor/gcb_health.h"
 
 /* A growable text buffer; reused between scrapes. */
+/* The metrics text: a growable buffer (lib/gcb_buf.h) whose appends stop at
+ * the first failure. */
 typedef struct gcb_textbuf {
-	char *data;
-	size_t len, cap;
+	gcb_buf_t buf;
 	int oom; /* an append failed; the text is incomplete */
 } gcb_textbuf_t;
 

@@ -1,7 +1,7 @@
 /*
  * What the stages' shared-memory counters mean to Prometheus: for each stage
- * kind, every counter of its shm/gcb_counters_*.h header with its exported
- * name, help, type and unit scale. Built from those headers' own name tables
+ * kind, every counter of its table (shm/gcb_counters_<stage>.h, through
+ * gcb_counters_of_kind()) with its exported name, help, type and unit scale,
  * so a counter appended there is exported without a change here.
  */
 #ifndef GCB_METRICS_TABLE_H
@@ -18,7 +18,6 @@ typedef struct gcb_metric_desc {
 	unsigned index; /* into gcb_shm_stage_t.counters[] */
 	char name[96];	/* full name, e.g. "gcbridge_fetcher_polls_total" */
 	const char *help;
-	char help_buf[64]; /* help, when composed */
 	gcb_metric_type_t type;
 	double scale; /* exported value = raw * scale (ms, us -> seconds) */
 } gcb_metric_desc_t;

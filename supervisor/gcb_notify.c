@@ -5,10 +5,10 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_counters_producer.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define STATUS_INTERVAL_NS 2000000000ull
 
@@ -55,10 +55,10 @@ static void progress(gcb_notify_t *n, const gcb_shm_t *shm, const gcb_health_t *
 
 		restarts += atomic_load(&st->restarts);
 		if (st->kind == GCB_STAGE_KIND_FETCHER) {
-			fetched += atomic_load(&st->counters[GCB_FC_EVENTS]);
+			fetched += gcb_counter_get(st->counters, GCB_FC_EVENTS);
 		} else if (st->kind == GCB_STAGE_KIND_PRODUCER) {
-			delivered += atomic_load(&st->counters[GCB_PRODUCER_C_DELIVERED]);
-			dlq += atomic_load(&st->counters[GCB_PRODUCER_C_DLQ_DELIVERED]);
+			delivered += gcb_counter_get(st->counters, GCB_PRODUCER_C_DELIVERED);
+			dlq += gcb_counter_get(st->counters, GCB_PRODUCER_C_DLQ_DELIVERED);
 		}
 	}
 	snprintf(n->status, sizeof(n->status),

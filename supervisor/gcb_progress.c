@@ -4,9 +4,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_counters_producer.h"
+#include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
 #include "shm/gcb_shm_source.h"
 
@@ -31,17 +32,17 @@ static void collect(gcb_progress_t *p, const gcb_shm_t *shm)
 
 		p->restarts += atomic_load_explicit(&st->restarts, memory_order_relaxed);
 		if (st->kind == GCB_STAGE_KIND_FETCHER) {
-			p->fetched += atomic_load(&st->counters[GCB_FC_EVENTS]);
+			p->fetched += gcb_counter_get(st->counters, GCB_FC_EVENTS);
 		} else if (st->kind == GCB_STAGE_KIND_PRODUCER) {
-			p->delivered += atomic_load(&st->counters[GCB_PRODUCER_C_DELIVERED]);
-			p->dlq += atomic_load(&st->counters[GCB_PRODUCER_C_DLQ_DELIVERED]);
-			p->filtered += atomic_load(&st->counters[GCB_PRODUCER_C_FILTERED]);
+			p->delivered += gcb_counter_get(st->counters, GCB_PRODUCER_C_DELIVERED);
+			p->dlq += gcb_counter_get(st->counters, GCB_PRODUCER_C_DLQ_DELIVERED);
+			p->filtered += gcb_counter_get(st->counters, GCB_PRODUCER_C_FILTERED);
 		}
 	}
 	for (unsigned i = 0; i < shm->hdr->ring_count; i++) {
 		const gcb_ring_ctl_t *ctl = gcb_shm_ring_mem(shm, i);
 
-		used += atomic_load(&ctl->prod.tail) - atomic_load(&ctl->cons.release);
+		used += gcb_ring_ctl_tail(ctl) - gcb_ring_ctl_released(ctl);
 		cap += ctl->desc.capacity;
 	}
 	p->fill_pct = cap != 0 ? 100.0 * (double)used / (double)cap : 0.0;

@@ -20,10 +20,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
-#include "shm/gcb_proc.h"
+#include "lib/gcb_clock.h"
+#include "lib/gcb_proc.h"
 #include "supervisor/gcb_instance.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define LOOP_TICK_MS 100
 #define NS_PER_MS    1000000ull

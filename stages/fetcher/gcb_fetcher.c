@@ -17,11 +17,11 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_errbody.h"
+#include "stages/source/gcb_errbody.h"
 #include "stages/notif/gcb_notif.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define SLOT_WAIT_MS	    20
 #define SPOOL_FULL_CHECK_MS 100
@@ -73,7 +73,7 @@ static int check_rings(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 			    "ring %s: largest record %llu bytes cannot carry an event of "
 			    "max event bytes (%u) with its cursor and stream id (%llu "
 			    "bytes): raise the ring's max record or lower max event bytes",
-			    out[i].ctl->desc.name, (unsigned long long)out[i].max_record,
+			    gcb_ring_name(&out[i]), (unsigned long long)out[i].max_record,
 			    c->max_event_bytes, (unsigned long long)payload);
 			return -EINVAL;
 		}
@@ -280,15 +280,15 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 		return rc;
 	if (rc != 0) {
 		/* The answer's framing, not an event: retried, then a stall. */
-		gcb_fetcher_count(f, GCB_FC_MALFORMED, 1);
+		gcb_counter_add(f->counters, GCB_FC_MALFORMED, 1);
 		gcb_log_error("poll answer malformed: %s (%zu bytes) correlation_id=%s", err,
 			      r->body_len, r->correlation_id);
 		gcb_fetcher_stall_broken(f, err, r->body, r->body_len);
 		return gcb_fetcher_backoff(f, rc == -ENAMETOOLONG, -1, "poll");
 	}
 	gcb_backoff_reset(&f->backoff);
-	gcb_fetcher_count(f, GCB_FC_POLLS, 1);
-	gcb_fetcher_gauge(f, GCB_FC_LAST_POLL_UNIX_MS, received_ms);
+	gcb_counter_add(f->counters, GCB_FC_POLLS, 1);
+	gcb_counter_set(f->counters, GCB_FC_LAST_POLL_UNIX_MS, received_ms);
 	if (f->poll.n_events > 0 && f->ps != NULL) {
 		rc = gcb_fetcher_pspool_append(f, r->body, received_ms);
 		if (rc == -ENOSPC)
@@ -311,7 +311,7 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 			      (unsigned long long)atomic_load(&f->pipe->fetched_batch_seq),
 			      f->poll.n_events, f->poll.has_more);
 	} else {
-		gcb_fetcher_count(f, GCB_FC_EMPTY_POLLS, 1);
+		gcb_counter_add(f->counters, GCB_FC_EMPTY_POLLS, 1);
 	}
 	gcb_fetcher_pspool_caught_up(f, f->poll.has_more, received_ms);
 	gcb_fetcher_stall_progress(
@@ -320,8 +320,8 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 
 	wait = gcb_throttle_delay_ms(r);
 	if (wait > 0) {
-		gcb_fetcher_count(f, GCB_FC_THROTTLE_WAITS, 1);
-		gcb_fetcher_count(f, GCB_FC_THROTTLE_MS, wait);
+		gcb_counter_add(f->counters, GCB_FC_THROTTLE_WAITS, 1);
+		gcb_counter_add(f->counters, GCB_FC_THROTTLE_MS, wait);
 		gcb_log_info(
 		    "rate budget low (allowed=%lld count=%lld remaining=%lld reset=%llds): "
 		    "pausing %llu ms",
@@ -351,7 +351,7 @@ static int poll_failed(gcb_fetcher_t *f)
 	if (st == 410 && f->cursor[0] != '\0') {
 		/* Retention passed our cursor: events were lost upstream. Nothing
 		 * to wait for: continue from the oldest retained event. */
-		gcb_fetcher_count(f, GCB_FC_CURSOR_EXPIRIES, 1);
+		gcb_counter_add(f->counters, GCB_FC_CURSOR_EXPIRIES, 1);
 		gcb_log_error("cursor expired (events lost upstream): continuing from the oldest "
 			      "retained event");
 		f->cursor[0] = '\0';
@@ -364,15 +364,15 @@ static int poll_failed(gcb_fetcher_t *f)
 	if (st == 401)
 		return gcb_fetcher_backoff(f, 0, -1, "poll (authentication failed twice)");
 	if (st == 429) {
-		gcb_fetcher_count(f, GCB_FC_HTTP_429, 1);
+		gcb_counter_add(f->counters, GCB_FC_HTTP_429, 1);
 		return gcb_fetcher_backoff(f, 0, r->retry_after_ms, "poll (429)");
 	}
 	if (st >= 500) {
-		gcb_fetcher_count(f, GCB_FC_HTTP_5XX, 1);
+		gcb_counter_add(f->counters, GCB_FC_HTTP_5XX, 1);
 		return gcb_fetcher_backoff(f, st == 501 || st == 505, r->retry_after_ms,
 					   "poll (5xx)");
 	}
-	gcb_fetcher_count(f, GCB_FC_HTTP_OTHER, 1);
+	gcb_counter_add(f->counters, GCB_FC_HTTP_OTHER, 1);
 	return gcb_fetcher_backoff(f, st != 408, r->retry_after_ms, "poll");
 }
 
@@ -536,7 +536,7 @@ int gcb_fetcher_stage_main(gcb_stage_ctx_t *ctx, void *arg)
 
 	if (rc != 0) {
 		gcb_log_error("gcb_stage_attach_rings() failed: %s", strerror(-rc));
-		return GCB_EXIT_FATAL;
+		return GCB_EXIT_RESTART;
 	}
 	return gcb_fetcher_main(conf, ctx, out, n_out);
 }

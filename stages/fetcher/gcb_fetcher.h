@@ -119,9 +119,11 @@ int gcb_fetcher_main(const gcb_fetcher_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_r
 		     unsigned n_out);
 
 /*
- * gcb_stage_main_fn-shaped entry for the supervisor: arg is a
+ * The one entry of the stage, gcb_stage_main_fn-shaped, for gcbridge
+ * (supervisor/gcb_pipeline.c) and the test harness alike: arg is a
  * const gcb_fetcher_conf_t *. Attaches the fetch rings by name
- * (gcb_stage_attach_rings) and runs gcb_fetcher_main().
+ * (gcb_stage_attach_rings; GCB_EXIT_RESTART when that fails, as for every
+ * stage) and runs gcb_fetcher_main().
  */
 int gcb_fetcher_stage_main(gcb_stage_ctx_t *ctx, void *arg);
 

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_errbody.h"
-#include "supervisor/gcb_log.h"
+#include "stages/source/gcb_errbody.h"
+#include "lib/gcb_log.h"
 
 #define NS_PER_MS UINT64_C(1000000)
 
@@ -30,10 +30,10 @@ void gcb_fetcher_checkpoint(gcb_fetcher_t *f, int force)
 	f->last_ckpt_ns = now;
 	rc = gcb_ckpt_store_acked(&f->ckpt, p, f->stream_id);
 	if (rc < 0) {
-		gcb_fetcher_count(f, GCB_FC_CHECKPOINT_ERRORS, 1);
+		gcb_counter_add(f->counters, GCB_FC_CHECKPOINT_ERRORS, 1);
 		gcb_log_error("checkpoint failed: %s", strerror(-rc));
 	} else if (rc > 0) {
-		gcb_fetcher_count(f, GCB_FC_CHECKPOINTS, 1);
+		gcb_counter_add(f->counters, GCB_FC_CHECKPOINTS, 1);
 		gcb_log_debug("checkpoint: batch %llu",
 			      (unsigned long long)atomic_load(&p->checkpoint_batch_seq));
 	}
@@ -101,14 +101,14 @@ int gcb_fetcher_api_call(gcb_fetcher_t *f, const char *method, const char *url, 
 		rc = gcb_http_perform(&f->api_http, &req);
 		if (rc != 0) {
 			if (rc != -ECANCELED)
-				gcb_fetcher_count(f, GCB_FC_TRANSPORT_ERRORS, 1);
+				gcb_counter_add(f->counters, GCB_FC_TRANSPORT_ERRORS, 1);
 			return rc;
 		}
 		if (f->api_http.resp.status != 401)
 			return 0;
-		gcb_fetcher_count(f, GCB_FC_HTTP_401, 1);
+		gcb_counter_add(f->counters, GCB_FC_HTTP_401, 1);
 		if (attempt == 1) {
-			gcb_fetcher_count(f, GCB_FC_AUTH_FAILURES, 1);
+			gcb_counter_add(f->counters, GCB_FC_AUTH_FAILURES, 1);
 			return 0;
 		}
 		gcb_log_warn("%s answered 401 (correlation_id=%s): renewing the token and retrying "
@@ -124,8 +124,8 @@ int gcb_fetcher_backoff(gcb_fetcher_t *f, int cap, int64_t retry_after_ms, const
 	    cap ? gcb_backoff_at_cap(&f->backoff) : gcb_backoff_next(&f->backoff, retry_after_ms);
 	int rc;
 
-	gcb_fetcher_count(f, GCB_FC_RETRIES, 1);
-	gcb_fetcher_gauge(f, GCB_FC_BACKOFF_MS, ms);
+	gcb_counter_add(f->counters, GCB_FC_RETRIES, 1);
+	gcb_counter_set(f->counters, GCB_FC_BACKOFF_MS, ms);
 	if (retry_after_ms >= 0)
 		gcb_log_warn("%s: retrying in %llu ms (Retry-After %lld ms, attempt %u)", what,
 			     (unsigned long long)ms, (long long)retry_after_ms, f->backoff.attempt);
@@ -133,7 +133,7 @@ int gcb_fetcher_backoff(gcb_fetcher_t *f, int cap, int64_t retry_after_ms, const
 		gcb_log_warn("%s: retrying in %llu ms (attempt %u)", what, (unsigned long long)ms,
 			     f->backoff.attempt);
 	rc = gcb_fetcher_sleep(f, ms);
-	gcb_fetcher_gauge(f, GCB_FC_BACKOFF_MS, 0);
+	gcb_counter_set(f->counters, GCB_FC_BACKOFF_MS, 0);
 	return rc;
 }
 

@@ -4,14 +4,14 @@
 #include <string.h>
 
 #include "shm/gcb_counters_fetcher.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define RING_WAIT_MS 200
 
 static void count_add(gcb_batch_writer_t *w, unsigned idx, uint64_t n)
 {
 	if (w->counters != NULL)
-		atomic_fetch_add_explicit(&w->counters[idx], n, memory_order_relaxed);
+		gcb_counter_add(w->counters, idx, n);
 }
 
 /*

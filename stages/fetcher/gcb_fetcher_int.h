@@ -9,13 +9,14 @@
 #include <stdint.h>
 
 #include "stages/fetcher/gcb_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_backoff.h"
+#include "stages/source/gcb_backoff.h"
 #include "stages/fetcher/gcb_fetcher_batch.h"
-#include "stages/fetcher/gcb_fetcher_ckpt.h"
-#include "stages/fetcher/gcb_fetcher_http.h"
+#include "stages/source/gcb_ckpt.h"
+#include "lib/gcb_http.h"
 #include "stages/fetcher/gcb_fetcher_poll.h"
 #include "stages/fetcher/gcb_fetcher_spool.h"
-#include "stages/fetcher/gcb_fetcher_token.h"
+#include "stages/source/gcb_token.h"
+#include "shm/gcb_counters_fetcher.h"
 
 #define GCB_FETCHER_STREAM_MAX	  200
 #define GCB_FETCHER_TICK_MS	  200
@@ -59,16 +60,6 @@ typedef struct gcb_fetcher {
 	uint64_t retention_ms;	  /* the stream's retention (stated by it, else configured) */
 	gcb_fetcher_pspool_t *ps; /* the poll source's spool, NULL when off */
 } gcb_fetcher_t;
-
-static inline void gcb_fetcher_count(gcb_fetcher_t *f, unsigned idx, uint64_t n)
-{
-	atomic_fetch_add_explicit(&f->counters[idx], n, memory_order_relaxed);
-}
-
-static inline void gcb_fetcher_gauge(gcb_fetcher_t *f, unsigned idx, uint64_t v)
-{
-	atomic_store_explicit(&f->counters[idx], v, memory_order_relaxed);
-}
 
 /* Heartbeat, due checkpoint; 1 when the stage must stop. */
 int gcb_fetcher_tick(gcb_fetcher_t *f);

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stages/fetcher/gcb_fetcher_json.h"
+#include "lib/gcb_json.h"
 
 void gcb_poll_result_init(gcb_poll_result_t *res)
 {

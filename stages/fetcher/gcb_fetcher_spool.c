@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_shm_source.h"
 #include "stages/fetcher/gcb_fetcher_spoolrec.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define FEED_TURNS	 16
 #define FEED_EVENTS	 1000 /* events of one batch at most: genesys.poll.limit's maximum */
@@ -94,7 +94,7 @@ int gcb_fetcher_pspool_open(gcb_fetcher_t *f)
 		return -EINVAL;
 	}
 	gcb_spool_stats(ps->spool, &st);
-	gcb_fetcher_count(f, GCB_FC_SPOOL_RECOVERED_BYTES, st.recovered_tail_bytes);
+	gcb_counter_add(f->counters, GCB_FC_SPOOL_RECOVERED_BYTES, st.recovered_tail_bytes);
 	ps->syncs = st.syncs;
 	return 0;
 }
@@ -124,7 +124,7 @@ static void split(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 	set_cursor(&ps->batch, ps->prev, ps->prev_len);
 	ps->ready = 1;
 	ps->complete = 0;
-	gcb_fetcher_count(f, GCB_FC_SPLIT_BATCHES, 1);
+	gcb_counter_add(f->counters, GCB_FC_SPLIT_BATCHES, 1);
 }
 
 static void begin(gcb_fetcher_pspool_t *ps, const gcb_spool_rec_t *rec, const char *c, size_t len)
@@ -234,14 +234,6 @@ static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit, uin
 	return 0;
 }
 
-/* Bytes ring r can take now without waiting (its producer is this process). */
-static uint64_t ring_free(const gcb_ring_t *r)
-{
-	uint64_t rel = atomic_load_explicit(&r->ctl->cons.release, memory_order_acquire);
-
-	return r->capacity - (r->wpos - rel);
-}
-
 static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 {
 	gcb_shm_pipeline_t *p = f->pipe;
@@ -273,9 +265,9 @@ static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 				return 0;
 			}
 		}
-		if (ring_free(r) < ps->batch_bytes + ps->batch_maxrec) {
+		if (gcb_ring_free(r) < ps->batch_bytes + ps->batch_maxrec) {
 			if (!was_blocked)
-				gcb_fetcher_count(f, GCB_FC_RING_FULL_WAITS, 1);
+				gcb_counter_add(f->counters, GCB_FC_RING_FULL_WAITS, 1);
 			ps->blocked = 1;
 			return 0;
 		}
@@ -370,9 +362,9 @@ static void full_begin(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 	ps->full_since_ms = now;
 	ps->deadline_ms = gcb_fetcher_pspool_deadline(ps->caught_up_ms, now, f->retention_ms);
 	fmt_left(left, sizeof(left), ps->deadline_ms, now);
-	gcb_fetcher_count(f, GCB_FC_SPOOL_FULL, 1);
-	gcb_fetcher_gauge(f, GCB_FC_SPOOL_FULL_NOW, 1);
-	gcb_fetcher_gauge(f, GCB_FC_RETENTION_DEADLINE_UNIX_MS, ps->deadline_ms);
+	gcb_counter_add(f->counters, GCB_FC_SPOOL_FULL, 1);
+	gcb_counter_set(f->counters, GCB_FC_SPOOL_FULL_NOW, 1);
+	gcb_counter_set(f->counters, GCB_FC_RETENTION_DEADLINE_UNIX_MS, ps->deadline_ms);
 	gcb_log_error("spool full (%" PRIu64 " bytes, spool.max_size %" PRIu64
 		      "): polling stopped at cursor \"%s\" until the spool is below 3/4 of "
 		      "that; the upstream retention (%" PRIu64 " s) %s",
@@ -395,8 +387,8 @@ int gcb_fetcher_pspool_is_full(gcb_fetcher_t *f)
 		     "again after %" PRIu64 " s stopped",
 		     st.bytes, (gcb_clock_real_ms() - ps->full_since_ms) / 1000);
 	ps->full = 0;
-	gcb_fetcher_gauge(f, GCB_FC_SPOOL_FULL_NOW, 0);
-	gcb_fetcher_gauge(f, GCB_FC_RETENTION_DEADLINE_UNIX_MS, 0);
+	gcb_counter_set(f->counters, GCB_FC_SPOOL_FULL_NOW, 0);
+	gcb_counter_set(f->counters, GCB_FC_RETENTION_DEADLINE_UNIX_MS, 0);
 	if (!f->stall.stalled)
 		gcb_shm_source_clear(&f->pipe->source);
 	return 0;
@@ -410,13 +402,13 @@ static void gauges(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t now)
 	gcb_spool_stats(ps->spool, &st);
 	if (st.unread_records == 0 && !ps->open && !ps->ready)
 		ps->unread_events = 0; /* the bound taken at a restart ends here */
-	gcb_fetcher_gauge(f, GCB_FC_SPOOL_BYTES, st.bytes);
-	gcb_fetcher_gauge(f, GCB_FC_SPOOL_UNREAD, st.unread_records);
-	gcb_fetcher_gauge(f, GCB_FC_SPOOL_EVENTS, ps->unread_events);
-	gcb_fetcher_gauge(f, GCB_FC_SPOOL_OLDEST_UNIX_MS,
+	gcb_counter_set(f->counters, GCB_FC_SPOOL_BYTES, st.bytes);
+	gcb_counter_set(f->counters, GCB_FC_SPOOL_UNREAD, st.unread_records);
+	gcb_counter_set(f->counters, GCB_FC_SPOOL_EVENTS, ps->unread_events);
+	gcb_counter_set(f->counters, GCB_FC_SPOOL_OLDEST_UNIX_MS,
 			  ps->open || ps->ready ? ps->batch_arrival_ms : 0);
 	if (st.syncs > ps->syncs)
-		gcb_fetcher_count(f, GCB_FC_SPOOL_SYNCS, st.syncs - ps->syncs);
+		gcb_counter_add(f->counters, GCB_FC_SPOOL_SYNCS, st.syncs - ps->syncs);
 	ps->syncs = st.syncs;
 	if (now >= ps->next_sample_ms) {
 		if (ps->samp_n == GCB_PSPOOL_RATE_SAMPLES) {
@@ -431,9 +423,9 @@ static void gauges(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t now)
 		ps->samp_n++;
 		ps->next_sample_ms = now + SAMPLE_MS;
 		rate = gcb_fetcher_pspool_rate(ps->samp_bytes, ps->samp_ms, ps->samp_n);
-		gcb_fetcher_gauge(f, GCB_FC_SPOOL_FILL_BPS, rate);
-		gcb_fetcher_gauge(
-		    f, GCB_FC_SPOOL_FULL_IN_MS,
+		gcb_counter_set(f->counters, GCB_FC_SPOOL_FILL_BPS, rate);
+		gcb_counter_set(
+		    f->counters, GCB_FC_SPOOL_FULL_IN_MS,
 		    gcb_fetcher_pspool_full_in_ms(st.bytes, f->conf->spool.max_bytes, rate));
 	}
 	if (ps->full && now >= ps->next_report_ms) {
@@ -524,7 +516,7 @@ int gcb_fetcher_pspool_append(gcb_fetcher_t *f, const char *body, uint64_t recei
 		gcb_log_error("spool append failed: %s", strerror(-rc));
 		return ps->err = -EIO;
 	}
-	gcb_fetcher_count(f, GCB_FC_SPOOL_APPENDS, res->n_events + 2);
+	gcb_counter_add(f->counters, GCB_FC_SPOOL_APPENDS, res->n_events + 2);
 	ps->unread_events += res->n_events;
 	ps->appended_answers++;
 	memcpy(ps->chain, res->cursor, res->cursor_len + 1);

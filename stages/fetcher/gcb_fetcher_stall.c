@@ -31,9 +31,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_shm_source.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define ANSWER_FILE  "%s.stalled-answer" /* the last broken answer, raw */
 #define STALLED_FILE "%s.stalled.json"	 /* which cursor, why, which file */

@@ -1,12 +1,12 @@
-# stages/fetcher: the fetcher stage (linked into gcbridge and the test harness).
+# stages/fetcher: the fetcher stage (linked into gcbridge and the test
+# harness): the poll source, the batch writer, and the notification source
+# (stages/notif) it carries; what both sources share is stages/source.
 
-FETCHER_SRCS := stages/fetcher/gcb_fetcher.c stages/fetcher/gcb_fetcher_conf.c \
+FETCHER_SRCS = stages/fetcher/gcb_fetcher.c stages/fetcher/gcb_fetcher_conf.c \
 	stages/fetcher/gcb_fetcher_api.c stages/fetcher/gcb_fetcher_stream.c \
-	stages/fetcher/gcb_fetcher_http.c stages/fetcher/gcb_fetcher_token.c \
-	stages/fetcher/gcb_fetcher_backoff.c stages/fetcher/gcb_fetcher_poll.c \
-	stages/fetcher/gcb_fetcher_json.c stages/fetcher/gcb_fetcher_errbody.c \
-	stages/fetcher/gcb_fetcher_batch.c stages/fetcher/gcb_fetcher_ckpt.c \
+	stages/fetcher/gcb_fetcher_poll.c stages/fetcher/gcb_fetcher_batch.c \
 	stages/fetcher/gcb_fetcher_keep.c stages/fetcher/gcb_fetcher_stall.c \
 	stages/fetcher/gcb_fetcher_spool.c stages/fetcher/gcb_fetcher_spoolrec.c \
-	stages/fetcher/gcb_fetcher_spoolstat.c
-FETCHER_LIBS := $(call pkglibs,libcurl libcjson liburing libcrypto)
+	stages/fetcher/gcb_fetcher_spoolstat.c \
+	$(SOURCE_SRCS) $(HTTP_SRCS) $(JSON_SRCS) $(NOTIF_ALL_SRCS)
+FETCHER_LIBS = $(call pkglibs,libcurl libcjson liburing libcrypto) $(NOTIF_LIBS)

@@ -22,19 +22,19 @@
 #include <unistd.h>
 
 #include "shm/gcb_counters_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_errbody.h"
-#include "supervisor/gcb_log.h"
+#include "stages/source/gcb_errbody.h"
+#include "lib/gcb_log.h"
 
 void gcb_backfill_count(gcb_backfill_t *b, int idx, uint64_t n)
 {
 	if (b->counters != NULL)
-		atomic_fetch_add_explicit(&b->counters[idx], n, memory_order_relaxed);
+		gcb_counter_add(b->counters, (unsigned)idx, n);
 }
 
 static void gauge(gcb_backfill_t *b, int idx, uint64_t v)
 {
 	if (b->counters != NULL)
-		atomic_store_explicit(&b->counters[idx], v, memory_order_relaxed);
+		gcb_counter_set(b->counters, (unsigned)idx, v);
 }
 
 /* Schedules the next step delay ms from now and returns it. */

@@ -25,9 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stages/fetcher/gcb_fetcher_backoff.h"
-#include "stages/fetcher/gcb_fetcher_ckpt.h"
-#include "stages/fetcher/gcb_fetcher_http.h"
+#include "stages/source/gcb_backoff.h"
+#include "stages/source/gcb_ckpt.h"
+#include "lib/gcb_http.h"
 #include "stages/notif/gcb_gaps.h"
 
 /* topicName of the messages backfill emits, one per conversation; the

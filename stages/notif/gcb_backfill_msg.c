@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 /* The "backfill" object, built when the job id is known. */
 int gcb_backfill_suffix_build(gcb_backfill_t *b)

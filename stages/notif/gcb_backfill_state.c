@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 void gcb_backfill_iso_ms(uint64_t unix_ms, char out[BF_ISO_MAX])
 {

@@ -22,7 +22,7 @@
 #include <time.h>
 
 #include "shm/gcb_counters_fetcher.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 /*
  * ISO-8601 UTC as Genesys writes it, "2026-11-27T05:31:06.819Z" (fraction

@@ -22,7 +22,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define GAPS_VERSION	  1
 #define GAPS_READ_MIN	  (64u * 1024u)

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stages/fetcher/gcb_fetcher_ckpt.h"
+#include "stages/source/gcb_ckpt.h"
 
 #define GCB_GAP_REASON_MAX 32
 

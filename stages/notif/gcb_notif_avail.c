@@ -20,7 +20,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define FAMILY_MAX 512
 

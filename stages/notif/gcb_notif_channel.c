@@ -15,9 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 static const char PING[] = "{\"message\":\"ping\"}";
 
@@ -37,7 +37,7 @@ unsigned gcb_notif_live(const gcb_notif_t *n)
 
 static void gauge(gcb_notif_t *n)
 {
-	gcb_fetcher_gauge(n->f, GCB_FC_CHANNELS, gcb_notif_live(n));
+	gcb_counter_set(n->f->counters, GCB_FC_CHANNELS, gcb_notif_live(n));
 }
 
 static int ws_open(gcb_notif_chan_t *c, const char *uri, gcb_ws_t **ws)

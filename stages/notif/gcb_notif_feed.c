@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "shm/gcb_counters_fetcher.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define POS_TEXT_MAX 48
 
@@ -154,9 +154,7 @@ static int build(gcb_notif_t *n, uint64_t limit)
 /* Bytes ring r can take now without waiting (its producer is this process). */
 static uint64_t ring_free(const gcb_ring_t *r)
 {
-	uint64_t rel = atomic_load_explicit(&r->ctl->cons.release, memory_order_acquire);
-
-	return r->capacity - (r->wpos - rel);
+	return gcb_ring_free(r);
 }
 
 int gcb_notif_feed(gcb_notif_t *n)

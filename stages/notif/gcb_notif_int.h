@@ -101,7 +101,7 @@ typedef struct gcb_notif {
 
 static inline void gcb_notif_count(gcb_notif_t *n, unsigned idx, uint64_t v)
 {
-	gcb_fetcher_count(n->f, idx, v);
+	gcb_counter_add(n->f->counters, idx, v);
 }
 
 /* gcb_notif_rest.c: an authorised request on path. 0 with the answer in

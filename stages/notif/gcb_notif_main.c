@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define RING_RETRY_MS	10
 #define SPOOL_CHECK_MS	100
@@ -38,7 +38,7 @@ uint64_t gcb_notif_gap_open(gcb_notif_t *n, uint64_t start_unix_ms, const char *
 
 	/* The gap log logs the gap itself. */
 	gcb_notif_count(n, GCB_FC_GAPS_OPENED, 1);
-	gcb_fetcher_gauge(n->f, GCB_FC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
+	gcb_counter_set(n->f->counters, GCB_FC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
 	return id;
 }
 
@@ -193,7 +193,7 @@ static void teardown(gcb_notif_t *n)
 		free(n->chans[i].topics);
 		gcb_notif_topics_fini(&n->chans[i].rejected);
 	}
-	gcb_fetcher_gauge(n->f, GCB_FC_CHANNELS, 0);
+	gcb_counter_set(n->f->counters, GCB_FC_CHANNELS, 0);
 	gcb_backfill_free(n->backfill);
 	if (n->spool != NULL) {
 		(void)gcb_spool_flush(n->spool, mono_ms(), 1);
@@ -244,12 +244,12 @@ static void gauges(gcb_notif_t *n)
 	gcb_spool_stats_t st;
 
 	gcb_spool_stats(n->spool, &st);
-	gcb_fetcher_gauge(n->f, GCB_FC_SPOOL_BYTES, st.bytes);
-	gcb_fetcher_gauge(n->f, GCB_FC_SPOOL_UNREAD, st.unread_records + n->batch.n_events);
+	gcb_counter_set(n->f->counters, GCB_FC_SPOOL_BYTES, st.bytes);
+	gcb_counter_set(n->f->counters, GCB_FC_SPOOL_UNREAD, st.unread_records + n->batch.n_events);
 	if (st.syncs > n->spool_syncs)
 		gcb_notif_count(n, GCB_FC_SPOOL_SYNCS, st.syncs - n->spool_syncs);
 	n->spool_syncs = st.syncs;
-	gcb_fetcher_gauge(n->f, GCB_FC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
+	gcb_counter_set(n->f->counters, GCB_FC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
 }
 
 static int loop_timeout(gcb_notif_t *n, uint64_t now)

@@ -2,17 +2,17 @@
  * One message off a channel: heartbeats, pongs and v2.system.* messages are
  * handled here and never forwarded; everything else is appended to the
  * spool as received. No allocation: the topic name is found by a scan of
- * the top-level object (gcb_fetcher_json.h).
+ * the top-level object (lib/gcb_json.h).
  */
 #include "stages/notif/gcb_notif_int.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "stages/notif/gcb_notif_scan.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define TOPIC_MAX 512
 
@@ -48,7 +48,7 @@ int gcb_notif_on_message(void *arg, const char *msg, size_t len)
 	c->last_rx_unix_ms = now_unix;
 	c->ping_sent_mono_ms = 0;
 	gcb_gaps_alive(&n->gaps, now_unix, now_mono, GCB_NOTIF_ALIVE_MS);
-	gcb_fetcher_gauge(n->f, GCB_FC_LAST_MESSAGE_UNIX_MS, now_unix);
+	gcb_counter_set(n->f->counters, GCB_FC_LAST_MESSAGE_UNIX_MS, now_unix);
 
 	rc = gcb_notif_topic_name(msg, len, topic, sizeof(topic));
 	if (rc == 0 && strcmp(topic, "channel.metadata") == 0) {

@@ -17,9 +17,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "stages/notif/gcb_backfill_request.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define REQUEST_MAX 4096
 

@@ -15,9 +15,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define PAGE_SIZE      100
 #define MAX_PAGES      10000
@@ -228,7 +228,7 @@ int gcb_notif_resolve(gcb_notif_t *n, int startup)
 	gcb_notif_topics_fini(&n->topics);
 	n->topics = next;
 	gcb_notif_topics_init(&next);
-	gcb_fetcher_gauge(n->f, GCB_FC_TOPICS, n->topics.n);
+	gcb_counter_set(n->f->counters, GCB_FC_TOPICS, n->topics.n);
 	rc = gcb_notif_assign(n);
 out:
 	gcb_notif_topics_fini(&queues);

@@ -14,9 +14,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define CHANNEL_LIFE_MS (24ull * 3600 * 1000)
 

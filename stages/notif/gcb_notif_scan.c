@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "stages/fetcher/gcb_fetcher_json.h"
+#include "lib/gcb_json.h"
 
 int gcb_notif_topic_name(const char *msg, size_t len, char *out, size_t size)
 {

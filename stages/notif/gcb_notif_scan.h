@@ -1,6 +1,6 @@
 /*
  * Finds the top-level "topicName" of a notification message by scanning
- * the object in place (gcb_fetcher_json.h): no tree, no allocation, nested
+ * the object in place (lib/gcb_json.h): no tree, no allocation, nested
  * objects skipped whole, so a "topicName" inside eventBody never counts.
  */
 #ifndef GCB_NOTIF_SCAN_H

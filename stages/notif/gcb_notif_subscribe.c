@@ -26,8 +26,8 @@
 #include <cjson/cJSON.h>
 
 #include "shm/gcb_counters_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_errbody.h"
-#include "supervisor/gcb_log.h"
+#include "stages/source/gcb_errbody.h"
+#include "lib/gcb_log.h"
 
 /* Requests one narrowing may spend: k bad topics of n cost about 2k log2(n). */
 #define NARROW_MAX_PROBES 256
@@ -188,7 +188,7 @@ static void gauge(gcb_notif_t *n)
 	for (unsigned i = 0; i < GCB_NOTIF_MAX_CHANNELS; i++)
 		if (n->chans[i].used)
 			k += n->chans[i].rejected.n;
-	gcb_fetcher_gauge(n->f, GCB_FC_TOPICS_REJECTED, k);
+	gcb_counter_set(n->f->counters, GCB_FC_TOPICS_REJECTED, k);
 }
 
 /* The new rejected set of c replaces the old; topics no longer in it are logged. */

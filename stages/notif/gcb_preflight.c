@@ -31,9 +31,9 @@
 
 #include <cjson/cJSON.h>
 
-#include "stages/fetcher/gcb_fetcher_http.h"
-#include "stages/fetcher/gcb_fetcher_token.h"
-#include "shm/gcb_clock.h"
+#include "lib/gcb_http.h"
+#include "stages/source/gcb_token.h"
+#include "lib/gcb_clock.h"
 #include "stages/notif/gcb_notif_int.h"
 
 #define PF_URL_MAX  2048

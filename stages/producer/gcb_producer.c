@@ -33,11 +33,11 @@
 #include <cJSON.h>
 #include <librdkafka/rdkafka.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_records.h"
 #include "stages/producer/gcb_producer_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define READ_BURST	512
 #define HEARTBEAT_NS	100000000ull /* 100 ms */
@@ -105,14 +105,12 @@ typedef struct producer {
 
 static inline void cnt_add(producer_t *p, unsigned i, uint64_t v)
 {
-	/* Single writer: a relaxed load + store is enough and avoids a locked op. */
-	atomic_store_explicit(&p->c[i], atomic_load_explicit(&p->c[i], memory_order_relaxed) + v,
-			      memory_order_relaxed);
+	gcb_counter_add(p->c, i, v);
 }
 
 static inline void cnt_set(producer_t *p, unsigned i, uint64_t v)
 {
-	atomic_store_explicit(&p->c[i], v, memory_order_relaxed);
+	gcb_counter_set(p->c, i, v);
 }
 
 static uint64_t pow2_at_least(uint64_t v)
@@ -526,7 +524,7 @@ static int all_done(producer_t *p)
 	for (unsigned r = 0; r < p->n_in; r++) {
 		if (p->fifo[r].head != p->fifo[r].tail)
 			return 0;
-		if (atomic_load_explicit(&p->in[r].ctl->prod.tail, memory_order_acquire) !=
+		if (gcb_ring_tail(&p->in[r]) !=
 		    gcb_ring_read_pos(&p->in[r]))
 			return 0;
 	}

@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "stages/producer/gcb_producer_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define GCB_PRODUCER_MAX_IN_FLIGHT 5
 /*

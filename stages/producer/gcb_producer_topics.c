@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "stages/producer/gcb_producer_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 void gcb_producer_topics_init(gcb_producer_topics_t *tc, rd_kafka_t *rk)
 {

@@ -2,4 +2,4 @@
 
 PRODUCER_SRCS := stages/producer/gcb_producer.c stages/producer/gcb_producer_conf.c \
 	stages/producer/gcb_producer_topics.c stages/producer/gcb_producer_headers.c
-PRODUCER_LIBS = $(call pkglibs,rdkafka libcjson)
+PRODUCER_LIBS := $(call pkglibs,rdkafka libcjson)

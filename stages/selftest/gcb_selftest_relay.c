@@ -10,7 +10,7 @@
 
 #include "shm/gcb_records.h"
 #include "stages/selftest/gcb_selftest.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define RELAY_BATCH 64
 

@@ -12,7 +12,7 @@
 
 #include "shm/gcb_records.h"
 #include "stages/selftest/gcb_selftest.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define SEQ_BUF 4096
 
@@ -109,7 +109,7 @@ static int sink_step(struct sink *s)
 static int all_empty(struct sink *s)
 {
 	for (unsigned i = 0; i < s->n_in; i++)
-		if (gcb_ring_read_pos(&s->in[i]) != atomic_load(&s->in[i].ctl->prod.tail))
+		if (gcb_ring_read_pos(&s->in[i]) != gcb_ring_tail(&s->in[i]))
 			return 0;
 	return 1;
 }

@@ -8,11 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
-#include "shm/gcb_dir.h"
+#include "lib/gcb_clock.h"
+#include "lib/gcb_dir.h"
 #include "stages/spool/gcb_spool_crc.h"
 #include "stages/spool/gcb_spool_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define SPOOL_SEGMENT_MIN 1024u
 

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "stages/gcb_fileops.h"
+#include "lib/gcb_fileops.h"
 
 typedef struct gcb_spool gcb_spool_t;
 

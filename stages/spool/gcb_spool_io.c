@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "stages/spool/gcb_spool_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
+#include "lib/gcb_uring.h"
 
 int gcb_spool_io_init(gcb_spool_t *s)
 {
 	const char *off = getenv("GCB_SPOOL_NO_URING");
-	int rc;
 
 	if (!s->ops->uring)
 		return 0; /* a disk model sees only what goes through s->ops */
@@ -23,13 +23,7 @@ int gcb_spool_io_init(gcb_spool_t *s)
 		gcb_log_info("spool %s: GCB_SPOOL_NO_URING set, using plain system calls", s->dir);
 		return 0;
 	}
-	rc = io_uring_queue_init(GCB_SPOOL_QUEUE_DEPTH, &s->ring, 0);
-	if (rc == 0) {
-		s->have_uring = 1;
-		return 0;
-	}
-	gcb_log_warn("io_uring_queue_init() failed: %s; the spool uses plain system calls",
-		     strerror(-rc));
+	s->have_uring = gcb_uring_init(&s->ring, GCB_SPOOL_QUEUE_DEPTH, "the spool uses");
 	return 0;
 }
 
@@ -66,24 +60,10 @@ uint64_t gcb_spool_io_written_end(const gcb_spool_t *s)
 	return end;
 }
 
-static struct io_uring_sqe *sqe_get(gcb_spool_t *s)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
-
-	if (sqe == NULL) {
-		io_uring_submit(&s->ring);
-		sqe = io_uring_get_sqe(&s->ring);
-	}
-	return sqe;
-}
-
 static int uring_submit(gcb_spool_t *s)
 {
-	int rc;
+	int rc = gcb_uring_submit(&s->ring);
 
-	do {
-		rc = io_uring_submit(&s->ring);
-	} while (rc == -EINTR);
 	if (rc < 0)
 		return gcb_spool_io_fail(s, "io_uring_submit", -rc);
 	return 0;
@@ -92,7 +72,7 @@ static int uring_submit(gcb_spool_t *s)
 static int slot_issue(gcb_spool_t *s, unsigned i)
 {
 	struct gcb_spool_slot *sl = &s->slots[i];
-	struct io_uring_sqe *sqe = sqe_get(s);
+	struct io_uring_sqe *sqe = gcb_uring_sqe(&s->ring);
 
 	if (sqe == NULL)
 		return gcb_spool_io_fail(s, "io_uring_get_sqe", EBUSY);
@@ -180,7 +160,7 @@ void gcb_spool_io_maybe_fsync(gcb_spool_t *s)
 			fsync_done(s, target);
 		return;
 	}
-	if ((sqe = sqe_get(s)) == NULL) {
+	if ((sqe = gcb_uring_sqe(&s->ring)) == NULL) {
 		gcb_spool_io_fail(s, "io_uring_get_sqe", EBUSY);
 		return;
 	}

@@ -14,7 +14,7 @@
 
 #include "stages/spool/gcb_spool_crc.h"
 #include "stages/spool/gcb_spool_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 /* Payload bytes read with the header; a longer payload takes a second read. */
 #define PEEK_FIRST 4096u

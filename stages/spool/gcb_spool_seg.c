@@ -14,7 +14,7 @@
 
 #include "stages/spool/gcb_spool_crc.h"
 #include "stages/spool/gcb_spool_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 void gcb_spool_seg_name(uint64_t seg, char *buf)
 {

@@ -35,8 +35,15 @@ const char *gcb_avsc_buf_str(const gcb_avsc_buf_t *b);
 void gcb_avsc_path_push(gcb_avsc_buf_t *path, const char *seg);
 void gcb_avsc_path_push_index(gcb_avsc_buf_t *path, size_t i);
 
-/* Strict RFC 8259 syntax check; on failure the byte offset and a reason. */
-int gcb_avsc_json_check(const char *text, size_t len, size_t *err_off, const char **why);
+/*
+ * Nesting allowed in a schema text, cJSON's own limit. The text is checked
+ * strictly (lib/gcb_json.h: gcb_json_check) before cJSON parses it: cJSON
+ * takes numbers such as 015 or 1. and strings holding raw control characters
+ * or invalid UTF-8, but the raw text is what the Schema Registry gets, whose
+ * strict parser would refuse it later, at run time; so it is refused at
+ * load, with the exact position.
+ */
+#define GCB_AVSC_JSON_DEPTH_MAX 1000
 
 /* Lint checks that run on a fully built model (defaults need the whole graph:
  * a record's default may reach a record defined later in the text). */

@@ -7,6 +7,7 @@
  * inside its own definition (a record may contain itself).
  */
 #include "stages/validator/gcb_avsc_internal.h"
+#include "lib/gcb_json.h"
 
 #include <errno.h>
 #include <math.h>
@@ -702,7 +703,7 @@ int gcb_avsc_parse(const char *text, size_t len, gcb_avsc_t **out, gcb_avsc_prob
 		gcb_avsc_problem_add(pr, "", "invalid JSON: the text contains a NUL byte");
 		goto fail;
 	}
-	if (gcb_avsc_json_check(text, len, &off, &why)) {
+	if (gcb_json_check(text, len, GCB_AVSC_JSON_DEPTH_MAX, &off, &why)) {
 		json_error(pr, text, len, off, why);
 		goto fail;
 	}

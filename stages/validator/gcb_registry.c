@@ -9,6 +9,8 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "lib/gcb_http.h"
+
 #define BODY_MAX     (4u << 20) /* a reply larger than this is refused */
 #define CONTENT_TYPE "application/vnd.schemaregistry.v1+json"
 
@@ -25,42 +27,13 @@ struct gcb_registry {
 	char *user;
 	char *password;
 	gcb_registry_conf_t conf; /* url/user/password/ca_file not used after new */
-	char *body;		  /* last reply, NUL-terminated */
-	size_t len, cap;
-	int too_big;
+	gcb_http_sink_t reply;	  /* last reply, NUL-terminated */
 	char curl_err[CURL_ERROR_SIZE];
 	int last_code;
 	uint64_t requests;
 	cache_ent_t *cache;
 	size_t ncache, capcache;
 };
-
-static size_t on_data(char *p, size_t size, size_t n, void *arg)
-{
-	gcb_registry_t *r = arg;
-	size_t add = size * n;
-
-	if (r->len + add + 1 > BODY_MAX) {
-		r->too_big = 1;
-		return 0;
-	}
-	if (r->len + add + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 4096;
-		char *b;
-
-		while (cap < r->len + add + 1)
-			cap *= 2;
-		b = realloc(r->body, cap);
-		if (!b)
-			return 0;
-		r->body = b;
-		r->cap = cap;
-	}
-	memcpy(r->body + r->len, p, add);
-	r->len += add;
-	r->body[r->len] = '\0';
-	return add;
-}
 
 static int on_progress(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
 {
@@ -112,6 +85,8 @@ int gcb_registry_new(gcb_registry_t **out, const gcb_registry_conf_t *conf, char
 	if (!r)
 		goto nomem;
 	r->conf = *conf;
+	r->reply.body.max = BODY_MAX;
+	r->reply.body.first = 4096;
 	r->conf.url = r->conf.user = r->conf.password = r->conf.ca_file = NULL;
 	if (r->conf.timeout_ms <= 0)
 		r->conf.timeout_ms = 5000;
@@ -152,9 +127,9 @@ int gcb_registry_new(gcb_registry_t **out, const gcb_registry_conf_t *conf, char
 	if (!cc)
 		cc = curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, r->hdrs);
 	if (!cc)
-		cc = curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_data);
+		cc = curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, gcb_http_sink);
 	if (!cc)
-		cc = curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, r);
+		cc = curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, &r->reply);
 	if (!cc)
 		cc = curl_easy_setopt(r->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 	if (!cc)
@@ -225,7 +200,7 @@ void gcb_registry_destroy(gcb_registry_t *r)
 	}
 	free(r->user);
 	free(r->base);
-	free(r->body);
+	gcb_buf_fini(&r->reply.body);
 	for (i = 0; i < r->ncache; i++)
 		free(r->cache[i].subject);
 	free(r->cache);
@@ -258,7 +233,7 @@ static int retryable(CURLcode cc, long status)
 
 /*
  * One API call with retries. path starts with '/' and is already escaped.
- * 0 with *status set (any HTTP status, the reply in r->body), or -EIO when
+ * 0 with *status set (any HTTP status, the reply in r->reply.body.data), or -EIO when
  * the transport failed on every attempt.
  */
 static int call(gcb_registry_t *r, const char *method, const char *path, const char *body,
@@ -283,10 +258,10 @@ static int call(gcb_registry_t *r, const char *method, const char *path, const c
 		curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST, NULL);
 	}
 	for (attempt = 0;; attempt++) {
-		r->len = 0;
-		r->too_big = 0;
-		if (r->body)
-			r->body[0] = '\0';
+		r->reply.body.len = 0;
+		r->reply.overflow = 0;
+		if (r->reply.body.data)
+			r->reply.body.data[0] = '\0';
 		r->curl_err[0] = '\0';
 		*status = 0;
 		r->requests++;
@@ -301,7 +276,7 @@ static int call(gcb_registry_t *r, const char *method, const char *path, const c
 	}
 	if (cc != CURLE_OK) {
 		r->last_code = 0;
-		if (r->too_big)
+		if (r->reply.overflow)
 			snprintf(errstr, errstr_size,
 				 "schema registry %s %s: reply larger than %u bytes", method, path,
 				 BODY_MAX);
@@ -314,13 +289,9 @@ static int call(gcb_registry_t *r, const char *method, const char *path, const c
 				 attempt + 1);
 		return -EIO;
 	}
-	if (!r->body) {
-		/* an empty reply still leaves a NUL-terminated body to parse */
-		r->body = calloc(1, 1);
-		if (!r->body)
-			return -ENOMEM;
-		r->cap = 1;
-	}
+	/* an empty reply still leaves a NUL-terminated body to parse */
+	if (!r->reply.body.data && gcb_buf_reset(&r->reply.body) != 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -328,7 +299,7 @@ static int call(gcb_registry_t *r, const char *method, const char *path, const c
 static int fail_reply(gcb_registry_t *r, const char *method, const char *path, long status,
 		      char *errstr, size_t errstr_size)
 {
-	cJSON *j = cJSON_Parse(r->body);
+	cJSON *j = cJSON_Parse(r->reply.body.data);
 	const cJSON *code = cJSON_GetObjectItemCaseSensitive(j, "error_code");
 	const cJSON *msg = cJSON_GetObjectItemCaseSensitive(j, "message");
 	int ec = cJSON_IsNumber(code) ? (int)code->valuedouble : (int)status;
@@ -416,7 +387,7 @@ static int post_schema(gcb_registry_t *r, const char *path, const char *schema, 
 		return rc;
 	if (*status < 200 || *status > 299)
 		return fail_reply(r, "POST", path, *status, errstr, errstr_size);
-	*reply = cJSON_Parse(r->body);
+	*reply = cJSON_Parse(r->reply.body.data);
 	if (!*reply) {
 		snprintf(errstr, errstr_size, "schema registry POST %s: HTTP %ld reply is not JSON",
 			 path, *status);

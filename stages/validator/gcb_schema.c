@@ -12,23 +12,21 @@
 #include "stages/validator/gcb_avsc_canonical.h"
 #include "stages/validator/gcb_map.h"
 
-/* Named types seen so far while compiling one schema. */
-typedef struct named {
-	const char *fullname;
-	gcb_snode_t *node;
-} named_t;
-
+/*
+ * The mapper's nodes are compiled from the linter's model (gcb_avsc_t): one
+ * schema model, parsed once; names, namespaces, duplicates and logical types
+ * are resolved there. What is left here is what only the mapper needs.
+ */
 typedef struct compiler {
 	gcb_schema_t *s;
-	named_t *names;
-	size_t nnames;
-	size_t cap;
+	gcb_snode_t **named; /* by gcb_avsc_node_t.index: named types compiled so far */
 	unsigned depth;
 	char *errstr;
 	size_t errstr_size;
 } compiler_t;
 
 #define COMPILE_MAX_DEPTH 64
+#define FIXED_SIZE_MAX	  (1 << 20)
 
 __attribute__((format(printf, 2, 3))) static int cfail(compiler_t *c, const char *fmt, ...)
 {
@@ -39,28 +37,6 @@ __attribute__((format(printf, 2, 3))) static int cfail(compiler_t *c, const char
 		vsnprintf(c->errstr, c->errstr_size, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
-}
-
-/* Avro names: [A-Za-z_][A-Za-z0-9_]*; full names join such names with dots. */
-static int valid_name(const char *s, int dotted)
-{
-	int start = 1;
-
-	if (!*s)
-		return 0;
-	for (; *s; s++) {
-		char ch = *s;
-
-		if (dotted && ch == '.' && !start) {
-			start = 1;
-			continue;
-		}
-		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_' ||
-		      (!start && ch >= '0' && ch <= '9')))
-			return 0;
-		start = 0;
-	}
-	return !start;
 }
 
 static gcb_snode_t *node_new(compiler_t *c, avro_type_t type)
@@ -84,17 +60,6 @@ static const struct {
     {"bytes", AVRO_BYTES}, {"string", AVRO_STRING},
 };
 
-static int primitive_type(const char *name, avro_type_t *type)
-{
-	for (size_t i = 0; i < sizeof(primitives) / sizeof(primitives[0]); i++) {
-		if (strcmp(primitives[i].name, name) == 0) {
-			*type = primitives[i].type;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 const char *gcb_snode_type_name(const gcb_snode_t *n)
 {
 	switch (n->type) {
@@ -115,295 +80,132 @@ const char *gcb_snode_type_name(const gcb_snode_t *n)
 	return "?";
 }
 
-static gcb_snode_t *lookup(compiler_t *c, const char *name, const char *ns)
+static int avro_type_of(gcb_avsc_type_t t, avro_type_t *out)
 {
-	char full[512];
+	static const avro_type_t map[] = {
+	    [GCB_AVSC_NULL] = AVRO_NULL,     [GCB_AVSC_BOOLEAN] = AVRO_BOOLEAN,
+	    [GCB_AVSC_INT] = AVRO_INT32,     [GCB_AVSC_LONG] = AVRO_INT64,
+	    [GCB_AVSC_FLOAT] = AVRO_FLOAT,   [GCB_AVSC_DOUBLE] = AVRO_DOUBLE,
+	    [GCB_AVSC_BYTES] = AVRO_BYTES,   [GCB_AVSC_STRING] = AVRO_STRING,
+	    [GCB_AVSC_RECORD] = AVRO_RECORD, [GCB_AVSC_ENUM] = AVRO_ENUM,
+	    [GCB_AVSC_ARRAY] = AVRO_ARRAY,   [GCB_AVSC_MAP] = AVRO_MAP,
+	    [GCB_AVSC_UNION] = AVRO_UNION,   [GCB_AVSC_FIXED] = AVRO_FIXED,
+	};
 
-	if (!strchr(name, '.') && ns && *ns) {
-		snprintf(full, sizeof(full), "%s.%s", ns, name);
-		for (size_t i = 0; i < c->nnames; i++)
-			if (strcmp(c->names[i].fullname, full) == 0)
-				return c->names[i].node;
-	}
-	for (size_t i = 0; i < c->nnames; i++)
-		if (strcmp(c->names[i].fullname, name) == 0)
-			return c->names[i].node;
-	return NULL;
-}
-
-/* Sets n->fullname and *ns_out (the namespace nested definitions inherit). */
-static int define_name(compiler_t *c, gcb_snode_t *n, const cJSON *j, const char *ns, char **ns_out)
-{
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(j, "name");
-	const cJSON *jns = cJSON_GetObjectItemCaseSensitive(j, "namespace");
-	const char *dot;
-	size_t len;
-
-	if (!cJSON_IsString(name) || !*name->valuestring)
-		return cfail(c, "named type without a \"name\"");
-	if (!valid_name(name->valuestring, 1))
-		return cfail(c, "invalid name \"%.64s\"", name->valuestring);
-	if (jns && !cJSON_IsNull(jns) &&
-	    (!cJSON_IsString(jns) || (*jns->valuestring && !valid_name(jns->valuestring, 1))))
-		return cfail(c, "invalid namespace in \"%.64s\"", name->valuestring);
-	if (strchr(name->valuestring, '.')) {
-		n->fullname = strdup(name->valuestring);
-	} else {
-		const char *use = cJSON_IsString(jns) ? jns->valuestring : ns;
-
-		if (use && *use) {
-			len = strlen(use) + 1 + strlen(name->valuestring) + 1;
-			n->fullname = malloc(len);
-			if (n->fullname)
-				snprintf(n->fullname, len, "%s.%s", use, name->valuestring);
-		} else {
-			n->fullname = strdup(name->valuestring);
-		}
-	}
-	if (!n->fullname)
-		return -ENOMEM;
-	dot = strrchr(n->fullname, '.');
-	n->shortname = dot ? dot + 1 : n->fullname;
-	*ns_out = strndup(n->fullname, dot ? (size_t)(dot - n->fullname) : 0);
-	if (!*ns_out)
-		return -ENOMEM;
-	if (lookup(c, n->fullname, NULL))
-		return cfail(c, "type \"%s\" defined twice", n->fullname);
-	if (c->nnames == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		named_t *p = realloc(c->names, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		c->names = p;
-		c->cap = cap;
-	}
-	c->names[c->nnames].fullname = n->fullname;
-	c->names[c->nnames].node = n;
-	c->nnames++;
+	if (t == GCB_AVSC_INVALID || (size_t)t >= sizeof(map) / sizeof(map[0]))
+		return -1;
+	*out = map[t];
 	return 0;
 }
 
-static int compile(compiler_t *c, const cJSON *j, const char *ns, gcb_snode_t **out);
-
-static int compile_record(compiler_t *c, const cJSON *j, gcb_snode_t *n, const char *ns)
+/* The logical types the mapper acts on; the spec says an unknown or
+ * misplaced one is ignored. */
+static int logical_of(const gcb_avsc_node_t *a, avro_type_t type)
 {
-	const cJSON *fields = cJSON_GetObjectItemCaseSensitive(j, "fields");
-	const cJSON *f;
-	char *myns = NULL;
-	size_t i = 0;
-	int rc;
+	const char *lt = a->logical_type;
 
-	rc = define_name(c, n, j, ns, &myns);
-	if (rc)
-		goto out;
-	if (!cJSON_IsArray(fields)) {
-		rc = cfail(c, "record \"%s\" has no \"fields\" array", n->fullname);
-		goto out;
-	}
-	n->nfields = (size_t)cJSON_GetArraySize(fields);
-	n->fields = calloc(n->nfields ? n->nfields : 1, sizeof(*n->fields));
-	if (!n->fields) {
-		rc = -ENOMEM;
-		goto out;
-	}
-	cJSON_ArrayForEach(f, fields)
-	{
-		const cJSON *fname = cJSON_GetObjectItemCaseSensitive(f, "name");
-		const cJSON *ftype = cJSON_GetObjectItemCaseSensitive(f, "type");
-
-		if (!cJSON_IsString(fname) || !ftype) {
-			rc = cfail(c, "record \"%s\": field %zu needs \"name\" and \"type\"",
-				   n->fullname, i);
-			goto out;
-		}
-		if (!valid_name(fname->valuestring, 0)) {
-			rc = cfail(c, "record \"%s\": invalid field name \"%.64s\"", n->fullname,
-				   fname->valuestring);
-			goto out;
-		}
-		for (size_t k = 0; k < i; k++) {
-			if (strcmp(n->fields[k].name, fname->valuestring) == 0) {
-				rc = cfail(c, "record \"%s\": field \"%s\" defined twice",
-					   n->fullname, fname->valuestring);
-				goto out;
-			}
-		}
-		n->fields[i].name = fname->valuestring;
-		n->fields[i].def = cJSON_GetObjectItemCaseSensitive(f, "default");
-		rc = compile(c, ftype, myns, &n->fields[i].type);
-		if (rc)
-			goto out;
-		i++;
-	}
-out:
-	free(myns);
-	return rc;
-}
-
-static int compile_named_simple(compiler_t *c, const cJSON *j, gcb_snode_t *n, const char *ns)
-{
-	char *myns = NULL;
-	int rc = define_name(c, n, j, ns, &myns);
-
-	free(myns);
-	if (rc)
-		return rc;
-	if (n->type == AVRO_ENUM) {
-		const cJSON *syms = cJSON_GetObjectItemCaseSensitive(j, "symbols");
-		const cJSON *s;
-		size_t i = 0;
-
-		if (!cJSON_IsArray(syms) || cJSON_GetArraySize(syms) == 0)
-			return cfail(c, "enum \"%s\" needs a non-empty \"symbols\" array",
-				     n->fullname);
-		n->nsymbols = (size_t)cJSON_GetArraySize(syms);
-		n->symbols = calloc(n->nsymbols, sizeof(*n->symbols));
-		if (!n->symbols)
-			return -ENOMEM;
-		cJSON_ArrayForEach(s, syms)
-		{
-			if (!cJSON_IsString(s) || !valid_name(s->valuestring, 0))
-				return cfail(c, "enum \"%s\": symbols must be Avro names",
-					     n->fullname);
-			for (size_t k = 0; k < i; k++)
-				if (strcmp(n->symbols[k], s->valuestring) == 0)
-					return cfail(c, "enum \"%s\": symbol \"%s\" listed twice",
-						     n->fullname, s->valuestring);
-			n->symbols[i++] = s->valuestring;
-		}
-	} else {
-		const cJSON *size = cJSON_GetObjectItemCaseSensitive(j, "size");
-
-		if (!cJSON_IsNumber(size) || size->valuedouble < 0 || size->valuedouble > 1 << 20 ||
-		    size->valuedouble != (double)(int)size->valuedouble)
-			return cfail(c, "fixed \"%s\" needs an integer \"size\"", n->fullname);
-		n->size = (size_t)size->valueint;
-	}
-	return 0;
-}
-
-static int logical_of(const cJSON *j, avro_type_t type)
-{
-	const cJSON *lt = cJSON_GetObjectItemCaseSensitive(j, "logicalType");
-
-	/* The spec says an unknown or misplaced logical type is ignored. */
-	if (!cJSON_IsString(lt))
+	if (lt == NULL)
 		return GCB_LT_NONE;
-	if (type == AVRO_INT64 && strcmp(lt->valuestring, "timestamp-millis") == 0)
+	if (type == AVRO_INT64 && strcmp(lt, "timestamp-millis") == 0)
 		return GCB_LT_TIMESTAMP_MILLIS;
-	if (type == AVRO_INT64 && strcmp(lt->valuestring, "timestamp-micros") == 0)
+	if (type == AVRO_INT64 && strcmp(lt, "timestamp-micros") == 0)
 		return GCB_LT_TIMESTAMP_MICROS;
-	if (type == AVRO_STRING && strcmp(lt->valuestring, "uuid") == 0)
+	if (type == AVRO_STRING && strcmp(lt, "uuid") == 0)
 		return GCB_LT_UUID;
 	return GCB_LT_NONE;
 }
 
-static int compile_object(compiler_t *c, const cJSON *j, const char *ns, gcb_snode_t **out)
-{
-	const cJSON *type = cJSON_GetObjectItemCaseSensitive(j, "type");
-	const char *t;
-	avro_type_t prim;
-	gcb_snode_t *n;
+static int compile(compiler_t *c, const gcb_avsc_node_t *a, gcb_snode_t **out);
 
-	if (!type)
-		return cfail(c, "schema object without \"type\"");
-	if (!cJSON_IsString(type))
-		return compile(c, type, ns, out);
-	t = type->valuestring;
-	if (primitive_type(t, &prim)) {
-		n = node_new(c, prim);
-		if (!n)
+static int compile_named(compiler_t *c, const gcb_avsc_node_t *a, gcb_snode_t *n)
+{
+	const char *dot;
+
+	if ((n->fullname = strdup(a->fullname)) == NULL)
+		return -ENOMEM;
+	dot = strrchr(n->fullname, '.');
+	n->shortname = dot ? dot + 1 : n->fullname;
+	c->named[a->index] = n; /* before the fields: a record may refer to itself */
+	switch (a->type) {
+	case GCB_AVSC_RECORD:
+		n->nfields = a->nfields;
+		n->fields = calloc(n->nfields ? n->nfields : 1, sizeof(*n->fields));
+		if (!n->fields)
 			return -ENOMEM;
-		n->logical = logical_of(j, prim);
-		*out = n;
+		for (size_t i = 0; i < a->nfields; i++) {
+			int rc;
+
+			n->fields[i].name = a->fields[i].name;
+			n->fields[i].def = a->fields[i].def;
+			rc = compile(c, a->fields[i].type, &n->fields[i].type);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	case GCB_AVSC_ENUM:
+		n->nsymbols = a->nsymbols;
+		n->symbols = calloc(n->nsymbols ? n->nsymbols : 1, sizeof(*n->symbols));
+		if (!n->symbols)
+			return -ENOMEM;
+		for (size_t i = 0; i < a->nsymbols; i++)
+			n->symbols[i] = a->symbols[i];
+		return 0;
+	default: /* fixed */
+		if (a->size < 0 || a->size > FIXED_SIZE_MAX)
+			return cfail(c, "fixed \"%s\" needs an integer \"size\"", n->fullname);
+		n->size = (size_t)a->size;
 		return 0;
 	}
-	if (strcmp(t, "record") == 0 || strcmp(t, "error") == 0) {
-		n = node_new(c, AVRO_RECORD);
-		if (!n)
-			return -ENOMEM;
-		*out = n;
-		return compile_record(c, j, n, ns);
-	}
-	if (strcmp(t, "enum") == 0 || strcmp(t, "fixed") == 0) {
-		n = node_new(c, t[0] == 'e' ? AVRO_ENUM : AVRO_FIXED);
-		if (!n)
-			return -ENOMEM;
-		*out = n;
-		return compile_named_simple(c, j, n, ns);
-	}
-	if (strcmp(t, "array") == 0 || strcmp(t, "map") == 0) {
-		const cJSON *items =
-		    cJSON_GetObjectItemCaseSensitive(j, t[0] == 'a' ? "items" : "values");
-
-		if (!items)
-			return cfail(c, "%s without \"%s\"", t, t[0] == 'a' ? "items" : "values");
-		n = node_new(c, t[0] == 'a' ? AVRO_ARRAY : AVRO_MAP);
-		if (!n)
-			return -ENOMEM;
-		*out = n;
-		return compile(c, items, ns, &n->items);
-	}
-	/* {"type": "SomeNamedType"} */
-	n = lookup(c, t, ns);
-	if (!n)
-		return cfail(c, "unknown type \"%s\"", t);
-	*out = n;
-	return 0;
 }
 
-static int compile(compiler_t *c, const cJSON *j, const char *ns, gcb_snode_t **out)
+static int compile(compiler_t *c, const gcb_avsc_node_t *a, gcb_snode_t **out)
 {
-	int rc;
+	avro_type_t type;
+	gcb_snode_t *n;
+	int rc = 0;
 
 	if (++c->depth > COMPILE_MAX_DEPTH) {
 		rc = cfail(c, "schema nested deeper than %d", COMPILE_MAX_DEPTH);
 		goto out;
 	}
-	if (cJSON_IsString(j)) {
-		avro_type_t prim;
-
-		if (primitive_type(j->valuestring, &prim)) {
-			*out = node_new(c, prim);
-			rc = *out ? 0 : -ENOMEM;
-			goto out;
-		}
-		*out = lookup(c, j->valuestring, ns);
-		rc = *out ? 0 : cfail(c, "unknown type \"%s\"", j->valuestring);
-	} else if (cJSON_IsArray(j)) {
-		gcb_snode_t *n = node_new(c, AVRO_UNION);
-		const cJSON *b;
-		size_t i = 0;
-
-		rc = -ENOMEM;
-		if (!n)
-			goto out;
-		*out = n;
-		n->nbranches = (size_t)cJSON_GetArraySize(j);
+	if (a->fullname != NULL && c->named[a->index] != NULL) {
+		*out = c->named[a->index];
+		goto out;
+	}
+	if (avro_type_of(a->type, &type) != 0) {
+		rc = cfail(c, "not a valid schema");
+		goto out;
+	}
+	rc = -ENOMEM;
+	if ((n = node_new(c, type)) == NULL)
+		goto out;
+	*out = n;
+	switch (a->type) {
+	case GCB_AVSC_RECORD:
+	case GCB_AVSC_ENUM:
+	case GCB_AVSC_FIXED:
+		rc = compile_named(c, a, n);
+		break;
+	case GCB_AVSC_ARRAY:
+	case GCB_AVSC_MAP:
+		rc = compile(c, a->items, &n->items);
+		break;
+	case GCB_AVSC_UNION:
+		n->nbranches = a->nbranches;
 		if (n->nbranches == 0) {
 			rc = cfail(c, "empty union");
-			goto out;
+			break;
 		}
-		n->branches = calloc(n->nbranches, sizeof(*n->branches));
-		if (!n->branches)
-			goto out;
-		cJSON_ArrayForEach(b, j)
-		{
-			rc = compile(c, b, ns, &n->branches[i]);
-			if (rc)
-				goto out;
-			if (n->branches[i]->type == AVRO_UNION) {
-				rc = cfail(c, "union directly inside a union");
-				goto out;
-			}
-			i++;
-		}
+		if ((n->branches = calloc(n->nbranches, sizeof(*n->branches))) == NULL)
+			break;
 		rc = 0;
-	} else if (cJSON_IsObject(j)) {
-		rc = compile_object(c, j, ns, out);
-	} else {
-		rc = cfail(c, "a schema must be a string, an object or an array");
+		for (size_t i = 0; i < a->nbranches && rc == 0; i++)
+			rc = compile(c, a->branches[i], &n->branches[i]);
+		break;
+	default:
+		n->logical = logical_of(a, type);
+		rc = 0;
+		break;
 	}
 out:
 	c->depth--;
@@ -534,28 +336,31 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 	s->text[len] = '\0';
 	s->text_len = len;
 
-	s->raw = cJSON_ParseWithLength(s->text, len);
-	if (!s->raw) {
-		const char *at = cJSON_GetErrorPtr();
-		long off = at && at >= s->text && at <= s->text + len ? (long)(at - s->text) : -1;
-
-		snprintf(why, sizeof(why), "not valid JSON (near byte %ld)", off);
-		rc = -EINVAL;
-		goto fail;
-	}
-	/* The linter first: it reports the problem precisely (element path). */
+	/*
+	 * The linter first, the one reading of the JSON: it reports a problem
+	 * precisely (element path). Text that is not JSON even to cJSON is
+	 * named as such, as it always was.
+	 */
 	{
 		gcb_avsc_problems_t pr;
+		cJSON *j = NULL;
 
 		gcb_avsc_problems_init(&pr);
 		rc = gcb_avsc_parse(s->text, len, &s->avsc, &pr);
-		if (rc == -EINVAL && pr.n > 0)
+		if (rc == -EINVAL && (j = cJSON_ParseWithLength(s->text, len)) == NULL) {
+			const char *at = cJSON_GetErrorPtr();
+			long off =
+			    at && at >= s->text && at <= s->text + len ? (long)(at - s->text) : -1;
+
+			snprintf(why, sizeof(why), "not valid JSON (near byte %ld)", off);
+		} else if (rc == -EINVAL && pr.n > 0)
 			snprintf(why, sizeof(why), "%s%s%s%s", pr.v[0].path, *pr.v[0].path ? ": " : "",
 				 pr.v[0].reason,
 				 gcb_avsc_problems_count(&pr) > 1 ? " (and more: see gcb-schema lint)"
 								  : "");
 		else if (rc == -EINVAL)
 			snprintf(why, sizeof(why), "not a valid schema");
+		cJSON_Delete(j);
 		gcb_avsc_problems_fini(&pr);
 		if (rc)
 			goto fail;
@@ -564,20 +369,25 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 			goto fail;
 	}
 	/* Our own checks next: libavro-c leaks memory on some schemas it rejects. */
-	rc = duplicate_keys(&c, s->raw, 0);
+	rc = duplicate_keys(&c, s->avsc->json, 0);
 	if (rc)
 		goto fail;
-	rc = compile(&c, s->raw, "", &s->root);
+	c.named = calloc(s->avsc->nnamed ? s->avsc->nnamed : 1, sizeof(*c.named));
+	if (!c.named) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	rc = compile(&c, s->avsc->root, &s->root);
 	if (rc) {
 		if (rc == -ENOMEM)
 			snprintf(why, sizeof(why), "out of memory");
 		goto fail;
 	}
-	for (size_t i = 0; i < c.nnames; i++) {
+	for (size_t i = 0; i < s->avsc->nnamed; i++) {
 		const gcb_snode_t *stack[COMPILE_MAX_DEPTH];
 
-		if (c.names[i].node->type == AVRO_RECORD) {
-			rc = direct_cycle(&c, c.names[i].node, stack, 0);
+		if (c.named[i] != NULL && c.named[i]->type == AVRO_RECORD) {
+			rc = direct_cycle(&c, c.named[i], stack, 0);
 			if (rc)
 				goto fail;
 		}
@@ -619,7 +429,7 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 		goto fail;
 	}
 	free(seen);
-	free(c.names);
+	free(c.named);
 	*out = s;
 	return 0;
 fail:
@@ -627,7 +437,7 @@ fail:
 		snprintf(errstr, errstr_size, "%s: %s", origin ? origin : "schema",
 			 *why ? why : strerror(-rc));
 	free(seen);
-	free(c.names);
+	free(c.named);
 	gcb_schema_destroy(s);
 	return rc;
 }
@@ -724,7 +534,6 @@ void gcb_schema_destroy(gcb_schema_t *s)
 		free(n);
 	}
 	gcb_avsc_destroy(s->avsc);
-	cJSON_Delete(s->raw);
 	free(s->text);
 	free(s->origin);
 	free(s);

@@ -1,8 +1,9 @@
 /*
  * One Avro schema as the validator uses it: the libavro-c schema (for the
- * generic value class and the writer), the raw JSON it came from (libavro-c
- * drops "default", "logicalType" and "aliases"), and a compiled node tree
- * built from that raw JSON that the mapper walks.
+ * generic value class and the writer), the linter's model of it (gcb_avsc_t:
+ * names, defaults, logical types, aliases, which libavro-c drops), and the
+ * node tree the mapper walks, compiled from that model: one schema model,
+ * not a second reading of the JSON.
  *
  * The node tree mirrors the libavro-c schema position for position (record
  * field i, union branch i), so the mapper walks both in step. Named types
@@ -31,7 +32,7 @@ typedef struct gcb_snode gcb_snode_t;
 typedef struct gcb_sfield {
 	const char *name;
 	gcb_snode_t *type;
-	const cJSON *def; /* the "default" value in the raw JSON, NULL when none */
+	const cJSON *def; /* the "default" value (in avsc's JSON), NULL when none */
 } gcb_sfield_t;
 
 struct gcb_snode {
@@ -60,14 +61,13 @@ typedef struct gcb_schema {
 	char *origin; /* file path or a label, for messages */
 	char *text;   /* the raw schema text, NUL-terminated (what a registry gets) */
 	size_t text_len;
-	cJSON *raw;
 	avro_schema_t avro;
 	avro_value_iface_t *iface;
 	avro_value_t value; /* reused for every event: reset, never re-created */
 	gcb_snode_t *root;
 	gcb_snode_t *nodes;
 	const char *fullname; /* root's full name, "" for unnamed roots */
-	gcb_avsc_t *avsc;     /* the linter's model, for compatibility checks */
+	gcb_avsc_t *avsc;     /* the linter's model: the nodes' source, compatibility checks */
 	uint64_t fingerprint; /* CRC-64-AVRO of the Parsing Canonical Form */
 } gcb_schema_t;
 

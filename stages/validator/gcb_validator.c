@@ -5,13 +5,14 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "shm/gcb_counters_validator.h"
 #include "shm/gcb_records.h"
 #include "stages/validator/gcb_catalog.h"
 #include "stages/validator/gcb_registry.h"
 #include "stages/validator/gcb_registry_ids.h"
 #include "stages/validator/gcb_reload.h"
 #include "stages/validator/gcb_vproc.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define WAIT_MS		  100  /* ring waits: short enough to heartbeat every second */
 #define RELOAD_EVERY	  1024 /* events between checks for schema changes while busy */
@@ -32,12 +33,12 @@ static void counters_init(counters_t *c, const gcb_stage_ctx_t *ctx)
 {
 	memset(c, 0, sizeof(*c));
 	for (unsigned i = 0; i < GCB_VC_COUNT; i++)
-		c->base[i] = atomic_load_explicit(&ctx->slot->counters[i], memory_order_relaxed);
+		c->base[i] = gcb_counter_get(ctx->slot->counters, i);
 }
 
 static void put(const gcb_stage_ctx_t *ctx, const counters_t *c, unsigned i, uint64_t v)
 {
-	atomic_store_explicit(&ctx->slot->counters[i], c->base[i] + v, memory_order_relaxed);
+	gcb_counter_set(ctx->slot->counters, i, c->base[i] + v);
 }
 
 static void counters_publish(const gcb_stage_ctx_t *ctx, const counters_t *c,

@@ -13,6 +13,7 @@
 #include "stages/validator/gcb_identity.h"
 #include "stages/validator/gcb_drift.h"
 #include "stages/validator/gcb_topic.h"
+#include "lib/gcb_clock.h"
 
 #define META_MAX 256 /* cap for id/type strings copied from a rejected event */
 
@@ -49,14 +50,6 @@ static void on_unknown(void *arg, const gcb_snode_t *record, const char *field)
 		       field);
 	p->stats.drift_fields = p->drift.fields;
 	p->stats.drift_names = p->drift.names;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /*
@@ -560,10 +553,10 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 		return;
 	}
 	if (p->conf.timing)
-		t0 = now_ns();
+		t0 = gcb_clock_mono_ns();
 	p->doc = parse(p, in->json, in->json_len);
 	if (p->conf.timing) {
-		t1 = now_ns();
+		t1 = gcb_clock_mono_ns();
 		p->stats.ns_parse += t1 - t0;
 		t0 = t1;
 	}
@@ -634,7 +627,7 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 		}
 	}
 	if (p->conf.timing) {
-		t1 = now_ns();
+		t1 = gcb_clock_mono_ns();
 		p->stats.ns_map += t1 - t0;
 		t0 = t1;
 	}
@@ -666,5 +659,5 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 		dlq_finish(p, o, rc);
 	}
 	if (p->conf.timing)
-		p->stats.ns_encode += now_ns() - t0;
+		p->stats.ns_encode += gcb_clock_mono_ns() - t0;
 }

@@ -20,7 +20,7 @@
 #include <wslay/wslay.h>
 
 #include "stages/ws/gcb_ws_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 /* A message read after on_message asked to stop, kept for the next call. */
 typedef struct ws_held {

@@ -19,14 +19,12 @@
 #include <openssl/ssl.h>
 
 #include "stages/ws/gcb_ws_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_clock.h"
+#include "lib/gcb_log.h"
 
 int64_t gcb_ws_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(gcb_clock_mono_ns() / 1000000u);
 }
 
 int gcb_ws_conn_wait(gcb_ws_conn_t *c, short events, int64_t deadline_ms)

@@ -11,7 +11,7 @@
 #include <ctype.h>
 
 #include "stages/ws/gcb_ws_int.h"
-#include "supervisor/gcb_loopback.h"
+#include "lib/gcb_loopback.h"
 
 static int url_fail(char *errstr, size_t errstr_size, const char *url, const char *why)
 {

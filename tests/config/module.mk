@@ -1,10 +1,9 @@
-# Configuration: the gcb-config tool and the config tests (CONFIG_SRCS is in
-# the Makefile, so every module can link it).
+# tests/config: the configuration's unit test and the gcb-config tests.
 
-$(eval $(call gcb_program,gcb-config,tools/config/gcb_config_main.c $(CONFIG_SRCS),$(call pkglibs,inih)))
-
-$(eval $(call gcb_program,test-config,tests/config/test_config.c $(CONFIG_SRCS),$(call pkglibs,inih cmocka)))
+PROGS += test-config
+test-config.srcs = tests/config/test_config.c $(CONFIG_SRCS)
+test-config.libs := $(call pkglibs,inih cmocka)
 UNIT_TESTS += $(BIN)/test-config
 
-INTEGRATION_TESTS += tests/integration/config_cli.sh tests/integration/config_readme.sh \
-	tests/integration/config_check_topics.sh
+INTEGRATION_TESTS += tests/config/config_cli.sh tests/config/config_readme.sh \
+	tests/config/config_check_topics.sh

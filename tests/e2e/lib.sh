@@ -1,5 +1,5 @@
-# End-to-end helpers (sourced by tests/integration/e2e_*.sh after
-# tests/integration/lib.sh): gcb-sim, gcb-kafka-mock and gcbridge as three
+# End-to-end helpers (sourced by tests/e2e/e2e_*.sh after
+# tests/lib.sh): gcb-sim, gcb-kafka-mock and gcbridge as three
 # separate processes over loopback HTTP and TCP, then tests/e2e/verify.py.
 #
 #   e2e_start_sim SIM-ARGS...   SIM_URL, SIM_PID; logs in $T_DIR/{served.tsv,events.jsonl}

@@ -1,5 +1,5 @@
 # Helpers of the notification-source end-to-end tests (sourced by
-# tests/integration/e2e_notif_*.sh after tests/integration/lib.sh and
+# tests/e2e/e2e_notif_*.sh after tests/lib.sh and
 # tests/e2e/lib.sh): gcb-sim serving channels over WebSocket, gcb-kafka-mock
 # with the notification topics, gcbridge with genesys.source =
 # notifications, then tests/e2e/notif_verify.py. See docs/e2e-notifications.md.

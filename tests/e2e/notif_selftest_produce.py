@@ -2,7 +2,7 @@
 """Writes a synthetic notification run (the simulator's /admin/notify/sent
 and /admin/notify/conversations, a schema directory) and produces to Kafka
 what gcbridge would, optionally with faults, so that
-tests/integration/e2e_notif_verify_selftest.sh can check that
+tests/e2e/e2e_notif_verify_selftest.sh can check that
 notif_verify.py finds each fault. Not a test by itself.
 
     notif_selftest_produce.py BOOTSTRAP DIR PREFIX [FAULT...]

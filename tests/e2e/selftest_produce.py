@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Produces simulator events to Kafka the way gcbridge would, optionally with
-faults, so that tests/integration/e2e_verify_selftest.sh can check that
+faults, so that tests/e2e/e2e_verify_selftest.sh can check that
 verify.py finds each fault. Not a test by itself.
 
     selftest_produce.py BOOTSTRAP EVENTS-LOG PREFIX [FAULT...]

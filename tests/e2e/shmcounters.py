@@ -5,10 +5,9 @@
         -> counter=N ...   (every counter when none is named)
 
 NAME is a stage name from the stage table ("fetcher" by default,
-"validator-0", "producer"). Counter names come from the GCB_*_NAMES lists of
-shm/gcb_counters_{fetcher,validator}.h and the X-list of
-gcb_counters_producer.h (the same names metrics
-exports), so counters appended there are picked up without a change here.
+"validator-0", "producer"). Counter names come from the X(ID, "name", KIND, "help") table of
+shm/gcb_counters_<kind>.h (the same names metrics and gcb-ringstat print),
+so counters appended there are picked up without a change here.
 --pid adds pid=N (the stage's current pid, 0 when not running) and
 restarts=N. Exit 2 when the segment or the stage cannot be read, 3 when a
 named counter does not exist. Layout: shm/gcb_shm_layout.h, version 3.
@@ -23,10 +22,24 @@ MAGIC = 0x314D485342434740
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHM = os.path.normpath(os.path.join(HERE, "..", "..", "shm"))
 KINDS = {1: "fetcher", 2: "validator", 3: "producer"}
-MACROS = {"fetcher": "GCB_FC_NAMES", "validator": "GCB_VC_NAMES"}
 # gcb_shm_stage_t: name[32] at 0, kind at 32, pid at 40, restarts at 64,
-# counters[64] at 88 (checked against offsetof on x86-64 and aarch64).
-OFF_KIND, OFF_PID, OFF_RESTARTS, OFF_COUNTERS, NCOUNTERS = 32, 40, 64, 88, 64
+# counters[GCB_SHM_STAGE_COUNTERS] at 88 (checked against offsetof on x86-64
+# and aarch64); the block size and the layout version are read from
+# shm/gcb_shm_layout.h, where they are named once.
+OFF_KIND, OFF_PID, OFF_RESTARTS, OFF_COUNTERS = 32, 40, 64, 88
+
+
+def layout_define(name):
+    """An unsigned #define of shm/gcb_shm_layout.h."""
+    with open(os.path.join(SHM, "gcb_shm_layout.h")) as f:
+        m = re.search(r"#define\s+%s\s+(\d+)u?\b" % name, f.read())
+    if not m:
+        raise ValueError("shm/gcb_shm_layout.h: no %s" % name)
+    return int(m.group(1))
+
+
+NCOUNTERS = layout_define("GCB_SHM_STAGE_COUNTERS")
+LAYOUT = layout_define("GCB_SHM_LAYOUT_VERSION")
 
 
 def counter_names(kind):
@@ -34,12 +47,11 @@ def counter_names(kind):
     path = os.path.join(SHM, "gcb_counters_%s.h" % kind)
     with open(path) as f:
         text = f.read()
-    if kind == "producer":  # X(INDEX, "name", "help") list
-        return re.findall(r'X\(\s*\w+\s*,\s*"([a-z0-9_]+)"', text)
-    m = re.search(r"#define\s+%s\b(.*?)\}" % MACROS[kind], text, re.S)
-    if not m:
-        raise ValueError("%s: no %s list" % (path, MACROS[kind]))
-    return re.findall(r'"([a-z0-9_]+)"', m.group(1))
+    m = re.search(r"#define\s+GCB_\w+_COUNTERS\(X\)(.*?)\n\n", text, re.S)
+    names = re.findall(r'X\(\s*\w+\s*,\s*"([a-z0-9_]+)"', m.group(1)) if m else []
+    if not names:
+        raise ValueError("%s: no X(ID, \"name\", KIND, \"help\") table" % path)
+    return names
 
 
 def read_stage(path, stage):
@@ -48,8 +60,8 @@ def read_stage(path, stage):
         mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         try:
             magic, version = struct.unpack_from("<QI", mm, 0)
-            if magic != MAGIC or version != 3:
-                raise ValueError("%s: not a layout-3 gcbridge segment" % path)
+            if magic != MAGIC or version != LAYOUT:
+                raise ValueError("%s: not a layout-%d gcbridge segment" % (path, LAYOUT))
             count, size, table = struct.unpack_from("<IIQ", mm, 136)
             for i in range(count):
                 base = table + i * size

@@ -1,5 +1,5 @@
 # The poll source outlives a Kafka outage longer than the stream's retention
-# (sourced by tests/integration/e2e_spool_outage*.sh after lib.sh and
+# (sourced by tests/e2e/e2e_spool_outage*.sh after lib.sh and
 # tests/e2e/lib.sh). spool_outage KILLS [CRASH]:
 #
 # The simulator keeps only RET events (--retention); every Kafka broker goes

@@ -43,7 +43,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_records.h"
 #include "shm/gcb_ring.h"
@@ -51,7 +51,8 @@
 #include "stages/fetcher/gcb_fetcher.h"
 #include "stages/gcb_stage.h"
 #include "supervisor/gcb_config.h"
-#include "supervisor/gcb_log.h"
+#include "supervisor/gcb_stage_conf.h"
+#include "lib/gcb_log.h"
 
 #define MAX_V 8
 
@@ -78,48 +79,32 @@ static struct {
 static gcb_shm_t g_shm;
 
 /*
- * Starts from gcbridge's own defaults, the configuration table's: the
- * fetcher stage has none of its own. Endpoints, credentials, the stream and
- * the notification topics are the harness's options.
+ * Starts from gcbridge's own defaults, filled the way gcbridge fills them
+ * (gcb_stage_conf_fetcher() on the configuration table's defaults): the
+ * fetcher stage has none of its own. Endpoints, credentials, the stream,
+ * the state directory and the notification topics are the harness's
+ * options. cfg lives as long as the process: conf points into it.
  */
 static void conf_from_table(gcb_fetcher_conf_t *f)
 {
-	gcb_config_t cfg;
+	static gcb_config_t cfg;
+	static char spool_dir[4096];
 
 	if (gcb_config_init_defaults(&cfg) != 0) {
 		fprintf(stderr, "fetcher-harness: bad built-in configuration default\n");
 		exit(2);
 	}
-	memset(f, 0, sizeof(*f));
-	f->poll_limit = (unsigned)cfg.genesys.poll_limit;
-	f->poll_timeout_ms = (unsigned)cfg.genesys.poll_timeout_ms;
-	f->poll_interval_ms = (unsigned)cfg.genesys.poll_interval_ms;
-	f->stall_after = (unsigned)cfg.genesys.poll_stall_after;
-	f->stall_timeout_ms = (uint64_t)cfg.genesys.poll_stall_timeout_ms;
-	f->token_skew_s = (unsigned)(cfg.genesys.token_skew_ms / 1000);
-	f->backoff_base_ms = (unsigned)cfg.genesys.backoff_base_ms;
-	f->backoff_cap_ms = (unsigned)cfg.genesys.backoff_cap_ms;
-	f->connect_timeout_ms = (unsigned)cfg.genesys.connect_timeout_ms;
-	f->request_timeout_ms = (unsigned)cfg.genesys.http_timeout_ms;
-	f->tls_verify = cfg.genesys.tls_verify;
-	f->checkpoint_interval_ms = (unsigned)cfg.checkpoint.interval_ms;
-	f->max_event_bytes = (uint32_t)cfg.event.max_bytes;
-	f->n_validators = (unsigned)cfg.pipeline.validators;
-	f->notif.resolve_interval_ms = (unsigned)cfg.genesys.notifications.resolve_interval_ms;
-	f->notif.heartbeat_timeout_ms = (unsigned)cfg.genesys.notifications.heartbeat_timeout_ms;
-	f->notif.ping_interval_ms = (unsigned)cfg.genesys.notifications.ping_interval_ms;
-	f->notif.rollover_before_ms = (unsigned)cfg.genesys.notifications.rollover_before_ms;
-	f->notif.topics_per_channel = (unsigned)cfg.genesys.notifications.topics_per_channel;
-	f->notif.max_channels = (unsigned)cfg.genesys.notifications.max_channels;
-	f->notif.rate_per_minute = (unsigned)cfg.genesys.notifications.rate_per_minute;
-	f->spool.segment_bytes = (uint64_t)cfg.spool.segment_size;
-	f->spool.max_bytes = (uint64_t)cfg.spool.max_size;
-	f->spool.sync_interval_ms = (unsigned)cfg.spool.sync_interval_ms;
-	f->backfill.enabled = cfg.backfill.enabled;
-	f->backfill.pad_ms = (uint64_t)cfg.backfill.pad_ms;
-	f->backfill.poll_interval_ms = (unsigned)cfg.backfill.poll_interval_ms;
-	gcb_config_fini(&cfg);
+	gcb_stage_conf_fetcher(&cfg, f, spool_dir, sizeof(spool_dir));
+	f->api_base_url = f->login_base_url = NULL;
+	f->client_id = f->client_secret = NULL;
+	f->stream_id = f->stream_definition_path = NULL;
+	f->ca_path = NULL;
+	f->state_dir = NULL;
+	f->notif.topics = f->notif.topics_file = NULL;
+	f->spool.dir = NULL;
+	f->source = GCB_FETCHER_SOURCE_POLL;
 }
+
 static volatile sig_atomic_t g_stop;
 
 static void on_signal(int sig)

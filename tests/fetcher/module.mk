@@ -1,36 +1,45 @@
 # tests/fetcher: unit tests of the fetcher's parts and the integration harness.
 
-$(eval $(call gcb_program,test-fetcher-parse,tests/fetcher/test_fetcher_parse.c \
-	stages/fetcher/gcb_fetcher_poll.c stages/fetcher/gcb_fetcher_json.c \
-	stages/fetcher/gcb_fetcher_errbody.c,$(call pkglibs,cmocka libcjson)))
-$(eval $(call gcb_program,test-fetcher-backoff,tests/fetcher/test_fetcher_backoff.c \
-	stages/fetcher/gcb_fetcher_backoff.c stages/fetcher/gcb_fetcher_token.c \
-	stages/fetcher/gcb_fetcher_http.c stages/fetcher/gcb_fetcher_errbody.c $(LOG_SRCS),\
-	$(call pkglibs,cmocka libcjson libcurl)))
+PROGS += test-fetcher-parse
+test-fetcher-parse.srcs = tests/fetcher/test_fetcher_parse.c \
+	stages/fetcher/gcb_fetcher_poll.c $(JSON_SRCS) stages/source/gcb_errbody.c
+test-fetcher-parse.libs := $(call pkglibs,cmocka libcjson)
+
+PROGS += test-fetcher-backoff
+test-fetcher-backoff.srcs = tests/fetcher/test_fetcher_backoff.c \
+	stages/source/gcb_backoff.c stages/source/gcb_token.c \
+	$(HTTP_SRCS) stages/source/gcb_errbody.c $(LOG_SRCS)
+test-fetcher-backoff.libs := $(call pkglibs,cmocka libcjson libcurl)
 UNIT_TESTS += $(BIN)/test-fetcher-parse $(BIN)/test-fetcher-backoff
 
-$(eval $(call gcb_program,fetcher-harness,tests/fetcher/fetcher_harness.c $(FETCHER_SRCS) \
-	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS) $(CONFIG_SRCS),$(FETCHER_LIBS) $(call pkglibs,inih)))
+PROGS += fetcher-harness
+fetcher-harness.srcs = tests/fetcher/fetcher_harness.c $(FETCHER_SRCS) \
+	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS) $(CONFIG_SRCS) $(STAGE_CONF_SRCS)
+fetcher-harness.libs = $(FETCHER_LIBS) $(CONFIG_LIBS)
 
-INTEGRATION_TESTS += tests/integration/fetcher_basic.sh tests/integration/fetcher_token.sh \
-	tests/integration/fetcher_429.sh tests/integration/fetcher_faults.sh \
-	tests/integration/fetcher_restart.sh
+INTEGRATION_TESTS += tests/fetcher/fetcher_basic.sh tests/fetcher/fetcher_token.sh \
+	tests/fetcher/fetcher_429.sh tests/fetcher/fetcher_faults.sh \
+	tests/fetcher/fetcher_restart.sh
 
-$(eval $(call gcb_program,test-fetcher-batch,tests/fetcher/test_fetcher_batch.c \
-	stages/fetcher/gcb_fetcher_batch.c stages/fetcher/gcb_fetcher_ckpt.c \
-	stages/fetcher/gcb_fetcher_poll.c stages/fetcher/gcb_fetcher_json.c $(SHM_SRCS) \
-	$(LOG_SRCS),$(call pkglibs,cmocka libcjson liburing)))
+PROGS += test-fetcher-batch
+test-fetcher-batch.srcs = tests/fetcher/test_fetcher_batch.c \
+	stages/fetcher/gcb_fetcher_batch.c stages/source/gcb_ckpt.c \
+	stages/fetcher/gcb_fetcher_poll.c $(JSON_SRCS) $(SHM_SRCS) $(LOG_SRCS)
+test-fetcher-batch.libs := $(call pkglibs,cmocka libcjson liburing)
 UNIT_TESTS += $(BIN)/test-fetcher-batch
 BENCHES += tests/fetcher/bench_fetcher.sh
 
 # The poll-answer parser's fuzz target (tests/fetcher/fuzz_poll_parse.c, corpus
 # tests/fetcher/corpus) is declared in tests/fuzz/module.mk.
 
-$(eval $(call gcb_program,test-fetcher-spool,tests/fetcher/test_fetcher_spool.c \
-	stages/fetcher/gcb_fetcher_spoolrec.c stages/fetcher/gcb_fetcher_spoolstat.c,\
-	$(call pkglibs,cmocka)))
+PROGS += test-fetcher-spool
+test-fetcher-spool.srcs = tests/fetcher/test_fetcher_spool.c \
+	stages/fetcher/gcb_fetcher_spoolrec.c stages/fetcher/gcb_fetcher_spoolstat.c
+test-fetcher-spool.libs := $(call pkglibs,cmocka)
 UNIT_TESTS += $(BIN)/test-fetcher-spool
 
-$(eval $(call gcb_program,test-fetcher-pspool,tests/fetcher/test_fetcher_pspool.c $(FETCHER_SRCS) \
-	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS),$(FETCHER_LIBS) $(call pkglibs,cmocka)))
+PROGS += test-fetcher-pspool
+test-fetcher-pspool.srcs = tests/fetcher/test_fetcher_pspool.c $(FETCHER_SRCS) \
+	$(SHM_SRCS) $(LOG_SRCS) $(STAGE_SRCS)
+test-fetcher-pspool.libs = $(FETCHER_LIBS) $(call pkglibs,cmocka)
 UNIT_TESTS += $(BIN)/test-fetcher-pspool

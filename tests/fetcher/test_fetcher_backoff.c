@@ -9,8 +9,8 @@
 
 #include <cmocka.h>
 
-#include "stages/fetcher/gcb_fetcher_backoff.h"
-#include "stages/fetcher/gcb_fetcher_token.h"
+#include "stages/source/gcb_backoff.h"
+#include "stages/source/gcb_token.h"
 
 static void test_full_jitter_bounds(void **state)
 {

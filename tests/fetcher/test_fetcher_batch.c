@@ -18,7 +18,7 @@
 
 #include "shm/gcb_counters_fetcher.h"
 #include "stages/fetcher/gcb_fetcher_batch.h"
-#include "stages/fetcher/gcb_fetcher_ckpt.h"
+#include "stages/source/gcb_ckpt.h"
 
 #define CAP 8192u
 #define NR  2

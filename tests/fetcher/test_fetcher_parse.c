@@ -10,8 +10,8 @@
 
 #include <cmocka.h>
 
-#include "stages/fetcher/gcb_fetcher_errbody.h"
-#include "stages/fetcher/gcb_fetcher_json.h"
+#include "stages/source/gcb_errbody.h"
+#include "lib/gcb_json.h"
 #include "stages/fetcher/gcb_fetcher_poll.h"
 
 static int parse(gcb_poll_result_t *r, const char *body)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stages/fetcher/gcb_fetcher_http.h"
+#include "lib/gcb_http.h"
 
 static void check(const gcb_http_resp_t *r)
 {

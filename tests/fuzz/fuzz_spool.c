@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "stages/spool/gcb_spool.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define MAX_RECORD 4096
 #define SEG_NAME   "0000000000000001.spool"

@@ -17,7 +17,7 @@
 
 #include "stages/notif/gcb_backfill.h"
 #include "stages/notif/gcb_gaps.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define INSTANCE "fz"
 

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stages/fetcher/gcb_fetcher_errbody.h"
-#include "stages/fetcher/gcb_fetcher_token.h"
-#include "supervisor/gcb_log.h"
+#include "stages/source/gcb_errbody.h"
+#include "stages/source/gcb_token.h"
+#include "lib/gcb_log.h"
 
 #define SECRET "s3cr3t-Value"
 

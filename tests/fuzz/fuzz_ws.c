@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "stages/ws/gcb_ws_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define MAX_MESSAGE 4096
 

@@ -3,6 +3,7 @@
 test must catch.
 
     tests/mutants/run.py [--list FILE] [--keep] [NAME...]
+    tests/mutants/run.py --check [--list FILE] [NAME...]
 
 Reads tests/mutants/mutants.txt (format below), copies the repository to a
 scratch directory (never touching the work tree), builds it once and runs
@@ -11,6 +12,11 @@ every test the list names on the unchanged code: those must pass, or a
 rebuilds (incrementally), runs the tests that should notice it through
 tests/run, puts the line back. Prints a table "mutant | test | caught" and
 exits 1 unless every mutant was caught. NAME... runs only those mutants.
+
+--check builds and runs nothing: it only says whether every mutant still
+applies to the work tree (its file exists, its 'from' line is found as
+stated) and names tests that exist, so a moved file or an edited line is
+noticed at once (tests/mutants/mutants_apply.sh, run by make check).
 
 mutants.txt: blocks separated by blank lines; '#' lines are comments.
 
@@ -82,6 +88,28 @@ def mutate(tree, m):
     return text
 
 
+def check(mutants):
+    """0 when every mutant applies to the work tree and names existing tests."""
+    bad = 0
+    for m in mutants:
+        try:
+            if not os.path.isfile(os.path.join(ROOT, m["file"])):
+                raise ValueError("%s: no file %s" % (m["name"], m["file"]))
+            with tempfile.TemporaryDirectory() as tmp:
+                dst = os.path.join(tmp, m["file"])
+                os.makedirs(os.path.dirname(dst))
+                shutil.copy(os.path.join(ROOT, m["file"]), dst)
+                mutate(tmp, m)
+            for t in m["tests"]:
+                if not t.startswith("bin/") and not os.path.isfile(os.path.join(ROOT, t)):
+                    raise ValueError("%s: no test %s" % (m["name"], t))
+        except ValueError as e:
+            print("mutants.txt: %s" % e)
+            bad += 1
+    print("%d mutants, %d apply" % (len(mutants), len(mutants) - bad))
+    return 1 if bad else 0
+
+
 def restore(tree, m, text):
     with open(os.path.join(tree, m["file"]), "w") as f:
         f.write(text)
@@ -128,6 +156,9 @@ def main():
     args = sys.argv[1:]
     listfile = os.path.join(HERE, "mutants.txt")
     keep = False
+    only_check = "--check" in args
+    if only_check:
+        args.remove("--check")
     if "--keep" in args:
         keep = True
         args.remove("--keep")
@@ -141,6 +172,8 @@ def main():
         if unknown:
             sys.exit("no such mutant: %s" % ", ".join(sorted(unknown)))
         mutants = [m for m in mutants if m["name"] in args]
+    if only_check:
+        return check(mutants)
 
     tree = tempfile.mkdtemp(prefix="gcb-mutants.", dir=os.environ.get("TMPDIR", "/tmp"))
     logpath = os.path.join(tree, "mutants.log")

@@ -1,11 +1,13 @@
 # tests/notif: the notification source (docs/notif-source.md).
 
-$(eval $(call gcb_program,test-notif-topics,tests/notif/test_notif_topics.c \
-	stages/notif/gcb_notif_topics.c stages/notif/gcb_notif_scan.c \
-	stages/fetcher/gcb_fetcher_json.c,$(call pkglibs,cmocka)))
+PROGS += test-notif-topics
+test-notif-topics.srcs = tests/notif/test_notif_topics.c $(NOTIF_TOPICS_SRCS) $(JSON_SRCS)
+test-notif-topics.libs := $(call pkglibs,cmocka)
 UNIT_TESTS += $(BIN)/test-notif-topics
 
-$(eval $(call gcb_program,test-notif-rate,tests/notif/test_rate.c stages/notif/gcb_rate.c,$(call pkglibs,cmocka)))
+PROGS += test-notif-rate
+test-notif-rate.srcs = tests/notif/test_rate.c stages/notif/gcb_rate.c
+test-notif-rate.libs := $(call pkglibs,cmocka)
 UNIT_TESTS += $(BIN)/test-notif-rate
 
 # Fetcher-level integration tests against gcb-sim.

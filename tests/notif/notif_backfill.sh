@@ -23,20 +23,6 @@ nf_wait_log two "connected: 5 topics" 1
 nf_wait_counter two gaps_backfilled 1
 nf_stop || fh_fail "run two failed"
 
-/usr/bin/python3 - "$FH_TMP/convs" "$FH_TMP/json" <<'PY' || fh_fail "backfill incomplete"
-import json, sys
-convs = [c["id"] for c in json.load(open(sys.argv[1]))]
-got = set()
-for l in open(sys.argv[2]):
-    m = json.loads(l)
-    if m.get("topicName") == "gcbridge.backfill.conversation":
-        if m["backfill"].get("reason") != "not_running":
-            sys.exit("backfill reason %r" % m["backfill"].get("reason"))
-        got.add(m["eventBody"]["conversationId"])
-missing = [c for c in convs if c not in got]
-if missing or not convs:
-    sys.exit("%d of %d conversations not backfilled" % (len(missing), len(convs)))
-print("ok: %d conversations of the downtime backfilled" % len(convs))
-PY
+/usr/bin/python3 "$GCB_ROOT/tests/notif/notif_backfill_verify.py" "$FH_TMP/convs" "$FH_TMP/json" || fh_fail "backfill incomplete"
 [ -z "$(nf_gap_reasons)" ] || fh_fail "gaps left: $(nf_gap_reasons)"
 echo "ok: the downtime was backfilled"

@@ -3,7 +3,7 @@
 # --check-config: an unknown placeholder, an empty topic set, more fixed
 # topics than (max_channels - 1) x topics_per_channel, a spool smaller than
 # one segment: exit 2 with a message naming the key. A good file is accepted.
-. "$GCB_ROOT/tests/integration/lib.sh"
+. "$GCB_ROOT/tests/lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
 
 SIM_URL=http://127.0.0.1:9 # never contacted

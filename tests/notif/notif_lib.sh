@@ -1,10 +1,10 @@
 # Shared helpers of the notification source's fetcher-level tests (sourced).
-# On top of tests/integration/fetcher_lib.sh: gcb-sim with notifications
+# On top of tests/fetcher/fetcher_lib.sh: gcb-sim with notifications
 # over loopback, the fetcher harness with --source notifications, runs in
 # the background so faults can be injected while they read.
 
 : "${GCB_ROOT:=.}"
-. "$GCB_ROOT/tests/integration/fetcher_lib.sh"
+. "$GCB_ROOT/tests/fetcher/fetcher_lib.sh"
 
 NF_PIDS=""
 nf_cleanup() {
@@ -87,31 +87,14 @@ nf_generate() {
 
 # nf_gap_reasons: the reasons of the gaps in the gap log, one a line.
 nf_gap_reasons() {
-	/usr/bin/python3 - "$FH_TMP/state/$FH_INSTANCE.gaps" <<'PY'
-import json, sys
-try:
-    g = json.load(open(sys.argv[1]))
-except FileNotFoundError:
-    sys.exit(0)
-for x in g.get("gaps", []):
-    print(x["reason"], "closed" if x.get("end_unix_ms") else "open")
-PY
+	/usr/bin/python3 "$GCB_ROOT/tests/notif/notif_gap_reasons.py" "$FH_TMP/state/$FH_INSTANCE.gaps"
 }
 
 # nf_missing FROM TO: how many of the messages sent[FROM:TO] (send order,
 # all channels) are not in the ids the harness took from the rings.
 nf_missing() {
 	fh_admin GET /admin/notify/sent >"$FH_TMP/sent"
-	/usr/bin/python3 - "$FH_TMP/sent" "$FH_TMP/ids" "$1" "$2" <<'PY'
-import json, sys
-sent = [json.loads(l)["correlationId"] for l in open(sys.argv[1]) if l.strip()]
-try:
-    got = set(l.split()[0] for l in open(sys.argv[2]) if l.strip())
-except FileNotFoundError:
-    got = set()
-want = sent[int(sys.argv[3]):int(sys.argv[4])]
-print(sum(1 for c in want if c not in got) if want else -1)
-PY
+	/usr/bin/python3 "$GCB_ROOT/tests/notif/notif_missing.py" "$FH_TMP/sent" "$FH_TMP/ids" "$1" "$2"
 }
 
 # nf_wait_ids FROM TO: until every message of sent[FROM:TO] is in the ids.

@@ -27,13 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "stages/fetcher/gcb_fetcher_http.h"
-#include "stages/fetcher/gcb_fetcher_token.h"
+#include "lib/gcb_http.h"
+#include "stages/source/gcb_token.h"
 #include "stages/notif/gcb_backfill.h"
 #include "stages/notif/gcb_gaps.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define MAX_GAPS 8
 

@@ -20,7 +20,7 @@
 
 #include "shm/gcb_counters_fetcher.h"
 #include "stages/notif/gcb_backfill.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define T0     UINT64_C(1795000000000)
 #define MAX_Q  16

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "stages/notif/gcb_gaps.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define T0 UINT64_C(1795000000000) /* 2026-11-17T… */
 

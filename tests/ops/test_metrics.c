@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_shm.h"
@@ -104,21 +104,23 @@ static void test_render(void **state)
 	gcb_metrics_render(&b, shm, &h, "9.9.9");
 	assert_false(b.oom);
 	gcb_textbuf_printf(&b, "%c", '\0');
-	assert_non_null(strstr(b.data, "gcbridge_info{version=\"9.9.9\",instance=\"test-metrics-"));
-	assert_non_null(strstr(b.data, "gcbridge_fetcher_events_total{stage=\"fetcher\"} 1234\n"));
 	assert_non_null(
-	    strstr(b.data, "gcbridge_fetcher_backoff_seconds{stage=\"fetcher\"} 2.500000\n"));
-	assert_non_null(strstr(b.data, "# TYPE gcbridge_producer_latency_seconds summary\n"));
+	    strstr(b.buf.data, "gcbridge_info{version=\"9.9.9\",instance=\"test-metrics-"));
 	assert_non_null(
-	    strstr(b.data, "gcbridge_producer_latency_seconds_sum{stage=\"producer\"} 3.000000\n"));
+	    strstr(b.buf.data, "gcbridge_fetcher_events_total{stage=\"fetcher\"} 1234\n"));
 	assert_non_null(
-	    strstr(b.data, "gcbridge_producer_latency_seconds_count{stage=\"producer\"} 6\n"));
+	    strstr(b.buf.data, "gcbridge_fetcher_backoff_seconds{stage=\"fetcher\"} 2.500000\n"));
+	assert_non_null(strstr(b.buf.data, "# TYPE gcbridge_producer_latency_seconds summary\n"));
 	assert_non_null(strstr(
-	    b.data, "gcbridge_stage_restarts_total{stage=\"fetcher\",kind=\"fetcher\"} 2\n"));
+	    b.buf.data, "gcbridge_producer_latency_seconds_sum{stage=\"producer\"} 3.000000\n"));
+	assert_non_null(
+	    strstr(b.buf.data, "gcbridge_producer_latency_seconds_count{stage=\"producer\"} 6\n"));
 	assert_non_null(strstr(
-	    b.data, "gcbridge_stage_last_exit_code{stage=\"fetcher\",kind=\"fetcher\"} 137\n"));
-	assert_non_null(strstr(b.data, "gcbridge_ring_capacity_bytes{ring=\"out-0\"} 65536\n"));
-	assert_non_null(strstr(b.data, "gcbridge_checkpoint_age_seconds NaN\n"));
+	    b.buf.data, "gcbridge_stage_restarts_total{stage=\"fetcher\",kind=\"fetcher\"} 2\n"));
+	assert_non_null(strstr(
+	    b.buf.data, "gcbridge_stage_last_exit_code{stage=\"fetcher\",kind=\"fetcher\"} 137\n"));
+	assert_non_null(strstr(b.buf.data, "gcbridge_ring_capacity_bytes{ring=\"out-0\"} 65536\n"));
+	assert_non_null(strstr(b.buf.data, "gcbridge_checkpoint_age_seconds NaN\n"));
 	/* Nothing runs: not ready, and the reason names the first stage. */
 	assert_false(h.ready);
 	assert_non_null(strstr(h.why, "fetcher"));

@@ -1,17 +1,25 @@
 # tests/producer: unit test of the producer configuration, and the driver the
 # producer_*.sh integration tests run against gcb-kafka-mock.
 
-$(eval $(call gcb_program,test-producer-conf,tests/producer/test_producer_conf.c $(PRODUCER_SRCS) $(STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS),$(PRODUCER_LIBS) $(call pkglibs,cmocka)))
+PROGS += test-producer-conf
+test-producer-conf.srcs = tests/producer/test_producer_conf.c $(PRODUCER_SRCS) $(STAGE_SRCS) \
+	$(SHM_SRCS) $(LOG_SRCS)
+test-producer-conf.libs = $(PRODUCER_LIBS) $(call pkglibs,cmocka)
 UNIT_TESTS += $(BIN)/test-producer-conf
 
-$(eval $(call gcb_program,test-producer-headers,tests/producer/test_producer_headers.c stages/producer/gcb_producer_headers.c,$(call pkglibs,rdkafka cmocka)))
+PROGS += test-producer-headers
+test-producer-headers.srcs = tests/producer/test_producer_headers.c \
+	stages/producer/gcb_producer_headers.c
+test-producer-headers.libs := $(call pkglibs,rdkafka cmocka)
 UNIT_TESTS += $(BIN)/test-producer-headers
 
-$(eval $(call gcb_program,test-producer-drive,tests/producer/test_producer_drive.c $(PRODUCER_SRCS) $(STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS),$(PRODUCER_LIBS)))
-PROGRAMS += $(BIN)/test-producer-drive
+PROGS += test-producer-drive
+test-producer-drive.srcs = tests/producer/test_producer_drive.c $(PRODUCER_SRCS) $(STAGE_SRCS) \
+	$(SHM_SRCS) $(LOG_SRCS)
+test-producer-drive.libs = $(PRODUCER_LIBS)
 
-INTEGRATION_TESTS += tests/integration/kafka_mock_kcat.sh tests/integration/producer_basic.sh \
-	tests/integration/producer_outage.sh tests/integration/producer_kill.sh \
-	tests/integration/producer_errors.sh
+INTEGRATION_TESTS += tests/producer/kafka_mock_kcat.sh tests/producer/producer_basic.sh \
+	tests/producer/producer_outage.sh tests/producer/producer_kill.sh \
+	tests/producer/producer_errors.sh
 
-BENCHES += tests/integration/producer_bench.sh
+BENCHES += tests/producer/producer_bench.sh

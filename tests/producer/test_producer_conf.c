@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "stages/producer/gcb_producer_int.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 static int check_one(const char *key, const char *value, int unsafe)
 {

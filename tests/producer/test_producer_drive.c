@@ -40,7 +40,7 @@
 #include "shm/gcb_shm.h"
 #include "stages/gcb_stage.h"
 #include "stages/producer/gcb_producer.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define MAX_RINGS 8
 
@@ -249,8 +249,8 @@ static int write_record(gcb_ring_t *r, FILE *exp, uint64_t seq, uint64_t b, int 
 static int all_released(gcb_ring_t *rings)
 {
 	for (unsigned i = 0; i < o.rings; i++)
-		if (atomic_load(&rings[i].ctl->cons.release) !=
-		    atomic_load(&rings[i].ctl->prod.tail))
+		if (gcb_ring_released(&rings[i]) !=
+		    gcb_ring_tail(&rings[i]))
 			return 0;
 	return 1;
 }
@@ -333,7 +333,7 @@ static void mode_outage(gcb_ring_t *rings, FILE *exp)
 	sleep_ms(1000);
 	a0 = acked();
 	for (unsigned i = 0; i < o.rings; i++)
-		rel0[i] = atomic_load(&rings[i].ctl->cons.release);
+		rel0[i] = gcb_ring_released(&rings[i]);
 	for (unsigned s = 1; s < o.outage_s; s++) {
 		sleep_ms(1000);
 		check_child();
@@ -343,7 +343,7 @@ static void mode_outage(gcb_ring_t *rings, FILE *exp)
 			die("acked moved from %" PRIu64 " to %" PRIu64 " with every broker down",
 			    a0, acked());
 		for (unsigned i = 0; i < o.rings; i++)
-			if (atomic_load(&rings[i].ctl->cons.release) != rel0[i])
+			if (gcb_ring_released(&rings[i]) != rel0[i])
 				die("ring %u released with every broker down", i);
 	}
 	if (a0 >= o.batches)
@@ -371,7 +371,7 @@ static void mode_outage(gcb_ring_t *rings, FILE *exp)
 		sleep_ms(50);
 	}
 	for (unsigned i = 0; i < o.rings; i++)
-		if (atomic_load(&rings[i].ctl->cons.release) != rel0[i] || acked() != a0)
+		if (gcb_ring_released(&rings[i]) != rel0[i] || acked() != a0)
 			die("ring %u released by a stop with every broker down", i);
 	printf("outage: stopped cleanly with every broker down, nothing released\n");
 	child = start_producer(NULL);

@@ -31,7 +31,7 @@
 #include "stages/validator/gcb_catalog.h"
 #include "stages/validator/gcb_registry.h"
 #include "stages/validator/gcb_validator.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "tests/registry/fake.h"
 
 #define SUBJECT "genesys.agentstate-value"

@@ -39,7 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
 #include "tests/ring/ring_payload.h"

@@ -37,8 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
-#include "shm/gcb_proc.h"
+#include "lib/gcb_clock.h"
+#include "lib/gcb_proc.h"
 #include "shm/gcb_records.h"
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"

@@ -6,9 +6,9 @@
 # (genesys.tls.verify, librdkafka's) warn at start and show as
 # gcbridge_insecure{setting=...} 1 in /metrics. Nothing here is contacted:
 # 192.0.2.1 is TEST-NET-1 and every file is refused or only checked.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
-. "$GCB_ROOT/tests/integration/ops_lib.sh"
+. "$GCB_ROOT/tests/ops/ops_lib.sh"
 command -v curl >/dev/null || { echo "curl not installed"; exit 77; }
 
 SIM_URL=http://192.0.2.1:8080

@@ -3,7 +3,7 @@
 # with BIND_NOW, position independent, stack protector and fortified libc
 # calls. Checked on the ELF files themselves, so a build that lost the flags
 # (a Makefile edit, CFLAGS from the environment replacing ours) fails here.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 command -v readelf >/dev/null || t_fail "readelf (binutils) is needed"
 for prog in gcbridge gcb-ringstat gcb-schema gcb-config gcb-sim gcb-kafka-mock; do

@@ -3,8 +3,8 @@
 # finish their request (one byte every 0.5 s) do not keep /healthz from
 # answering, and 50 clients that reset their connection mid-request leave
 # at most one warning in the log, not one each.
-. "$(dirname "$0")/../integration/lib.sh"
-. "$GCB_ROOT/tests/integration/ops_lib.sh"
+. "$(dirname "$0")/../lib.sh"
+. "$GCB_ROOT/tests/ops/ops_lib.sh"
 command -v curl >/dev/null || { echo "curl not installed"; exit 77; }
 
 ops_conf

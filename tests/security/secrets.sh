@@ -6,7 +6,7 @@
 # processes are not dumpable. The daemon runs as a throwaway uid (setpriv), which
 # makes "not dumpable" visible: the kernel then gives the files under
 # /proc/PID to root.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
 
 OTHER=64999

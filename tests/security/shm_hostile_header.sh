@@ -3,7 +3,7 @@
 # stage, or a damaged file): an offset that wraps 64-bit arithmetic, a stage
 # row naming an unrelated process, a supervisor row naming pid 1. None may
 # crash the supervisor, kill the process, or keep gcbridge from starting.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 SEG=/dev/shm/gcbridge-$T_INSTANCE
 POKE="$PY $(dirname "$0")/shmpoke.py"

@@ -4,7 +4,7 @@
 # re-attached: one owned by another user, one left 0666, a symbolic link to
 # a valid segment. The other user is a throwaway uid (setpriv), so the test
 # also holds when run as root.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 SEG=/dev/shm/gcbridge-$T_INSTANCE
 OTHER=64999

@@ -4,7 +4,7 @@
 # daemon and by --check-config; a missing one is created 0700; a temp file
 # planted as a symbolic link is never followed (the file it points to is
 # left as it was) and the checkpoint is still written.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
 
 SIM_URL=http://127.0.0.1:9 # never contacted: refused before
@@ -47,7 +47,7 @@ set -e
 [ "$(stat -c %a "$STATE")" = 700 ] || t_fail "state directory created with mode $(stat -c %a "$STATE")"
 
 # A planted temp file: the fetcher writes .<instance>.cursor.tmp, then renames it.
-. "$GCB_ROOT/tests/integration/fetcher_lib.sh"
+. "$GCB_ROOT/tests/fetcher/fetcher_lib.sh"
 trap 'fh_cleanup; t_cleanup' EXIT
 mkdir -m 0700 "$FH_TMP/state"
 echo "precious" >"$FH_TMP/victim"

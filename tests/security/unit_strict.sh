@@ -2,7 +2,7 @@
 # dist/gcbridge.service stays strict: systemd-analyze security rates it OK
 # (exposure <= 2.0), io_uring is still allowed by its SystemCallFilter, core
 # files are off, and the state directory is systemd's, private.
-. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 unit=$GCB_ROOT/dist/gcbridge.service
 for k in LimitCORE=0 StateDirectory=gcbridge StateDirectoryMode=0700 NoNewPrivileges=yes \

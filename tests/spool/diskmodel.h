@@ -1,6 +1,6 @@
 /*
  * A model of a disk under a page cache, behind the gcb_fileops_t table
- * (stages/gcb_fileops.h), for power-cut tests in the manner of SQLite's
+ * (lib/gcb_fileops.h), for power-cut tests in the manner of SQLite's
  * crash tests.
  *
  * The real files in the registered directories are the page-cache view:
@@ -30,7 +30,7 @@
 
 #include <stdint.h>
 
-#include "stages/gcb_fileops.h"
+#include "lib/gcb_fileops.h"
 
 /* Forgets everything; the model covers these directories (which must exist
  * and be empty) from now on. At most 4. */

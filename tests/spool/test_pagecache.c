@@ -33,7 +33,7 @@
 
 #include <cmocka.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "stages/spool/gcb_spool.h"
 #include "stages/spool/gcb_spool_int.h"
 

@@ -38,9 +38,9 @@
 
 #include <cmocka.h>
 
-#include "stages/fetcher/gcb_fetcher_ckpt.h"
+#include "stages/source/gcb_ckpt.h"
 #include "stages/spool/gcb_spool.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "tests/spool/diskmodel.h"
 
 #define MAXREC	  300u

@@ -24,7 +24,7 @@
 
 #include <cmocka.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "stages/spool/gcb_spool.h"
 #include "stages/spool/gcb_spool_crc.h"
 

@@ -1,9 +1,9 @@
 # The supervisor's lifecycle, proven with real stage processes (self-test stages).
 SELFTEST_SRCS := stages/selftest/gcb_selftest_source.c stages/selftest/gcb_selftest_relay.c \
 		 stages/selftest/gcb_selftest_sink.c
-SUPERVISOR_SRCS := supervisor/gcb_supervisor.c supervisor/gcb_instance.c
 
-$(eval $(call gcb_program,gcb-selftestd,tests/supervisor/selftest_daemon.c $(SELFTEST_SRCS) \
-	$(SUPERVISOR_SRCS) $(STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS),))
+PROGS += gcb-selftestd
+gcb-selftestd.srcs = tests/supervisor/selftest_daemon.c $(SELFTEST_SRCS) \
+	$(SUPERVISOR_SRCS) $(STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS)
 
-INTEGRATION_TESTS += $(sort $(wildcard tests/integration/supervisor_*.sh))
+INTEGRATION_TESTS += $(sort $(wildcard tests/supervisor/supervisor_*.sh))

@@ -1,6 +1,6 @@
 /*
  * gcb-selftestd: the real supervisor running the self-test stages, for the
- * lifecycle tests (tests/integration/supervisor_*.sh).
+ * lifecycle tests (tests/supervisor/supervisor_*.sh).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "stages/selftest/gcb_selftest.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "supervisor/gcb_supervisor.h"
 
 static void usage(void)

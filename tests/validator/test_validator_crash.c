@@ -20,7 +20,7 @@
 #include "shm/gcb_shm.h"
 #include "stages/gcb_stage.h"
 #include "stages/validator/gcb_validator.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define N_EVENTS   20000u
 #define KILL_EVERY 2300u

@@ -20,7 +20,7 @@
 #include "stages/gcb_stage.h"
 #include "stages/validator/gcb_reason.h"
 #include "stages/validator/gcb_validator.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 static char instance[64], dir[256], routes[512], logpath[512];
 static gcb_shm_t shm;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_shm.h"
 

@@ -25,9 +25,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "stages/spool/gcb_spool.h"
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define MIB (1024u * 1024u)
 

@@ -28,7 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
 
@@ -214,8 +214,13 @@ static void bench_ring(uint32_t size, const unsigned char *src, struct result *o
 	gcb_ring_commit(&r);
 	recv_result(fds[0], out, pid);
 	close(fds[0]);
-	out->full_stalls = atomic_load(&r.ctl->prod.full_stalls);
-	out->empty_stalls = atomic_load(&r.ctl->cons.empty_stalls);
+	{
+		gcb_ring_stats_t st;
+
+		gcb_ring_ctl_stats(r.ctl, &st);
+		out->full_stalls = st.full_stalls;
+		out->empty_stalls = st.empty_stalls;
+	}
 	gcb_shm_detach(&shm);
 	gcb_shm_unlink(instance);
 	created = 0;

@@ -1,4 +1,5 @@
 # tools/ringbench/: gcb-ringbench, ring vs memcpy vs pipe throughput (make bench).
 
-$(eval $(call gcb_program,gcb-ringbench,tools/ringbench/gcb_ringbench.c $(SHM_SRCS),))
+PROGS += gcb-ringbench
+gcb-ringbench.srcs = tools/ringbench/gcb_ringbench.c $(SHM_SRCS)
 BENCHES += $(BIN)/gcb-ringbench

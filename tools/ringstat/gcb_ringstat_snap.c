@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shm/gcb_clock.h"
+#include "lib/gcb_clock.h"
 #include "shm/gcb_counters_fetcher.h"
-#include "shm/gcb_proc.h"
+#include "lib/gcb_proc.h"
 #include "shm/gcb_ring.h"
 
 #define LOAD(p) atomic_load_explicit((p), memory_order_acquire)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "tools/sim/gcb_sim_notif.h"
 #include "tools/sim/gcb_sim_perm.h"
 #include "tools/sim/gcb_sim_rand.h"

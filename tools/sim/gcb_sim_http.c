@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 
 #define BODY_MAX    (1 << 20)
 #define RECENT_MAX  256

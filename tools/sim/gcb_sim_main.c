@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "tools/sim/gcb_sim_analytics.h"
 #include "tools/sim/gcb_sim_auth.h"
 #include "tools/sim/gcb_sim_fault.h"

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "tools/sim/gcb_sim_notif_set.h"
 #include "tools/sim/gcb_sim_perm.h"
 #include "tools/sim/gcb_sim_rand.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "tools/sim/gcb_sim_rand.h"
 
 #define BODY_MAX	16384

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <wslay/wslay.h>
 
-#include "supervisor/gcb_log.h"
+#include "lib/gcb_log.h"
 #include "tools/sim/gcb_sim_notif.h"
 
 #define WS_GUID	       "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
