@@ -20,7 +20,8 @@
 #   make test    unit + integration tests, one summary line "N passed, N failed"
 #                (TEST_JOBS=N at a time, T=WORD only the tests named *WORD*)
 #   make asan    the same tests under AddressSanitizer + UBSan
-#   make bench   the benchmarks
+#   make bench   the benchmarks, the performance table last
+#                (UPDATE_README=1 writes that table into README.md)
 #   make fuzz    the fuzz targets (clang/libFuzzer)
 #   make mutants deliberate bugs, each of which a test must catch
 
@@ -164,9 +165,12 @@ asan: deps
 mutants: deps
 	@tests/mutants/run.py $(M)
 
+# bench: every benchmark, then the performance table (docs/performance.md) last;
+# UPDATE_README=1 also writes that table into README.md.
 bench: deps
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@set -e; for b in $(BENCHES); do GCB_BIN=$(BIN) GCB_ROOT=$(CURDIR) $$b; done
+	@GCB_BIN=$(BIN) GCB_ROOT=$(CURDIR) $(BENCH_TABLE) $(if $(UPDATE_README),--update-readme)
 
 # Every fuzz target (tests/fuzz/module.mk: FUZZ_TARGETS) built with clang +
 # libFuzzer and run for FUZZ_SECONDS each, one after another; all run even

@@ -79,6 +79,7 @@ static int ring_bind(gcb_ring_t *r, void *mem)
 	r->capacity = ctl->desc.capacity;
 	r->mask = ctl->desc.capacity - 1;
 	r->max_record = ctl->desc.max_record;
+	r->spins = GCB_RING_SPINS;
 	return 0;
 }
 
@@ -461,11 +462,13 @@ int gcb_ring_wait_readable(gcb_ring_t *r, int timeout_ms)
 	uint64_t deadline;
 	int i, left, slept = 0, interrupted;
 
-	for (i = 0; i < GCB_RING_SPINS; i++) {
+	for (i = 0; i < (int)r->spins; i++) {
 		if (r->rpos != r->cached_tail)
 			return 0;
 		r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
 		if (r->rpos != r->cached_tail)
+			return 0;
+		if (atomic_exchange_explicit(&r->kicked, 0, memory_order_acquire))
 			return 0;
 		gcb_cpu_relax();
 	}
@@ -478,7 +481,8 @@ int gcb_ring_wait_readable(gcb_ring_t *r, int timeout_ms)
 		STORE_RLX(&ctl->cons_waiting, 1);
 		atomic_thread_fence(memory_order_seq_cst);
 		r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
-		if (r->rpos != r->cached_tail) {
+		if (r->rpos != r->cached_tail ||
+		    atomic_exchange_explicit(&r->kicked, 0, memory_order_acquire)) {
 			STORE_RLX(&ctl->cons_waiting, 0);
 			return 0;
 		}
@@ -495,9 +499,28 @@ int gcb_ring_wait_readable(gcb_ring_t *r, int timeout_ms)
 		STORE_RLX(&ctl->cons_waiting, 0);
 		gcb_ring_heartbeat_consumer(r);
 		r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
-		if (r->rpos != r->cached_tail)
+		if (r->rpos != r->cached_tail ||
+		    atomic_exchange_explicit(&r->kicked, 0, memory_order_acquire))
 			return 0;
 		if (interrupted)
 			return -EINTR;
+	}
+}
+
+/*
+ * The same announce/fence/check pairing as a commit, with the kick flag in
+ * place of the tail: the waiter stores waiting = 1, fences and then reads
+ * kicked; we store kicked = 1, fence and then read waiting. One of the two
+ * sees the other's store.
+ */
+void gcb_ring_kick_consumer(gcb_ring_t *r)
+{
+	gcb_ring_ctl_t *ctl = r->ctl;
+
+	atomic_store_explicit(&r->kicked, 1, memory_order_release);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (LOAD_RLX(&ctl->cons_waiting) != 0) {
+		STORE_RLX(&ctl->cons_waiting, 0);
+		gcb_futex_wake_all(&ctl->cons_waiting);
 	}
 }

@@ -45,6 +45,8 @@ typedef struct gcb_ring {
 	uint64_t cached_tail; /* last tail seen */
 	uint64_t unreleased_records;
 	uint64_t unreleased_bytes;
+	_Atomic uint32_t kicked; /* gcb_ring_kick_consumer() since the last wait */
+	uint32_t spins;		 /* polls of the tail before gcb_ring_wait_readable sleeps */
 
 	uint32_t ops; /* throttles heartbeat stores */
 } gcb_ring_t;
@@ -152,10 +154,31 @@ void gcb_ring_release_all(gcb_ring_t *r);
 void gcb_ring_rewind(gcb_ring_t *r);
 
 /*
- * Waits until a record is readable (0), or timeout_ms passes (-ETIMEDOUT), or
- * a signal arrives while it sleeps (-EINTR).
+ * Waits until a record is readable or the consumer was kicked (0), or
+ * timeout_ms passes (-ETIMEDOUT), or a signal arrives while it sleeps
+ * (-EINTR).
  */
 int gcb_ring_wait_readable(gcb_ring_t *r, int timeout_ms);
+
+/*
+ * Ends a gcb_ring_wait_readable() on this handle, running or the next one,
+ * from another thread of the consumer's process: a consumer that also waits
+ * for something else (the producer stage: Kafka's delivery reports) sleeps on
+ * the ring and has that other event kick it. No wake-up is lost.
+ */
+void gcb_ring_kick_consumer(gcb_ring_t *r);
+
+/*
+ * How often gcb_ring_wait_readable() polls the tail before it sleeps
+ * (default 2000). Spinning catches a record that is a
+ * microsecond away without a futex round trip, which pays off while records
+ * stream; a consumer woken often for other reasons sets it lower, as each
+ * spin-through costs tens of microseconds of CPU.
+ */
+static inline void gcb_ring_set_spins(gcb_ring_t *r, uint32_t spins)
+{
+	r->spins = spins;
+}
 
 /*
  * Reading a ring's state from outside its code: nothing outside shm/ reaches

@@ -169,6 +169,7 @@ typedef struct gcb_config {
 
 	struct {
 		char *dlq_topic;
+		int headers; /* gcb_producer_headers_t */
 		int unsafe;
 	} producer;
 

@@ -35,6 +35,8 @@ static const char *const embedded_values[] = {"auto", "true", "false", NULL};
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const log_formats[] = {"logfmt", "json", NULL};
 static const char *const sources[] = {"poll", "notifications", NULL};
+/* Order = gcb_producer_headers_t. */
+static const char *const producer_headers[] = {"all", "lean", "minimal", NULL};
 
 const gcb_config_prop_t gcb_config_props[] = {
     {
@@ -636,6 +638,20 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.doc = "Dead-letter topic: every event that cannot go to its own topic (not JSON, too "
 	       "large, no route, not fitting its schema) goes here, raw, with the reason in its "
 	       "headers. The only setting that names it.",
+    },
+    {
+	.name = "producer.headers",
+	.type = GCB_CONFIG_T_ENUM,
+	.offset = OFF(producer.headers),
+	.def = "all",
+	.values = producer_headers,
+	.doc = "Provenance headers on each event's Kafka message. all: event.id, entity.type, "
+	       "event.type, source.stream, received.at, event.seq, batch.seq, schema.name, "
+	       "schema.id, schema.version, schema.fingerprint. lean: leaves out what the "
+	       "message already says (received.at = its timestamp, schema.id = bytes 1-4 of "
+	       "the value) or the registry does (schema.version, schema.fingerprint). minimal: "
+	       "event.id, source.stream and batch.seq. Dead-letter records always carry all "
+	       "of theirs. See docs/producer.md.",
     },
     {
 	.name = "producer.unsafe",

@@ -99,6 +99,7 @@ static int producer_conf(gcb_pipeline_t *p, char *errstr, size_t errstr_size)
 	if (cfg->producer.dlq_topic != NULL)
 		pc->dlq_topic = cfg->producer.dlq_topic;
 	pc->unsafe = cfg->producer.unsafe;
+	pc->headers = (gcb_producer_headers_t)cfg->producer.headers;
 	return gcb_producer_check_safety(pc, errstr, errstr_size);
 }
 

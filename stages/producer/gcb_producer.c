@@ -43,17 +43,21 @@
 #define HEARTBEAT_NS	100000000ull /* 100 ms */
 #define IDLE_WAIT_MS	100
 #define BUSY_POLL_MS	10
+#define RING_SPINS	100
 #define DRAIN_FLUSH_MS	5000
 #define ERROR_LOG_EVERY 1000
 
 enum { SLOT_IN_FLIGHT = 1, SLOT_DELIVERED, SLOT_FAILED };
-enum { KIND_AVRO = 1, KIND_DLQ, KIND_BAD };
+enum {
+	KIND_AVRO = GCB_PRODUCER_KIND_AVRO,
+	KIND_DLQ = GCB_PRODUCER_KIND_DLQ,
+	KIND_BAD = GCB_PRODUCER_KIND_BAD
+};
 
 typedef struct prod_slot {
 	const gcb_ring_rec_t *rec;
 	uint64_t end_pos; /* ring position after this record */
 	uint64_t batch_seq;
-	uint64_t produced_ns;
 	uint64_t retry_at_ns;
 	uint32_t attempts;
 	uint8_t state;
@@ -88,10 +92,13 @@ typedef struct producer {
 	uint64_t acked;
 	uint64_t in_flight;
 	uint64_t failed; /* slots waiting for a retry */
+	uint64_t poll_us; /* CLOCK_REALTIME of the running non-blocking poll, else 0 */
 	uint64_t errors_logged;
 	int fatal;
 	rd_kafka_t *rk;
+	rd_kafka_queue_t *mainq; /* delivery reports; kicks the ring wait when it fills */
 	gcb_producer_topics_t topics;
+	gcb_producer_hdr_cache_t hdr_cache;
 	const char *dlq_topic;
 	char dlq_buf[GCB_PRODUCER_TOPIC_MAX + 1];
 } producer_t;
@@ -119,16 +126,22 @@ static uint64_t pow2_at_least(uint64_t v)
  * Fetch-to-acknowledgement histogram (gcb_counters_producer.h). The record is
  * still in the ring here: it is released only after its delivery report.
  */
+static uint64_t real_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static void count_fetch_latency(producer_t *p, const prod_slot_t *s)
 {
 	const gcb_rec_out_t *o = (const gcb_rec_out_t *)s->rec->payload;
-	struct timespec ts;
 	uint64_t now_us, at_us, lat = 0;
 
 	if (o->received_unix_ms == 0)
 		return;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	now_us = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	now_us = p->poll_us != 0 ? p->poll_us : real_us();
 	at_us = o->received_unix_ms * 1000u;
 	if (now_us > at_us)
 		lat = now_us - at_us;
@@ -137,6 +150,19 @@ static void count_fetch_latency(producer_t *p, const prod_slot_t *s)
 			cnt_add(p, GCB_PRODUCER_C_FETCH_LATENCY_LE_1000US + i, 1);
 	cnt_add(p, GCB_PRODUCER_C_FETCH_LATENCY_SUM_US, lat);
 	cnt_add(p, GCB_PRODUCER_C_FETCH_LATENCY_COUNT, 1);
+}
+
+/*
+ * Serves librdkafka's callbacks. A poll that does not block takes the clock
+ * once for all the delivery reports it serves (the fetch latency is
+ * milliseconds; hundreds of reports arrive per poll at saturation); one that
+ * blocks lets each report read the clock.
+ */
+static void poll_kafka(producer_t *p, int timeout_ms)
+{
+	p->poll_us = timeout_ms == 0 ? real_us() : 0;
+	rd_kafka_poll(p->rk, timeout_ms);
+	p->poll_us = 0;
 }
 
 /* ---- librdkafka callbacks (all run inside rd_kafka_poll on this thread) ---- */
@@ -229,6 +255,22 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 	return 0; /* librdkafka frees json */
 }
 
+/*
+ * Runs on a librdkafka thread when a delivery report lands in the (empty)
+ * main queue. The stage sleeps on a ring's futex while records are in
+ * flight, so a report wakes it at once instead of after a poll timeout:
+ * this is what makes ring space come back, and batches get acknowledged,
+ * within a broker round trip.
+ */
+static void on_queue_event(rd_kafka_t *rk, void *opaque)
+{
+	producer_t *p = opaque;
+
+	(void)rk;
+	for (unsigned r = 0; r < p->n_in; r++)
+		gcb_ring_kick_consumer(&p->in[r]);
+}
+
 static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char *buf)
 {
 	(void)rk;
@@ -240,70 +282,6 @@ static void on_log(const rd_kafka_t *rk, int level, const char *fac, const char 
 }
 
 /* ---- producing ---- */
-
-static void add_header(rd_kafka_headers_t *h, const char *name, const char *v, size_t len)
-{
-	if (len > 0)
-		rd_kafka_header_add(h, name, -1, v, (ssize_t)len);
-}
-
-static void add_field(rd_kafka_headers_t *h, const char *name, const gcb_rec_out_t *o,
-		      enum gcb_out_field f)
-{
-	add_header(h, name, gcb_rec_field_ptr(o, o->fields[f]), o->fields[f].len);
-}
-
-static void add_u64(rd_kafka_headers_t *h, const char *name, uint64_t v, int hex)
-{
-	char buf[24];
-	int n = snprintf(buf, sizeof(buf), hex ? "%016" PRIx64 : "%" PRIu64, v);
-
-	add_header(h, name, buf, (size_t)n);
-}
-
-/* Provenance headers; see docs/producer.md. */
-static rd_kafka_headers_t *make_headers(const prod_slot_t *s)
-{
-	const gcb_ring_rec_t *rec = s->rec;
-	const gcb_rec_out_t *o = (const gcb_rec_out_t *)rec->payload;
-	rd_kafka_headers_t *h = rd_kafka_headers_new(16);
-
-	if (s->kind == KIND_BAD) {
-		add_header(h, "error.reason", "bad_record", 10);
-		add_header(h, "error.stage", "producer", 8);
-		add_u64(h, "event.seq", rec->seq, 0);
-		return h;
-	}
-	add_field(h, "event.id", o, GCB_OUTF_EVENT_ID);
-	add_field(h, "entity.type", o, GCB_OUTF_ENTITY_TYPE);
-	add_field(h, "event.type", o, GCB_OUTF_EVENT_TYPE);
-	add_field(h, "source.stream", o, GCB_OUTF_STREAM);
-	add_u64(h, "received.at", o->received_unix_ms, 0);
-	add_u64(h, "event.seq", rec->seq, 0);
-	add_u64(h, "batch.seq", o->batch_seq, 0);
-	if (o->fields[GCB_OUTF_SCHEMA].len > 0 || o->schema_fingerprint != 0) {
-		add_field(h, "schema.name", o, GCB_OUTF_SCHEMA);
-		add_u64(h, "schema.id", o->schema_id, 0);
-		add_u64(h, "schema.version", o->schema_version, 0);
-		add_u64(h, "schema.fingerprint", o->schema_fingerprint, 1);
-	}
-	if (s->kind == KIND_DLQ) {
-		add_field(h, "error.reason", o, GCB_OUTF_ERROR_REASON);
-		add_field(h, "error.field", o, GCB_OUTF_ERROR_FIELD);
-		add_field(h, "error.detail", o, GCB_OUTF_ERROR_DETAIL);
-		add_header(h, "error.stage", "validator", 9);
-		add_field(h, "source.cursor", o, GCB_OUTF_CURSOR);
-		/* Which bytes these are: the whole event's size and digest, and
-		 * where it is kept when the value holds only its first part. */
-		add_u64(h, "event.size", o->event_len, 0);
-		add_field(h, "event.sha256", o, GCB_OUTF_EVENT_SHA256);
-		if (o->event_len > o->fields[GCB_OUTF_VALUE].len) {
-			add_header(h, "event.truncated", "true", 4);
-			add_field(h, "event.quarantine", o, GCB_OUTF_QUARANTINE);
-		}
-	}
-	return h;
-}
 
 static void slot_fail(producer_t *p, prod_slot_t *s, uint64_t delay_ms)
 {
@@ -354,8 +332,7 @@ static void produce(producer_t *p, prod_slot_t *s)
 	if (key_len == 0)
 		key = NULL;
 	payload = value_len > 0 ? (void *)(uintptr_t)value : NULL;
-	h = make_headers(s);
-	s->produced_ns = gcb_clock_mono_ns();
+	h = gcb_producer_headers_make(p->conf->headers, &p->hdr_cache, rec, s->kind);
 	/* MSGFLAGS 0: no copy; the value stays valid in the ring until released. */
 	err = rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(0),
 				RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(payload, value_len),
@@ -570,7 +547,7 @@ static void stop_flush(producer_t *p, int timeout_ms)
 	uint64_t deadline = gcb_clock_mono_ns() + (uint64_t)timeout_ms * 1000000ull;
 
 	while (p->in_flight > 0 && gcb_clock_mono_ns() < deadline) {
-		rd_kafka_poll(p->rk, 50);
+		poll_kafka(p, 50);
 		release_delivered(p);
 		heartbeat(p);
 	}
@@ -579,7 +556,7 @@ static void stop_flush(producer_t *p, int timeout_ms)
 			     "rings for the next start",
 			     p->in_flight);
 	rd_kafka_purge(p->rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-	rd_kafka_poll(p->rk, 0);
+	poll_kafka(p, 0);
 	release_delivered(p);
 	heartbeat(p);
 }
@@ -626,6 +603,12 @@ static int setup(producer_t *p, char *errstr, size_t errstr_size)
 		return -EINVAL;
 	}
 	gcb_producer_topics_init(&p->topics, p->rk);
+	/* This stage is woken by delivery reports as often as by records, so a
+	 * long spin before each sleep would mostly spin for nothing. */
+	for (unsigned r = 0; r < p->n_in; r++)
+		gcb_ring_set_spins(&p->in[r], RING_SPINS);
+	p->mainq = rd_kafka_queue_get_main(p->rk);
+	rd_kafka_queue_cb_event_enable(p->mainq, on_queue_event, p);
 	return 0;
 nomem:
 	snprintf(errstr, errstr_size, "calloc() failed for the in-flight FIFOs");
@@ -634,6 +617,10 @@ nomem:
 
 static void teardown(producer_t *p)
 {
+	if (p->mainq != NULL) {
+		rd_kafka_queue_cb_event_enable(p->mainq, NULL, NULL);
+		rd_kafka_queue_destroy(p->mainq);
+	}
 	if (p->rk != NULL) {
 		gcb_producer_topics_fini(&p->topics);
 		rd_kafka_destroy(p->rk);
@@ -682,11 +669,20 @@ static int run(producer_t *p)
 		}
 		if (p->failed > 0)
 			retry_failed(p, now);
-		rd_kafka_poll(p->rk,
-			      n > 0 || (p->in_flight == 0 && p->failed == 0) ? 0 : BUSY_POLL_MS);
+		/* Delivery reports are handled without blocking here: with
+		 * records in flight the stage sleeps on the ring below, and a
+		 * report kicks it awake (on_queue_event). */
+		poll_kafka(p, 0);
 		release_delivered(p);
-		if (n > 0 || p->in_flight > 0 || p->failed > 0)
+		if (n > 0)
 			continue;
+		if (p->in_flight > 0 || p->failed > 0) {
+			/* A failed record's retry is due within BUSY_POLL_MS at
+			 * the earliest; a report or a record ends the wait. */
+			(void)gcb_ring_wait_readable(&p->in[p->cur],
+						     p->failed > 0 ? BUSY_POLL_MS : IDLE_WAIT_MS);
+			continue;
+		}
 
 		if (gcb_stage_draining(p->ctx)) {
 			if (all_done(p)) {

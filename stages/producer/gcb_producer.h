@@ -19,12 +19,20 @@ typedef struct gcb_producer_kv {
 	const char *value;
 } gcb_producer_kv_t;
 
+/* Which provenance headers an event's message carries (docs/producer.md). */
+typedef enum gcb_producer_headers {
+	GCB_PRODUCER_HEADERS_ALL = 0,
+	GCB_PRODUCER_HEADERS_LEAN,
+	GCB_PRODUCER_HEADERS_MINIMAL,
+} gcb_producer_headers_t;
+
 typedef struct gcb_producer_conf {
 	const char *bootstrap_servers;
 	const char *default_topic; /* for AVRO records that carry no topic */
 	const char *dlq_topic;	   /* for DLQ records without a topic; NULL: <default_topic>.dlq */
 	const gcb_producer_kv_t *kafka; /* passed through to librdkafka, after the defaults */
 	unsigned n_kafka;
+	gcb_producer_headers_t headers; /* default GCB_PRODUCER_HEADERS_ALL */
 	int unsafe;	      /* accept acks/idempotence/in-flight settings that can lose data */
 	int flush_timeout_ms; /* bound on the final flush when asked to stop */
 	int retry_backoff_ms; /* first re-produce delay after a failed delivery */

@@ -6,6 +6,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "shm/gcb_records.h"
 #include "stages/producer/gcb_producer.h"
 
 #define GCB_PRODUCER_MAX_TOPICS 64
@@ -43,5 +44,30 @@ rd_kafka_topic_t *gcb_producer_topics_get(gcb_producer_topics_t *tc, const char 
 					  uint32_t len);
 
 void gcb_producer_topics_fini(gcb_producer_topics_t *tc);
+
+/* What a ring record becomes. */
+enum { GCB_PRODUCER_KIND_AVRO = 1, GCB_PRODUCER_KIND_DLQ, GCB_PRODUCER_KIND_BAD };
+
+/* A schema's numbers as header values, formatted once (gcb_producer_headers.c). */
+#define GCB_PRODUCER_HDR_CACHE 16 /* power of two */
+typedef struct gcb_producer_schema_hdr {
+	uint64_t fingerprint;
+	uint32_t id, version;
+	uint8_t used, id_len, version_len;
+	char id_s[20], version_s[20], fingerprint_s[16];
+} gcb_producer_schema_hdr_t;
+
+typedef struct gcb_producer_hdr_cache {
+	gcb_producer_schema_hdr_t e[GCB_PRODUCER_HDR_CACHE];
+} gcb_producer_hdr_cache_t;
+
+/*
+ * The provenance headers of a ring record of the given kind, in the given
+ * set (dead letters and malformed records always get all of theirs). The
+ * caller owns the list until rd_kafka_producev() takes it.
+ */
+rd_kafka_headers_t *gcb_producer_headers_make(gcb_producer_headers_t set,
+					      gcb_producer_hdr_cache_t *cache,
+					      const gcb_ring_rec_t *rec, int kind);
 
 #endif

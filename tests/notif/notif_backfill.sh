@@ -21,6 +21,9 @@ fh_admin GET /admin/notify/conversations >"$FH_TMP/convs"
 nf_start two --topics "$topics" --json-out "$FH_TMP/json"
 nf_wait_log two "connected: 5 topics" 1
 nf_wait_counter two gaps_backfilled 1
+# The backfill writes the spool; the rings are fed from it a moment later
+# (what a stop leaves in the spool is replayed by the next run, not lost).
+nf_wait_counter two events 6
 nf_stop || fh_fail "run two failed"
 
 /usr/bin/python3 "$GCB_ROOT/tests/notif/notif_backfill_verify.py" "$FH_TMP/convs" "$FH_TMP/json" || fh_fail "backfill incomplete"

@@ -39,6 +39,7 @@ grep -q "ends in the future" "$FH_TMP/future.out" || fh_fail "the refusal does n
 grep -q "requested: .*$FH_INSTANCE.requests/req-" "$FH_TMP/req.out" || fh_fail "no request path printed"
 echo "not json" >"$FH_TMP/state/$FH_INSTANCE.requests/junk.json"
 nf_wait_counter od gaps_backfilled 1
+nf_wait_counter od events 8 # fed from the spool a moment after the backfill
 nf_wait_log od "backfill request .*junk.json refused"
 [ -e "$FH_TMP/state/$FH_INSTANCE.requests/junk.json.bad" ] || fh_fail "the bad request was not set aside"
 ls "$FH_TMP/state/$FH_INSTANCE.requests/" | grep -q '^req-' && fh_fail "the request file is still there"

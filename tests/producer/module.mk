@@ -7,6 +7,12 @@ test-producer-conf.srcs = tests/producer/test_producer_conf.c $(PRODUCER_SRCS) $
 test-producer-conf.libs = $(PRODUCER_LIBS) $(call pkglibs,cmocka)
 UNIT_TESTS += $(BIN)/test-producer-conf
 
+PROGS += test-producer-headers
+test-producer-headers.srcs = tests/producer/test_producer_headers.c \
+	stages/producer/gcb_producer_headers.c
+test-producer-headers.libs := $(call pkglibs,rdkafka cmocka)
+UNIT_TESTS += $(BIN)/test-producer-headers
+
 PROGS += test-producer-drive
 test-producer-drive.srcs = tests/producer/test_producer_drive.c $(PRODUCER_SRCS) $(STAGE_SRCS) \
 	$(SHM_SRCS) $(LOG_SRCS)

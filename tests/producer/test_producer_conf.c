@@ -88,6 +88,13 @@ static void test_kafka_conf_limits(void **state)
 	expect_prop(kc, "queue.buffering.max.kbytes", "64");	/* never above the rings */
 	rd_kafka_conf_destroy(kc);
 
+	conf.n_kafka = 0; /* the default linger, chosen by measurement */
+	kc = gcb_producer_kafka_conf(&conf, 1000, 64, errstr, sizeof(errstr));
+	assert_non_null(kc);
+	expect_prop(kc, "linger.ms", "2");
+	rd_kafka_conf_destroy(kc);
+	conf.n_kafka = 3;
+
 	kv[0].key = "kafka.no.such.property";
 	assert_null(gcb_producer_kafka_conf(&conf, 1000, 64, errstr, sizeof(errstr)));
 	assert_non_null(strstr(errstr, "no.such.property"));

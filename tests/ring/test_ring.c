@@ -409,6 +409,34 @@ static void *poke_until_done(void *arg)
 	return NULL;
 }
 
+static void *kick_later(void *arg)
+{
+	struct fixture *f = arg;
+	struct timespec ts = {0, 50000000};
+
+	nanosleep(&ts, NULL);
+	gcb_ring_kick_consumer(&f->cons);
+	return NULL;
+}
+
+/* A kick before the wait ends the next wait at once; a kick during a wait
+ * ends it (long before its 30 s timeout), with nothing readable. */
+static void test_kick_ends_wait(void **state)
+{
+	struct fixture *f = *state;
+	const gcb_ring_rec_t *rec;
+	pthread_t t;
+
+	gcb_ring_kick_consumer(&f->cons);
+	assert_int_equal(gcb_ring_wait_readable(&f->cons, 30000), 0);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), -EAGAIN);
+	assert_int_equal(gcb_ring_wait_readable(&f->cons, 1), -ETIMEDOUT);
+	assert_int_equal(pthread_create(&t, NULL, kick_later, f), 0);
+	assert_int_equal(gcb_ring_wait_readable(&f->cons, 30000), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(gcb_ring_read(&f->cons, &rec), -EAGAIN);
+}
+
 static void test_wait_ends_on_signal(void **state)
 {
 	struct fixture *f = *state;
@@ -448,6 +476,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_wait_writable_sleeps_whole_timeout, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_wait_ends_on_signal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kick_ends_wait, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ring", tests, NULL, NULL);

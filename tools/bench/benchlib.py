@@ -19,7 +19,7 @@ ROOT = os.environ.get("GCB_ROOT") or os.path.dirname(os.path.dirname(os.path.dir
 BIN = os.path.join(ROOT, os.environ.get("GCB_BIN", "bin"))
 TICK = os.sysconf("SC_CLK_TCK")
 TOPICS = ["genesys.interactions:6", "genesys.agentstate:6", "genesys.dlq:1", "gcbridge.dlq:1",
-          "raw.ceiling:6"]
+          "raw.ceiling:6", "rsyslog.relay:6"]
 # Bounds of the producer's fetch-to-acknowledgement histogram (gcb_counters_producer.h).
 LAT_BOUNDS_US = [1000, 2000, 5000, 10000, 20000, 50000, 100000, 200000, 500000, 1000000,
                  2000000, 5000000, 10000000, 20000000]
@@ -159,16 +159,22 @@ def tree_usage(root):
     return cpu, sum(hwms), max(hwms), len(pids)
 
 
-def tree_breakdown(root):
-    """'name CPU s' per process of the tree (names from /proc/PID/cmdline or comm)."""
-    out = []
+def tree_cpu_by_name(root):
+    """{process name: CPU s} over the tree (names from /proc/PID/comm; stages name
+    themselves: fetcher, validator-N, producer)."""
+    out = {}
     for p in tree_pids(root):
         try:
             name = open("/proc/%d/comm" % p).read().strip()
         except OSError:
             continue
-        out.append("%s %.2f" % (name, cpu_s(p)))
-    return ", ".join(out)
+        out[name] = out.get(name, 0.0) + cpu_s(p)
+    return out
+
+
+def tree_breakdown(root):
+    """'name CPU s' per process of the tree."""
+    return ", ".join("%s %.2f" % kv for kv in tree_cpu_by_name(root).items())
 
 
 def hist_percentile(counters, q):
@@ -198,7 +204,8 @@ def check_histogram(c):
         raise RuntimeError("inconsistent latency histogram: %s" % c)
 
 
-def gcbridge_config(pr, instance, url, bootstrap, validators, limit=1000):
+def gcbridge_config(pr, instance, url, bootstrap, validators, limit=1000, extra="",
+                    poll_timeout="1s", poll_interval="0"):
     path = os.path.join(pr.dir, instance + ".conf")
     with open(path, "w") as f:
         f.write("""embedded = false
@@ -212,46 +219,122 @@ genesys.client_id = gcb-sim-client
 genesys.client_secret = env:GCB_BENCH_SECRET
 genesys.stream_id = s1
 genesys.poll.limit = %d
-genesys.poll.timeout = 1s
-genesys.poll.interval = 0
+genesys.poll.timeout = %s
+genesys.poll.interval = %s
 schemas.dir = %s/schemas
 metrics.listen =
 kafka.bootstrap.servers = %s
-""" % (instance, pr.dir, instance, validators, url, url, limit, ROOT, bootstrap))
+%s""" % (instance, pr.dir, instance, validators, url, url, limit, poll_timeout,
+         poll_interval, ROOT, bootstrap, extra))
     return path
 
 
-def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False, rate=0):
+def bench_wait(instance, events, timeout):
+    w = subprocess.run([os.path.join(BIN, "gcb-bench-wait"), instance, str(events),
+                        str(timeout)], capture_output=True, text=True)
+    if w.returncode != 0:
+        log(w.stderr)
+        return None
+    return json.loads(w.stdout)
+
+
+def counters_minus(c, c0):
+    """The histogram and latency sums of c less those of an earlier snapshot c0."""
+    return {k: v - c0.get(k, 0) if k.startswith("fetch_latency") or k.startswith("latency_")
+            else v for k, v in c.items()}
+
+
+def run_gcbridge(pr, bootstrap, events, seed, validators, tag, events_log=False, rate=0,
+                 extra="", warmup=0, poll_interval="0"):
     """One gcbridge run on a fresh simulator (rate 0: on demand, as fast as gcbridge
-    reads; else events per second); returns its measurements."""
+    reads; else events per second); returns its measurements. warmup > 0: latency and
+    CPU per event count only the events after the first `warmup` (the first ones also
+    wait for the producer's first connection and producer id)."""
     sim, url = start_sim(pr, "sim-" + tag, events, seed, events_log, rate)
     instance = "bench-%s-%d" % (tag, os.getpid())
     pr.instances.append(instance)
-    conf = gcbridge_config(pr, instance, url, bootstrap, validators)
+    conf = gcbridge_config(pr, instance, url, bootstrap, validators, extra=extra,
+                           poll_interval=poll_interval)
     env = dict(os.environ, GCB_BENCH_SECRET="gcb-sim-secret")
     gcb = pr.start("gcbridge-" + tag, [os.path.join(BIN, "gcbridge"), "-c", conf], env=env)
     timeout = max(120, events / 2000, 3 * events / rate if rate else 0)
-    w = subprocess.run([os.path.join(BIN, "gcb-bench-wait"), instance, str(events),
-                        str(timeout)], capture_output=True, text=True)
+    c0, cpu0, by0, sim0 = {}, 0.0, {}, 0.0
+    if warmup > 0:
+        w0 = bench_wait(instance, warmup, timeout)
+        if w0 is None:
+            raise RuntimeError("gcbridge did not deliver %d events (see %s)" % (warmup, pr.dir))
+        c0 = w0["counters"]
+        cpu0, by0, sim0 = tree_usage(gcb.pid)[0], tree_cpu_by_name(gcb.pid), cpu_s(sim.pid)
+    done = bench_wait(instance, events, timeout)
     # Sample CPU and memory while everything still runs, before the drain.
     cpu, hwm_sum, hwm_max, nproc = tree_usage(gcb.pid)
-    breakdown = tree_breakdown(gcb.pid)
-    sim_cpu, mock_cpu = cpu_s(sim.pid), None
-    if w.returncode != 0:
-        log(w.stderr)
+    by_name = tree_cpu_by_name(gcb.pid)
+    breakdown = ", ".join("%s %.2f" % kv for kv in by_name.items())
+    sim_cpu = cpu_s(sim.pid)
+    if done is None:
         raise RuntimeError("gcbridge did not deliver %d events (see %s)" % (events, pr.dir))
-    done = json.loads(w.stdout)
     c = done["counters"]
     check_histogram(c)
     start = first_poll_mono(url, "%s/sim-%s.req" % (pr.dir, tag))
     wall = done["mono_ns"] / 1e9 - start
+    steady_wall = wall - (w0["mono_ns"] / 1e9 - start if warmup > 0 else 0)
+    cs = counters_minus(c, c0)
     pr.stop(gcb, 60)
     pr.stop(sim)
-    return {"name": "gcbridge", "events": c["delivered"] + c["dlq_delivered"],
-            "dlq": c["dlq_delivered"], "wall_s": wall,
-            "p50_ms": hist_percentile(c, 0.50), "p99_ms": hist_percentile(c, 0.99),
+    n = c["delivered"] + c["dlq_delivered"]
+    steady_n = n - (c0["delivered"] + c0["dlq_delivered"] if warmup > 0 else 0)
+    return {"name": "gcbridge", "events": n, "dlq": c["dlq_delivered"], "wall_s": wall,
+            "p50_ms": hist_percentile(cs, 0.50), "p99_ms": hist_percentile(cs, 0.99),
+            "p90_ms": hist_percentile(cs, 0.90), "p999_ms": hist_percentile(cs, 0.999),
             "cpu_s": cpu, "rss_kb": hwm_max, "rss_sum_kb": hwm_sum, "procs": nproc,
-            "sim_cpu_s": sim_cpu, "exit": gcb.returncode, "breakdown": breakdown}
+            "sim_cpu_s": sim_cpu, "exit": gcb.returncode, "breakdown": breakdown,
+            "counters": c, "cpu_by_name": by_name,
+            "ack_avg_ms": cs["latency_sum_us"] / max(1, cs["latency_count"]) / 1000.0,
+            "steady": {"events": steady_n, "wall_s": steady_wall, "cpu_s": cpu - cpu0,
+                       "sim_cpu_s": sim_cpu - sim0,
+                       "cpu_by_name": {k: v - by0.get(k, 0.0) for k, v in by_name.items()}}}
+
+
+def wakeups(pids):
+    """Voluntary + involuntary context switches of every thread of pids."""
+    total = 0
+    for p in pids:
+        try:
+            tasks = os.listdir("/proc/%d/task" % p)
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                for line in open("/proc/%d/task/%s/status" % (p, t)):
+                    if "ctxt_switches" in line:
+                        total += int(line.split()[1])
+            except OSError:
+                pass
+    return total
+
+
+def run_idle(pr, bootstrap, validators, seconds, settle=3):
+    """gcbridge with a source that has no events (long poll 25 s) for `seconds`: CPU
+    seconds and context switches of the whole tree (supervisor and stages) over that
+    window, after `settle` seconds of start-up."""
+    sim, url = start_sim(pr, "sim-idle", 0, 1)
+    instance = "bench-idle-%d" % os.getpid()
+    pr.instances.append(instance)
+    conf = gcbridge_config(pr, instance, url, bootstrap, validators, poll_timeout="25s")
+    env = dict(os.environ, GCB_BENCH_SECRET="gcb-sim-secret")
+    gcb = pr.start("gcbridge-idle", [os.path.join(BIN, "gcbridge"), "-c", conf], env=env)
+    time.sleep(settle)
+    pids = tree_pids(gcb.pid)
+    by0, sw0, sim0 = tree_cpu_by_name(gcb.pid), wakeups(pids), cpu_s(sim.pid)
+    t0 = time.monotonic()
+    time.sleep(seconds)
+    by1, sw1, sim1 = tree_cpu_by_name(gcb.pid), wakeups(pids), cpu_s(sim.pid)
+    dt = time.monotonic() - t0
+    pr.stop(gcb, 60)
+    pr.stop(sim)
+    per = {k: v - by0.get(k, 0.0) for k, v in by1.items()}
+    return {"seconds": dt, "cpu_s": sum(per.values()), "cpu_by_name": per,
+            "wakeups_per_s": (sw1 - sw0) / dt, "sim_cpu_s": sim1 - sim0}
 
 
 def fmt_row(r):

@@ -765,6 +765,20 @@ static enum MHD_Result admin_notify(gcb_sim_server_t *s, struct MHD_Connection *
 		gcb_sim_notif_gen_start(s->conf.notif_gen, (uint64_t)v, (int)w);
 		return respond_str(s, c, r, 200, "{\"ok\":true}");
 	}
+	if (!strcmp(url, "/admin/notify/replay") && post) {
+		const char *file = mhd_arg(c, "file");
+		uint64_t n = 0;
+		char b[64];
+		int rc;
+
+		if (!file)
+			return error_body(s, c, r, 400, "bad.request", "file required");
+		rc = gcb_sim_notif_replay(s->conf.notif, file, &n);
+		if (rc < 0)
+			return error_body(s, c, r, 400, "bad.request", strerror(-rc));
+		snprintf(b, sizeof(b), "{\"messages\":%llu}", (unsigned long long)n);
+		return respond_str(s, c, r, 200, b);
+	}
 	if (!strcmp(url, "/admin/notify/conversations")) {
 		gcb_sim_analytics_list(s->conf.analytics, &rp);
 		return send_reply(s, c, r, &rp);
@@ -1064,6 +1078,8 @@ void gcb_sim_server_flush(gcb_sim_server_t *s)
 		fflush(s->conf.request_log);
 	pthread_mutex_unlock(&s->lock);
 	gcb_sim_store_flush(s->store);
+	if (s->conf.notif)
+		gcb_sim_notif_record_flush(s->conf.notif);
 }
 
 void gcb_sim_server_destroy(gcb_sim_server_t *s)

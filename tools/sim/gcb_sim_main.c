@@ -106,6 +106,9 @@ static void usage(FILE *f)
 	      "                            retryAfter\\tevents\" per API request (CLOCK_MONOTONIC "
 	      "ms)\n"
 	      "  --events-log=FILE         append every generated event as one JSON line\n"
+	      "  --notify-record=FILE      append every published notification message as one\n"
+	      "                            line (POST /admin/notify/replay?file=FILE sends them\n"
+	      "                            again, at full speed)\n"
 	      "  Logs are buffered; flushed on exit, GET /admin/stats and POST /admin/flush.\n"
 	      "\n"
 	      "Admin API (no auth): GET /admin/stats, GET|POST /admin/faults, POST /admin/revoke,\n"
@@ -143,6 +146,7 @@ enum {
 	OPT_SERVED_LOG,
 	OPT_REQUEST_LOG,
 	OPT_EVENTS_LOG,
+	OPT_NOTIFY_RECORD,
 	OPT_HELP,
 	OPT_NOTIFY_RATE,
 	OPT_NOTIFY_RETENTION,
@@ -183,6 +187,7 @@ static const struct option longopts[] = {
     {"served-log", required_argument, NULL, OPT_SERVED_LOG},
     {"request-log", required_argument, NULL, OPT_REQUEST_LOG},
     {"events-log", required_argument, NULL, OPT_EVENTS_LOG},
+    {"notify-record", required_argument, NULL, OPT_NOTIFY_RECORD},
     {"help", no_argument, NULL, OPT_HELP},
     {"notify-rate", required_argument, NULL, OPT_NOTIFY_RATE},
     {"notify-retention", required_argument, NULL, OPT_NOTIFY_RETENTION},
@@ -303,6 +308,8 @@ int main(int argc, char **argv)
 	const char *port_file = NULL, *stream_ids[STREAM_IDS_MAX];
 	int nstream_ids = 0;
 	const char *served_path = NULL, *request_path = NULL, *events_path = NULL;
+	const char *record_path = NULL;
+	FILE *record = NULL;
 	const char *fault_names[FAULTS_MAX], *fault_values[FAULTS_MAX];
 	int nfaults = 0, expires_in = 86400, rc = 2, sig;
 	gcb_sim_store_conf_t sc = {0};
@@ -466,6 +473,9 @@ int main(int argc, char **argv)
 		case OPT_EVENTS_LOG:
 			events_path = optarg;
 			break;
+		case OPT_NOTIFY_RECORD:
+			record_path = optarg;
+			break;
 		case OPT_NOTIFY_RATE:
 			bad = parse_secs(optarg, 0, 1e6, &gc.rate);
 			break;
@@ -551,7 +561,8 @@ int main(int argc, char **argv)
 
 	if ((served_path && !(hc.served_log = open_log(served_path))) ||
 	    (request_path && !(hc.request_log = open_log(request_path))) ||
-	    (events_path && !(sc.events_log = open_log(events_path))))
+	    (events_path && !(sc.events_log = open_log(events_path))) ||
+	    (record_path && !(record = open_log(record_path))))
 		goto out;
 
 	/* Every thread created from here on inherits the blocked signals; the
@@ -592,6 +603,8 @@ int main(int argc, char **argv)
 		gcb_log_error("startup failed: %s", err);
 		goto out;
 	}
+	if (record)
+		gcb_sim_notif_record(notif, record);
 	hc.org = org;
 	hc.notif = notif;
 	hc.analytics = analytics;
@@ -640,5 +653,7 @@ out:
 		fclose(hc.request_log);
 	if (sc.events_log)
 		fclose(sc.events_log);
+	if (record)
+		fclose(record);
 	return rc;
 }

@@ -56,6 +56,7 @@ struct gcb_sim_notif {
 	gcb_sim_strset_t rejected;  /* distinct topics answered Rejected or refused */
 	uint64_t msgs_sent, msgs_dropped, msgs_sent_lost, heartbeats, pongs, pings_unanswered, stalled;
 	uint64_t client_msgs, client_subscribes, system_msgs, sent_truncated, revocations;
+	FILE *record; /* every published data message, one per line (not owned) */
 };
 
 int64_t gcb_sim_notif_now_ms(void)
@@ -727,7 +728,7 @@ void gcb_sim_notif_publish(gcb_sim_notif_t *n, const char *topic, const char *ke
 	char corr[37], line[512], *msg = NULL;
 	const char *fault = "";
 	gcb_sim_fault_conf_t fc;
-	int mlen = 0;
+	int mlen = 0, recorded = 0;
 
 	gcb_sim_faults_get(n->faults, &fc);
 	pthread_mutex_lock(&n->lock);
@@ -753,11 +754,41 @@ void gcb_sim_notif_publish(gcb_sim_notif_t *n, const char *topic, const char *ke
 			 "{\"channel\":\"%s\",\"topic\":\"%s\",\"correlationId\":\"%s\","
 			 "\"key\":\"%s\",\"publishedMs\":%lld%s}\n",
 			 c->id, topic, corr, key, (long long)gcb_sim_notif_now_ms(), fault);
-		if (gcb_sim_ws_send(c->ws, msg, (size_t)mlen, line) < 0)
+		if (gcb_sim_ws_send(c->ws, msg, (size_t)mlen, line) < 0) {
 			n->msgs_dropped++;
+		} else if (n->record && !recorded) {
+			/* What a channel was sent: a replay sends exactly that. */
+			fwrite(msg, 1, (size_t)mlen, n->record);
+			fputc('\n', n->record);
+			recorded = 1;
+		}
 	}
 	pthread_mutex_unlock(&n->lock);
 	free(msg);
+}
+
+void gcb_sim_notif_record(gcb_sim_notif_t *n, FILE *f)
+{
+	pthread_mutex_lock(&n->lock);
+	n->record = f;
+	pthread_mutex_unlock(&n->lock);
+}
+
+void gcb_sim_notif_record_flush(gcb_sim_notif_t *n)
+{
+	pthread_mutex_lock(&n->lock);
+	if (n->record)
+		fflush(n->record);
+	pthread_mutex_unlock(&n->lock);
+}
+
+void gcb_sim_notif_each_socket(gcb_sim_notif_t *n, gcb_sim_notif_socket_fn fn, void *arg)
+{
+	pthread_mutex_lock(&n->lock);
+	for (int i = 0; i < GCB_SIM_NOTIF_CHANNELS; i++)
+		if (n->ch[i].used && n->ch[i].ws)
+			fn(arg, n->ch[i].ws, &n->ch[i].topics);
+	pthread_mutex_unlock(&n->lock);
 }
 
 /* Hub lock held. A v2.system.* or channel.metadata message. */

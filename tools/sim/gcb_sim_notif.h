@@ -15,10 +15,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tools/sim/gcb_sim_auth.h"
 #include "tools/sim/gcb_sim_fault.h"
 #include "tools/sim/gcb_sim_notif_reply.h"
+#include "tools/sim/gcb_sim_notif_set.h"
 #include "tools/sim/gcb_sim_org.h"
 #include "tools/sim/gcb_sim_ws.h"
 
@@ -67,6 +69,23 @@ int gcb_sim_notif_ws_attach(gcb_sim_notif_t *n, const char *id, int fd,
  */
 void gcb_sim_notif_publish(gcb_sim_notif_t *n, const char *topic, const char *key, const char *body,
 			   size_t len);
+/* Appends every published data message to @f, one per line (NULL: stop). */
+void gcb_sim_notif_record(gcb_sim_notif_t *n, FILE *f);
+void gcb_sim_notif_record_flush(gcb_sim_notif_t *n);
+
+/* Calls @fn for each channel with a socket, under the hub lock. */
+typedef void (*gcb_sim_notif_socket_fn)(void *arg, gcb_sim_ws_t *ws,
+					const gcb_sim_strset_t *topics);
+void gcb_sim_notif_each_socket(gcb_sim_notif_t *n, gcb_sim_notif_socket_fn fn, void *arg);
+
+/*
+ * Sends every message of @path (a gcb_sim_notif_record file) to each
+ * channel subscribed to its topic, framed up front and written in large
+ * writes (gcb_sim_notif_replay.c): a sender that is not the limit.
+ * *messages: messages queued over all channels. 0 or a negative errno.
+ */
+int gcb_sim_notif_replay(gcb_sim_notif_t *n, const char *path, uint64_t *messages);
+
 /* 1 when some channel is subscribed to @topic (saves building a body). */
 int gcb_sim_notif_wanted(gcb_sim_notif_t *n, const char *topic);
 /* Expires channels whose time has come. */

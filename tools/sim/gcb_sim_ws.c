@@ -26,10 +26,12 @@
 	"\"eventBody\":{\"message\":\"WebSocket Heartbeat\"}}"
 
 typedef struct item {
-	char *buf; /* json, NUL, sent line (when line_off) */
+	char *buf; /* json, NUL, sent line (when line_off); or frames (raw) */
 	size_t len;
 	size_t line_off;
 	int heartbeat;
+	int raw;    /* buf holds whole WebSocket frames, written as they are */
+	size_t off; /* raw: bytes of buf written so far */
 } item_t;
 
 struct gcb_sim_ws {
@@ -168,6 +170,8 @@ static int push(gcb_sim_ws_t *ws, const char *json, size_t len, const char *line
 	it->len = len;
 	it->line_off = line ? len + 1 : 0;
 	it->heartbeat = hb;
+	it->raw = 0;
+	it->off = 0;
 	return 0;
 }
 
@@ -181,6 +185,26 @@ int gcb_sim_ws_send(gcb_sim_ws_t *ws, const char *json, size_t len, const char *
 	if (rc == 0)
 		wake(ws);
 	return rc;
+}
+
+int gcb_sim_ws_send_frames(gcb_sim_ws_t *ws, char *frames, size_t len)
+{
+	item_t *it;
+
+	pthread_mutex_lock(&ws->lock);
+	if (ws->closing || ws->qlen == ws->conf.queue_max) {
+		pthread_mutex_unlock(&ws->lock);
+		free(frames);
+		return -ENOBUFS;
+	}
+	it = &ws->q[(ws->qhead + ws->qlen++) % ws->conf.queue_max];
+	memset(it, 0, sizeof(*it));
+	it->buf = frames;
+	it->len = len;
+	it->raw = 1;
+	pthread_mutex_unlock(&ws->lock);
+	wake(ws);
+	return 0;
 }
 
 void gcb_sim_ws_close(gcb_sim_ws_t *ws, int64_t after_ms, const char *reason)
@@ -225,6 +249,19 @@ static int pump(gcb_sim_ws_t *ws)
 			return -1;
 		if (wslay_event_get_queued_msg_count(ws->ctx) > 0)
 			return 0; /* would block */
+		if (ws->inflight.raw && ws->inflight.off < ws->inflight.len) {
+			ssize_t n = send(ws->fd, ws->inflight.buf + ws->inflight.off,
+					 ws->inflight.len - ws->inflight.off, MSG_NOSIGNAL);
+
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+				return 0; /* POLLOUT brings us back */
+			if (n <= 0) {
+				ws->dead = 1;
+				return -1;
+			}
+			ws->inflight.off += (size_t)n;
+			continue;
+		}
 		if (ws->inflight.buf) {
 			if (ws->inflight.heartbeat)
 				gcb_sim_notif_ws_heartbeat(ws->hub);
@@ -243,6 +280,8 @@ static int pump(gcb_sim_ws_t *ws)
 		ws->qlen--;
 		ws->full_since_ms = 0;
 		pthread_mutex_unlock(&ws->lock);
+		if (ws->inflight.raw)
+			continue;
 		{
 			struct wslay_event_msg m = {
 			    WSLAY_TEXT_FRAME, (const uint8_t *)ws->inflight.buf, ws->inflight.len};
@@ -317,7 +356,10 @@ static void *run(void *arg)
 		if (wait < 0)
 			wait = 0;
 		p[0].fd = ws->fd;
-		p[0].events = POLLIN | (wslay_event_want_write(ws->ctx) ? POLLOUT : 0);
+		p[0].events = POLLIN | (wslay_event_want_write(ws->ctx) ||
+						(ws->inflight.raw && ws->inflight.buf)
+					    ? POLLOUT
+					    : 0);
 		p[1].fd = ws->evfd;
 		p[1].events = POLLIN;
 		if (ws->extra_off < ws->extra_len)

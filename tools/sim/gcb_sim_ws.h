@@ -50,6 +50,13 @@ gcb_sim_ws_t *gcb_sim_ws_start(gcb_sim_notif_t *hub, const char *channel, int fd
 int gcb_sim_ws_send(gcb_sim_ws_t *ws, const char *json, size_t len, const char *sent_line);
 
 /* Closes after @after_ms (0: now), first flushing what is queued (at most 1 s). */
+/*
+ * Queues @frames, whole WebSocket frames built by the caller, to be written
+ * as they are: a replay sends a recorded stream this way with no per-message
+ * work. Takes ownership of @frames (malloc'ed). -ENOBUFS when the queue is
+ * full or the socket closing.
+ */
+int gcb_sim_ws_send_frames(gcb_sim_ws_t *ws, char *frames, size_t len);
 void gcb_sim_ws_close(gcb_sim_ws_t *ws, int64_t after_ms, const char *reason);
 void gcb_sim_ws_heartbeats(gcb_sim_ws_t *ws, int on);
 const char *gcb_sim_ws_channel(const gcb_sim_ws_t *ws);
