@@ -35,6 +35,8 @@ nf_stop || fh_fail "calm run failed"
 
 fh_admin GET /admin/notify/sent >"$FH_TMP/sent"
 cat "$FH_TMP"/harness-kill.log "$FH_TMP"/harness-calm.log >"$FH_TMP/logs"
-/usr/bin/python3 "$GCB_ROOT/tests/notif/notif_kill_verify.py" "$FH_TMP/sent" "$FH_TMP/ids" "$FH_TMP/json" "$FH_TMP/logs" "$restarts" "$stop_ms" ||
-	fh_fail "messages wrong after kills"
+verdict=$(/usr/bin/python3 "$GCB_ROOT/tests/notif/notif_kill_verify.py" "$FH_TMP/sent" \
+	"$FH_TMP/ids" "$FH_TMP/json" "$FH_TMP/logs" "$restarts" "$stop_ms" 2>&1) ||
+	fh_fail "messages wrong after kills: $verdict"
+echo "$verdict"
 echo "ok: $restarts kills"
