@@ -72,7 +72,7 @@ print(late)' "$gen_b")
 
 e2e_wait_served "$N" 90 || t_fail "served only $(e2e_served) of $N"
 t_wait_for 60 _mh_idle b || t_fail "b does not deliver"
-t_wait_for 60 _mh_idle a || t_fail "a's rings do not drain"
+t_wait_for 60 _mh_rings_idle a || t_fail "a's rings do not drain"
 kill -TERM "$(mh_pid a)" "$(mh_pid b)"
 t_wait_exit "$(mh_pid a)" 60
 [ "$T_CODE" = 0 ] || t_fail "a exit $T_CODE after SIGTERM"

@@ -161,10 +161,16 @@ mh_state_pos() {
 	mh_cursor_pos "$(echo "$_w" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["state"]["cursor"])')"
 }
 
-# mh_wait_acked X SECS: every batch X fetched is acknowledged.
-_mh_idle() {
+# _mh_rings_idle X: every batch X fetched is acknowledged.
+_mh_rings_idle() {
 	_o=$("$PY" "$E2E/shmpeek.py" "$T_INSTANCE-$1" 2>/dev/null) || return 1
 	_f=$(echo "$_o" | tr ' ' '\n' | sed -n 's/^fetched=//p')
 	_a=$(echo "$_o" | tr ' ' '\n' | sed -n 's/^acked=//p')
 	[ -n "$_f" ] && [ "$_f" = "$_a" ]
+}
+
+# _mh_idle X: that, and nothing spooled that the rings have not had (a stop
+# leaves the spool to X's next start, not to the verification).
+_mh_idle() {
+	_mh_rings_idle "$1" && [ "$(mh_fc "$1" spool_unread)" = 0 ]
 }
