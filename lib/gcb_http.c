@@ -119,6 +119,7 @@ int gcb_http_init(gcb_http_t *h, const gcb_http_opts_t *opts, char *errstr, size
 
 	memset(h, 0, sizeof(*h));
 	h->opts = *opts;
+	h->tick_ms = GCB_HTTP_TICK_MS;
 	if (h->opts.max_body == 0)
 		h->opts.max_body = 64u << 20;
 	h->sink.body.max = h->opts.max_body;
@@ -198,7 +199,7 @@ static int map_curlcode(CURLcode rc, int overflow)
 /*
  * curl_easy_perform() through a multi handle that holds only this easy
  * handle: the same keep-alive connection cache, but control comes back at
- * least every GCB_HTTP_TICK_MS, so the stage heartbeats (and notices a stop
+ * least every tick_ms, so the stage heartbeats (and notices a stop
  * request) even inside a 30-second long poll.
  */
 static CURLcode http_run(gcb_http_t *h)
@@ -221,7 +222,7 @@ static CURLcode http_run(gcb_http_t *h)
 			result = CURLE_ABORTED_BY_CALLBACK;
 			break;
 		}
-		if (curl_multi_poll(m, NULL, 0, GCB_HTTP_TICK_MS, NULL) != CURLM_OK) {
+		if (curl_multi_poll(m, NULL, 0, (int)h->tick_ms, NULL) != CURLM_OK) {
 			result = CURLE_RECV_ERROR;
 			break;
 		}

@@ -54,7 +54,7 @@ typedef struct gcb_http_opts {
 	const char *ca_path;
 	const char *user_agent;
 	size_t max_body; /* larger answers fail with -EFBIG */
-	/* Called at least every GCB_HTTP_TICK_MS during a transfer; non-zero
+	/* Called at least every tick_ms during a transfer; non-zero
 	 * aborts it with -ECANCELED. May be NULL. */
 	int (*tick)(void *arg);
 	void *tick_arg;
@@ -64,6 +64,10 @@ typedef struct gcb_http {
 	void *curl;  /* CURL * */
 	void *multi; /* CURLM * driving it, for ticks during long transfers */
 	gcb_http_opts_t opts;
+	/* Period of the tick during a transfer, GCB_HTTP_TICK_MS unless the
+	 * owner needs its tick sooner (a backlog to feed during a long poll);
+	 * the owner may change it between and during transfers. */
+	unsigned tick_ms;
 	gcb_http_sink_t sink; /* the answer's body */
 	gcb_http_resp_t resp;
 	char errbuf[256]; /* curl's text of the last transport error */

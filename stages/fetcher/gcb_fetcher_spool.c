@@ -25,7 +25,7 @@
 #include "stages/fetcher/gcb_fetcher_spoolrec.h"
 #include "lib/gcb_log.h"
 
-#define FEED_TURNS	 16
+#define FEED_TURNS	 GCB_SHM_CURSOR_SLOTS /* batches per feed: one checkpoint's worth */
 #define FEED_EVENTS	 1000 /* events of one batch at most: genesys.poll.limit's maximum */
 #define SAMPLE_MS	 1000
 #define REPORT_MS	 1000
@@ -240,7 +240,7 @@ static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 	int was_blocked = ps->blocked;
 
 	ps->blocked = 0;
-	for (int turns = 0; turns < FEED_TURNS; turns++) {
+	for (unsigned turns = 0; turns < FEED_TURNS; turns++) {
 		uint64_t b = atomic_load_explicit(&p->fetched_batch_seq, memory_order_relaxed) + 1;
 		gcb_ring_t *r = &f->writer.rings[b % f->writer.n_rings];
 		gcb_spool_pos_t done;
@@ -452,6 +452,11 @@ int gcb_fetcher_pspool_service(gcb_fetcher_t *f)
 		return ps->err = rc;
 	release(f, ps);
 	gauges(f, ps, now);
+	/* Answers spooled while the rings were full are fed from the tick: a
+	 * long poll that ticked at its usual pace would hold them back (a
+	 * backlog of small answers went into the rings at 80 batches a second). */
+	f->api_http.tick_ms = gcb_fetcher_pspool_drained(f) ? GCB_HTTP_TICK_MS
+							    : GCB_FETCHER_SPOOL_TICK_MS;
 	return 0;
 }
 
