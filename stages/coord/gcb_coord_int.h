@@ -48,6 +48,14 @@ void gcb_coord_unit_lost(gcb_coord_t *c, unsigned unit, const char *why);
 int gcb_coord_state_open(gcb_coord_t *c, char *errstr, size_t errstr_size);
 void gcb_coord_state_close(gcb_coord_t *c);
 
+/*
+ * Takes one state record into its unit's winner: the highest generation,
+ * the latest record of it; an older generation's record never wins, and one
+ * of a newer generation than the unit this member owns loses it the unit.
+ * Tombstones, foreign keys and units beyond c->units are ignored.
+ */
+void gcb_coord_state_take(gcb_coord_t *c, const rd_kafka_message_t *m);
+
 /* Takes in the records available now (wait_ms 0) or up to the topic's end. */
 int gcb_coord_state_follow(gcb_coord_t *c, int to_end);
 

@@ -62,8 +62,8 @@ static int parse_key(const char *key, size_t len, unsigned *unit, int32_t *gen)
 	return 0;
 }
 
-/* Takes one record into the per-unit winners. */
-static void take_record(gcb_coord_t *c, const rd_kafka_message_t *m)
+/* Takes one record into the per-unit winners (the readers' rule). */
+void gcb_coord_state_take(gcb_coord_t *c, const rd_kafka_message_t *m)
 {
 	unsigned unit;
 	int32_t gen;
@@ -244,7 +244,7 @@ int gcb_coord_state_follow(gcb_coord_t *c, int to_end)
 		m = rd_kafka_consumer_poll(c->reader, to_end ? 100 : 0);
 		if (m != NULL) {
 			if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
-				take_record(c, m);
+				gcb_coord_state_take(c, m);
 			else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
 				gcb_log_warn("state topic %s: %s", c->conf.state_topic,
 					     rd_kafka_message_errstr(m));
@@ -345,7 +345,7 @@ int gcb_coord_state_put(gcb_coord_t *c, unsigned unit, const char *state_json)
 		return -EPERM;
 	u = &c->unit[unit];
 	/* The owner's check: a newer generation already there means this
-	 * member was deposed (take_record() drops the unit). */
+	 * member was deposed (gcb_coord_state_take() drops the unit). */
 	(void)gcb_coord_state_follow(c, 1);
 	if (!u->owned || u->best_gen > u->gen) {
 		if (c->shm != NULL)
