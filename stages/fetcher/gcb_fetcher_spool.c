@@ -406,7 +406,7 @@ static void gauges(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t now)
 	gcb_counter_set(f->counters, GCB_FC_SPOOL_UNREAD, st.unread_records);
 	gcb_counter_set(f->counters, GCB_FC_SPOOL_EVENTS, ps->unread_events);
 	gcb_counter_set(f->counters, GCB_FC_SPOOL_OLDEST_UNIX_MS,
-			  ps->open || ps->ready ? ps->batch_arrival_ms : 0);
+			ps->open || ps->ready ? ps->batch_arrival_ms : 0);
 	if (st.syncs > ps->syncs)
 		gcb_counter_add(f->counters, GCB_FC_SPOOL_SYNCS, st.syncs - ps->syncs);
 	ps->syncs = st.syncs;
@@ -455,8 +455,8 @@ int gcb_fetcher_pspool_service(gcb_fetcher_t *f)
 	/* Answers spooled while the rings were full are fed from the tick: a
 	 * long poll that ticked at its usual pace would hold them back (a
 	 * backlog of small answers went into the rings at 80 batches a second). */
-	f->api_http.tick_ms = gcb_fetcher_pspool_drained(f) ? GCB_HTTP_TICK_MS
-							    : GCB_FETCHER_SPOOL_TICK_MS;
+	f->api_http.tick_ms =
+	    gcb_fetcher_pspool_drained(f) ? GCB_HTTP_TICK_MS : GCB_FETCHER_SPOOL_TICK_MS;
 	return 0;
 }
 

@@ -52,8 +52,8 @@ static void take(gcb_coord_t *c, const char *key, const char *value)
 	gcb_coord_state_take(c, &m);
 }
 
-#define REC(gen, writer, cursor)                                                                \
-	"{\"v\":1,\"unit\":0,\"generation\":" #gen ",\"writer\":\"" writer "\",\"state\":"      \
+#define REC(gen, writer, cursor)                                                                   \
+	"{\"v\":1,\"unit\":0,\"generation\":" #gen ",\"writer\":\"" writer "\",\"state\":"         \
 	"{\"cursor\":\"" cursor "\"}}"
 
 static void highest_generation_wins(void **state)
@@ -84,8 +84,8 @@ static void ignored_records(void **state)
 
 	(void)state;
 	take(c, "u0/g5", REC(5, "b.2", "c-500"));
-	take(c, "u0/g4", NULL);	       /* tombstone of an older generation */
-	take(c, "u0/g6", NULL);	       /* a tombstone never wins either */
+	take(c, "u0/g4", NULL);			/* tombstone of an older generation */
+	take(c, "u0/g6", NULL);			/* a tombstone never wins either */
 	take(c, "u7/g9", REC(9, "x.1", "c-1")); /* no such unit */
 	take(c, "garbage", REC(9, "x.1", "c-1"));
 	take(c, "u0/g0", REC(0, "x.1", "c-1")); /* generation 0 is never valid */
