@@ -13,12 +13,19 @@ OTHER=64999
 e2e_start_sim --count 3000 --rate 2000
 e2e_start_kafka
 e2e_write_conf "$T_DIR/gcb.conf"
+# The throwaway uid may not be able to reach the checkout (a clone under a
+# 0700 directory): it runs a copy of the binary on a copy of the schemas.
+mkdir "$T_DIR/schemas"
+cp "$GCB_ROOT"/schemas/* "$T_DIR/schemas/"
+cp "$GCB_BIN/gcbridge" "$T_DIR/gcbridge"
+chmod -R a+rX "$T_DIR/schemas" "$T_DIR/gcbridge"
+sed -i "s|^schemas.dir = .*|schemas.dir = $T_DIR/schemas|" "$T_DIR/gcb.conf"
 chmod 0755 "$T_DIR"
 chmod 0644 "$T_DIR/gcb.conf"
 chown "$OTHER:$OTHER" "$T_DIR/state"
 chmod 0700 "$T_DIR/state"
 t_bg setpriv --reuid=$OTHER --regid=$OTHER --clear-groups \
-	"$GCB_BIN/gcbridge" -c "$T_DIR/gcb.conf" >"$T_DIR/gcb.out" 2>"$T_DIR/gcb.err"
+	"$T_DIR/gcbridge" -c "$T_DIR/gcb.conf" >"$T_DIR/gcb.out" 2>"$T_DIR/gcb.err"
 sv=$T_LAST
 e2e_wait_delivered 500 60 || t_fail "events did not flow: $(tail -n 5 "$T_DIR/gcb.err")"
 
