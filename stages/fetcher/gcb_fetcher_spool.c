@@ -525,6 +525,11 @@ int gcb_fetcher_pspool_append(gcb_fetcher_t *f, const char *body, uint64_t recei
 	ps->unread_events += res->n_events;
 	ps->appended_answers++;
 	memcpy(ps->chain, res->cursor, res->cursor_len + 1);
+	/* The operator's gauges include the answer at once, not at the next
+	 * feed: until then nothing else shows it is on its way to the rings. */
+	gcb_spool_stats(ps->spool, &st);
+	gcb_counter_set(f->counters, GCB_FC_SPOOL_UNREAD, st.unread_records);
+	gcb_counter_set(f->counters, GCB_FC_SPOOL_EVENTS, ps->unread_events);
 	return 0;
 }
 

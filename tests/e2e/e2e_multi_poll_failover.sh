@@ -4,8 +4,9 @@
 # over once the group notices (the session timeout, then the rejoin: on
 # librdkafka's mock the rejoin itself waits one more session timeout, so the
 # bound is two sessions, a heartbeat and 5 s of slack for a loaded machine;
-# the measured time is reported), resumes from the state topic, and
-# every served event is in Kafka (verify.py, kcat): 0 lost. Every duplicate
+# the measured time is reported), resumes from the state topic, and once
+# b's state record covers the whole stream (b had Kafka's acknowledgement of
+# every event), every served event is in Kafka (verify.py, kcat): 0 lost. Every duplicate
 # lies between the state record a had stored before the kill and what the
 # simulator had served at the kill (the checkpoint interval's worth plus
 # what was in flight).
@@ -52,7 +53,8 @@ grep -q '^gcbridge_coord_state{state="stable"} 1$' "$T_DIR/b.metrics" || t_fail 
 	t_fail "gcb-ringstat: $("$GCB_BIN/gcb-ringstat" "$T_INSTANCE-b" | grep coord)"
 
 e2e_wait_served "$N" 90 || t_fail "served only $(e2e_served) of $N after the takeover"
-t_wait_for 60 _mh_idle b || t_fail "b does not deliver: $("$PY" "$E2E/shmpeek.py" "$T_INSTANCE-b")"
+t_wait_for 60 mh_acked_through "$N" ||
+	t_fail "b does not deliver: state at $(mh_state_pos) of $N; $("$PY" "$E2E/shmpeek.py" "$T_INSTANCE-b")"
 grep -q "resuming stream $E2E_STREAM from the state topic" "$T_DIR/b.err" ||
 	t_fail "b did not resume from the state topic: $(grep -i resum "$T_DIR/b.err")"
 kill -TERM "$(mh_pid b)"

@@ -71,7 +71,7 @@ for line in sys.stdin:
 print(late)' "$gen_b")
 
 e2e_wait_served "$N" 90 || t_fail "served only $(e2e_served) of $N"
-t_wait_for 60 _mh_idle b || t_fail "b does not deliver"
+t_wait_for 60 mh_acked_through "$N" || t_fail "b does not deliver: state at $(mh_state_pos) of $N"
 t_wait_for 60 _mh_rings_idle a || t_fail "a's rings do not drain"
 kill -TERM "$(mh_pid a)" "$(mh_pid b)"
 t_wait_exit "$(mh_pid a)" 60

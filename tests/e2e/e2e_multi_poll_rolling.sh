@@ -42,6 +42,7 @@ done
 [ "$handovers" -ge 2 ] || t_fail "the owner was stopped only $handovers time(s)"
 
 e2e_wait_served "$N" 120 || t_fail "served only $(e2e_served) of $N"
+t_wait_for 60 mh_acked_through "$N" || t_fail "the stream is not delivered: state at $(mh_state_pos) of $N"
 for x in a b; do
 	t_wait_for 60 _mh_idle "$x" || t_fail "$x does not deliver"
 done

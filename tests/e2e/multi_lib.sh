@@ -12,6 +12,7 @@
 #   mh_owns X                    X owns unit 0 (gcb-ringstat --json)
 #   mh_owner                     the instance owning unit 0, "" when none
 #   mh_state_pos                 stream position of the winning state record
+#   mh_acked_through N           the winning state record is at position N or beyond
 #   mh_state_dump                every state record: key TAB value
 MH_GROUP="g$$"
 MH_SESSION_MS=${MH_SESSION_MS:-4000}
@@ -159,6 +160,16 @@ mh_state_pos() {
 		return 0
 	}
 	mh_cursor_pos "$(echo "$_w" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["state"]["cursor"])')"
+}
+
+# mh_acked_through N: the state topic's winning record is at stream position
+# N or beyond: its writer had Kafka's acknowledgement of every event before
+# N. The end of a poll test waits for this, not for an idle instance: the
+# last answer may still be on its way (in the socket, or spooled but not yet
+# fed) when the simulator has served it and the rings look idle, and a stop
+# then leaves it to the next owner, which is not a loss but is not in Kafka.
+mh_acked_through() {
+	[ "$(mh_state_pos)" -ge "$1" ]
 }
 
 # _mh_rings_idle X: every batch X fetched is acknowledged.
