@@ -3,8 +3,9 @@
  *
  * libavro-c drops "default", "logicalType" and "aliases", which the linter,
  * the compatibility check and the JSON -> Avro mapping all need, so schemas
- * are also parsed here, straight from the cJSON tree. The model keeps the
- * cJSON tree alive: field defaults point into it.
+ * are parsed here, straight from the cJSON tree; the validator's libavro-c
+ * schema is built from this model (gcb_avsc_avro.h), not from the text. The
+ * model keeps the cJSON tree alive: field defaults point into it.
  *
  * Parsing never stops at the first problem: every problem found is appended
  * to a gcb_avsc_problems_t as (JSON path, reason), where the path names the

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "stages/validator/gcb_avsc_avro.h"
 #include "stages/validator/gcb_avsc_canonical.h"
 #include "stages/validator/gcb_map.h"
 
@@ -143,6 +144,9 @@ static int compile_named(compiler_t *c, const gcb_avsc_node_t *a, gcb_snode_t *n
 		}
 		return 0;
 	case GCB_AVSC_ENUM:
+		/* No value would fit it (and libavro-c has always refused it). */
+		if (a->nsymbols == 0)
+			return cfail(c, "enum \"%s\" needs at least one symbol", n->fullname);
 		n->nsymbols = a->nsymbols;
 		n->symbols = calloc(n->nsymbols ? n->nsymbols : 1, sizeof(*n->symbols));
 		if (!n->symbols)
@@ -287,8 +291,9 @@ static int check_defaults(compiler_t *c, gcb_snode_t *n, gcb_snode_t **seen, siz
 }
 
 /*
- * JSON parsers disagree on duplicate keys (cJSON keeps the first, libavro-c's
- * jansson the last), so a schema with any is refused rather than read two ways.
+ * JSON parsers disagree on duplicate keys (cJSON keeps the first, others the
+ * last), and the raw text is what a Schema Registry gets: a schema with any
+ * is refused rather than read two ways.
  */
 static int duplicate_keys(compiler_t *c, const cJSON *j, unsigned depth)
 {
@@ -304,6 +309,24 @@ static int duplicate_keys(compiler_t *c, const cJSON *j, unsigned depth)
 						     a->string);
 		if ((cJSON_IsObject(a) || cJSON_IsArray(a)) && duplicate_keys(c, a, depth + 1))
 			return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * cJSON ends a string at its first NUL, so a default holding \u0000 would
+ * be read short (bytes "\u0000a" as ""), silently. libavro-c's parser used
+ * to refuse such a text; it no longer reads it, so the refusal is here. The
+ * text passed the strict check, so a backslash is always an escape.
+ */
+static int nul_escape(compiler_t *c, const char *text, size_t len)
+{
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (text[i] != '\\')
+			continue;
+		if (text[i + 1] == 'u' && len - i >= 6 && memcmp(text + i + 2, "0000", 4) == 0)
+			return cfail(c, "\\u0000 at byte %zu: a NUL cannot be kept in a string", i);
+		i++; /* the escaped character */
 	}
 	return 0;
 }
@@ -354,10 +377,11 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 
 			snprintf(why, sizeof(why), "not valid JSON (near byte %ld)", off);
 		} else if (rc == -EINVAL && pr.n > 0)
-			snprintf(why, sizeof(why), "%s%s%s%s", pr.v[0].path, *pr.v[0].path ? ": " : "",
-				 pr.v[0].reason,
-				 gcb_avsc_problems_count(&pr) > 1 ? " (and more: see gcb-schema lint)"
-								  : "");
+			snprintf(why, sizeof(why), "%s%s%s%s", pr.v[0].path,
+				 *pr.v[0].path ? ": " : "", pr.v[0].reason,
+				 gcb_avsc_problems_count(&pr) > 1
+				     ? " (and more: see gcb-schema lint)"
+				     : "");
 		else if (rc == -EINVAL)
 			snprintf(why, sizeof(why), "not a valid schema");
 		cJSON_Delete(j);
@@ -368,8 +392,10 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 		if (rc)
 			goto fail;
 	}
-	/* Our own checks next: libavro-c leaks memory on some schemas it rejects. */
+	/* What the linter allows but the loader cannot keep exactly. */
 	rc = duplicate_keys(&c, s->avsc->json, 0);
+	if (rc == 0)
+		rc = nul_escape(&c, s->text, len);
 	if (rc)
 		goto fail;
 	c.named = calloc(s->avsc->nnamed ? s->avsc->nnamed : 1, sizeof(*c.named));
@@ -392,15 +418,10 @@ int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const cha
 				goto fail;
 		}
 	}
-	if (avro_schema_from_json_length(s->text, len, &s->avro) != 0) {
-		char aerr[400];
-
-		copy_avro_error(aerr, sizeof(aerr));
-		snprintf(why, sizeof(why), "avro_schema_from_json_length() failed: %s", aerr);
-		s->avro = NULL;
-		rc = -EINVAL;
+	/* From the same model: libavro-c does not parse the text again. */
+	rc = gcb_avsc_to_avro(s->avsc, &s->avro, why, sizeof(why));
+	if (rc)
 		goto fail;
-	}
 	s->fullname = s->root->fullname ? s->root->fullname : "";
 	seen = calloc(max_seen, sizeof(*seen));
 	if (!seen) {

@@ -1,9 +1,9 @@
 /*
- * One Avro schema as the validator uses it: the libavro-c schema (for the
- * generic value class and the writer), the linter's model of it (gcb_avsc_t:
- * names, defaults, logical types, aliases, which libavro-c drops), and the
- * node tree the mapper walks, compiled from that model: one schema model,
- * not a second reading of the JSON.
+ * One Avro schema as the validator uses it: the linter's model of it
+ * (gcb_avsc_t: names, defaults, logical types, aliases, which libavro-c
+ * drops), and, built from that model, the libavro-c schema (for the generic
+ * value class and the writer; gcb_avsc_avro.h) and the node tree the mapper
+ * walks: one schema model, the JSON read once.
  *
  * The node tree mirrors the libavro-c schema position for position (record
  * field i, union branch i), so the mapper walks both in step. Named types
@@ -74,8 +74,8 @@ typedef struct gcb_schema {
 /*
  * Parses schema text (len bytes) into a new schema: lints it (gcb_avsc),
  * compiles the node tree, checks every default against its field's type,
- * checks it with libavro-c, computes its fingerprint and creates the
- * reusable value. origin names the source in errors. On error
+ * builds the libavro-c schema from the model, computes its fingerprint and
+ * creates the reusable value. origin names the source in errors. On error
  * returns a negative errno and writes "<origin>: <reason>" to errstr.
  */
 int gcb_schema_parse(gcb_schema_t **out, const char *text, size_t len, const char *origin,

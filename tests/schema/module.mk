@@ -12,3 +12,9 @@ test-avsc-compat.libs = $(test-avsc-canonical.libs)
 UNIT_TESTS += $(BIN)/test-avsc-canonical $(BIN)/test-avsc-lint $(BIN)/test-avsc-compat
 INTEGRATION_TESTS += tests/schema/schema_cli.sh tests/schema/schema_compat_diff.sh \
 	tests/schema/model_coverage.sh tests/schema/schema_evolution.sh
+
+# The libavro-c schema built from the model against libavro-c's own parse.
+PROGS += test-avsc-avro
+test-avsc-avro.srcs = tests/schema/test_avsc_avro.c $(VALIDATOR_SRCS)
+test-avsc-avro.libs = $(VALIDATOR_LIBS) $(call pkglibs,cmocka)
+UNIT_TESTS += $(BIN)/test-avsc-avro
