@@ -28,6 +28,7 @@
 
 #include <ini.h>
 
+#include "lib/gcb_array.h"
 #include "supervisor/gcb_config_table.h"
 
 #define KEY_MAX		 160
@@ -421,16 +422,9 @@ static void kafka_set(struct load_ctx *c, const char *key, const char *value)
 		say(c, GCB_CONFIG_ERROR, c->line, key, "set twice (first on line %u)", dup->line);
 		return;
 	}
-	if (cfg->kafka.count == cfg->kafka.cap) {
-		size_t cap = cfg->kafka.cap ? cfg->kafka.cap * 2 : 16;
-		gcb_config_kv_t *n = realloc(cfg->kafka.props, cap * sizeof(*n));
-
-		if (n == NULL) {
-			say(c, GCB_CONFIG_ERROR, c->line, key, "out of memory");
-			return;
-		}
-		cfg->kafka.props = n;
-		cfg->kafka.cap = cap;
+	if (GCB_ARRAY_RESERVE(cfg->kafka.props, cfg->kafka.cap, cfg->kafka.count + 1, 16, 0) != 0) {
+		say(c, GCB_CONFIG_ERROR, c->line, key, "out of memory");
+		return;
 	}
 	kv = &cfg->kafka.props[cfg->kafka.count];
 	memset(kv, 0, sizeof(*kv));

@@ -3,7 +3,7 @@
 
 CONFIG_SRCS := supervisor/gcb_config.c supervisor/gcb_config_table.c \
 	supervisor/gcb_config_value.c supervisor/gcb_config_secret.c \
-	supervisor/gcb_config_print.c supervisor/gcb_config_reload.c
+	supervisor/gcb_config_print.c supervisor/gcb_config_reload.c $(ARRAY_SRCS)
 CONFIG_LIBS := $(call pkglibs,inih)
 SUPERVISOR_SRCS := supervisor/gcb_supervisor.c supervisor/gcb_instance.c
 # Stage configurations from the configuration (gcbridge and the harnesses).

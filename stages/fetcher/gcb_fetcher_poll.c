@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/gcb_array.h"
 #include "lib/gcb_json.h"
 
 void gcb_poll_result_init(gcb_poll_result_t *res)
@@ -20,15 +21,10 @@ void gcb_poll_result_fini(gcb_poll_result_t *res)
 
 static int push_span(gcb_poll_result_t *res, size_t off, size_t len)
 {
-	if (res->n_events == res->cap) {
-		size_t cap = res->cap ? res->cap * 2 : 256;
-		gcb_poll_span_t *n = realloc(res->events, cap * sizeof(*n));
+	int rc = GCB_ARRAY_RESERVE(res->events, res->cap, res->n_events + 1, 256, 0);
 
-		if (n == NULL)
-			return -ENOMEM;
-		res->events = n;
-		res->cap = cap;
-	}
+	if (rc != 0)
+		return rc;
 	res->events[res->n_events].off = (uint32_t)off;
 	res->events[res->n_events].len = (uint32_t)len;
 	res->n_events++;

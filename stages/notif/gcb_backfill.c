@@ -394,6 +394,7 @@ int gcb_backfill_new(gcb_backfill_t **out, const gcb_backfill_conf_t *conf, gcb_
 		snprintf(errstr, errstr_size, "out of memory");
 		return -ENOMEM;
 	}
+	b->msg.first = 4096;
 	if (snprintf(b->name, sizeof(b->name), "%s.backfill", instance) >= (int)sizeof(b->name)) {
 		snprintf(errstr, errstr_size, "instance name \"%s\" too long for the backfill",
 			 instance);
@@ -421,7 +422,7 @@ void gcb_backfill_free(gcb_backfill_t *b)
 	if (b == NULL)
 		return;
 	gcb_backfill_gap_clear(b);
-	free(b->msg);
+	gcb_buf_fini(&b->msg);
 	free(b);
 }
 

@@ -11,6 +11,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lib/gcb_buf.h"
 #include "stages/notif/gcb_backfill.h"
 
 #define BF_VERSION     1
@@ -66,8 +67,7 @@ struct gcb_backfill {
 	char *next_cursor;   /* NULL: this is the last page; owned */
 	int page_synced;
 
-	char *msg; /* reusable message buffer */
-	size_t msg_cap;
+	gcb_buf_t msg; /* reusable message buffer */
 };
 
 /* ISO-8601 UTC with milliseconds: "2026-11-27T05:31:06.819Z". */

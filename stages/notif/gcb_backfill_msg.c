@@ -47,22 +47,6 @@ out:
 	return rc;
 }
 
-static int msg_reserve(gcb_backfill_t *b, size_t want)
-{
-	char *m;
-	size_t cap = b->msg_cap ? b->msg_cap : 4096;
-
-	if (want <= b->msg_cap)
-		return 0;
-	while (cap < want)
-		cap *= 2;
-	if ((m = realloc(b->msg, cap)) == NULL)
-		return -ENOMEM;
-	b->msg = m;
-	b->msg_cap = cap;
-	return 0;
-}
-
 /*
  * Emits one conversation as a backfill message (docs/notifications.md),
  * printed straight into the reusable buffer: no allocation per message once
@@ -73,30 +57,34 @@ int gcb_backfill_emit_one(gcb_backfill_t *b, const cJSON *conv, uint64_t n)
 	static const char head[] =
 	    "{\"topicName\":\"" BF_TOPIC "\",\"version\":\"2\",\"eventBody\":";
 	const size_t hlen = sizeof(head) - 1, slen = strlen(b->suffix);
+	gcb_buf_t *m = &b->msg;
 	size_t blen, mlen, len;
 	char meta[96];
 	int rc;
 
-	if ((rc = msg_reserve(b, hlen + 4096)) != 0)
+	/* The message is written in place past len, which is set once it is whole. */
+	m->len = 0;
+	if ((rc = gcb_buf_reserve(m, hlen + 4096)) != 0)
 		return rc;
 	/* cJSON_PrintPreallocated wants a few spare bytes beyond the text. */
-	while (!cJSON_PrintPreallocated((cJSON *)conv, b->msg + hlen, (int)(b->msg_cap - hlen - 8),
-					0)) {
-		if (b->msg_cap >= BF_MSG_MAX || (rc = msg_reserve(b, b->msg_cap * 2)) != 0)
+	while (
+	    !cJSON_PrintPreallocated((cJSON *)conv, m->data + hlen, (int)(m->cap - hlen - 8), 0)) {
+		if (m->cap >= BF_MSG_MAX || (rc = gcb_buf_reserve(m, m->cap * 2 - 1)) != 0)
 			return rc ? rc : -EFBIG;
 	}
-	memcpy(b->msg, head, hlen);
-	blen = strlen(b->msg + hlen);
+	memcpy(m->data, head, hlen);
+	blen = strlen(m->data + hlen);
 	mlen = (size_t)snprintf(meta, sizeof(meta),
 				",\"metadata\":{\"CorrelationId\":\"backfill-%" PRIu64 "-%" PRIu64
 				"\"},\"backfill\":",
 				b->gap_id, n);
 	len = hlen + blen + mlen + slen + 1;
-	if ((rc = msg_reserve(b, len + 1)) != 0)
+	if ((rc = gcb_buf_reserve(m, len)) != 0)
 		return rc;
-	memcpy(b->msg + hlen + blen, meta, mlen);
-	memcpy(b->msg + hlen + blen + mlen, b->suffix, slen);
-	b->msg[len - 1] = '}';
-	b->msg[len] = '\0';
-	return b->io.emit(b->io.arg, b->msg, len);
+	memcpy(m->data + hlen + blen, meta, mlen);
+	memcpy(m->data + hlen + blen + mlen, b->suffix, slen);
+	m->data[len - 1] = '}';
+	m->data[len] = '\0';
+	m->len = len;
+	return b->io.emit(b->io.arg, m->data, len);
 }

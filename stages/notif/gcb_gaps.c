@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "lib/gcb_array.h"
 #include "lib/gcb_log.h"
 
 #define GAPS_VERSION	  1
@@ -121,21 +123,10 @@ static char *topics_join(const cJSON *arr, const char **why)
 	return s;
 }
 
-static int reserve(gcb_gaps_t *g, unsigned want)
+/* Room for want gaps; the bound keeps the count within its unsigned. */
+static int reserve(gcb_gaps_t *g, size_t want)
 {
-	gcb_gap_t *v;
-	unsigned cap;
-
-	if (want <= g->cap)
-		return 0;
-	cap = g->cap ? g->cap * 2 : 8;
-	while (cap < want)
-		cap *= 2;
-	if ((v = realloc(g->v, (size_t)cap * sizeof(*v))) == NULL)
-		return -ENOMEM;
-	g->v = v;
-	g->cap = cap;
-	return 0;
+	return GCB_ARRAY_RESERVE(g->v, g->cap, want, 8, UINT_MAX);
 }
 
 static int load_alive(gcb_gaps_t *g, char *errstr, size_t errstr_size)
@@ -241,7 +232,7 @@ static int parse_log(gcb_gaps_t *g, const char *buf, size_t len, char *errstr, s
 		why = "\"gaps\" missing or not an array";
 		goto bad;
 	}
-	if ((rc = reserve(g, (unsigned)cJSON_GetArraySize(arr))) != 0) {
+	if ((rc = reserve(g, (size_t)cJSON_GetArraySize(arr))) != 0) {
 		why = "out of memory";
 		goto bad;
 	}
@@ -455,7 +446,7 @@ uint64_t gcb_gaps_open(gcb_gaps_t *g, uint64_t start_unix_ms, const char *reason
 	gcb_gap_t *gap;
 	char *copy = NULL;
 
-	if (reserve(g, g->n + 1) != 0 || (copy = strdup(topics ? topics : "")) == NULL) {
+	if (reserve(g, (size_t)g->n + 1) != 0 || (copy = strdup(topics ? topics : "")) == NULL) {
 		gcb_log_error("gap log: out of memory recording a gap from %" PRIu64,
 			      start_unix_ms);
 		return 0;

@@ -43,7 +43,7 @@ typedef struct gcb_gaps {
 	char alive_name[64];
 	gcb_gap_t *v; /* oldest first */
 	unsigned n;
-	unsigned cap;
+	size_t cap;
 	uint64_t next_id;
 	uint64_t alive_written_ms; /* monotonic time of the last alive mark */
 	uint64_t alive_unix_ms;	   /* last alive mark loaded or written */

@@ -2,9 +2,12 @@
 #include "stages/notif/gcb_notif_topics.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lib/gcb_array.h"
 
 #define LINE_MAX_BYTES 4096
 
@@ -25,15 +28,9 @@ int gcb_notif_topics_add(gcb_notif_topics_t *t, const char *s, size_t len)
 {
 	char *c;
 
-	if (t->n == t->cap) {
-		unsigned cap = t->cap ? t->cap * 2 : 64;
-		char **v = realloc(t->v, cap * sizeof(*v));
-
-		if (v == NULL)
-			return -ENOMEM;
-		t->v = v;
-		t->cap = cap;
-	}
+	/* The bound keeps the count within its unsigned. */
+	if (GCB_ARRAY_RESERVE(t->v, t->cap, (size_t)t->n + 1, 64, UINT_MAX) != 0)
+		return -ENOMEM;
 	if ((c = strndup(s, len)) == NULL)
 		return -ENOMEM;
 	t->v[t->n++] = c;

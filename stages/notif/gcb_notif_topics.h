@@ -17,7 +17,7 @@
 typedef struct gcb_notif_topics {
 	char **v;
 	unsigned n;
-	unsigned cap;
+	size_t cap;
 } gcb_notif_topics_t;
 
 void gcb_notif_topics_init(gcb_notif_topics_t *t);

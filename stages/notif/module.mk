@@ -2,11 +2,12 @@
 # fetcher stage. It needs the WebSocket client (stages/ws), the spool
 # (stages/spool), the gap log and the gap backfill.
 
-GAPS_SRCS := stages/notif/gcb_gaps.c
+GAPS_SRCS := stages/notif/gcb_gaps.c $(ARRAY_SRCS)
 BACKFILL_SRCS := stages/notif/gcb_backfill.c stages/notif/gcb_backfill_state.c \
 	stages/notif/gcb_backfill_msg.c stages/notif/gcb_backfill_watermark.c \
-	stages/notif/gcb_backfill_request.c
-NOTIF_TOPICS_SRCS := stages/notif/gcb_notif_topics.c stages/notif/gcb_notif_scan.c
+	stages/notif/gcb_backfill_request.c $(BUF_SRCS)
+NOTIF_TOPICS_SRCS := stages/notif/gcb_notif_topics.c stages/notif/gcb_notif_scan.c \
+	$(ARRAY_SRCS)
 NOTIF_SRCS := stages/notif/gcb_notif_main.c stages/notif/gcb_notif_channel.c \
 	stages/notif/gcb_notif_msg.c stages/notif/gcb_notif_feed.c \
 	stages/notif/gcb_notif_resolve.c stages/notif/gcb_notif_rest.c \

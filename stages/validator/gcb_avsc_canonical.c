@@ -86,11 +86,11 @@ int gcb_avsc_canonical(const gcb_avsc_t *s, char **out)
 	gcb_avsc_buf_init(&b);
 	write_node(&b, s->root, written);
 	free(written);
-	if (b.oom || !b.p) {
+	if (b.oom || !b.b.data) {
 		gcb_avsc_buf_fini(&b);
 		return -ENOMEM;
 	}
-	*out = b.p;
+	*out = b.b.data; /* the caller owns it now */
 	return 0;
 }
 

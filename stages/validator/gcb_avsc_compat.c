@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/gcb_array.h"
+
 enum pair_state { PAIR_RUNNING, PAIR_OK, PAIR_BAD };
 
 struct pair {
@@ -144,7 +146,7 @@ static int compatible_quiet(struct cctx *c, const gcb_avsc_node_t *w, const gcb_
 /* Writer non-union w read through reader union r. */
 static void check_to_union(struct cctx *c, const gcb_avsc_node_t *w, const gcb_avsc_node_t *r)
 {
-	size_t mark = c->path.len;
+	size_t mark = c->path.b.len;
 
 	for (size_t j = 0; j < r->nbranches; j++) {
 		if (compatible_quiet(c, w, r->branches[j]))
@@ -188,16 +190,9 @@ static struct pair *find_pair(struct cctx *c, const gcb_avsc_node_t *w, const gc
 
 static size_t add_pair(struct cctx *c, const gcb_avsc_node_t *w, const gcb_avsc_node_t *r)
 {
-	if (c->npairs == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct pair *p = realloc(c->pairs, cap * sizeof(*p));
-
-		if (!p) {
-			c->oom = 1;
-			return (size_t)-1;
-		}
-		c->pairs = p;
-		c->cap = cap;
+	if (GCB_ARRAY_RESERVE(c->pairs, c->cap, c->npairs + 1, 16, 0) != 0) {
+		c->oom = 1;
+		return (size_t)-1;
 	}
 	c->pairs[c->npairs] = (struct pair){.w = w, .r = r, .state = PAIR_RUNNING};
 	return c->npairs++;
@@ -205,7 +200,7 @@ static size_t add_pair(struct cctx *c, const gcb_avsc_node_t *w, const gcb_avsc_
 
 static void check_fields(struct cctx *c, const gcb_avsc_node_t *w, const gcb_avsc_node_t *r)
 {
-	size_t mark = c->path.len;
+	size_t mark = c->path.b.len;
 
 	for (size_t i = 0; i < r->nfields; i++) {
 		const gcb_avsc_field_t *rf = &r->fields[i];
@@ -280,7 +275,7 @@ static void check_enum(struct cctx *c, const gcb_avsc_node_t *w, const gcb_avsc_
 
 static void check(struct cctx *c, const gcb_avsc_node_t *w, const gcb_avsc_node_t *r)
 {
-	size_t mark = c->path.len;
+	size_t mark = c->path.b.len;
 
 	if (c->oom || w->type == GCB_AVSC_INVALID || r->type == GCB_AVSC_INVALID)
 		return;

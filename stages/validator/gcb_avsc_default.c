@@ -57,7 +57,7 @@ static long bytes_length(const char *s)
 static int fail(gcb_avsc_buf_t *why, const gcb_avsc_buf_t *at, const char *expected, const cJSON *v)
 {
 	gcb_avsc_buf_printf(why, "expected %s, got %s", expected, json_kind(v));
-	if (at->len)
+	if (at->b.len)
 		gcb_avsc_buf_printf(why, " at %s", gcb_avsc_buf_str(at));
 	return 0;
 }
@@ -65,7 +65,7 @@ static int fail(gcb_avsc_buf_t *why, const gcb_avsc_buf_t *at, const char *expec
 static int valid(const cJSON *v, const gcb_avsc_node_t *t, gcb_avsc_buf_t *at, gcb_avsc_buf_t *why)
 {
 	const cJSON *it;
-	size_t mark = at->len, i = 0;
+	size_t mark = at->b.len, i = 0;
 	double d;
 	long blen;
 
@@ -194,7 +194,7 @@ static int valid(const cJSON *v, const gcb_avsc_node_t *t, gcb_avsc_buf_t *at, g
 	}
 	return 1;
 at:
-	if (at->len)
+	if (at->b.len)
 		gcb_avsc_buf_printf(why, " at %s", gcb_avsc_buf_str(at));
 	return 0;
 }
@@ -239,7 +239,7 @@ static void check_field_default(struct walk *w, const gcb_avsc_field_t *f)
 
 static void visit(struct walk *w, const gcb_avsc_node_t *n)
 {
-	size_t mark = w->path.len;
+	size_t mark = w->path.b.len;
 
 	switch (n->type) {
 	case GCB_AVSC_RECORD:

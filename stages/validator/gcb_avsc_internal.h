@@ -8,13 +8,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/gcb_buf.h"
 #include "stages/validator/gcb_avsc.h"
 
-/* Growable NUL-terminated string; "oom" sticks once an allocation failed. */
+/* A gcb_buf whose "oom" sticks once an allocation failed, so a long chain of
+ * appends needs one check at its end. */
 typedef struct gcb_avsc_buf {
-	char *p;
-	size_t len;
-	size_t cap;
+	gcb_buf_t b;
 	int oom;
 } gcb_avsc_buf_t;
 

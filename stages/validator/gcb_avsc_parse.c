@@ -307,7 +307,7 @@ static void parse_fields(struct pctx *c, gcb_avsc_node_t *rec, const cJSON *obj,
 	cJSON_ArrayForEach(f, fields)
 	{
 		gcb_avsc_field_t *fd = &rec->fields[i];
-		size_t mark = c->path.len;
+		size_t mark = c->path.b.len;
 		const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, "name");
 		const cJSON *type, *order;
 		int has_name = cJSON_IsString(name) && name->valuestring && *name->valuestring;
@@ -534,7 +534,7 @@ static gcb_avsc_node_t *parse_union(struct pctx *c, const cJSON *arr, const char
 	}
 	cJSON_ArrayForEach(b, arr)
 	{
-		size_t mark = c->path.len;
+		size_t mark = c->path.b.len;
 		gcb_avsc_node_t *bn;
 
 		gcb_avsc_path_push_index(&c->path, u->nbranches);
@@ -592,7 +592,7 @@ static gcb_avsc_node_t *parse_object(struct pctx *c, const cJSON *obj, const cha
 	} else if (!strcmp(t, "array") || !strcmp(t, "map")) {
 		int arr = t[0] == 'a';
 		const cJSON *sub = cJSON_GetObjectItemCaseSensitive(obj, arr ? "items" : "values");
-		size_t mark = c->path.len;
+		size_t mark = c->path.b.len;
 
 		n = new_node(c, arr ? GCB_AVSC_ARRAY : GCB_AVSC_MAP, obj);
 		if (!n)

@@ -13,49 +13,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/gcb_array.h"
+
 #define READ_MAX (64u << 20)
 
 void gcb_avsc_buf_init(gcb_avsc_buf_t *b)
 {
 	memset(b, 0, sizeof(*b));
+	b->b.first = 64; /* paths and messages are short */
 }
 
 void gcb_avsc_buf_fini(gcb_avsc_buf_t *b)
 {
-	free(b->p);
+	gcb_buf_fini(&b->b);
 	memset(b, 0, sizeof(*b));
-}
-
-static int buf_reserve(gcb_avsc_buf_t *b, size_t extra)
-{
-	size_t need, cap;
-	char *p;
-
-	if (b->oom)
-		return -1;
-	need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 64;
-	while (cap < need)
-		cap *= 2;
-	p = realloc(b->p, cap);
-	if (!p) {
-		b->oom = 1;
-		return -1;
-	}
-	b->p = p;
-	b->cap = cap;
-	return 0;
 }
 
 void gcb_avsc_buf_append(gcb_avsc_buf_t *b, const char *s, size_t n)
 {
-	if (buf_reserve(b, n))
-		return;
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	if (!b->oom && gcb_buf_append(&b->b, s, n) != 0)
+		b->oom = 1;
 }
 
 void gcb_avsc_buf_puts(gcb_avsc_buf_t *b, const char *s)
@@ -66,17 +43,16 @@ void gcb_avsc_buf_puts(gcb_avsc_buf_t *b, const char *s)
 void gcb_avsc_buf_printf(gcb_avsc_buf_t *b, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int rc;
 
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || buf_reserve(b, (size_t)n))
+	if (b->oom)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	rc = gcb_buf_vprintf(&b->b, fmt, ap);
 	va_end(ap);
-	b->len += (size_t)n;
+	/* A format vsnprintf refuses appends nothing, as before; it is no OOM. */
+	if (rc != 0 && rc != -EINVAL)
+		b->oom = 1;
 }
 
 void gcb_avsc_buf_json_string(gcb_avsc_buf_t *b, const char *s)
@@ -97,20 +73,20 @@ void gcb_avsc_buf_json_string(gcb_avsc_buf_t *b, const char *s)
 
 void gcb_avsc_buf_truncate(gcb_avsc_buf_t *b, size_t len)
 {
-	if (b->p && len <= b->len) {
-		b->len = len;
-		b->p[len] = '\0';
+	if (b->b.data && len <= b->b.len) {
+		b->b.len = len;
+		b->b.data[len] = '\0';
 	}
 }
 
 const char *gcb_avsc_buf_str(const gcb_avsc_buf_t *b)
 {
-	return b->p && !b->oom ? b->p : "";
+	return b->b.data && !b->oom ? b->b.data : "";
 }
 
 void gcb_avsc_path_push(gcb_avsc_buf_t *path, const char *seg)
 {
-	if (path->len)
+	if (path->b.len)
 		gcb_avsc_buf_append(path, ".", 1);
 	gcb_avsc_buf_puts(path, seg);
 }
@@ -142,7 +118,6 @@ size_t gcb_avsc_problems_count(const gcb_avsc_problems_t *p)
 
 void gcb_avsc_problem_add(gcb_avsc_problems_t *p, const char *path, const char *fmt, ...)
 {
-	gcb_avsc_problem_t *v;
 	char *reason = NULL;
 	char *dup;
 	va_list ap;
@@ -152,15 +127,8 @@ void gcb_avsc_problem_add(gcb_avsc_problems_t *p, const char *path, const char *
 		p->dropped++;
 		return;
 	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-
-		v = realloc(p->v, cap * sizeof(*v));
-		if (!v)
-			goto fail;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (GCB_ARRAY_RESERVE(p->v, p->cap, p->n + 1, 8, GCB_AVSC_PROBLEMS_MAX) != 0)
+		goto fail;
 	va_start(ap, fmt);
 	n = vasprintf(&reason, fmt, ap);
 	va_end(ap);
@@ -252,8 +220,7 @@ void gcb_avsc_describe(gcb_avsc_buf_t *b, const gcb_avsc_node_t *n)
 
 int gcb_avsc_read_file(const char *path, char **out, size_t *len)
 {
-	size_t cap = 4096, n = 0;
-	char *buf = NULL, *p;
+	gcb_buf_t buf = {.max = READ_MAX, .first = 4096};
 	int fd, err;
 
 	*out = NULL;
@@ -261,28 +228,14 @@ int gcb_avsc_read_file(const char *path, char **out, size_t *len)
 	fd = strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	buf = malloc(cap);
-	if (!buf) {
-		err = -ENOMEM;
-		goto fail;
-	}
 	for (;;) {
 		ssize_t r;
 
-		if (n + 1 >= cap) {
-			if (cap >= READ_MAX) {
-				err = -EFBIG;
-				goto fail;
-			}
-			p = realloc(buf, cap * 2);
-			if (!p) {
-				err = -ENOMEM;
-				goto fail;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		r = read(fd, buf + n, cap - n - 1);
+		/* Full (or not yet allocated): one byte more doubles the capacity,
+		 * up to READ_MAX, beyond which the file is -EFBIG. */
+		if (buf.len + 1 >= buf.cap && (err = gcb_buf_reserve(&buf, 1)) != 0)
+			goto fail;
+		r = read(fd, buf.data + buf.len, buf.cap - buf.len - 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -291,16 +244,16 @@ int gcb_avsc_read_file(const char *path, char **out, size_t *len)
 		}
 		if (r == 0)
 			break;
-		n += (size_t)r;
+		buf.len += (size_t)r;
 	}
-	buf[n] = '\0';
+	buf.data[buf.len] = '\0';
 	if (fd != STDIN_FILENO)
 		close(fd);
-	*out = buf;
-	*len = n;
+	*out = buf.data;
+	*len = buf.len;
 	return 0;
 fail:
-	free(buf);
+	gcb_buf_fini(&buf);
 	if (fd != STDIN_FILENO)
 		close(fd);
 	return err;

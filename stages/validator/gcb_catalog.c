@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/gcb_array.h"
+
 typedef struct loader {
 	gcb_catalog_t *c;
 	const char *file;
@@ -171,8 +173,6 @@ static int schema_for(loader_t *l, const char *dir, const char *file, gcb_schema
 {
 	gcb_catalog_t *c = l->c;
 	char path[PATH_MAX];
-	gcb_schema_t **ns;
-	char **np;
 	int rc;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s%s%s", file[0] == '/' ? "" : dir,
@@ -184,14 +184,9 @@ static int schema_for(loader_t *l, const char *dir, const char *file, gcb_schema
 			return 0;
 		}
 	}
-	ns = realloc(c->schemas, (c->nschemas + 1) * sizeof(*ns));
-	if (!ns)
+	if (GCB_ARRAY_RESERVE(c->schemas, c->schemas_cap, c->nschemas + 1, 8, 0) != 0 ||
+	    GCB_ARRAY_RESERVE(c->schema_paths, c->schema_paths_cap, c->nschemas + 1, 8, 0) != 0)
 		return -ENOMEM;
-	c->schemas = ns;
-	np = realloc(c->schema_paths, (c->nschemas + 1) * sizeof(*np));
-	if (!np)
-		return -ENOMEM;
-	c->schema_paths = np;
 	rc = gcb_schema_load_file(&c->schemas[c->nschemas], path, l->errstr, l->errstr_size);
 	if (rc)
 		return rc;

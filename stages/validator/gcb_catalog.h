@@ -76,6 +76,7 @@ typedef struct gcb_catalog {
 	gcb_schema_t **schemas;
 	char **schema_paths;
 	size_t nschemas;
+	size_t schemas_cap, schema_paths_cap; /* allocated, in elements */
 } gcb_catalog_t;
 
 /* ids_path for "no id file": ids are 0 until the caller assigns them (registry). */

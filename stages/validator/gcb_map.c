@@ -15,15 +15,15 @@
 int gcb_mapper_init(gcb_mapper_t *m, size_t scratch_size)
 {
 	memset(m, 0, sizeof(*m));
-	m->scratch_size = scratch_size ? scratch_size : 4096;
-	m->scratch = malloc(m->scratch_size);
-	return m->scratch ? 0 : -ENOMEM;
+	if (scratch_size == 0)
+		scratch_size = 4096;
+	m->scratch.first = scratch_size + 1; /* scratch_size bytes and the NUL */
+	return gcb_buf_reserve(&m->scratch, scratch_size) == 0 ? 0 : -ENOMEM;
 }
 
 void gcb_mapper_fini(gcb_mapper_t *m)
 {
-	free(m->scratch);
-	m->scratch = NULL;
+	gcb_buf_fini(&m->scratch);
 }
 
 static void format_path(gcb_mapper_t *m)
@@ -187,21 +187,19 @@ static int decode_bytes(gcb_mapper_t *m, const char *s, size_t *out_len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t len = strlen(s), n = 0;
+	unsigned char *out;
 
-	if (len > m->scratch_size) {
-		unsigned char *q = realloc(m->scratch, len);
-
-		if (!q)
-			return fail_avro(m, "realloc()");
-		m->scratch = q;
-		m->scratch_size = len;
-	}
+	/* Decoding never lengthens the text: len bytes are enough. */
+	m->scratch.len = 0;
+	if (gcb_buf_reserve(&m->scratch, len) != 0)
+		return fail_avro(m, "realloc()");
+	out = (unsigned char *)m->scratch.data;
 	for (size_t i = 0; i < len; i++) {
 		if (p[i] < 0x80) {
-			m->scratch[n++] = p[i];
+			out[n++] = p[i];
 		} else if ((p[i] == 0xC2 || p[i] == 0xC3) && i + 1 < len &&
 			   (p[i + 1] & 0xC0) == 0x80) {
-			m->scratch[n++] = (unsigned char)(((p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F));
+			out[n++] = (unsigned char)(((p[i] & 0x1F) << 6) | (p[i + 1] & 0x3F));
 			i++;
 		} else {
 			return fail(
@@ -209,6 +207,8 @@ static int decode_bytes(gcb_mapper_t *m, const char *s, size_t *out_len)
 			    "bytes are written as code points U+0000..U+00FF; byte %zu is not", i);
 		}
 	}
+	out[n] = '\0';
+	m->scratch.len = n;
 	*out_len = n;
 	return 0;
 }
@@ -227,11 +227,11 @@ static int map_bytes(gcb_mapper_t *m, const gcb_snode_t *n, const cJSON *j, avro
 		if (len != n->size)
 			return fail(m, GCB_REASON_BAD_BYTES, "fixed %s needs %zu bytes, got %zu",
 				    n->fullname, n->size, len);
-		if (v && avro_value_set_fixed(v, m->scratch, len) != 0)
+		if (v && avro_value_set_fixed(v, m->scratch.data, len) != 0)
 			return fail_avro(m, "avro_value_set_fixed()");
 		return 0;
 	}
-	if (v && avro_value_set_bytes(v, m->scratch, len) != 0)
+	if (v && avro_value_set_bytes(v, m->scratch.data, len) != 0)
 		return fail_avro(m, "avro_value_set_bytes()");
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <avro.h>
 #include <cjson/cJSON.h>
 
+#include "lib/gcb_buf.h"
 #include "stages/validator/gcb_reason.h"
 #include "stages/validator/gcb_schema.h"
 
@@ -50,8 +51,7 @@ typedef struct gcb_mapper {
 	gcb_map_seg_t segs[GCB_MAP_MAX_DEPTH];
 	unsigned nsegs;
 
-	unsigned char *scratch; /* decoded bytes/fixed values */
-	size_t scratch_size;
+	gcb_buf_t scratch; /* the last decoded bytes/fixed value */
 } gcb_mapper_t;
 
 int gcb_mapper_init(gcb_mapper_t *m, size_t scratch_size);

@@ -9,6 +9,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "lib/gcb_array.h"
 #include "lib/gcb_http.h"
 
 #define BODY_MAX     (4u << 20) /* a reply larger than this is refused */
@@ -438,15 +439,8 @@ static void cache_add(gcb_registry_t *r, const char *subject, uint64_t fp,
 {
 	cache_ent_t *e;
 
-	if (r->ncache == r->capcache) {
-		size_t cap = r->capcache ? r->capcache * 2 : 8;
-
-		e = realloc(r->cache, cap * sizeof(*e));
-		if (!e)
-			return; /* only a cache: the next call asks the registry again */
-		r->cache = e;
-		r->capcache = cap;
-	}
+	if (GCB_ARRAY_RESERVE(r->cache, r->capcache, r->ncache + 1, 8, 0) != 0)
+		return; /* only a cache: the next call asks the registry again */
 	e = &r->cache[r->ncache];
 	e->subject = strdup(subject);
 	if (!e->subject)

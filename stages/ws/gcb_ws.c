@@ -20,6 +20,7 @@
 #include <wslay/wslay.h>
 
 #include "stages/ws/gcb_ws_int.h"
+#include "lib/gcb_buf.h"
 #include "lib/gcb_log.h"
 
 /* A message read after on_message asked to stop, kept for the next call. */
@@ -35,9 +36,7 @@ struct gcb_ws {
 	uint8_t *extra; /* bytes read past the upgrade answer, fed to wslay first */
 	size_t extra_len, extra_off;
 	size_t max_message;
-	char *msg;	   /* the text message being gathered */
-	size_t msg_len;	   /* bytes of it so far */
-	size_t msg_cap;	   /* msg's size */
+	gcb_buf_t msg;	   /* the text message being gathered; max: max_message */
 	uint64_t msg_want; /* payload announced so far by its frames */
 	int msg_text;	   /* it is a text message (binary ones are skipped) */
 	int frame_data;	   /* the frame being received belongs to it */
@@ -112,23 +111,13 @@ static int ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, 
 	return 0;
 }
 
-static int msg_reserve(gcb_ws_t *ws, uint64_t want)
+/* The message buffer of a new client: 4096 bytes first, up to max_message
+ * (and the NUL gcb_buf keeps after it). */
+static void msg_init(gcb_ws_t *ws, size_t max_message)
 {
-	size_t cap = ws->msg_cap ? ws->msg_cap : 4096;
-	char *p;
-
-	if (want <= ws->msg_cap)
-		return 0;
-	while (cap < want)
-		cap *= 2;
-	if (cap > ws->max_message)
-		cap = ws->max_message;
-	p = realloc(ws->msg, cap);
-	if (!p)
-		return -ENOMEM;
-	ws->msg = p;
-	ws->msg_cap = cap;
-	return 0;
+	ws->max_message = max_message ? max_message : GCB_WS_DEFAULT_MAX_MSG;
+	ws->msg.first = 4096;
+	ws->msg.max = ws->max_message + 1;
 }
 
 /* Fails the connection from inside wslay_event_recv(): close frame queued, reading stops. */
@@ -147,7 +136,7 @@ static void ws_frame_start_cb(wslay_event_context_ptr ctx,
 	(void)ctx;
 	ws->frame_data = 0;
 	if (arg->opcode == WSLAY_TEXT_FRAME || arg->opcode == WSLAY_BINARY_FRAME) {
-		ws->msg_len = 0;
+		ws->msg.len = 0;
 		ws->msg_want = 0;
 		ws->msg_text = arg->opcode == WSLAY_TEXT_FRAME;
 	} else if (arg->opcode != WSLAY_CONTINUATION_FRAME) {
@@ -160,7 +149,8 @@ static void ws_frame_start_cb(wslay_event_context_ptr ctx,
 		ws_fail(ws, WSLAY_CODE_MESSAGE_TOO_BIG);
 		return;
 	}
-	if (ws->msg_text && msg_reserve(ws, ws->msg_want) < 0) {
+	/* msg_want <= max_message: only an allocation can fail. */
+	if (ws->msg_text && gcb_buf_reserve(&ws->msg, ws->msg_want - ws->msg.len) < 0) {
 		ws->io_err = -ENOMEM;
 		ws_fail(ws, WSLAY_CODE_INTERNAL_SERVER_ERROR);
 	}
@@ -175,9 +165,11 @@ static void ws_frame_chunk_cb(wslay_event_context_ptr ctx,
 	(void)ctx;
 	if (!ws->frame_data || !ws->msg_text || ws->too_big || ws->io_err || !arg->data_length)
 		return;
-	/* Room was reserved for the whole frame at its start. */
-	memcpy(ws->msg + ws->msg_len, arg->data, arg->data_length);
-	ws->msg_len += arg->data_length;
+	/* Room was reserved for the whole frame at its start: this never allocates. */
+	if (gcb_buf_append(&ws->msg, arg->data, arg->data_length) < 0) {
+		ws->io_err = -ENOMEM;
+		ws_fail(ws, WSLAY_CODE_INTERNAL_SERVER_ERROR);
+	}
 }
 
 static void hold(gcb_ws_t *ws, const uint8_t *msg, size_t len)
@@ -215,10 +207,10 @@ static void ws_msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_m
 	if (arg->opcode != WSLAY_TEXT_FRAME || ws->too_big || ws->io_err)
 		return; /* pings are answered by wslay; pongs and binary carry nothing for us */
 	if (ws->stop) {
-		hold(ws, (const uint8_t *)ws->msg, ws->msg_len);
+		hold(ws, (const uint8_t *)ws->msg.data, ws->msg.len);
 		return;
 	}
-	ws->stop = ws->on_message(ws->arg, ws->msg ? ws->msg : "", ws->msg_len);
+	ws->stop = ws->on_message(ws->arg, ws->msg.data ? ws->msg.data : "", ws->msg.len);
 }
 
 static const struct wslay_event_callbacks ws_callbacks = {
@@ -242,7 +234,7 @@ static void ws_free(gcb_ws_t *ws)
 		wslay_event_context_free(ws->ctx);
 	gcb_ws_conn_close(&ws->conn);
 	free(ws->extra);
-	free(ws->msg);
+	gcb_buf_fini(&ws->msg);
 	free(ws);
 }
 
@@ -293,7 +285,7 @@ int gcb_ws_connect(gcb_ws_t **out, const char *url, const gcb_ws_opts_t *opts, c
 		goto fail;
 	}
 	ws->conn.fd = -1;
-	ws->max_message = opts->max_message ? opts->max_message : GCB_WS_DEFAULT_MAX_MSG;
+	msg_init(ws, opts->max_message);
 	rc = gcb_ws_url_parse(u, url, errstr, errstr_size);
 	if (rc < 0)
 		goto fail;
@@ -327,7 +319,7 @@ int gcb_ws_adopt(gcb_ws_t **out, int fd, const uint8_t *extra, size_t extra_len,
 	if (ws == NULL)
 		return -ENOMEM;
 	ws->conn.fd = fd;
-	ws->max_message = max_message ? max_message : GCB_WS_DEFAULT_MAX_MSG;
+	msg_init(ws, max_message);
 	if (extra_len > 0 && (ws->extra = malloc(extra_len)) == NULL) {
 		ws_free(ws);
 		return -ENOMEM;

@@ -20,7 +20,7 @@ validator-bench.libs = $(VALIDATOR_LIBS)
 BENCHES += $(BIN)/validator-bench
 
 PROGS += gcb-sim-bench
-gcb-sim-bench.srcs = tools/bench/sim_bench.c
+gcb-sim-bench.srcs = tools/bench/sim_bench.c $(BUF_SRCS)
 gcb-sim-bench.libs := $(call pkglibs,libcurl)
 BENCHES += tools/bench/sim_bench.sh
 

@@ -11,29 +11,15 @@
 #include <string.h>
 #include <time.h>
 
-typedef struct buf {
-	char *p;
-	size_t len, cap;
-} buf_t;
+#include "lib/gcb_buf.h"
 
 static size_t on_data(char *ptr, size_t size, size_t n, void *arg)
 {
-	buf_t *b = arg;
+	gcb_buf_t *b = arg;
 	size_t add = size * n;
 
-	if (b->len + add + 1 > b->cap) {
-		size_t cap = (b->len + add + 1) * 2;
-		char *np = realloc(b->p, cap);
-
-		if (!np)
-			return 0;
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, ptr, add);
-	b->len += add;
-	b->p[b->len] = 0;
-	return add;
+	/* Anything but add tells libcurl to abort the transfer. */
+	return gcb_buf_append(b, ptr, add) == 0 ? add : 0;
 }
 
 static double now_s(void)
@@ -65,7 +51,7 @@ int main(int argc, char **argv)
 	const char *url, *stream, *id = "gcb-sim-client", *secret = "gcb-sim-secret";
 	char u[512], cursor[64] = "", tok[128], hdr[160], up[256];
 	struct curl_slist *h = NULL;
-	buf_t b = {0};
+	gcb_buf_t b = {0};
 	long long want, got = 0, polls = 0;
 	double t0, t1, bytes = 0;
 	CURL *c;
@@ -96,7 +82,7 @@ int main(int argc, char **argv)
 	curl_easy_setopt(c, CURLOPT_USERPWD, up);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "grant_type=client_credentials");
 	if (curl_easy_perform(c) != CURLE_OK ||
-	    json_str(b.p, "\"access_token\":\"", tok, sizeof(tok)) < 0) {
+	    json_str(b.data, "\"access_token\":\"", tok, sizeof(tok)) < 0) {
 		fprintf(stderr, "gcb-sim-bench: token request failed\n");
 		return 1;
 	}
@@ -110,7 +96,10 @@ int main(int argc, char **argv)
 	while (got < want) {
 		const char *p;
 
-		b.len = 0;
+		if (gcb_buf_reset(&b) != 0) {
+			fprintf(stderr, "gcb-sim-bench: out of memory\n");
+			return 1;
+		}
 		snprintf(u, sizeof(u), "%s/api/v2/eventstreams/%s/poll?limit=1000%s%s", url, stream,
 			 cursor[0] ? "&cursor=" : "", cursor);
 		curl_easy_setopt(c, CURLOPT_URL, u);
@@ -125,9 +114,9 @@ int main(int argc, char **argv)
 		}
 		polls++;
 		bytes += (double)b.len;
-		for (p = b.p; (p = strstr(p, "{\"id\":\"")); p += 7)
+		for (p = b.data; (p = strstr(p, "{\"id\":\"")); p += 7)
 			got++;
-		p = b.p + (b.len > 120 ? b.len - 120 : 0);
+		p = b.data + (b.len > 120 ? b.len - 120 : 0);
 		if (json_str(p, "\"cursor\":\"", cursor, sizeof(cursor)) < 0) {
 			fprintf(stderr, "gcb-sim-bench: no cursor in answer\n");
 			return 1;
@@ -141,6 +130,6 @@ int main(int argc, char **argv)
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	curl_global_cleanup();
-	free(b.p);
+	gcb_buf_fini(&b);
 	return got >= want ? 0 : 1;
 }

@@ -5,7 +5,8 @@
 GCB_AVSC_SRCS = stages/validator/gcb_avsc_util.c $(JSON_SRCS) \
 	stages/validator/gcb_avsc_parse.c \
 	stages/validator/gcb_avsc_default.c stages/validator/gcb_avsc_logical.c \
-	stages/validator/gcb_avsc_canonical.c stages/validator/gcb_avsc_compat.c
+	stages/validator/gcb_avsc_canonical.c stages/validator/gcb_avsc_compat.c \
+	$(ARRAY_SRCS) $(BUF_SRCS)
 GCB_AVSC_LIBS := $(call pkglibs,libcjson)
 
 PROGS += gcb-schema

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/gcb_array.h"
 #include "lib/gcb_log.h"
 #include "tools/sim/gcb_sim_notif.h"
 #include "tools/sim/gcb_sim_perm.h"
@@ -36,7 +37,8 @@ struct gcb_sim_analytics {
 	pthread_mutex_t lock;
 	gcb_sim_rand_t rnd;
 	gcb_sim_conv_t *convs;
-	uint64_t cap, head; /* ring of conversations [tail, head) */
+	size_t cap;    /* slots of convs */
+	uint64_t head; /* ring of conversations [tail, head) */
 	job_t jobs[JOBS_MAX];
 	uint64_t njobs, requests, throttled, failed, fulfilled, expired, pages, availability,
 	    early_jobs;
@@ -95,19 +97,12 @@ uint64_t gcb_sim_analytics_add(gcb_sim_analytics_t *a, const gcb_sim_conv_t *c)
 	pthread_mutex_lock(&a->lock);
 	if (a->head == a->cap && a->cap < a->conf.retention) {
 		/* Grows only before the ring first wraps, so seq % cap stays put. */
-		uint64_t cap = a->cap ? a->cap * 2 : 1024;
-		gcb_sim_conv_t *n;
-
-		if (cap > a->conf.retention)
-			cap = a->conf.retention;
-		n = realloc(a->convs, cap * sizeof(*n));
-		if (!n) {
+		if (GCB_ARRAY_RESERVE(a->convs, a->cap, a->cap + 1, 1024,
+				      (size_t)a->conf.retention) != 0) {
 			pthread_mutex_unlock(&a->lock);
 			gcb_log_error("analytics store: realloc() failed");
 			return UINT64_MAX;
 		}
-		a->convs = n;
-		a->cap = cap;
 	}
 	seq = a->head++;
 	a->convs[seq % a->cap] = *c;
@@ -269,15 +264,8 @@ static const char *job_state(gcb_sim_analytics_t *a, job_t *j)
 			 * the job is FULFILLED all the same, short of those. */
 			if (!overlaps(c, j->from_ms, j->to_ms, rnow) || c->start_ms >= j->watermark)
 				continue;
-			if (j->nmatch == cap) {
-				size_t nc = cap ? cap * 2 : 256;
-				uint64_t *m = realloc(j->matches, nc * sizeof(*m));
-
-				if (!m)
-					break;
-				j->matches = m;
-				cap = nc;
-			}
+			if (GCB_ARRAY_RESERVE(j->matches, cap, j->nmatch + 1, 256, 0) != 0)
+				break;
 			j->matches[j->nmatch++] = s;
 		}
 		j->done = 1;

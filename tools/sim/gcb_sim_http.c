@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/gcb_buf.h"
 #include "lib/gcb_log.h"
 
 #define BODY_MAX    (1 << 20)
@@ -64,8 +65,7 @@ typedef struct req {
 	int64_t answer_ms; /* answer queued; a client cannot have it earlier */
 	char method[8];
 	char path[96];
-	char *body;
-	size_t len, cap;
+	gcb_buf_t body; /* data NULL until a body arrives */
 	int too_large;
 	int is_admin;
 	int status;
@@ -201,8 +201,8 @@ static void request_init(gcb_sim_server_t *s, struct MHD_Connection *c, req_t *r
 	memset(rq, 0, sizeof(*rq));
 	rq->method = r->method;
 	rq->path = url;
-	rq->body = r->body;
-	rq->len = r->len;
+	rq->body = r->body.data;
+	rq->len = r->body.len;
 	rq->arg = mhd_arg;
 	rq->arg_cls = c;
 	rq->port = s->port;
@@ -311,7 +311,8 @@ static enum MHD_Result do_token(gcb_sim_server_t *s, struct MHD_Connection *c, r
 		return oauth_error(s, c, r, 401, "invalid_client",
 				   "client authentication failed: bad credentials");
 	}
-	if (!r->body || !form_has(r->body, r->len, "grant_type", "client_credentials"))
+	if (!r->body.data ||
+	    !form_has(r->body.data, r->body.len, "grant_type", "client_credentials"))
 		return oauth_error(s, c, r, 400, "unsupported_grant_type",
 				   "grant_type must be client_credentials");
 	exp = gcb_sim_auth_issue(s->auth, tok);
@@ -440,8 +441,8 @@ static enum MHD_Result do_streams(gcb_sim_server_t *s, struct MHD_Connection *c,
 			return error_body(s, c, r, 405, "method.not.allowed", "Use POST.");
 		if (r->too_large)
 			return error_body(s, c, r, 413, "request.too.large", "Body too large.");
-		if (gcb_sim_streams_create(s->streams, r->body ? r->body : "", r->len, &st, err,
-					   sizeof(err)) < 0)
+		if (gcb_sim_streams_create(s->streams, r->body.data ? r->body.data : "",
+					   r->body.len, &st, err, sizeof(err)) < 0)
 			return error_body(s, c, r, 400, "bad.request", err);
 		gcb_log_info("stream %s created", st->id);
 		return respond_str(s, c, r, 201, st->json);
@@ -921,22 +922,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (r->len + *upload_size > BODY_MAX) {
+		if (r->body.len + *upload_size > BODY_MAX)
 			r->too_large = 1;
-		} else {
-			if (r->len + *upload_size + 1 > r->cap) {
-				size_t cap = (r->len + *upload_size + 1) * 2;
-				char *nb = realloc(r->body, cap);
-
-				if (!nb)
-					return MHD_NO;
-				r->body = nb;
-				r->cap = cap;
-			}
-			memcpy(r->body + r->len, upload, *upload_size);
-			r->len += *upload_size;
-			r->body[r->len] = 0;
-		}
+		else if (gcb_buf_append(&r->body, upload, *upload_size) != 0)
+			return MHD_NO;
 		*upload_size = 0;
 		return MHD_YES;
 	}
@@ -991,7 +980,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 	if (r->status == 101)
 		gcb_sim_notif_ws_upgrading(s->conf.notif, -1); /* attached or failed by now */
-	free(r->body);
+	gcb_buf_fini(&r->body);
 	free(r->served);
 	free(r);
 }

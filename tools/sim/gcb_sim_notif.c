@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/gcb_buf.h"
 #include "lib/gcb_log.h"
 #include "tools/sim/gcb_sim_notif_set.h"
 #include "tools/sim/gcb_sim_perm.h"
@@ -47,8 +48,7 @@ struct gcb_sim_notif {
 	gcb_sim_rand_t rnd;
 	uint64_t seq;
 	channel_t ch[GCB_SIM_NOTIF_CHANNELS];
-	char *sent;
-	size_t sent_len, sent_cap;
+	gcb_buf_t sent; /* the sent log: max is conf.sent_max and the NUL */
 	uint64_t created, evicted, expired, deleted, sockets_opened, sockets_replaced;
 	uint64_t delete_requests; /* DELETE channels/{id}: no such route */
 	uint64_t subscribe_refused; /* PUT/POST subscriptions answered 400 */
@@ -130,6 +130,8 @@ gcb_sim_notif_t *gcb_sim_notif_new(const gcb_sim_notif_conf_t *conf, gcb_sim_org
 		return NULL;
 	}
 	n->conf = *conf;
+	n->sent.first = 1 << 16;
+	n->sent.max = conf->sent_max + 1;
 	n->org = org;
 	n->auth = auth;
 	n->faults = faults;
@@ -183,7 +185,7 @@ void gcb_sim_notif_destroy(gcb_sim_notif_t *n)
 	pthread_mutex_unlock(&n->lock);
 	if (n->live > 0)
 		return; /* a thread may still call back: leak rather than crash */
-	free(n->sent);
+	gcb_buf_fini(&n->sent);
 	gcb_sim_strset_fini(&n->rejected);
 	pthread_cond_destroy(&n->cond);
 	pthread_mutex_destroy(&n->lock);
@@ -859,24 +861,9 @@ void gcb_sim_notif_ws_sent(gcb_sim_notif_t *n, const char *line)
 
 	pthread_mutex_lock(&n->lock);
 	n->msgs_sent++;
-	if (n->sent_len + ll > n->sent_cap && n->sent_len + ll <= n->conf.sent_max) {
-		size_t cap = n->sent_cap ? n->sent_cap * 2 : 1 << 16;
-		char *b;
-
-		while (cap < n->sent_len + ll)
-			cap *= 2;
-		b = realloc(n->sent, cap);
-		if (b) {
-			n->sent = b;
-			n->sent_cap = cap;
-		}
-	}
-	if (n->sent_len + ll <= n->sent_cap) {
-		memcpy(n->sent + n->sent_len, line, ll);
-		n->sent_len += ll;
-	} else {
+	/* Beyond sent_max, or out of memory: the line is counted, not kept. */
+	if (gcb_buf_append(&n->sent, line, ll) != 0)
 		n->sent_truncated++;
-	}
 	pthread_mutex_unlock(&n->lock);
 }
 
@@ -963,11 +950,11 @@ int gcb_sim_notif_admin(gcb_sim_notif_t *n, const gcb_sim_request_t *rq, gcb_sim
 		char *body;
 
 		pthread_mutex_lock(&n->lock);
-		body = malloc(n->sent_len + 1);
+		body = malloc(n->sent.len + 1);
 		if (body) {
-			if (n->sent_len)
-				memcpy(body, n->sent, n->sent_len);
-			body[n->sent_len] = 0;
+			if (n->sent.len)
+				memcpy(body, n->sent.data, n->sent.len);
+			body[n->sent.len] = 0;
 		}
 		pthread_mutex_unlock(&n->lock);
 		return gcb_sim_reply_text(rp, 200, body);

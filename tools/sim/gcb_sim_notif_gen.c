@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/gcb_array.h"
 #include "lib/gcb_log.h"
 #include "tools/sim/gcb_sim_rand.h"
 
@@ -64,7 +65,7 @@ struct gcb_sim_notif_gen {
 	active_t *act;
 	size_t nact, capact;
 	agent_t *agents;
-	int nagents;
+	size_t nagents; /* slots allocated, every one initialised */
 	char division[37];
 	char presence_ids[PR_N][37];
 	char body[BODY_MAX];
@@ -241,17 +242,14 @@ static void snapshot(gcb_sim_notif_gen_t *g, const active_t *a, int64_t now, int
 
 static agent_t *agent(gcb_sim_notif_gen_t *g, int i)
 {
-	if (i >= g->nagents) {
-		int n = i + 64;
-		agent_t *v = realloc(g->agents, (size_t)n * sizeof(*v));
+	size_t had = g->nagents;
 
-		if (!v)
+	if ((size_t)i >= had) {
+		if (GCB_ARRAY_RESERVE(g->agents, g->nagents, (size_t)i + 1, 64, 0) != 0)
 			return NULL;
-		memset(v + g->nagents, 0, (size_t)(n - g->nagents) * sizeof(*v));
-		for (int k = g->nagents; k < n; k++)
-			v[k].presence = PR_AVAILABLE;
-		g->agents = v;
-		g->nagents = n;
+		memset(g->agents + had, 0, (g->nagents - had) * sizeof(*g->agents));
+		for (size_t k = had; k < g->nagents; k++)
+			g->agents[k].presence = PR_AVAILABLE;
 	}
 	return &g->agents[i];
 }
@@ -323,15 +321,8 @@ static void start_one(gcb_sim_notif_gen_t *g, int64_t now, int life_ms)
 	gcb_sim_org_counts(g->org, &nq, &nu);
 	if (nq < 1 || nu < 1)
 		return;
-	if (g->nact == g->capact) {
-		size_t cap = g->capact ? g->capact * 2 : 256;
-		active_t *v = realloc(g->act, cap * sizeof(*v));
-
-		if (!v)
-			return;
-		g->act = v;
-		g->capact = cap;
-	}
+	if (GCB_ARRAY_RESERVE(g->act, g->capact, g->nact + 1, 256, 0) != 0)
+		return;
 	a = &g->act[g->nact++];
 	memset(a, 0, sizeof(*a));
 	c = &a->c;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/gcb_array.h"
 #include "tools/sim/gcb_sim_notif_set.h"
 #include "tools/sim/gcb_sim_rand.h"
 
@@ -13,7 +14,8 @@
 
 typedef struct list {
 	gcb_sim_org_entity_t *v;
-	int n, cap;
+	int n;
+	size_t cap;
 	gcb_sim_strset_t ids;
 } list_t;
 
@@ -35,15 +37,8 @@ static int push(list_t *l, const char *id, int is_queue)
 
 	if (l->n >= GCB_SIM_ORG_MAX)
 		return -E2BIG;
-	if (l->n == l->cap) {
-		int cap = l->cap ? l->cap * 2 : 64;
-		gcb_sim_org_entity_t *v = realloc(l->v, (size_t)cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
+	if (GCB_ARRAY_RESERVE(l->v, l->cap, (size_t)l->n + 1, 64, 0) != 0)
+		return -ENOMEM;
 	e = &l->v[l->n];
 	memcpy(e->id, id, 37);
 	if (is_queue)

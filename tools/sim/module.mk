@@ -6,7 +6,7 @@ SIM_SRCS = tools/sim/gcb_sim_main.c tools/sim/gcb_sim_http.c tools/sim/gcb_sim_s
 	    tools/sim/gcb_sim_notif.c tools/sim/gcb_sim_notif_set.c tools/sim/gcb_sim_notif_gen.c \
 	    tools/sim/gcb_sim_ws.c tools/sim/gcb_sim_analytics.c tools/sim/gcb_sim_perm.c \
 	    tools/sim/gcb_sim_model.c tools/sim/gcb_sim_notif_replay.c \
-	    $(LOG_SRCS)
+	    $(LOG_SRCS) $(ARRAY_SRCS) $(BUF_SRCS)
 
 PROGS += gcb-sim
 gcb-sim.srcs = $(SIM_SRCS)
