@@ -67,7 +67,9 @@
 	X(FETCH_LATENCY_SUM_US, "fetch_latency_sum_us", SUM,                                       \
 	  "sum of fetch-to-acknowledgement times, us")                                             \
 	X(FETCH_LATENCY_COUNT, "fetch_latency_count", COUNT,                                       \
-	  "number of latencies in fetch_latency_sum_us")
+	  "number of latencies in fetch_latency_sum_us")                                           \
+	X(CURSOR_MISSES, "cursor_misses", COUNTER,                                                 \
+	  "dead letters sent without source.cursor: their batch's cursor slot held another batch")
 
 #define GCB_PRODUCER_C_ENUM(id, name, kind, help) GCB_COUNTER_ENUM(GCB_PRODUCER_C_, id)
 enum gcb_producer_counter { GCB_PRODUCER_COUNTERS(GCB_PRODUCER_C_ENUM) GCB_PRODUCER_C_COUNT };

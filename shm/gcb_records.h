@@ -9,9 +9,10 @@
  * it resumes) and groups them in batches (one poll answer = one batch, a
  * batch_seq 1, 2, 3, ...). Batch b goes whole to validator ring (b mod V); its
  * last record carries GCB_REC_F_BATCH_END. Each validator writes exactly one
- * output record per input record, with the same seq, batch_seq and flags, so
- * the producer can read the V output rings in the same round-robin order and
- * see source order with no reorder buffer.
+ * output record per input record, with the same seq, batch_seq and flags
+ * (plus GCB_REC_F_NO_CURSOR on some dead letters), so the producer can read
+ * the V output rings in the same round-robin order and see source order with
+ * no reorder buffer.
  *
  * Restarts, exactly. A restarted fetcher takes the last committed batch from
  * the rings themselves (gcb_ring_last_committed() of each fetch ring; the
@@ -22,6 +23,13 @@
  * confirmed the batch and before releasing its ring space; a restarted
  * producer expects batch acked_batch_seq + 1 and releases, without producing,
  * any older record it still finds (already delivered).
+ *
+ * The cursor travels once per batch, not in the records: the cursor that
+ * follows batch b is in the pipeline's cursor slot (b mod
+ * GCB_SHM_CURSOR_SLOTS, gcb_shm_layout.h; read it with gcb_shm_cursor_read()).
+ * The fetcher reuses a slot only once the batch it held is checkpointed,
+ * which comes after the producer acknowledged that batch, so the slot of any
+ * batch still in the rings holds that batch.
  *
  * Variable parts are described by gcb_rec_field_t (offset from the start of
  * the payload, length); strings are not NUL-terminated.
@@ -53,6 +61,13 @@ enum gcb_rec_type {
  * so that it is dead-lettered, not lost (`gcbridge --skip-stalled-answer`).
  */
 #define GCB_REC_F_RAW_ANSWER 0x0004u
+/*
+ * GCB_REC_DLQ, set by the validator (the one flag it adds to the input's):
+ * the dead letter's value was cut to fit the output ring; at the size
+ * limits, its message goes without the source.cursor header (up to 1 KiB,
+ * which the producer would take from the batch's cursor slot).
+ */
+#define GCB_REC_F_NO_CURSOR 0x0008u
 
 typedef struct gcb_rec_field {
 	uint32_t off;
@@ -61,11 +76,10 @@ typedef struct gcb_rec_field {
 
 /* GCB_REC_EVENT payload. */
 enum gcb_event_field {
-	GCB_EVF_JSON = 0,   /* the event exactly as received */
-	GCB_EVF_CURSOR = 1, /* the cursor that follows this event's batch */
-	GCB_EVF_STREAM = 2, /* source stream id */
-	GCB_EVF_SHA256 = 3,	/* GCB_REC_F_CUT: hex SHA-256 of the whole event */
-	GCB_EVF_QUARANTINE = 4, /* GCB_REC_F_CUT: path of the file holding it whole */
+	GCB_EVF_JSON = 0,	/* the event exactly as received */
+	GCB_EVF_STREAM = 1,	/* source stream id */
+	GCB_EVF_SHA256 = 2,	/* GCB_REC_F_CUT: hex SHA-256 of the whole event */
+	GCB_EVF_QUARANTINE = 3, /* GCB_REC_F_CUT: path of the file holding it whole */
 	GCB_EVF_COUNT
 };
 
@@ -89,7 +103,6 @@ enum gcb_out_field {
 	GCB_OUTF_ERROR_REASON, /* DLQ: e.g. "missing_field", "unrouted", "bad_json" */
 	GCB_OUTF_ERROR_FIELD,  /* DLQ: field path, e.g. "data.disposition.code" */
 	GCB_OUTF_ERROR_DETAIL, /* DLQ: human-readable message */
-	GCB_OUTF_CURSOR,
 	GCB_OUTF_STREAM,
 	GCB_OUTF_EVENT_SHA256, /* DLQ, oversized: hex SHA-256 of the whole event */
 	GCB_OUTF_QUARANTINE,   /* DLQ, GCB_REC_F_CUT: file holding the whole event */

@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #define GCB_SHM_MAGIC          UINT64_C(0x314d485342434740) /* "@GCBSHM1" */
-#define GCB_SHM_LAYOUT_VERSION 3u
+#define GCB_SHM_LAYOUT_VERSION 4u
 #define GCB_SHM_HEADER_SIZE    4096u
 #define GCB_SHM_MAX_RINGS      40u
 #define GCB_SHM_NAME_MAX       32u
@@ -168,9 +168,13 @@ typedef struct gcb_shm_stage {
 
 /*
  * Pipeline state shared by the stages. The fetcher records the cursor that
- * follows each batch in a slot (batch_seq mod GCB_SHM_CURSOR_SLOTS); the
- * producer publishes the highest batch sequence whose every event Kafka has
- * acknowledged; the checkpoint writer stores that batch's cursor.
+ * follows each batch in a slot (batch_seq mod GCB_SHM_CURSOR_SLOTS), the
+ * cursor's only home: ring records do not carry it. It reuses a slot only
+ * once the batch it held is checkpointed. The producer publishes the highest
+ * batch sequence whose every event Kafka has acknowledged, and reads a
+ * batch's cursor from its slot for dead letters' headers; the checkpoint
+ * writer stores the acknowledged batch's cursor. Readers:
+ * gcb_shm_cursor_read() (shm/gcb_shm_cursor.h).
  */
 typedef struct gcb_shm_cursor_slot {
 	_Atomic uint64_t batch_seq; /* 0: empty; written last (release) */

@@ -56,8 +56,8 @@ static int check_rings(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 {
 	const gcb_fetcher_conf_t *c = f->conf;
 	uint64_t need = gcb_fetcher_ring_bytes_needed(c);
-	uint64_t payload = (uint64_t)GCB_BATCH_REC_FIXED + c->max_event_bytes +
-			   (GCB_SHM_CURSOR_MAX - 1) + GCB_FETCHER_STREAM_MAX;
+	uint64_t payload =
+	    (uint64_t)GCB_BATCH_REC_FIXED + c->max_event_bytes + GCB_FETCHER_STREAM_MAX;
 
 	if (n_out != c->n_validators || n_out == 0) {
 		gcb_log_error("fetcher given %u rings for %u validators", n_out, c->n_validators);
@@ -71,7 +71,7 @@ static int check_rings(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 		if (out[i].max_record < payload) {
 			gcb_log_error(
 			    "ring %s: largest record %llu bytes cannot carry an event of "
-			    "max event bytes (%u) with its cursor and stream id (%llu "
+			    "max event bytes (%u) with its stream id (%llu "
 			    "bytes): raise the ring's max record or lower max event bytes",
 			    gcb_ring_name(&out[i]), (unsigned long long)out[i].max_record,
 			    c->max_event_bytes, (unsigned long long)payload);

@@ -107,7 +107,8 @@ int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *conf, char *errstr, size_t 
  * events of max_event_bytes) fits as one batch. Smaller rings work: larger
  * answers are then split over several batches. What the fetcher refuses
  * (GCB_EXIT_FATAL) is a ring whose max_record cannot carry one event of
- * max_event_bytes plus its cursor and stream id (max_event_bytes + 495).
+ * max_event_bytes plus its record header and stream id (max_event_bytes +
+ * 256).
  */
 uint64_t gcb_fetcher_ring_bytes_needed(const gcb_fetcher_conf_t *conf);
 

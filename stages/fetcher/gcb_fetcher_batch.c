@@ -60,14 +60,14 @@ void gcb_batch_writer_init(gcb_batch_writer_t *w, gcb_ring_t *rings, unsigned n_
 	recover_unpublished(w);
 }
 
-static uint32_t payload_len(const gcb_batch_writer_t *w, size_t json_len, size_t cursor_len)
+static uint32_t payload_len(const gcb_batch_writer_t *w, size_t json_len)
 {
-	return (uint32_t)(GCB_BATCH_REC_FIXED + json_len + cursor_len + w->stream_len);
+	return (uint32_t)(GCB_BATCH_REC_FIXED + json_len + w->stream_len);
 }
 
-uint64_t gcb_batch_record_bytes(const gcb_batch_writer_t *w, size_t json_len, size_t cursor_len)
+uint64_t gcb_batch_record_bytes(const gcb_batch_writer_t *w, size_t json_len)
 {
-	return gcb_ring_record_size(payload_len(w, json_len, cursor_len));
+	return gcb_ring_record_size(payload_len(w, json_len));
 }
 
 static void slot_store(gcb_shm_pipeline_t *p, uint64_t b, const char *cursor, size_t len)
@@ -103,11 +103,9 @@ static int wait_slot(gcb_batch_writer_t *w, uint64_t b)
  * is bound for the DLQ (above max_event_bytes) and larger than the DLQ
  * takes, where a whole copy would be refused by Kafka for good.
  */
-static int event_cut(const gcb_ring_t *r, const gcb_batch_writer_t *w, size_t json_len,
-		     size_t cursor_len)
+static int event_cut(const gcb_ring_t *r, const gcb_batch_writer_t *w, size_t json_len)
 {
-	return json_len > UINT32_MAX / 2 ||
-	       (uint64_t)payload_len(w, json_len, cursor_len) > r->max_record ||
+	return json_len > UINT32_MAX / 2 || (uint64_t)payload_len(w, json_len) > r->max_record ||
 	       (w->dlq_value_max != 0 && json_len > w->max_event_bytes &&
 		json_len > w->dlq_value_max);
 }
@@ -117,13 +115,12 @@ static int event_cut(const gcb_ring_t *r, const gcb_batch_writer_t *w, size_t js
  * as much as the record holds next to the cut event's fields, and at most
  * max_event_bytes (check_rings() guarantees the record holds that much).
  */
-static uint32_t event_json_len(const gcb_ring_t *r, const gcb_batch_writer_t *w, size_t json_len,
-			       size_t cursor_len)
+static uint32_t event_json_len(const gcb_ring_t *r, const gcb_batch_writer_t *w, size_t json_len)
 {
-	uint64_t fixed = (uint64_t)payload_len(w, 0, cursor_len) + GCB_BATCH_CUT_META_MAX;
+	uint64_t fixed = (uint64_t)payload_len(w, 0) + GCB_BATCH_CUT_META_MAX;
 	uint64_t room = r->max_record > fixed ? r->max_record - fixed : 0;
 
-	if (!event_cut(r, w, json_len, cursor_len))
+	if (!event_cut(r, w, json_len))
 		return (uint32_t)json_len;
 	if (w->dlq_value_max != 0 && room > w->dlq_value_max)
 		room = w->dlq_value_max;
@@ -131,13 +128,11 @@ static uint32_t event_json_len(const gcb_ring_t *r, const gcb_batch_writer_t *w,
 }
 
 /* Record payload bytes of the event, cut events' fields included. */
-static uint32_t event_payload_len(const gcb_ring_t *r, const gcb_batch_writer_t *w,
-				  size_t json_len, size_t cursor_len)
+static uint32_t event_payload_len(const gcb_ring_t *r, const gcb_batch_writer_t *w, size_t json_len)
 {
-	uint32_t jl = event_json_len(r, w, json_len, cursor_len);
+	uint32_t jl = event_json_len(r, w, json_len);
 
-	return payload_len(w, jl, cursor_len) +
-	       (event_cut(r, w, json_len, cursor_len) ? GCB_BATCH_CUT_META_MAX : 0);
+	return payload_len(w, jl) + (event_cut(r, w, json_len) ? GCB_BATCH_CUT_META_MAX : 0);
 }
 
 /* Keeps a cut event whole; fills the digest and the file name. */
@@ -155,7 +150,10 @@ static int keep_cut(gcb_batch_writer_t *w, const char *event, size_t len,
 	return rc;
 }
 
-/* Writes events [from, to) of res as batch b with cursor. */
+/*
+ * Writes events [from, to) of res as batch b; cursor goes to the batch's
+ * slot, not into the records (gcb_records.h).
+ */
 static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_result_t *res,
 		     size_t from, size_t to, uint64_t b, const char *cursor, size_t cursor_len,
 		     uint64_t received_unix_ms)
@@ -168,8 +166,8 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 		return rc;
 	for (size_t i = from; i < to; i++) {
 		const gcb_poll_span_t *sp = &res->events[i];
-		uint32_t jl = event_json_len(r, w, sp->len, cursor_len);
-		uint32_t len = event_payload_len(r, w, sp->len, cursor_len);
+		uint32_t jl = event_json_len(r, w, sp->len);
+		uint32_t len = event_payload_len(r, w, sp->len);
 		int cut = jl != sp->len;
 		uint16_t flags = (i + 1 == to ? GCB_REC_F_BATCH_END : 0) | (cut ? GCB_REC_F_CUT : 0) |
 				 (res->raw_answer ? GCB_REC_F_RAW_ANSWER : 0);
@@ -189,7 +187,7 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 			}
 			sha_len = (uint32_t)strlen(sha256);
 			kept_len = (uint32_t)strlen(kept);
-			len = payload_len(w, jl, cursor_len) + sha_len + kept_len;
+			len = payload_len(w, jl) + sha_len + kept_len;
 		}
 
 		while ((rc = gcb_ring_reserve(r, len, GCB_REC_EVENT, flags, seq + 1, &rec)) ==
@@ -218,9 +216,6 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 		ev->fields[GCB_EVF_JSON] = (gcb_rec_field_t){off, jl};
 		memcpy(ev->data, body + sp->off, jl);
 		off += jl;
-		ev->fields[GCB_EVF_CURSOR] = (gcb_rec_field_t){off, (uint32_t)cursor_len};
-		memcpy((unsigned char *)ev + off, cursor, cursor_len);
-		off += (uint32_t)cursor_len;
 		ev->fields[GCB_EVF_STREAM] = (gcb_rec_field_t){off, w->stream_len};
 		memcpy((unsigned char *)ev + off, w->stream, w->stream_len);
 		off += w->stream_len;
@@ -236,19 +231,23 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 			count_add(w, GCB_FC_OVERSIZED_EVENTS, 1);
 		if (cut) {
 			count_add(w, GCB_FC_UNCARRIABLE_EVENTS, 1);
-			gcb_log_error("event of %u bytes is larger than %s (%llu): forwarded cut to "
-				      "its first %u bytes, whole in %s (seq %llu, batch %llu)",
-				      sp->len,
-				      payload_len(w, sp->len, cursor_len) > r->max_record
-					  ? "the ring's largest record"
-					  : "the dead-letter topic takes",
-				      payload_len(w, sp->len, cursor_len) > r->max_record
-					  ? (unsigned long long)r->max_record
-					  : (unsigned long long)w->dlq_value_max,
-				      jl, kept_len ? kept : "(not kept)", (unsigned long long)seq,
-				      (unsigned long long)b);
+			gcb_log_error(
+			    "event of %u bytes is larger than %s (%llu): forwarded cut to "
+			    "its first %u bytes, whole in %s (seq %llu, batch %llu)",
+			    sp->len,
+			    payload_len(w, sp->len) > r->max_record ? "the ring's largest record"
+								    : "the dead-letter topic takes",
+			    payload_len(w, sp->len) > r->max_record
+				? (unsigned long long)r->max_record
+				: (unsigned long long)w->dlq_value_max,
+			    jl, kept_len ? kept : "(not kept)", (unsigned long long)seq,
+			    (unsigned long long)b);
 		}
 	}
+	/* The slot before the commit: a reader of the batch's records (the
+	 * producer, for dead letters) finds its cursor there. wait_slot() made
+	 * sure the batch this slot held before is checkpointed, i.e. no record
+	 * of it is left in any ring to read the slot. */
 	slot_store(w->pipe, b, cursor, cursor_len);
 	gcb_ring_commit(r);
 	atomic_store_explicit(&w->pipe->fetched_batch_seq, b, memory_order_release);
@@ -278,9 +277,8 @@ int gcb_batch_write(gcb_batch_writer_t *w, const char *body, const gcb_poll_resu
 		/* A batch fits an empty ring when its records plus one padding
 		 * record (smaller than its largest record) fit the capacity. */
 		while (to < res->n_events) {
-			size_t cl = res->cursor_len > prev_len ? res->cursor_len : prev_len;
 			uint64_t sz =
-			    gcb_ring_record_size(event_payload_len(r, w, res->events[to].len, cl));
+			    gcb_ring_record_size(event_payload_len(r, w, res->events[to].len));
 			uint64_t mx = sz > maxrec ? sz : maxrec;
 
 			if (to > from && sum + sz + mx > r->capacity)

@@ -79,8 +79,8 @@ void gcb_batch_writer_init(gcb_batch_writer_t *w, gcb_ring_t *rings, unsigned n_
 			   gcb_shm_pipeline_t *pipe, const char *stream, uint32_t max_event_bytes,
 			   _Atomic uint64_t *counters);
 
-/* Bytes one event of json_len bytes with a cursor of cursor_len takes in a ring. */
-uint64_t gcb_batch_record_bytes(const gcb_batch_writer_t *w, size_t json_len, size_t cursor_len);
+/* Bytes one event of json_len bytes takes in a ring. */
+uint64_t gcb_batch_record_bytes(const gcb_batch_writer_t *w, size_t json_len);
 
 /*
  * Writes the events of res (spans into body) as one batch (or several, see

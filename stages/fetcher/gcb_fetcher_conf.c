@@ -89,11 +89,11 @@ int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *c, char *errstr, size_t err
 	return -EINVAL;
 }
 
-/* A record carrying a max_event_bytes event with the longest cursor and stream id. */
+/* A record carrying a max_event_bytes event with the longest stream id. */
 static uint64_t worst_record(const gcb_fetcher_conf_t *c)
 {
 	return gcb_ring_record_size((uint64_t)GCB_BATCH_REC_FIXED + c->max_event_bytes +
-				    (GCB_SHM_CURSOR_MAX - 1) + GCB_FETCHER_STREAM_MAX);
+				    GCB_FETCHER_STREAM_MAX);
 }
 
 uint64_t gcb_fetcher_ring_bytes_needed(const gcb_fetcher_conf_t *c)

@@ -137,13 +137,6 @@ static void begin(gcb_fetcher_pspool_t *ps, const gcb_spool_rec_t *rec, const ch
 	ps->batch_arrival_ms = rec->arrival_unix_ms;
 }
 
-static size_t cursor_estimate(const gcb_fetcher_pspool_t *ps)
-{
-	size_t n = ps->prev_len + 64;
-
-	return n < GCB_SHM_CURSOR_MAX - 1 ? n : GCB_SHM_CURSOR_MAX - 1;
-}
-
 /* Reads spooled records into the batch until it is ready or none is readable. */
 static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit, uint64_t limit_rec)
 {
@@ -194,11 +187,7 @@ static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit, uin
 				/* Its begin marker was lost (a corrupt older segment was
 				 * skipped): re-polling would start after the last fed. */
 				begin(ps, &rec, ps->last_fed, strlen(ps->last_fed));
-			/* Each record carries the batch's cursor, known only at the end
-			 * marker: a stream's cursors are about as long as the begin
-			 * marker's. Too little only makes the feed wait for an emptier
-			 * ring (a batch is at most half of one). */
-			sz = gcb_batch_record_bytes(w, r.len, cursor_estimate(ps));
+			sz = gcb_batch_record_bytes(w, r.len);
 			/* An event a ring record cannot carry travels cut (the batch
 			 * writer): its record is the ring's largest at most. Counted
 			 * whole, one such event would never find room in an empty ring. */

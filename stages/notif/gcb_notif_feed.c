@@ -133,7 +133,7 @@ static int build(gcb_notif_t *n, uint64_t limit)
 			gcb_log_error("gcb_spool_peek() failed: %s", strerror(-rc));
 			return rc == -ENOBUFS ? -EIO : rc;
 		}
-		sz = gcb_batch_record_bytes(w, rec.len, POS_TEXT_MAX);
+		sz = gcb_batch_record_bytes(w, rec.len);
 		mx = sz > n->batch_maxrec ? sz : n->batch_maxrec;
 		if (n->batch.n_events > 0 && n->batch_bytes + sz + mx > limit)
 			break;

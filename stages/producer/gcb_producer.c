@@ -99,6 +99,7 @@ typedef struct producer {
 	rd_kafka_queue_t *mainq; /* delivery reports; kicks the ring wait when it fills */
 	gcb_producer_topics_t topics;
 	gcb_producer_hdr_cache_t hdr_cache;
+	gcb_producer_hdr_src_t hdr_src;
 	const char *dlq_topic;
 	char dlq_buf[GCB_PRODUCER_TOPIC_MAX + 1];
 } producer_t;
@@ -332,7 +333,7 @@ static void produce(producer_t *p, prod_slot_t *s)
 	if (key_len == 0)
 		key = NULL;
 	payload = value_len > 0 ? (void *)(uintptr_t)value : NULL;
-	h = gcb_producer_headers_make(p->conf->headers, &p->hdr_cache, rec, s->kind);
+	h = gcb_producer_headers_make(p->conf->headers, &p->hdr_cache, &p->hdr_src, rec, s->kind);
 	/* MSGFLAGS 0: no copy; the value stays valid in the ring until released. */
 	err = rd_kafka_producev(p->rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(0),
 				RD_KAFKA_V_KEY(key, key_len), RD_KAFKA_V_VALUE(payload, value_len),
@@ -713,6 +714,7 @@ int gcb_producer_main(const gcb_producer_conf_t *conf, gcb_stage_ctx_t *ctx, gcb
 	p.n_in = n_in;
 	p.pipe = gcb_shm_pipeline(ctx->shm);
 	p.c = ctx->slot->counters;
+	p.hdr_src = (gcb_producer_hdr_src_t){p.pipe, p.c};
 	if (n_in == 0 || n_in > 256) {
 		gcb_log_error("producer needs 1..256 input rings, got %u", n_in);
 		return GCB_EXIT_FATAL;

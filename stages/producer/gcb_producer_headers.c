@@ -11,6 +11,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "shm/gcb_counters_producer.h"
+#include "shm/gcb_shm_cursor.h"
 #include "stages/producer/gcb_producer_int.h"
 
 /* Decimal digits of v into buf (at least 20 bytes); returns the length. */
@@ -94,13 +96,38 @@ static void add_schema(rd_kafka_headers_t *h, gcb_producer_hdr_cache_t *c, const
 	add(h, "schema.fingerprint", e->fingerprint_s, 16);
 }
 
-static void add_dlq(rd_kafka_headers_t *h, const gcb_rec_out_t *o)
+/*
+ * The cursor of the record's batch, from the batch's slot: records do not
+ * carry it. The fetcher reuses a slot only once the batch it held is
+ * checkpointed, after this stage acknowledged it, so an unacknowledged
+ * record always finds its batch there. A slot holding another batch, which
+ * that rules out, leaves the header out and is counted; batch 0 (a record
+ * the validator could not decode) has no cursor.
+ */
+static void add_cursor(rd_kafka_headers_t *h, const gcb_producer_hdr_src_t *src,
+		       const gcb_ring_rec_t *rec, const gcb_rec_out_t *o)
+{
+	char cursor[GCB_SHM_CURSOR_MAX];
+	size_t len;
+
+	if ((rec->flags & GCB_REC_F_NO_CURSOR) || o->batch_seq == 0 || src->pipe == NULL)
+		return;
+	if (gcb_shm_cursor_read(src->pipe, o->batch_seq, cursor, sizeof(cursor), &len) != 0) {
+		if (src->counters != NULL)
+			gcb_counter_add(src->counters, GCB_PRODUCER_C_CURSOR_MISSES, 1);
+		return;
+	}
+	add(h, "source.cursor", cursor, len);
+}
+
+static void add_dlq(rd_kafka_headers_t *h, const gcb_producer_hdr_src_t *src,
+		    const gcb_ring_rec_t *rec, const gcb_rec_out_t *o)
 {
 	add_field(h, "error.reason", o, GCB_OUTF_ERROR_REASON);
 	add_field(h, "error.field", o, GCB_OUTF_ERROR_FIELD);
 	add_field(h, "error.detail", o, GCB_OUTF_ERROR_DETAIL);
 	add(h, "error.stage", "validator", 9);
-	add_field(h, "source.cursor", o, GCB_OUTF_CURSOR);
+	add_cursor(h, src, rec, o);
 	/* Which bytes these are: the whole event's size and digest, and where
 	 * it is kept when the value holds only its first part. */
 	add_dec(h, "event.size", o->event_len);
@@ -113,6 +140,7 @@ static void add_dlq(rd_kafka_headers_t *h, const gcb_rec_out_t *o)
 
 rd_kafka_headers_t *gcb_producer_headers_make(gcb_producer_headers_t set,
 					      gcb_producer_hdr_cache_t *cache,
+					      const gcb_producer_hdr_src_t *src,
 					      const gcb_ring_rec_t *rec, int kind)
 {
 	const gcb_rec_out_t *o = (const gcb_rec_out_t *)rec->payload;
@@ -146,6 +174,6 @@ rd_kafka_headers_t *gcb_producer_headers_make(gcb_producer_headers_t set,
 	add_dec(h, "batch.seq", o->batch_seq);
 	add_schema(h, cache, o, set == GCB_PRODUCER_HEADERS_ALL);
 	if (kind == GCB_PRODUCER_KIND_DLQ)
-		add_dlq(h, o);
+		add_dlq(h, src, rec, o);
 	return h;
 }

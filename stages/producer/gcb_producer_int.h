@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "shm/gcb_records.h"
+#include "shm/gcb_shm_layout.h"
 #include "stages/producer/gcb_producer.h"
 
 #define GCB_PRODUCER_MAX_TOPICS 64
@@ -61,6 +62,13 @@ typedef struct gcb_producer_hdr_cache {
 	gcb_producer_schema_hdr_t e[GCB_PRODUCER_HDR_CACHE];
 } gcb_producer_hdr_cache_t;
 
+/* Where headers come from besides the record: a dead letter's
+ * source.cursor is its batch's cursor slot (gcb_shm_cursor.h). */
+typedef struct gcb_producer_hdr_src {
+	const gcb_shm_pipeline_t *pipe; /* NULL: no cursor header */
+	_Atomic uint64_t *counters;	/* the stage's (CURSOR_MISSES); may be NULL */
+} gcb_producer_hdr_src_t;
+
 /*
  * The provenance headers of a ring record of the given kind, in the given
  * set (dead letters and malformed records always get all of theirs). The
@@ -68,6 +76,7 @@ typedef struct gcb_producer_hdr_cache {
  */
 rd_kafka_headers_t *gcb_producer_headers_make(gcb_producer_headers_t set,
 					      gcb_producer_hdr_cache_t *cache,
+					      const gcb_producer_hdr_src_t *src,
 					      const gcb_ring_rec_t *rec, int kind);
 
 #endif

@@ -58,9 +58,7 @@ static void put_cursor(gcb_shm_pipeline_t *pipe, uint64_t batch, uint64_t last_s
 static int write_batch(gcb_stage_ctx_t *ctx, gcb_ring_t *ring, uint64_t batch, uint64_t first,
 		       uint32_t count)
 {
-	char body[BODY_MAX], cursor[32];
-	uint32_t clen = (uint32_t)snprintf(cursor, sizeof(cursor), "selftest-%llu",
-					   (unsigned long long)(first + count - 1));
+	char body[BODY_MAX];
 
 	for (;;) {
 		for (uint32_t k = 0; k < count; k++) {
@@ -71,7 +69,7 @@ static int write_batch(gcb_stage_ctx_t *ctx, gcb_ring_t *ring, uint64_t batch, u
 			gcb_rec_event_t *ev;
 			int rc;
 
-			rc = gcb_ring_reserve(ring, hdr + blen + clen, GCB_REC_EVENT,
+			rc = gcb_ring_reserve(ring, hdr + blen, GCB_REC_EVENT,
 					      k + 1 == count ? GCB_REC_F_BATCH_END : 0, seq, &rec);
 			if (rc == -EAGAIN) {
 				gcb_ring_abort(ring);
@@ -84,9 +82,7 @@ static int write_batch(gcb_stage_ctx_t *ctx, gcb_ring_t *ring, uint64_t batch, u
 			ev->batch_seq = batch;
 			ev->received_unix_ms = gcb_clock_real_ms();
 			ev->fields[GCB_EVF_JSON] = (gcb_rec_field_t){hdr, blen};
-			ev->fields[GCB_EVF_CURSOR] = (gcb_rec_field_t){hdr + blen, clen};
 			memcpy(ev->data, body, blen);
-			memcpy(ev->data + blen, cursor, clen);
 		}
 		gcb_ring_commit(ring);
 		return 0;

@@ -96,8 +96,6 @@ static void decode_input(gcb_vproc_t *p, const gcb_ring_rec_t *rec, gcb_vout_t *
 	}
 	in.json = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_JSON]);
 	in.json_len = ev->fields[GCB_EVF_JSON].len;
-	in.cursor = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_CURSOR]);
-	in.cursor_len = ev->fields[GCB_EVF_CURSOR].len;
 	in.stream = gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_STREAM]);
 	in.stream_len = ev->fields[GCB_EVF_STREAM].len;
 	in.event_len = ev->event_len;
@@ -120,7 +118,8 @@ static int reserve(vstate_t *v, const gcb_vout_t *o, const gcb_ring_rec_t *rec,
 	uint32_t size = (uint32_t)gcb_vout_size(o);
 
 	for (;;) {
-		int rc = gcb_ring_reserve(v->out, size, o->type, rec->flags, rec->seq, orec);
+		int rc =
+		    gcb_ring_reserve(v->out, size, o->type, rec->flags | o->flags, rec->seq, orec);
 
 		if (rc != -EAGAIN)
 			return rc;

@@ -311,7 +311,10 @@ static void dlq_finish(gcb_vproc_t *p, gcb_vout_t *o, int reason)
 
 		snprintf(p->detail + at, sizeof(p->detail) - at, " [raw event cut]");
 		set_str(o, GCB_OUTF_ERROR_DETAIL, p->detail, sizeof(p->detail));
-		o->len[GCB_OUTF_CURSOR] = 0;
+		/* A cut dead letter is at the size limits: its message goes
+		 * without the cursor header (up to 1 KiB, from the batch's
+		 * slot) as it goes without the stream. */
+		o->flags |= GCB_REC_F_NO_CURSOR;
 		o->len[GCB_OUTF_STREAM] = 0;
 		size = gcb_vout_size(o);
 		over = size > p->conf.max_out_bytes ? size - p->conf.max_out_bytes : 0;
@@ -511,7 +514,6 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 	o->batch_seq = in->batch_seq;
 	o->received_unix_ms = in->received_unix_ms;
 	set_field(o, GCB_OUTF_VALUE, in->json, in->json_len);
-	set_field(o, GCB_OUTF_CURSOR, in->cursor, in->cursor_len);
 	set_field(o, GCB_OUTF_STREAM, in->stream, in->stream_len);
 	o->event_len = in->event_len > in->json_len ? in->event_len : in->json_len;
 	p->stats.events++;
@@ -591,7 +593,7 @@ void gcb_vproc_process(gcb_vproc_t *p, const gcb_vin_t *in, gcb_vout_t *o)
 		set_field(o, GCB_OUTF_VALUE, NULL, 0);
 		/* Provenance only: shed it rather than exceed the output ring. */
 		if (gcb_vout_size(o) > p->conf.max_out_bytes)
-			o->len[GCB_OUTF_STREAM] = o->len[GCB_OUTF_CURSOR] = 0;
+			o->len[GCB_OUTF_STREAM] = 0;
 		if (gcb_vout_size(o) > p->conf.max_out_bytes)
 			o->len[GCB_OUTF_EVENT_ID] = o->len[GCB_OUTF_ENTITY_TYPE] =
 			    o->len[GCB_OUTF_EVENT_TYPE] = 0;

@@ -28,8 +28,6 @@ typedef struct gcb_vin {
 	size_t json_len;
 	uint64_t batch_seq;
 	uint64_t received_unix_ms;
-	const char *cursor;
-	size_t cursor_len;
 	const char *stream;
 	size_t stream_len;
 	/* An event the ring carried cut (GCB_REC_F_CUT): json holds its first
@@ -44,8 +42,9 @@ typedef struct gcb_vin {
 } gcb_vin_t;
 
 typedef struct gcb_vout {
-	uint16_t type; /* GCB_REC_AVRO, GCB_REC_DLQ or GCB_REC_FILTERED */
-	int reason;    /* DLQ only */
+	uint16_t type;	/* GCB_REC_AVRO, GCB_REC_DLQ or GCB_REC_FILTERED */
+	uint16_t flags; /* added to the input's ring flags: GCB_REC_F_NO_CURSOR */
+	int reason;	/* DLQ only */
 	uint64_t batch_seq;
 	uint64_t received_unix_ms;
 	uint64_t schema_fingerprint;

@@ -24,6 +24,10 @@ timeout 60 kcat -C -b "$BS" -t "$DLQ" -o beginning -e -q -f '%h\n' >"$T_DIR/dlq.
 	t_fail "kcat could not read $DLQ"
 got=$(grep -c 'error.reason=' "$T_DIR/dlq.headers" || true)
 [ "$got" -ge "$bad" ] || t_fail "$got records with error.reason on $DLQ for $bad spoiled events"
+# Each dead letter names the cursor of its batch (the producer reads it from
+# the batch's cursor slot).
+nocur=$(grep 'error.reason=' "$T_DIR/dlq.headers" | grep -vc 'source.cursor=[^,]' || true)
+[ "$nocur" = 0 ] || t_fail "$nocur records on $DLQ without source.cursor"
 timeout 60 kcat -C -b "$BS" -t genesys.dlq -o beginning -e -q -f '%o\n' >"$T_DIR/old.offsets" ||
 	t_fail "kcat could not read genesys.dlq"
 [ ! -s "$T_DIR/old.offsets" ] || t_fail "$(wc -l <"$T_DIR/old.offsets") records on genesys.dlq"

@@ -10,7 +10,7 @@ shm/gcb_counters_<kind>.h (the same names metrics and gcb-ringstat print),
 so counters appended there are picked up without a change here.
 --pid adds pid=N (the stage's current pid, 0 when not running) and
 restarts=N. Exit 2 when the segment or the stage cannot be read, 3 when a
-named counter does not exist. Layout: shm/gcb_shm_layout.h, version 3.
+named counter does not exist. Layout: shm/gcb_shm_layout.h, version 4.
 """
 import mmap
 import os

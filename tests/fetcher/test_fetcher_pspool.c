@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_shm_cursor.h"
 #include "shm/gcb_shm_source.h"
 #include "stages/fetcher/gcb_fetcher_int.h"
 #include "stages/fetcher/gcb_fetcher_spoolrec.h"
@@ -150,14 +151,19 @@ static void consume(struct fx *x)
 
 	while (gcb_ring_read(&x->in[0], &rec) == 0) {
 		const gcb_rec_event_t *ev = (const gcb_rec_event_t *)rec->payload;
+		char cursor[GCB_SHM_CURSOR_MAX];
+		size_t len;
 
 		assert_true(x->n_seen < MAX_SEEN);
 		snprintf(x->seen[x->n_seen], sizeof(x->seen[0]), "%.*s",
 			 (int)ev->fields[GCB_EVF_JSON].len,
 			 gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_JSON]));
-		snprintf(x->seen_cursor[x->n_seen], sizeof(x->seen_cursor[0]), "%.*s",
-			 (int)ev->fields[GCB_EVF_CURSOR].len,
-			 gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_CURSOR]));
+		/* The batch's cursor is in its slot: still there, the batch is
+		 * not checkpointed yet. */
+		if (gcb_shm_cursor_read(gcb_shm_pipeline(&x->shm), ev->batch_seq, cursor,
+					sizeof(cursor), &len) != 0)
+			cursor[0] = '\0';
+		snprintf(x->seen_cursor[x->n_seen], sizeof(x->seen_cursor[0]), "%s", cursor);
 		x->seen_batch[x->n_seen] = ev->batch_seq;
 		x->n_seen++;
 	}

@@ -99,8 +99,6 @@ static void run_event(const uint8_t *data, size_t size)
 			.json_len = size,
 			.batch_seq = 1,
 			.received_unix_ms = 1764238530000ull,
-			.cursor = "c",
-			.cursor_len = 1,
 			.stream = "s",
 			.stream_len = 1};
 	gcb_vout_t o;

@@ -33,8 +33,10 @@ for line in open(got_file):
     if kind == "dlq":
         want.update({"error.reason": "missing_field", "error.field": "data.x",
                      "error.detail": "no-x", "error.stage": "validator"})
-        if not got.get("source.cursor", "").startswith("cursor-"):
-            bad.append("seq %d: no source.cursor" % seq)
+        # The cursor of the record's batch, which the driver put in its slot.
+        if got.get("source.cursor") != "cursor-%s" % got.get("batch.seq"):
+            bad.append("seq %d: source.cursor %r in batch %s" %
+                       (seq, got.get("source.cursor"), got.get("batch.seq")))
     for k, v in want.items():
         if got.get(k) != v:
             bad.append("seq %d: %s is %r, want %r" % (seq, k, got.get(k), v))

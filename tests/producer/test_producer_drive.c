@@ -226,8 +226,6 @@ static int write_record(gcb_ring_t *r, FILE *exp, uint64_t seq, uint64_t b, int 
 	put(d, &off, &out->fields[GCB_OUTF_EVENT_TYPE], "v2.detail.events.conversation");
 	put(d, &off, &out->fields[GCB_OUTF_SCHEMA], "com.gcb.Test");
 	put(d, &off, &out->fields[GCB_OUTF_STREAM], "stream-a");
-	snprintf(s, sizeof(s), "cursor-%" PRIu64, b);
-	put(d, &off, &out->fields[GCB_OUTF_CURSOR], s);
 	if (type == GCB_REC_DLQ) {
 		put(d, &off, &out->fields[GCB_OUTF_ERROR_REASON], "missing_field");
 		put(d, &off, &out->fields[GCB_OUTF_ERROR_FIELD], "data.x");
@@ -272,6 +270,24 @@ static void wait_done(gcb_ring_t *rings, unsigned timeout_s)
 
 static uint64_t next_seq = 1;
 
+/*
+ * The fetcher's part: batch b's cursor in its slot before any record of b
+ * is in a ring. 0, or -EAGAIN while the slot still holds a batch that is not
+ * acknowledged (the fetcher waits for its checkpoint, which follows that).
+ */
+static int put_slot(uint64_t b)
+{
+	gcb_shm_cursor_slot_t *s = &gcb_shm_pipeline(&shm)->cursors[b % GCB_SHM_CURSOR_SLOTS];
+
+	if (b > GCB_SHM_CURSOR_SLOTS && acked() < b - GCB_SHM_CURSOR_SLOTS)
+		return -EAGAIN;
+	atomic_store_explicit(&s->batch_seq, 0, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	s->length = (uint32_t)snprintf(s->cursor, sizeof(s->cursor), "cursor-%" PRIu64, b);
+	atomic_store_explicit(&s->batch_seq, b, memory_order_release);
+	return 0;
+}
+
 /* Writes the records of every batch up to `to` in stripe order. block: wait
  * for room (as the validators do); else return at the first full ring. */
 static void write_batches(gcb_ring_t *rings, FILE *exp, uint64_t to, int block)
@@ -280,6 +296,13 @@ static void write_batches(gcb_ring_t *rings, FILE *exp, uint64_t to, int block)
 		uint64_t b = (next_seq - 1) / o.per_batch + 1;
 		unsigned k = (unsigned)((next_seq - 1) % o.per_batch);
 
+		if (k == 0 && put_slot(b) != 0) {
+			if (!block)
+				return;
+			check_child();
+			sleep_ms(5);
+			continue;
+		}
 		if (write_record(&rings[b % o.rings], exp, next_seq, b, k + 1 == o.per_batch) ==
 		    0) {
 			next_seq++;

@@ -2,7 +2,9 @@
  * Unit tests of the provenance headers (stages/producer/gcb_producer_headers.c):
  * each producer.headers set carries exactly its documented headers with the
  * same values as the full set, dead letters carry all of theirs whatever the
- * set, and the schema cache gives every schema its own numbers.
+ * set, and the schema cache gives every schema its own numbers. A dead
+ * letter's source.cursor comes from its batch's cursor slot: a slot holding
+ * another batch leaves it out and counts a miss.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,9 +15,33 @@
 
 #include <cmocka.h>
 
+#include "shm/gcb_counters_producer.h"
 #include "stages/producer/gcb_producer_int.h"
 
 #define REC_MAX 4096
+
+static gcb_shm_pipeline_t pipeline;
+static _Atomic uint64_t counters[GCB_SHM_STAGE_COUNTERS];
+static const gcb_producer_hdr_src_t src = {&pipeline, counters};
+
+/* The fetcher's part: the cursor that follows batch b, in its slot. */
+static void put_slot(uint64_t b, const char *cursor)
+{
+	gcb_shm_cursor_slot_t *s = &pipeline.cursors[b % GCB_SHM_CURSOR_SLOTS];
+
+	s->length = (uint32_t)strlen(cursor);
+	memcpy(s->cursor, cursor, s->length + 1);
+	atomic_store(&s->batch_seq, b);
+}
+
+static int reset(void **state)
+{
+	(void)state;
+	memset(&pipeline, 0, sizeof(pipeline));
+	memset(counters, 0, sizeof(counters));
+	put_slot(42, "cursor-1");
+	return 0;
+}
 
 typedef struct rec_buf {
 	_Alignas(8) unsigned char b[REC_MAX];
@@ -56,7 +82,6 @@ static const gcb_ring_rec_t *make_rec(rec_buf_t *rb, int dlq, uint32_t schema_id
 		put(o, &used, GCB_OUTF_ERROR_REASON, "missing_field");
 		put(o, &used, GCB_OUTF_ERROR_FIELD, "data.queueId");
 		put(o, &used, GCB_OUTF_ERROR_DETAIL, "required");
-		put(o, &used, GCB_OUTF_CURSOR, "cursor-1");
 		put(o, &used, GCB_OUTF_EVENT_SHA256, "ab12");
 	}
 	rec->length = used;
@@ -98,7 +123,7 @@ static void test_all(void **state)
 
 	(void)state;
 	memset(&cache, 0, sizeof(cache));
-	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_ALL, &cache,
+	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_ALL, &cache, &src,
 				      make_rec(&rb, 0, 7, 0x00a1b2c3d4e5f601ull),
 				      GCB_PRODUCER_KIND_AVRO);
 	assert_int_equal(rd_kafka_header_cnt(h), 11);
@@ -124,7 +149,7 @@ static void test_lean_and_minimal(void **state)
 
 	(void)state;
 	memset(&cache, 0, sizeof(cache));
-	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_LEAN, &cache,
+	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_LEAN, &cache, &src,
 				      make_rec(&rb, 0, 7, 0x1234), GCB_PRODUCER_KIND_AVRO);
 	assert_int_equal(rd_kafka_header_cnt(h), 7);
 	expect(h, "event.id", "6b60eca2-6af6-468d-a042-c98dd4a45e20");
@@ -138,7 +163,7 @@ static void test_lean_and_minimal(void **state)
 	expect(h, "schema.id", NULL);
 	rd_kafka_headers_destroy(h);
 
-	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_MINIMAL, &cache,
+	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_MINIMAL, &cache, &src,
 				      make_rec(&rb, 0, 7, 0x1234), GCB_PRODUCER_KIND_AVRO);
 	assert_int_equal(rd_kafka_header_cnt(h), 3);
 	expect(h, "event.id", "6b60eca2-6af6-468d-a042-c98dd4a45e20");
@@ -156,7 +181,7 @@ static void test_dlq_always_all(void **state)
 
 	(void)state;
 	memset(&cache, 0, sizeof(cache));
-	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_MINIMAL, &cache,
+	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_MINIMAL, &cache, &src,
 				      make_rec(&rb, 1, 7, 0x1234), GCB_PRODUCER_KIND_DLQ);
 	expect(h, "received.at", "1796538750859");
 	expect(h, "schema.fingerprint", "0000000000001234");
@@ -169,6 +194,72 @@ static void test_dlq_always_all(void **state)
 	expect(h, "event.sha256", "ab12");
 	expect(h, "event.truncated", NULL);
 	rd_kafka_headers_destroy(h);
+	assert_int_equal(counters[GCB_PRODUCER_C_CURSOR_MISSES], 0);
+}
+
+/*
+ * The slot of batch 42 holds batch 42 + 64, which the fetcher's wait for a
+ * checkpoint rules out: no source.cursor (never another batch's), the rest
+ * as usual, one miss counted. An AVRO record never asks for the cursor.
+ */
+static void test_dlq_cursor_slot_mismatch(void **state)
+{
+	gcb_producer_hdr_cache_t cache;
+	rec_buf_t rb;
+	rd_kafka_headers_t *h;
+
+	(void)state;
+	memset(&cache, 0, sizeof(cache));
+	put_slot(42 + GCB_SHM_CURSOR_SLOTS, "cursor-2");
+	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_ALL, &cache, &src,
+				      make_rec(&rb, 1, 7, 0x1234), GCB_PRODUCER_KIND_DLQ);
+	expect(h, "source.cursor", NULL);
+	expect(h, "error.reason", "missing_field");
+	expect(h, "event.size", "2");
+	rd_kafka_headers_destroy(h);
+	assert_int_equal(counters[GCB_PRODUCER_C_CURSOR_MISSES], 1);
+	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_ALL, &cache, &src,
+				      make_rec(&rb, 0, 7, 0x1234), GCB_PRODUCER_KIND_AVRO);
+	expect(h, "source.cursor", NULL);
+	rd_kafka_headers_destroy(h);
+	assert_int_equal(counters[GCB_PRODUCER_C_CURSOR_MISSES], 1);
+	/* The slot right again: the cursor is back. */
+	put_slot(42, "cursor-3");
+	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_ALL, &cache, &src,
+				      make_rec(&rb, 1, 7, 0x1234), GCB_PRODUCER_KIND_DLQ);
+	expect(h, "source.cursor", "cursor-3");
+	rd_kafka_headers_destroy(h);
+}
+
+/*
+ * A dead letter cut to fit the output ring (GCB_REC_F_NO_CURSOR) and one
+ * the validator could not decode (batch 0) go without source.cursor, as
+ * they did when records carried it; neither is a miss.
+ */
+static void test_dlq_without_cursor(void **state)
+{
+	gcb_producer_hdr_cache_t cache;
+	rec_buf_t rb;
+	gcb_ring_rec_t *rec;
+	rd_kafka_headers_t *h;
+
+	(void)state;
+	memset(&cache, 0, sizeof(cache));
+	rec = (gcb_ring_rec_t *)make_rec(&rb, 1, 7, 0x1234);
+	rec->flags = GCB_REC_F_NO_CURSOR;
+	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_ALL, &cache, &src, rec,
+				      GCB_PRODUCER_KIND_DLQ);
+	expect(h, "source.cursor", NULL);
+	expect(h, "error.reason", "missing_field");
+	rd_kafka_headers_destroy(h);
+	rec->flags = 0;
+	((gcb_rec_out_t *)rec->payload)->batch_seq = 0;
+	put_slot(0, "");
+	h = gcb_producer_headers_make(GCB_PRODUCER_HEADERS_ALL, &cache, &src, rec,
+				      GCB_PRODUCER_KIND_DLQ);
+	expect(h, "source.cursor", NULL);
+	rd_kafka_headers_destroy(h);
+	assert_int_equal(counters[GCB_PRODUCER_C_CURSOR_MISSES], 0);
 }
 
 /* Two schemas sharing a cache slot, in turn, each keep their own numbers. */
@@ -181,9 +272,9 @@ static void test_schema_cache(void **state)
 	memset(&cache, 0, sizeof(cache));
 	for (int i = 0; i < 4; i++) {
 		uint32_t id = i % 2 ? 7 : 7 + GCB_PRODUCER_HDR_CACHE;
-		rd_kafka_headers_t *h = gcb_producer_headers_make(
-		    GCB_PRODUCER_HEADERS_ALL, &cache, make_rec(&rb, 0, id, 0),
-		    GCB_PRODUCER_KIND_AVRO);
+		rd_kafka_headers_t *h =
+		    gcb_producer_headers_make(GCB_PRODUCER_HEADERS_ALL, &cache, &src,
+					      make_rec(&rb, 0, id, 0), GCB_PRODUCER_KIND_AVRO);
 
 		expect(h, "schema.id", i % 2 ? "7" : "23");
 		expect(h, "schema.fingerprint", "0000000000000000");
@@ -194,10 +285,12 @@ static void test_schema_cache(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_all),
-	    cmocka_unit_test(test_lean_and_minimal),
-	    cmocka_unit_test(test_dlq_always_all),
-	    cmocka_unit_test(test_schema_cache),
+	    cmocka_unit_test_setup(test_all, reset),
+	    cmocka_unit_test_setup(test_lean_and_minimal, reset),
+	    cmocka_unit_test_setup(test_dlq_always_all, reset),
+	    cmocka_unit_test_setup(test_dlq_cursor_slot_mismatch, reset),
+	    cmocka_unit_test_setup(test_dlq_without_cursor, reset),
+	    cmocka_unit_test_setup(test_schema_cache, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,12 +96,22 @@ static uint32_t put_field(unsigned char *buf, uint32_t *used, gcb_rec_field_t *f
 	return f->len;
 }
 
+/* The batch's cursor, in its slot as the fetcher puts it (before the commit). */
+static void put_slot(uint64_t batch)
+{
+	gcb_shm_cursor_slot_t *s = &gcb_shm_pipeline(&g_shm)->cursors[batch % GCB_SHM_CURSOR_SLOTS];
+
+	s->length = (uint32_t)snprintf(s->cursor, sizeof(s->cursor), "cursor-%llu",
+				       (unsigned long long)batch);
+	atomic_store_explicit(&s->batch_seq, batch, memory_order_release);
+}
+
 static void write_event(gcb_ring_t *r, uint64_t seq, uint64_t batch, int batch_end)
 {
 	unsigned char buf[1024];
 	gcb_rec_event_t ev;
 	uint32_t used = sizeof(ev);
-	char json[256], cursor[64];
+	char json[256];
 	int rc;
 
 	memset(&ev, 0, sizeof(ev));
@@ -110,10 +120,9 @@ static void write_event(gcb_ring_t *r, uint64_t seq, uint64_t batch, int batch_e
 	snprintf(json, sizeof(json),
 		 "{\"id\":\"ev-%llu\",\"topicName\":\"v2.detail.events.conversation.start\"}",
 		 (unsigned long long)seq);
-	snprintf(cursor, sizeof(cursor), "cursor-%llu", (unsigned long long)batch);
 	put_field(buf, &used, &ev.fields[GCB_EVF_JSON], json);
-	put_field(buf, &used, &ev.fields[GCB_EVF_CURSOR], cursor);
 	put_field(buf, &used, &ev.fields[GCB_EVF_STREAM], "stream-a");
+	put_slot(batch);
 	memcpy(buf, &ev, sizeof(ev));
 	rc = gcb_ring_write(r, GCB_REC_EVENT, batch_end ? GCB_REC_F_BATCH_END : 0, seq, buf, used);
 	if (rc != 0)

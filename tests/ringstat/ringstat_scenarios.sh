@@ -21,7 +21,7 @@ inst version
 feed bad-version "$I"
 rs --json "/dev/shm/gcbridge-$I"
 expect_rc 2 "unknown layout version"
-expect_out 'layout version 44; this build knows only version 3' "$TMP/err"
+expect_out 'layout version 45; this build knows only version 4' "$TMP/err"
 
 rs --bogus "$I"
 expect_rc 2 "bad usage"
@@ -38,7 +38,7 @@ expect_out '^fetcher +[0-9]+ +yes +running +ok '
 rs $T --json "$I"
 expect_rc 0 "healthy json"
 expect_json 'd["status"], d["exit_code"], d["json_version"]' "('healthy', 0, 1)"
-expect_json 'd["segment"]["supervisor"]["alive"], d["segment"]["layout_version"]' "(True, 3)"
+expect_json 'd["segment"]["supervisor"]["alive"], d["segment"]["layout_version"]' "(True, 4)"
 expect_json '[s["name"] for s in d["stages"]]' "['fetcher', 'validator-0', 'producer']"
 expect_json 'all(s["alive"] and s["status"] == "ok" for s in d["stages"])' True
 expect_json '[(r["name"], r["diagnosis"]) for r in d["rings"]]' "[('fetch.0', 'ok'), ('out.0', 'ok')]"
@@ -123,10 +123,10 @@ feed crashed "$I"
 rs $T "$I"
 expect_rc 1 "crashed"
 expect_out '^segment diagnosis: orphaned: supervisor pid [0-9]+ is dead$'
-expect_out '^  diagnosis: orphaned: 800 bytes waiting and no live supervisor$'
+expect_out '^  diagnosis: orphaned: 720 bytes waiting and no live supervisor$'
 rs $T --json "$I"
 expect_json 'd["segment"]["diagnosis"], d["segment"]["supervisor"]["alive"]' "('orphaned', False)"
-expect_json '[r["used_bytes"] for r in d["rings"]]' "[800, 488]"
+expect_json '[r["used_bytes"] for r in d["rings"]]' "[720, 472]"
 
 # ---- corrupt: the offset the helper damaged ----
 for kind in length:bad.length pad:bad.padding positions:impossible.positions; do

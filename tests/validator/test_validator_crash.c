@@ -143,7 +143,7 @@ int main(void)
 			gcb_ring_rec_t *r;
 			gcb_rec_event_t *ev;
 			int jl = make_event(next_feed, json, sizeof(json));
-			uint32_t len = (uint32_t)(sizeof(*ev) + (size_t)jl + 8 + 6);
+			uint32_t len = (uint32_t)(sizeof(*ev) + (size_t)jl + 6);
 			uint16_t flags;
 
 			if (batch_left == 0)
@@ -156,13 +156,10 @@ int main(void)
 			ev->batch_seq = batch_seq;
 			ev->received_unix_ms = 1764238530000ull + next_feed;
 			ev->fields[GCB_EVF_JSON] = (gcb_rec_field_t){sizeof(*ev), (uint32_t)jl};
-			ev->fields[GCB_EVF_CURSOR] =
-			    (gcb_rec_field_t){sizeof(*ev) + (uint32_t)jl, 8};
 			ev->fields[GCB_EVF_STREAM] =
-			    (gcb_rec_field_t){sizeof(*ev) + (uint32_t)jl + 8, 6};
+			    (gcb_rec_field_t){sizeof(*ev) + (uint32_t)jl, 6};
 			memcpy(ev->data, json, (size_t)jl);
-			snprintf((char *)ev->data + jl, 15, "c%07llustrm-0",
-				 (unsigned long long)(batch_seq % 10000000));
+			memcpy(ev->data + jl, "strm-0", 6);
 			gcb_ring_commit(&in);
 			batch_of[next_feed] = batch_seq;
 			flags_of[next_feed] = flags;

@@ -74,8 +74,6 @@ static void process(gcb_vproc_t *p, const char *json, gcb_vout_t *o)
 			.json_len = strlen(json),
 			.batch_seq = 9,
 			.received_unix_ms = 1764238530000ull,
-			.cursor = "cur-1",
-			.cursor_len = 5,
 			.stream = "s1",
 			.stream_len = 2};
 
@@ -122,8 +120,9 @@ static void expect_dlq(gcb_vproc_t *p, const char *json, const char *reason, con
 	/* the raw event, unchanged, plus provenance */
 	assert_int_equal(o.len[GCB_OUTF_VALUE], strlen(json));
 	assert_memory_equal(o.f[GCB_OUTF_VALUE], json, strlen(json));
-	assert_true(field_is(&o, GCB_OUTF_CURSOR, "cur-1"));
 	assert_true(field_is(&o, GCB_OUTF_STREAM, "s1"));
+	/* the producer adds the cursor header from the batch's slot */
+	assert_int_equal(o.flags, 0);
 	assert_true(field_is(&o, GCB_OUTF_TOPIC, "test.dlq")); /* conf.dlq_topic */
 	assert_int_equal(o.batch_seq, 9);
 	check_serialized(&o);
@@ -423,7 +422,7 @@ static void test_filter_glob_and_key(void **state)
 	process(p, with("\"status\":\"completed\"", "\"status\":\"connected\""), &o);
 	assert_int_equal(o.type, GCB_REC_FILTERED);
 	assert_true(field_is(&o, GCB_OUTF_TOPIC, "t.ic"));
-	assert_true(field_is(&o, GCB_OUTF_CURSOR, "cur-1"));
+	assert_true(field_is(&o, GCB_OUTF_STREAM, "s1"));
 	assert_int_equal(o.len[GCB_OUTF_VALUE], 0);
 	check_serialized(&o);
 	process(p, with("inbound", "outbound"), &o);
@@ -551,6 +550,9 @@ static void test_output_ring_limit(void **state)
 	assert_int_equal(o.type, GCB_REC_DLQ);
 	assert_int_equal(o.reason, GCB_REASON_OVERSIZED);
 	assert_true(gcb_vout_size(&o) <= 400);
+	/* cut: the message goes without the cursor header, as without the stream */
+	assert_int_equal(o.flags, GCB_REC_F_NO_CURSOR);
+	assert_int_equal(o.len[GCB_OUTF_STREAM], 0);
 	check_serialized(&o);
 	gcb_vproc_destroy(p);
 	gcb_catalog_destroy(c);

@@ -152,6 +152,9 @@ void gcb_ringstat_print_text(FILE *out, const gcb_ringstat_snap_t *snap);
 void gcb_ringstat_print_json(FILE *out, const gcb_ringstat_snap_t *snap, int pretty);
 
 /* Record dump of one ring (gcb_ringstat_dump.c). count 0: all; max_bytes per record. Exit code. */
+/* 1 when the pipeline section lies inside the segment (overflow-safe). */
+int gcb_ringstat_pipeline_valid(const gcb_shm_t *shm);
+
 int gcb_ringstat_dump(FILE *out, const gcb_shm_t *shm, const char *ring, uint64_t count,
 		      uint64_t max_bytes);
 

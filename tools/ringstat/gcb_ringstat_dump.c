@@ -12,12 +12,14 @@
 #include <time.h>
 
 #include "shm/gcb_records.h"
+#include "shm/gcb_shm_cursor.h"
 
 #define DUMP_FIELD_MAX 120 /* characters of a decoded string field shown */
 
 typedef struct dump_ctx {
 	FILE *out;
-	uint64_t count; /* 0: all */
+	const gcb_shm_pipeline_t *pipe; /* NULL: its section is outside the segment */
+	uint64_t count;			/* 0: all */
 	uint64_t max_bytes;
 	uint64_t shown;
 } dump_ctx_t;
@@ -79,10 +81,23 @@ static void dump_time(FILE *out, const char *name, uint64_t unix_ms)
 	}
 }
 
-static void dump_event(FILE *out, const gcb_ringstat_rec_t *rec)
+/* The batch's cursor travels in its slot, not in the records: shown while
+ * the slot still holds that batch (it does until the batch is checkpointed). */
+static void dump_cursor(FILE *out, const gcb_shm_pipeline_t *pipe, uint64_t batch_seq)
 {
-	static const char *const names[GCB_EVF_COUNT] = {"json", "cursor", "stream", "sha256",
-							 "kept"};
+	char cursor[GCB_SHM_CURSOR_MAX];
+	gcb_rec_field_t f = {0, 0};
+	size_t len;
+
+	if (pipe == NULL || gcb_shm_cursor_read(pipe, batch_seq, cursor, sizeof(cursor), &len) != 0)
+		return;
+	f.len = (uint32_t)len;
+	dump_field(out, "cursor", (const unsigned char *)cursor, f);
+}
+
+static void dump_event(FILE *out, const gcb_shm_pipeline_t *pipe, const gcb_ringstat_rec_t *rec)
+{
+	static const char *const names[GCB_EVF_COUNT] = {"json", "stream", "sha256", "kept"};
 	gcb_rec_event_t ev;
 	unsigned i;
 
@@ -102,14 +117,15 @@ static void dump_event(FILE *out, const gcb_ringstat_rec_t *rec)
 	}
 	for (i = 0; i < GCB_EVF_COUNT; i++)
 		dump_field(out, names[i], rec->payload, ev.fields[i]);
+	dump_cursor(out, pipe, ev.batch_seq);
 }
 
-static void dump_out(FILE *out, const gcb_ringstat_rec_t *rec)
+static void dump_out(FILE *out, const gcb_shm_pipeline_t *pipe, const gcb_ringstat_rec_t *rec)
 {
 	static const char *const names[GCB_OUTF_COUNT] = {
-	    "topic",  "key",	      "value",	     "event_id",     "entity_type", "event_type",
-	    "schema", "error_reason", "error_field", "error_detail", "cursor",	    "stream",
-	    "event_sha256", "kept"};
+	    "topic",	  "key",	  "value",	  "event_id",	 "entity_type",
+	    "event_type", "schema",	  "error_reason", "error_field", "error_detail",
+	    "stream",	  "event_sha256", "kept"};
 	gcb_rec_out_t o;
 	unsigned i;
 
@@ -136,6 +152,8 @@ static void dump_out(FILE *out, const gcb_ringstat_rec_t *rec)
 		}
 		dump_field(out, names[i], rec->payload, o.fields[i]);
 	}
+	if (rec->type == GCB_REC_DLQ && !(rec->flags & GCB_REC_F_NO_CURSOR))
+		dump_cursor(out, pipe, o.batch_seq);
 }
 
 static int dump_visit(void *arg, const gcb_ringstat_rec_t *rec)
@@ -164,10 +182,10 @@ static int dump_visit(void *arg, const gcb_ringstat_rec_t *rec)
 		(rec->flags & GCB_REC_F_BATCH_END) ? " (batch_end)" : "",
 		(unsigned long long)rec->seq, rec->unread ? "unread" : "read, not released");
 	if (rec->type == GCB_REC_EVENT)
-		dump_event(d->out, rec);
+		dump_event(d->out, d->pipe, rec);
 	else if (rec->type == GCB_REC_AVRO || rec->type == GCB_REC_DLQ ||
 		 rec->type == GCB_REC_FILTERED)
-		dump_out(d->out, rec);
+		dump_out(d->out, d->pipe, rec);
 	n = rec->length < d->max_bytes ? rec->length : d->max_bytes;
 	dump_hex(d->out, rec->payload, n);
 	if (n < rec->length)
@@ -186,6 +204,8 @@ int gcb_ringstat_dump(FILE *out, const gcb_shm_t *shm, const char *ring, uint64_
 	unsigned long idx;
 	int i, rc;
 
+	if (gcb_ringstat_pipeline_valid(shm))
+		d.pipe = gcb_shm_pipeline(shm);
 	i = gcb_shm_find_ring(shm, ring);
 	if (i < 0) {
 		idx = strtoul(ring, &end, 10);

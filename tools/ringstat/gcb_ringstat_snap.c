@@ -61,8 +61,7 @@ static int stages_valid(const gcb_shm_t *shm, uint64_t off, uint64_t count, uint
 	return count <= (shm->size - off) / size;
 }
 
-/* The pipeline section lies inside the segment (overflow-safe). */
-static int pipeline_valid(const gcb_shm_t *shm)
+int gcb_ringstat_pipeline_valid(const gcb_shm_t *shm)
 {
 	uint64_t off = shm->hdr->pipeline_offset;
 
@@ -418,7 +417,7 @@ int gcb_ringstat_snap_take(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm,
 			 (int)snap->supervisor.pid, snap->supervisor.heartbeat_age,
 			 opts->hung_seconds);
 	}
-	if (pipeline_valid(shm)) {
+	if (gcb_ringstat_pipeline_valid(shm)) {
 		gcb_shm_source_read(&gcb_shm_pipeline(shm)->source, &snap->source);
 		if (snap->source.stalled && snap->seg_diag == GCB_RINGSTAT_SEG_OK) {
 			/* The poll source reports a full spool as its state: named apart,
