@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,7 +183,10 @@ static void *ticker_main(void *arg)
 			if (due > made)
 				continue;
 		}
-		next_ms = start + (int64_t)((double)(made + 1) * 1000.0 / s->conf.rate);
+		/* Rounded up: the next event is due within that millisecond, and a
+		 * deadline rounded down is already past, so the wait would return
+		 * at once and the thread spin until the clock moves on. */
+		next_ms = start + (int64_t)ceil((double)(made + 1) * 1000.0 / s->conf.rate);
 		if (next_ms > mono_ms() + 50)
 			next_ms = mono_ms() + 50;
 		ts.tv_sec = next_ms / 1000;
