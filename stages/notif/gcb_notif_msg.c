@@ -48,7 +48,7 @@ int gcb_notif_on_message(void *arg, const char *msg, size_t len)
 	c->last_rx_unix_ms = now_unix;
 	c->ping_sent_mono_ms = 0;
 	gcb_gaps_alive(&n->gaps, now_unix, now_mono, GCB_NOTIF_ALIVE_MS);
-	gcb_counter_set(n->f->counters, GCB_FC_LAST_MESSAGE_UNIX_MS, now_unix);
+	gcb_counter_set(n->src.counters, GCB_FC_LAST_MESSAGE_UNIX_MS, now_unix);
 
 	rc = gcb_notif_topic_name(msg, len, topic, sizeof(topic));
 	if (rc == 0 && strcmp(topic, "channel.metadata") == 0) {

@@ -18,7 +18,7 @@
 
 #include "shm/gcb_counters_fetcher.h"
 #include "shm/gcb_shm_cursor.h"
-#include "stages/fetcher/gcb_fetcher_batch.h"
+#include "stages/source/gcb_batch.h"
 #include "stages/source/gcb_ckpt.h"
 
 #define CAP 8192u

@@ -1,4 +1,4 @@
-#include "stages/fetcher/gcb_fetcher_batch.h"
+#include "stages/source/gcb_batch.h"
 
 #include <errno.h>
 #include <string.h>
