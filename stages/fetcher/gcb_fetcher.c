@@ -185,7 +185,7 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 		return rc;
 	if (rc != 0) {
 		/* The answer's framing, not an event: retried, then a stall. */
-		gcb_counter_add(f->src.counters, GCB_FC_MALFORMED, 1);
+		gcb_counter_add(f->src.counters, GCB_SC_MALFORMED, 1);
 		gcb_log_error("poll answer malformed: %s (%zu bytes) correlation_id=%s", err,
 			      r->body_len, r->correlation_id);
 		gcb_fetcher_stall_broken(f, err, r->body, r->body_len);
@@ -225,8 +225,8 @@ static int poll_ok(gcb_fetcher_t *f, uint64_t received_ms)
 
 	wait = gcb_throttle_delay_ms(r);
 	if (wait > 0) {
-		gcb_counter_add(f->src.counters, GCB_FC_THROTTLE_WAITS, 1);
-		gcb_counter_add(f->src.counters, GCB_FC_THROTTLE_MS, wait);
+		gcb_counter_add(f->src.counters, GCB_SC_THROTTLE_WAITS, 1);
+		gcb_counter_add(f->src.counters, GCB_SC_THROTTLE_MS, wait);
 		gcb_log_info(
 		    "rate budget low (allowed=%lld count=%lld remaining=%lld reset=%llds): "
 		    "pausing %llu ms",
@@ -269,15 +269,15 @@ static int poll_failed(gcb_fetcher_t *f)
 	if (st == 401)
 		return gcb_source_backoff(&f->src, 0, -1, "poll (authentication failed twice)");
 	if (st == 429) {
-		gcb_counter_add(f->src.counters, GCB_FC_HTTP_429, 1);
+		gcb_counter_add(f->src.counters, GCB_SC_HTTP_429, 1);
 		return gcb_source_backoff(&f->src, 0, r->retry_after_ms, "poll (429)");
 	}
 	if (st >= 500) {
-		gcb_counter_add(f->src.counters, GCB_FC_HTTP_5XX, 1);
+		gcb_counter_add(f->src.counters, GCB_SC_HTTP_5XX, 1);
 		return gcb_source_backoff(&f->src, st == 501 || st == 505, r->retry_after_ms,
 					   "poll (5xx)");
 	}
-	gcb_counter_add(f->src.counters, GCB_FC_HTTP_OTHER, 1);
+	gcb_counter_add(f->src.counters, GCB_SC_HTTP_OTHER, 1);
 	return gcb_source_backoff(&f->src, st != 408, r->retry_after_ms, "poll");
 }
 

@@ -94,7 +94,7 @@ int gcb_fetcher_pspool_open(gcb_fetcher_t *f)
 		return -EINVAL;
 	}
 	gcb_spool_stats(ps->spool, &st);
-	gcb_counter_add(f->src.counters, GCB_FC_SPOOL_RECOVERED_BYTES, st.recovered_tail_bytes);
+	gcb_counter_add(f->src.counters, GCB_SC_SPOOL_RECOVERED_BYTES, st.recovered_tail_bytes);
 	ps->syncs = st.syncs;
 	return 0;
 }
@@ -124,7 +124,7 @@ static void split(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 	set_cursor(&ps->batch, ps->prev, ps->prev_len);
 	ps->ready = 1;
 	ps->complete = 0;
-	gcb_counter_add(f->src.counters, GCB_FC_SPLIT_BATCHES, 1);
+	gcb_counter_add(f->src.counters, GCB_SC_SPLIT_BATCHES, 1);
 }
 
 static void begin(gcb_fetcher_pspool_t *ps, const gcb_spool_rec_t *rec, const char *c, size_t len)
@@ -256,7 +256,7 @@ static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 		}
 		if (gcb_ring_free(r) < ps->batch_bytes + ps->batch_maxrec) {
 			if (!was_blocked)
-				gcb_counter_add(f->src.counters, GCB_FC_RING_FULL_WAITS, 1);
+				gcb_counter_add(f->src.counters, GCB_SC_RING_FULL_WAITS, 1);
 			ps->blocked = 1;
 			return 0;
 		}
@@ -351,7 +351,7 @@ static void full_begin(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 	ps->full_since_ms = now;
 	ps->deadline_ms = gcb_fetcher_pspool_deadline(ps->caught_up_ms, now, f->retention_ms);
 	fmt_left(left, sizeof(left), ps->deadline_ms, now);
-	gcb_counter_add(f->src.counters, GCB_FC_SPOOL_FULL, 1);
+	gcb_counter_add(f->src.counters, GCB_SC_SPOOL_FULL, 1);
 	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_FULL_NOW, 1);
 	gcb_counter_set(f->src.counters, GCB_FC_RETENTION_DEADLINE_UNIX_MS, ps->deadline_ms);
 	gcb_log_error("spool full (%" PRIu64 " bytes, spool.max_size %" PRIu64
@@ -391,13 +391,13 @@ static void gauges(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t now)
 	gcb_spool_stats(ps->spool, &st);
 	if (st.unread_records == 0 && !ps->open && !ps->ready)
 		ps->unread_events = 0; /* the bound taken at a restart ends here */
-	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_BYTES, st.bytes);
-	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_UNREAD, st.unread_records);
+	gcb_counter_set(f->src.counters, GCB_SC_SPOOL_BYTES, st.bytes);
+	gcb_counter_set(f->src.counters, GCB_SC_SPOOL_UNREAD, st.unread_records);
 	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_EVENTS, ps->unread_events);
 	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_OLDEST_UNIX_MS,
 			ps->open || ps->ready ? ps->batch_arrival_ms : 0);
 	if (st.syncs > ps->syncs)
-		gcb_counter_add(f->src.counters, GCB_FC_SPOOL_SYNCS, st.syncs - ps->syncs);
+		gcb_counter_add(f->src.counters, GCB_SC_SPOOL_SYNCS, st.syncs - ps->syncs);
 	ps->syncs = st.syncs;
 	if (now >= ps->next_sample_ms) {
 		if (ps->samp_n == GCB_PSPOOL_RATE_SAMPLES) {
@@ -510,14 +510,14 @@ int gcb_fetcher_pspool_append(gcb_fetcher_t *f, const char *body, uint64_t recei
 		gcb_log_error("spool append failed: %s", strerror(-rc));
 		return ps->err = -EIO;
 	}
-	gcb_counter_add(f->src.counters, GCB_FC_SPOOL_APPENDS, res->n_events + 2);
+	gcb_counter_add(f->src.counters, GCB_SC_SPOOL_APPENDS, res->n_events + 2);
 	ps->unread_events += res->n_events;
 	ps->appended_answers++;
 	memcpy(ps->chain, res->cursor, res->cursor_len + 1);
 	/* The operator's gauges include the answer at once, not at the next
 	 * feed: until then nothing else shows it is on its way to the rings. */
 	gcb_spool_stats(ps->spool, &st);
-	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_UNREAD, st.unread_records);
+	gcb_counter_set(f->src.counters, GCB_SC_SPOOL_UNREAD, st.unread_records);
 	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_EVENTS, ps->unread_events);
 	return 0;
 }

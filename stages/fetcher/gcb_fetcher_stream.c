@@ -17,7 +17,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_source.h"
 #include "lib/gcb_log.h"
 
 #define DEFINITION_MAX (256u << 10)
@@ -88,11 +88,11 @@ static int stream_exists(gcb_fetcher_t *f, const char *id)
 		} else {
 			gcb_source_log_answer(&f->src, "GET stream");
 			if (r->status == 429)
-				gcb_counter_add(f->src.counters, GCB_FC_HTTP_429, 1);
+				gcb_counter_add(f->src.counters, GCB_SC_HTTP_429, 1);
 			else if (r->status >= 500)
-				gcb_counter_add(f->src.counters, GCB_FC_HTTP_5XX, 1);
+				gcb_counter_add(f->src.counters, GCB_SC_HTTP_5XX, 1);
 			else if (r->status != 401)
-				gcb_counter_add(f->src.counters, GCB_FC_HTTP_OTHER, 1);
+				gcb_counter_add(f->src.counters, GCB_SC_HTTP_OTHER, 1);
 			rc = gcb_source_backoff(
 			    &f->src, r->status != 429 && r->status < 500 && r->status != 408,
 			    r->retry_after_ms, "GET stream");
@@ -135,7 +135,7 @@ static int stream_create(gcb_fetcher_t *f, const char *def, size_t def_len)
 				return 0;
 			}
 			cJSON_Delete(o);
-			gcb_counter_add(f->src.counters, GCB_FC_MALFORMED, 1);
+			gcb_counter_add(f->src.counters, GCB_SC_MALFORMED, 1);
 			gcb_log_error("POST stream: answer without a usable id correlation_id=%s",
 				      r->correlation_id);
 			rc = gcb_source_backoff(&f->src, 0, -1, "POST stream");

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "lib/gcb_log.h"
 
 static const char PING[] = "{\"message\":\"ping\"}";
@@ -37,7 +37,7 @@ unsigned gcb_notif_live(const gcb_notif_t *n)
 
 static void gauge(gcb_notif_t *n)
 {
-	gcb_counter_set(n->src.counters, GCB_FC_CHANNELS, gcb_notif_live(n));
+	gcb_counter_set(n->src.counters, GCB_NC_CHANNELS, gcb_notif_live(n));
 }
 
 static int ws_open(gcb_notif_chan_t *c, const char *uri, gcb_ws_t **ws)
@@ -103,7 +103,7 @@ static void retry_later(gcb_notif_chan_t *c, int rc, const char *what)
 			  : gcb_backoff_next(&c->backoff, c->n->src.api_http.resp.retry_after_ms);
 
 	c->retry_mono_ms = mono_ms() + ms;
-	gcb_notif_count(c->n, GCB_FC_RETRIES, 1);
+	gcb_notif_count(c->n, GCB_SC_RETRIES, 1);
 	gcb_log_warn("channel slot %u: %s failed (%s): retrying in %llu ms", c->index, what,
 		     strerror(-rc), (unsigned long long)ms);
 }
@@ -172,7 +172,7 @@ void gcb_notif_chan_disconnect(gcb_notif_chan_t *c, const char *reason, uint64_t
 	}
 	if (c->gap_id == 0)
 		c->gap_id = gcb_notif_gap_open(n, gap_start_unix_ms, reason, c->topics);
-	gcb_notif_count(n, GCB_FC_WS_RECONNECTS, 1);
+	gcb_notif_count(n, GCB_NC_WS_RECONNECTS, 1);
 	c->retry_mono_ms = mono_ms() + gcb_backoff_next(&c->backoff, -1);
 	gauge(n);
 }
@@ -226,7 +226,7 @@ static void chan_rollover(gcb_notif_chan_t *c, const char *why)
 	c->ws = ws;
 	c->dirty = 0;
 	c->rollover_retry_mono_ms = 0;
-	gcb_notif_count(n, GCB_FC_ROLLOVERS, 1);
+	gcb_notif_count(n, GCB_NC_ROLLOVERS, 1);
 	went_live(c);
 }
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_source.h"
 #include "lib/gcb_log.h"
 
 #define POS_TEXT_MAX 48
@@ -186,7 +186,7 @@ int gcb_notif_feed(gcb_notif_t *n)
 		}
 		if (ring_free(r) < n->batch_bytes + n->batch_maxrec) {
 			if (!was_blocked)
-				gcb_notif_count(n, GCB_FC_RING_FULL_WAITS, 1);
+				gcb_notif_count(n, GCB_SC_RING_FULL_WAITS, 1);
 			n->ring_blocked = 1;
 			return 0;
 		}

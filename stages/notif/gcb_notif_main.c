@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "lib/gcb_log.h"
 
 #define RING_RETRY_MS	10
@@ -37,8 +37,8 @@ uint64_t gcb_notif_gap_open(gcb_notif_t *n, uint64_t start_unix_ms, const char *
 	uint64_t id = gcb_gaps_open(&n->gaps, start_unix_ms, reason, topics ? topics : "");
 
 	/* The gap log logs the gap itself. */
-	gcb_notif_count(n, GCB_FC_GAPS_OPENED, 1);
-	gcb_counter_set(n->src.counters, GCB_FC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
+	gcb_notif_count(n, GCB_NC_GAPS_OPENED, 1);
+	gcb_counter_set(n->src.counters, GCB_NC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
 	return id;
 }
 
@@ -76,7 +76,7 @@ static int bf_emit(void *arg, const char *msg, size_t len)
 	int rc = gcb_spool_append(n->spool, gcb_clock_real_ms(), msg, (uint32_t)len);
 
 	if (rc == 0)
-		gcb_notif_count(n, GCB_FC_SPOOL_APPENDS, 1);
+		gcb_notif_count(n, GCB_SC_SPOOL_APPENDS, 1);
 	return rc;
 }
 
@@ -148,7 +148,7 @@ static int setup(gcb_notif_t *n, gcb_ring_t *out, unsigned n_out)
 		return -EINVAL;
 	}
 	gcb_spool_stats(n->spool, &st);
-	gcb_notif_count(n, GCB_FC_SPOOL_RECOVERED_BYTES, st.recovered_tail_bytes);
+	gcb_notif_count(n, GCB_SC_SPOOL_RECOVERED_BYTES, st.recovered_tail_bytes);
 	n->spool_syncs = st.syncs;
 	if ((rc = gcb_gaps_load(&n->gaps, &f->ckpt, instance, err, sizeof(err))) != 0) {
 		gcb_log_error("gap log: %s", err);
@@ -189,7 +189,7 @@ static void teardown(gcb_notif_t *n)
 		free(n->chans[i].topics);
 		gcb_notif_topics_fini(&n->chans[i].rejected);
 	}
-	gcb_counter_set(n->src.counters, GCB_FC_CHANNELS, 0);
+	gcb_counter_set(n->src.counters, GCB_NC_CHANNELS, 0);
 	gcb_backfill_free(n->backfill);
 	if (n->spool != NULL) {
 		(void)gcb_spool_flush(n->spool, mono_ms(), 1);
@@ -209,7 +209,7 @@ static void spool_full_check(gcb_notif_t *n, uint64_t now)
 	gcb_spool_stats_t st;
 
 	if (n->spool_full && !n->paused) {
-		gcb_notif_count(n, GCB_FC_SPOOL_FULL, 1);
+		gcb_notif_count(n, GCB_SC_SPOOL_FULL, 1);
 		gcb_log_error("spool full (spool.max_size %llu bytes): closing every channel until "
 			      "it is below 3/4 of that; the time in between is a gap",
 			      (unsigned long long)n->conf->spool.max_bytes);
@@ -240,12 +240,12 @@ static void gauges(gcb_notif_t *n)
 	gcb_spool_stats_t st;
 
 	gcb_spool_stats(n->spool, &st);
-	gcb_counter_set(n->src.counters, GCB_FC_SPOOL_BYTES, st.bytes);
-	gcb_counter_set(n->src.counters, GCB_FC_SPOOL_UNREAD, st.unread_records + n->batch.n_events);
+	gcb_counter_set(n->src.counters, GCB_SC_SPOOL_BYTES, st.bytes);
+	gcb_counter_set(n->src.counters, GCB_SC_SPOOL_UNREAD, st.unread_records + n->batch.n_events);
 	if (st.syncs > n->spool_syncs)
-		gcb_notif_count(n, GCB_FC_SPOOL_SYNCS, st.syncs - n->spool_syncs);
+		gcb_notif_count(n, GCB_SC_SPOOL_SYNCS, st.syncs - n->spool_syncs);
 	n->spool_syncs = st.syncs;
-	gcb_counter_set(n->src.counters, GCB_FC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
+	gcb_counter_set(n->src.counters, GCB_NC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
 }
 
 static int loop_timeout(gcb_notif_t *n, uint64_t now)

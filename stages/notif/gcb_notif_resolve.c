@@ -16,7 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "lib/gcb_log.h"
 
 #define PAGE_SIZE      100
@@ -76,14 +76,14 @@ static int fetch_ids(gcb_notif_t *n, const char *base, gcb_notif_topics_t *out, 
 				page++;
 				wait = gcb_throttle_delay_ms(r);
 				if (wait > 0) {
-					gcb_notif_count(n, GCB_FC_THROTTLE_WAITS, 1);
-					gcb_notif_count(n, GCB_FC_THROTTLE_MS, wait);
+					gcb_notif_count(n, GCB_SC_THROTTLE_WAITS, 1);
+					gcb_notif_count(n, GCB_SC_THROTTLE_MS, wait);
 					if (gcb_source_sleep(f, wait) != 0)
 						return -ECANCELED;
 				}
 				continue;
 			}
-			gcb_notif_count(n, GCB_FC_MALFORMED, 1);
+			gcb_notif_count(n, GCB_SC_MALFORMED, 1);
 			gcb_log_error("%s: answer without an entities array", what);
 		} else if (rc == 0) {
 			gcb_source_log_answer(f, what);
@@ -234,7 +234,7 @@ int gcb_notif_resolve(gcb_notif_t *n, int startup)
 	gcb_notif_topics_fini(&n->topics);
 	n->topics = next;
 	gcb_notif_topics_init(&next);
-	gcb_counter_set(n->src.counters, GCB_FC_TOPICS, n->topics.n);
+	gcb_counter_set(n->src.counters, GCB_NC_TOPICS, n->topics.n);
 	rc = gcb_notif_assign(n);
 out:
 	gcb_notif_topics_fini(&queues);

@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_source.h"
 #include "lib/gcb_log.h"
 
 #define CHANNEL_LIFE_MS (24ull * 3600 * 1000)
@@ -30,8 +30,8 @@ int gcb_notif_rest(gcb_notif_t *n, const char *method, const char *path, const c
 
 	/* The shared budget first (gcb_rate.h): wait for this request's turn. */
 	if ((wait = gcb_rate_wait_ms(&n->rate, gcb_clock_mono_ns() / 1000000)) > 0) {
-		gcb_notif_count(n, GCB_FC_THROTTLE_WAITS, 1);
-		gcb_notif_count(n, GCB_FC_THROTTLE_MS, wait);
+		gcb_notif_count(n, GCB_SC_THROTTLE_WAITS, 1);
+		gcb_notif_count(n, GCB_SC_THROTTLE_MS, wait);
 		if (gcb_source_sleep(f, wait) != 0)
 			return -ECANCELED;
 	}
@@ -42,11 +42,11 @@ int gcb_notif_rest(gcb_notif_t *n, const char *method, const char *path, const c
 		long st = f->api_http.resp.status;
 
 		if (st == 429)
-			gcb_notif_count(n, GCB_FC_HTTP_429, 1);
+			gcb_notif_count(n, GCB_SC_HTTP_429, 1);
 		else if (st >= 500)
-			gcb_notif_count(n, GCB_FC_HTTP_5XX, 1);
+			gcb_notif_count(n, GCB_SC_HTTP_5XX, 1);
 		else if (st >= 400 && st != 401)
-			gcb_notif_count(n, GCB_FC_HTTP_OTHER, 1);
+			gcb_notif_count(n, GCB_SC_HTTP_OTHER, 1);
 	} else if (rc != -ECANCELED) {
 		gcb_log_warn("%s %s failed: %s (%s)", method, path,
 			     rc == -EACCES || rc == -EAGAIN ? "no access token"
@@ -100,7 +100,7 @@ static int channel_create(gcb_notif_t *n, char *id, char *uri, uint64_t *expires
 		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
 		strlen(i->valuestring)) {
 		cJSON_Delete(o);
-		gcb_notif_count(n, GCB_FC_MALFORMED, 1);
+		gcb_notif_count(n, GCB_SC_MALFORMED, 1);
 		gcb_log_error("POST notifications/channels: answer without a usable id and "
 			      "connectUri correlation_id=%s",
 			      r->correlation_id);
@@ -108,7 +108,7 @@ static int channel_create(gcb_notif_t *n, char *id, char *uri, uint64_t *expires
 	}
 	if (gcb_ws_connect_uri_check(u->valuestring, n->src.api, why, sizeof(why)) != 0) {
 		cJSON_Delete(o);
-		gcb_notif_count(n, GCB_FC_MALFORMED, 1);
+		gcb_notif_count(n, GCB_SC_MALFORMED, 1);
 		gcb_log_error("POST notifications/channels: %s correlation_id=%s", why,
 			      r->correlation_id);
 		return -EBADMSG;

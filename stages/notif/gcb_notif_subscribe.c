@@ -25,7 +25,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "stages/source/gcb_errbody.h"
 #include "lib/gcb_log.h"
 
@@ -188,7 +188,7 @@ static void gauge(gcb_notif_t *n)
 	for (unsigned i = 0; i < GCB_NOTIF_MAX_CHANNELS; i++)
 		if (n->chans[i].used)
 			k += n->chans[i].rejected.n;
-	gcb_counter_set(n->src.counters, GCB_FC_TOPICS_REJECTED, k);
+	gcb_counter_set(n->src.counters, GCB_NC_TOPICS_REJECTED, k);
 }
 
 /* The new rejected set of c replaces the old; topics no longer in it are logged. */
@@ -250,7 +250,7 @@ int gcb_notif_subscribe(gcb_notif_chan_t *c, const char *id)
 	}
 	if ((rc = read_answer(c, &n->src.api_http.resp, &next)) == -EBADMSG) {
 		/* Subscribed all the same; what was rejected is unknown this time. */
-		gcb_notif_count(n, GCB_FC_MALFORMED, 1);
+		gcb_notif_count(n, GCB_SC_MALFORMED, 1);
 		gcb_log_warn("channel %s: subscription answer without an entities array "
 			     "(correlation_id=%s)",
 			     id, n->src.api_http.resp.correlation_id);

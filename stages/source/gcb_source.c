@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_source.h"
 #include "stages/source/gcb_errbody.h"
 #include "lib/gcb_log.h"
 
@@ -191,10 +191,10 @@ void gcb_source_checkpoint(gcb_source_t *s, int force)
 	s->last_ckpt_ns = now;
 	rc = gcb_ckpt_store_acked(&s->ckpt, p, s->stream_id);
 	if (rc < 0) {
-		gcb_counter_add(s->counters, GCB_FC_CHECKPOINT_ERRORS, 1);
+		gcb_counter_add(s->counters, GCB_SC_CHECKPOINT_ERRORS, 1);
 		gcb_log_error("checkpoint failed: %s", strerror(-rc));
 	} else if (rc > 0) {
-		gcb_counter_add(s->counters, GCB_FC_CHECKPOINTS, 1);
+		gcb_counter_add(s->counters, GCB_SC_CHECKPOINTS, 1);
 		if (s->on_stored != NULL)
 			s->on_stored(s->hook_arg);
 		gcb_log_debug("checkpoint: batch %llu",
@@ -259,14 +259,14 @@ int gcb_source_api_call(gcb_source_t *s, const char *method, const char *url, co
 		rc = gcb_http_perform(&s->api_http, &req);
 		if (rc != 0) {
 			if (rc != -ECANCELED)
-				gcb_counter_add(s->counters, GCB_FC_TRANSPORT_ERRORS, 1);
+				gcb_counter_add(s->counters, GCB_SC_TRANSPORT_ERRORS, 1);
 			return rc;
 		}
 		if (s->api_http.resp.status != 401)
 			return 0;
-		gcb_counter_add(s->counters, GCB_FC_HTTP_401, 1);
+		gcb_counter_add(s->counters, GCB_SC_HTTP_401, 1);
 		if (attempt == 1) {
-			gcb_counter_add(s->counters, GCB_FC_AUTH_FAILURES, 1);
+			gcb_counter_add(s->counters, GCB_SC_AUTH_FAILURES, 1);
 			return 0;
 		}
 		gcb_log_warn("%s answered 401 (correlation_id=%s): renewing the token and retrying "
@@ -282,8 +282,8 @@ int gcb_source_backoff(gcb_source_t *s, int cap, int64_t retry_after_ms, const c
 	    cap ? gcb_backoff_at_cap(&s->backoff) : gcb_backoff_next(&s->backoff, retry_after_ms);
 	int rc;
 
-	gcb_counter_add(s->counters, GCB_FC_RETRIES, 1);
-	gcb_counter_set(s->counters, GCB_FC_BACKOFF_MS, ms);
+	gcb_counter_add(s->counters, GCB_SC_RETRIES, 1);
+	gcb_counter_set(s->counters, GCB_SC_BACKOFF_MS, ms);
 	if (retry_after_ms >= 0)
 		gcb_log_warn("%s: retrying in %llu ms (Retry-After %lld ms, attempt %u)", what,
 			     (unsigned long long)ms, (long long)retry_after_ms, s->backoff.attempt);
@@ -291,7 +291,7 @@ int gcb_source_backoff(gcb_source_t *s, int cap, int64_t retry_after_ms, const c
 		gcb_log_warn("%s: retrying in %llu ms (attempt %u)", what, (unsigned long long)ms,
 			     s->backoff.attempt);
 	rc = gcb_source_sleep(s, ms);
-	gcb_counter_set(s->counters, GCB_FC_BACKOFF_MS, 0);
+	gcb_counter_set(s->counters, GCB_SC_BACKOFF_MS, 0);
 	return rc;
 }
 

@@ -44,7 +44,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "shm/gcb_records.h"
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
@@ -220,7 +220,8 @@ static uint64_t g_max_hb_gap_ns;
 static void write_counters(const gcb_shm_stage_t *slot, const gcb_shm_pipeline_t *p,
 			   unsigned long events, int restarts)
 {
-	static const char *names[] = GCB_FC_NAMES;
+	unsigned n;
+	const gcb_counter_def_t *d = gcb_counters_of_kind(GCB_STAGE_KIND_FETCHER, &n);
 	char tmp[4200];
 	FILE *f;
 
@@ -229,8 +230,8 @@ static void write_counters(const gcb_shm_stage_t *slot, const gcb_shm_pipeline_t
 	snprintf(tmp, sizeof(tmp), "%s.tmp", o.counters_out);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return;
-	for (unsigned i = 0; i < GCB_FC_COUNT; i++)
-		fprintf(f, "%s=%llu\n", names[i],
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s=%llu\n", d[i].name,
 			(unsigned long long)atomic_load(&slot->counters[i]));
 	fprintf(f, "fetched_batch_seq=%llu\nacked_batch_seq=%llu\ncheckpoint_batch_seq=%llu\n",
 		(unsigned long long)atomic_load(&p->fetched_batch_seq),
@@ -553,7 +554,7 @@ int main(int argc, char **argv)
 		 * with no event rather than at the time limit. */
 		if (o.until_quiet_ms &&
 		    (events > 0 || atomic_load(&slot->counters[GCB_FC_POLLS]) > 0 ||
-		     atomic_load(&slot->counters[GCB_FC_WS_MESSAGES]) > 0) &&
+		     atomic_load(&slot->counters[GCB_NC_WS_MESSAGES]) > 0) &&
 		    now - last_record_ns > (uint64_t)o.until_quiet_ms * 1000000u)
 			break;
 		if (now > deadline) {

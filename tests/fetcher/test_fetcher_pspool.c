@@ -254,7 +254,7 @@ static void test_feed_order(void **state)
 			snprintf(next, sizeof(next), "c%d", a);
 			assert_string_equal(x->seen_cursor[(a - 1) * 3 + i], next);
 		}
-	assert_int_equal(atomic_load(&f->src.counters[GCB_FC_SPOOL_APPENDS]), 5 * 5);
+	assert_int_equal(atomic_load(&f->src.counters[GCB_SC_SPOOL_APPENDS]), 5 * 5);
 	assert_int_equal(atomic_load(&f->src.counters[GCB_FC_SPOOL_EVENTS]), 0);
 	fetcher_stop(f);
 }
@@ -454,7 +454,7 @@ static void test_full(void **state)
 	}
 	assert_true(gcb_fetcher_pspool_is_full(f));
 	assert_int_equal(atomic_load(&f->src.counters[GCB_FC_SPOOL_FULL_NOW]), 1);
-	assert_int_equal(atomic_load(&f->src.counters[GCB_FC_SPOOL_FULL]), 1);
+	assert_int_equal(atomic_load(&f->src.counters[GCB_SC_SPOOL_FULL]), 1);
 	assert_true(atomic_load(&f->src.counters[GCB_FC_RETENTION_DEADLINE_UNIX_MS]) >
 		    gcb_clock_real_ms() + 3500000);
 	{
