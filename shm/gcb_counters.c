@@ -3,11 +3,15 @@
 
 #include <stddef.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_counters_validator.h"
 
-static const gcb_counter_def_t fetcher_defs[GCB_FC_COUNT] = {GCB_FETCHER_COUNTERS(GCB_COUNTER_DEF)};
+/* The fetcher slot: the shared counters, the poll source's, the notification
+ * source's, in their index order (shm/gcb_counters_source.h). */
+static const gcb_counter_def_t fetcher_defs[GCB_NC_END] = {
+    GCB_SOURCE_COUNTERS(GCB_COUNTER_DEF) GCB_FETCHER_COUNTERS(GCB_COUNTER_DEF)
+	GCB_NOTIF_COUNTERS(GCB_COUNTER_DEF)};
 static const gcb_counter_def_t validator_defs[GCB_VC_COUNT] = {
     GCB_VALIDATOR_COUNTERS(GCB_COUNTER_DEF)};
 static const gcb_counter_def_t producer_defs[GCB_PRODUCER_C_COUNT] = {
@@ -17,7 +21,7 @@ const gcb_counter_def_t *gcb_counters_of_kind(uint32_t kind, unsigned *n)
 {
 	switch (kind) {
 	case GCB_STAGE_KIND_FETCHER:
-		*n = GCB_FC_COUNT;
+		*n = GCB_NC_END;
 		return fetcher_defs;
 	case GCB_STAGE_KIND_VALIDATOR:
 		*n = GCB_VC_COUNT;

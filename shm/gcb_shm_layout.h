@@ -38,7 +38,7 @@
 #include <stdint.h>
 
 #define GCB_SHM_MAGIC          UINT64_C(0x314d485342434740) /* "@GCBSHM1" */
-#define GCB_SHM_LAYOUT_VERSION 4u
+#define GCB_SHM_LAYOUT_VERSION 5u
 #define GCB_SHM_HEADER_SIZE    4096u
 #define GCB_SHM_MAX_RINGS      40u
 #define GCB_SHM_NAME_MAX       32u

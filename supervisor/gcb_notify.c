@@ -6,7 +6,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_source.h"
 #include "shm/gcb_counters_producer.h"
 #include "lib/gcb_log.h"
 
@@ -55,7 +55,7 @@ static void progress(gcb_notify_t *n, const gcb_shm_t *shm, const gcb_health_t *
 
 		restarts += atomic_load(&st->restarts);
 		if (st->kind == GCB_STAGE_KIND_FETCHER) {
-			fetched += gcb_counter_get(st->counters, GCB_FC_EVENTS);
+			fetched += gcb_counter_get(st->counters, GCB_SC_EVENTS);
 		} else if (st->kind == GCB_STAGE_KIND_PRODUCER) {
 			delivered += gcb_counter_get(st->counters, GCB_PRODUCER_C_DELIVERED);
 			dlq += gcb_counter_get(st->counters, GCB_PRODUCER_C_DLQ_DELIVERED);

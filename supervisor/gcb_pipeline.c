@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/gcb_dir.h"
+#include "stages/notif/gcb_notif.h"
 #include "stages/notif/gcb_notif_topics.h"
 #include "lib/gcb_log.h"
 #include "supervisor/gcb_stage_conf.h"
@@ -47,7 +48,7 @@ static int notif_check(const gcb_config_t *cfg, char *errstr, size_t errstr_size
 static void fetcher_conf(gcb_pipeline_t *p)
 {
 	const gcb_config_t *cfg = p->cfg;
-	gcb_fetcher_conf_t *f = &p->fetcher;
+	gcb_source_conf_t *f = &p->fetcher;
 
 	gcb_stage_conf_fetcher(cfg, f, p->spool_dir, sizeof(p->spool_dir));
 	if (!cfg->embedded_sim)
@@ -57,7 +58,7 @@ static void fetcher_conf(gcb_pipeline_t *p)
 	f->client_id = GCB_EMBEDDED_CLIENT_ID;
 	f->client_secret = GCB_EMBEDDED_CLIENT_SECRET;
 	f->stream_id =
-	    f->source == GCB_FETCHER_SOURCE_NOTIFICATIONS ? NULL : GCB_EMBEDDED_STREAM_ID;
+	    f->source == GCB_SOURCE_NOTIFICATIONS ? NULL : GCB_EMBEDDED_STREAM_ID;
 	f->stream_definition_path = NULL;
 	if (f->poll_timeout_ms == 0) {
 		/* The simulator long-polls: events flow as they happen rather than
@@ -162,6 +163,10 @@ int gcb_pipeline_fetcher_main(gcb_stage_ctx_t *ctx, void *arg)
 	/* The group member lives in the fetcher: it talks to Kafka too. */
 	drop_secrets(p, GCB_CONFIG_KEEP_GENESYS |
 			    (p->fetcher.coord.group != NULL ? GCB_CONFIG_KEEP_KAFKA : 0u));
+	/* One source stage, named "fetcher" whichever source the configuration
+	 * chose: operators and tools see the same stage either way. */
+	if (p->fetcher.source == GCB_SOURCE_NOTIFICATIONS)
+		return gcb_notif_stage_main(ctx, &p->fetcher);
 	return gcb_fetcher_stage_main(ctx, &p->fetcher);
 }
 

@@ -15,7 +15,7 @@
 typedef struct gcb_pipeline {
 	const gcb_config_t *cfg;
 	const gcb_embedded_t *embedded;
-	gcb_fetcher_conf_t fetcher;
+	gcb_source_conf_t fetcher;
 	gcb_validator_conf_t validator;
 	gcb_producer_conf_t producer;
 	gcb_producer_kv_t kafka[128];

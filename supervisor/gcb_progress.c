@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_source.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
@@ -32,7 +32,7 @@ static void collect(gcb_progress_t *p, const gcb_shm_t *shm)
 
 		p->restarts += atomic_load_explicit(&st->restarts, memory_order_relaxed);
 		if (st->kind == GCB_STAGE_KIND_FETCHER) {
-			p->fetched += gcb_counter_get(st->counters, GCB_FC_EVENTS);
+			p->fetched += gcb_counter_get(st->counters, GCB_SC_EVENTS);
 		} else if (st->kind == GCB_STAGE_KIND_PRODUCER) {
 			p->delivered += gcb_counter_get(st->counters, GCB_PRODUCER_C_DELIVERED);
 			p->dlq += gcb_counter_get(st->counters, GCB_PRODUCER_C_DLQ_DELIVERED);

@@ -21,7 +21,7 @@ uint32_t gcb_stage_conf_dlq_value_max(const gcb_config_t *cfg)
 		   : GCB_STAGE_CONF_DLQ_HEADER_ROOM;
 }
 
-void gcb_stage_conf_fetcher(const gcb_config_t *cfg, gcb_fetcher_conf_t *f, char *spool_dir,
+void gcb_stage_conf_fetcher(const gcb_config_t *cfg, gcb_source_conf_t *f, char *spool_dir,
 			    size_t size)
 {
 	memset(f, 0, sizeof(*f));
@@ -52,8 +52,8 @@ void gcb_stage_conf_fetcher(const gcb_config_t *cfg, gcb_fetcher_conf_t *f, char
 
 	/* The notification source. */
 	f->source = cfg->genesys.source == GCB_CONFIG_SOURCE_NOTIFICATIONS
-			? GCB_FETCHER_SOURCE_NOTIFICATIONS
-			: GCB_FETCHER_SOURCE_POLL;
+			? GCB_SOURCE_NOTIFICATIONS
+			: GCB_SOURCE_POLL;
 	f->notif.topics = cfg->genesys.notifications.topics;
 	f->notif.topics_file = cfg->genesys.notifications.topics_file;
 	f->notif.resolve_interval_ms = (unsigned)cfg->genesys.notifications.resolve_interval_ms;
@@ -75,7 +75,7 @@ void gcb_stage_conf_fetcher(const gcb_config_t *cfg, gcb_fetcher_conf_t *f, char
 	f->backfill.enabled = cfg->backfill.enabled;
 	f->backfill.pad_ms = (uint64_t)cfg->backfill.pad_ms;
 	f->backfill.poll_interval_ms = (unsigned)cfg->backfill.poll_interval_ms;
-	if (f->source == GCB_FETCHER_SOURCE_NOTIFICATIONS) {
+	if (f->source == GCB_SOURCE_NOTIFICATIONS) {
 		f->stream_id = NULL;
 		f->stream_definition_path = NULL;
 	}

@@ -33,7 +33,7 @@ uint32_t gcb_stage_conf_dlq_value_max(const gcb_config_t *cfg);
  * <state_dir>/<instance>.spool. The embedded services' endpoints are the
  * caller's to put in.
  */
-void gcb_stage_conf_fetcher(const gcb_config_t *cfg, gcb_fetcher_conf_t *f, char *spool_dir,
+void gcb_stage_conf_fetcher(const gcb_config_t *cfg, gcb_source_conf_t *f, char *spool_dir,
 			    size_t size);
 
 /* The validator's configuration from cfg. */

@@ -33,21 +33,21 @@ static void resume_from(gcb_fetcher_t *f, const char *state, int32_t gen, const 
 	const cJSON *cur = cJSON_GetObjectItemCaseSensitive(root, "cursor");
 
 	if (!cJSON_IsString(s) || !cJSON_IsString(cur) ||
-	    strlen(cur->valuestring) >= sizeof(f->cursor)) {
+	    strlen(cur->valuestring) >= sizeof(f->src.cursor)) {
 		gcb_log_error("state of unit %u (generation %d) is not a poll checkpoint: starting "
 			      "from the oldest retained event",
 			      POLL_UNIT, gen);
-		f->cursor[0] = '\0';
-	} else if (strcmp(s->valuestring, f->stream_id) != 0) {
+		f->src.cursor[0] = '\0';
+	} else if (strcmp(s->valuestring, f->src.stream_id) != 0) {
 		gcb_log_warn("state of unit %u belongs to stream %s, not %s: starting from the "
 			     "oldest retained event",
-			     POLL_UNIT, s->valuestring, f->stream_id);
-		f->cursor[0] = '\0';
+			     POLL_UNIT, s->valuestring, f->src.stream_id);
+		f->src.cursor[0] = '\0';
 	} else {
-		snprintf(f->cursor, sizeof(f->cursor), "%s", cur->valuestring);
+		snprintf(f->src.cursor, sizeof(f->src.cursor), "%s", cur->valuestring);
 		gcb_log_info("resuming stream %s from the state topic (generation %d, written by "
 			     "%s)",
-			     f->stream_id, gen, writer);
+			     f->src.stream_id, gen, writer);
 	}
 	cJSON_Delete(root);
 }
@@ -55,16 +55,16 @@ static void resume_from(gcb_fetcher_t *f, const char *state, int32_t gen, const 
 /* The cursor this instance starts from when the group has no state yet. */
 static void resume_local(gcb_fetcher_t *f)
 {
-	char stream[GCB_FETCHER_STREAM_MAX + 1];
+	char stream[GCB_SOURCE_STREAM_MAX + 1];
 	uint64_t batch;
 
-	if (gcb_ckpt_load(&f->ckpt, stream, sizeof(stream), f->cursor, sizeof(f->cursor), &batch) ==
+	if (gcb_ckpt_load(&f->src.ckpt, stream, sizeof(stream), f->src.cursor, sizeof(f->src.cursor), &batch) ==
 		0 &&
-	    strcmp(stream, f->stream_id) == 0) {
+	    strcmp(stream, f->src.stream_id) == 0) {
 		gcb_log_info("no state in the state topic: resuming from the checkpoint file");
 		return;
 	}
-	f->cursor[0] = '\0';
+	f->src.cursor[0] = '\0';
 	gcb_log_info("no state anywhere: starting from the oldest retained event");
 }
 
@@ -74,7 +74,7 @@ static int put_state(gcb_fetcher_t *f, const char *cursor, uint64_t batch_seq)
 	char *txt;
 	int rc = -ENOMEM;
 
-	if (o != NULL && cJSON_AddStringToObject(o, "stream", f->stream_id) != NULL &&
+	if (o != NULL && cJSON_AddStringToObject(o, "stream", f->src.stream_id) != NULL &&
 	    cJSON_AddStringToObject(o, "cursor", cursor) != NULL &&
 	    cJSON_AddNumberToObject(o, "batch_seq", (double)batch_seq) != NULL &&
 	    (txt = cJSON_PrintUnformatted(o)) != NULL) {
@@ -103,7 +103,7 @@ static void on_assigned(void *arg, unsigned unit)
 	if (unit != POLL_UNIT) {
 		gcb_log_warn("unit %u assigned: the poll source has one unit (give %s one "
 			     "partition); ignored",
-			     unit, f->conf->coord.topic);
+			     unit, f->src.conf->coord.topic);
 		return;
 	}
 	rc =
@@ -116,25 +116,25 @@ static void on_assigned(void *arg, unsigned unit)
 	gcb_fetcher_stall_init(f);
 	/* Claim the unit at once under our generation: from now on a deposed
 	 * owner's write loses, and it learns so from the state topic. */
-	(void)put_state(f, f->cursor, atomic_load(&f->pipe->checkpoint_batch_seq));
+	(void)put_state(f, f->src.cursor, atomic_load(&f->src.pipe->checkpoint_batch_seq));
 }
 
 static void drain(gcb_fetcher_t *f)
 {
-	uint64_t end = gcb_clock_mono_ns() + (uint64_t)f->conf->coord.drain_timeout_ms * 1000000u;
+	uint64_t end = gcb_clock_mono_ns() + (uint64_t)f->src.conf->coord.drain_timeout_ms * 1000000u;
 	const struct timespec step = {0, DRAIN_STEP_MS * 1000000L};
-	uint64_t fetched = atomic_load(&f->pipe->fetched_batch_seq);
+	uint64_t fetched = atomic_load(&f->src.pipe->fetched_batch_seq);
 
-	while (atomic_load_explicit(&f->pipe->acked_batch_seq, memory_order_acquire) < fetched) {
+	while (atomic_load_explicit(&f->src.pipe->acked_batch_seq, memory_order_acquire) < fetched) {
 		if (gcb_clock_mono_ns() > end) {
 			gcb_log_warn("drain: batch %llu of %llu acknowledged after %u ms: giving "
 				     "the unit away at the acknowledged position (the rest will "
 				     "be fetched again)",
-				     (unsigned long long)atomic_load(&f->pipe->acked_batch_seq),
-				     (unsigned long long)fetched, f->conf->coord.drain_timeout_ms);
+				     (unsigned long long)atomic_load(&f->src.pipe->acked_batch_seq),
+				     (unsigned long long)fetched, f->src.conf->coord.drain_timeout_ms);
 			break;
 		}
-		gcb_stage_heartbeat(f->ctx);
+		gcb_stage_heartbeat(f->src.ctx);
 		nanosleep(&step, NULL);
 	}
 }
@@ -150,14 +150,14 @@ static void on_revoked(void *arg, unsigned unit, int lost)
 		 * in the rings still go to Kafka (duplicates, never a gap). */
 		f->unit_owned = 0;
 		gcb_log_warn("stream %s: unit lost to another instance: polling stopped",
-			     f->stream_id);
+			     f->src.stream_id);
 		return;
 	}
 	drain(f);
-	gcb_fetcher_checkpoint(f, 1);
+	gcb_source_checkpoint(&f->src, 1);
 	f->unit_owned = 0;
-	gcb_log_info("stream %s: unit handed over at batch %llu", f->stream_id,
-		     (unsigned long long)atomic_load(&f->pipe->checkpoint_batch_seq));
+	gcb_log_info("stream %s: unit handed over at batch %llu", f->src.stream_id,
+		     (unsigned long long)atomic_load(&f->src.pipe->checkpoint_batch_seq));
 }
 
 int gcb_fetcher_coord_setup(gcb_fetcher_t *f)
@@ -166,9 +166,9 @@ int gcb_fetcher_coord_setup(gcb_fetcher_t *f)
 	char err[512];
 	int rc;
 
-	if (f->conf->coord.group == NULL || f->conf->coord.group[0] == '\0')
+	if (f->src.conf->coord.group == NULL || f->src.conf->coord.group[0] == '\0')
 		return 0;
-	rc = gcb_coord_new(&f->coord, &f->conf->coord, &hooks, gcb_shm_coord(f->ctx->shm->hdr), err,
+	rc = gcb_coord_new(&f->coord, &f->src.conf->coord, &hooks, gcb_shm_coord(f->src.ctx->shm->hdr), err,
 			   sizeof(err));
 	if (rc != 0) {
 		gcb_log_error("coordination: %s", err);
@@ -192,20 +192,20 @@ int gcb_fetcher_coord_gate(gcb_fetcher_t *f)
 		f->unit_owned = 0; /* lost while we were away (fenced) */
 	if (f->unit_owned)
 		return 0;
-	(void)gcb_fetcher_sleep(f, GCB_FETCHER_TICK_MS);
+	(void)gcb_source_sleep(&f->src, GCB_SOURCE_TICK_MS);
 	return 1;
 }
 
 void gcb_fetcher_coord_stored(gcb_fetcher_t *f)
 {
-	char stream[GCB_FETCHER_STREAM_MAX + 1], cursor[GCB_POLL_CURSOR_MAX];
+	char stream[GCB_SOURCE_STREAM_MAX + 1], cursor[GCB_POLL_CURSOR_MAX];
 	uint64_t batch = 0;
 
 	if (f->coord == NULL || !f->unit_owned)
 		return;
 	/* The file just written is the acknowledged position: read it back
 	 * rather than race the cursor slot it came from. */
-	if (gcb_ckpt_load(&f->ckpt, stream, sizeof(stream), cursor, sizeof(cursor), &batch) != 0)
+	if (gcb_ckpt_load(&f->src.ckpt, stream, sizeof(stream), cursor, sizeof(cursor), &batch) != 0)
 		return;
 	(void)put_state(f, cursor, batch);
 }

@@ -9,17 +9,10 @@
 #include <stdint.h>
 
 #include "stages/fetcher/gcb_fetcher.h"
-#include "stages/source/gcb_backoff.h"
-#include "stages/fetcher/gcb_fetcher_batch.h"
-#include "stages/source/gcb_ckpt.h"
-#include "lib/gcb_http.h"
-#include "stages/fetcher/gcb_fetcher_poll.h"
 #include "stages/fetcher/gcb_fetcher_spool.h"
-#include "stages/source/gcb_token.h"
+#include "stages/source/gcb_source.h"
 #include "shm/gcb_counters_fetcher.h"
 
-#define GCB_FETCHER_STREAM_MAX	  200
-#define GCB_FETCHER_TICK_MS	  200
 #define GCB_FETCHER_SPOOL_TICK_MS 10 /* sleeps are this fine while a spool is fed */
 
 /* Stall detection of the poll source (gcb_fetcher_stall.c). */
@@ -36,25 +29,9 @@ typedef struct gcb_fetcher_stall {
 } gcb_fetcher_stall_t;
 
 typedef struct gcb_fetcher {
-	const gcb_fetcher_conf_t *conf;
-	gcb_stage_ctx_t *ctx;
-	_Atomic uint64_t *counters;
-	gcb_shm_pipeline_t *pipe;
-	char api[GCB_FETCHER_URL_MAX];
-	char login[GCB_FETCHER_URL_MAX];
-	gcb_http_t api_http;
-	gcb_http_t login_http;
-	gcb_token_t token;
-	gcb_backoff_t backoff;
-	gcb_ckpt_t ckpt;
-	int ckpt_ready;
-	gcb_batch_writer_t writer;
+	gcb_source_t src; /* endpoints, token, checkpoint, batch writer, cursor */
 	gcb_poll_result_t poll;
-	char stream_id[GCB_FETCHER_STREAM_MAX + 1];
-	char cursor[GCB_POLL_CURSOR_MAX]; /* cursor of the next poll, "" for none */
-	uint64_t last_ckpt_ns;
 	gcb_fetcher_stall_t stall;
-	int in_tick;		  /* the tick runs checkpoints; never recursively */
 	int writing;		  /* inside a direct gcb_batch_write: the tick must not feed */
 	int feeding;		  /* the spool feed writes: ring waits abort instead */
 	uint64_t retention_ms;	  /* the stream's retention (stated by it, else configured) */
@@ -63,37 +40,8 @@ typedef struct gcb_fetcher {
 	int unit_owned;		  /* the poll source runs unit 0 only while this is set */
 } gcb_fetcher_t;
 
-/* Heartbeat, due checkpoint; 1 when the stage must stop. */
-int gcb_fetcher_tick(gcb_fetcher_t *f);
-
-/* Sleeps ms in ticks; -ECANCELED when the stage must stop. */
-int gcb_fetcher_sleep(gcb_fetcher_t *f, uint64_t ms);
-
 /*
- * Stores the acknowledged batch's cursor when one is due (interval passed)
- * or force is set and the acknowledged position moved.
- */
-void gcb_fetcher_checkpoint(gcb_fetcher_t *f, int force);
-
-/*
- * An authorised API request: takes a token (renewing as needed), performs,
- * and after a 401 renews once and retries once. 0: an answer is in
- * f->api_http.resp (a second 401 included). -EACCES: no token could be
- * obtained (credentials refused); -EAGAIN: token endpoint failing
- * transiently (f->token.retry_after_ms may be set); -ECANCELED: stopping;
- * other negatives: transport errors as gcb_http_perform().
- */
-int gcb_fetcher_api_call(gcb_fetcher_t *f, const char *method, const char *url, const char *body,
-			 size_t body_len, long timeout_ms);
-
-/*
- * Backs off after a failed request: logs, counts a retry, sleeps. cap: use
- * the cap (a failure that will not heal soon). -ECANCELED when stopping.
- */
-int gcb_fetcher_backoff(gcb_fetcher_t *f, int cap, int64_t retry_after_ms, const char *what);
-
-/*
- * Resolves f->stream_id: verifies a configured id or creates / reuses the
+ * Resolves f->src.stream_id: verifies a configured id or creates / reuses the
  * stream of the definition file. 0; -ENOENT (unknown stream), -EINVAL (bad
  * definition file): fatal; -ECANCELED when stopping.
  */
@@ -101,10 +49,6 @@ int gcb_fetcher_stream_resolve(gcb_fetcher_t *f);
 
 /* The stream id remembered in the state dir ("" when none). */
 void gcb_fetcher_stream_remembered(gcb_ckpt_t *ck, const char *instance, char *id, size_t size);
-
-/* gcb_batch_keep_fn: keeps an event too large for a ring record (gcb_fetcher_keep.c). */
-int gcb_fetcher_keep_event(void *arg, const char *event, size_t len,
-			   char sha256[GCB_BATCH_SHA256_HEX + 1], char *name, size_t name_size);
 
 /* Stalls (gcb_fetcher_stall.c): reset at the start of polling. */
 void gcb_fetcher_stall_init(gcb_fetcher_t *f);
@@ -141,8 +85,5 @@ int gcb_fetcher_coord_setup(gcb_fetcher_t *f);
 void gcb_fetcher_coord_fini(gcb_fetcher_t *f);
 int gcb_fetcher_coord_gate(gcb_fetcher_t *f);
 void gcb_fetcher_coord_stored(gcb_fetcher_t *f);
-
-/* Logs a non-2xx answer with its status, error code and correlation id. */
-void gcb_fetcher_log_answer(gcb_fetcher_t *f, const char *what);
 
 #endif

@@ -44,7 +44,7 @@ static uint64_t mono_ms(void)
 
 int gcb_fetcher_pspool_open(gcb_fetcher_t *f)
 {
-	const gcb_fetcher_conf_t *c = f->conf;
+	const gcb_source_conf_t *c = f->src.conf;
 	gcb_fetcher_pspool_t *ps = calloc(1, sizeof(*ps));
 	gcb_spool_conf_t sc = {0};
 	gcb_spool_stats_t st;
@@ -57,14 +57,14 @@ int gcb_fetcher_pspool_open(gcb_fetcher_t *f)
 		return -ENOMEM;
 	}
 	f->ps = ps;
-	for (unsigned i = 0; i < f->writer.n_rings; i++) {
-		if (f->writer.rings[i].capacity < cap)
-			cap = f->writer.rings[i].capacity;
-		if (f->writer.rings[i].max_record > maxrec)
-			maxrec = f->writer.rings[i].max_record;
+	for (unsigned i = 0; i < f->src.writer.n_rings; i++) {
+		if (f->src.writer.rings[i].capacity < cap)
+			cap = f->src.writer.rings[i].capacity;
+		if (f->src.writer.rings[i].max_record > maxrec)
+			maxrec = f->src.writer.rings[i].max_record;
 	}
 	/*
-	 * An event larger than a ring record travels cut (gcb_fetcher_batch.h);
+	 * An event larger than a ring record travels cut (gcb_batch.h);
 	 * one above event.max_bytes goes to the DLQ. The spool holds events up
 	 * to the larger of the two, plus room: what is larger still goes to
 	 * the rings directly once the spool is drained (gcb_fetcher.c).
@@ -94,7 +94,7 @@ int gcb_fetcher_pspool_open(gcb_fetcher_t *f)
 		return -EINVAL;
 	}
 	gcb_spool_stats(ps->spool, &st);
-	gcb_counter_add(f->counters, GCB_FC_SPOOL_RECOVERED_BYTES, st.recovered_tail_bytes);
+	gcb_counter_add(f->src.counters, GCB_SC_SPOOL_RECOVERED_BYTES, st.recovered_tail_bytes);
 	ps->syncs = st.syncs;
 	return 0;
 }
@@ -124,7 +124,7 @@ static void split(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 	set_cursor(&ps->batch, ps->prev, ps->prev_len);
 	ps->ready = 1;
 	ps->complete = 0;
-	gcb_counter_add(f->counters, GCB_FC_SPLIT_BATCHES, 1);
+	gcb_counter_add(f->src.counters, GCB_SC_SPLIT_BATCHES, 1);
 }
 
 static void begin(gcb_fetcher_pspool_t *ps, const gcb_spool_rec_t *rec, const char *c, size_t len)
@@ -140,7 +140,7 @@ static void begin(gcb_fetcher_pspool_t *ps, const gcb_spool_rec_t *rec, const ch
 /* Reads spooled records into the batch until it is ready or none is readable. */
 static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit, uint64_t limit_rec)
 {
-	gcb_batch_writer_t *w = &f->writer;
+	gcb_batch_writer_t *w = &f->src.writer;
 	gcb_spool_rec_t rec;
 	gcb_spoolrec_t r;
 	int rc;
@@ -225,13 +225,13 @@ static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit, uin
 
 static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 {
-	gcb_shm_pipeline_t *p = f->pipe;
+	gcb_shm_pipeline_t *p = f->src.pipe;
 	int was_blocked = ps->blocked;
 
 	ps->blocked = 0;
 	for (unsigned turns = 0; turns < FEED_TURNS; turns++) {
 		uint64_t b = atomic_load_explicit(&p->fetched_batch_seq, memory_order_relaxed) + 1;
-		gcb_ring_t *r = &f->writer.rings[b % f->writer.n_rings];
+		gcb_ring_t *r = &f->src.writer.rings[b % f->src.writer.n_rings];
 		gcb_spool_pos_t done;
 		int rc;
 
@@ -248,7 +248,7 @@ static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 		    atomic_load_explicit(&p->checkpoint_batch_seq, memory_order_acquire) <
 			b - GCB_SHM_CURSOR_SLOTS) {
 			/* 64 batches since the last checkpoint: store one now. */
-			gcb_fetcher_checkpoint(f, 1);
+			gcb_source_checkpoint(&f->src, 1);
 			if (atomic_load(&p->checkpoint_batch_seq) < b - GCB_SHM_CURSOR_SLOTS) {
 				ps->blocked = 1;
 				return 0;
@@ -256,12 +256,12 @@ static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 		}
 		if (gcb_ring_free(r) < ps->batch_bytes + ps->batch_maxrec) {
 			if (!was_blocked)
-				gcb_counter_add(f->counters, GCB_FC_RING_FULL_WAITS, 1);
+				gcb_counter_add(f->src.counters, GCB_SC_RING_FULL_WAITS, 1);
 			ps->blocked = 1;
 			return 0;
 		}
 		f->feeding = 1;
-		rc = gcb_batch_write(&f->writer, ps->scratch, &ps->batch, ps->prev,
+		rc = gcb_batch_write(&f->src.writer, ps->scratch, &ps->batch, ps->prev,
 				     ps->batch_arrival_ms);
 		f->feeding = 0;
 		if (rc == -ECANCELED) {
@@ -292,7 +292,7 @@ static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 
 static void release(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 {
-	uint64_t ck = atomic_load_explicit(&f->pipe->checkpoint_batch_seq, memory_order_acquire);
+	uint64_t ck = atomic_load_explicit(&f->src.pipe->checkpoint_batch_seq, memory_order_acquire);
 	uint64_t best = 0;
 	gcb_spool_pos_t pos = {0, 0};
 	int rc;
@@ -332,10 +332,10 @@ static void report_full(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t byt
 	snprintf(reason, sizeof(reason),
 		 "spool full (%" PRIu64 " of %" PRIu64 " bytes): polling stopped; the upstream "
 		 "retention %s",
-		 bytes, f->conf->spool.max_bytes, left);
+		 bytes, f->src.conf->spool.max_bytes, left);
 	/* A framing stall says more about the source: it keeps the report. */
 	if (!f->stall.stalled)
-		gcb_shm_source_stall(&f->pipe->source, ps->full_since_ms, reason, f->cursor);
+		gcb_shm_source_stall(&f->src.pipe->source, ps->full_since_ms, reason, f->src.cursor);
 }
 
 static void full_begin(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
@@ -351,13 +351,13 @@ static void full_begin(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 	ps->full_since_ms = now;
 	ps->deadline_ms = gcb_fetcher_pspool_deadline(ps->caught_up_ms, now, f->retention_ms);
 	fmt_left(left, sizeof(left), ps->deadline_ms, now);
-	gcb_counter_add(f->counters, GCB_FC_SPOOL_FULL, 1);
-	gcb_counter_set(f->counters, GCB_FC_SPOOL_FULL_NOW, 1);
-	gcb_counter_set(f->counters, GCB_FC_RETENTION_DEADLINE_UNIX_MS, ps->deadline_ms);
+	gcb_counter_add(f->src.counters, GCB_SC_SPOOL_FULL, 1);
+	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_FULL_NOW, 1);
+	gcb_counter_set(f->src.counters, GCB_FC_RETENTION_DEADLINE_UNIX_MS, ps->deadline_ms);
 	gcb_log_error("spool full (%" PRIu64 " bytes, spool.max_size %" PRIu64
 		      "): polling stopped at cursor \"%s\" until the spool is below 3/4 of "
 		      "that; the upstream retention (%" PRIu64 " s) %s",
-		      st.bytes, f->conf->spool.max_bytes, f->cursor, f->retention_ms / 1000, left);
+		      st.bytes, f->src.conf->spool.max_bytes, f->src.cursor, f->retention_ms / 1000, left);
 	report_full(f, ps, st.bytes);
 	ps->next_report_ms = mono_ms() + REPORT_MS;
 }
@@ -370,16 +370,16 @@ int gcb_fetcher_pspool_is_full(gcb_fetcher_t *f)
 	if (ps == NULL || !ps->full)
 		return 0;
 	gcb_spool_stats(ps->spool, &st);
-	if (st.bytes >= f->conf->spool.max_bytes / 4 * 3)
+	if (st.bytes >= f->src.conf->spool.max_bytes / 4 * 3)
 		return 1;
 	gcb_log_info("spool down to %" PRIu64 " bytes (below 3/4 of spool.max_size): polling "
 		     "again after %" PRIu64 " s stopped",
 		     st.bytes, (gcb_clock_real_ms() - ps->full_since_ms) / 1000);
 	ps->full = 0;
-	gcb_counter_set(f->counters, GCB_FC_SPOOL_FULL_NOW, 0);
-	gcb_counter_set(f->counters, GCB_FC_RETENTION_DEADLINE_UNIX_MS, 0);
+	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_FULL_NOW, 0);
+	gcb_counter_set(f->src.counters, GCB_FC_RETENTION_DEADLINE_UNIX_MS, 0);
 	if (!f->stall.stalled)
-		gcb_shm_source_clear(&f->pipe->source);
+		gcb_shm_source_clear(&f->src.pipe->source);
 	return 0;
 }
 
@@ -391,13 +391,13 @@ static void gauges(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t now)
 	gcb_spool_stats(ps->spool, &st);
 	if (st.unread_records == 0 && !ps->open && !ps->ready)
 		ps->unread_events = 0; /* the bound taken at a restart ends here */
-	gcb_counter_set(f->counters, GCB_FC_SPOOL_BYTES, st.bytes);
-	gcb_counter_set(f->counters, GCB_FC_SPOOL_UNREAD, st.unread_records);
-	gcb_counter_set(f->counters, GCB_FC_SPOOL_EVENTS, ps->unread_events);
-	gcb_counter_set(f->counters, GCB_FC_SPOOL_OLDEST_UNIX_MS,
+	gcb_counter_set(f->src.counters, GCB_SC_SPOOL_BYTES, st.bytes);
+	gcb_counter_set(f->src.counters, GCB_SC_SPOOL_UNREAD, st.unread_records);
+	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_EVENTS, ps->unread_events);
+	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_OLDEST_UNIX_MS,
 			ps->open || ps->ready ? ps->batch_arrival_ms : 0);
 	if (st.syncs > ps->syncs)
-		gcb_counter_add(f->counters, GCB_FC_SPOOL_SYNCS, st.syncs - ps->syncs);
+		gcb_counter_add(f->src.counters, GCB_SC_SPOOL_SYNCS, st.syncs - ps->syncs);
 	ps->syncs = st.syncs;
 	if (now >= ps->next_sample_ms) {
 		if (ps->samp_n == GCB_PSPOOL_RATE_SAMPLES) {
@@ -412,10 +412,10 @@ static void gauges(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t now)
 		ps->samp_n++;
 		ps->next_sample_ms = now + SAMPLE_MS;
 		rate = gcb_fetcher_pspool_rate(ps->samp_bytes, ps->samp_ms, ps->samp_n);
-		gcb_counter_set(f->counters, GCB_FC_SPOOL_FILL_BPS, rate);
+		gcb_counter_set(f->src.counters, GCB_FC_SPOOL_FILL_BPS, rate);
 		gcb_counter_set(
-		    f->counters, GCB_FC_SPOOL_FULL_IN_MS,
-		    gcb_fetcher_pspool_full_in_ms(st.bytes, f->conf->spool.max_bytes, rate));
+		    f->src.counters, GCB_FC_SPOOL_FULL_IN_MS,
+		    gcb_fetcher_pspool_full_in_ms(st.bytes, f->src.conf->spool.max_bytes, rate));
 	}
 	if (ps->full && now >= ps->next_report_ms) {
 		report_full(f, ps, st.bytes);
@@ -444,7 +444,7 @@ int gcb_fetcher_pspool_service(gcb_fetcher_t *f)
 	/* Answers spooled while the rings were full are fed from the tick: a
 	 * long poll that ticked at its usual pace would hold them back (a
 	 * backlog of small answers went into the rings at 80 batches a second). */
-	f->api_http.tick_ms =
+	f->src.api_http.tick_ms =
 	    gcb_fetcher_pspool_drained(f) ? GCB_HTTP_TICK_MS : GCB_FETCHER_SPOOL_TICK_MS;
 	return 0;
 }
@@ -489,7 +489,7 @@ int gcb_fetcher_pspool_append(gcb_fetcher_t *f, const char *body, uint64_t recei
 		need += SPOOL_REC_BYTES(1 + (uint64_t)res->events[i].len);
 	}
 	gcb_spool_stats(ps->spool, &st);
-	if (st.bytes + need > f->conf->spool.max_bytes) {
+	if (st.bytes + need > f->src.conf->spool.max_bytes) {
 		full_begin(f, ps);
 		return -ENOSPC;
 	}
@@ -510,15 +510,15 @@ int gcb_fetcher_pspool_append(gcb_fetcher_t *f, const char *body, uint64_t recei
 		gcb_log_error("spool append failed: %s", strerror(-rc));
 		return ps->err = -EIO;
 	}
-	gcb_counter_add(f->counters, GCB_FC_SPOOL_APPENDS, res->n_events + 2);
+	gcb_counter_add(f->src.counters, GCB_SC_SPOOL_APPENDS, res->n_events + 2);
 	ps->unread_events += res->n_events;
 	ps->appended_answers++;
 	memcpy(ps->chain, res->cursor, res->cursor_len + 1);
 	/* The operator's gauges include the answer at once, not at the next
 	 * feed: until then nothing else shows it is on its way to the rings. */
 	gcb_spool_stats(ps->spool, &st);
-	gcb_counter_set(f->counters, GCB_FC_SPOOL_UNREAD, st.unread_records);
-	gcb_counter_set(f->counters, GCB_FC_SPOOL_EVENTS, ps->unread_events);
+	gcb_counter_set(f->src.counters, GCB_SC_SPOOL_UNREAD, st.unread_records);
+	gcb_counter_set(f->src.counters, GCB_FC_SPOOL_EVENTS, ps->unread_events);
 	return 0;
 }
 
@@ -560,7 +560,7 @@ static int scan(gcb_fetcher_t *f, const char *find, gcb_spool_pos_t after, gcb_s
 			return rc == -ENOBUFS ? -EIO : rc;
 		}
 		if (++recs % RESUME_BEAT_RECS == 0)
-			gcb_stage_heartbeat(f->ctx);
+			gcb_stage_heartbeat(f->src.ctx);
 		if (gcb_spoolrec_decode(ps->scratch, rec.len, GCB_SHM_CURSOR_MAX, &r) == 0) {
 			if (find != NULL && r.type == GCB_SPOOLREC_BEGIN && r.len == flen &&
 			    memcmp(r.data, find, flen) == 0) {
@@ -645,8 +645,8 @@ int gcb_fetcher_pspool_resume(gcb_fetcher_t *f, const char *resume, int from_ckp
 		    " spooled records (some may be duplicates); polling from cursor \"%s\"",
 		    resume, st.unread_records, ps->chain);
 	snprintf(ps->last_fed, sizeof(ps->last_fed), "%s", resume);
-	snprintf(f->cursor, sizeof(f->cursor), "%s", ps->chain);
-	ps->released_seq = atomic_load(&f->pipe->checkpoint_batch_seq);
+	snprintf(f->src.cursor, sizeof(f->src.cursor), "%s", ps->chain);
+	ps->released_seq = atomic_load(&f->src.pipe->checkpoint_batch_seq);
 	return 0;
 }
 
@@ -660,7 +660,7 @@ void gcb_fetcher_pspool_close(gcb_fetcher_t *f)
 		/* What the rings take now need not wait for the next run. */
 		if (gcb_spool_sync(ps->spool) == 0)
 			(void)gcb_fetcher_pspool_service(f);
-		gcb_fetcher_checkpoint(f, 1);
+		gcb_source_checkpoint(&f->src, 1);
 		release(f, ps);
 	}
 	gcb_spool_close(ps->spool);

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #include "shm/gcb_shm_layout.h"
-#include "stages/fetcher/gcb_fetcher_poll.h"
+#include "stages/source/gcb_poll.h"
 #include "stages/spool/gcb_spool.h"
 
 #define GCB_PSPOOL_RATE_SAMPLES 8

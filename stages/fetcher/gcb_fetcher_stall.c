@@ -49,10 +49,10 @@ void gcb_fetcher_stall_init(gcb_fetcher_t *f)
 	gcb_fetcher_stall_t *s = &f->stall;
 
 	memset(s, 0, sizeof(*s));
-	s->limit = f->conf->poll_limit;
+	s->limit = f->src.conf->poll_limit;
 	s->progress_ms = gcb_clock_real_ms();
 	/* A previous run's report is stale: this run decides afresh. */
-	gcb_shm_source_clear(&f->pipe->source);
+	gcb_shm_source_clear(&f->src.pipe->source);
 }
 
 static void stall_begin(gcb_fetcher_t *f, const char *reason)
@@ -65,9 +65,9 @@ static void stall_begin(gcb_fetcher_t *f, const char *reason)
 	if (!s->stalled) {
 		s->stalled = 1;
 		s->since_ms = gcb_clock_real_ms();
-		gcb_log_error("source stalled at cursor \"%s\": %s", f->cursor, reason);
+		gcb_log_error("source stalled at cursor \"%s\": %s", f->src.cursor, reason);
 	}
-	gcb_shm_source_stall(&f->pipe->source, s->since_ms, reason, f->cursor);
+	gcb_shm_source_stall(&f->src.pipe->source, s->since_ms, reason, f->src.cursor);
 }
 
 static void stall_end(gcb_fetcher_t *f)
@@ -78,17 +78,17 @@ static void stall_end(gcb_fetcher_t *f)
 	if (!s->stalled)
 		return;
 	gcb_log_warn("source recovered after %llu s stalled: polling at cursor \"%s\"",
-		     (unsigned long long)((gcb_clock_real_ms() - s->since_ms) / 1000), f->cursor);
+		     (unsigned long long)((gcb_clock_real_ms() - s->since_ms) / 1000), f->src.cursor);
 	s->stalled = 0;
 	s->kept_limit = 0;
-	gcb_shm_source_clear(&f->pipe->source);
+	gcb_shm_source_clear(&f->src.pipe->source);
 	/* The kept answer, and any request about it, are of a past position now. */
-	state_name(name, sizeof(name), STALLED_FILE, f->ctx->shm->hdr->instance);
-	unlinkat(f->ckpt.dir_fd, name, 0);
-	state_name(name, sizeof(name), ANSWER_FILE, f->ctx->shm->hdr->instance);
-	unlinkat(f->ckpt.dir_fd, name, 0);
-	state_name(name, sizeof(name), SKIP_FILE, f->ctx->shm->hdr->instance);
-	unlinkat(f->ckpt.dir_fd, name, 0);
+	state_name(name, sizeof(name), STALLED_FILE, f->src.ctx->shm->hdr->instance);
+	unlinkat(f->src.ckpt.dir_fd, name, 0);
+	state_name(name, sizeof(name), ANSWER_FILE, f->src.ctx->shm->hdr->instance);
+	unlinkat(f->src.ckpt.dir_fd, name, 0);
+	state_name(name, sizeof(name), SKIP_FILE, f->src.ctx->shm->hdr->instance);
+	unlinkat(f->src.ckpt.dir_fd, name, 0);
 }
 
 /* No progress for stall_timeout: a stall, whatever the cause. */
@@ -98,7 +98,7 @@ static void check_time(gcb_fetcher_t *f)
 	uint64_t now = gcb_clock_real_ms(), idle = now - s->progress_ms;
 	char reason[GCB_SHM_REASON_MAX];
 
-	if (idle < f->conf->stall_timeout_ms || s->bad_answers >= f->conf->stall_after)
+	if (idle < f->src.conf->stall_timeout_ms || s->bad_answers >= f->src.conf->stall_after)
 		return;
 	snprintf(reason, sizeof(reason), "no progress for %llu s%s: %.120s",
 		 (unsigned long long)(idle / 1000),
@@ -111,9 +111,9 @@ void gcb_fetcher_stall_progress(gcb_fetcher_t *f, int advanced, int has_more)
 	gcb_fetcher_stall_t *s = &f->stall;
 
 	s->bad_answers = 0;
-	if (s->limit < f->conf->poll_limit) {
+	if (s->limit < f->src.conf->poll_limit) {
 		/* Broken answers shrank the window; widen it again step by step. */
-		s->limit = s->limit * 2 < f->conf->poll_limit ? s->limit * 2 : f->conf->poll_limit;
+		s->limit = s->limit * 2 < f->src.conf->poll_limit ? s->limit * 2 : f->src.conf->poll_limit;
 	}
 	if (!advanced && has_more) {
 		/* "More" but nothing new: not progress. */
@@ -137,24 +137,24 @@ void gcb_fetcher_stall_failed(gcb_fetcher_t *f, const char *what)
 /* Keeps the broken answer, asked for with limit, for the operator. */
 static void keep_answer(gcb_fetcher_t *f, const char *body, size_t len, unsigned limit)
 {
-	const char *inst = f->ctx->shm->hdr->instance;
+	const char *inst = f->src.ctx->shm->hdr->instance;
 	char name[NAME_MAX + 1], answer[NAME_MAX + 1], *text = NULL;
 	cJSON *o = cJSON_CreateObject();
 	int rc;
 
 	state_name(answer, sizeof(answer), ANSWER_FILE, inst);
 	state_name(name, sizeof(name), STALLED_FILE, inst);
-	if ((rc = gcb_ckpt_write_file(&f->ckpt, answer, body, len)) == 0 && o != NULL &&
-	    cJSON_AddStringToObject(o, "cursor", f->cursor) != NULL &&
+	if ((rc = gcb_ckpt_write_file(&f->src.ckpt, answer, body, len)) == 0 && o != NULL &&
+	    cJSON_AddStringToObject(o, "cursor", f->src.cursor) != NULL &&
 	    cJSON_AddNumberToObject(o, "limit", limit) != NULL &&
 	    cJSON_AddNumberToObject(o, "bytes", (double)len) != NULL &&
 	    cJSON_AddStringToObject(o, "answer", answer) != NULL &&
 	    cJSON_AddStringToObject(o, "reason", f->stall.last_error) != NULL &&
 	    (text = cJSON_PrintUnformatted(o)) != NULL)
-		rc = gcb_ckpt_write_file(&f->ckpt, name, text, strlen(text));
+		rc = gcb_ckpt_write_file(&f->src.ckpt, name, text, strlen(text));
 	if (rc == 0 && text != NULL) {
 		f->stall.kept_limit = limit;
-		gcb_log_info("the broken answer (%zu bytes) is kept in %s/%s", len, f->ckpt.dir,
+		gcb_log_info("the broken answer (%zu bytes) is kept in %s/%s", len, f->src.ckpt.dir,
 			     answer);
 	}
 	free(text);
@@ -172,7 +172,7 @@ void gcb_fetcher_stall_broken(gcb_fetcher_t *f, const char *err, const char *bod
 	/* The first retry keeps the limit (a truncation may be transient). */
 	if (s->bad_answers >= 2 && s->limit > 1)
 		s->limit /= 2;
-	if (s->bad_answers < f->conf->stall_after) {
+	if (s->bad_answers < f->src.conf->stall_after) {
 		check_time(f);
 		return;
 	}
@@ -235,7 +235,7 @@ static int json_string(const cJSON *o, const char *key, char *out, size_t size)
 
 int gcb_fetcher_stall_try_skip(gcb_fetcher_t *f)
 {
-	const char *inst = f->ctx->shm->hdr->instance;
+	const char *inst = f->src.ctx->shm->hdr->instance;
 	char name[NAME_MAX + 1], answer_name[NAME_MAX + 1], *text = NULL, *answer = NULL;
 	char at[GCB_POLL_CURSOR_MAX], next[GCB_POLL_CURSOR_MAX];
 	gcb_poll_result_t res;
@@ -249,26 +249,26 @@ int gcb_fetcher_stall_try_skip(gcb_fetcher_t *f)
 	if (!gcb_fetcher_pspool_drained(f))
 		return 0; /* spooled answers come first: order */
 	state_name(name, sizeof(name), SKIP_FILE, inst);
-	if (read_state(&f->ckpt, name, &text, &len) != 0)
+	if (read_state(&f->src.ckpt, name, &text, &len) != 0)
 		return 0;
 	o = cJSON_ParseWithLength(text, len);
 	rc = json_string(o, "cursor", at, sizeof(at)) || json_string(o, "next", next, sizeof(next));
 	cJSON_Delete(o);
 	free(text);
-	if (rc != 0 || strcmp(at, f->cursor) != 0 || next[0] == '\0' ||
+	if (rc != 0 || strcmp(at, f->src.cursor) != 0 || next[0] == '\0' ||
 	    strlen(next) >= GCB_SHM_CURSOR_MAX) {
 		gcb_log_error("skip request %s/%s ignored: it is not for cursor \"%s\" or has no "
 			      "usable next cursor",
-			      f->ckpt.dir, name, f->cursor);
-		unlinkat(f->ckpt.dir_fd, name, 0);
+			      f->src.ckpt.dir, name, f->src.cursor);
+		unlinkat(f->src.ckpt.dir_fd, name, 0);
 		return 0;
 	}
 	state_name(answer_name, sizeof(answer_name), ANSWER_FILE, inst);
-	if ((rc = read_state(&f->ckpt, answer_name, &answer, &alen)) != 0 || alen == 0) {
-		gcb_log_error("skip request: the kept answer %s/%s is unreadable: %s", f->ckpt.dir,
+	if ((rc = read_state(&f->src.ckpt, answer_name, &answer, &alen)) != 0 || alen == 0) {
+		gcb_log_error("skip request: the kept answer %s/%s is unreadable: %s", f->src.ckpt.dir,
 			      answer_name, rc ? strerror(-rc) : "empty");
 		free(answer);
-		unlinkat(f->ckpt.dir_fd, name, 0);
+		unlinkat(f->src.ckpt.dir_fd, name, 0);
 		return 0;
 	}
 	/* The answer travels as one record the validator dead-letters whole. */
@@ -282,19 +282,19 @@ int gcb_fetcher_stall_try_skip(gcb_fetcher_t *f)
 	snprintf(res.cursor, sizeof(res.cursor), "%s", next);
 	res.cursor_len = strlen(next);
 	f->writing = 1;
-	rc = gcb_batch_write(&f->writer, answer, &res, f->cursor, gcb_clock_real_ms());
+	rc = gcb_batch_write(&f->src.writer, answer, &res, f->src.cursor, gcb_clock_real_ms());
 	f->writing = 0;
 	free(answer);
 	if (rc != 0)
 		return rc == -ECANCELED ? rc : 0; /* retried on the next turn */
 	gcb_log_warn("operator skip: the answer at cursor \"%s\" (%zu bytes) goes to the DLQ "
 		     "whole; continuing at cursor \"%s\"",
-		     f->cursor, alen, next);
-	unlinkat(f->ckpt.dir_fd, name, 0);
-	memcpy(f->cursor, next, strlen(next) + 1);
+		     f->src.cursor, alen, next);
+	unlinkat(f->src.ckpt.dir_fd, name, 0);
+	memcpy(f->src.cursor, next, strlen(next) + 1);
 	gcb_fetcher_pspool_passed(f, next);
 	f->stall.bad_answers = 0;
-	f->stall.limit = f->conf->poll_limit;
+	f->stall.limit = f->src.conf->poll_limit;
 	f->stall.progress_ms = gcb_clock_real_ms();
 	stall_end(f);
 	return 1;
@@ -350,7 +350,7 @@ static void answer_cursor(const char *p, size_t len, char *out, size_t size)
 	}
 }
 
-int gcb_fetcher_request_skip(const gcb_fetcher_conf_t *conf, const char *instance,
+int gcb_fetcher_request_skip(const gcb_source_conf_t *conf, const char *instance,
 			     const char *next, FILE *out, char *err, size_t err_size)
 {
 	char name[NAME_MAX + 1], stuck[GCB_POLL_CURSOR_MAX], answer[NAME_MAX + 1];

@@ -17,14 +17,14 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_source.h"
 #include "lib/gcb_log.h"
 
 #define DEFINITION_MAX (256u << 10)
 
 static int id_valid(const char *s, size_t n)
 {
-	if (n == 0 || n > GCB_FETCHER_STREAM_MAX)
+	if (n == 0 || n > GCB_SOURCE_STREAM_MAX)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -47,7 +47,7 @@ static int id_valid(const char *s, size_t n)
  */
 static void stream_retention(gcb_fetcher_t *f)
 {
-	const gcb_http_resp_t *r = &f->api_http.resp;
+	const gcb_http_resp_t *r = &f->src.api_http.resp;
 	cJSON *o = cJSON_ParseWithLength(r->body, r->body_len);
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "retentionSeconds");
 
@@ -61,40 +61,40 @@ static void stream_retention(gcb_fetcher_t *f)
 
 static int stream_exists(gcb_fetcher_t *f, const char *id)
 {
-	char url[GCB_FETCHER_URL_MAX + GCB_FETCHER_STREAM_MAX + 64];
-	const gcb_http_resp_t *r = &f->api_http.resp;
+	char url[GCB_SOURCE_URL_MAX + GCB_SOURCE_STREAM_MAX + 64];
+	const gcb_http_resp_t *r = &f->src.api_http.resp;
 	int rc;
 
-	snprintf(url, sizeof(url), "%s/api/v2/eventstreams/%s", f->api, id);
+	snprintf(url, sizeof(url), "%s/api/v2/eventstreams/%s", f->src.api, id);
 	for (;;) {
-		rc = gcb_fetcher_api_call(f, "GET", url, NULL, 0, f->conf->request_timeout_ms);
+		rc = gcb_source_api_call(&f->src, "GET", url, NULL, 0, f->src.conf->request_timeout_ms);
 		if (rc == -ECANCELED)
 			return rc;
 		if (rc == -EACCES) {
-			rc = gcb_fetcher_backoff(f, 1, -1, "token request refused");
+			rc = gcb_source_backoff(&f->src, 1, -1, "token request refused");
 		} else if (rc == -EAGAIN) {
-			rc = gcb_fetcher_backoff(f, 0, f->token.retry_after_ms, "token request");
+			rc = gcb_source_backoff(&f->src, 0, f->src.token.retry_after_ms, "token request");
 		} else if (rc != 0) {
 			gcb_log_warn("GET stream %s failed: %s", id,
-				     gcb_http_strerror(&f->api_http));
-			rc = gcb_fetcher_backoff(f, 0, -1, "GET stream");
+				     gcb_http_strerror(&f->src.api_http));
+			rc = gcb_source_backoff(&f->src, 0, -1, "GET stream");
 		} else if (r->status == 200) {
-			gcb_backoff_reset(&f->backoff);
+			gcb_backoff_reset(&f->src.backoff);
 			stream_retention(f);
 			return 1;
 		} else if (r->status == 404) {
-			gcb_fetcher_log_answer(f, "GET stream");
+			gcb_source_log_answer(&f->src, "GET stream");
 			return 0;
 		} else {
-			gcb_fetcher_log_answer(f, "GET stream");
+			gcb_source_log_answer(&f->src, "GET stream");
 			if (r->status == 429)
-				gcb_counter_add(f->counters, GCB_FC_HTTP_429, 1);
+				gcb_counter_add(f->src.counters, GCB_SC_HTTP_429, 1);
 			else if (r->status >= 500)
-				gcb_counter_add(f->counters, GCB_FC_HTTP_5XX, 1);
+				gcb_counter_add(f->src.counters, GCB_SC_HTTP_5XX, 1);
 			else if (r->status != 401)
-				gcb_counter_add(f->counters, GCB_FC_HTTP_OTHER, 1);
-			rc = gcb_fetcher_backoff(
-			    f, r->status != 429 && r->status < 500 && r->status != 408,
+				gcb_counter_add(f->src.counters, GCB_SC_HTTP_OTHER, 1);
+			rc = gcb_source_backoff(
+			    &f->src, r->status != 429 && r->status < 500 && r->status != 408,
 			    r->retry_after_ms, "GET stream");
 		}
 		if (rc != 0)
@@ -102,51 +102,51 @@ static int stream_exists(gcb_fetcher_t *f, const char *id)
 	}
 }
 
-/* POST the definition; 0 with the new id in f->stream_id. */
+/* POST the definition; 0 with the new id in f->src.stream_id. */
 static int stream_create(gcb_fetcher_t *f, const char *def, size_t def_len)
 {
-	char url[GCB_FETCHER_URL_MAX + 64];
-	const gcb_http_resp_t *r = &f->api_http.resp;
+	char url[GCB_SOURCE_URL_MAX + 64];
+	const gcb_http_resp_t *r = &f->src.api_http.resp;
 	int rc;
 
-	snprintf(url, sizeof(url), "%s/api/v2/eventstreams", f->api);
+	snprintf(url, sizeof(url), "%s/api/v2/eventstreams", f->src.api);
 	for (;;) {
 		rc =
-		    gcb_fetcher_api_call(f, "POST", url, def, def_len, f->conf->request_timeout_ms);
+		    gcb_source_api_call(&f->src, "POST", url, def, def_len, f->src.conf->request_timeout_ms);
 		if (rc == -ECANCELED)
 			return rc;
 		if (rc == -EACCES) {
-			rc = gcb_fetcher_backoff(f, 1, -1, "token request refused");
+			rc = gcb_source_backoff(&f->src, 1, -1, "token request refused");
 		} else if (rc == -EAGAIN) {
-			rc = gcb_fetcher_backoff(f, 0, f->token.retry_after_ms, "token request");
+			rc = gcb_source_backoff(&f->src, 0, f->src.token.retry_after_ms, "token request");
 		} else if (rc != 0) {
-			gcb_log_warn("POST stream failed: %s", gcb_http_strerror(&f->api_http));
-			rc = gcb_fetcher_backoff(f, 0, -1, "POST stream");
+			gcb_log_warn("POST stream failed: %s", gcb_http_strerror(&f->src.api_http));
+			rc = gcb_source_backoff(&f->src, 0, -1, "POST stream");
 		} else if (r->status == 200 || r->status == 201) {
 			cJSON *o = cJSON_ParseWithLength(r->body, r->body_len);
 			const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
 
 			if (cJSON_IsString(id) &&
 			    id_valid(id->valuestring, strlen(id->valuestring))) {
-				snprintf(f->stream_id, sizeof(f->stream_id), "%s", id->valuestring);
+				snprintf(f->src.stream_id, sizeof(f->src.stream_id), "%s", id->valuestring);
 				cJSON_Delete(o);
-				gcb_backoff_reset(&f->backoff);
+				gcb_backoff_reset(&f->src.backoff);
 				stream_retention(f);
 				return 0;
 			}
 			cJSON_Delete(o);
-			gcb_counter_add(f->counters, GCB_FC_MALFORMED, 1);
+			gcb_counter_add(f->src.counters, GCB_SC_MALFORMED, 1);
 			gcb_log_error("POST stream: answer without a usable id correlation_id=%s",
 				      r->correlation_id);
-			rc = gcb_fetcher_backoff(f, 0, -1, "POST stream");
+			rc = gcb_source_backoff(&f->src, 0, -1, "POST stream");
 		} else {
-			gcb_fetcher_log_answer(f, "POST stream");
+			gcb_source_log_answer(&f->src, "POST stream");
 			if (r->status == 400 || r->status == 422) {
 				gcb_log_error("the stream definition was rejected: fix %s",
-					      f->conf->stream_definition_path);
+					      f->src.conf->stream_definition_path);
 				return -EINVAL;
 			}
-			rc = gcb_fetcher_backoff(f, r->status != 429 && r->status < 500,
+			rc = gcb_source_backoff(&f->src, r->status != 429 && r->status < 500,
 						 r->retry_after_ms, "POST stream");
 		}
 		if (rc != 0)
@@ -225,7 +225,7 @@ static int remembered_id(gcb_fetcher_t *f, const char *name, const char *canon, 
 	const cJSON *i, *d;
 	int rc = -ENOENT;
 
-	if (gcb_ckpt_read_file(&f->ckpt, name, buf, sizeof(buf), &len) != 0)
+	if (gcb_ckpt_read_file(&f->src.ckpt, name, buf, sizeof(buf), &len) != 0)
 		return -ENOENT;
 	o = cJSON_ParseWithLength(buf, len);
 	i = cJSON_GetObjectItemCaseSensitive(o, "id");
@@ -253,10 +253,10 @@ static int remember_id(gcb_fetcher_t *f, const char *name, const char *canon)
 
 	if (o == NULL)
 		return -ENOMEM;
-	if (cJSON_AddStringToObject(o, "id", f->stream_id) != NULL &&
+	if (cJSON_AddStringToObject(o, "id", f->src.stream_id) != NULL &&
 	    cJSON_AddStringToObject(o, "definition", canon) != NULL &&
 	    (text = cJSON_PrintUnformatted(o)) != NULL) {
-		rc = gcb_ckpt_write_file(&f->ckpt, name, text, strlen(text));
+		rc = gcb_ckpt_write_file(&f->src.ckpt, name, text, strlen(text));
 		free(text);
 	}
 	cJSON_Delete(o);
@@ -265,24 +265,24 @@ static int remember_id(gcb_fetcher_t *f, const char *name, const char *canon)
 
 int gcb_fetcher_stream_resolve(gcb_fetcher_t *f)
 {
-	const gcb_fetcher_conf_t *c = f->conf;
-	char name[NAME_MAX + 1], id[GCB_FETCHER_STREAM_MAX + 1];
+	const gcb_source_conf_t *c = f->src.conf;
+	char name[NAME_MAX + 1], id[GCB_SOURCE_STREAM_MAX + 1];
 	char *def = NULL, *canon = NULL;
 	size_t def_len = 0;
 	int rc;
 
 	if (c->stream_id != NULL && c->stream_id[0] != '\0') {
-		snprintf(f->stream_id, sizeof(f->stream_id), "%s", c->stream_id);
-		rc = stream_exists(f, f->stream_id);
+		snprintf(f->src.stream_id, sizeof(f->src.stream_id), "%s", c->stream_id);
+		rc = stream_exists(f, f->src.stream_id);
 		if (rc < 0)
 			return rc;
 		if (rc == 0) {
 			gcb_log_error(
 			    "stream %s does not exist (404): check the configured stream id",
-			    f->stream_id);
+			    f->src.stream_id);
 			return -ENOENT;
 		}
-		gcb_log_info("polling stream %s", f->stream_id);
+		gcb_log_info("polling stream %s", f->src.stream_id);
 		return 0;
 	}
 
@@ -292,14 +292,14 @@ int gcb_fetcher_stream_resolve(gcb_fetcher_t *f)
 		rc = -ENOMEM;
 		goto out;
 	}
-	snprintf(name, sizeof(name), "%s.stream", f->ctx->shm->hdr->instance);
+	snprintf(name, sizeof(name), "%s.stream", f->src.ctx->shm->hdr->instance);
 	if (remembered_id(f, name, canon, id, sizeof(id)) == 0) {
 		rc = stream_exists(f, id);
 		if (rc < 0)
 			goto out;
 		if (rc == 1) {
-			snprintf(f->stream_id, sizeof(f->stream_id), "%s", id);
-			gcb_log_info("polling stream %s (created earlier from %s)", f->stream_id,
+			snprintf(f->src.stream_id, sizeof(f->src.stream_id), "%s", id);
+			gcb_log_info("polling stream %s (created earlier from %s)", f->src.stream_id,
 				     c->stream_definition_path);
 			rc = 0;
 			goto out;
@@ -309,11 +309,11 @@ int gcb_fetcher_stream_resolve(gcb_fetcher_t *f)
 	if ((rc = stream_create(f, def, def_len)) != 0)
 		goto out;
 	if ((rc = remember_id(f, name, canon)) != 0) {
-		gcb_log_error("cannot remember stream id %s in %s: %s", f->stream_id, f->ckpt.dir,
+		gcb_log_error("cannot remember stream id %s in %s: %s", f->src.stream_id, f->src.ckpt.dir,
 			      strerror(-rc));
 		goto out;
 	}
-	gcb_log_info("created stream %s from %s", f->stream_id, c->stream_definition_path);
+	gcb_log_info("created stream %s from %s", f->src.stream_id, c->stream_definition_path);
 out:
 	free(canon);
 	free(def);

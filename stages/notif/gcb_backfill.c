@@ -21,7 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "stages/source/gcb_errbody.h"
 #include "lib/gcb_log.h"
 
@@ -50,7 +50,7 @@ int64_t gcb_backfill_retry(gcb_backfill_t *b, uint64_t now, int at_cap, int64_t 
 	uint64_t ms = at_cap ? gcb_backoff_at_cap(&b->backoff)
 			     : gcb_backoff_next(&b->backoff, retry_after_ms);
 
-	gcb_backfill_count(b, GCB_FC_RETRIES, 1);
+	gcb_backfill_count(b, GCB_SC_RETRIES, 1);
 	if (retry_after_ms >= 0)
 		gcb_log_warn("backfill of gap %" PRIu64 ": %s: retrying in %" PRIu64
 			     " ms (Retry-After %" PRId64 " ms)",
@@ -81,17 +81,17 @@ int64_t gcb_backfill_failed(gcb_backfill_t *b, uint64_t now, const gcb_http_resp
 			    const char *what)
 {
 	if (r->status == 429) {
-		gcb_backfill_count(b, GCB_FC_HTTP_429, 1);
+		gcb_backfill_count(b, GCB_SC_HTTP_429, 1);
 		return gcb_backfill_retry(b, now, 0, r->retry_after_ms, what);
 	}
 	if (r->status == 502 || r->status == 503 || r->status == 504 ||
 	    (r->status >= 500 && r->status != 501)) {
-		gcb_backfill_count(b, GCB_FC_HTTP_5XX, 1);
+		gcb_backfill_count(b, GCB_SC_HTTP_5XX, 1);
 		log_answer(b, r, what);
 		return gcb_backfill_retry(b, now, 0, -1, what);
 	}
 	if (r->status != 401)
-		gcb_backfill_count(b, GCB_FC_HTTP_OTHER, 1);
+		gcb_backfill_count(b, GCB_SC_HTTP_OTHER, 1);
 	/* Not going to heal soon (bad request, auth, 501): keep trying at the
 	 * cap, never drop the gap. */
 	log_answer(b, r, what);
@@ -106,8 +106,8 @@ int64_t gcb_backfill_answered(gcb_backfill_t *b, uint64_t now, const gcb_http_re
 
 	gcb_backoff_reset(&b->backoff);
 	if (t > ms) {
-		gcb_backfill_count(b, GCB_FC_THROTTLE_WAITS, 1);
-		gcb_backfill_count(b, GCB_FC_THROTTLE_MS, t - ms);
+		gcb_backfill_count(b, GCB_SC_THROTTLE_WAITS, 1);
+		gcb_backfill_count(b, GCB_SC_THROTTLE_MS, t - ms);
 		gcb_log_debug("backfill: rate budget low, next request in %" PRIu64 " ms", t);
 		ms = t;
 	}
@@ -137,7 +137,7 @@ cJSON *gcb_backfill_parse_body(gcb_backfill_t *b, const gcb_http_resp_t *r)
 
 	if (o == NULL || !cJSON_IsObject(o)) {
 		cJSON_Delete(o);
-		gcb_backfill_count(b, GCB_FC_MALFORMED, 1);
+		gcb_backfill_count(b, GCB_SC_MALFORMED, 1);
 		return NULL;
 	}
 	return o;
@@ -176,7 +176,7 @@ static int64_t step_submit(gcb_backfill_t *b, uint64_t now)
 	cJSON_Delete(o);
 	if (gcb_backfill_set_cursor(b, "") != 0)
 		return gcb_backfill_retry(b, now, 0, -1, "out of memory");
-	gcb_backfill_count(b, GCB_FC_BACKFILL_JOBS, 1);
+	gcb_backfill_count(b, GCB_NC_BACKFILL_JOBS, 1);
 	gcb_log_info("backfill of gap %" PRIu64 ": job %s submitted for %s", b->gap_id, b->job_id,
 		     b->interval);
 	gcb_backfill_state_save(b);
@@ -228,7 +228,7 @@ static int64_t step_poll(gcb_backfill_t *b, uint64_t now)
 	if (strcmp(state, "QUEUED") != 0 && strcmp(state, "PENDING") != 0) {
 		gcb_log_warn("backfill of gap %" PRIu64 ": job %s: unexpected state \"%s\"",
 			     b->gap_id, b->job_id, state);
-		gcb_backfill_count(b, GCB_FC_MALFORMED, 1);
+		gcb_backfill_count(b, GCB_SC_MALFORMED, 1);
 	}
 	return gcb_backfill_answered(b, now, r, b->conf.poll_interval_ms);
 }
@@ -292,7 +292,7 @@ static int64_t step_results(gcb_backfill_t *b, uint64_t now)
 	if ((convs != NULL && !cJSON_IsArray(convs) && !cJSON_IsNull(convs)) ||
 	    (cur != NULL && !cJSON_IsString(cur) && !cJSON_IsNull(cur))) {
 		cJSON_Delete(o);
-		gcb_backfill_count(b, GCB_FC_MALFORMED, 1);
+		gcb_backfill_count(b, GCB_SC_MALFORMED, 1);
 		gcb_log_error("backfill of gap %" PRIu64 ": job %s: results page has no "
 			      "conversations array (correlation_id=%s)",
 			      b->gap_id, b->job_id, r->correlation_id);
@@ -351,7 +351,7 @@ static int64_t step_emit(gcb_backfill_t *b, uint64_t now)
 				      strerror(-rc));
 			return gcb_backfill_retry(b, now, 0, -1, "emitting");
 		}
-		gcb_backfill_count(b, GCB_FC_BACKFILL_EVENTS, 1);
+		gcb_backfill_count(b, GCB_NC_BACKFILL_EVENTS, 1);
 	}
 	if (!b->page_synced) {
 		if ((rc = b->io.sync(b->io.arg)) != 0) {
@@ -377,7 +377,7 @@ static int64_t step_emit(gcb_backfill_t *b, uint64_t now)
 		gcb_log_error("backfill: gap %" PRIu64 " stays in the gap log on disk (%s): it "
 			      "will be backfilled again after a restart",
 			      b->gap_id, strerror(-rc));
-	gcb_backfill_count(b, GCB_FC_GAPS_BACKFILLED, 1);
+	gcb_backfill_count(b, GCB_NC_GAPS_BACKFILLED, 1);
 	gcb_backfill_state_remove(b);
 	gcb_backfill_gap_clear(b);
 	return (int64_t)(b->due_ms > now ? b->due_ms - now : 0);
@@ -412,7 +412,7 @@ int gcb_backfill_new(gcb_backfill_t **out, const gcb_backfill_conf_t *conf, gcb_
 			 (uint64_t)getpid() * UINT64_C(0x9E3779B97F4A7C15) ^ (uint64_t)time(NULL));
 	if (conf->enabled)
 		gcb_backfill_state_load(b);
-	gauge(b, GCB_FC_GAPS_PENDING, gcb_gaps_pending(gaps));
+	gauge(b, GCB_NC_GAPS_PENDING, gcb_gaps_pending(gaps));
 	*out = b;
 	return 0;
 }
@@ -430,7 +430,7 @@ int64_t gcb_backfill_step(gcb_backfill_t *b, uint64_t now_mono_ms)
 {
 	const gcb_gap_t *gap;
 
-	gauge(b, GCB_FC_GAPS_PENDING, gcb_gaps_pending(b->gaps));
+	gauge(b, GCB_NC_GAPS_PENDING, gcb_gaps_pending(b->gaps));
 	if (!b->conf.enabled) {
 		if (!b->disabled_logged && gcb_gaps_pending(b->gaps) > 0) {
 			gcb_log_warn("backfill disabled: %u gap(s) stay recorded in %s/%s, not "

@@ -61,7 +61,7 @@ typedef struct gcb_backfill gcb_backfill_t;
 
 /*
  * Creates the backfill over gaps (borrowed), loading any job in progress.
- * counters: the fetcher's (GCB_FC_BACKFILL_*, GCB_FC_GAPS_*). 0 or -errno
+ * counters: the source stage's (GCB_NC_BACKFILL_*, GCB_NC_GAPS_*). 0 or -errno
  * with errstr.
  */
 int gcb_backfill_new(gcb_backfill_t **out, const gcb_backfill_conf_t *conf, gcb_gaps_t *gaps,

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "lib/gcb_log.h"
 
 /*
@@ -95,7 +95,7 @@ int64_t gcb_backfill_step_watermark(gcb_backfill_t *b, uint64_t now)
 	if (rc != 1) {
 		/* Without a watermark nothing says the lake is complete: never
 		 * guess, ask again later. */
-		gcb_backfill_count(b, GCB_FC_MALFORMED, 1);
+		gcb_backfill_count(b, GCB_SC_MALFORMED, 1);
 		gcb_log_error("backfill of gap %" PRIu64 ": availability answer without a usable "
 			      "dataAvailabilityDate (correlation_id=%s)",
 			      b->gap_id, r->correlation_id);
@@ -110,7 +110,7 @@ int64_t gcb_backfill_step_watermark(gcb_backfill_t *b, uint64_t now)
 		b->phase = BF_SUBMIT;
 		return gcb_backfill_answered(b, now, r, 0);
 	}
-	gcb_backfill_count(b, GCB_FC_BACKFILL_WATERMARK_WAITS, 1);
+	gcb_backfill_count(b, GCB_NC_BACKFILL_WATERMARK_WAITS, 1);
 	gcb_backfill_iso_ms(wm, wm_iso);
 	gcb_backfill_iso_ms(b->gap_end_ms, end_iso);
 	if (!b->watermark_logged) {
@@ -144,7 +144,7 @@ int gcb_backfill_page_complete(gcb_backfill_t *b, const cJSON *page, const char 
 
 	if (rc == 0 || (rc == 1 && wm >= b->gap_end_ms))
 		return 1;
-	gcb_backfill_count(b, GCB_FC_BACKFILL_WATERMARK_WAITS, 1);
+	gcb_backfill_count(b, GCB_NC_BACKFILL_WATERMARK_WAITS, 1);
 	gcb_backfill_iso_ms(b->gap_end_ms, end_iso);
 	if (rc < 0)
 		snprintf(wm_iso, sizeof(wm_iso), "(unreadable)");

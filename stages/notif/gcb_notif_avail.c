@@ -163,7 +163,7 @@ static int check_template(const cJSON *ents, const char *tmpl)
 
 int gcb_notif_avail_check(gcb_notif_t *n)
 {
-	const gcb_http_resp_t *r = &n->f->api_http.resp;
+	const gcb_http_resp_t *r = &n->src.api_http.resp;
 	const cJSON *ents;
 	cJSON *o;
 	int rc, bad = 0;
@@ -176,7 +176,7 @@ int gcb_notif_avail_check(gcb_notif_t *n)
 		return rc;
 	if (rc != 0 || r->status != 200) {
 		if (rc == 0)
-			gcb_fetcher_log_answer(n->f, "GET notifications/availabletopics");
+			gcb_source_log_answer(&n->src, "GET notifications/availabletopics");
 		gcb_log_warn("the WebSocket transport of the configured topics is not checked: "
 			     "availabletopics unavailable");
 		return 0;

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "lib/gcb_log.h"
 
 static const char PING[] = "{\"message\":\"ping\"}";
@@ -37,7 +37,7 @@ unsigned gcb_notif_live(const gcb_notif_t *n)
 
 static void gauge(gcb_notif_t *n)
 {
-	gcb_counter_set(n->f->counters, GCB_FC_CHANNELS, gcb_notif_live(n));
+	gcb_counter_set(n->src.counters, GCB_NC_CHANNELS, gcb_notif_live(n));
 }
 
 static int ws_open(gcb_notif_chan_t *c, const char *uri, gcb_ws_t **ws)
@@ -76,7 +76,7 @@ static void went_live(gcb_notif_chan_t *c)
  */
 static void note_token(gcb_notif_chan_t *c)
 {
-	const gcb_token_t *t = &c->n->f->token;
+	const gcb_token_t *t = &c->n->src.token;
 
 	c->token_expires_mono_ms = t->expires_ns / 1000000;
 	c->token_life_ms =
@@ -100,10 +100,10 @@ static void retry_later(gcb_notif_chan_t *c, int rc, const char *what)
 {
 	uint64_t ms = rc == -EINVAL
 			  ? gcb_backoff_at_cap(&c->backoff)
-			  : gcb_backoff_next(&c->backoff, c->n->f->api_http.resp.retry_after_ms);
+			  : gcb_backoff_next(&c->backoff, c->n->src.api_http.resp.retry_after_ms);
 
 	c->retry_mono_ms = mono_ms() + ms;
-	gcb_notif_count(c->n, GCB_FC_RETRIES, 1);
+	gcb_notif_count(c->n, GCB_SC_RETRIES, 1);
 	gcb_log_warn("channel slot %u: %s failed (%s): retrying in %llu ms", c->index, what,
 		     strerror(-rc), (unsigned long long)ms);
 }
@@ -172,7 +172,7 @@ void gcb_notif_chan_disconnect(gcb_notif_chan_t *c, const char *reason, uint64_t
 	}
 	if (c->gap_id == 0)
 		c->gap_id = gcb_notif_gap_open(n, gap_start_unix_ms, reason, c->topics);
-	gcb_notif_count(n, GCB_FC_WS_RECONNECTS, 1);
+	gcb_notif_count(n, GCB_NC_WS_RECONNECTS, 1);
 	c->retry_mono_ms = mono_ms() + gcb_backoff_next(&c->backoff, -1);
 	gauge(n);
 }
@@ -226,7 +226,7 @@ static void chan_rollover(gcb_notif_chan_t *c, const char *why)
 	c->ws = ws;
 	c->dirty = 0;
 	c->rollover_retry_mono_ms = 0;
-	gcb_notif_count(n, GCB_FC_ROLLOVERS, 1);
+	gcb_notif_count(n, GCB_NC_ROLLOVERS, 1);
 	went_live(c);
 }
 
@@ -245,7 +245,7 @@ int gcb_notif_chan_service(gcb_notif_chan_t *c, short revents)
 		gcb_log_warn("channel %s: token revoked and connection closed: renewing the "
 			     "token and reconnecting",
 			     c->id);
-		gcb_token_invalidate(&c->n->f->token);
+		gcb_token_invalidate(&c->n->src.token);
 		gcb_notif_chan_disconnect(c, "token_revoked", c->event_unix_ms, 0);
 		c->retry_mono_ms = 0;
 		return 0;
@@ -281,7 +281,7 @@ static void on_unsubscribed(gcb_notif_chan_t *c)
 void gcb_notif_chan_step(gcb_notif_chan_t *c, uint64_t now)
 {
 	gcb_notif_t *n = c->n;
-	const gcb_fetcher_conf_t *cf = n->conf;
+	const gcb_source_conf_t *cf = n->conf;
 	uint64_t now_unix;
 	int token_due;
 
@@ -295,7 +295,7 @@ void gcb_notif_chan_step(gcb_notif_chan_t *c, uint64_t now)
 	if (c->want_revoke) {
 		gcb_log_warn("channel %s: token revoked: renewing the token and reconnecting",
 			     c->id);
-		gcb_token_invalidate(&n->f->token);
+		gcb_token_invalidate(&n->src.token);
 		gcb_notif_chan_disconnect(c, "token_revoked", c->event_unix_ms, 0);
 		c->retry_mono_ms = now;
 		return;
@@ -317,13 +317,13 @@ void gcb_notif_chan_step(gcb_notif_chan_t *c, uint64_t now)
 	if (now >= c->rollover_retry_mono_ms &&
 	    (c->want_rollover || token_due ||
 	     now_unix + cf->notif.rollover_before_ms >= c->expires_unix_ms)) {
-		const gcb_token_t *t = &n->f->token;
+		const gcb_token_t *t = &n->src.token;
 
 		/* The token in hand is the channel's own (not renewed yet): a
 		 * channel created with it would die with it too. */
 		if (token_due && t->expires_ns != 0 &&
 		    t->expires_ns / 1000000 <= c->token_expires_mono_ms)
-			gcb_token_invalidate(&n->f->token);
+			gcb_token_invalidate(&n->src.token);
 		chan_rollover(c, c->want_rollover ? "socket_closing"
 				 : token_due	  ? "token expiry ahead"
 						  : "expiry ahead");
@@ -354,7 +354,7 @@ static int64_t until(uint64_t at, uint64_t now)
 
 int64_t gcb_notif_chan_due_ms(const gcb_notif_chan_t *c, uint64_t now)
 {
-	const gcb_fetcher_conf_t *cf = c->n->conf;
+	const gcb_source_conf_t *cf = c->n->conf;
 	uint64_t now_unix;
 	int64_t d, r;
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_source.h"
 #include "lib/gcb_log.h"
 
 #define POS_TEXT_MAX 48
@@ -45,8 +45,8 @@ int gcb_notif_feed_init(gcb_notif_t *n)
 		gcb_log_error("malloc() of the %zu-byte feed buffer failed", n->scratch_size);
 		return -ENOMEM;
 	}
-	n->f->writer.wait = never_wait;
-	n->f->writer.wait_arg = n;
+	n->src.writer.wait = never_wait;
+	n->src.writer.wait_arg = n;
 	return 0;
 }
 
@@ -83,8 +83,8 @@ static int seek_text(gcb_notif_t *n, const char *text, const char *from)
 
 void gcb_notif_feed_resume(gcb_notif_t *n)
 {
-	gcb_fetcher_t *f = n->f;
-	char stream[GCB_FETCHER_STREAM_MAX + 1];
+	gcb_source_t *f = &n->src;
+	char stream[GCB_SOURCE_STREAM_MAX + 1];
 	gcb_spool_pos_t pos;
 	uint64_t batch = 0;
 	size_t len;
@@ -94,7 +94,7 @@ void gcb_notif_feed_resume(gcb_notif_t *n)
 	    seek_text(n, f->cursor, "after the last batch in shared memory") == 0)
 		goto loaded;
 	rc = gcb_ckpt_load(&f->ckpt, stream, sizeof(stream), f->cursor, sizeof(f->cursor), &batch);
-	if (rc == 0 && strcmp(stream, GCB_FETCHER_NOTIF_STREAM) != 0) {
+	if (rc == 0 && strcmp(stream, GCB_NOTIF_STREAM) != 0) {
 		gcb_log_warn("checkpoint %s/%s belongs to stream %s: replaying the spool from its "
 			     "oldest record",
 			     f->ckpt.dir, f->ckpt.name, stream);
@@ -118,7 +118,7 @@ loaded:
 /* Appends spooled records to the batch in scratch. 0 or -EIO. */
 static int build(gcb_notif_t *n, uint64_t limit)
 {
-	gcb_batch_writer_t *w = &n->f->writer;
+	gcb_batch_writer_t *w = &n->src.writer;
 	gcb_spool_rec_t rec;
 	int rc;
 
@@ -159,7 +159,7 @@ static uint64_t ring_free(const gcb_ring_t *r)
 
 int gcb_notif_feed(gcb_notif_t *n)
 {
-	gcb_fetcher_t *f = n->f;
+	gcb_source_t *f = &n->src;
 	gcb_shm_pipeline_t *p = f->pipe;
 
 	int was_blocked = n->ring_blocked;
@@ -178,7 +178,7 @@ int gcb_notif_feed(gcb_notif_t *n)
 		    atomic_load_explicit(&p->checkpoint_batch_seq, memory_order_acquire) <
 			b - GCB_SHM_CURSOR_SLOTS) {
 			/* 64 batches since the last checkpoint: store one now. */
-			gcb_fetcher_checkpoint(f, 1);
+			gcb_source_checkpoint(f, 1);
 			if (atomic_load(&p->checkpoint_batch_seq) < b - GCB_SHM_CURSOR_SLOTS) {
 				n->ring_blocked = 1;
 				return 0;
@@ -186,7 +186,7 @@ int gcb_notif_feed(gcb_notif_t *n)
 		}
 		if (ring_free(r) < n->batch_bytes + n->batch_maxrec) {
 			if (!was_blocked)
-				gcb_notif_count(n, GCB_FC_RING_FULL_WAITS, 1);
+				gcb_notif_count(n, GCB_SC_RING_FULL_WAITS, 1);
 			n->ring_blocked = 1;
 			return 0;
 		}
@@ -213,7 +213,7 @@ int gcb_notif_feed(gcb_notif_t *n)
 
 void gcb_notif_feed_release(gcb_notif_t *n)
 {
-	gcb_shm_pipeline_t *p = n->f->pipe;
+	gcb_shm_pipeline_t *p = n->src.pipe;
 	uint64_t ck = atomic_load_explicit(&p->checkpoint_batch_seq, memory_order_acquire);
 	const gcb_shm_cursor_slot_t *s = &p->cursors[ck % GCB_SHM_CURSOR_SLOTS];
 	char text[GCB_SHM_CURSOR_MAX];

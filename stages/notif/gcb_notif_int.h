@@ -7,12 +7,13 @@
 
 #include <stdint.h>
 
-#include "stages/fetcher/gcb_fetcher_int.h"
+#include "shm/gcb_counters.h"
 #include "stages/notif/gcb_backfill.h"
 #include "stages/notif/gcb_gaps.h"
 #include "stages/notif/gcb_notif.h"
 #include "stages/notif/gcb_notif_topics.h"
 #include "stages/notif/gcb_rate.h"
+#include "stages/source/gcb_source.h"
 #include "stages/spool/gcb_spool.h"
 #include "stages/ws/gcb_ws.h"
 
@@ -56,8 +57,8 @@ typedef struct gcb_notif_chan {
 } gcb_notif_chan_t;
 
 typedef struct gcb_notif {
-	gcb_fetcher_t *f;
-	const gcb_fetcher_conf_t *conf;
+	gcb_source_t src; /* endpoints, token, checkpoint, batch writer */
+	const gcb_source_conf_t *conf;
 	gcb_ring_t *rings;
 	unsigned n_rings;
 
@@ -114,11 +115,11 @@ typedef struct gcb_notif {
 
 static inline void gcb_notif_count(gcb_notif_t *n, unsigned idx, uint64_t v)
 {
-	gcb_counter_add(n->f->counters, idx, v);
+	gcb_counter_add(n->src.counters, idx, v);
 }
 
 /* gcb_notif_rest.c: an authorised request on path. 0 with the answer in
- * n->f->api_http.resp, or -errno (-ECANCELED when stopping). */
+ * n->src.api_http.resp, or -errno (-ECANCELED when stopping). */
 int gcb_notif_rest(gcb_notif_t *n, const char *method, const char *path, const char *body,
 		   size_t len);
 

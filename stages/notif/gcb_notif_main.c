@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "lib/gcb_log.h"
 
 #define RING_RETRY_MS	10
@@ -37,8 +37,8 @@ uint64_t gcb_notif_gap_open(gcb_notif_t *n, uint64_t start_unix_ms, const char *
 	uint64_t id = gcb_gaps_open(&n->gaps, start_unix_ms, reason, topics ? topics : "");
 
 	/* The gap log logs the gap itself. */
-	gcb_notif_count(n, GCB_FC_GAPS_OPENED, 1);
-	gcb_counter_set(n->f->counters, GCB_FC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
+	gcb_notif_count(n, GCB_NC_GAPS_OPENED, 1);
+	gcb_counter_set(n->src.counters, GCB_NC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
 	return id;
 }
 
@@ -66,7 +66,7 @@ static int bf_call(void *arg, const char *method, const char *path, const char *
 	if (rc == -EACCES || rc == -EAGAIN)
 		return -EAGAIN;
 	if (rc == 0)
-		*resp = &n->f->api_http.resp;
+		*resp = &n->src.api_http.resp;
 	return rc;
 }
 
@@ -76,7 +76,7 @@ static int bf_emit(void *arg, const char *msg, size_t len)
 	int rc = gcb_spool_append(n->spool, gcb_clock_real_ms(), msg, (uint32_t)len);
 
 	if (rc == 0)
-		gcb_notif_count(n, GCB_FC_SPOOL_APPENDS, 1);
+		gcb_notif_count(n, GCB_SC_SPOOL_APPENDS, 1);
 	return rc;
 }
 
@@ -89,9 +89,10 @@ static int bf_sync(void *arg)
 
 /* ---- setup and teardown ---- */
 
-static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
+static int setup(gcb_notif_t *n, gcb_ring_t *out, unsigned n_out)
 {
-	const gcb_fetcher_conf_t *c = f->conf;
+	gcb_source_t *f = &n->src;
+	const gcb_source_conf_t *c = f->conf;
 	const char *instance = f->ctx->shm->hdr->instance;
 	gcb_spool_conf_t sc = {0};
 	gcb_spool_stats_t st;
@@ -99,7 +100,6 @@ static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_o
 	char err[256];
 	int rc;
 
-	n->f = f;
 	n->conf = c;
 	n->rings = out;
 	n->n_rings = n_out;
@@ -148,7 +148,7 @@ static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_o
 		return -EINVAL;
 	}
 	gcb_spool_stats(n->spool, &st);
-	gcb_notif_count(n, GCB_FC_SPOOL_RECOVERED_BYTES, st.recovered_tail_bytes);
+	gcb_notif_count(n, GCB_SC_SPOOL_RECOVERED_BYTES, st.recovered_tail_bytes);
 	n->spool_syncs = st.syncs;
 	if ((rc = gcb_gaps_load(&n->gaps, &f->ckpt, instance, err, sizeof(err))) != 0) {
 		gcb_log_error("gap log: %s", err);
@@ -173,12 +173,8 @@ static int setup(gcb_notif_t *n, gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_o
 			return -EINVAL;
 		}
 	}
-	snprintf(f->stream_id, sizeof(f->stream_id), "%s", GCB_FETCHER_NOTIF_STREAM);
-	gcb_batch_writer_init(&f->writer, out, n_out, f->pipe, f->stream_id, c->max_event_bytes,
-			      f->counters);
-	f->writer.keep = gcb_fetcher_keep_event;
-	f->writer.keep_arg = f;
-	f->writer.dlq_value_max = c->dlq_value_max;
+	snprintf(f->stream_id, sizeof(f->stream_id), "%s", GCB_NOTIF_STREAM);
+	gcb_source_writer_init(f, out, n_out);
 	if ((rc = gcb_notif_feed_init(n)) != 0)
 		return rc;
 	gcb_notif_feed_resume(n);
@@ -193,7 +189,7 @@ static void teardown(gcb_notif_t *n)
 		free(n->chans[i].topics);
 		gcb_notif_topics_fini(&n->chans[i].rejected);
 	}
-	gcb_counter_set(n->f->counters, GCB_FC_CHANNELS, 0);
+	gcb_counter_set(n->src.counters, GCB_NC_CHANNELS, 0);
 	gcb_backfill_free(n->backfill);
 	if (n->spool != NULL) {
 		(void)gcb_spool_flush(n->spool, mono_ms(), 1);
@@ -213,7 +209,7 @@ static void spool_full_check(gcb_notif_t *n, uint64_t now)
 	gcb_spool_stats_t st;
 
 	if (n->spool_full && !n->paused) {
-		gcb_notif_count(n, GCB_FC_SPOOL_FULL, 1);
+		gcb_notif_count(n, GCB_SC_SPOOL_FULL, 1);
 		gcb_log_error("spool full (spool.max_size %llu bytes): closing every channel until "
 			      "it is below 3/4 of that; the time in between is a gap",
 			      (unsigned long long)n->conf->spool.max_bytes);
@@ -244,17 +240,17 @@ static void gauges(gcb_notif_t *n)
 	gcb_spool_stats_t st;
 
 	gcb_spool_stats(n->spool, &st);
-	gcb_counter_set(n->f->counters, GCB_FC_SPOOL_BYTES, st.bytes);
-	gcb_counter_set(n->f->counters, GCB_FC_SPOOL_UNREAD, st.unread_records + n->batch.n_events);
+	gcb_counter_set(n->src.counters, GCB_SC_SPOOL_BYTES, st.bytes);
+	gcb_counter_set(n->src.counters, GCB_SC_SPOOL_UNREAD, st.unread_records + n->batch.n_events);
 	if (st.syncs > n->spool_syncs)
-		gcb_notif_count(n, GCB_FC_SPOOL_SYNCS, st.syncs - n->spool_syncs);
+		gcb_notif_count(n, GCB_SC_SPOOL_SYNCS, st.syncs - n->spool_syncs);
 	n->spool_syncs = st.syncs;
-	gcb_counter_set(n->f->counters, GCB_FC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
+	gcb_counter_set(n->src.counters, GCB_NC_GAPS_PENDING, gcb_gaps_pending(&n->gaps));
 }
 
 static int loop_timeout(gcb_notif_t *n, uint64_t now)
 {
-	int64_t t = GCB_FETCHER_TICK_MS, d;
+	int64_t t = GCB_SOURCE_TICK_MS, d;
 
 	for (unsigned i = 0; i < n->n_chans; i++)
 		if ((d = gcb_notif_chan_due_ms(&n->chans[i], now)) >= 0 && d < t)
@@ -334,16 +330,27 @@ static int loop_turn(gcb_notif_t *n)
 	return 0;
 }
 
-int gcb_notif_run(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
+int gcb_notif_main(const gcb_source_conf_t *conf, gcb_stage_ctx_t *ctx, gcb_ring_t *out,
+		   unsigned n_out)
 {
 	gcb_notif_t *n = calloc(1, sizeof(*n));
+	gcb_source_t *f;
 	int rc, ret = GCB_EXIT_RESTART;
 
 	if (n == NULL) {
 		gcb_log_error("calloc() failed");
 		return GCB_EXIT_RESTART;
 	}
-	rc = setup(n, f, out, n_out);
+	f = &n->src;
+	rc = gcb_source_init(f, conf, ctx, out, n_out);
+	if (rc != 0) {
+		ret = rc == -EINVAL ? GCB_EXIT_FATAL : GCB_EXIT_RESTART;
+		goto fini;
+	}
+	gcb_log_info("fetcher: notifications api=%s login=%s client_id=%s validators=%u "
+		     "state_dir=%s",
+		     f->api, f->login, conf->client_id, n_out, conf->state_dir);
+	rc = setup(n, out, n_out);
 	if (rc != 0) {
 		ret = rc == -EINVAL ? GCB_EXIT_FATAL : GCB_EXIT_RESTART;
 		goto out;
@@ -382,7 +389,7 @@ int gcb_notif_run(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 		    gcb_notif_gap_open(n, gcb_gaps_last_alive(&n->gaps), "not_running", all);
 		free(all);
 	}
-	while (!gcb_fetcher_tick(f)) {
+	while (!gcb_source_tick(f)) {
 		if ((rc = loop_turn(n)) == 0)
 			continue;
 		if (rc == -EINVAL) {
@@ -395,11 +402,19 @@ int gcb_notif_run(gcb_fetcher_t *f, gcb_ring_t *out, unsigned n_out)
 	ret = GCB_EXIT_OK;
 stop:
 	gcb_notif_shard_fini(n);
-	gcb_fetcher_checkpoint(f, 1);
+	gcb_source_checkpoint(f, 1);
 	gcb_notif_feed_release(n);
 out:
 	gcb_notif_shard_fini(n);
 	teardown(n);
+	gcb_log_info("fetcher stopping: exit %d", ret);
+fini:
+	gcb_source_fini(f);
 	free(n);
 	return ret;
+}
+
+int gcb_notif_stage_main(gcb_stage_ctx_t *ctx, void *arg)
+{
+	return gcb_source_stage_run(ctx, arg, gcb_notif_main);
 }

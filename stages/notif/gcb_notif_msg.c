@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "stages/notif/gcb_notif_scan.h"
 #include "lib/gcb_log.h"
 
@@ -18,7 +18,7 @@
 
 static void on_system(gcb_notif_chan_t *c, const char *topic, uint64_t now_unix)
 {
-	gcb_notif_count(c->n, GCB_FC_SYSTEM_MESSAGES, 1);
+	gcb_notif_count(c->n, GCB_NC_SYSTEM_MESSAGES, 1);
 	if (strcmp(topic, "v2.system.socket_closing") == 0) {
 		gcb_log_info("channel %s: socket_closing announced: rolling over", c->id);
 		c->want_rollover = 1;
@@ -48,11 +48,11 @@ int gcb_notif_on_message(void *arg, const char *msg, size_t len)
 	c->last_rx_unix_ms = now_unix;
 	c->ping_sent_mono_ms = 0;
 	gcb_gaps_alive(&n->gaps, now_unix, now_mono, GCB_NOTIF_ALIVE_MS);
-	gcb_counter_set(n->f->counters, GCB_FC_LAST_MESSAGE_UNIX_MS, now_unix);
+	gcb_counter_set(n->src.counters, GCB_NC_LAST_MESSAGE_UNIX_MS, now_unix);
 
 	rc = gcb_notif_topic_name(msg, len, topic, sizeof(topic));
 	if (rc == 0 && strcmp(topic, "channel.metadata") == 0) {
-		gcb_notif_count(n, GCB_FC_WS_HEARTBEATS, 1);
+		gcb_notif_count(n, GCB_NC_WS_HEARTBEATS, 1);
 		return 0;
 	}
 	if (rc == 0 && strncmp(topic, "v2.system.", 10) == 0) {
@@ -76,7 +76,7 @@ int gcb_notif_on_message(void *arg, const char *msg, size_t len)
 		gcb_notif_gap_close(n, &id, now_unix + 1);
 		return 0;
 	}
-	gcb_notif_count(n, GCB_FC_WS_MESSAGES, 1);
-	gcb_notif_count(n, GCB_FC_SPOOL_APPENDS, 1);
+	gcb_notif_count(n, GCB_NC_WS_MESSAGES, 1);
+	gcb_notif_count(n, GCB_SC_SPOOL_APPENDS, 1);
 	return 0;
 }

@@ -68,7 +68,7 @@ static int read_request(int dfd, const char *name, uint64_t *from, uint64_t *to,
 
 void gcb_notif_requests_scan(gcb_notif_t *n)
 {
-	const gcb_fetcher_conf_t *c = n->conf;
+	const gcb_source_conf_t *c = n->conf;
 	char dir[PATH_MAX];
 	struct dirent *e;
 	DIR *d;
@@ -76,7 +76,7 @@ void gcb_notif_requests_scan(gcb_notif_t *n)
 	if (!n->gaps_ready || n->requests_stuck)
 		return;
 	snprintf(dir, sizeof(dir), "%s/%s" GCB_BACKFILL_REQUEST_DIR, c->state_dir,
-		 n->f->ctx->shm->hdr->instance);
+		 n->src.ctx->shm->hdr->instance);
 	if ((d = opendir(dir)) == NULL)
 		return; /* no request was ever made */
 	while ((e = readdir(d)) != NULL) {

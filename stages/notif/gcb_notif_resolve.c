@@ -16,7 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "lib/gcb_log.h"
 
 #define PAGE_SIZE      100
@@ -55,7 +55,7 @@ static int parse_page(const gcb_http_resp_t *r, unsigned page, gcb_notif_topics_
 
 static int fetch_ids(gcb_notif_t *n, const char *base, gcb_notif_topics_t *out, int startup)
 {
-	gcb_fetcher_t *f = n->f;
+	gcb_source_t *f = &n->src;
 	const gcb_http_resp_t *r = &f->api_http.resp;
 	char path[256], what[300];
 	int more = 1, rc;
@@ -76,26 +76,26 @@ static int fetch_ids(gcb_notif_t *n, const char *base, gcb_notif_topics_t *out, 
 				page++;
 				wait = gcb_throttle_delay_ms(r);
 				if (wait > 0) {
-					gcb_notif_count(n, GCB_FC_THROTTLE_WAITS, 1);
-					gcb_notif_count(n, GCB_FC_THROTTLE_MS, wait);
-					if (gcb_fetcher_sleep(f, wait) != 0)
+					gcb_notif_count(n, GCB_SC_THROTTLE_WAITS, 1);
+					gcb_notif_count(n, GCB_SC_THROTTLE_MS, wait);
+					if (gcb_source_sleep(f, wait) != 0)
 						return -ECANCELED;
 				}
 				continue;
 			}
-			gcb_notif_count(n, GCB_FC_MALFORMED, 1);
+			gcb_notif_count(n, GCB_SC_MALFORMED, 1);
 			gcb_log_error("%s: answer without an entities array", what);
 		} else if (rc == 0) {
-			gcb_fetcher_log_answer(f, what);
+			gcb_source_log_answer(f, what);
 		}
 		if (!startup)
 			return -EAGAIN;
 		if (rc == -EACCES)
-			rc = gcb_fetcher_backoff(f, 1, -1, "token request refused");
+			rc = gcb_source_backoff(f, 1, -1, "token request refused");
 		else if (rc == -EAGAIN)
-			rc = gcb_fetcher_backoff(f, 0, f->token.retry_after_ms, "token request");
+			rc = gcb_source_backoff(f, 0, f->token.retry_after_ms, "token request");
 		else
-			rc = gcb_fetcher_backoff(
+			rc = gcb_source_backoff(
 			    f, rc == 0 && r->status != 429 && r->status < 500 && r->status != 408,
 			    rc == 0 ? r->retry_after_ms : -1, what);
 		if (rc != 0)
@@ -168,7 +168,7 @@ int gcb_notif_assign(gcb_notif_t *n)
 
 int gcb_notif_resolve(gcb_notif_t *n, int startup)
 {
-	const gcb_fetcher_conf_t *c = n->conf;
+	const gcb_source_conf_t *c = n->conf;
 	gcb_notif_topics_t queues, users, next;
 	uint64_t now = gcb_clock_mono_ns() / 1000000;
 	unsigned limit = (c->notif.max_channels - 1) * c->notif.topics_per_channel;
@@ -234,7 +234,7 @@ int gcb_notif_resolve(gcb_notif_t *n, int startup)
 	gcb_notif_topics_fini(&n->topics);
 	n->topics = next;
 	gcb_notif_topics_init(&next);
-	gcb_counter_set(n->f->counters, GCB_FC_TOPICS, n->topics.n);
+	gcb_counter_set(n->src.counters, GCB_NC_TOPICS, n->topics.n);
 	rc = gcb_notif_assign(n);
 out:
 	gcb_notif_topics_fini(&queues);

@@ -15,7 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_source.h"
 #include "lib/gcb_log.h"
 
 #define CHANNEL_LIFE_MS (24ull * 3600 * 1000)
@@ -23,30 +23,30 @@
 int gcb_notif_rest(gcb_notif_t *n, const char *method, const char *path, const char *body,
 		   size_t len)
 {
-	char url[GCB_FETCHER_URL_MAX + 512];
-	gcb_fetcher_t *f = n->f;
+	char url[GCB_SOURCE_URL_MAX + 512];
+	gcb_source_t *f = &n->src;
 	uint64_t wait;
 	int rc;
 
 	/* The shared budget first (gcb_rate.h): wait for this request's turn. */
 	if ((wait = gcb_rate_wait_ms(&n->rate, gcb_clock_mono_ns() / 1000000)) > 0) {
-		gcb_notif_count(n, GCB_FC_THROTTLE_WAITS, 1);
-		gcb_notif_count(n, GCB_FC_THROTTLE_MS, wait);
-		if (gcb_fetcher_sleep(f, wait) != 0)
+		gcb_notif_count(n, GCB_SC_THROTTLE_WAITS, 1);
+		gcb_notif_count(n, GCB_SC_THROTTLE_MS, wait);
+		if (gcb_source_sleep(f, wait) != 0)
 			return -ECANCELED;
 	}
 	gcb_rate_take(&n->rate, gcb_clock_mono_ns() / 1000000);
 	snprintf(url, sizeof(url), "%s%s", f->api, path);
-	rc = gcb_fetcher_api_call(f, method, url, body, len, (long)n->conf->request_timeout_ms);
+	rc = gcb_source_api_call(f, method, url, body, len, (long)n->conf->request_timeout_ms);
 	if (rc == 0) {
 		long st = f->api_http.resp.status;
 
 		if (st == 429)
-			gcb_notif_count(n, GCB_FC_HTTP_429, 1);
+			gcb_notif_count(n, GCB_SC_HTTP_429, 1);
 		else if (st >= 500)
-			gcb_notif_count(n, GCB_FC_HTTP_5XX, 1);
+			gcb_notif_count(n, GCB_SC_HTTP_5XX, 1);
 		else if (st >= 400 && st != 401)
-			gcb_notif_count(n, GCB_FC_HTTP_OTHER, 1);
+			gcb_notif_count(n, GCB_SC_HTTP_OTHER, 1);
 	} else if (rc != -ECANCELED) {
 		gcb_log_warn("%s %s failed: %s (%s)", method, path,
 			     rc == -EACCES || rc == -EAGAIN ? "no access token"
@@ -77,7 +77,7 @@ static uint64_t iso_ms(const char *s)
 /* POST channels: 0 with id, uri, expires filled; -errno otherwise (logged). */
 static int channel_create(gcb_notif_t *n, char *id, char *uri, uint64_t *expires)
 {
-	const gcb_http_resp_t *r = &n->f->api_http.resp;
+	const gcb_http_resp_t *r = &n->src.api_http.resp;
 	const cJSON *i, *u, *e;
 	char why[256];
 	cJSON *o;
@@ -86,7 +86,7 @@ static int channel_create(gcb_notif_t *n, char *id, char *uri, uint64_t *expires
 	if (rc != 0)
 		return rc;
 	if (r->status != 200 && r->status != 201) {
-		gcb_fetcher_log_answer(n->f, "POST notifications/channels");
+		gcb_source_log_answer(&n->src, "POST notifications/channels");
 		return -EAGAIN;
 	}
 	o = cJSON_ParseWithLength(r->body, r->body_len);
@@ -100,15 +100,15 @@ static int channel_create(gcb_notif_t *n, char *id, char *uri, uint64_t *expires
 		   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") !=
 		strlen(i->valuestring)) {
 		cJSON_Delete(o);
-		gcb_notif_count(n, GCB_FC_MALFORMED, 1);
+		gcb_notif_count(n, GCB_SC_MALFORMED, 1);
 		gcb_log_error("POST notifications/channels: answer without a usable id and "
 			      "connectUri correlation_id=%s",
 			      r->correlation_id);
 		return -EBADMSG;
 	}
-	if (gcb_ws_connect_uri_check(u->valuestring, n->f->api, why, sizeof(why)) != 0) {
+	if (gcb_ws_connect_uri_check(u->valuestring, n->src.api, why, sizeof(why)) != 0) {
 		cJSON_Delete(o);
-		gcb_notif_count(n, GCB_FC_MALFORMED, 1);
+		gcb_notif_count(n, GCB_SC_MALFORMED, 1);
 		gcb_log_error("POST notifications/channels: %s correlation_id=%s", why,
 			      r->correlation_id);
 		return -EBADMSG;
@@ -156,7 +156,7 @@ void gcb_notif_chan_retire(gcb_notif_t *n, const char *id)
 	if (id[0] == '\0')
 		return;
 	snprintf(path, sizeof(path), "/api/v2/notifications/channels/%s/subscriptions", id);
-	if (gcb_notif_rest(n, "DELETE", path, NULL, 0) == 0 && n->f->api_http.resp.status >= 300 &&
-	    n->f->api_http.resp.status != 404)
-		gcb_fetcher_log_answer(n->f, "DELETE subscriptions");
+	if (gcb_notif_rest(n, "DELETE", path, NULL, 0) == 0 && n->src.api_http.resp.status >= 300 &&
+	    n->src.api_http.resp.status != 404)
+		gcb_source_log_answer(&n->src, "DELETE subscriptions");
 }

@@ -141,7 +141,7 @@ static int put_state(gcb_notif_t *n, unsigned s, uint64_t live_until)
 static int all_acked(const gcb_notif_t *n)
 {
 	gcb_spool_stats_t st;
-	const gcb_shm_pipeline_t *p = n->f->pipe;
+	const gcb_shm_pipeline_t *p = n->src.pipe;
 
 	gcb_spool_stats(n->spool, &st);
 	return st.unread_records == 0 && n->batch.n_events == 0 &&
@@ -152,7 +152,7 @@ static int all_acked(const gcb_notif_t *n)
 /* Before this time every message read is in Kafka (0: unknown). */
 static uint64_t acked_until(const gcb_notif_t *n)
 {
-	uint64_t ck = atomic_load_explicit(&n->f->pipe->checkpoint_batch_seq, memory_order_acquire);
+	uint64_t ck = atomic_load_explicit(&n->src.pipe->checkpoint_batch_seq, memory_order_acquire);
 	unsigned slot = (unsigned)(ck % GCB_SHM_CURSOR_SLOTS);
 
 	if (all_acked(n))
@@ -226,7 +226,7 @@ static void drain(gcb_notif_t *n)
 
 	while (!all_acked(n) && gcb_clock_mono_ns() < end) {
 		(void)gcb_notif_feed(n);
-		gcb_stage_heartbeat(n->f->ctx);
+		gcb_stage_heartbeat(n->src.ctx);
 		nanosleep(&step, NULL);
 	}
 }
@@ -240,7 +240,7 @@ static void on_revoked(void *arg, unsigned s, int lost)
 		/* Sockets are not read meanwhile: what was read goes to Kafka,
 		 * the rest is the next owner's gap. */
 		drain(n);
-		gcb_fetcher_checkpoint(n->f, 1);
+		gcb_source_checkpoint(&n->src, 1);
 		until = n->shard_gap[s] != 0 ? n->shard_live_until[s] : acked_until(n);
 		if (until < n->shard_live_until[s])
 			until = n->shard_live_until[s];
@@ -264,7 +264,7 @@ int gcb_notif_shard_setup(gcb_notif_t *n)
 
 	if (n->conf->coord.group == NULL || n->conf->coord.group[0] == '\0')
 		return 0;
-	rc = gcb_coord_new(&n->coord, &n->conf->coord, &hooks, gcb_shm_coord(n->f->ctx->shm->hdr),
+	rc = gcb_coord_new(&n->coord, &n->conf->coord, &hooks, gcb_shm_coord(n->src.ctx->shm->hdr),
 			   err, sizeof(err));
 	if (rc != 0) {
 		gcb_log_error("coordination: %s", err);
@@ -306,7 +306,7 @@ void gcb_notif_shard_turn(gcb_notif_t *n)
 				n->shard_live_until[s] = now;
 			}
 	}
-	ck = atomic_load_explicit(&n->f->pipe->checkpoint_batch_seq, memory_order_acquire);
+	ck = atomic_load_explicit(&n->src.pipe->checkpoint_batch_seq, memory_order_acquire);
 	if (ck == n->shard_put_seq && !all_acked(n))
 		return;
 	if (gcb_clock_mono_ns() / 1000000 < n->shard_put_mono_ms)
@@ -315,7 +315,7 @@ void gcb_notif_shard_turn(gcb_notif_t *n)
 	n->shard_put_mono_ms =
 	    gcb_clock_mono_ns() / 1000000 + (n->conf->checkpoint_interval_ms > 0
 						 ? n->conf->checkpoint_interval_ms
-						 : GCB_FETCHER_TICK_MS);
+						 : GCB_SOURCE_TICK_MS);
 	until = acked_until(n);
 	for (unsigned s = 0; s < n->n_shards; s++) {
 		if (!(n->shards_owned & (UINT64_C(1) << s)) || n->shard_gap[s] != 0)

@@ -25,7 +25,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "stages/source/gcb_errbody.h"
 #include "lib/gcb_log.h"
 
@@ -139,7 +139,7 @@ static int send_topics(gcb_notif_t *n, const char *method, const char *id,
 	rc = gcb_notif_rest(n, method, path, body, len);
 	free(body);
 	if (rc == 0)
-		*st = n->f->api_http.resp.status;
+		*st = n->src.api_http.resp.status;
 	return rc;
 }
 
@@ -151,7 +151,7 @@ static int send_topics(gcb_notif_t *n, const char *method, const char *id,
 static int narrow(gcb_notif_chan_t *c, const char *id, const gcb_notif_topics_t *t, unsigned from,
 		  unsigned to, gcb_notif_topics_t *bad, unsigned *probes)
 {
-	const gcb_http_resp_t *r = &c->n->f->api_http.resp;
+	const gcb_http_resp_t *r = &c->n->src.api_http.resp;
 	unsigned mid;
 	long st = 0;
 	int rc;
@@ -188,7 +188,7 @@ static void gauge(gcb_notif_t *n)
 	for (unsigned i = 0; i < GCB_NOTIF_MAX_CHANNELS; i++)
 		if (n->chans[i].used)
 			k += n->chans[i].rejected.n;
-	gcb_counter_set(n->f->counters, GCB_FC_TOPICS_REJECTED, k);
+	gcb_counter_set(n->src.counters, GCB_NC_TOPICS_REJECTED, k);
 }
 
 /* The new rejected set of c replaces the old; topics no longer in it are logged. */
@@ -221,7 +221,7 @@ int gcb_notif_subscribe(gcb_notif_chan_t *c, const char *id)
 	if ((rc = send_topics(n, "PUT", id, &all, 0, all.n, &st)) != 0)
 		goto out;
 	if (st == 400) {
-		gcb_fetcher_log_answer(n->f, "PUT subscriptions");
+		gcb_source_log_answer(&n->src, "PUT subscriptions");
 		gcb_log_warn("channel %s: the service refused the subscription request as a whole: "
 			     "narrowing it down to the offending topics",
 			     id);
@@ -244,16 +244,16 @@ int gcb_notif_subscribe(gcb_notif_chan_t *c, const char *id)
 			goto out;
 	}
 	if (st < 200 || st >= 300) {
-		gcb_fetcher_log_answer(n->f, "PUT subscriptions");
+		gcb_source_log_answer(&n->src, "PUT subscriptions");
 		rc = st == 404 ? -ENOENT : st == 400 ? -EINVAL : -EAGAIN;
 		goto out;
 	}
-	if ((rc = read_answer(c, &n->f->api_http.resp, &next)) == -EBADMSG) {
+	if ((rc = read_answer(c, &n->src.api_http.resp, &next)) == -EBADMSG) {
 		/* Subscribed all the same; what was rejected is unknown this time. */
-		gcb_notif_count(n, GCB_FC_MALFORMED, 1);
+		gcb_notif_count(n, GCB_SC_MALFORMED, 1);
 		gcb_log_warn("channel %s: subscription answer without an entities array "
 			     "(correlation_id=%s)",
-			     id, n->f->api_http.resp.correlation_id);
+			     id, n->src.api_http.resp.correlation_id);
 		rc = 0;
 		goto out;
 	}

@@ -41,7 +41,7 @@
 #define PF_PER_LINE 160
 
 typedef struct pf {
-	const gcb_fetcher_conf_t *c;
+	const gcb_source_conf_t *c;
 	FILE *out;
 	char api[1024], login[1024];
 	gcb_http_t http, login_http;
@@ -392,7 +392,7 @@ static void check_analytics(pf_t *p)
 	cJSON_Delete(o);
 }
 
-int gcb_preflight_run(const gcb_fetcher_conf_t *c, FILE *out)
+int gcb_preflight_run(const gcb_source_conf_t *c, FILE *out)
 {
 	gcb_http_opts_t ho = {.connect_timeout_ms = 10000,
 			      .tls_verify = c->tls_verify,

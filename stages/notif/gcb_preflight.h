@@ -11,8 +11,8 @@
 
 #include <stdio.h>
 
-#include "stages/fetcher/gcb_fetcher.h"
+#include "stages/source/gcb_source_conf.h"
 
-int gcb_preflight_run(const gcb_fetcher_conf_t *conf, FILE *out);
+int gcb_preflight_run(const gcb_source_conf_t *conf, FILE *out);
 
 #endif

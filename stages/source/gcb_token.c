@@ -8,7 +8,7 @@
 #include <cjson/cJSON.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_source.h"
 #include "stages/source/gcb_errbody.h"
 #include "lib/gcb_log.h"
 
@@ -122,7 +122,7 @@ static int token_request(gcb_token_t *t)
 	if (rc == -ECANCELED)
 		return rc;
 	if (rc != 0) {
-		count(t, GCB_FC_TRANSPORT_ERRORS);
+		count(t, GCB_SC_TRANSPORT_ERRORS);
 		gcb_log_warn("token request failed: %s (%s)", gcb_http_strerror(t->http),
 			     strerror(-rc));
 		return -EAGAIN;
@@ -132,10 +132,10 @@ static int token_request(gcb_token_t *t)
 		/* The answer held the token: do not leave it in the reused buffer. */
 		explicit_bzero(r->body, r->body_len);
 		if (rc == 0) {
-			count(t, GCB_FC_TOKEN_RENEWALS);
+			count(t, GCB_SC_TOKEN_RENEWALS);
 			return 0;
 		}
-		count(t, GCB_FC_MALFORMED);
+		count(t, GCB_SC_MALFORMED);
 		gcb_log_error("token answer malformed (no usable access_token/expires_in) "
 			      "correlation_id=%s",
 			      r->correlation_id);
@@ -143,19 +143,19 @@ static int token_request(gcb_token_t *t)
 	}
 	gcb_errbody_parse(&eb, r->body, r->body_len, secrets, 2);
 	if (r->status == 429) {
-		count(t, GCB_FC_HTTP_429);
+		count(t, GCB_SC_HTTP_429);
 		t->retry_after_ms = r->retry_after_ms;
 	} else if (r->status >= 500) {
-		count(t, GCB_FC_HTTP_5XX);
+		count(t, GCB_SC_HTTP_5XX);
 	} else if (r->status == 401) {
-		count(t, GCB_FC_HTTP_401);
+		count(t, GCB_SC_HTTP_401);
 	} else {
-		count(t, GCB_FC_HTTP_OTHER);
+		count(t, GCB_SC_HTTP_OTHER);
 	}
 	gcb_log_error("token request refused: status=%ld code=%s message=\"%s\" correlation_id=%s",
 		      r->status, eb.code[0] ? eb.code : "-", eb.message, r->correlation_id);
 	if (r->status == 400 || r->status == 401 || r->status == 403) {
-		count(t, GCB_FC_AUTH_FAILURES);
+		count(t, GCB_SC_AUTH_FAILURES);
 		return -EACCES;
 	}
 	return -EAGAIN;

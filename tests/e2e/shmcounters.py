@@ -5,12 +5,13 @@
         -> counter=N ...   (every counter when none is named)
 
 NAME is a stage name from the stage table ("fetcher" by default,
-"validator-0", "producer"). Counter names come from the X(ID, "name", KIND, "help") table of
-shm/gcb_counters_<kind>.h (the same names metrics and gcb-ringstat print),
-so counters appended there are picked up without a change here.
+"validator-0", "producer"). Counter names come from the X(ID, "name", KIND, "help") tables of
+shm/gcb_counters_<kind>.h (the fetcher's: _source, _fetcher and _notif; the
+same names metrics and gcb-ringstat print), so counters appended there are
+picked up without a change here.
 --pid adds pid=N (the stage's current pid, 0 when not running) and
 restarts=N. Exit 2 when the segment or the stage cannot be read, 3 when a
-named counter does not exist. Layout: shm/gcb_shm_layout.h, version 4.
+named counter does not exist. Layout: shm/gcb_shm_layout.h, version 5.
 """
 import mmap
 import os
@@ -42,9 +43,15 @@ NCOUNTERS = layout_define("GCB_SHM_STAGE_COUNTERS")
 LAYOUT = layout_define("GCB_SHM_LAYOUT_VERSION")
 
 
-def counter_names(kind):
-    """The names of a stage kind's counters, in index order."""
-    path = os.path.join(SHM, "gcb_counters_%s.h" % kind)
+# The tables of a kind's slot, in index order (shm/gcb_counters.c): the
+# fetcher's holds the shared source counters, the poll source's and the
+# notification source's.
+TABLES = {"fetcher": ("source", "fetcher", "notif")}
+
+
+def table_names(table):
+    """The names of one X table, shm/gcb_counters_<table>.h, in index order."""
+    path = os.path.join(SHM, "gcb_counters_%s.h" % table)
     with open(path) as f:
         text = f.read()
     m = re.search(r"#define\s+GCB_\w+_COUNTERS\(X\)(.*?)\n\n", text, re.S)
@@ -52,6 +59,11 @@ def counter_names(kind):
     if not names:
         raise ValueError("%s: no X(ID, \"name\", KIND, \"help\") table" % path)
     return names
+
+
+def counter_names(kind):
+    """The names of a stage kind's counters, in index order."""
+    return [n for t in TABLES.get(kind, (kind,)) for n in table_names(t)]
 
 
 def read_stage(path, stage):

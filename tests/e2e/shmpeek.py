@@ -5,7 +5,7 @@
 
 fetched = the last batch the fetcher committed, acked = the last batch Kafka
 acknowledged completely, checkpoint = the last batch durably checkpointed
-(shm/gcb_shm_layout.h, layout version 4). Exit 2 when the segment cannot be
+(shm/gcb_shm_layout.h, layout version 5). Exit 2 when the segment cannot be
 read.
 """
 import mmap
@@ -20,8 +20,8 @@ def peek(path):
         mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         try:
             magic, version = struct.unpack_from("<QI", mm, 0)
-            if magic != MAGIC or version != 4:
-                raise ValueError("%s: not a layout-4 gcbridge segment" % path)
+            if magic != MAGIC or version != 5:
+                raise ValueError("%s: not a layout-5 gcbridge segment" % path)
             pipe_off, = struct.unpack_from("<Q", mm, 152)
             draining, = struct.unpack_from("<I", mm, pipe_off)
             fetched, = struct.unpack_from("<Q", mm, pipe_off + 8)

@@ -44,11 +44,12 @@
 #include <cjson/cJSON.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "shm/gcb_records.h"
 #include "shm/gcb_ring.h"
 #include "shm/gcb_shm.h"
 #include "stages/fetcher/gcb_fetcher.h"
+#include "stages/notif/gcb_notif.h"
 #include "stages/gcb_stage.h"
 #include "supervisor/gcb_config.h"
 #include "supervisor/gcb_stage_conf.h"
@@ -57,7 +58,7 @@
 #define MAX_V 8
 
 static struct {
-	gcb_fetcher_conf_t conf;
+	gcb_source_conf_t conf;
 	const char *instance;
 	const char *ids_out;
 	const char *counters_out;
@@ -85,7 +86,7 @@ static gcb_shm_t g_shm;
  * the state directory and the notification topics are the harness's
  * options. cfg lives as long as the process: conf points into it.
  */
-static void conf_from_table(gcb_fetcher_conf_t *f)
+static void conf_from_table(gcb_source_conf_t *f)
 {
 	static gcb_config_t cfg;
 	static char spool_dir[4096];
@@ -102,7 +103,7 @@ static void conf_from_table(gcb_fetcher_conf_t *f)
 	f->state_dir = NULL;
 	f->notif.topics = f->notif.topics_file = NULL;
 	f->spool.dir = NULL;
-	f->source = GCB_FETCHER_SOURCE_POLL;
+	f->source = GCB_SOURCE_POLL;
 }
 
 static volatile sig_atomic_t g_stop;
@@ -144,7 +145,9 @@ static pid_t spawn_fetcher(void)
 		if (gcb_stage_enter(&ctx, &g_shm, 0) != 0)
 			_exit(3);
 		atomic_store(&ctx.slot->pid, getpid());
-		_exit(gcb_fetcher_stage_main(&ctx, &o.conf));
+		_exit(o.conf.source == GCB_SOURCE_NOTIFICATIONS
+			  ? gcb_notif_stage_main(&ctx, &o.conf)
+			  : gcb_fetcher_stage_main(&ctx, &o.conf));
 	}
 	return pid;
 }
@@ -180,7 +183,7 @@ static int check_record(const gcb_ring_rec_t *rec, uint64_t want_batch, uint64_t
 	}
 	root = cJSON_ParseWithLength(gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_JSON]),
 				     ev->fields[GCB_EVF_JSON].len);
-	if (o.conf.source == GCB_FETCHER_SOURCE_NOTIFICATIONS)
+	if (o.conf.source == GCB_SOURCE_NOTIFICATIONS)
 		id = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(root, "metadata"), "CorrelationId");
 	else
@@ -217,7 +220,8 @@ static uint64_t g_max_hb_gap_ns;
 static void write_counters(const gcb_shm_stage_t *slot, const gcb_shm_pipeline_t *p,
 			   unsigned long events, int restarts)
 {
-	static const char *names[] = GCB_FC_NAMES;
+	unsigned n;
+	const gcb_counter_def_t *d = gcb_counters_of_kind(GCB_STAGE_KIND_FETCHER, &n);
 	char tmp[4200];
 	FILE *f;
 
@@ -226,8 +230,8 @@ static void write_counters(const gcb_shm_stage_t *slot, const gcb_shm_pipeline_t
 	snprintf(tmp, sizeof(tmp), "%s.tmp", o.counters_out);
 	if ((f = fopen(tmp, "w")) == NULL)
 		return;
-	for (unsigned i = 0; i < GCB_FC_COUNT; i++)
-		fprintf(f, "%s=%llu\n", names[i],
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s=%llu\n", d[i].name,
 			(unsigned long long)atomic_load(&slot->counters[i]));
 	fprintf(f, "fetched_batch_seq=%llu\nacked_batch_seq=%llu\ncheckpoint_batch_seq=%llu\n",
 		(unsigned long long)atomic_load(&p->fetched_batch_seq),
@@ -412,8 +416,8 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 256:
 			o.conf.source = strcmp(optarg, "notifications") == 0
-					    ? GCB_FETCHER_SOURCE_NOTIFICATIONS
-					    : GCB_FETCHER_SOURCE_POLL;
+					    ? GCB_SOURCE_NOTIFICATIONS
+					    : GCB_SOURCE_POLL;
 			break;
 		case 257:
 			o.conf.notif.topics = optarg;
@@ -460,7 +464,7 @@ static void parse_args(int argc, char **argv)
 	}
 	if (o.instance == NULL || o.conf.n_validators > MAX_V)
 		usage();
-	if (o.conf.source == GCB_FETCHER_SOURCE_NOTIFICATIONS) {
+	if (o.conf.source == GCB_SOURCE_NOTIFICATIONS) {
 		snprintf(o.spool_dir, sizeof(o.spool_dir), "%s/%s.spool",
 			 o.conf.state_dir ? o.conf.state_dir : ".", o.instance);
 		o.conf.spool.dir = o.spool_dir;
@@ -491,11 +495,11 @@ int main(int argc, char **argv)
 	if (getenv("GCB_LOG_LEVEL") != NULL)
 		gcb_log_level_parse(getenv("GCB_LOG_LEVEL"), &level);
 	gcb_log_setup("harness", level, GCB_LOG_LOGFMT);
-	if (gcb_fetcher_conf_check(&o.conf, err, sizeof(err)) != 0 && o.expect_exit != 2) {
+	if (gcb_source_conf_check(&o.conf, err, sizeof(err)) != 0 && o.expect_exit != 2) {
 		fprintf(stderr, "harness: %s\n", err);
 		return 2;
 	}
-	ring_cap = o.ring_bytes ? o.ring_bytes : gcb_fetcher_ring_bytes_needed(&o.conf);
+	ring_cap = o.ring_bytes ? o.ring_bytes : gcb_source_ring_bytes_needed(&o.conf);
 	for (unsigned i = 0; i < o.conf.n_validators; i++) {
 		snprintf(names[i], sizeof(names[i]), GCB_RING_FETCH_FMT, i);
 		specs[i] = (gcb_shm_ring_spec_t){names[i], ring_cap, 0, 0, -1};
@@ -550,7 +554,7 @@ int main(int argc, char **argv)
 		 * with no event rather than at the time limit. */
 		if (o.until_quiet_ms &&
 		    (events > 0 || atomic_load(&slot->counters[GCB_FC_POLLS]) > 0 ||
-		     atomic_load(&slot->counters[GCB_FC_WS_MESSAGES]) > 0) &&
+		     atomic_load(&slot->counters[GCB_NC_WS_MESSAGES]) > 0) &&
 		    now - last_record_ns > (uint64_t)o.until_quiet_ms * 1000000u)
 			break;
 		if (now > deadline) {

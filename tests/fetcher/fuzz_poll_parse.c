@@ -11,7 +11,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "stages/fetcher/gcb_fetcher_poll.h"
+#include "stages/source/gcb_poll.h"
 
 /*
  * A \uD800-\uDFFF escape: the JSON grammar accepts unpaired surrogates,

@@ -2,7 +2,7 @@
 
 PROGS += test-fetcher-parse
 test-fetcher-parse.srcs = tests/fetcher/test_fetcher_parse.c \
-	stages/fetcher/gcb_fetcher_poll.c $(JSON_SRCS) stages/source/gcb_errbody.c $(ARRAY_SRCS)
+	stages/source/gcb_poll.c $(JSON_SRCS) stages/source/gcb_errbody.c $(ARRAY_SRCS)
 test-fetcher-parse.libs := $(call pkglibs,cmocka libcjson)
 
 PROGS += test-fetcher-backoff
@@ -23,8 +23,8 @@ INTEGRATION_TESTS += tests/fetcher/fetcher_basic.sh tests/fetcher/fetcher_token.
 
 PROGS += test-fetcher-batch
 test-fetcher-batch.srcs = tests/fetcher/test_fetcher_batch.c \
-	stages/fetcher/gcb_fetcher_batch.c stages/source/gcb_ckpt.c \
-	stages/fetcher/gcb_fetcher_poll.c $(JSON_SRCS) $(SHM_SRCS) $(LOG_SRCS) $(ARRAY_SRCS)
+	stages/source/gcb_batch.c stages/source/gcb_ckpt.c \
+	stages/source/gcb_poll.c $(JSON_SRCS) $(SHM_SRCS) $(LOG_SRCS) $(ARRAY_SRCS)
 test-fetcher-batch.libs := $(call pkglibs,cmocka libcjson liburing)
 UNIT_TESTS += $(BIN)/test-fetcher-batch
 BENCHES += tests/fetcher/bench_fetcher.sh

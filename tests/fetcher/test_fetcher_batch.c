@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "shm/gcb_shm_cursor.h"
-#include "stages/fetcher/gcb_fetcher_batch.h"
+#include "stages/source/gcb_batch.h"
 #include "stages/source/gcb_ckpt.h"
 
 #define CAP 8192u
@@ -29,7 +29,7 @@ struct fx {
 	gcb_ring_t prod[NR];
 	gcb_ring_t cons[NR];
 	gcb_shm_pipeline_t *pipe;
-	_Atomic uint64_t counters[GCB_FC_COUNT];
+	_Atomic uint64_t counters[GCB_NC_END];
 	gcb_batch_writer_t w;
 	int slot_waits;
 	int ring_waits;
@@ -192,8 +192,8 @@ static void test_batches_striped(void **state)
 		assert_int_equal(gcb_ring_read(&f->cons[0], &rec), 0);
 		check_record(f->pipe, rec, (uint64_t)i + 4, 2, i + 3, "c2", i == 1);
 	}
-	assert_int_equal(atomic_load(&f->counters[GCB_FC_EVENTS]), 5);
-	assert_int_equal(atomic_load(&f->counters[GCB_FC_BATCHES]), 2);
+	assert_int_equal(atomic_load(&f->counters[GCB_SC_EVENTS]), 5);
+	assert_int_equal(atomic_load(&f->counters[GCB_SC_BATCHES]), 2);
 
 	/* A new writer over the same rings continues the numbering. */
 	writer(f, 4096);
@@ -215,8 +215,8 @@ static void test_backpressure_and_split(void **state)
 	drain(f, 1);
 	assert_true(f->ring_waits > 0);
 	assert_int_equal(f->seen, 60);
-	assert_int_equal(atomic_load(&f->counters[GCB_FC_SPLIT_BATCHES]), 1);
-	assert_int_equal(atomic_load(&f->counters[GCB_FC_OVERSIZED_EVENTS]), 60);
+	assert_int_equal(atomic_load(&f->counters[GCB_SC_SPLIT_BATCHES]), 1);
+	assert_int_equal(atomic_load(&f->counters[GCB_SC_OVERSIZED_EVENTS]), 60);
 	last_batch = atomic_load(&f->pipe->fetched_batch_seq);
 	assert_true(last_batch >= 2);
 	/* Contiguous batches, each ending with a flagged record; earlier parts
@@ -292,7 +292,7 @@ static void test_uncarriable_event(void **state)
 	assert_memory_equal(gcb_rec_field_ptr(ev, ev->fields[GCB_EVF_QUARANTINE]),
 			    "/state/kept.json", 16);
 	assert_int_equal(rec->flags, GCB_REC_F_BATCH_END | GCB_REC_F_CUT);
-	assert_int_equal(atomic_load(&f->counters[GCB_FC_UNCARRIABLE_EVENTS]), 1);
+	assert_int_equal(atomic_load(&f->counters[GCB_SC_UNCARRIABLE_EVENTS]), 1);
 
 	/* Inside a record but above what the DLQ takes: cut as well, when it is
 	 * bound for the DLQ (above max_event_bytes) and only then. */
@@ -335,7 +335,7 @@ static void test_slot_wait(void **state)
 	}
 	/* Batch 65 needs slot 1 back: one wait, which checkpointed batch 64. */
 	assert_int_equal(f->slot_waits, 1);
-	assert_int_equal(atomic_load(&f->counters[GCB_FC_SLOT_WAITS]), 1);
+	assert_int_equal(atomic_load(&f->counters[GCB_SC_SLOT_WAITS]), 1);
 	assert_int_equal(atomic_load(&f->pipe->fetched_batch_seq), 70);
 }
 

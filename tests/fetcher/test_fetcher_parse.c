@@ -12,7 +12,7 @@
 
 #include "stages/source/gcb_errbody.h"
 #include "lib/gcb_json.h"
-#include "stages/fetcher/gcb_fetcher_poll.h"
+#include "stages/source/gcb_poll.h"
 
 static int parse(gcb_poll_result_t *r, const char *body)
 {

@@ -35,7 +35,7 @@ struct fx {
 	char dir[256];
 	gcb_stage_ctx_t ctx, vctx;
 	gcb_ring_t out[GCB_STAGE_MAX_RINGS], in[GCB_STAGE_MAX_RINGS];
-	gcb_fetcher_conf_t conf;
+	gcb_source_conf_t conf;
 	gcb_fetcher_t *f;
 	/* what the consumer saw */
 	unsigned n_seen;
@@ -56,16 +56,16 @@ static gcb_fetcher_t *fetcher_new(struct fx *x)
 	gcb_fetcher_t *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	f->conf = &x->conf;
-	f->ctx = &x->ctx;
-	f->counters = x->ctx.slot->counters;
-	f->pipe = gcb_shm_pipeline(&x->shm);
+	f->src.conf = &x->conf;
+	f->src.ctx = &x->ctx;
+	f->src.counters = x->ctx.slot->counters;
+	f->src.pipe = gcb_shm_pipeline(&x->shm);
 	f->retention_ms = x->conf.retention_ms;
-	snprintf(f->stream_id, sizeof(f->stream_id), "s1");
-	gcb_batch_writer_init(&f->writer, x->out, 1, f->pipe, f->stream_id, x->conf.max_event_bytes,
-			      f->counters);
-	f->writer.wait = abort_wait;
-	f->writer.wait_arg = f;
+	snprintf(f->src.stream_id, sizeof(f->src.stream_id), "s1");
+	gcb_batch_writer_init(&f->src.writer, x->out, 1, f->src.pipe, f->src.stream_id, x->conf.max_event_bytes,
+			      f->src.counters);
+	f->src.writer.wait = abort_wait;
+	f->src.writer.wait_arg = f;
 	gcb_poll_result_init(&f->poll);
 	assert_int_equal(gcb_fetcher_pspool_open(f), 0);
 	return f;
@@ -204,7 +204,7 @@ static int answer(gcb_fetcher_t *f, const char *tag, int n, size_t pad, const ch
 	assert_int_equal(gcb_poll_parse(&f->poll, body, k, err, sizeof(err)), 0);
 	rc = gcb_fetcher_pspool_append(f, body, 1000);
 	if (rc == 0)
-		snprintf(f->cursor, sizeof(f->cursor), "%s", next);
+		snprintf(f->src.cursor, sizeof(f->src.cursor), "%s", next);
 	return rc;
 }
 
@@ -239,7 +239,7 @@ static void test_feed_order(void **state)
 	char tag[8], next[8];
 
 	assert_int_equal(gcb_fetcher_pspool_resume(f, "", 1), 0);
-	assert_string_equal(f->cursor, "");
+	assert_string_equal(f->src.cursor, "");
 	for (int a = 1; a <= 5; a++) {
 		snprintf(tag, sizeof(tag), "a%d", a);
 		snprintf(next, sizeof(next), "c%d", a);
@@ -254,8 +254,8 @@ static void test_feed_order(void **state)
 			snprintf(next, sizeof(next), "c%d", a);
 			assert_string_equal(x->seen_cursor[(a - 1) * 3 + i], next);
 		}
-	assert_int_equal(atomic_load(&f->counters[GCB_FC_SPOOL_APPENDS]), 5 * 5);
-	assert_int_equal(atomic_load(&f->counters[GCB_FC_SPOOL_EVENTS]), 0);
+	assert_int_equal(atomic_load(&f->src.counters[GCB_SC_SPOOL_APPENDS]), 5 * 5);
+	assert_int_equal(atomic_load(&f->src.counters[GCB_FC_SPOOL_EVENTS]), 0);
 	fetcher_stop(f);
 }
 
@@ -303,10 +303,10 @@ static void test_restart_from_shm(void **state)
 	fetcher_crash(f);
 
 	f = fetcher_new(x);
-	assert_int_equal(gcb_batch_last_cursor(f->pipe, cursor, sizeof(cursor), &len), 0);
+	assert_int_equal(gcb_batch_last_cursor(f->src.pipe, cursor, sizeof(cursor), &len), 0);
 	assert_string_equal(cursor, "c2");
 	assert_int_equal(gcb_fetcher_pspool_resume(f, cursor, 0), 0);
-	assert_string_equal(f->cursor, "c5"); /* polling goes on after the last spooled answer */
+	assert_string_equal(f->src.cursor, "c5"); /* polling goes on after the last spooled answer */
 	feed(x, f);
 	assert_int_equal(x->n_seen, 15); /* a3..a5 once each, nothing again */
 	assert_seen(x, 6, "a3", 0);
@@ -339,7 +339,7 @@ static void test_restart_from_checkpoint(void **state)
 	/* A cold start (the segment lost): the checkpoint says c4. */
 	f = fetcher_new(x);
 	assert_int_equal(gcb_fetcher_pspool_resume(f, "c4", 1), 0);
-	assert_string_equal(f->cursor, "c12");
+	assert_string_equal(f->src.cursor, "c12");
 	gcb_spool_stats(f->ps->spool, &st);
 	x->n_seen = 0;
 	feed(x, f);
@@ -389,7 +389,7 @@ static void test_unknown_cursor_replays_all(void **state)
 
 	f = fetcher_new(x);
 	assert_int_equal(gcb_fetcher_pspool_resume(f, "elsewhere", 1), 0);
-	assert_string_equal(f->cursor, "c2");
+	assert_string_equal(f->src.cursor, "c2");
 	feed(x, f);
 	assert_int_equal(x->n_seen, 4); /* duplicates rather than a loss */
 	fetcher_stop(f);
@@ -420,7 +420,7 @@ static void test_last_end_in_older_segment(void **state)
 
 	f = fetcher_new(x);
 	assert_int_equal(gcb_fetcher_pspool_resume(f, "c1", 1), 0);
-	assert_string_equal(f->cursor, "c2");
+	assert_string_equal(f->src.cursor, "c2");
 	feed(x, f);
 	assert_int_equal(x->n_seen, 2); /* a2; the cut answer is polled again */
 	assert_seen(x, 0, "a2", 0);
@@ -449,19 +449,19 @@ static void test_full(void **state)
 		char want[16];
 
 		snprintf(want, sizeof(want), "c%d", a - 2);
-		assert_string_equal(f->cursor, want);
+		assert_string_equal(f->src.cursor, want);
 		assert_string_equal(f->ps->chain, want);
 	}
 	assert_true(gcb_fetcher_pspool_is_full(f));
-	assert_int_equal(atomic_load(&f->counters[GCB_FC_SPOOL_FULL_NOW]), 1);
-	assert_int_equal(atomic_load(&f->counters[GCB_FC_SPOOL_FULL]), 1);
-	assert_true(atomic_load(&f->counters[GCB_FC_RETENTION_DEADLINE_UNIX_MS]) >
+	assert_int_equal(atomic_load(&f->src.counters[GCB_FC_SPOOL_FULL_NOW]), 1);
+	assert_int_equal(atomic_load(&f->src.counters[GCB_SC_SPOOL_FULL]), 1);
+	assert_true(atomic_load(&f->src.counters[GCB_FC_RETENTION_DEADLINE_UNIX_MS]) >
 		    gcb_clock_real_ms() + 3500000);
 	{
 		gcb_source_health_t h;
 
 		/* The source's report: what /readyz and gcb-ringstat read. */
-		gcb_shm_source_read(&f->pipe->source, &h);
+		gcb_shm_source_read(&f->src.pipe->source, &h);
 		assert_true(h.stalled);
 		assert_true(strncmp(h.reason, "spool full", 10) == 0);
 	}
@@ -472,7 +472,7 @@ static void test_full(void **state)
 		assert_int_equal(gcb_fetcher_pspool_service(f), 0);
 	}
 	assert_false(gcb_fetcher_pspool_is_full(f));
-	assert_int_equal(atomic_load(&f->counters[GCB_FC_SPOOL_FULL_NOW]), 0);
+	assert_int_equal(atomic_load(&f->src.counters[GCB_FC_SPOOL_FULL_NOW]), 0);
 	assert_int_equal(x->n_seen, (unsigned)(2 * (a - 2)));
 	fetcher_stop(f);
 	x->conf.spool.max_bytes = 1u << 20;

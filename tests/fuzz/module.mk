@@ -23,7 +23,7 @@ fuzz.mapper.env = LSAN_OPTIONS=suppressions=$(CURDIR)/tests/fuzz/lsan-mapper.sup
 # The fetcher's poll-answer parser and JSON scanner.
 FUZZ += fetcher
 fuzz.fetcher.target = tests/fetcher/fuzz_poll_parse.c
-fuzz.fetcher.srcs = stages/fetcher/gcb_fetcher_poll.c $(JSON_SRCS) $(ARRAY_SRCS)
+fuzz.fetcher.srcs = stages/source/gcb_poll.c $(JSON_SRCS) $(ARRAY_SRCS)
 fuzz.fetcher.libs := $(call pkglibs,libcjson)
 fuzz.fetcher.corpus = tests/fetcher/corpus
 fuzz.fetcher.opts = -max_len=4096

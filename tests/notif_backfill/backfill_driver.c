@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "lib/gcb_http.h"
 #include "stages/source/gcb_token.h"
 #include "stages/notif/gcb_backfill.h"
@@ -61,7 +61,7 @@ static struct {
 	char secret[512];
 	int out_fd;
 	unsigned emits, syncs;
-	_Atomic uint64_t counters[GCB_FC_COUNT];
+	_Atomic uint64_t counters[GCB_NC_END];
 	char url[8192];
 } d;
 
@@ -87,13 +87,13 @@ static int io_call(void *arg, const char *method, const char *path, const char *
 			return rc == -EACCES || rc == -EAGAIN ? -EIO : rc;
 		req.bearer = token;
 		if ((rc = gcb_http_perform(&d.api_http, &req)) != 0) {
-			atomic_fetch_add(&d.counters[GCB_FC_TRANSPORT_ERRORS], 1);
+			atomic_fetch_add(&d.counters[GCB_SC_TRANSPORT_ERRORS], 1);
 			return rc;
 		}
 		*resp = &d.api_http.resp;
 		if (d.api_http.resp.status != 401 || attempt == 1)
 			return 0;
-		atomic_fetch_add(&d.counters[GCB_FC_HTTP_401], 1);
+		atomic_fetch_add(&d.counters[GCB_SC_HTTP_401], 1);
 		gcb_token_invalidate(&d.token);
 	}
 }
@@ -127,13 +127,14 @@ static int io_sync(void *arg)
 
 static void write_counters(void)
 {
-	static const char *const names[] = GCB_FC_NAMES;
+	unsigned n;
+	const gcb_counter_def_t *defs = gcb_counters_of_kind(GCB_STAGE_KIND_FETCHER, &n);
 	FILE *f;
 
 	if (opt.counters_out == NULL || (f = fopen(opt.counters_out, "w")) == NULL)
 		return;
-	for (unsigned i = 0; i < GCB_FC_COUNT; i++)
-		fprintf(f, "%s=%" PRIu64 "\n", names[i], atomic_load(&d.counters[i]));
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s=%" PRIu64 "\n", defs[i].name, atomic_load(&d.counters[i]));
 	fclose(f);
 }
 
@@ -286,7 +287,7 @@ int main(int argc, char **argv)
 
 			if (id == 0 || gcb_gaps_close(&gaps, id, opt.gap_end[i]) != 0)
 				return 2;
-			atomic_fetch_add(&d.counters[GCB_FC_GAPS_OPENED], 1);
+			atomic_fetch_add(&d.counters[GCB_NC_GAPS_OPENED], 1);
 		}
 	if (gcb_backfill_new(&b, &opt.conf, &gaps, &store, opt.instance, &io, d.counters, err,
 			     sizeof(err)) != 0) {

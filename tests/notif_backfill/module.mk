@@ -10,7 +10,7 @@ PROGS += backfill-driver
 backfill-driver.srcs = tests/notif_backfill/backfill_driver.c $(GAPS_SRCS) \
 	$(BACKFILL_SRCS) $(HTTP_SRCS) stages/source/gcb_token.c \
 	stages/source/gcb_backoff.c stages/source/gcb_ckpt.c \
-	stages/source/gcb_errbody.c $(DIR_SRCS) $(LOG_SRCS)
+	stages/source/gcb_errbody.c shm/gcb_counters.c $(DIR_SRCS) $(LOG_SRCS)
 backfill-driver.libs := $(call pkglibs,libcurl libcjson liburing)
 
 INTEGRATION_TESTS += tests/notif_backfill/backfill_full.sh tests/notif_backfill/backfill_429.sh \

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "stages/notif/gcb_backfill.h"
 #include "lib/gcb_log.h"
 
@@ -31,7 +31,7 @@ struct fx {
 	gcb_ckpt_t store;
 	gcb_gaps_t gaps;
 	gcb_backfill_t *b;
-	_Atomic uint64_t counters[GCB_FC_COUNT];
+	_Atomic uint64_t counters[GCB_NC_END];
 	/* scripted answers */
 	gcb_http_resp_t q[MAX_Q];
 	unsigned nq, calls;
@@ -229,10 +229,10 @@ static void test_complete_gap(void **state)
 	assert_int_equal(f->syncs, 2);
 	assert_int_equal(gcb_gaps_pending(&f->gaps), 0);
 	assert_int_not_equal(stat(path, &st), 0); /* job state removed */
-	assert_int_equal(f->counters[GCB_FC_BACKFILL_EVENTS], 3);
-	assert_int_equal(f->counters[GCB_FC_BACKFILL_JOBS], 1);
-	assert_int_equal(f->counters[GCB_FC_GAPS_BACKFILLED], 1);
-	assert_int_equal(f->counters[GCB_FC_GAPS_PENDING], 0);
+	assert_int_equal(f->counters[GCB_NC_BACKFILL_EVENTS], 3);
+	assert_int_equal(f->counters[GCB_NC_BACKFILL_JOBS], 1);
+	assert_int_equal(f->counters[GCB_NC_GAPS_BACKFILLED], 1);
+	assert_int_equal(f->counters[GCB_NC_GAPS_PENDING], 0);
 }
 
 static void test_enospc_holds_page(void **state)
@@ -304,10 +304,10 @@ static void test_retry_delays(void **state)
 				       "\"orderBy\":\"conversationStart\"}");
 	step_to_call(f, &now); /* 404 on the poll: the job is gone, submit again */
 	assert_int_equal(f->calls, 9);
-	assert_int_equal(f->counters[GCB_FC_HTTP_429], 1);
-	assert_int_equal(f->counters[GCB_FC_HTTP_5XX], 1);
-	assert_int_equal(f->counters[GCB_FC_HTTP_OTHER], 1);
-	assert_int_equal(f->counters[GCB_FC_BACKFILL_JOBS], 2);
+	assert_int_equal(f->counters[GCB_SC_HTTP_429], 1);
+	assert_int_equal(f->counters[GCB_SC_HTTP_5XX], 1);
+	assert_int_equal(f->counters[GCB_SC_HTTP_OTHER], 1);
+	assert_int_equal(f->counters[GCB_NC_BACKFILL_JOBS], 2);
 	assert_int_equal(gcb_gaps_pending(&f->gaps), 1);
 }
 
@@ -324,7 +324,7 @@ static void test_throttle(void **state)
 	start(f, 1);
 	d = step_to_call(f, &now);
 	assert_true(d >= 10000); /* one request left over 20 s */
-	assert_int_equal(f->counters[GCB_FC_THROTTLE_WAITS], 1);
+	assert_int_equal(f->counters[GCB_SC_THROTTLE_WAITS], 1);
 }
 
 static void test_disabled(void **state)
@@ -336,7 +336,7 @@ static void test_disabled(void **state)
 	assert_int_equal(gcb_backfill_step(f->b, 2000), -1);
 	assert_int_equal(f->calls, 0);
 	assert_int_equal(gcb_gaps_pending(&f->gaps), 1);
-	assert_int_equal(f->counters[GCB_FC_GAPS_PENDING], 1);
+	assert_int_equal(f->counters[GCB_NC_GAPS_PENDING], 1);
 }
 
 static void test_resume(void **state)
@@ -391,13 +391,13 @@ static void test_watermark_waits(void **state)
 	start(f, 1);
 	d = step_to_call(f, &now);
 	assert_int_equal(d, 4500); /* the distance to the gap's end */
-	assert_int_equal(f->counters[GCB_FC_BACKFILL_WATERMARK_WAITS], 1);
+	assert_int_equal(f->counters[GCB_NC_BACKFILL_WATERMARK_WAITS], 1);
 	d = step_to_call(f, &now);
 	assert_int_equal(d, 500); /* never sooner than the poll interval */
 	d = step_to_call(f, &now);
 	assert_true(d > 0); /* no watermark in the answer: never guessed */
-	assert_int_equal(f->counters[GCB_FC_MALFORMED], 1);
-	assert_int_equal(f->counters[GCB_FC_BACKFILL_JOBS], 0);
+	assert_int_equal(f->counters[GCB_SC_MALFORMED], 1);
+	assert_int_equal(f->counters[GCB_NC_BACKFILL_JOBS], 0);
 	assert_int_equal(gcb_gaps_pending(&f->gaps), 1);
 	step_to_call(f, &now); /* past the gap, inside the pad */
 	step_to_call(f, &now);
@@ -406,8 +406,8 @@ static void test_watermark_waits(void **state)
 				       "{\"interval\":\"2026-11-18T11:05:40.000Z/"
 				       "2026-11-18T11:07:40.250Z\",\"order\":\"asc\","
 				       "\"orderBy\":\"conversationStart\"}");
-	assert_int_equal(f->counters[GCB_FC_BACKFILL_JOBS], 1);
-	assert_int_equal(f->counters[GCB_FC_BACKFILL_WATERMARK_WAITS], 2);
+	assert_int_equal(f->counters[GCB_NC_BACKFILL_JOBS], 1);
+	assert_int_equal(f->counters[GCB_NC_BACKFILL_WATERMARK_WAITS], 2);
 }
 
 /* A job whose results say the lake was behind the interval is not trusted:
@@ -442,7 +442,7 @@ static void test_results_behind_watermark(void **state)
 	assert_int_equal(f->calls, 8);
 	assert_int_equal(f->nem, 2);
 	assert_int_equal(gcb_gaps_pending(&f->gaps), 0);
-	assert_int_equal(f->counters[GCB_FC_BACKFILL_JOBS], 2);
+	assert_int_equal(f->counters[GCB_NC_BACKFILL_JOBS], 2);
 }
 
 int main(void)

@@ -12,7 +12,8 @@ promtool check rules "$GCB_ROOT/dist/gcbridge-alerts.yml" >"$T_DIR/check" 2>&1 |
 	t_fail "promtool test rules: $(cat "$T_DIR/test")"
 for m in $(grep -o 'gcbridge_[a-z_]*' "$GCB_ROOT/dist/gcbridge-alerts.yml" | sort -u); do
 	base=$(echo "$m" | sed 's/^gcbridge_fetcher_//; s/_timestamp_seconds$/_unix_ms/; s/_seconds$/_ms/')
-	grep -q "\"$base\"" "$GCB_ROOT/shm/gcb_counters_fetcher.h" ||
+	cat "$GCB_ROOT/shm/gcb_counters_source.h" "$GCB_ROOT/shm/gcb_counters_fetcher.h" \
+		"$GCB_ROOT/shm/gcb_counters_notif.h" | grep -q "\"$base\"" ||
 		t_fail "$m is not a metric gcbridge exports (no fetcher counter \"$base\")"
 done
 t_log "ok"

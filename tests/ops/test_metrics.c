@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "shm/gcb_counters_producer.h"
 #include "shm/gcb_shm.h"
 #include "supervisor/gcb_health.h"
@@ -58,7 +58,7 @@ static void test_table(void **state)
 	unsigned n = gcb_metrics_table(GCB_STAGE_KIND_FETCHER, d, GCB_SHM_STAGE_COUNTERS), seen = 0;
 
 	(void)state;
-	assert_int_equal(n, GCB_FC_COUNT);
+	assert_int_equal(n, GCB_NC_END);
 	for (unsigned i = 0; i < n; i++) {
 		if (strcmp(d[i].name, "gcbridge_fetcher_polls_total") == 0) {
 			assert_int_equal(d[i].type, GCB_METRIC_COUNTER);
@@ -93,8 +93,8 @@ static void test_render(void **state)
 	gcb_textbuf_t b = {0};
 	gcb_health_t h;
 
-	atomic_store(&f->counters[GCB_FC_EVENTS], 1234);
-	atomic_store(&f->counters[GCB_FC_BACKOFF_MS], 2500);
+	atomic_store(&f->counters[GCB_SC_EVENTS], 1234);
+	atomic_store(&f->counters[GCB_SC_BACKOFF_MS], 2500);
 	atomic_store(&p->counters[GCB_PRODUCER_C_LATENCY_SUM_US], 3000000);
 	atomic_store(&p->counters[GCB_PRODUCER_C_LATENCY_COUNT], 6);
 	atomic_store(&f->restarts, 2);

@@ -21,7 +21,7 @@ inst version
 feed bad-version "$I"
 rs --json "/dev/shm/gcbridge-$I"
 expect_rc 2 "unknown layout version"
-expect_out 'layout version 45; this build knows only version 4' "$TMP/err"
+expect_out 'layout version 46; this build knows only version 5' "$TMP/err"
 
 rs --bogus "$I"
 expect_rc 2 "bad usage"
@@ -38,7 +38,7 @@ expect_out '^fetcher +[0-9]+ +yes +running +ok '
 rs $T --json "$I"
 expect_rc 0 "healthy json"
 expect_json 'd["status"], d["exit_code"], d["json_version"]' "('healthy', 0, 1)"
-expect_json 'd["segment"]["supervisor"]["alive"], d["segment"]["layout_version"]' "(True, 4)"
+expect_json 'd["segment"]["supervisor"]["alive"], d["segment"]["layout_version"]' "(True, 5)"
 expect_json '[s["name"] for s in d["stages"]]' "['fetcher', 'validator-0', 'producer']"
 expect_json 'all(s["alive"] and s["status"] == "ok" for s in d["stages"])' True
 expect_json '[(r["name"], r["diagnosis"]) for r in d["rings"]]' "[('fetch.0', 'ok'), ('out.0', 'ok')]"

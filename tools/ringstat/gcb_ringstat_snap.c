@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "lib/gcb_clock.h"
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_notif.h"
 #include "lib/gcb_proc.h"
 #include "shm/gcb_ring.h"
 
@@ -90,13 +90,13 @@ static void snap_stages(gcb_ringstat_snap_t *snap, const gcb_shm_t *shm,
 			  LOAD(&src->heartbeat_ns), snap->mono_ns);
 		st->restarts = LOAD(&src->restarts);
 		if (st->kind == GCB_STAGE_KIND_FETCHER) {
-			st->channels = LOAD(&src->counters[GCB_FC_CHANNELS]);
-			st->topics = LOAD(&src->counters[GCB_FC_TOPICS]);
-			st->topics_rejected = LOAD(&src->counters[GCB_FC_TOPICS_REJECTED]);
-			st->gaps_pending = LOAD(&src->counters[GCB_FC_GAPS_PENDING]);
+			st->channels = LOAD(&src->counters[GCB_NC_CHANNELS]);
+			st->topics = LOAD(&src->counters[GCB_NC_TOPICS]);
+			st->topics_rejected = LOAD(&src->counters[GCB_NC_TOPICS_REJECTED]);
+			st->gaps_pending = LOAD(&src->counters[GCB_NC_GAPS_PENDING]);
 			st->notif =
 			    st->channels || st->topics || st->topics_rejected || st->gaps_pending;
-			st->spool_bytes = LOAD(&src->counters[GCB_FC_SPOOL_BYTES]);
+			st->spool_bytes = LOAD(&src->counters[GCB_SC_SPOOL_BYTES]);
 			st->spool_events = LOAD(&src->counters[GCB_FC_SPOOL_EVENTS]);
 			st->spool_oldest_unix_ms =
 			    LOAD(&src->counters[GCB_FC_SPOOL_OLDEST_UNIX_MS]);

@@ -1,4 +1,4 @@
-#include "stages/fetcher/gcb_fetcher_poll.h"
+#include "stages/source/gcb_poll.h"
 
 #include <errno.h>
 #include <stdio.h>

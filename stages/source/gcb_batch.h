@@ -26,7 +26,7 @@
 
 #include "shm/gcb_records.h"
 #include "shm/gcb_ring.h"
-#include "stages/fetcher/gcb_fetcher_poll.h"
+#include "stages/source/gcb_poll.h"
 
 /* Why the writer waits: the wait callback gets one of these. */
 enum {

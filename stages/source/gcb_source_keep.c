@@ -7,18 +7,19 @@
  * could not hold are on disk. Operators remove the files once handled
  * (docs/fetcher.md, "Events too large for a ring record").
  */
-#include "stages/fetcher/gcb_fetcher_int.h"
+#include "stages/source/gcb_source.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 
 #include <openssl/evp.h>
 
-int gcb_fetcher_keep_event(void *arg, const char *event, size_t len,
+int gcb_source_keep_event(void *arg, const char *event, size_t len,
 			   char sha256[GCB_BATCH_SHA256_HEX + 1], char *name, size_t name_size)
 {
 	static const char hex[] = "0123456789abcdef";
-	gcb_fetcher_t *f = arg;
+	gcb_source_t *s = arg;
 	char file[NAME_MAX + 1];
 	unsigned char md[32];
 	unsigned int n = 0;
@@ -31,12 +32,12 @@ int gcb_fetcher_keep_event(void *arg, const char *event, size_t len,
 		sha256[2 * i + 1] = hex[md[i] & 15];
 	}
 	sha256[GCB_BATCH_SHA256_HEX] = '\0';
-	if (snprintf(file, sizeof(file), "%s.event.%s.json", f->ctx->shm->hdr->instance,
+	if (snprintf(file, sizeof(file), "%s.event.%s.json", s->ctx->shm->hdr->instance,
 		     sha256) >= (int)sizeof(file))
 		return -ENAMETOOLONG;
-	if ((rc = gcb_ckpt_write_file(&f->ckpt, file, event, len)) != 0)
+	if ((rc = gcb_ckpt_write_file(&s->ckpt, file, event, len)) != 0)
 		return rc;
-	if (snprintf(name, name_size, "%s/%s", f->ckpt.dir, file) >= (int)name_size)
+	if (snprintf(name, name_size, "%s/%s", s->ckpt.dir, file) >= (int)name_size)
 		snprintf(name, name_size, "%s", file); /* a long state_dir: the name alone */
 	return 0;
 }

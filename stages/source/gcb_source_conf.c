@@ -1,13 +1,16 @@
-/* The fetcher's configuration: checks and ring sizing. It has no defaults of
+/* The source stage's configuration: checks and ring sizing. It has no defaults of
  * its own: every tunable is a configuration key whose default is in the
  * configuration table (supervisor/gcb_config_table.c). */
-#include "stages/fetcher/gcb_fetcher_int.h"
+#include "stages/source/gcb_source_conf.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char *notif_check(const gcb_fetcher_conf_t *c)
+#include "shm/gcb_ring.h"
+#include "stages/source/gcb_batch.h"
+
+static const char *notif_check(const gcb_source_conf_t *c)
 {
 	if (c->notif.topics_per_channel < 1 || c->notif.topics_per_channel > 1000)
 		return "topics per channel must be 1..1000";
@@ -30,10 +33,10 @@ static int url_ok(const char *u)
 	size_t n = strlen(u);
 
 	return (strncmp(u, "http://", 7) == 0 || strncmp(u, "https://", 8) == 0) &&
-	       n < GCB_FETCHER_URL_MAX - 64 && u[n - 1] != '/';
+	       n < GCB_SOURCE_URL_MAX - 64 && u[n - 1] != '/';
 }
 
-int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *c, char *errstr, size_t errstr_size)
+int gcb_source_conf_check(const gcb_source_conf_t *c, char *errstr, size_t errstr_size)
 {
 	const char *why = NULL;
 	int have_id = c->stream_id != NULL && c->stream_id[0] != '\0';
@@ -54,14 +57,14 @@ int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *c, char *errstr, size_t err
 		why = "client id missing (or contains ':')";
 	else if (c->client_secret == NULL || c->client_secret[0] == '\0')
 		why = "client secret missing";
-	else if (c->source != GCB_FETCHER_SOURCE_POLL &&
-		 c->source != GCB_FETCHER_SOURCE_NOTIFICATIONS)
+	else if (c->source != GCB_SOURCE_POLL &&
+		 c->source != GCB_SOURCE_NOTIFICATIONS)
 		why = "unknown source";
-	else if (c->source == GCB_FETCHER_SOURCE_NOTIFICATIONS && notif_check(c) != NULL)
+	else if (c->source == GCB_SOURCE_NOTIFICATIONS && notif_check(c) != NULL)
 		why = notif_check(c);
-	else if (c->source == GCB_FETCHER_SOURCE_POLL && have_id == have_def)
+	else if (c->source == GCB_SOURCE_POLL && have_id == have_def)
 		why = "set exactly one of stream id and stream definition file";
-	else if (have_id && strlen(c->stream_id) > GCB_FETCHER_STREAM_MAX)
+	else if (have_id && strlen(c->stream_id) > GCB_SOURCE_STREAM_MAX)
 		why = "stream id too long";
 	else if (have_id &&
 		 strspn(c->stream_id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -90,13 +93,13 @@ int gcb_fetcher_conf_check(const gcb_fetcher_conf_t *c, char *errstr, size_t err
 }
 
 /* A record carrying a max_event_bytes event with the longest stream id. */
-static uint64_t worst_record(const gcb_fetcher_conf_t *c)
+static uint64_t worst_record(const gcb_source_conf_t *c)
 {
 	return gcb_ring_record_size((uint64_t)GCB_BATCH_REC_FIXED + c->max_event_bytes +
-				    GCB_FETCHER_STREAM_MAX);
+				    GCB_SOURCE_STREAM_MAX);
 }
 
-uint64_t gcb_fetcher_ring_bytes_needed(const gcb_fetcher_conf_t *c)
+uint64_t gcb_source_ring_bytes_needed(const gcb_source_conf_t *c)
 {
 	uint64_t rec = worst_record(c);
 	uint64_t need = rec * c->poll_limit + rec, cap = 4096;

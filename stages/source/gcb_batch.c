@@ -1,9 +1,9 @@
-#include "stages/fetcher/gcb_fetcher_batch.h"
+#include "stages/source/gcb_batch.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "shm/gcb_counters_fetcher.h"
+#include "shm/gcb_counters_source.h"
 #include "lib/gcb_log.h"
 
 #define RING_WAIT_MS 200
@@ -91,7 +91,7 @@ static int wait_slot(gcb_batch_writer_t *w, uint64_t b)
 	       atomic_load_explicit(&w->pipe->checkpoint_batch_seq, memory_order_acquire) <
 		   b - GCB_SHM_CURSOR_SLOTS) {
 		if (!waited++)
-			count_add(w, GCB_FC_SLOT_WAITS, 1);
+			count_add(w, GCB_SC_SLOT_WAITS, 1);
 		if (w->wait(w->wait_arg, GCB_BATCH_WAIT_SLOT) != 0)
 			return -ECANCELED;
 	}
@@ -193,7 +193,7 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 		while ((rc = gcb_ring_reserve(r, len, GCB_REC_EVENT, flags, seq + 1, &rec)) ==
 		       -EAGAIN) {
 			if (!waited++)
-				count_add(w, GCB_FC_RING_FULL_WAITS, 1);
+				count_add(w, GCB_SC_RING_FULL_WAITS, 1);
 			if (gcb_ring_wait_writable(r, len, RING_WAIT_MS) == 0)
 				continue;
 			if (w->wait(w->wait_arg, GCB_BATCH_WAIT_RING) != 0) {
@@ -228,9 +228,9 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 		}
 		bytes += jl;
 		if (sp->len > w->max_event_bytes)
-			count_add(w, GCB_FC_OVERSIZED_EVENTS, 1);
+			count_add(w, GCB_SC_OVERSIZED_EVENTS, 1);
 		if (cut) {
-			count_add(w, GCB_FC_UNCARRIABLE_EVENTS, 1);
+			count_add(w, GCB_SC_UNCARRIABLE_EVENTS, 1);
 			gcb_log_error(
 			    "event of %u bytes is larger than %s (%llu): forwarded cut to "
 			    "its first %u bytes, whole in %s (seq %llu, batch %llu)",
@@ -252,9 +252,9 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 	gcb_ring_commit(r);
 	atomic_store_explicit(&w->pipe->fetched_batch_seq, b, memory_order_release);
 	w->last_seq = seq;
-	count_add(w, GCB_FC_EVENTS, to - from);
-	count_add(w, GCB_FC_BYTES, bytes);
-	count_add(w, GCB_FC_BATCHES, 1);
+	count_add(w, GCB_SC_EVENTS, to - from);
+	count_add(w, GCB_SC_BYTES, bytes);
+	count_add(w, GCB_SC_BATCHES, 1);
 	return 0;
 }
 
@@ -289,7 +289,7 @@ int gcb_batch_write(gcb_batch_writer_t *w, const char *body, const gcb_poll_resu
 		}
 		last = to == res->n_events;
 		if (!last && parts == 0)
-			count_add(w, GCB_FC_SPLIT_BATCHES, 1);
+			count_add(w, GCB_SC_SPLIT_BATCHES, 1);
 		parts++;
 		rc = write_one(w, body, res, from, to, b, last ? res->cursor : prev_cursor,
 			       last ? res->cursor_len : prev_len, received_unix_ms);
