@@ -17,6 +17,19 @@ static inline uint64_t gcb_clock_mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static inline uint64_t gcb_clock_mono_ms(void)
+{
+	return gcb_clock_mono_ns() / 1000000u;
+}
+
+static inline uint64_t gcb_clock_real_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 static inline uint64_t gcb_clock_real_ms(void)
 {
 	struct timespec ts;

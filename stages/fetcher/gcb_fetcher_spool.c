@@ -35,10 +35,6 @@
 /* Room kept for segment headers of rotations an answer may cause. */
 #define SPOOL_SLACK (4u * 32u)
 
-static uint64_t mono_ms(void)
-{
-	return gcb_clock_mono_ns() / 1000000;
-}
 
 /* ---- open and close ---- */
 
@@ -359,7 +355,7 @@ static void full_begin(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 		      "that; the upstream retention (%" PRIu64 " s) %s",
 		      st.bytes, f->src.conf->spool.max_bytes, f->src.cursor, f->retention_ms / 1000, left);
 	report_full(f, ps, st.bytes);
-	ps->next_report_ms = mono_ms() + REPORT_MS;
+	ps->next_report_ms = gcb_clock_mono_ms() + REPORT_MS;
 }
 
 int gcb_fetcher_pspool_is_full(gcb_fetcher_t *f)
@@ -426,7 +422,7 @@ static void gauges(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t now)
 int gcb_fetcher_pspool_service(gcb_fetcher_t *f)
 {
 	gcb_fetcher_pspool_t *ps = f->ps;
-	uint64_t now = mono_ms();
+	uint64_t now = gcb_clock_mono_ms();
 	int rc;
 
 	if (ps == NULL)

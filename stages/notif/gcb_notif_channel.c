@@ -21,10 +21,6 @@
 
 static const char PING[] = "{\"message\":\"ping\"}";
 
-static uint64_t mono_ms(void)
-{
-	return gcb_clock_mono_ns() / 1000000;
-}
 
 unsigned gcb_notif_live(const gcb_notif_t *n)
 {
@@ -56,7 +52,7 @@ static void went_live(gcb_notif_chan_t *c)
 	gcb_notif_t *n = c->n;
 	uint64_t now_unix = gcb_clock_real_ms();
 
-	c->last_rx_mono_ms = mono_ms();
+	c->last_rx_mono_ms = gcb_clock_mono_ms();
 	c->last_rx_unix_ms = now_unix;
 	c->ping_sent_mono_ms = 0;
 	c->want_rollover = c->want_revoke = c->want_resubscribe = 0;
@@ -102,7 +98,7 @@ static void retry_later(gcb_notif_chan_t *c, int rc, const char *what)
 			  ? gcb_backoff_at_cap(&c->backoff)
 			  : gcb_backoff_next(&c->backoff, c->n->src.api_http.resp.retry_after_ms);
 
-	c->retry_mono_ms = mono_ms() + ms;
+	c->retry_mono_ms = gcb_clock_mono_ms() + ms;
 	gcb_notif_count(c->n, GCB_SC_RETRIES, 1);
 	gcb_log_warn("channel slot %u: %s failed (%s): retrying in %llu ms", c->index, what,
 		     strerror(-rc), (unsigned long long)ms);
@@ -119,7 +115,7 @@ static void chan_connect(gcb_notif_chan_t *c)
 
 	if (c->id[0] != '\0' &&
 	    c->expires_unix_ms > gcb_clock_real_ms() + n->conf->notif.rollover_before_ms &&
-	    mono_ms() < token_roll_at(c) && ws_open(c, c->uri, &ws) == 0) {
+	    gcb_clock_mono_ms() < token_roll_at(c) && ws_open(c, c->uri, &ws) == 0) {
 		c->ws = ws;
 		if (c->dirty && (rc = gcb_notif_chan_subscribe(c)) != 0) {
 			gcb_ws_close(c->ws, 1000);
@@ -173,7 +169,7 @@ void gcb_notif_chan_disconnect(gcb_notif_chan_t *c, const char *reason, uint64_t
 	if (c->gap_id == 0)
 		c->gap_id = gcb_notif_gap_open(n, gap_start_unix_ms, reason, c->topics);
 	gcb_notif_count(n, GCB_NC_WS_RECONNECTS, 1);
-	c->retry_mono_ms = mono_ms() + gcb_backoff_next(&c->backoff, -1);
+	c->retry_mono_ms = gcb_clock_mono_ms() + gcb_backoff_next(&c->backoff, -1);
 	gauge(n);
 }
 
@@ -208,7 +204,7 @@ static void chan_rollover(gcb_notif_chan_t *c, const char *why)
 		if (rc != -ECANCELED) {
 			uint64_t ms = gcb_backoff_next(&c->backoff, -1);
 
-			c->rollover_retry_mono_ms = mono_ms() + ms;
+			c->rollover_retry_mono_ms = gcb_clock_mono_ms() + ms;
 			gcb_log_warn("channel %s: rollover (%s) failed (%s): retrying in %llu ms",
 				     c->id, why, strerror(-rc), (unsigned long long)ms);
 		}

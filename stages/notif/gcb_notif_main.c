@@ -26,10 +26,6 @@
 #define IDLE_BACKFILL	1000
 #define REQUEST_SCAN_MS 1000 /* on-demand backfill requests looked for this often */
 
-static uint64_t mono_ms(void)
-{
-	return gcb_clock_mono_ns() / 1000000;
-}
 
 uint64_t gcb_notif_gap_open(gcb_notif_t *n, uint64_t start_unix_ms, const char *reason,
 			    const char *topics)
@@ -130,7 +126,7 @@ static int setup(gcb_notif_t *n, gcb_ring_t *out, unsigned n_out)
 	if (carriable != UINT32_MAX && carriable > n->max_message)
 		n->max_message = (uint32_t)carriable;
 	gcb_rate_init(&n->rate, c->notif.rate_per_minute,
-		      mono_ms());
+		      gcb_clock_mono_ms());
 	n->ws_opts = (gcb_ws_opts_t){
 	    .connect_timeout_ms = c->connect_timeout_ms,
 	    .tls_verify = c->tls_verify,
@@ -192,7 +188,7 @@ static void teardown(gcb_notif_t *n)
 	gcb_counter_set(n->src.counters, GCB_NC_CHANNELS, 0);
 	gcb_backfill_free(n->backfill);
 	if (n->spool != NULL) {
-		(void)gcb_spool_flush(n->spool, mono_ms(), 1);
+		(void)gcb_spool_flush(n->spool, gcb_clock_mono_ms(), 1);
 		gcb_spool_close(n->spool);
 	}
 	if (n->gaps_ready)
@@ -272,7 +268,7 @@ static int loop_turn(gcb_notif_t *n)
 {
 	struct pollfd fds[GCB_NOTIF_MAX_CHANNELS];
 	unsigned k = 0;
-	uint64_t now = mono_ms();
+	uint64_t now = gcb_clock_mono_ms();
 	int rc;
 
 	for (unsigned i = 0; i < n->n_chans; i++) {
@@ -294,7 +290,7 @@ static int loop_turn(gcb_notif_t *n)
 		if (n->chans[i].ws != NULL)
 			(void)gcb_notif_chan_service(&n->chans[i], 0);
 	n->read_unix_ms = gcb_clock_real_ms();
-	now = mono_ms();
+	now = gcb_clock_mono_ms();
 	spool_full_check(n, now);
 	for (unsigned i = 0; i < n->n_chans; i++)
 		gcb_notif_chan_step(&n->chans[i], now);
@@ -315,7 +311,7 @@ static int loop_turn(gcb_notif_t *n)
 	if (n->backfill != NULL && now >= n->backfill_mono_ms) {
 		int64_t d = gcb_backfill_step(n->backfill, now);
 
-		n->backfill_mono_ms = mono_ms() + (uint64_t)(d < 0 ? IDLE_BACKFILL : d);
+		n->backfill_mono_ms = gcb_clock_mono_ms() + (uint64_t)(d < 0 ? IDLE_BACKFILL : d);
 	}
 	gcb_notif_shard_turn(n);
 	if (now >= n->resolve_mono_ms || n->shards_changed) {

@@ -41,7 +41,7 @@ int gcb_notif_on_message(void *arg, const char *msg, size_t len)
 	gcb_notif_chan_t *c = arg;
 	gcb_notif_t *n = c->n;
 	char topic[TOPIC_MAX];
-	uint64_t now_unix = gcb_clock_real_ms(), now_mono = gcb_clock_mono_ns() / 1000000;
+	uint64_t now_unix = gcb_clock_real_ms(), now_mono = gcb_clock_mono_ms();
 	int rc;
 
 	c->last_rx_mono_ms = now_mono;

@@ -170,7 +170,7 @@ int gcb_notif_resolve(gcb_notif_t *n, int startup)
 {
 	const gcb_source_conf_t *c = n->conf;
 	gcb_notif_topics_t queues, users, next;
-	uint64_t now = gcb_clock_mono_ns() / 1000000;
+	uint64_t now = gcb_clock_mono_ms();
 	unsigned limit = (c->notif.max_channels - 1) * c->notif.topics_per_channel;
 	int rc = 0;
 

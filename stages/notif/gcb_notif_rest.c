@@ -29,13 +29,13 @@ int gcb_notif_rest(gcb_notif_t *n, const char *method, const char *path, const c
 	int rc;
 
 	/* The shared budget first (gcb_rate.h): wait for this request's turn. */
-	if ((wait = gcb_rate_wait_ms(&n->rate, gcb_clock_mono_ns() / 1000000)) > 0) {
+	if ((wait = gcb_rate_wait_ms(&n->rate, gcb_clock_mono_ms())) > 0) {
 		gcb_notif_count(n, GCB_SC_THROTTLE_WAITS, 1);
 		gcb_notif_count(n, GCB_SC_THROTTLE_MS, wait);
 		if (gcb_source_sleep(f, wait) != 0)
 			return -ECANCELED;
 	}
-	gcb_rate_take(&n->rate, gcb_clock_mono_ns() / 1000000);
+	gcb_rate_take(&n->rate, gcb_clock_mono_ms());
 	snprintf(url, sizeof(url), "%s%s", f->api, path);
 	rc = gcb_source_api_call(f, method, url, body, len, (long)n->conf->request_timeout_ms);
 	if (rc == 0) {

@@ -309,11 +309,11 @@ void gcb_notif_shard_turn(gcb_notif_t *n)
 	ck = atomic_load_explicit(&n->src.pipe->checkpoint_batch_seq, memory_order_acquire);
 	if (ck == n->shard_put_seq && !all_acked(n))
 		return;
-	if (gcb_clock_mono_ns() / 1000000 < n->shard_put_mono_ms)
+	if (gcb_clock_mono_ms() < n->shard_put_mono_ms)
 		return;
 	n->shard_put_seq = ck;
 	n->shard_put_mono_ms =
-	    gcb_clock_mono_ns() / 1000000 + (n->conf->checkpoint_interval_ms > 0
+	    gcb_clock_mono_ms() + (n->conf->checkpoint_interval_ms > 0
 						 ? n->conf->checkpoint_interval_ms
 						 : GCB_SOURCE_TICK_MS);
 	until = acked_until(n);

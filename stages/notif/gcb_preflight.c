@@ -89,12 +89,12 @@ static int call(pf_t *p, const char *method, const char *path, const char *body)
 	uint64_t wait;
 	int rc;
 
-	if ((wait = gcb_rate_wait_ms(&p->rate, gcb_clock_mono_ns() / 1000000)) > 0) {
+	if ((wait = gcb_rate_wait_ms(&p->rate, gcb_clock_mono_ms())) > 0) {
 		ts.tv_sec = (time_t)(wait / 1000);
 		ts.tv_nsec = (long)(wait % 1000) * 1000000;
 		nanosleep(&ts, NULL);
 	}
-	gcb_rate_take(&p->rate, gcb_clock_mono_ns() / 1000000);
+	gcb_rate_take(&p->rate, gcb_clock_mono_ms());
 	snprintf(url, sizeof(url), "%s%s", p->api, path);
 	if ((rc = gcb_token_get(&p->token, &tok)) != 0)
 		return rc;
@@ -429,7 +429,7 @@ int gcb_preflight_run(const gcb_source_conf_t *c, FILE *out)
 	gcb_token_init(&p.token, &p.login_http, p.login, c->client_id, c->client_secret,
 		       c->token_skew_s, PF_TIMEOUT, NULL);
 	gcb_rate_init(&p.rate, c->notif.rate_per_minute,
-		      gcb_clock_mono_ns() / 1000000);
+		      gcb_clock_mono_ms());
 	check_token(&p);
 	if (p.blocking == 0) {
 		check_transports(&p);

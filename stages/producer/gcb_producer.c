@@ -127,14 +127,6 @@ static uint64_t pow2_at_least(uint64_t v)
  * Fetch-to-acknowledgement histogram (gcb_counters_producer.h). The record is
  * still in the ring here: it is released only after its delivery report.
  */
-static uint64_t real_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void count_fetch_latency(producer_t *p, const prod_slot_t *s)
 {
 	const gcb_rec_out_t *o = (const gcb_rec_out_t *)s->rec->payload;
@@ -142,7 +134,7 @@ static void count_fetch_latency(producer_t *p, const prod_slot_t *s)
 
 	if (o->received_unix_ms == 0)
 		return;
-	now_us = p->poll_us != 0 ? p->poll_us : real_us();
+	now_us = p->poll_us != 0 ? p->poll_us : gcb_clock_real_us();
 	at_us = o->received_unix_ms * 1000u;
 	if (now_us > at_us)
 		lat = now_us - at_us;
@@ -161,7 +153,7 @@ static void count_fetch_latency(producer_t *p, const prod_slot_t *s)
  */
 static void poll_kafka(producer_t *p, int timeout_ms)
 {
-	p->poll_us = timeout_ms == 0 ? real_us() : 0;
+	p->poll_us = timeout_ms == 0 ? gcb_clock_real_us() : 0;
 	rd_kafka_poll(p->rk, timeout_ms);
 	p->poll_us = 0;
 }

@@ -198,7 +198,7 @@ int gcb_spool_append(gcb_spool_t *s, uint64_t arrival_unix_ms, const void *data,
 	s->st.unread_bytes += need;
 	if (!s->unsynced) {
 		s->unsynced = 1;
-		s->oldest_unsynced_ms = gcb_clock_mono_ns() / 1000000u;
+		s->oldest_unsynced_ms = gcb_clock_mono_ms();
 	}
 	if (s->append_end >= s->conf.segment_bytes)
 		return gcb_spool_rotate_to(s, s->write_seg + 1);

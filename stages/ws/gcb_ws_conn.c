@@ -24,7 +24,7 @@
 
 int64_t gcb_ws_now_ms(void)
 {
-	return (int64_t)(gcb_clock_mono_ns() / 1000000u);
+	return (int64_t)(gcb_clock_mono_ms());
 }
 
 int gcb_ws_conn_wait(gcb_ws_conn_t *c, short events, int64_t deadline_ms)

@@ -136,7 +136,7 @@ static double spool_bench(uint32_t size, uint64_t total, double limit, unsigned 
 			break;
 		n++;
 		if (n % 32 == 0) {
-			if ((rc = gcb_spool_flush(s, gcb_clock_mono_ns() / 1000000, 0)) != 0)
+			if ((rc = gcb_spool_flush(s, gcb_clock_mono_ms(), 0)) != 0)
 				break;
 			if (n % 1024 == 0 && secs(t0) >= limit)
 				break;
