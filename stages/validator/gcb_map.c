@@ -192,7 +192,7 @@ static int decode_bytes(gcb_mapper_t *m, const char *s, size_t *out_len)
 	/* Decoding never lengthens the text: len bytes are enough. */
 	m->scratch.len = 0;
 	if (gcb_buf_reserve(&m->scratch, len) != 0)
-		return fail_avro(m, "realloc()");
+		return fail_avro(m, "gcb_buf_reserve()");
 	out = (unsigned char *)m->scratch.data;
 	for (size_t i = 0; i < len; i++) {
 		if (p[i] < 0x80) {

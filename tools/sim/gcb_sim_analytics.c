@@ -100,7 +100,7 @@ uint64_t gcb_sim_analytics_add(gcb_sim_analytics_t *a, const gcb_sim_conv_t *c)
 		if (GCB_ARRAY_RESERVE(a->convs, a->cap, a->cap + 1, 1024,
 				      (size_t)a->conf.retention) != 0) {
 			pthread_mutex_unlock(&a->lock);
-			gcb_log_error("analytics store: realloc() failed");
+			gcb_log_error("analytics store: out of memory");
 			return UINT64_MAX;
 		}
 	}
