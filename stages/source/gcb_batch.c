@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "shm/gcb_counters_source.h"
+#include "shm/gcb_shm_cursor.h"
 #include "lib/gcb_log.h"
 
 #define RING_WAIT_MS 200
@@ -303,16 +304,6 @@ int gcb_batch_write(gcb_batch_writer_t *w, const char *body, const gcb_poll_resu
 int gcb_batch_last_cursor(const gcb_shm_pipeline_t *pipe, char *cursor, size_t size, size_t *len)
 {
 	uint64_t f = atomic_load_explicit(&pipe->fetched_batch_seq, memory_order_acquire);
-	const gcb_shm_cursor_slot_t *s = &pipe->cursors[f % GCB_SHM_CURSOR_SLOTS];
-	uint32_t n;
 
-	if (f == 0 || atomic_load_explicit(&s->batch_seq, memory_order_acquire) != f)
-		return -ENOENT;
-	n = s->length;
-	if (n >= GCB_SHM_CURSOR_MAX || n >= size)
-		return -ENOENT;
-	memcpy(cursor, s->cursor, n);
-	cursor[n] = '\0';
-	*len = n;
-	return 0;
+	return gcb_shm_cursor_read(pipe, f, cursor, size, len);
 }

@@ -14,6 +14,7 @@
 #include "lib/gcb_dir.h"
 #include "lib/gcb_log.h"
 #include "lib/gcb_uring.h"
+#include "shm/gcb_shm_cursor.h"
 
 #define CKPT_QUEUE_DEPTH 4
 #define CKPT_FILE_MAX	 8192
@@ -307,23 +308,14 @@ int gcb_ckpt_store_acked(gcb_ckpt_t *c, gcb_shm_pipeline_t *p, const char *strea
 {
 	uint64_t acked = atomic_load_explicit(&p->acked_batch_seq, memory_order_acquire);
 	uint64_t done = atomic_load_explicit(&p->checkpoint_batch_seq, memory_order_relaxed);
-	const gcb_shm_cursor_slot_t *s = &p->cursors[acked % GCB_SHM_CURSOR_SLOTS];
 	char cursor[GCB_SHM_CURSOR_MAX];
-	uint32_t len;
+	size_t len;
 	int rc;
 
 	if (acked <= done)
 		return 0;
-	if (atomic_load_explicit(&s->batch_seq, memory_order_acquire) != acked)
-		return 0; /* not a batch this pipeline fetched (yet) */
-	len = s->length;
-	if (len >= sizeof(cursor))
-		return 0;
-	memcpy(cursor, s->cursor, len);
-	cursor[len] = '\0';
-	/* Seqlock check: the slot must not have changed while we copied. */
-	atomic_thread_fence(memory_order_acquire);
-	if (atomic_load_explicit(&s->batch_seq, memory_order_relaxed) != acked)
+	/* Not a batch this pipeline fetched (yet), or rewritten while read. */
+	if (gcb_shm_cursor_read(p, acked, cursor, sizeof(cursor), &len) != 0)
 		return 0;
 	if ((rc = gcb_ckpt_store(c, stream, cursor, acked, gcb_clock_real_ms())) != 0)
 		return rc;

@@ -19,17 +19,7 @@ ne2e_require
 N=$(e2e_events 1600)
 RATE=$((N / 45))
 NE2E_ALLOW_DROPS=1 # a stopped instance's sockets drop what was queued for them
-ne2e_start_kafka 8
-"$GCB_BIN/gcb-kafka-mock" --ctl "$CTL" "topic $MH_GROUP.units $MH_UNITS" "topic $MH_GROUP.state 1" \
-	>/dev/null || t_fail "coordination topics refused"
-ne2e_start_sim --seed 32 --queues 20 --agents 100 --heartbeat-interval 0.5
-# The simulator enforces no REST budget: at Genesys's 300 requests a minute
-# the backfill of a dozen hand-over gaps (thousands of conversations, a
-# hundred a page) would take minutes to page through.
-for x in a b c; do
-	mh_conf "$x" "genesys.notifications.rate_limit = 6000"
-	mh_start "$x"
-done
+mh_notif_three 32
 t_wait_for 60 mh_all_owned a b c || t_fail "the shards are not all owned"
 since=$(date +%s%3N)
 ne2e_traffic "$N" "$RATE"

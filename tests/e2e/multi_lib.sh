@@ -13,6 +13,7 @@
 #   mh_owner                     the instance owning unit 0, "" when none
 #   mh_state_pos                 stream position of the winning state record
 #   mh_acked_through N           the winning state record is at position N or beyond
+#   mh_notif_three SEED          Kafka, gcb-sim and notification instances a, b, c
 #   mh_state_dump                every state record: key TAB value
 MH_GROUP="g$$"
 MH_SESSION_MS=${MH_SESSION_MS:-4000}
@@ -160,6 +161,24 @@ mh_state_pos() {
 		return 0
 	}
 	mh_cursor_pos "$(echo "$_w" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["state"]["cursor"])')"
+}
+
+# mh_notif_three SEED: the notification tests' start: the embedded Kafka
+# with the group's topics, gcb-sim (seed SEED, 20 queues, 100 agents) and
+# instances a, b and c. Each gets a REST budget the simulator does not
+# enforce anyway: at Genesys's 300 requests a minute the backfill of a dozen
+# hand-over gaps (thousands of conversations, a hundred a page) would take
+# minutes to page through. Needs tests/e2e/notif_lib.sh and MH_WRITE =
+# ne2e_write_conf.
+mh_notif_three() {
+	ne2e_start_kafka 8
+	"$GCB_BIN/gcb-kafka-mock" --ctl "$CTL" "topic $MH_GROUP.units $MH_UNITS" \
+		"topic $MH_GROUP.state 1" >/dev/null || t_fail "coordination topics refused"
+	ne2e_start_sim --seed "$1" --queues 20 --agents 100 --heartbeat-interval 0.5
+	for _x in a b c; do
+		mh_conf "$_x" "genesys.notifications.rate_limit = 6000"
+		mh_start "$_x"
+	done
 }
 
 # mh_acked_through N: the state topic's winning record is at stream position
