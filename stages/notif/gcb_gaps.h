@@ -33,7 +33,8 @@ typedef struct gcb_gap {
 	gcb_gap_state_t state;
 	char reason[GCB_GAP_REASON_MAX]; /* "heartbeat", "closed", "socket_closing",
 					    "expired", "token_revoked", "unsubscribed",
-					    "spool_full", "not_running", "connect_failed" */
+					    "spool_full", "not_running", "connect_failed",
+					    "rollover" */
 	char *topics;			 /* space-separated topic ids, owned */
 } gcb_gap_t;
 

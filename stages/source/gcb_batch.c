@@ -170,7 +170,8 @@ static int write_one(gcb_batch_writer_t *w, const char *body, const gcb_poll_res
 		uint32_t jl = event_json_len(r, w, sp->len);
 		uint32_t len = event_payload_len(r, w, sp->len);
 		int cut = jl != sp->len;
-		uint16_t flags = (i + 1 == to ? GCB_REC_F_BATCH_END : 0) | (cut ? GCB_REC_F_CUT : 0) |
+		uint16_t flags = (i + 1 == to ? GCB_REC_F_BATCH_END : 0) |
+				 (cut ? GCB_REC_F_CUT : 0) |
 				 (res->raw_answer ? GCB_REC_F_RAW_ANSWER : 0);
 		char sha256[GCB_BATCH_SHA256_HEX + 1], kept[GCB_BATCH_KEPT_NAME];
 		uint32_t sha_len = 0, kept_len = 0;

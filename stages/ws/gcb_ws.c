@@ -12,6 +12,7 @@
  * state.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,8 +310,7 @@ fail:
 	return rc;
 }
 
-int gcb_ws_adopt(gcb_ws_t **out, int fd, const uint8_t *extra, size_t extra_len,
-		 size_t max_message)
+int gcb_ws_adopt(gcb_ws_t **out, int fd, const uint8_t *extra, size_t extra_len, size_t max_message)
 {
 	gcb_ws_t *ws = calloc(1, sizeof(*ws));
 	char err[128];
@@ -469,4 +469,39 @@ void gcb_ws_close(gcb_ws_t *ws, unsigned code)
 		wslay_event_send(ws->ctx);
 	}
 	ws_free(ws);
+}
+
+int gcb_ws_close_drain(gcb_ws_t *ws, unsigned code, unsigned timeout_ms,
+		       int (*on_message)(void *arg, const char *msg, size_t len), void *arg)
+{
+	int64_t deadline = gcb_ws_now_ms() + timeout_ms;
+	int rc = -ECONNRESET;
+
+	if (!ws->io_err && wslay_event_get_write_enabled(ws->ctx) &&
+	    !wslay_event_get_close_sent(ws->ctx))
+		wslay_event_queue_close(ws->ctx, (uint16_t)code, NULL, 0);
+	for (;;) {
+		struct pollfd p;
+		int64_t left;
+
+		rc = gcb_ws_service(ws, on_message, arg);
+		if (rc != 0)
+			break;
+		if ((left = deadline - gcb_ws_now_ms()) <= 0) {
+			rc = -ETIMEDOUT;
+			break;
+		}
+		p.fd = ws->conn.fd;
+		p.events = (short)(POLLIN | (gcb_ws_want_write(ws) ? POLLOUT : 0));
+		p.revents = 0;
+		if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
+			rc = -errno;
+			break;
+		}
+	}
+	/* The peer's close answers ours: everything it sent came before it. */
+	if (rc == -ECONNRESET && wslay_event_get_close_received(ws->ctx))
+		rc = 0;
+	ws_free(ws);
+	return rc;
 }

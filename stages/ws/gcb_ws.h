@@ -69,6 +69,16 @@ uint64_t gcb_ws_bytes_out(const gcb_ws_t *ws);
 void gcb_ws_close(gcb_ws_t *ws, unsigned code);
 
 /*
+ * Closes with the closing handshake and frees: sends a close frame, then
+ * hands on_message every message the peer sent before its close reply,
+ * for at most timeout_ms (blocking). 0 once the peer's close arrived
+ * (nothing it sent is left unread); -ETIMEDOUT; on_message's non-zero stop
+ * value; or the connection's error. ws is freed in every case.
+ */
+int gcb_ws_close_drain(gcb_ws_t *ws, unsigned code, unsigned timeout_ms,
+		       int (*on_message)(void *arg, const char *msg, size_t len), void *arg);
+
+/*
  * Whether a connectUri may be used: wss:// to the region's domain (the API
  * host without its "api." label, or a subdomain of it), or any ws:// or
  * wss:// to loopback. 0, or -EINVAL / -EPERM with the reason in errstr.

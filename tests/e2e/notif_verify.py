@@ -18,6 +18,8 @@ an .avsc through schemas/schema-ids.json).
 
 Checks (each non-zero count fails the run):
   missing            a sent message (by metadata.CorrelationId) on no topic
+  missing_published  (--published FILE) a message the simulator queued for a
+                     socket (written or not) on no topic
   misrouted          on another Kafka topic than its topicName's family
   key_mismatch       the key is not the conversation id / user id the
                      contract names (topic segment, or eventBody.id /
@@ -288,6 +290,9 @@ def main():
     ap.add_argument("--sim-url", help="fetch --sent and --conversations from the simulator")
     ap.add_argument("--sent", help="GET /admin/notify/sent output")
     ap.add_argument("--conversations", help="GET /admin/notify/conversations output")
+    ap.add_argument("--published", metavar="FILE",
+                    help="gcb-sim --notify-record output: every message it queued for a "
+                         "socket, written or not, must be in Kafka (missing_published)")
     ap.add_argument("--save-dir", help="with --sim-url: keep sent.jsonl, conversations.json here")
     ap.add_argument("--schemas", default=DEFAULT_SCHEMAS)
     ap.add_argument("--rename-topic", action="append", default=[], metavar="R=T")
@@ -542,6 +547,23 @@ def run(a):
     elif missing:
         rep.note("%d missing messages tolerated (--max-missing %d)" % (len(missing), a.max_missing))
 
+    # ---- published: what the simulator queued for a socket, even if a
+    # socket closed before writing it (a client that left too early).
+    missing_pub = []
+    if a.published:
+        with open(a.published, encoding="utf-8") as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                cid = json.loads(line).get("metadata", {}).get("CorrelationId")
+                if cid and cid not in first and cid not in in_dlq:
+                    missing_pub.append(cid)
+        for cid in missing_pub[:a.show]:
+            rep.fails.append("missing_published: %s (queued, never in Kafka; %s)"
+                             % (cid, "sent" if cid in sent_idx else "never written"))
+        if missing_pub:
+            rep.inc("missing_published", len(missing_pub))
+
     dups = sum(c - 1 for c in copies.values() if c > 1)
     dup_ids = sum(1 for c in copies.values() if c > 1)
     if a.max_dups >= 0 and dups > a.max_dups:
@@ -613,6 +635,8 @@ def run(a):
         summary["conversations"] = len(conv_ids)
     if a.check_conversations:
         summary["conversations_missing"] = conv_missing
+    if a.published:
+        summary["missing_published"] = len(missing_pub)
     if a.gap_coverage:
         summary["gap_conversations_missing"] = gap_conv_missing
     if c.get("conversations_before_since"):

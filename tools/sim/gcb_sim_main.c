@@ -78,6 +78,12 @@ static void usage(FILE *f)
 	      "                            4096)\n"
 	      "  --ws-stall-timeout=S      close a socket whose queue stays full this long\n"
 	      "                            (default 10)\n"
+	      "  --ws-write-delay=S        hold each message this long in its socket's queue\n"
+	      "                            before writing it (a slow path to the client;\n"
+	      "                            default 0)\n"
+	      "  --ws-read-lag=S           read what a client sends at most this often (a\n"
+	      "                            busy server: pongs and close replies come late;\n"
+	      "                            default 0)\n"
 	      "  --analytics-page=N        conversations per job result page (default 100)\n"
 	      "  --analytics-job-ttl=S     analytics jobs expire after S (default 3600)\n"
 	      "  --models=FILE             fill notification bodies from the Genesys model\n"
@@ -155,6 +161,8 @@ enum {
 	OPT_CLOSING_GRACE,
 	OPT_WS_QUEUE,
 	OPT_WS_STALL,
+	OPT_WS_WRITE_DELAY,
+	OPT_WS_READ_LAG,
 	OPT_ANALYTICS_PAGE,
 	OPT_ANALYTICS_JOB_TTL,
 	OPT_MODELS,
@@ -196,6 +204,8 @@ static const struct option longopts[] = {
     {"socket-closing-grace", required_argument, NULL, OPT_CLOSING_GRACE},
     {"ws-queue", required_argument, NULL, OPT_WS_QUEUE},
     {"ws-stall-timeout", required_argument, NULL, OPT_WS_STALL},
+    {"ws-write-delay", required_argument, NULL, OPT_WS_WRITE_DELAY},
+    {"ws-read-lag", required_argument, NULL, OPT_WS_READ_LAG},
     {"analytics-page", required_argument, NULL, OPT_ANALYTICS_PAGE},
     {"analytics-job-ttl", required_argument, NULL, OPT_ANALYTICS_JOB_TTL},
     {"models", required_argument, NULL, OPT_MODELS},
@@ -499,6 +509,12 @@ int main(int argc, char **argv)
 			break;
 		case OPT_WS_STALL:
 			bad = parse_secs(optarg, 0.1, 86400, &nc.ws.stall_s);
+			break;
+		case OPT_WS_WRITE_DELAY:
+			bad = parse_secs(optarg, 0, 60, &nc.ws.write_delay_s);
+			break;
+		case OPT_WS_READ_LAG:
+			bad = parse_secs(optarg, 0, 60, &nc.ws.read_lag_s);
 			break;
 		case OPT_ANALYTICS_PAGE:
 			bad = parse_ll(optarg, 1, 100000, &v);

@@ -32,6 +32,7 @@ typedef struct item {
 	int heartbeat;
 	int raw;    /* buf holds whole WebSocket frames, written as they are */
 	size_t off; /* raw: bytes of buf written so far */
+	int64_t queued_ms;
 } item_t;
 
 struct gcb_sim_ws {
@@ -53,6 +54,8 @@ struct gcb_sim_ws {
 	char reason[64];
 	int hb_off;
 	int64_t full_since_ms;
+	int64_t write_delay_ms; /* conf.write_delay_s */
+	int64_t due_ms;		/* run thread: when the held head of the queue is due */
 
 	item_t inflight; /* handed to wslay, not yet written whole */
 };
@@ -172,6 +175,7 @@ static int push(gcb_sim_ws_t *ws, const char *json, size_t len, const char *line
 	it->heartbeat = hb;
 	it->raw = 0;
 	it->off = 0;
+	it->queued_ms = mono_ms();
 	return 0;
 }
 
@@ -242,6 +246,7 @@ static void item_free(item_t *it)
  * message once written whole. Returns -1 when the connection is dead. */
 static int pump(gcb_sim_ws_t *ws)
 {
+	ws->due_ms = 0;
 	for (;;) {
 		if (wslay_event_want_write(ws->ctx) && wslay_event_send(ws->ctx) != 0)
 			return -1;
@@ -275,6 +280,12 @@ static int pump(gcb_sim_ws_t *ws)
 			pthread_mutex_unlock(&ws->lock);
 			return 0;
 		}
+		if (ws->write_delay_ms > 0 &&
+		    mono_ms() < ws->q[ws->qhead].queued_ms + ws->write_delay_ms) {
+			ws->due_ms = ws->q[ws->qhead].queued_ms + ws->write_delay_ms;
+			pthread_mutex_unlock(&ws->lock);
+			return 0; /* the run loop wakes at due_ms */
+		}
 		ws->inflight = ws->q[ws->qhead];
 		ws->qhead = (ws->qhead + 1) % ws->conf.queue_max;
 		ws->qlen--;
@@ -296,7 +307,8 @@ static void *run(void *arg)
 {
 	gcb_sim_ws_t *ws = arg;
 	int64_t hb_period = (int64_t)(ws->conf.heartbeat_s * 1000 + 0.5);
-	int64_t next_hb = mono_ms() + hb_period, flush_until = 0;
+	int64_t next_hb = mono_ms() + hb_period, flush_until = 0, read_at = 0;
+	int64_t read_lag = (int64_t)(ws->conf.read_lag_s * 1000 + 0.5);
 	const char *why = "client closed";
 	char reason[64] = "";
 
@@ -305,7 +317,7 @@ static void *run(void *arg)
 	for (;;) {
 		int64_t now = mono_ms(), wait, close_at, full_since;
 		struct pollfd p[2];
-		int hb_off, qlen;
+		int hb_off, qlen, may_read;
 
 		pthread_mutex_lock(&ws->lock);
 		close_at = ws->close_at_ms;
@@ -353,13 +365,20 @@ static void *run(void *arg)
 			wait = close_at - now;
 		if (full_since && wait > 100)
 			wait = 100;
+		if (ws->due_ms && ws->due_ms - now < wait)
+			wait = ws->due_ms - now;
+		/* A read lag: what the client sent is read read_lag after it came. */
+		may_read = !read_at;
+		if (read_at && read_at - now < wait)
+			wait = read_at - now;
 		if (wait < 0)
 			wait = 0;
 		p[0].fd = ws->fd;
-		p[0].events = POLLIN | (wslay_event_want_write(ws->ctx) ||
-						(ws->inflight.raw && ws->inflight.buf)
-					    ? POLLOUT
-					    : 0);
+		p[0].events = (short)((may_read ? POLLIN : 0) |
+				      (wslay_event_want_write(ws->ctx) ||
+					       (ws->inflight.raw && ws->inflight.buf)
+					   ? POLLOUT
+					   : 0));
 		p[1].fd = ws->evfd;
 		p[1].events = POLLIN;
 		if (ws->extra_off < ws->extra_len)
@@ -374,8 +393,12 @@ static void *run(void *arg)
 
 			(void)rc;
 		}
-		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) ||
-		    ws->extra_off < ws->extra_len) {
+		if (read_lag && !read_at && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			read_at = mono_ms() + read_lag;
+		else if ((read_at && mono_ms() >= read_at) ||
+			 (!read_lag && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) ||
+			 ws->extra_off < ws->extra_len) {
+			read_at = 0;
 			if (wslay_event_recv(ws->ctx) != 0 || ws->dead) {
 				why = "connection lost";
 				break;
@@ -418,6 +441,7 @@ gcb_sim_ws_t *gcb_sim_ws_start(gcb_sim_notif_t *hub, const char *channel, int fd
 		return NULL;
 	ws->hub = hub;
 	ws->conf = *conf;
+	ws->write_delay_ms = (int64_t)(conf->write_delay_s * 1000 + 0.5);
 	if (ws->conf.queue_max < 1)
 		ws->conf.queue_max = 1;
 	snprintf(ws->channel, sizeof(ws->channel), "%s", channel);

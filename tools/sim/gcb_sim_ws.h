@@ -25,9 +25,11 @@ typedef struct gcb_sim_notif gcb_sim_notif_t;
 typedef struct gcb_sim_ws gcb_sim_ws_t;
 
 typedef struct gcb_sim_ws_conf {
-	double heartbeat_s; /* heartbeat period */
-	int queue_max;	    /* messages waiting per socket */
-	double stall_s;	    /* close a socket whose queue stays full this long */
+	double heartbeat_s;   /* heartbeat period */
+	int queue_max;	      /* messages waiting per socket */
+	double stall_s;	      /* close a socket whose queue stays full this long */
+	double write_delay_s; /* hold each message this long before writing it */
+	double read_lag_s;    /* read what the client sent at most this often */
 } gcb_sim_ws_conf_t;
 
 /* Sec-WebSocket-Accept for @key: base64(SHA-1(key GUID)). 0 or -EINVAL. */
