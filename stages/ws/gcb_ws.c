@@ -459,15 +459,22 @@ uint64_t gcb_ws_bytes_out(const gcb_ws_t *ws)
 	return ws->conn.bytes_out;
 }
 
+/* Queues our close frame unless one went out or the connection is dead; 1 if it may be sent. */
+static int queue_close(gcb_ws_t *ws, unsigned code)
+{
+	if (ws->io_err || !wslay_event_get_write_enabled(ws->ctx))
+		return 0;
+	if (!wslay_event_get_close_sent(ws->ctx))
+		wslay_event_queue_close(ws->ctx, (uint16_t)code, NULL, 0);
+	return 1;
+}
+
 void gcb_ws_close(gcb_ws_t *ws, unsigned code)
 {
 	if (!ws)
 		return;
-	if (!ws->io_err && wslay_event_get_write_enabled(ws->ctx)) {
-		if (!wslay_event_get_close_sent(ws->ctx))
-			wslay_event_queue_close(ws->ctx, (uint16_t)code, NULL, 0);
+	if (queue_close(ws, code))
 		wslay_event_send(ws->ctx);
-	}
 	ws_free(ws);
 }
 
@@ -477,9 +484,7 @@ int gcb_ws_close_drain(gcb_ws_t *ws, unsigned code, unsigned timeout_ms,
 	int64_t deadline = gcb_ws_now_ms() + timeout_ms;
 	int rc = -ECONNRESET;
 
-	if (!ws->io_err && wslay_event_get_write_enabled(ws->ctx) &&
-	    !wslay_event_get_close_sent(ws->ctx))
-		wslay_event_queue_close(ws->ctx, (uint16_t)code, NULL, 0);
+	(void)queue_close(ws, code); /* sent by the first gcb_ws_service() */
 	for (;;) {
 		struct pollfd p;
 		int64_t left;
