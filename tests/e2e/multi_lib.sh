@@ -46,7 +46,6 @@ mh_conf() {
 	cat >>"$T_DIR/$_n.conf" <<EOF
 coord.group = $MH_GROUP
 coord.session_timeout = ${MH_SESSION_MS}ms
-coord.drain_timeout = 5s
 EOF
 	mkdir -p "$T_DIR/$_n.state"
 	chmod 700 "$T_DIR/$_n.state"
