@@ -16,6 +16,14 @@ static void fam(gcb_textbuf_t *b, const char *name, const char *type, const char
 	gcb_textbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A family of one unlabelled sample. */
+static void one(gcb_textbuf_t *b, const char *name, const char *type, const char *help,
+		uint64_t value)
+{
+	fam(b, name, type, help);
+	gcb_textbuf_printf(b, "%s %llu\n", name, (unsigned long long)value);
+}
+
 void gcb_metrics_render_coord(gcb_textbuf_t *b, const gcb_shm_t *shm)
 {
 	static const char *const names[] = GCB_SHM_COORD_STATE_NAMES;
@@ -31,39 +39,28 @@ void gcb_metrics_render_coord(gcb_textbuf_t *b, const gcb_shm_t *shm)
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		gcb_textbuf_printf(b, "gcbridge_coord_state{state=\"%s\"} %d\n", names[i],
 				   state == i);
-	fam(b, "gcbridge_coord_units", "gauge",
-	    "units of work in the group (partitions of the coordination topic)");
-	gcb_textbuf_printf(
-	    b, "gcbridge_coord_units %llu\n",
-	    (unsigned long long)atomic_load_explicit(&c->units, memory_order_relaxed));
+	one(b, "gcbridge_coord_units", "gauge",
+	    "units of work in the group (partitions of the coordination topic)",
+	    atomic_load_explicit(&c->units, memory_order_relaxed));
 	fam(b, "gcbridge_coord_unit_owned", "gauge", "1 for each unit this instance runs");
 	for (unsigned u = 0; u < 64; u++)
 		if (owned & (UINT64_C(1) << u)) {
 			gcb_textbuf_printf(b, "gcbridge_coord_unit_owned{unit=\"%u\"} 1\n", u);
 			n++;
 		}
-	fam(b, "gcbridge_coord_units_owned", "gauge", "units this instance runs");
-	gcb_textbuf_printf(b, "gcbridge_coord_units_owned %u\n", n);
-	fam(b, "gcbridge_coord_generation", "gauge",
-	    "group generation of the current assignment (the state records' fence)");
-	gcb_textbuf_printf(
-	    b, "gcbridge_coord_generation %llu\n",
-	    (unsigned long long)atomic_load_explicit(&c->generation, memory_order_relaxed));
-	fam(b, "gcbridge_coord_rebalances_total", "counter",
-	    "assignments and revocations served by this instance's fetcher");
-	gcb_textbuf_printf(
-	    b, "gcbridge_coord_rebalances_total %llu\n",
-	    (unsigned long long)atomic_load_explicit(&c->rebalances, memory_order_relaxed));
-	fam(b, "gcbridge_coord_state_writes_total", "counter",
-	    "unit state records Kafka acknowledged");
-	gcb_textbuf_printf(
-	    b, "gcbridge_coord_state_writes_total %llu\n",
-	    (unsigned long long)atomic_load_explicit(&c->state_writes, memory_order_relaxed));
-	fam(b, "gcbridge_coord_fenced_total", "counter",
-	    "units lost to a newer generation and state writes refused for it");
-	gcb_textbuf_printf(
-	    b, "gcbridge_coord_fenced_total %llu\n",
-	    (unsigned long long)atomic_load_explicit(&c->fenced, memory_order_relaxed));
+	one(b, "gcbridge_coord_units_owned", "gauge", "units this instance runs", n);
+	one(b, "gcbridge_coord_generation", "gauge",
+	    "group generation of the current assignment (the state records' fence)",
+	    atomic_load_explicit(&c->generation, memory_order_relaxed));
+	one(b, "gcbridge_coord_rebalances_total", "counter",
+	    "assignments and revocations served by this instance's fetcher",
+	    atomic_load_explicit(&c->rebalances, memory_order_relaxed));
+	one(b, "gcbridge_coord_state_writes_total", "counter",
+	    "unit state records Kafka acknowledged",
+	    atomic_load_explicit(&c->state_writes, memory_order_relaxed));
+	one(b, "gcbridge_coord_fenced_total", "counter",
+	    "units lost to a newer generation and state writes refused for it",
+	    atomic_load_explicit(&c->fenced, memory_order_relaxed));
 	fam(b, "gcbridge_coord_state_age_seconds", "gauge",
 	    "time since this instance's last unit state record was acknowledged (NaN: never)");
 	if (at == 0)
