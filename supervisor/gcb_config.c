@@ -29,6 +29,8 @@
 #include <ini.h>
 
 #include "lib/gcb_array.h"
+#include "stages/source/gcb_batch.h"
+#include "stages/source/gcb_source_conf.h"
 #include "supervisor/gcb_config_table.h"
 
 #define KEY_MAX		 160
@@ -879,6 +881,9 @@ static void check_state_dir(struct load_ctx *c)
 	    cfg->instance.state_dir);
 }
 
+/* Bytes a ring record adds to an event: its fixed header and the stream id. */
+#define EVENT_RECORD_OVERHEAD (GCB_BATCH_REC_FIXED + GCB_SOURCE_STREAM_MAX)
+
 /* Checks involving several keys, and the derived fields. */
 static void check_all(struct load_ctx *c)
 {
@@ -897,14 +902,18 @@ static void check_all(struct load_ctx *c)
 		    "%s)",
 		    a, b);
 	}
+	/* A ring record carries the event with its header and stream id
+	 * (stages/source/gcb_source.c checks the same at the stage's start). */
 	if (!is_bad(c, "event.max_bytes") && !is_bad(c, "ring.max_record") &&
-	    cfg->event.max_bytes > cfg->ring.max_record) {
+	    cfg->event.max_bytes + (int64_t)EVENT_RECORD_OVERHEAD > cfg->ring.max_record) {
 		const char *k = pick(c, "event.max_bytes", "ring.max_record");
 
 		gcb_config_format_size(cfg->event.max_bytes, a, sizeof(a));
 		gcb_config_format_size(cfg->ring.max_record, b, sizeof(b));
 		say(c, GCB_CONFIG_ERROR, line_of(c, k), k,
-		    "event.max_bytes (%s) must be at most ring.max_record (%s)", a, b);
+		    "event.max_bytes (%s) must be at most ring.max_record (%s) less %u bytes "
+		    "of record header and stream id",
+		    a, b, (unsigned)EVENT_RECORD_OVERHEAD);
 	}
 	if (!is_bad(c, "restart.min_interval") && !is_bad(c, "restart.max_backoff") &&
 	    cfg->restart.min_interval_ms > cfg->restart.max_backoff_ms) {

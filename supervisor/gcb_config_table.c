@@ -121,7 +121,8 @@ const gcb_config_prop_t gcb_config_props[] = {
 	.def = "512KiB",
 	.min = KIB(1),
 	.max = MIB(512),
-	.doc = "Largest event accepted; a larger one goes to the DLQ. At most ring.max_record.",
+	.doc = "Largest event accepted; a larger one goes to the DLQ. At most ring.max_record "
+	       "less the record header and stream id (a few hundred bytes).",
     },
     {
 	.name = "restart.min_interval",

@@ -6,9 +6,12 @@
  * The feed works like the notification source's (stages/notif/
  * gcb_notif_feed.c): a batch is assembled in a fixed scratch buffer and
  * written only once the ring it goes to has room for all of it, so the
- * fetcher never waits for ring space while it can poll. One spooled answer
- * is one batch with the answer's next cursor; an answer too large for
- * half a ring travels in several batches, all but the last carrying the
+ * fetcher never waits for ring space while it can poll. The complete
+ * answers readable in the spool go as one batch with the last one's next
+ * cursor, up to half a ring or FEED_EVENTS events: a backlog of small
+ * answers takes a few batches, not one per answer, so it is not held to
+ * GCB_SHM_CURSOR_SLOTS batches per checkpoint round trip. An answer that
+ * does not fit travels in several batches, all but the last carrying the
  * cursor the answer was polled after, as the batch writer does.
  */
 #include "stages/fetcher/gcb_fetcher_int.h"
@@ -105,6 +108,73 @@ static void batch_reset(gcb_fetcher_pspool_t *ps)
 	ps->batch_maxrec = 0;
 	ps->ready = 0;
 	ps->complete = 0;
+	memset(&ps->whole, 0, sizeof(ps->whole));
+	memset(&ps->carry, 0, sizeof(ps->carry));
+}
+
+/* The batch ends with a complete answer: remember the point. */
+static void whole_mark(gcb_fetcher_pspool_t *ps)
+{
+	ps->whole.n_events = ps->batch.n_events;
+	ps->whole.scratch_used = ps->scratch_used;
+	ps->whole.bytes = ps->batch_bytes;
+	ps->whole.maxrec = ps->batch_maxrec;
+}
+
+/* Drops the events of a torn answer, keeping the complete ones before it. */
+static void whole_rollback(gcb_fetcher_pspool_t *ps)
+{
+	ps->batch.n_events = ps->whole.n_events;
+	ps->scratch_used = ps->whole.scratch_used;
+	ps->batch_bytes = ps->whole.bytes;
+	ps->batch_maxrec = ps->whole.maxrec;
+}
+
+/*
+ * Nothing more is readable. Complete answers in the batch go now; the events
+ * of an answer still open after them are held back (carried into the next
+ * batch), so that an answer cut off by a crash delays nothing before it and
+ * is still dropped whole when it is spooled again. 1 when the batch is ready.
+ */
+static int whole_ready(gcb_fetcher_pspool_t *ps)
+{
+	if (ps->whole.n_events == 0 && (ps->open || ps->batch.n_events == 0))
+		return 0;
+	ps->carry.n_events = ps->batch.n_events - ps->whole.n_events;
+	ps->carry.bytes = ps->batch_bytes - ps->whole.bytes;
+	ps->carry.maxrec = ps->batch_maxrec;
+	/* The batch ends at the last complete answer; scratch_used still
+	 * covers the carried events (batch_next() moves them). */
+	ps->batch.n_events = ps->whole.n_events;
+	ps->batch_bytes = ps->whole.bytes;
+	ps->batch_maxrec = ps->whole.maxrec;
+	ps->ready = 1;
+	ps->complete = 1;
+	return 1;
+}
+
+/* After a batch was written: the next starts with what it carried, if any. */
+static void batch_next(gcb_fetcher_pspool_t *ps)
+{
+	size_t base = ps->whole.scratch_used, n = ps->carry.n_events;
+	size_t used = ps->scratch_used - base;
+	uint64_t bytes = ps->carry.bytes, maxrec = ps->carry.maxrec;
+
+	if (!ps->open || !ps->complete) {
+		batch_reset(ps); /* a split batch took the open answer's events along */
+		return;
+	}
+	memmove(ps->scratch, ps->scratch + base, used);
+	for (size_t i = 0; i < n; i++) {
+		ps->batch.events[i] = ps->batch.events[ps->whole.n_events + i];
+		ps->batch.events[i].off -= (uint32_t)base;
+	}
+	batch_reset(ps);
+	ps->batch.n_events = n;
+	ps->scratch_used = used;
+	ps->batch_bytes = bytes;
+	ps->batch_maxrec = n > 0 ? maxrec : 0;
+	memcpy(ps->batch_from, ps->prev, ps->prev_len + 1);
 }
 
 static void set_cursor(gcb_poll_result_t *b, const char *c, size_t len)
@@ -127,10 +197,13 @@ static void begin(gcb_fetcher_pspool_t *ps, const gcb_spool_rec_t *rec, const ch
 {
 	ps->open = 1;
 	ps->begin_pos = rec->pos;
-	memcpy(ps->prev, c, len);
+	memmove(ps->prev, c, len);
 	ps->prev[len] = '\0';
 	ps->prev_len = len;
-	ps->batch_arrival_ms = rec->arrival_unix_ms;
+	if (ps->batch.n_events == 0) {
+		memcpy(ps->batch_from, ps->prev, len + 1);
+		ps->batch_arrival_ms = rec->arrival_unix_ms;
+	}
 }
 
 /* Reads spooled records into the batch until it is ready or none is readable. */
@@ -146,10 +219,13 @@ static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit, uin
 		uint64_t sz, mx;
 
 		rc = gcb_spool_peek(ps->spool, &rec, at, ps->scratch_size - ps->scratch_used);
-		if (rc == 0)
+		if (rc == 0) {
+			(void)whole_ready(ps);
 			return 0;
+		}
 		if (rc == -ENOBUFS && ps->batch.n_events > 0) {
-			split(f, ps);
+			if (!whole_ready(ps))
+				split(f, ps);
 			return 0;
 		}
 		if (rc < 0) {
@@ -166,23 +242,30 @@ static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit, uin
 		}
 		switch (r.type) {
 		case GCB_SPOOLREC_BEGIN:
-			if (ps->open && ps->batch.n_events > 0)
+			if (ps->open && ps->batch.n_events > ps->whole.n_events) {
 				/* An answer cut off by a crash or a full spool: it was
 				 * polled and spooled again after this marker. */
+				uint64_t torn = ps->batch.n_events - ps->whole.n_events;
+
 				gcb_log_warn("spooled answer after cursor \"%s\" is incomplete: "
 					     "dropped, the same events follow",
 					     ps->prev);
-			if (ps->unread_events >= ps->batch.n_events)
-				ps->unread_events -= ps->batch.n_events;
-			batch_reset(ps);
+				ps->unread_events -= torn <= ps->unread_events ? torn : ps->unread_events;
+				whole_rollback(ps);
+			}
+			if (ps->batch.n_events == 0)
+				batch_reset(ps);
 			begin(ps, &rec, r.data, r.len);
 			gcb_spool_consume(ps->spool, &rec);
 			break;
 		case GCB_SPOOLREC_EVENT:
 			if (!ps->open)
 				/* Its begin marker was lost (a corrupt older segment was
-				 * skipped): re-polling would start after the last fed. */
-				begin(ps, &rec, ps->last_fed, strlen(ps->last_fed));
+				 * skipped): re-polling would start after the last answer
+				 * read whole. */
+				begin(ps, &rec, ps->batch.n_events > 0 ? ps->batch.cursor : ps->last_fed,
+				      ps->batch.n_events > 0 ? ps->batch.cursor_len
+							     : strlen(ps->last_fed));
 			sz = gcb_batch_record_bytes(w, r.len);
 			/* An event a ring record cannot carry travels cut (the batch
 			 * writer): its record is the ring's largest at most. Counted
@@ -210,9 +293,14 @@ static int build(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps, uint64_t limit, uin
 				break; /* nothing of its answer is left to feed */
 			set_cursor(&ps->batch, r.data, r.len);
 			ps->batch.has_more = r.has_more;
-			ps->ready = 1;
 			ps->complete = 1;
 			ps->open = 0;
+			/* The next answers join this batch while they are readable
+			 * and fit; an empty answer only moves the cursor. */
+			if (ps->batch.n_events == 0)
+				ps->ready = 1;
+			else
+				whole_mark(ps);
 			break;
 		}
 	}
@@ -257,7 +345,7 @@ static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 			return 0;
 		}
 		f->feeding = 1;
-		rc = gcb_batch_write(&f->src.writer, ps->scratch, &ps->batch, ps->prev,
+		rc = gcb_batch_write(&f->src.writer, ps->scratch, &ps->batch, ps->batch_from,
 				     ps->batch_arrival_ms);
 		f->feeding = 0;
 		if (rc == -ECANCELED) {
@@ -272,16 +360,16 @@ static int feed(gcb_fetcher_t *f, gcb_fetcher_pspool_t *ps)
 		gcb_log_debug("batch %llu: %zu events, hasMore=%d (from the spool)",
 			      (unsigned long long)atomic_load(&p->fetched_batch_seq),
 			      ps->batch.n_events, ps->batch.has_more);
-		/* Released once checkpointed: the whole answer, or up to its begin
-		 * marker while part of it is still to come. */
-		done = ps->complete ? gcb_spool_read_pos(ps->spool) : ps->begin_pos;
+		/* Released once checkpointed: up to the last answer read, or up to
+		 * the open answer's begin marker while part of it is still to come. */
+		done = ps->open ? ps->begin_pos : gcb_spool_read_pos(ps->spool);
 		ps->fed[b % GCB_SHM_CURSOR_SLOTS].seq = b;
 		ps->fed[b % GCB_SHM_CURSOR_SLOTS].pos = done;
 		ps->unread_events -= ps->batch.n_events <= ps->unread_events ? ps->batch.n_events
 									     : ps->unread_events;
 		if (ps->complete)
 			memcpy(ps->last_fed, ps->batch.cursor, ps->batch.cursor_len + 1);
-		batch_reset(ps);
+		batch_next(ps);
 	}
 	return 0;
 }

@@ -46,9 +46,18 @@ typedef struct gcb_fetcher_pspool {
 	char prev[GCB_POLL_CURSOR_MAX];
 	size_t prev_len;
 	char last_fed[GCB_POLL_CURSOR_MAX]; /* cursor after the last answer fed */
+	char batch_from[GCB_POLL_CURSOR_MAX]; /* cursor the batch's first answer was polled after */
 	uint64_t batch_bytes;
 	uint64_t batch_maxrec;
-	uint64_t batch_arrival_ms; /* when the open answer was received */
+	uint64_t batch_arrival_ms; /* when the batch's first answer was received */
+	struct {
+		size_t n_events, scratch_used;
+		uint64_t bytes, maxrec;
+	} whole; /* the batch up to its last complete answer: a torn one rolls back here */
+	struct {
+		size_t n_events;
+		uint64_t bytes, maxrec;
+	} carry; /* the open answer's events held back while the complete ones go */
 	int blocked;		   /* the last feed found no ring space */
 	struct {
 		uint64_t seq;

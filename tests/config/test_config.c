@@ -601,6 +601,9 @@ static void test_cross_checks(void **state)
 	expect_error("event.max_bytes = 2MiB\n", 1,
 		     "event.max_bytes: event.max_bytes (2MiB) must be at most ring.max_record "
 		     "(1MiB)");
+	expect_error("ring.max_record = 16KiB\nevent.max_bytes = 16KiB\n", 2,
+		     "event.max_bytes: event.max_bytes (16KiB) must be at most ring.max_record "
+		     "(16KiB) less ");
 	expect_error("restart.min_interval = 1m\n", 1,
 		     "restart.min_interval: restart.min_interval must not exceed");
 	expect_error("genesys.backoff.base = 2m\n", 1, "genesys.backoff.base: genesys.backoff");

@@ -1,11 +1,13 @@
 /*
  * Unit tests for the poll source's spool (stages/fetcher/gcb_fetcher_spool.c)
  * over a real segment and a real spool directory: answers appended and fed
- * to the ring in order with their cursors, an answer split over batches, a
+ * to the ring in order with their cursors, complete answers merged into
+ * batches of at most half a ring, an answer split over batches, a
  * restart from shared memory and one from the checkpoint (replay from the
  * first unacknowledged answer, polling on after the last whole one), an
  * answer cut short dropped, an unknown resume cursor replaying everything,
- * the last whole answer found in an older segment, and a full spool.
+ * the last whole answer found in an older segment (fed while the cut answer
+ * after it waits), and a full spool.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -247,12 +249,14 @@ static void test_feed_order(void **state)
 	}
 	feed(x, f);
 	assert_int_equal(x->n_seen, 15);
+	/* Five complete answers readable at once go as one batch with the
+	 * last one's cursor. */
 	for (int a = 1; a <= 5; a++)
 		for (int i = 0; i < 3; i++) {
 			snprintf(tag, sizeof(tag), "a%d", a);
 			assert_seen(x, (unsigned)((a - 1) * 3 + i), tag, i);
-			snprintf(next, sizeof(next), "c%d", a);
-			assert_string_equal(x->seen_cursor[(a - 1) * 3 + i], next);
+			assert_string_equal(x->seen_cursor[(a - 1) * 3 + i], "c5");
+			assert_int_equal(x->seen_batch[(a - 1) * 3 + i], x->seen_batch[0]);
 		}
 	assert_int_equal(atomic_load(&f->src.counters[GCB_SC_SPOOL_APPENDS]), 5 * 5);
 	assert_int_equal(atomic_load(&f->src.counters[GCB_FC_SPOOL_EVENTS]), 0);
@@ -281,6 +285,56 @@ static void test_split(void **state)
 	/* All parts but the last carry the cursor a re-poll gets the answer at. */
 	assert_true(first_part > 0 && first_part < 40);
 	assert_string_equal(x->seen_cursor[41], "c2");
+	fetcher_stop(f);
+}
+
+/* The answer number of seen event at ("a<n>-<i>"). */
+static int seen_answer(struct fx *x, unsigned at)
+{
+	const char *p = strstr(x->seen[at], "\"id\":\"a");
+	int a = 0;
+
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + 7, "%d-", &a), 1);
+	return a;
+}
+
+/*
+ * A backlog of small answers goes in batches of several answers, each at
+ * most half a ring; a batch's cursor never passes an event a later batch
+ * carries (a checkpoint at any batch loses nothing), and the order holds.
+ */
+static void test_backlog_merged(void **state)
+{
+	struct fx *x = *state;
+	gcb_fetcher_t *f = fetcher_new(x);
+	char tag[8], next[8];
+	unsigned batches = 1;
+
+	assert_int_equal(gcb_fetcher_pspool_resume(f, "", 1), 0);
+	for (int a = 1; a <= 60; a++) {
+		snprintf(tag, sizeof(tag), "a%d", a);
+		snprintf(next, sizeof(next), "c%d", a);
+		assert_int_equal(answer(f, tag, 3, 1000, next), 0);
+	}
+	feed(x, f);
+	assert_int_equal(x->n_seen, 180);
+	for (unsigned i = 0; i < 180; i++) {
+		int a = seen_answer(x, i), k = 0;
+
+		assert_int_equal(a, (int)i / 3 + 1);
+		assert_int_equal(sscanf(x->seen_cursor[i], "c%d", &k), 1);
+		/* Resuming at c<k> polls answer k+1 on: nothing of answers up to k
+		 * may come in a later batch. */
+		for (unsigned j = i + 1; j < 180; j++)
+			if (x->seen_batch[j] != x->seen_batch[i])
+				assert_true(seen_answer(x, j) > k);
+		if (i > 0 && x->seen_batch[i] != x->seen_batch[i - 1])
+			batches++;
+	}
+	/* ~3 KiB an answer, half the 64 KiB ring a batch. */
+	assert_true(batches > 1 && batches < 20);
+	assert_int_equal(atomic_load(&f->src.counters[GCB_FC_SPOOL_EVENTS]), 0);
 	fetcher_stop(f);
 }
 
@@ -483,6 +537,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_feed_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_split, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_backlog_merged, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_from_shm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_from_checkpoint, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cut_answer_dropped, setup, teardown),
