@@ -622,8 +622,13 @@ void gcb_fetcher_pspool_caught_up(gcb_fetcher_t *f, int has_more, uint64_t now_u
 
 /*
  * Reads records from the read position to the end. With find set, stops at
- * the first begin marker naming find (1, *at its position). Every end
- * marker after `after` sets ps->chain (*ends counts them).
+ * the first answer that begins at find: at its begin marker naming find, or
+ * after an end marker naming it (1, *at that position). The end marker
+ * matters when the answer after it is not spooled yet (the feed had caught
+ * up, so the last batch ends with the last spooled answer), or when its
+ * begin marker names a later cursor (empty answers in between are not
+ * spooled). Every end marker after `after` sets ps->chain (*ends counts
+ * them).
  */
 static int scan(gcb_fetcher_t *f, const char *find, gcb_spool_pos_t after, gcb_spool_pos_t *at,
 		unsigned *ends)
@@ -649,6 +654,12 @@ static int scan(gcb_fetcher_t *f, const char *find, gcb_spool_pos_t after, gcb_s
 			if (find != NULL && r.type == GCB_SPOOLREC_BEGIN && r.len == flen &&
 			    memcmp(r.data, find, flen) == 0) {
 				*at = rec.pos;
+				return 1;
+			}
+			if (find != NULL && r.type == GCB_SPOOLREC_END && r.len == flen &&
+			    memcmp(r.data, find, flen) == 0) {
+				gcb_spool_consume(ps->spool, &rec);
+				*at = gcb_spool_read_pos(ps->spool);
 				return 1;
 			}
 			if (r.type == GCB_SPOOLREC_END && gcb_spool_pos_cmp(rec.pos, after) > 0) {

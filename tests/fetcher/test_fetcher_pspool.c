@@ -3,7 +3,8 @@
  * over a real segment and a real spool directory: answers appended and fed
  * to the ring in order with their cursors, complete answers merged into
  * batches of at most half a ring, an answer split over batches, a
- * restart from shared memory and one from the checkpoint (replay from the
+ * restart from shared memory (also once the feed had caught up) and one
+ * from the checkpoint (replay from the
  * first unacknowledged answer, polling on after the last whole one), an
  * answer cut short dropped, an unknown resume cursor replaying everything,
  * the last whole answer found in an older segment (fed while the cut answer
@@ -372,6 +373,48 @@ static void test_restart_from_shm(void **state)
 	fetcher_stop(f);
 }
 
+/*
+ * The feed had caught up: the last batch in the rings ends with the last
+ * spooled answer, so no begin marker names its cursor. A restart replays
+ * nothing (the end marker names it), and an answer polled after empty ones
+ * (not spooled, so its begin marker names a later cursor) is found too.
+ */
+static void test_restart_caught_up(void **state)
+{
+	struct fx *x = *state;
+	gcb_fetcher_t *f = fetcher_new(x);
+	char cursor[GCB_POLL_CURSOR_MAX];
+	size_t len;
+
+	assert_int_equal(gcb_fetcher_pspool_resume(f, "", 1), 0);
+	assert_int_equal(answer(f, "a1", 3, 10, "c1"), 0);
+	assert_int_equal(answer(f, "a2", 3, 10, "c2"), 0);
+	feed(x, f);
+	assert_int_equal(x->n_seen, 6);
+	fetcher_crash(f);
+
+	f = fetcher_new(x);
+	assert_int_equal(gcb_batch_last_cursor(f->src.pipe, cursor, sizeof(cursor), &len), 0);
+	assert_string_equal(cursor, "c2");
+	assert_int_equal(gcb_fetcher_pspool_resume(f, cursor, 0), 0);
+	assert_string_equal(f->src.cursor, "c2");
+	feed(x, f);
+	assert_int_equal(x->n_seen, 6); /* nothing again */
+	/* Empty answers moved the cursor to c4 without spooling anything. */
+	gcb_fetcher_pspool_passed(f, "c4");
+	snprintf(f->src.cursor, sizeof(f->src.cursor), "c4");
+	assert_int_equal(answer(f, "a5", 2, 10, "c5"), 0);
+	fetcher_crash(f);
+
+	f = fetcher_new(x);
+	assert_int_equal(gcb_fetcher_pspool_resume(f, "c2", 0), 0);
+	assert_string_equal(f->src.cursor, "c5");
+	feed(x, f);
+	assert_int_equal(x->n_seen, 8); /* a5 once */
+	assert_seen(x, 6, "a5", 0);
+	fetcher_stop(f);
+}
+
 static void test_restart_from_checkpoint(void **state)
 {
 	struct fx *x = *state;
@@ -538,6 +581,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_feed_order, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_split, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backlog_merged, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_restart_caught_up, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_from_shm, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_restart_from_checkpoint, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cut_answer_dropped, setup, teardown),
