@@ -29,7 +29,9 @@ spool_outage() {
 	e2e_wait_served 2000 60 || t_fail "events do not flow: $(tail -3 "$T_DIR/gcb.err")"
 
 	procs() { echo "$GCB_PID $(pgrep -P "$GCB_PID" | tr '\n' ' ')"; }
-	ckpt() { sed -n 's/.*"batch_seq":\([0-9]*\).*/\1/p' "$T_DIR/state/$T_INSTANCE.cursor" 2>/dev/null; }
+	# The checkpoint's cursor: batch numbers start again with a new
+	# segment, and the replay of a spool goes in few batches.
+	ckpt() { sed -n 's/.*"cursor":"\([^"]*\)".*/\1/p' "$T_DIR/state/$T_INSTANCE.cursor" 2>/dev/null; }
 	spool_bytes() {
 		"$PY" "$E2E/shmcounters.py" "$T_INSTANCE" spool_bytes | sed -n 's/^spool_bytes=//p'
 	}
@@ -50,7 +52,7 @@ spool_outage() {
 	served0=$(e2e_served)
 	target=$((served0 + 3 * RET + 3500))
 	[ "$target" -lt "$N" ] || t_fail "too few events for the outage: $served0 served before it"
-	t_log "kafka down at $served0 served, checkpoint batch $ck0; waiting for $target served"
+	t_log "kafka down at $served0 served, checkpoint cursor $ck0; waiting for $target served"
 	peak=0
 	kill_at="$((served0 + RET)) $((served0 + 2 * RET))"
 	killed=0
@@ -127,7 +129,7 @@ PY
 
 	e2e_wait_delivered "$N" 120 || t_fail "not delivered after recovery: served $(e2e_served) of $N, spooled $(
 		e2e_spooled), $("$PY" "$E2E/shmpeek.py" "$T_INSTANCE")"
-	[ "$(ckpt)" -gt "$ck0" ] || t_fail "checkpoint did not move after recovery"
+	[ -n "$(ckpt)" ] && [ "$(ckpt)" != "$ck0" ] || t_fail "checkpoint did not move after recovery"
 	! grep -q "cursor expired" "$T_DIR/gcb.err" ||
 		t_fail "the cursor expired upstream: $(grep "cursor expired" "$T_DIR/gcb.err" | head -2)"
 	[ "$(e2e_served)" = "$N" ] || t_fail "$(e2e_served) of $N events served"
