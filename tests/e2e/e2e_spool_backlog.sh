@@ -54,7 +54,7 @@ t_wait_exit "$GCB_PID" 60
 # At most 5 duplicates: with 64 KiB rings, 1 or 2 showed up in 3 runs of
 # 20, with no stage restarted and no delivery failure reported to gcbridge,
 # so each record was handed to librdkafka once and stored twice across the
-# outage on the Kafka side (how is not pinned down; 0 in 48 runs since).
+# outage on the Kafka side (how is not pinned down; none in 29 runs since).
 out=$(e2e_verify --max-dups 5) || {
 	echo "$out"
 	t_fail "verify failed"
