@@ -339,28 +339,45 @@ static void test_backlog_merged(void **state)
 	fetcher_stop(f);
 }
 
-static void test_restart_from_shm(void **state)
+/* A fetcher that fed two answers of 3 events ("a1", "a2"; cursors c1, c2). */
+static gcb_fetcher_t *fetcher_two_fed(struct fx *x)
 {
-	struct fx *x = *state;
 	gcb_fetcher_t *f = fetcher_new(x);
-	char cursor[GCB_POLL_CURSOR_MAX];
-	size_t len;
 
 	assert_int_equal(gcb_fetcher_pspool_resume(f, "", 1), 0);
 	assert_int_equal(answer(f, "a1", 3, 10, "c1"), 0);
 	assert_int_equal(answer(f, "a2", 3, 10, "c2"), 0);
 	feed(x, f);
 	assert_int_equal(x->n_seen, 6);
+	return f;
+}
+
+/* A new fetcher resumed as after a crash with the segment alive: from the
+ * cursor of the last batch in the rings, which must be last. */
+static gcb_fetcher_t *fetcher_resumed_from_shm(struct fx *x, const char *last)
+{
+	gcb_fetcher_t *f = fetcher_new(x);
+	char cursor[GCB_POLL_CURSOR_MAX];
+	size_t len;
+
+	assert_int_equal(gcb_batch_last_cursor(f->src.pipe, cursor, sizeof(cursor), &len), 0);
+	assert_string_equal(cursor, last);
+	assert_int_equal(gcb_fetcher_pspool_resume(f, cursor, 0), 0);
+	return f;
+}
+
+static void test_restart_from_shm(void **state)
+{
+	struct fx *x = *state;
+	gcb_fetcher_t *f = fetcher_two_fed(x);
+
 	/* Kafka is down: these stay in the spool; then the fetcher is killed. */
 	assert_int_equal(answer(f, "a3", 3, 10, "c3"), 0);
 	assert_int_equal(answer(f, "a4", 3, 10, "c4"), 0);
 	assert_int_equal(answer(f, "a5", 3, 10, "c5"), 0);
 	fetcher_crash(f);
 
-	f = fetcher_new(x);
-	assert_int_equal(gcb_batch_last_cursor(f->src.pipe, cursor, sizeof(cursor), &len), 0);
-	assert_string_equal(cursor, "c2");
-	assert_int_equal(gcb_fetcher_pspool_resume(f, cursor, 0), 0);
+	f = fetcher_resumed_from_shm(x, "c2");
 	assert_string_equal(f->src.cursor, "c5"); /* polling goes on after the last spooled answer */
 	feed(x, f);
 	assert_int_equal(x->n_seen, 15); /* a3..a5 once each, nothing again */
@@ -382,21 +399,11 @@ static void test_restart_from_shm(void **state)
 static void test_restart_caught_up(void **state)
 {
 	struct fx *x = *state;
-	gcb_fetcher_t *f = fetcher_new(x);
-	char cursor[GCB_POLL_CURSOR_MAX];
-	size_t len;
+	gcb_fetcher_t *f = fetcher_two_fed(x);
 
-	assert_int_equal(gcb_fetcher_pspool_resume(f, "", 1), 0);
-	assert_int_equal(answer(f, "a1", 3, 10, "c1"), 0);
-	assert_int_equal(answer(f, "a2", 3, 10, "c2"), 0);
-	feed(x, f);
-	assert_int_equal(x->n_seen, 6);
 	fetcher_crash(f);
 
-	f = fetcher_new(x);
-	assert_int_equal(gcb_batch_last_cursor(f->src.pipe, cursor, sizeof(cursor), &len), 0);
-	assert_string_equal(cursor, "c2");
-	assert_int_equal(gcb_fetcher_pspool_resume(f, cursor, 0), 0);
+	f = fetcher_resumed_from_shm(x, "c2");
 	assert_string_equal(f->src.cursor, "c2");
 	feed(x, f);
 	assert_int_equal(x->n_seen, 6); /* nothing again */
