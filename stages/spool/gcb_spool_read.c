@@ -75,6 +75,100 @@ static int bad_record(gcb_spool_t *s, gcb_spool_pos_t pos, int closed, const cha
 	return 1;
 }
 
+/*
+ * The record at off of the write segment while it still sits in a write
+ * chunk, or NULL. A record appended lately is read from there: no system
+ * call, and no wait for its write to complete. Records never span chunks,
+ * and a chunk's bytes stay until the chunk is taken for new appends.
+ */
+static const unsigned char *in_chunk(const gcb_spool_t *s, uint64_t off)
+{
+	for (unsigned i = 0; i < GCB_SPOOL_CHUNKS; i++) {
+		const struct gcb_spool_chunk *c = &s->chunks[i];
+		uint64_t rsz;
+
+		if (c->fill == 0 || off < c->file_off ||
+		    off + GCB_SPOOL_REC_HDR > c->file_off + c->fill)
+			continue;
+		rsz = gcb_spool_rec_size(gcb_spool_get32(c->buf + (off - c->file_off) + 4));
+		return off + rsz <= c->file_off + c->fill ? c->buf + (off - c->file_off) : NULL;
+	}
+	return NULL;
+}
+
+/* A record from its chunk, as preadv would: the header, the payload if it fits. */
+static ssize_t read_chunk(const unsigned char *p, unsigned char *h, void *buf, size_t size)
+{
+	uint32_t len = gcb_spool_get32(p + 4);
+
+	memcpy(h, p, GCB_SPOOL_REC_HDR);
+	if (buf == NULL || len > size)
+		return GCB_SPOOL_REC_HDR;
+	memcpy(buf, p + GCB_SPOOL_REC_HDR, len);
+	return (ssize_t)(GCB_SPOOL_REC_HDR + len);
+}
+
+/*
+ * A record's header and the first part of its payload from the file: 1 with
+ * *n bytes read through *fd and *limit the end of what is written; 0 when
+ * nothing is written there yet; 2 when the read position moved to the next
+ * segment (read again); -EIO.
+ */
+static int read_file(gcb_spool_t *s, gcb_spool_pos_t pos, unsigned char *h, void *buf,
+		     size_t size, ssize_t *n, int *fd, uint64_t *limit)
+{
+	int closed = pos.seg < s->write_seg;
+	char name[GCB_SPOOL_NAME_MAX];
+	struct iovec iov[2];
+
+	if (closed) {
+		*limit = UINT64_MAX;
+	} else {
+		*limit = gcb_spool_io_written_end(s);
+		if (pos.off + GCB_SPOOL_REC_HDR > *limit) {
+			gcb_spool_io_reap(s, 0);
+			*limit = gcb_spool_io_written_end(s);
+			if (pos.off + GCB_SPOOL_REC_HDR > *limit)
+				return 0;
+		}
+	}
+	*fd = read_fd(s, pos.seg);
+	if (*fd == -ENOENT && closed) {
+		skip_segment(s, pos.seg);
+		return 2;
+	}
+	if (*fd == -EBADMSG && closed) {
+		(void)bad_record(s, (gcb_spool_pos_t){pos.seg, 0}, 1, "no valid segment header");
+		return 2;
+	}
+	if (*fd < 0) {
+		gcb_spool_seg_name(pos.seg, name);
+		gcb_log_error("openat(%s/%s) failed: %s", s->dir, name, strerror(-*fd));
+		return -EIO;
+	}
+	/*
+	 * The length is in the header: read the header and a first part of the
+	 * payload, the rest once the length is known. Reading the whole of a
+	 * large buffer each time would copy megabytes per record while a
+	 * backlog is read (the file goes on after it).
+	 */
+	iov[0] = (struct iovec){h, GCB_SPOOL_REC_HDR};
+	iov[1] = (struct iovec){buf, size < PEEK_FIRST ? size : PEEK_FIRST};
+	do {
+		*n = preadv(*fd, iov, buf != NULL && size > 0 ? 2 : 1, (off_t)pos.off);
+	} while (*n < 0 && errno == EINTR);
+	if (*n < 0) {
+		gcb_spool_seg_name(pos.seg, name);
+		gcb_log_error("preadv(%s/%s) failed: %s", s->dir, name, strerror(errno));
+		return -EIO;
+	}
+	if (closed && *n == 0) {
+		skip_segment(s, pos.seg); /* its end */
+		return 2;
+	}
+	return 1;
+}
+
 int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
 {
 	unsigned char h[GCB_SPOOL_REC_HDR];
@@ -83,59 +177,22 @@ int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
 	for (;;) {
 		gcb_spool_pos_t pos = s->rpos;
 		int closed = pos.seg < s->write_seg;
-		uint64_t limit, rsz, end;
-		struct iovec iov[2];
+		const unsigned char *mem = NULL;
+		uint64_t limit = UINT64_MAX, rsz, end;
 		uint32_t len;
 		ssize_t n;
-		int fd, rc;
+		int fd = -1, rc;
 
 		if (pos.seg > s->write_seg)
 			return 0;
-		if (closed) {
-			limit = UINT64_MAX;
+		if (!closed && (mem = in_chunk(s, pos.off)) != NULL) {
+			n = read_chunk(mem, h, buf, size);
 		} else {
-			limit = gcb_spool_io_written_end(s);
-			if (pos.off + GCB_SPOOL_REC_HDR > limit) {
-				gcb_spool_io_reap(s, 0);
-				limit = gcb_spool_io_written_end(s);
-				if (pos.off + GCB_SPOOL_REC_HDR > limit)
-					return 0;
-			}
-		}
-		fd = read_fd(s, pos.seg);
-		if (fd == -ENOENT && closed) {
-			skip_segment(s, pos.seg);
-			continue;
-		}
-		if (fd == -EBADMSG && closed) {
-			(void)bad_record(s, (gcb_spool_pos_t){pos.seg, 0}, 1,
-					 "no valid segment header");
-			continue;
-		}
-		if (fd < 0) {
-			gcb_spool_seg_name(pos.seg, name);
-			gcb_log_error("openat(%s/%s) failed: %s", s->dir, name, strerror(-fd));
-			return -EIO;
-		}
-		/*
-		 * The length is in the header: read the header and a first part
-		 * of the payload, the rest once the length is known. Reading the
-		 * whole of a large buffer each time would copy megabytes per
-		 * record while a backlog is read (the file goes on after it).
-		 */
-		iov[0] = (struct iovec){h, sizeof(h)};
-		iov[1] = (struct iovec){buf, size < PEEK_FIRST ? size : PEEK_FIRST};
-		do {
-			n = preadv(fd, iov, buf != NULL && size > 0 ? 2 : 1, (off_t)pos.off);
-		} while (n < 0 && errno == EINTR);
-		if (n < 0) {
-			gcb_spool_seg_name(pos.seg, name);
-			gcb_log_error("preadv(%s/%s) failed: %s", s->dir, name, strerror(errno));
-			return -EIO;
-		}
-		if (closed && n == 0) {
-			skip_segment(s, pos.seg); /* its end */
-			continue;
+			rc = read_file(s, pos, h, buf, size, &n, &fd, &limit);
+			if (rc == 2)
+				continue;
+			if (rc <= 0)
+				return rc;
 		}
 		len = gcb_spool_get32(h + 4);
 		rsz = gcb_spool_rec_size(len);
@@ -155,8 +212,8 @@ int gcb_spool_peek(gcb_spool_t *s, gcb_spool_rec_t *rec, void *buf, size_t size)
 		rec->next = (gcb_spool_pos_t){pos.seg, end};
 		if (len > size)
 			return -ENOBUFS;
-		if ((size_t)n >= sizeof(h) && (size_t)n < sizeof(h) + len &&
-		    iov[1].iov_len == PEEK_FIRST) {
+		if (mem == NULL && buf != NULL && size >= PEEK_FIRST && (size_t)n >= sizeof(h) &&
+		    (size_t)n < sizeof(h) + len) {
 			/* The payload's rest, beyond the first part. */
 			size_t got = (size_t)n - sizeof(h);
 			ssize_t m;
