@@ -27,6 +27,7 @@
 #include "lib/gcb_proc.h"
 
 #define GCB_RING_SPINS           2000
+#define GCB_RING_SPINS_MIN       32
 #define GCB_RING_HEARTBEAT_EVERY 1024u
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -79,7 +80,7 @@ static int ring_bind(gcb_ring_t *r, void *mem)
 	r->capacity = ctl->desc.capacity;
 	r->mask = ctl->desc.capacity - 1;
 	r->max_record = ctl->desc.max_record;
-	r->spins = GCB_RING_SPINS;
+	r->spins = r->spin_budget = GCB_RING_SPINS;
 	return 0;
 }
 
@@ -456,22 +457,38 @@ void gcb_ring_rewind(gcb_ring_t *r)
 	STORE_RLX(&r->ctl->cons.read, r->rpos);
 }
 
+/*
+ * Adapts the next wait's spins: a wait that ended while spinning had them pay
+ * off (twice as many next time, up to r->spins); one that went on to sleep
+ * burnt them all (half as many).
+ */
+static void spin_paid(gcb_ring_t *r, int paid)
+{
+	uint32_t b = r->spin_budget;
+
+	if (paid)
+		b = b >= r->spins / 2 ? r->spins : 2 * b;
+	else
+		b = b / 2 >= GCB_RING_SPINS_MIN ? b / 2 : GCB_RING_SPINS_MIN;
+	r->spin_budget = b < r->spins ? b : r->spins;
+}
+
 int gcb_ring_wait_readable(gcb_ring_t *r, int timeout_ms)
 {
 	gcb_ring_ctl_t *ctl = r->ctl;
 	uint64_t deadline;
 	int i, left, slept = 0, interrupted;
 
-	for (i = 0; i < (int)r->spins; i++) {
-		if (r->rpos != r->cached_tail)
+	for (i = 0; i < (int)r->spin_budget; i++) {
+		if (r->rpos != r->cached_tail ||
+		    (r->cached_tail = LOAD_ACQ(&ctl->prod.tail)) != r->rpos ||
+		    atomic_exchange_explicit(&r->kicked, 0, memory_order_acquire)) {
+			spin_paid(r, 1);
 			return 0;
-		r->cached_tail = LOAD_ACQ(&ctl->prod.tail);
-		if (r->rpos != r->cached_tail)
-			return 0;
-		if (atomic_exchange_explicit(&r->kicked, 0, memory_order_acquire))
-			return 0;
+		}
 		gcb_cpu_relax();
 	}
+	spin_paid(r, 0);
 
 	/* Publish the read position before sleeping, so tools see how far we got. */
 	STORE_RLX(&ctl->cons.read, r->rpos);

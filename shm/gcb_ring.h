@@ -47,6 +47,7 @@ typedef struct gcb_ring {
 	uint64_t unreleased_bytes;
 	_Atomic uint32_t kicked; /* gcb_ring_kick_consumer() since the last wait */
 	uint32_t spins;		 /* polls of the tail before gcb_ring_wait_readable sleeps */
+	uint32_t spin_budget;	 /* this wait's polls: spins while they pay off, fewer after sleeps */
 
 	uint32_t ops; /* throttles heartbeat stores */
 } gcb_ring_t;
@@ -173,11 +174,14 @@ void gcb_ring_kick_consumer(gcb_ring_t *r);
  * (default 2000). Spinning catches a record that is a
  * microsecond away without a futex round trip, which pays off while records
  * stream; a consumer woken often for other reasons sets it lower, as each
- * spin-through costs tens of microseconds of CPU.
+ * spin-through costs tens of microseconds of CPU. The wait adapts below
+ * this: every wait that ends in a sleep halves the next one's spins (down
+ * to GCB_RING_SPINS_MIN), every wait a spin ends doubles them back, so a
+ * trickle of records does not pay a full spin-through per record.
  */
 static inline void gcb_ring_set_spins(gcb_ring_t *r, uint32_t spins)
 {
-	r->spins = spins;
+	r->spins = r->spin_budget = spins;
 }
 
 /*
