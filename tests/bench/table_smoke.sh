@@ -25,8 +25,13 @@ for row in 'end to end / raw `kcat -P`' 'producer stage CPU per event' \
 	'vs rsyslog + omkafka'; do
 	grep -F "$row" "$out" | grep -Eq '\| (met|\*\*MISSED\*\*)' || fail "no row: $row"
 done
-for rate in 1000 2000 5000 20000; do
-	grep -q "^| $rate | " "$out" || fail "no latency row for $rate events/s"
+for interval in 0 5ms; do
+	for rate in 1000 2000 5000 20000; do
+		grep -q "^| $interval | $rate | " "$out" ||
+			fail "no latency row for $rate events/s, poll interval $interval"
+	done
 done
+grep -F 'paced at 5,000 events/s: CPU per event (`genesys.poll.interval = 5ms`' "$out" |
+	grep -Eq '\| (met|\*\*MISSED\*\*)' || fail "no row: paced CPU with the 5 ms poll pause"
 grep -q '^Machine: ' "$out" || fail "no machine line"
 echo "table smoke: ok"
