@@ -316,21 +316,29 @@ static int has_field(const gcb_snode_t *n, const char *name)
 	return 0;
 }
 
+/* Whether member e is called name; the first byte is compared inline, as
+ * most members that are not the one sought differ there. */
+static int member_is(const cJSON *e, const char *name)
+{
+	return e->string && e->string[0] == name[0] && strcmp(e->string, name) == 0;
+}
+
 /*
  * Member called name. Events usually list members in schema order, so the
- * search starts after the previous hit (*hint) and wraps: one strcmp per
- * field in the common case instead of a scan from the start.
+ * search starts after the previous hit (*hint) and wraps: one comparison per
+ * field in the common case instead of a scan from the start. A field the
+ * event leaves out still costs a scan of every member.
  */
 static const cJSON *find_member(const cJSON *obj, const char *name, const cJSON **hint)
 {
 	const cJSON *e;
 
 	for (e = *hint; e; e = e->next) {
-		if (e->string && strcmp(e->string, name) == 0)
+		if (member_is(e, name))
 			goto found;
 	}
 	for (e = obj->child; e && e != *hint; e = e->next) {
-		if (e->string && strcmp(e->string, name) == 0)
+		if (member_is(e, name))
 			goto found;
 	}
 	return NULL;
