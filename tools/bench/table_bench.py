@@ -29,6 +29,7 @@ README_END = "<!-- bench-table:end -->"
 # The second paced series: a pause after an answer that was not full, so that a paced
 # stream comes in fewer, larger batches (docs/performance.md#batches-per-second).
 PACED_GATHER = "5ms"
+PACED_INTERVALS = ("0", PACED_GATHER)
 
 
 def env_int(name, default):
@@ -141,7 +142,7 @@ def main():
                 # Long poll, polled again at once (interval 0), then with a pause of
                 # PACED_GATHER after an answer that was not full: fewer, larger batches
                 # for up to that much more wait at the source (not in fetch → ack).
-                for interval in ("0", PACED_GATHER):
+                for interval in PACED_INTERVALS:
                     for rate in (1000, 2000, 5000, 20000):
                         bl.log("table_bench: paced at %d events/s for %d s, poll interval %s" %
                                (rate, a.paced_seconds, interval))
@@ -150,7 +151,7 @@ def main():
                                             "p%d-%s" % (rate, interval), rate=rate, warmup=rate,
                                             poll_interval=interval)
                         paced[(interval, rate)] = r
-                for interval in ("0", PACED_GATHER):
+                for interval in PACED_INTERVALS:
                     p5 = paced[(interval, 5000)]
                     st = p5["steady"]
                     us5 = 1e6 * st["cpu_s"] / st["events"]
