@@ -3,14 +3,15 @@
 # produced to the mock by tests/e2e/selftest_produce.py exactly as gcbridge
 # would pass (exit 0); the same with one lost, one duplicated, one reordered,
 # one wrong DLQ reason, one changed value and one wrong key fails (exit 1)
-# with each of them counted.
+# with each of them counted; duplicate limits, windows and batches are enforced.
 . "$(dirname "$0")/../lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
 . "$GCB_ROOT/tests/need.sh"
 need_py confluent_kafka python3-confluent-kafka
 
 e2e_start_kafka
-for t in good.interactions good.agentstate good.dlq bad.interactions bad.agentstate bad.dlq; do
+for t in good.interactions good.agentstate good.dlq bad.interactions bad.agentstate bad.dlq \
+	refed.interactions refed.agentstate refed.dlq; do
 	"$GCB_BIN/gcb-kafka-mock" --ctl "$CTL" "topic $t 4" >/dev/null || t_fail "topic $t"
 done
 e2e_start_sim --count 0 --seed 15 --fault-bad-event-rate 0.1 --fault-drift-rate 0.1
@@ -57,6 +58,13 @@ out=$(vfy bad --max-dups 0) && t_fail "--max-dups 0 accepted a duplicate"
 echo "$out" | grep -q 'too_many_duplicates=1' || t_fail "too_many_duplicates not counted"
 out=$(vfy bad --dup-window 1000:2000) && t_fail "a duplicate outside the window passed"
 echo "$out" | grep -q 'dup_outside_window=1' || t_fail "dup_outside_window not counted"
+# --dups-one-record: a copy in its own batch passes, one fed again in another fails.
+out=$(vfy bad --dups-one-record) || true
+echo "$out" | grep -q 'dup_in_other_batch' && t_fail "a copy of one record counted as fed again"
+"$PY" "$E2E/selftest_produce.py" "$BS" "$T_DIR/events.jsonl" refed refeed || t_fail "produce refed"
+vfy refed >/dev/null || t_fail "a copy fed again failed without --dups-one-record"
+out=$(vfy refed --dups-one-record) && t_fail "--dups-one-record accepted an event fed again"
+echo "$out" | grep -q 'dup_in_other_batch=1' || t_fail "dup_in_other_batch not counted"
 # Usage errors exit 2.
 set +e
 "$PY" "$E2E/verify.py" -b "$BS" >/dev/null 2>&1

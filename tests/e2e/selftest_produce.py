@@ -7,7 +7,9 @@ verify.py finds each fault. Not a test by itself.
 
 Topics: PREFIX.interactions, PREFIX.agentstate, PREFIX.dlq. Faults (each hits
 one event): lose, dup, reorder (two events of one key swapped), reason
-(wrong DLQ reason), value (one field changed), key (wrong key).
+(wrong DLQ reason), value (one field changed), key (wrong key), refeed (a second
+copy in another batch: another batch.seq header). Every message carries a
+batch.seq header, ten events to a batch, as gcbridge's do.
 """
 import io
 import json
@@ -45,7 +47,8 @@ def main():
         ts += 1
         r = sch.route(ev)
         hdr = [("event.id", ev["id"]), ("received.at", str(ts)), ("source.stream", "s1"),
-               ("entity.type", ev.get("entityType", "")), ("event.type", ev.get("eventType", ""))]
+               ("entity.type", ev.get("entityType", "")), ("event.type", ev.get("eventType", "")),
+               ("batch.seq", str(len(out) // 10 + 1))]
         try:
             val = verify.expect(r["raw"], ev, "", r["names"], False, True, received_at=ts)
             key = verify.jpath(ev, r["key"])
@@ -74,6 +77,10 @@ def main():
         del out[2]
     if "dup" in faults:
         out.append(list(out[3]))
+    if "refeed" in faults:
+        again = list(out[4])
+        again[3] = [(k, v) if k != "batch.seq" else (k, "1000") for k, v in again[3]]
+        out.append(again)
     if "reorder" in faults:
         seen = {}
         for i, m in enumerate(out):

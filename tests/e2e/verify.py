@@ -559,6 +559,11 @@ def main():
                          "copies must not outnumber the windows' positions: windows from "
                          "evidence outside gcbridge (the checkpoint file's cursor and what "
                          "the simulator had served at a kill)")
+    ap.add_argument("--dups-one-record", action="store_true",
+                    help="every duplicated event's copies must carry one and the same "
+                         "batch.seq header: a ring record produced once and stored twice by "
+                         "the cluster (a produce request retried by librdkafka), never the "
+                         "event fed again in another batch")
     ap.add_argument("--no-values", action="store_true", help="skip decoding and value checks")
     ap.add_argument("--decode-every", type=int, default=1,
                     help="decode and compare every Nth main-topic message (default 1 = all)")
@@ -848,6 +853,14 @@ def run(a):
     if a.max_dups >= 0 and sum(dups.values()) > a.max_dups:
         rep.fail("too_many_duplicates", "%d duplicate copies, at most %d allowed" %
                  (sum(dups.values()), a.max_dups))
+    refed = sorted(e for e in dups if len(set(dup_batches[e])) > 1)
+    rep.inc("duplicated_ids_in_other_batches", len(refed))
+    if a.dups_one_record:
+        for e in refed[:a.show]:
+            rep.fail("dup_in_other_batch", "%s in batches %s" %
+                     (e, sorted(set(dup_batches[e]))))
+        if len(refed) > a.show:
+            rep.fail("dup_in_other_batch", "%d more" % (len(refed) - a.show))
     wins = parse_windows(a.dup_window)
     if a.dup_window is not None:
         inwin = sum(1 for e, bs in dup_batches.items()
@@ -878,7 +891,8 @@ def run(a):
     hard = ("lost", "order_violations", "unexpected", "misrouted", "dlq_wrong_reason",
             "dlq_wrong_field", "dlq_value_mismatch", "key_mismatch", "value_mismatch",
             "header_mismatch", "bad_frame", "unknown_schema_id", "undecodable", "no_event_id",
-            "too_many_duplicates", "dup_outside_window", "served_not_generated",
+            "too_many_duplicates", "dup_outside_window", "dup_in_other_batch",
+            "served_not_generated",
             "key_on_several_partitions", "extra_topic_message", "bad_events_log")
     assert rep.c.get("order_violations", 0) == order_bad
     failed = [k for k in hard if rep.c.get(k, 0) > 0]
