@@ -59,10 +59,10 @@ handed=$("$PY" "$E2E/shmcounters.py" --stage producer "$T_INSTANCE" produced ret
 kill -TERM "$GCB_PID"
 t_wait_exit "$GCB_PID" 60
 [ "$T_CODE" = 0 ] || t_fail "gcbridge exit $T_CODE after SIGTERM"
-# A copy stored twice by the cluster (librdkafka retrying a produce request
-# whose answer the brokers' outage cut off; the mock cluster has kept such a
-# retry once in about twenty runs) carries the batch of its one ring record;
-# an event fed again would carry another.
+# A copy stored twice below librdkafka's API (most likely a produce request
+# sent again after the outage cut off its answer, kept twice by the mock
+# cluster; seen in a few runs of many) carries the batch of its one ring
+# record; an event fed again would carry another.
 out=$(e2e_verify --max-dups 8 --dups-one-record) || {
 	echo "$out"
 	t_fail "verify failed"
