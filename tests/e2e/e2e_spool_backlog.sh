@@ -50,20 +50,12 @@ polls=$(awk -F'\t' -v a="$t_up" -v b="$t_fed" '$3 == "GET" && $4 ~ /\/poll/ && $
 t_log "backlog of $backlog records fed in $((t_fed - t_up)) ms while $polls poll(s) started"
 [ "$polls" -le 2 ] || t_fail "$polls long polls started while the backlog was fed (at most 2)"
 e2e_wait_delivered "$N" 90 || t_fail "not delivered: $(e2e_spooled) spooled, $("$PY" "$E2E/shmpeek.py" "$T_INSTANCE")"
-# Every event went to librdkafka exactly once: nothing fed again, nothing
-# retried by the producer after a failed delivery.
-handed=$("$PY" "$E2E/shmcounters.py" --stage producer "$T_INSTANCE" produced retries)
-[ "$handed" = "produced=$N retries=0" ] ||
-	t_fail "the producer did not hand every event to librdkafka exactly once: $handed"
+e2e_handed_once "$N"
 
 kill -TERM "$GCB_PID"
 t_wait_exit "$GCB_PID" 60
 [ "$T_CODE" = 0 ] || t_fail "gcbridge exit $T_CODE after SIGTERM"
-# A copy stored twice below librdkafka's API (most likely a produce request
-# sent again after the outage cut off its answer, kept twice by the mock
-# cluster; seen in a few runs of many) carries the batch of its one ring
-# record; an event fed again would carry another.
-out=$(e2e_verify --max-dups 8 --dups-one-record) || {
+out=$(e2e_verify $E2E_OUTAGE_DUPS) || {
 	echo "$out"
 	t_fail "verify failed"
 }

@@ -97,10 +97,11 @@ t_wait_for 30 sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 
 	t_fail "/readyz not ready after recovery: $(curl -s "$URL/readyz")"
 [ "$(metric gcbridge_fetcher_spool_full_now)" = 0 ] || t_fail "spool_full_now still set"
 [ "$(e2e_served)" = "$N" ] || t_fail "$(e2e_served) of $N events served"
+e2e_handed_once "$N"
 kill -TERM "$GCB_PID"
 t_wait_exit "$GCB_PID" 60
 [ "$T_CODE" = 0 ] || t_fail "gcbridge exit $T_CODE after SIGTERM"
-out=$(e2e_verify --max-dups 0) || {
+out=$(e2e_verify $E2E_OUTAGE_DUPS) || {
 	echo "$out"
 	t_fail "verify failed"
 }
