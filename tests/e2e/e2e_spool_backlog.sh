@@ -12,8 +12,9 @@
 # batch per answer held the feed to 64 batches per checkpoint round trip.
 # Then everything must reach Kafka: nothing lost, every event handed to
 # librdkafka exactly once (the producer's counters), and no event fed twice
-# (verify.py, kcat: a copy the cluster stored twice must carry its one
-# record's batch).
+# (verify.py, kcat: a copy the mock cluster stored twice, as it does with a
+# produce request sent again after an outage, must carry its one record's
+# batch; docs/kafka-mock.md).
 . "$(dirname "$0")/../lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
 

@@ -157,10 +157,12 @@ e2e_handed_once() {
 }
 
 # Verify options for a run where Kafka went down and came back and nothing was
-# killed, after e2e_handed_once: a copy stored twice below librdkafka's API
-# (most likely a produce request sent again after the outage cut off its
-# answer, kept twice by the mock cluster; seen in a few runs of many) carries
-# the batch of its one ring record; an event fed again would carry another.
+# killed, after e2e_handed_once. The mock cluster checks producer sequence
+# numbers only for transactional producers (docs/kafka-mock.md), so a produce
+# request librdkafka sends again after the outage cut off its answer is stored
+# twice (seen in a few runs of many), where a real broker would drop it. Such a
+# copy carries the batch of its one ring record; an event fed again would carry
+# another.
 E2E_OUTAGE_DUPS="--max-dups 8 --dups-one-record"
 
 # e2e_rss_kb PID: resident set size of PID in KiB (0 when gone).
