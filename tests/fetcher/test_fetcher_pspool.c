@@ -65,8 +65,8 @@ static gcb_fetcher_t *fetcher_new(struct fx *x)
 	f->src.pipe = gcb_shm_pipeline(&x->shm);
 	f->retention_ms = x->conf.retention_ms;
 	snprintf(f->src.stream_id, sizeof(f->src.stream_id), "s1");
-	gcb_batch_writer_init(&f->src.writer, x->out, 1, f->src.pipe, f->src.stream_id, x->conf.max_event_bytes,
-			      f->src.counters);
+	gcb_batch_writer_init(&f->src.writer, x->out, 1, f->src.pipe, f->src.stream_id,
+			      x->conf.max_event_bytes, f->src.counters);
 	f->src.writer.wait = abort_wait;
 	f->src.writer.wait_arg = f;
 	gcb_poll_result_init(&f->poll);
@@ -211,6 +211,18 @@ static int answer(gcb_fetcher_t *f, const char *tag, int n, size_t pad, const ch
 	return rc;
 }
 
+/* Answers "a<first>".."a<last>" of n events each, answer a with next cursor "c<a>". */
+static void answers(gcb_fetcher_t *f, int first, int last, int n, size_t pad)
+{
+	for (int a = first; a <= last; a++) {
+		char tag[8], next[8];
+
+		snprintf(tag, sizeof(tag), "a%d", a);
+		snprintf(next, sizeof(next), "c%d", a);
+		assert_int_equal(answer(f, tag, n, pad, next), 0);
+	}
+}
+
 /* Feeds until nothing moves (spool writes complete asynchronously). */
 static void feed(struct fx *x, gcb_fetcher_t *f)
 {
@@ -239,15 +251,11 @@ static void test_feed_order(void **state)
 {
 	struct fx *x = *state;
 	gcb_fetcher_t *f = fetcher_new(x);
-	char tag[8], next[8];
+	char tag[8];
 
 	assert_int_equal(gcb_fetcher_pspool_resume(f, "", 1), 0);
 	assert_string_equal(f->src.cursor, "");
-	for (int a = 1; a <= 5; a++) {
-		snprintf(tag, sizeof(tag), "a%d", a);
-		snprintf(next, sizeof(next), "c%d", a);
-		assert_int_equal(answer(f, tag, 3, 10, next), 0);
-	}
+	answers(f, 1, 5, 3, 10);
 	feed(x, f);
 	assert_int_equal(x->n_seen, 15);
 	/* Five complete answers readable at once go as one batch with the
@@ -309,15 +317,10 @@ static void test_backlog_merged(void **state)
 {
 	struct fx *x = *state;
 	gcb_fetcher_t *f = fetcher_new(x);
-	char tag[8], next[8];
 	unsigned batches = 1;
 
 	assert_int_equal(gcb_fetcher_pspool_resume(f, "", 1), 0);
-	for (int a = 1; a <= 60; a++) {
-		snprintf(tag, sizeof(tag), "a%d", a);
-		snprintf(next, sizeof(next), "c%d", a);
-		assert_int_equal(answer(f, tag, 3, 1000, next), 0);
-	}
+	answers(f, 1, 60, 3, 1000);
 	feed(x, f);
 	assert_int_equal(x->n_seen, 180);
 	for (unsigned i = 0; i < 180; i++) {
@@ -378,7 +381,8 @@ static void test_restart_from_shm(void **state)
 	fetcher_crash(f);
 
 	f = fetcher_resumed_from_shm(x, "c2");
-	assert_string_equal(f->src.cursor, "c5"); /* polling goes on after the last spooled answer */
+	assert_string_equal(f->src.cursor,
+			    "c5"); /* polling goes on after the last spooled answer */
 	feed(x, f);
 	assert_int_equal(x->n_seen, 15); /* a3..a5 once each, nothing again */
 	assert_seen(x, 6, "a3", 0);
@@ -429,13 +433,7 @@ static void test_restart_from_checkpoint(void **state)
 	gcb_spool_stats_t st;
 
 	assert_int_equal(gcb_fetcher_pspool_resume(f, "", 1), 0);
-	for (int a = 1; a <= 12; a++) {
-		char tag[8], next[8];
-
-		snprintf(tag, sizeof(tag), "a%d", a);
-		snprintf(next, sizeof(next), "c%d", a);
-		assert_int_equal(answer(f, tag, 3, 600, next), 0);
-	}
+	answers(f, 1, 12, 3, 600);
 	feed(x, f);
 	assert_int_equal(x->n_seen, 36);
 	fetcher_crash(f);
