@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/gcb_utf8.h"
+
 /* Largest integer a double holds exactly together with all its neighbours:
  * 2^53 itself may be a rounded 2^53 + 1, so it is already out. */
 #define MAX_SAFE_INTEGER 9007199254740991.0
@@ -172,7 +174,7 @@ static int map_string(gcb_mapper_t *m, const gcb_snode_t *n, const cJSON *j, avr
 	if (!cJSON_IsString(j))
 		return wrong_type(m, n, j);
 	len = strlen(j->valuestring);
-	if (!gcb_map_utf8_valid(j->valuestring, len))
+	if (!gcb_utf8_valid(j->valuestring, len))
 		return fail(m, GCB_REASON_BAD_UTF8, "string is not valid UTF-8");
 	if (n->logical == GCB_LT_UUID && !gcb_map_is_uuid(j->valuestring, len))
 		return fail(m, GCB_REASON_BAD_UUID, "\"%.64s\" is not a uuid", j->valuestring);
@@ -295,7 +297,7 @@ static int map_map(gcb_mapper_t *m, const gcb_snode_t *n, const cJSON *j, avro_v
 		avro_value_t child;
 		int rc;
 
-		if (!gcb_map_utf8_valid(e->string, strlen(e->string)))
+		if (!gcb_utf8_valid(e->string, strlen(e->string)))
 			return fail(m, GCB_REASON_BAD_UTF8, "map key is not valid UTF-8");
 		if (v && avro_value_add(v, e->string, &child, NULL, NULL) != 0)
 			return fail_avro(m, "avro_value_add()");
@@ -728,53 +730,4 @@ int gcb_map_is_uuid(const char *str, size_t len)
 		for (unsigned i = groups[g][0]; i < groups[g][1]; i++)
 			ok &= hex_digit[s[i]];
 	return (int)ok;
-}
-
-int gcb_map_utf8_valid(const char *str, size_t len)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-
-	while (i < len) {
-		unsigned char c = s[i];
-		unsigned need;
-		uint32_t cp, min;
-
-		/* Mostly ASCII: skip eight bytes at a time while no high bit is set. */
-		while (len - i >= 8) {
-			uint64_t w;
-
-			memcpy(&w, s + i, 8);
-			if (w & UINT64_C(0x8080808080808080))
-				break;
-			i += 8;
-		}
-		if (i == len)
-			break;
-		c = s[i];
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if ((c & 0xE0) == 0xC0) {
-			need = 1, cp = c & 0x1F, min = 0x80;
-		} else if ((c & 0xF0) == 0xE0) {
-			need = 2, cp = c & 0x0F, min = 0x800;
-		} else if ((c & 0xF8) == 0xF0) {
-			need = 3, cp = c & 0x07, min = 0x10000;
-		} else {
-			return 0;
-		}
-		if (len - i <= need)
-			return 0;
-		for (unsigned k = 1; k <= need; k++) {
-			if ((s[i + k] & 0xC0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3F);
-		}
-		if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-			return 0;
-		i += need + 1;
-	}
-	return 1;
 }

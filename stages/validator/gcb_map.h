@@ -80,7 +80,4 @@ int gcb_map_parse_iso8601(const char *s, size_t len, int64_t *us);
 /* 1 when s is a canonical uuid: 8-4-4-4-12 hex digits (either case). */
 int gcb_map_is_uuid(const char *s, size_t len);
 
-/* 1 when s[0..len) is well-formed UTF-8 (no overlongs, surrogates or > U+10FFFF). */
-int gcb_map_utf8_valid(const char *s, size_t len);
-
 #endif

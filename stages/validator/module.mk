@@ -11,7 +11,7 @@ VALIDATOR_SRCS = $(GCB_AVSC_SRCS) stages/validator/gcb_avsc_avro.c \
 	stages/validator/gcb_reason.c stages/validator/gcb_schema.c \
 	stages/validator/gcb_map.c stages/validator/gcb_catalog.c \
 	stages/validator/gcb_topic.c stages/validator/gcb_vproc.c \
-	stages/validator/gcb_identity.c stages/validator/gcb_drift.c
+	stages/validator/gcb_identity.c stages/validator/gcb_drift.c $(UTF8_SRCS)
 VALIDATOR_STAGE_SRCS = $(VALIDATOR_SRCS) stages/validator/gcb_validator.c \
 	stages/validator/gcb_reload.c stages/validator/gcb_registry.c \
 	stages/validator/gcb_registry_ids.c $(HTTP_SINK_SRCS)

@@ -3,5 +3,5 @@
 # together with $(LOG_SRCS).
 
 WS_SRCS := stages/ws/gcb_ws.c stages/ws/gcb_ws_url.c stages/ws/gcb_ws_conn.c \
-	stages/ws/gcb_ws_tls.c stages/ws/gcb_ws_handshake.c $(BUF_SRCS)
+	stages/ws/gcb_ws_tls.c stages/ws/gcb_ws_handshake.c $(BUF_SRCS) $(UTF8_SRCS)
 WS_LIBS := $(call pkglibs,libssl libcrypto) -lwslay

@@ -5,7 +5,7 @@
  *      as what the server sent after the upgrade, and serviced until it
  *      reports the end (the peer half-closes after them); every message
  *      handed over is within max_message; the handler sometimes asks to
- *      stop, which exercises the messages held for the next call
+ *      stop, which leaves the bytes already read for the next call
  *   1  an upgrade answer head to gcb_ws_handshake_check() against a fixed
  *      Sec-WebSocket-Accept; a refusal has a reason
  *   2  a URL to gcb_ws_url_parse() and gcb_ws_connect_uri_check(); an
@@ -52,7 +52,7 @@ static void frames(const uint8_t *data, size_t size)
 		close(sv[1]);
 		return;
 	}
-	/* A stop returns at once; held messages go out on the following calls. */
+	/* A stop returns at once; what was read after it goes out on the following calls. */
 	for (size_t i = 0; i < size + 64 && rc >= 0; i++)
 		rc = gcb_ws_service(ws, on_message, &r);
 	gcb_ws_close(ws, 1000);

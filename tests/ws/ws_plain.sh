@@ -99,6 +99,18 @@ full && frames "a continuation without a start" 800161 12
 full && frames "a 2^62-byte length claimed" 827f400000000000000000 14
 full && frames "an orderly close without a code" 8100880000 13
 full && frames "a close with an invalid code" 810068880203e7 12
+full && frames "a close with a one-byte payload" 880103 12
+full && frames "a close reason that is not UTF-8" 880403e8c328 12
+full && frames "a text frame inside a fragmented message" 010161810162 12
+full && frames "a reserved bit set" c10161 12
+full && frames "a ping of 126 bytes" "897e007e$(printf '%0252d' 0)" 12
+# A character split over two fragments is one valid character; a binary
+# message is skipped, and the text after it arrives.
+start_server frames 0101c38001a9820100810268698100
+printf '\303\251\nhi\n\n' >"$TMP/want"
+run "UTF-8 over fragments, binary skipped, empty text" 0 $T -n 3 "ws://127.0.0.1:$PORT/" &&
+	expect_out "UTF-8 over fragments, binary skipped, empty text" "$TMP/want"
+stop_server
 
 start_server silent -
 run "no upgrade answer" 10 -t 1500 "ws://127.0.0.1:$PORT/" &&
