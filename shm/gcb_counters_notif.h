@@ -29,7 +29,9 @@
 	X(BACKFILL_WATERMARK_WAITS, "backfill_watermark_waits", COUNTER,                           \
 	  "gap backfills held because analytics data was not yet complete for the gap")            \
 	X(TOPICS_REJECTED, "topics_rejected", GAUGE,                                               \
-	  "notification topics the service refused to subscribe now")
+	  "notification topics the service refused to subscribe now")                              \
+	X(WS_READ_BREAKS, "ws_read_breaks", COUNTER,                                               \
+	  "channel reads broken off after 1000 messages to feed the rings in between")
 
 /* GCB_NC_BASE_ only places the first at GCB_FC_END; GCB_NC_END, the end of
  * the fetcher slot's counters, follows the last. */

@@ -253,7 +253,9 @@ int gcb_notif_chan_service(gcb_notif_chan_t *c, short revents)
 	(void)revents;
 	if (c->ws == NULL)
 		return 0;
+	c->budget = GCB_NOTIF_TURN_MESSAGES;
 	rc = gcb_ws_service(c->ws, gcb_notif_on_message, c);
+	c->budget = 0;
 	if (rc >= 0)
 		return rc;
 	if (c->want_revoke) {

@@ -7,6 +7,11 @@
  * cursor is the spool position after its last record (gcb_spool_pos_format),
  * so the checkpoint names the first record not yet acknowledged, and the
  * spool releases segments wholly before it.
+ *
+ * A ring without room is tried again by the loop's timer: within 1 ms while
+ * the consumers are draining it (the last try wrote a batch), backing off to
+ * 10 ms while they are stopped (Kafka down). A fixed 10 ms made the drain of
+ * a backlog one ring per 10 ms, whatever the consumers could take.
  */
 #include "stages/notif/gcb_notif_int.h"
 
@@ -17,7 +22,9 @@
 #include "shm/gcb_counters_source.h"
 #include "lib/gcb_log.h"
 
-#define POS_TEXT_MAX 48
+#define POS_TEXT_MAX	  48
+#define RING_RETRY_MIN_MS 1
+#define RING_RETRY_MAX_MS 10
 
 static int never_wait(void *arg, int why)
 {
@@ -157,12 +164,24 @@ static uint64_t ring_free(const gcb_ring_t *r)
 	return gcb_ring_free(r);
 }
 
+/* No room: the loop tries again soon if this try wrote something, later and later if not. */
+static int blocked(gcb_notif_t *n, unsigned written)
+{
+	n->ring_blocked = 1;
+	if (written > 0 || n->ring_retry_ms == 0)
+		n->ring_retry_ms = RING_RETRY_MIN_MS;
+	else if (n->ring_retry_ms < RING_RETRY_MAX_MS)
+		n->ring_retry_ms = n->ring_retry_ms * 2 < RING_RETRY_MAX_MS ? n->ring_retry_ms * 2
+									    : RING_RETRY_MAX_MS;
+	return 0;
+}
+
 int gcb_notif_feed(gcb_notif_t *n)
 {
 	gcb_source_t *f = &n->src;
 	gcb_shm_pipeline_t *p = f->pipe;
-
 	int was_blocked = n->ring_blocked;
+	unsigned written = 0;
 
 	n->ring_blocked = 0;
 	for (int turns = 0; turns < 16; turns++) {
@@ -179,28 +198,24 @@ int gcb_notif_feed(gcb_notif_t *n)
 			b - GCB_SHM_CURSOR_SLOTS) {
 			/* 64 batches since the last checkpoint: store one now. */
 			gcb_source_checkpoint(f, 1);
-			if (atomic_load(&p->checkpoint_batch_seq) < b - GCB_SHM_CURSOR_SLOTS) {
-				n->ring_blocked = 1;
-				return 0;
-			}
+			if (atomic_load(&p->checkpoint_batch_seq) < b - GCB_SHM_CURSOR_SLOTS)
+				return blocked(n, written);
 		}
 		if (ring_free(r) < n->batch_bytes + n->batch_maxrec) {
 			if (!was_blocked)
 				gcb_notif_count(n, GCB_SC_RING_FULL_WAITS, 1);
-			n->ring_blocked = 1;
-			return 0;
+			return blocked(n, written);
 		}
 		rc = gcb_batch_write(&f->writer, n->scratch, &n->batch, n->prev_cursor,
 				     n->batch_arrival_ms);
-		if (rc == -ECANCELED) {
-			n->ring_blocked = 1;
-			return 0;
-		}
+		if (rc == -ECANCELED)
+			return blocked(n, written);
 		if (rc != 0) {
 			gcb_log_error("writing a batch of %zu spooled messages failed: %s",
 				      n->batch.n_events, strerror(-rc));
 			return rc;
 		}
+		written++;
 		memcpy(n->prev_cursor, n->batch.cursor, n->batch.cursor_len + 1);
 		gcb_notif_shard_batch(n, b, n->batch_arrival_ms);
 		n->batch.n_events = 0;

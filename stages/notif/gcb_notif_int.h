@@ -22,6 +22,10 @@
 #define GCB_NOTIF_URI_MAX      1024
 #define GCB_NOTIF_BATCH_EVENTS 1000
 #define GCB_NOTIF_ALIVE_MS     1000 /* alive mark written at most this often */
+/* Messages read off one channel per loop turn: then the spool is flushed and
+ * the rings fed before reading on, so a sender that never pauses cannot keep
+ * them (and the timers) waiting. */
+#define GCB_NOTIF_TURN_MESSAGES 1000
 
 struct gcb_notif;
 
@@ -48,6 +52,9 @@ typedef struct gcb_notif_chan {
 	uint64_t rollover_retry_mono_ms;
 	uint64_t gap_id; /* the gap open for this channel, 0 none */
 	gcb_backoff_t backoff;
+
+	/* Messages this turn may still take off the socket; 0: no limit (a drain). */
+	unsigned budget;
 
 	/* Set by the message handler, acted on by the loop. */
 	int want_rollover;
@@ -98,6 +105,8 @@ typedef struct gcb_notif {
 	char prev_cursor[GCB_SHM_CURSOR_MAX];
 	uint64_t released_seq; /* checkpoint batch whose position the spool released */
 	int ring_blocked;      /* the last feed found no room */
+	unsigned ring_retry_ms; /* then the next try is this soon (gcb_notif_feed.c) */
+	int more_to_read;	/* a channel stopped at its budget: poll without waiting */
 	uint64_t read_unix_ms; /* real time after the last socket reads */
 
 	/* Group coordination: shards of the topic set (gcb_notif_shard.c). */
@@ -162,6 +171,8 @@ int gcb_notif_resolve(gcb_notif_t *n, int startup);
 int gcb_notif_assign(gcb_notif_t *n);
 
 /* gcb_notif_channel.c */
+/* Reads what the socket holds, up to GCB_NOTIF_TURN_MESSAGES messages: 0, or
+ * GCB_NOTIF_MORE when it stopped there (call again without waiting), or 1 (spool full). */
 int gcb_notif_chan_service(gcb_notif_chan_t *c, short revents);
 void gcb_notif_chan_step(gcb_notif_chan_t *c, uint64_t now_mono_ms);
 int64_t gcb_notif_chan_due_ms(const gcb_notif_chan_t *c, uint64_t now_mono_ms);
@@ -170,7 +181,9 @@ void gcb_notif_chan_disconnect(gcb_notif_chan_t *c, const char *reason, uint64_t
 void gcb_notif_chan_drop(gcb_notif_chan_t *c); /* close and retire: slot no longer used */
 unsigned gcb_notif_live(const gcb_notif_t *n);
 
-/* gcb_notif_msg.c: one message off a channel. 0 go on, 1 stop reading (spool full). */
+/* gcb_notif_msg.c: one message off a channel. 0 go on, 1 stop reading (spool full),
+ * GCB_NOTIF_MORE stop for this turn (the channel's budget is spent). */
+#define GCB_NOTIF_MORE 2
 int gcb_notif_on_message(void *arg, const char *msg, size_t len);
 
 /* gcb_notif_feed.c */

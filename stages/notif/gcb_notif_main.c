@@ -21,7 +21,6 @@
 #include "shm/gcb_counters_notif.h"
 #include "lib/gcb_log.h"
 
-#define RING_RETRY_MS	10
 #define SPOOL_CHECK_MS	100
 #define IDLE_BACKFILL	1000
 #define REQUEST_SCAN_MS 1000 /* on-demand backfill requests looked for this often */
@@ -248,13 +247,16 @@ static int loop_timeout(gcb_notif_t *n, uint64_t now)
 {
 	int64_t t = GCB_SOURCE_TICK_MS, d;
 
+	if (n->more_to_read)
+		return 0; /* messages wait in the process, where poll() cannot see them */
+
 	for (unsigned i = 0; i < n->n_chans; i++)
 		if ((d = gcb_notif_chan_due_ms(&n->chans[i], now)) >= 0 && d < t)
 			t = d;
 	if ((d = gcb_spool_flush_due_ms(n->spool, now)) >= 0 && d < t)
 		t = d;
-	if (n->ring_blocked && t > RING_RETRY_MS)
-		t = RING_RETRY_MS;
+	if (n->ring_blocked && t > n->ring_retry_ms)
+		t = n->ring_retry_ms;
 	if (n->paused && t > SPOOL_CHECK_MS)
 		t = SPOOL_CHECK_MS;
 	if (n->backfill != NULL && (d = (int64_t)n->backfill_mono_ms - (int64_t)now) < t)
@@ -286,9 +288,13 @@ static int loop_turn(gcb_notif_t *n)
 		return -EIO;
 	}
 	/* Every live socket, ready or not: TLS may hold bytes poll() cannot see. */
+	n->more_to_read = 0;
 	for (unsigned i = 0; i < n->n_chans && !n->spool_full; i++)
-		if (n->chans[i].ws != NULL)
-			(void)gcb_notif_chan_service(&n->chans[i], 0);
+		if (n->chans[i].ws != NULL &&
+		    gcb_notif_chan_service(&n->chans[i], 0) == GCB_NOTIF_MORE) {
+			gcb_notif_count(n, GCB_NC_WS_READ_BREAKS, 1);
+			n->more_to_read = 1;
+		}
 	n->read_unix_ms = gcb_clock_real_ms();
 	now = gcb_clock_mono_ms();
 	spool_full_check(n, now);

@@ -78,5 +78,5 @@ int gcb_notif_on_message(void *arg, const char *msg, size_t len)
 	}
 	gcb_notif_count(n, GCB_NC_WS_MESSAGES, 1);
 	gcb_notif_count(n, GCB_SC_SPOOL_APPENDS, 1);
-	return 0;
+	return c->budget > 0 && --c->budget == 0 ? GCB_NOTIF_MORE : 0;
 }

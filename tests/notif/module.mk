@@ -16,5 +16,5 @@ INTEGRATION_TESTS += tests/notif/notif_flow.sh tests/notif/notif_faults.sh \
 	tests/notif/notif_config.sh tests/notif/notif_kill.sh tests/notif/notif_rejected.sh \
 	tests/notif/notif_token.sh tests/notif/notif_topic_budget.sh tests/notif/notif_combined.sh \
 	tests/notif/notif_transports.sh tests/notif/notif_preflight.sh tests/notif/notif_rate.sh \
-	tests/notif/notif_ondemand.sh
+	tests/notif/notif_ondemand.sh tests/notif/notif_burst.sh
 BENCHES += tests/notif/bench_notif.sh
