@@ -253,8 +253,8 @@ static void close_received(gcb_ws_t *ws)
 	ws->close_received = 1;
 	ws->close_code = code;
 	ws->read_enabled = 0;
-	/* Queued unless ours went first; 0: a close frame without a code. */
-	wslay_event_queue_close(ws->ctx, (uint16_t)code, NULL, 0);
+	/* Answered with the same code (RFC 6455 5.5.1) unless ours went first; 0: no code. */
+	wslay_event_queue_close(ws->ctx, (uint16_t)ws->close_code, NULL, 0);
 }
 
 /* The current frame is complete. The owner's stop value when it was handed a message, else 0. */

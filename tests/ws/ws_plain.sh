@@ -54,6 +54,10 @@ start_server close 4000
 run "server close" 13 $T "ws://127.0.0.1:$PORT/" &&
 	expect_err "server close" "result=ECONNRESET close_code=4000"
 stop_server
+if ! grep -q "client close reply: 4000" "$TMP/server.$seq.log"; then
+	echo "FAIL server close: the client did not echo the close code" && fails=$((fails + 1))
+	cat "$TMP/server.$seq.log"
+fi
 
 start_server burst 500
 seq 0 499 | sed 's/^/b-/' >"$TMP/want"

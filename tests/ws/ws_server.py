@@ -12,7 +12,7 @@ killed (or at most 120 s). Modes (one connection at a time is enough):
   frag        sends one message as fragments "frag-a" "frag-b" "frag-c"
   fraglarge N one N-byte message as 64 KiB fragments
   ping        pings the client; sends "pong-ok" once the pong arrived
-  close CODE  closes with CODE and reason "bye"
+  close CODE  closes with CODE and reason "bye", prints the code the client answered with
   silent      raw TCP: accepts, reads, never answers
   badaccept   raw TCP: answers 101 with a wrong Sec-WebSocket-Accept
   status403   raw TCP: answers 403 Forbidden
@@ -57,6 +57,9 @@ async def handler(ws, *args):
             await ws.send("pong-ok")
         elif mode == "close":
             await ws.close(code=int(arg), reason="bye")
+            # The client must answer with a close frame echoing the code (RFC 6455 5.5.1).
+            rcvd = ws.close_rcvd
+            print("client close reply: %s" % (rcvd.code if rcvd else "none"), flush=True)
             return
         async for msg in ws:
             await ws.send(msg)
