@@ -10,32 +10,8 @@
 # went on (docs/notif-source.md, "Reading a channel").
 . "${GCB_ROOT:=.}/tests/notif/notif_lib.sh"
 
-rec="$FH_TMP/notify.rec"
-fh_sim --queues 50 --agents 500 --notify-rate 0 --heartbeat-interval 5 --seed 7 \
-	--notify-record "$rec"
-topics="v2.routing.queues.{queueId}.conversations v2.users.{userId}.conversations"
-topics="$topics v2.users.{userId}.presence v2.users.{userId}.routingStatus"
-nf_start record --topics "$topics" --no-backfill
-nf_wait_log record "connected: "
-nf_wait_counter record channels 2
-nf_generate 3000 >/dev/null
-fh_admin POST /admin/flush >/dev/null
-sent=$(wc -l <"$rec")
-nf_wait_counter record harness_events "$sent"
-nf_stop || fh_fail "harness failed (record run)"
-
-rm -rf "$FH_TMP/state" "$FH_TMP/ids"
-mkdir -p "$FH_TMP/state"
-nf_start replay --topics "$topics" --no-backfill --until-events "$sent"
-nf_wait_log replay "connected: "
-nf_wait_counter replay channels 2
-replayed=$(fh_admin POST "/admin/notify/replay?file=$rec" | /usr/bin/python3 -c \
-	'import json,sys; print(json.load(sys.stdin)["messages"])')
-wait "$NF_PID" || fh_fail "harness failed (replay run)"
-NF_PIDS=$(echo "$NF_PIDS" | sed "s/ $NF_PID//")
-[ "$replayed" = "$sent" ] || fh_fail "replayed $replayed messages, the record run took $sent"
-
-/usr/bin/python3 - "$rec" "$FH_TMP/ids" <<'PY' || fh_fail "the rings do not hold every replayed message once"
+nf_record_replay 3000 7
+/usr/bin/python3 - "$NF_REC" "$FH_TMP/ids" <<'PY' || fh_fail "the rings do not hold every replayed message once"
 import collections, json, sys
 want = collections.Counter(json.loads(l)["metadata"]["CorrelationId"] for l in open(sys.argv[1]))
 got = collections.Counter(l.split()[0] for l in open(sys.argv[2]))
@@ -48,4 +24,4 @@ PY
 breaks=$(fh_counter replay ws_read_breaks)
 [ "${breaks:-0}" -gt 0 ] ||
 	fh_fail "ws_read_breaks is ${breaks:-unset}: the channels were read until empty"
-echo "ok: $sent messages replayed back to back, all in the rings once, $breaks read breaks"
+echo "ok: $NF_SENT messages replayed back to back, all in the rings once, $breaks read breaks"

@@ -106,3 +106,50 @@ nf_wait_ids() {
 	done
 	fh_fail "messages $1..$2 of the sent log: $_m not in the rings"
 }
+
+# nf_record_replay CONV SEED: a sender that never pauses. gcb-sim records what it
+# publishes for CONV conversations (--notify-record) while the harness run
+# "record" takes it in; then, on a fresh state directory and new channels, the
+# run "replay" takes the same messages replayed over the WebSocket at full speed
+# (POST /admin/notify/replay: frames built up front, large writes) and exits
+# once it has them all. Sets NF_REC (the recorded file, one message per line),
+# NF_SENT (messages in it), NF_MS_GEN (the record run, generating until the
+# harness had them) and NF_MS_REP (the replay, until the harness had them).
+nf_record_replay() {
+	NF_REC="$FH_TMP/notify.rec"
+	fh_sim --queues 50 --agents 500 --notify-rate 0 --heartbeat-interval 5 --seed "$2" \
+		--notify-record "$NF_REC"
+	_topics="v2.routing.queues.{queueId}.conversations v2.users.{userId}.conversations"
+	_topics="$_topics v2.users.{userId}.presence v2.users.{userId}.routingStatus"
+	nf_start record --topics "$_topics" --no-backfill
+	nf_wait_log record "connected: "
+	nf_wait_counter record channels 2
+	_t0=$(date +%s%N)
+	nf_generate "$1" >/dev/null
+	fh_admin POST /admin/flush >/dev/null
+	# Every published message is one line and goes to the one channel holding its topic.
+	NF_SENT=$(wc -l <"$NF_REC")
+	nf_wait_counter record harness_events "$NF_SENT"
+	_t1=$(date +%s%N)
+	nf_stop || fh_fail "harness failed (record run)"
+
+	rm -rf "$FH_TMP/state" "$FH_TMP/ids"
+	mkdir -p "$FH_TMP/state"
+	nf_start replay --topics "$_topics" --no-backfill --until-events "$NF_SENT"
+	nf_wait_log replay "connected: "
+	nf_wait_counter replay channels 2
+	_t2=$(date +%s%N)
+	_replayed=$(fh_admin POST "/admin/notify/replay?file=$NF_REC" | /usr/bin/python3 -c \
+		'import json,sys; print(json.load(sys.stdin)["messages"])')
+	wait "$NF_PID" || fh_fail "harness failed (replay run)"
+	_t3=$(date +%s%N)
+	NF_PIDS=$(echo "$NF_PIDS" | sed "s/ $NF_PID//")
+	[ "$_replayed" = "$NF_SENT" ] ||
+		fh_fail "replayed $_replayed messages, the record run took $NF_SENT"
+	[ "$(fh_counter replay harness_events)" -ge "$NF_SENT" ] ||
+		fh_fail "replay run took $(fh_counter replay harness_events) of $NF_SENT messages"
+	NF_MS_GEN=$(((_t1 - _t0) / 1000000))
+	NF_MS_REP=$(((_t3 - _t2) / 1000000))
+	[ "$NF_MS_GEN" -gt 0 ] || NF_MS_GEN=1
+	[ "$NF_MS_REP" -gt 0 ] || NF_MS_REP=1
+}
