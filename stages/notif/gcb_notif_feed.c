@@ -170,9 +170,8 @@ static int blocked(gcb_notif_t *n, unsigned written)
 	n->ring_blocked = 1;
 	if (written > 0 || n->ring_retry_ms == 0)
 		n->ring_retry_ms = RING_RETRY_MIN_MS;
-	else if (n->ring_retry_ms < RING_RETRY_MAX_MS)
-		n->ring_retry_ms = n->ring_retry_ms * 2 < RING_RETRY_MAX_MS ? n->ring_retry_ms * 2
-									    : RING_RETRY_MAX_MS;
+	else if ((n->ring_retry_ms *= 2) > RING_RETRY_MAX_MS)
+		n->ring_retry_ms = RING_RETRY_MAX_MS;
 	return 0;
 }
 
