@@ -13,9 +13,7 @@
 
 conv=${1:-4000}
 fh_sim --queues 50 --agents 500 --notify-rate 0 --heartbeat-interval 5 --seed 5
-topics="v2.routing.queues.{queueId}.conversations v2.users.{userId}.conversations"
-topics="$topics v2.users.{userId}.presence v2.users.{userId}.routingStatus"
-nf_start bench --topics "$topics" --no-backfill
+nf_start bench --topics "$NF_LOAD_TOPICS" --no-backfill
 nf_wait_log bench "connected: "
 nf_wait_counter bench channels 2
 

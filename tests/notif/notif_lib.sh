@@ -107,6 +107,11 @@ nf_wait_ids() {
 	fh_fail "messages $1..$2 of the sent log: $_m not in the rings"
 }
 
+# The load runs' topic templates: conversations per queue and per user, presence
+# and routing status per user (two channels for 50 queues and 500 agents).
+NF_LOAD_TOPICS="v2.routing.queues.{queueId}.conversations v2.users.{userId}.conversations"
+NF_LOAD_TOPICS="$NF_LOAD_TOPICS v2.users.{userId}.presence v2.users.{userId}.routingStatus"
+
 # nf_record_replay CONV SEED: a sender that never pauses. gcb-sim records what it
 # publishes for CONV conversations (--notify-record) while the harness run
 # "record" takes it in; then, on a fresh state directory and new channels, the
@@ -119,9 +124,7 @@ nf_record_replay() {
 	NF_REC="$FH_TMP/notify.rec"
 	fh_sim --queues 50 --agents 500 --notify-rate 0 --heartbeat-interval 5 --seed "$2" \
 		--notify-record "$NF_REC"
-	_topics="v2.routing.queues.{queueId}.conversations v2.users.{userId}.conversations"
-	_topics="$_topics v2.users.{userId}.presence v2.users.{userId}.routingStatus"
-	nf_start record --topics "$_topics" --no-backfill
+	nf_start record --topics "$NF_LOAD_TOPICS" --no-backfill
 	nf_wait_log record "connected: "
 	nf_wait_counter record channels 2
 	_t0=$(date +%s%N)
@@ -135,7 +138,7 @@ nf_record_replay() {
 
 	rm -rf "$FH_TMP/state" "$FH_TMP/ids"
 	mkdir -p "$FH_TMP/state"
-	nf_start replay --topics "$_topics" --no-backfill --until-events "$NF_SENT"
+	nf_start replay --topics "$NF_LOAD_TOPICS" --no-backfill --until-events "$NF_SENT"
 	nf_wait_log replay "connected: "
 	nf_wait_counter replay channels 2
 	_t2=$(date +%s%N)
