@@ -674,6 +674,27 @@ static int driver_crash_producer(void)
 	return 0;
 }
 
+/*
+ * Waits until a freshly spawned side has run its restart checks (its starts
+ * counter passed `before`). Progress of the released sequence alone does not
+ * show that: the consumer can drain what the ring already holds while a new
+ * producer has not yet attached, and a kill landing then would test nothing
+ * and leave the starts count short.
+ */
+static void wait_started(pid_t pid, const char *role, _Atomic uint64_t *starts, uint64_t before,
+			 uint64_t deadline)
+{
+	int status;
+
+	while (atomic_load(starts) == before) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			fail("%s ended before it started (status %d)", role, status);
+		if (gcb_clock_mono_ns() > deadline)
+			fail("the %s never started", role);
+		sleep_us(100);
+	}
+}
+
 /* Both sides die at random, in random order, while records flow. */
 static int driver_crash_both(void)
 {
@@ -682,6 +703,7 @@ static int driver_crash_both(void)
 	uint64_t t0 = gcb_clock_mono_ns(), deadline = t0 + DRIVER_LIMIT_NS;
 	uint64_t kills[2] = {0, 0}, step = O.records / (6 * O.kills);
 	static const char *const roles[2] = {"producer", "consumer"};
+	_Atomic uint64_t *starts[2] = {&L->p_starts, &L->c_starts};
 	int status;
 
 	children[0] = spawn("producer", NULL);
@@ -701,6 +723,8 @@ static int driver_crash_both(void)
 			expect_clean_exit(roles[victim], status);
 		kills[victim]++;
 		children[victim] = spawn(roles[victim], NULL);
+		wait_started(children[victim], roles[victim], starts[victim], kills[victim],
+			     deadline);
 	}
 	expect_clean_exit("producer", reap(children[0], deadline));
 	children[0] = 0;
