@@ -18,4 +18,4 @@ gcbridge.srcs = $(sort supervisor/gcb_main.c supervisor/gcb_pipeline.c superviso
 	$(CONFIG_SRCS) $(STAGE_CONF_SRCS) $(FETCHER_SRCS) $(VALIDATOR_STAGE_SRCS) $(PRODUCER_SRCS) \
 	$(STAGE_SRCS) $(SHM_SRCS) $(LOG_SRCS))
 gcbridge.libs = $(call pkglibs,inih libcurl libcjson liburing avro-c rdkafka libmicrohttpd libsystemd) \
-	$(NOTIF_LIBS) $(COORD_LIBS)
+	$(NOTIF_LIBS) $(COORD_LIBS) $(ALLOCATOR_LIBS)
