@@ -169,10 +169,15 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 	gcb_coord_show(c, GCB_SHM_COORD_REBALANCING);
 	c->in_hook++;
 	if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+		/* Nothing is ever written to the units: start at a real offset
+		 * (no ListOffsets lookup) and stay paused (no fetch long-polls). */
+		for (int i = 0; i < parts->cnt; i++)
+			parts->elems[i].offset = 0;
 		if (cooperative)
 			e = rd_kafka_incremental_assign(rk, parts);
 		else
 			rd_kafka_assign(rk, parts);
+		(void)rd_kafka_pause_partitions(rk, parts);
 		take_units(c, parts);
 	} else {
 		give_units(c, parts, rd_kafka_assignment_lost(rk));

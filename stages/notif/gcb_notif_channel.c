@@ -37,6 +37,14 @@ unsigned gcb_notif_live(const gcb_notif_t *n)
 	return k;
 }
 
+int gcb_notif_all_live(const gcb_notif_t *n)
+{
+	for (unsigned i = 0; i < n->n_chans; i++)
+		if (n->chans[i].used && n->chans[i].ws == NULL)
+			return 0;
+	return 1;
+}
+
 static void gauge(gcb_notif_t *n)
 {
 	gcb_counter_set(n->src.counters, GCB_NC_CHANNELS, gcb_notif_live(n));
@@ -65,7 +73,7 @@ static void went_live(gcb_notif_chan_t *c)
 	gcb_backoff_reset(&c->backoff);
 	gcb_notif_gap_close(n, &c->gap_id, now_unix);
 	gauge(n);
-	if (gcb_notif_live(n) == n->n_chans) {
+	if (gcb_notif_all_live(n)) {
 		n->ever_live = 1;
 		gcb_notif_gap_close(n, &n->startup_gap, now_unix);
 	}

@@ -216,7 +216,7 @@ int gcb_notif_feed(gcb_notif_t *n)
 		}
 		written++;
 		memcpy(n->prev_cursor, n->batch.cursor, n->batch.cursor_len + 1);
-		gcb_notif_shard_batch(n, b, n->batch_arrival_ms);
+		gcb_notif_batch_written(n, b, n->batch_arrival_ms);
 		n->batch.n_events = 0;
 		n->scratch_used = 0;
 		n->batch_bytes = 0;

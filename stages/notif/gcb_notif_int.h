@@ -9,6 +9,7 @@
 
 #include "shm/gcb_counters.h"
 #include "stages/notif/gcb_backfill.h"
+#include "stages/notif/gcb_drained.h"
 #include "stages/notif/gcb_gaps.h"
 #include "stages/notif/gcb_notif.h"
 #include "stages/notif/gcb_notif_topics.h"
@@ -73,7 +74,7 @@ typedef struct gcb_notif {
 	gcb_notif_topics_t topics; /* resolved, sorted */
 	uint64_t resolve_mono_ms;  /* next resolution */
 	gcb_notif_chan_t chans[GCB_NOTIF_MAX_CHANNELS];
-	unsigned n_chans; /* slots in use: 0..n_chans-1 */
+	unsigned n_chans; /* slots 0..n_chans-1; one may be free (!used) between used ones */
 	gcb_ws_opts_t ws_opts;
 	gcb_rate_t rate; /* the REST budget every request of this source draws on */
 	int ever_live;	 /* every channel was live once: topic rejections are no longer fatal */
@@ -84,7 +85,7 @@ typedef struct gcb_notif {
 	int spool_full;		     /* reading stopped: the spool reached spool.max_size */
 	int paused;		     /* channels closed for spool_full */
 	uint64_t spool_syncs;	     /* gcb_spool_stats().syncs already counted */
-	uint64_t spool_full_unix_ms; /* arrival of the message the spool refused */
+	uint64_t spool_full_unix_ms; /* the spool-full gap's start */
 
 	gcb_gaps_t gaps;
 	int gaps_ready;
@@ -107,7 +108,11 @@ typedef struct gcb_notif {
 	int ring_blocked;      /* the last feed found no room */
 	unsigned ring_retry_ms; /* then the next try is this soon (gcb_notif_feed.c) */
 	int more_to_read;	/* a channel stopped at its budget: poll without waiting */
-	uint64_t read_unix_ms; /* real time after the last socket reads */
+
+	/* The watermark (gcb_notif_watermark.c). */
+	gcb_drained_t drained; /* the read turns that drained every live socket */
+	uint64_t arrival_seq[GCB_SHM_CURSOR_SLOTS]; /* batch -> its last record's arrival */
+	uint64_t arrival_ms[GCB_SHM_CURSOR_SLOTS];
 
 	/* Group coordination: shards of the topic set (gcb_notif_shard.c). */
 	gcb_coord_t *coord; /* NULL: every topic is this instance's */
@@ -116,8 +121,9 @@ typedef struct gcb_notif {
 	int shards_changed;    /* re-filter the topics at once */
 	uint64_t shard_gap[GCB_COORD_UNITS_MAX];	/* open takeover gap, 0 none */
 	uint64_t shard_live_until[GCB_COORD_UNITS_MAX]; /* last live_until stored */
-	uint64_t arrival_seq[GCB_SHM_CURSOR_SLOTS];	/* batch -> its last arrival */
-	uint64_t arrival_ms[GCB_SHM_CURSOR_SLOTS];
+	uint64_t shards_unread;	 /* bit s: owned, the previous owner's state not read yet */
+	uint64_t shard_read_mono_ms; /* next try at reading it */
+	uint64_t shard_read_wait_ms; /* and the one after that this much later */
 	uint64_t shard_put_seq;
 	uint64_t shard_put_mono_ms;
 } gcb_notif_t;
@@ -167,7 +173,8 @@ int gcb_notif_avail_family(const char *t, size_t len, char *out, size_t size);
 /* gcb_notif_resolve.c: resolves the topics; at startup retries until done. */
 int gcb_notif_resolve(gcb_notif_t *n, int startup);
 
-/* Spreads n->topics over the channel slots (marks changed ones dirty). */
+/* Spreads n->topics over the channel slots, a kept topic staying on its
+ * channel (marks changed ones dirty, drops emptied ones). */
 int gcb_notif_assign(gcb_notif_t *n);
 
 /* gcb_notif_channel.c */
@@ -180,6 +187,7 @@ void gcb_notif_chan_disconnect(gcb_notif_chan_t *c, const char *reason, uint64_t
 			       int forget);
 void gcb_notif_chan_drop(gcb_notif_chan_t *c); /* close and retire: slot no longer used */
 unsigned gcb_notif_live(const gcb_notif_t *n);
+int gcb_notif_all_live(const gcb_notif_t *n); /* every used slot is connected */
 
 /* gcb_notif_msg.c: one message off a channel. 0 go on, 1 stop reading (spool full),
  * GCB_NOTIF_MORE stop for this turn (the channel's budget is spent). */
@@ -203,14 +211,23 @@ void gcb_notif_requests_scan(gcb_notif_t *n);
  * setup joins the group when coord.group is set (0, -EINVAL, -EIO); fini
  * hands every shard over; turn serves the group (at the top of a loop turn)
  * and stores the owned shards' state after checkpoints; filter keeps the
- * topics of owned shards; batch records a written batch's last arrival.
+ * topics of owned shards.
  */
 int gcb_notif_shard_setup(gcb_notif_t *n);
 void gcb_notif_shard_fini(gcb_notif_t *n);
 void gcb_notif_shard_turn(gcb_notif_t *n);
 void gcb_notif_shard_filter(gcb_notif_t *n, gcb_notif_topics_t *t);
-void gcb_notif_shard_batch(gcb_notif_t *n, uint64_t batch_seq, uint64_t arrival_unix_ms);
 unsigned gcb_notif_shard_of(const char *topic, unsigned n_shards);
+
+/*
+ * gcb_notif_watermark.c: all_acked: everything spooled is acknowledged by
+ * Kafka. acked_until: every message that reached a live socket before it
+ * is in Kafka (0: not known). batch_written: a batch written to the rings
+ * ends with a record spooled at arrival_unix_ms.
+ */
+int gcb_notif_all_acked(const gcb_notif_t *n);
+uint64_t gcb_notif_acked_until(const gcb_notif_t *n);
+void gcb_notif_batch_written(gcb_notif_t *n, uint64_t batch_seq, uint64_t arrival_unix_ms);
 
 /* Gap helpers (gcb_notif_main.c). */
 uint64_t gcb_notif_gap_open(gcb_notif_t *n, uint64_t start_unix_ms, const char *reason,

@@ -270,7 +270,7 @@ static int loop_turn(gcb_notif_t *n)
 {
 	struct pollfd fds[GCB_NOTIF_MAX_CHANNELS];
 	unsigned k = 0;
-	uint64_t now = gcb_clock_mono_ms();
+	uint64_t now = gcb_clock_mono_ms(), began_unix_ms;
 	int rc;
 
 	for (unsigned i = 0; i < n->n_chans; i++) {
@@ -288,6 +288,7 @@ static int loop_turn(gcb_notif_t *n)
 		return -EIO;
 	}
 	/* Every live socket, ready or not: TLS may hold bytes poll() cannot see. */
+	began_unix_ms = gcb_clock_real_ms();
 	n->more_to_read = 0;
 	for (unsigned i = 0; i < n->n_chans && !n->spool_full; i++)
 		if (n->chans[i].ws != NULL &&
@@ -295,7 +296,8 @@ static int loop_turn(gcb_notif_t *n)
 			gcb_notif_count(n, GCB_NC_WS_READ_BREAKS, 1);
 			n->more_to_read = 1;
 		}
-	n->read_unix_ms = gcb_clock_real_ms();
+	if (!n->more_to_read && !n->spool_full)
+		gcb_drained_add(&n->drained, began_unix_ms, gcb_clock_real_ms());
 	now = gcb_clock_mono_ms();
 	spool_full_check(n, now);
 	for (unsigned i = 0; i < n->n_chans; i++)

@@ -62,8 +62,11 @@ int gcb_notif_on_message(void *arg, const char *msg, size_t len)
 	/* Anything else is data, well-formed or not: the validator judges it. */
 	rc = gcb_spool_append(n->spool, now_unix, msg, (uint32_t)len);
 	if (rc == -ENOSPC) {
+		/* This message, and what waits behind it in the sockets, arrived
+		 * after the last drained read: the gap starts there. */
 		n->spool_full = 1;
-		n->spool_full_unix_ms = now_unix;
+		n->spool_full_unix_ms =
+		    n->drained.latest_unix_ms != 0 ? n->drained.latest_unix_ms : now_unix;
 		return 1;
 	}
 	if (rc != 0) {

@@ -135,34 +135,46 @@ static int same(const gcb_notif_topics_t *a, const gcb_notif_topics_t *b)
 
 int gcb_notif_assign(gcb_notif_t *n)
 {
-	unsigned per = n->conf->notif.topics_per_channel;
-	unsigned need = gcb_notif_topics_channels(n->topics.n, per);
+	/* One channel is kept free for rollovers (gcb_notif_resolve() checks the sum). */
+	unsigned slots = n->conf->notif.max_channels - 1, n_cur = n->n_chans;
+	char *cur[GCB_NOTIF_MAX_CHANNELS];
+	gcb_notif_spread_t sp;
+	int rc;
 
-	for (unsigned i = 0; i < need; i++) {
+	if (n_cur > slots)
+		n_cur = slots;
+	for (unsigned i = 0; i < n_cur; i++)
+		cur[i] = n->chans[i].used ? n->chans[i].topics : NULL;
+	rc = gcb_notif_topics_spread(&n->topics, cur, n_cur, n->conf->notif.topics_per_channel,
+				     slots, &sp);
+	if (rc != 0)
+		return rc;
+	for (unsigned i = 0; i < GCB_NOTIF_MAX_CHANNELS; i++) {
 		gcb_notif_chan_t *c = &n->chans[i];
-		unsigned to = (i + 1) * per < n->topics.n ? (i + 1) * per : n->topics.n;
-		char *s = gcb_notif_topics_join(&n->topics, i * per, to);
+		char *s = i < sp.n ? sp.topics[i] : NULL;
 
-		if (s == NULL)
-			return -ENOMEM;
+		if (s == NULL) {
+			if (c->used)
+				gcb_notif_chan_drop(c); /* nothing it carried is wanted */
+			continue;
+		}
+		sp.topics[i] = NULL; /* the slot owns it, or it is freed here */
 		if (!c->used) {
 			c->used = 1;
 			c->topics = s;
-			c->n_topics = to - i * per;
 			c->dirty = 0;
 			c->retry_mono_ms = 0;
 		} else if (strcmp(c->topics, s) != 0) {
 			free(c->topics);
 			c->topics = s;
-			c->n_topics = to - i * per;
 			c->dirty = 1;
 		} else {
 			free(s);
 		}
+		c->n_topics = sp.count[i];
 	}
-	for (unsigned i = need; i < n->n_chans; i++)
-		gcb_notif_chan_drop(&n->chans[i]);
-	n->n_chans = need;
+	n->n_chans = sp.n;
+	gcb_notif_spread_fini(&sp);
 	return 0;
 }
 

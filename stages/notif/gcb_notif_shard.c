@@ -30,6 +30,8 @@
 
 #define STATE_GAPS_MAX 32
 #define DRAIN_STEP_MS  10
+#define STATE_RETRY_MIN_MS 1000
+#define STATE_RETRY_MAX_MS 16000
 
 /* 1 when s is a Genesys id (8-4-4-4-12 hex): the entity a topic names. */
 static int is_uuid(const char *s, size_t len)
@@ -137,50 +139,25 @@ static int put_state(gcb_notif_t *n, unsigned s, uint64_t live_until)
 	return rc;
 }
 
-/* Everything read from the sockets so far is acknowledged by Kafka. */
-static int all_acked(const gcb_notif_t *n)
+/*
+ * Takes shard s over from the state its previous owner stored: a takeover
+ * gap from its live_until, its unfinished gaps re-recorded as ours, and our
+ * claim. 0, or -EAGAIN when the state topic cannot be read now: then
+ * nothing is known of the previous owner, not even whether there was one,
+ * and starting without a gap would lose what it did not deliver.
+ */
+static int take_over(gcb_notif_t *n, unsigned s)
 {
-	gcb_spool_stats_t st;
-	const gcb_shm_pipeline_t *p = n->src.pipe;
-
-	gcb_spool_stats(n->spool, &st);
-	return st.unread_records == 0 && n->batch.n_events == 0 &&
-	       atomic_load_explicit(&p->acked_batch_seq, memory_order_acquire) >=
-		   atomic_load_explicit(&p->fetched_batch_seq, memory_order_relaxed);
-}
-
-/* Before this time every message read is in Kafka (0: unknown). */
-static uint64_t acked_until(const gcb_notif_t *n)
-{
-	uint64_t ck = atomic_load_explicit(&n->src.pipe->checkpoint_batch_seq, memory_order_acquire);
-	unsigned slot = (unsigned)(ck % GCB_SHM_CURSOR_SLOTS);
-
-	if (all_acked(n))
-		return n->read_unix_ms;
-	if (ck != 0 && n->arrival_seq[slot] == ck)
-		return n->arrival_ms[slot];
-	return 0;
-}
-
-void gcb_notif_shard_batch(gcb_notif_t *n, uint64_t batch_seq, uint64_t arrival_unix_ms)
-{
-	unsigned slot = (unsigned)(batch_seq % GCB_SHM_CURSOR_SLOTS);
-
-	n->arrival_seq[slot] = batch_seq;
-	n->arrival_ms[slot] = arrival_unix_ms;
-}
-
-static void on_assigned(void *arg, unsigned s)
-{
-	gcb_notif_t *n = arg;
 	char state[GCB_COORD_VALUE_MAX], writer[GCB_COORD_WRITER_MAX];
 	uint64_t now = gcb_clock_real_ms(), since = now;
 	int32_t gen = 0;
 	cJSON *root = NULL;
+	int rc;
 
-	if (gcb_coord_state_get(n->coord, s, state, sizeof(state), &gen, writer, sizeof(writer)) ==
-		0 &&
-	    (root = cJSON_Parse(state)) != NULL) {
+	rc = gcb_coord_state_get(n->coord, s, state, sizeof(state), &gen, writer, sizeof(writer));
+	if (rc == -EIO)
+		return -EAGAIN;
+	if (rc == 0 && (root = cJSON_Parse(state)) != NULL) {
 		const cJSON *lu = cJSON_GetObjectItemCaseSensitive(root, "live_until");
 		const cJSON *gaps = cJSON_GetObjectItemCaseSensitive(root, "gaps");
 		const cJSON *g;
@@ -202,12 +179,15 @@ static void on_assigned(void *arg, unsigned s)
 		cJSON_Delete(root);
 		gcb_log_info("shard %u taken over: live until %llu by %s (generation %d)", s,
 			     (unsigned long long)since, writer, gen);
-	} else {
+	} else if (rc == -ENOENT) {
 		gcb_log_info("shard %u assigned: no state yet (the group's first run)", s);
+	} else {
+		/* Not one of ours (only a foreign writer makes this): where the
+		 * previous owner stopped is unknown and cannot be learnt. */
+		gcb_log_error("shard %u: its state record is unusable (%s): taken over without "
+			      "a takeover gap",
+			      s, rc != 0 ? strerror(-rc) : "not JSON");
 	}
-	n->shards_owned |= UINT64_C(1) << s;
-	n->shards_changed = 1;
-	n->resolve_mono_ms = 0;
 	if (since < now) {
 		char what[32];
 
@@ -216,6 +196,46 @@ static void on_assigned(void *arg, unsigned s)
 	}
 	/* The claim: our generation is in the state topic from now on. */
 	(void)put_state(n, s, since);
+	return 0;
+}
+
+static void on_assigned(void *arg, unsigned s)
+{
+	gcb_notif_t *n = arg;
+
+	/* Subscribed at once either way; the gap is opened once its start is known. */
+	n->shards_owned |= UINT64_C(1) << s;
+	n->shards_changed = 1;
+	n->resolve_mono_ms = 0;
+	if (take_over(n, s) == -EAGAIN) {
+		n->shards_unread |= UINT64_C(1) << s;
+		n->shard_read_wait_ms = STATE_RETRY_MIN_MS;
+		n->shard_read_mono_ms = gcb_clock_mono_ms() + n->shard_read_wait_ms;
+		gcb_log_warn("shard %u assigned, but the state topic cannot be read: its topics "
+			     "are subscribed, the takeover gap is opened once the previous "
+			     "owner's state is read",
+			     s);
+	}
+}
+
+/* Shards whose state could not be read at their assignment: try again,
+ * less and less often (a try that fails blocks the loop for seconds). */
+static void read_unread(gcb_notif_t *n)
+{
+	if (n->shards_unread == 0 || gcb_clock_mono_ms() < n->shard_read_mono_ms)
+		return;
+	for (unsigned s = 0; s < n->n_shards; s++) {
+		if (!(n->shards_unread & (UINT64_C(1) << s)))
+			continue;
+		if (take_over(n, s) != 0)
+			break;
+		n->shards_unread &= ~(UINT64_C(1) << s);
+		gcb_stage_heartbeat(n->src.ctx);
+	}
+	gcb_stage_heartbeat(n->src.ctx);
+	if (n->shard_read_wait_ms < STATE_RETRY_MAX_MS)
+		n->shard_read_wait_ms *= 2;
+	n->shard_read_mono_ms = gcb_clock_mono_ms() + n->shard_read_wait_ms;
 }
 
 static void drain(gcb_notif_t *n)
@@ -224,7 +244,7 @@ static void drain(gcb_notif_t *n)
 	    gcb_clock_mono_ns() + (uint64_t)n->conf->coord.drain_timeout_ms * UINT64_C(1000000);
 	const struct timespec step = {0, DRAIN_STEP_MS * 1000000L};
 
-	while (!all_acked(n) && gcb_clock_mono_ns() < end) {
+	while (!gcb_notif_all_acked(n) && gcb_clock_mono_ns() < end) {
 		(void)gcb_notif_feed(n);
 		gcb_stage_heartbeat(n->src.ctx);
 		nanosleep(&step, NULL);
@@ -234,14 +254,19 @@ static void drain(gcb_notif_t *n)
 static void on_revoked(void *arg, unsigned s, int lost)
 {
 	gcb_notif_t *n = arg;
-	uint64_t until;
+	uint64_t bit = UINT64_C(1) << s, until;
 
-	if (!lost) {
+	if (n->shards_unread & bit) {
+		/* We never learnt where the previous owner stopped: the next owner
+		 * starts from its record, which covers our time too. */
+		gcb_log_warn("shard %u %s before its state was read: no state written", s,
+			     lost ? "lost" : "handed over");
+	} else if (!lost) {
 		/* Sockets are not read meanwhile: what was read goes to Kafka,
 		 * the rest is the next owner's gap. */
 		drain(n);
 		gcb_source_checkpoint(&n->src, 1);
-		until = n->shard_gap[s] != 0 ? n->shard_live_until[s] : acked_until(n);
+		until = n->shard_gap[s] != 0 ? n->shard_live_until[s] : gcb_notif_acked_until(n);
 		if (until < n->shard_live_until[s])
 			until = n->shard_live_until[s];
 		(void)put_state(n, s, until);
@@ -250,10 +275,13 @@ static void on_revoked(void *arg, unsigned s, int lost)
 	} else {
 		gcb_log_warn("shard %u lost to another instance: unsubscribing its topics", s);
 	}
-	n->shards_owned &= ~(UINT64_C(1) << s);
+	/* A takeover gap still open ends now and stays ours to backfill (the
+	 * next owner's gap starts at its start, or at our last state). */
+	gcb_notif_gap_close(n, &n->shard_gap[s], gcb_clock_real_ms());
+	n->shards_owned &= ~bit;
+	n->shards_unread &= ~bit;
 	n->shards_changed = 1;
 	n->resolve_mono_ms = 0;
-	n->shard_gap[s] = 0; /* stays in the gap log (and the state): backfilled here too */
 }
 
 int gcb_notif_shard_setup(gcb_notif_t *n)
@@ -297,6 +325,7 @@ void gcb_notif_shard_turn(gcb_notif_t *n)
 	if (n->coord == NULL)
 		return;
 	gcb_coord_poll(n->coord);
+	read_unread(n);
 	now = gcb_clock_real_ms();
 	if (!n->shards_changed && channels_settled(n)) {
 		for (unsigned s = 0; s < n->n_shards; s++)
@@ -307,7 +336,7 @@ void gcb_notif_shard_turn(gcb_notif_t *n)
 			}
 	}
 	ck = atomic_load_explicit(&n->src.pipe->checkpoint_batch_seq, memory_order_acquire);
-	if (ck == n->shard_put_seq && !all_acked(n))
+	if (ck == n->shard_put_seq && !gcb_notif_all_acked(n))
 		return;
 	if (gcb_clock_mono_ms() < n->shard_put_mono_ms)
 		return;
@@ -316,9 +345,10 @@ void gcb_notif_shard_turn(gcb_notif_t *n)
 	    gcb_clock_mono_ms() + (n->conf->checkpoint_interval_ms > 0
 						 ? n->conf->checkpoint_interval_ms
 						 : GCB_SOURCE_TICK_MS);
-	until = acked_until(n);
+	until = gcb_notif_acked_until(n);
 	for (unsigned s = 0; s < n->n_shards; s++) {
-		if (!(n->shards_owned & (UINT64_C(1) << s)) || n->shard_gap[s] != 0)
+		if (!(n->shards_owned & (UINT64_C(1) << s)) || n->shard_gap[s] != 0 ||
+		    (n->shards_unread & (UINT64_C(1) << s)))
 			continue;
 		if (until > n->shard_live_until[s])
 			(void)put_state(n, s, until);

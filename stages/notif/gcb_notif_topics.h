@@ -56,6 +56,25 @@ static inline unsigned gcb_notif_topics_channels(unsigned n, unsigned per_channe
 	return (n + per_channel - 1) / per_channel;
 }
 
+/*
+ * gcb_notif_spread.c: the sorted set all over channel slots that carry
+ * cur[s] (space-joined; NULL: a free slot), at most per each, without moving
+ * a topic that stays in the set from the slot that carries it; new topics go
+ * to the first slots with room. out->topics[s] (space-joined, owned by out,
+ * NULL: the slot carries nothing) and out->count[s] for s < out->n.
+ * 0, -E2BIG (more than per x max_slots topics), -EINVAL, -ENOMEM.
+ */
+#define GCB_NOTIF_SPREAD_MAX 64
+typedef struct {
+	char *topics[GCB_NOTIF_SPREAD_MAX];
+	unsigned count[GCB_NOTIF_SPREAD_MAX];
+	unsigned n;
+} gcb_notif_spread_t;
+
+int gcb_notif_topics_spread(const gcb_notif_topics_t *all, char *const *cur, unsigned n_cur,
+			    unsigned per, unsigned max_slots, gcb_notif_spread_t *out);
+void gcb_notif_spread_fini(gcb_notif_spread_t *sp);
+
 /* Topics [from, to) joined by single spaces; malloc'ed, NULL on ENOMEM. */
 char *gcb_notif_topics_join(const gcb_notif_topics_t *t, unsigned from, unsigned to);
 

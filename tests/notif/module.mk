@@ -5,6 +5,11 @@ test-notif-topics.srcs = tests/notif/test_notif_topics.c $(NOTIF_TOPICS_SRCS) $(
 test-notif-topics.libs := $(call pkglibs,cmocka)
 UNIT_TESTS += $(BIN)/test-notif-topics
 
+PROGS += test-notif-drained
+test-notif-drained.srcs = tests/notif/test_drained.c stages/notif/gcb_drained.c
+test-notif-drained.libs := $(call pkglibs,cmocka)
+UNIT_TESTS += $(BIN)/test-notif-drained
+
 PROGS += test-notif-rate
 test-notif-rate.srcs = tests/notif/test_rate.c stages/notif/gcb_rate.c
 test-notif-rate.libs := $(call pkglibs,cmocka)

@@ -122,6 +122,102 @@ static void test_scan(void **state)
 	assert_int_equal(scan("{\"a\":1,", t, sizeof(t)), -EBADMSG);
 }
 
+static void set_of(gcb_notif_topics_t *t, const char *joined)
+{
+	gcb_notif_topics_init(t);
+	while (*joined != '\0') {
+		size_t len = strcspn(joined, " ");
+
+		assert_int_equal(gcb_notif_topics_add(t, joined, len), 0);
+		joined += len + (joined[len] == ' ');
+	}
+	gcb_notif_topics_dedupe(t);
+}
+
+static void spread_of(const char *all_joined, char *const *cur, unsigned n_cur, unsigned per,
+		      unsigned slots, gcb_notif_spread_t *sp)
+{
+	gcb_notif_topics_t all;
+
+	set_of(&all, all_joined);
+	assert_int_equal(gcb_notif_topics_spread(&all, cur, n_cur, per, slots, sp), 0);
+	gcb_notif_topics_fini(&all);
+}
+
+/* A first split fills the slots in order. */
+static void test_spread_first(void **state)
+{
+	gcb_notif_spread_t sp;
+
+	(void)state;
+	spread_of("e d c b a", NULL, 0, 2, 3, &sp);
+	assert_int_equal(sp.n, 3);
+	assert_string_equal(sp.topics[0], "a b");
+	assert_string_equal(sp.topics[1], "c d");
+	assert_string_equal(sp.topics[2], "e");
+	assert_int_equal(sp.count[2], 1);
+	gcb_notif_spread_fini(&sp);
+}
+
+/* A topic that stays never changes channel, whatever sorts before it: new
+ * ones take the room left, then new slots; an emptied slot is freed. */
+static void test_spread_keeps_topics(void **state)
+{
+	char *cur[] = {(char *)"b d", (char *)"f h", (char *)"x"};
+	gcb_notif_spread_t sp;
+
+	(void)state;
+	/* a, c, e sort before kept ones; x is gone. */
+	spread_of("a b c d e f h", cur, 3, 3, 4, &sp);
+	assert_int_equal(sp.n, 3);
+	assert_string_equal(sp.topics[0], "a b d");
+	assert_string_equal(sp.topics[1], "c f h");
+	assert_string_equal(sp.topics[2], "e"); /* x's slot, emptied, takes the rest */
+	gcb_notif_spread_fini(&sp);
+
+	/* The middle slot empties: it is free, the last one keeps its topics. */
+	spread_of("b d x", cur, 3, 3, 4, &sp);
+	assert_int_equal(sp.n, 3);
+	assert_string_equal(sp.topics[0], "b d");
+	assert_null(sp.topics[1]);
+	assert_int_equal(sp.count[1], 0);
+	assert_string_equal(sp.topics[2], "x");
+	gcb_notif_spread_fini(&sp);
+
+	/* Growth beyond the room: a free slot is reused before a new one. */
+	{
+		char *holes[] = {(char *)"b d", NULL, (char *)"x"};
+
+		spread_of("a b c d e x y", holes, 3, 2, 4, &sp);
+		assert_int_equal(sp.n, 4);
+		assert_string_equal(sp.topics[0], "b d");
+		assert_string_equal(sp.topics[1], "a c");
+		assert_string_equal(sp.topics[2], "e x");
+		assert_string_equal(sp.topics[3], "y");
+		gcb_notif_spread_fini(&sp);
+	}
+}
+
+/* Every topic placed exactly once, none over the limit; too many refused. */
+static void test_spread_limits(void **state)
+{
+	char *cur[] = {(char *)"a b c", (char *)"a d"};
+	gcb_notif_topics_t all;
+	gcb_notif_spread_t sp;
+
+	(void)state;
+	/* a listed twice (a stale copy): kept on the first slot only. */
+	spread_of("a b c d", cur, 2, 3, 2, &sp);
+	assert_string_equal(sp.topics[0], "a b c");
+	assert_string_equal(sp.topics[1], "d");
+	gcb_notif_spread_fini(&sp);
+
+	set_of(&all, "a b c d e");
+	assert_int_equal(gcb_notif_topics_spread(&all, NULL, 0, 2, 2, &sp), -E2BIG);
+	assert_int_equal(gcb_notif_topics_spread(&all, NULL, 0, 0, 2, &sp), -EINVAL);
+	gcb_notif_topics_fini(&all);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +225,9 @@ int main(void)
 	    cmocka_unit_test(test_refusals),
 	    cmocka_unit_test(test_body),
 	    cmocka_unit_test(test_scan),
+	    cmocka_unit_test(test_spread_first),
+	    cmocka_unit_test(test_spread_keeps_topics),
+	    cmocka_unit_test(test_spread_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
