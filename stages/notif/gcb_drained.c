@@ -34,7 +34,8 @@ void gcb_drained_add(gcb_drained_t *d, uint64_t began_unix_ms, uint64_t ended_un
 uint64_t gcb_drained_before(const gcb_drained_t *d, uint64_t spooled_unix_ms)
 {
 	for (unsigned k = 1; k <= d->n; k++) {
-		const gcb_drained_turn_t *e = &d->v[(d->head + GCB_DRAINED_LOG - k) % GCB_DRAINED_LOG];
+		const gcb_drained_turn_t *e =
+		    &d->v[(d->head + GCB_DRAINED_LOG - k) % GCB_DRAINED_LOG];
 
 		/* Strictly after: a record of the drained turn itself may come
 		 * before messages that turn read later. */

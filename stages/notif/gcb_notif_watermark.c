@@ -25,7 +25,8 @@ int gcb_notif_all_acked(const gcb_notif_t *n)
 
 uint64_t gcb_notif_acked_until(const gcb_notif_t *n)
 {
-	uint64_t ck = atomic_load_explicit(&n->src.pipe->checkpoint_batch_seq, memory_order_acquire);
+	uint64_t ck =
+	    atomic_load_explicit(&n->src.pipe->checkpoint_batch_seq, memory_order_acquire);
 	unsigned slot = (unsigned)(ck % GCB_SHM_CURSOR_SLOTS);
 
 	if (gcb_notif_all_acked(n))
