@@ -85,6 +85,7 @@ for x in a c; do
 done
 out=$(ne2e_verify --check-conversations --since "$since" --lost-backfilled --max-missing 100000 \
 	--json "$T_DIR/verify.json") || {
+	mh_shard_story
 	echo "$out"
 	t_fail "verify failed"
 }

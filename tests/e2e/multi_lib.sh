@@ -14,6 +14,7 @@
 #   mh_state_pos                 stream position of the winning state record
 #   mh_acked_through N           the winning state record is at position N or beyond
 #   mh_notif_three SEED          Kafka, gcb-sim and notification instances a, b, c
+#   mh_shard_story               every instance's shard moves and gaps, in time order
 #   mh_state_dump                every state record: key TAB value
 MH_GROUP="g$$"
 MH_SESSION_MS=${MH_SESSION_MS:-4000}
@@ -178,6 +179,19 @@ mh_notif_three() {
 		mh_conf "$_x" "genesys.notifications.rate_limit = 6000"
 		mh_start "$_x"
 	done
+}
+
+# mh_shard_story: what happened to the shards, one short line per event of
+# any instance, in time order: printed first when a notification test's
+# verification fails, so that a CI log cut after a screenful still tells
+# which hand-over or takeover a missing conversation falls into.
+mh_shard_story() {
+	for _x in a b c; do
+		[ -f "$T_DIR/$_x.err" ] || continue
+		grep -h "shard [0-9]* \(taken over\|assigned\|handed over\|lost\)\|state topic\|gap [0-9]* \(opened\|closed\)" \
+			"$T_DIR/$_x.err" | sed -e "s/^ts=[^T]*T\([^ ]*\) .*msg=\"/\1 $_x /" -e 's/"$//' |
+			cut -c1-110
+	done | sort | tail -n 60
 }
 
 # mh_acked_through N: the state topic's winning record is at stream position
