@@ -133,6 +133,15 @@ static int same(const gcb_notif_topics_t *a, const gcb_notif_topics_t *b)
 	return 1;
 }
 
+static unsigned used_slots(const gcb_notif_t *n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n->n_chans; i++)
+		k += n->chans[i].used;
+	return k;
+}
+
 int gcb_notif_assign(gcb_notif_t *n)
 {
 	/* One channel is kept free for rollovers (gcb_notif_resolve() checks the sum). */
@@ -241,13 +250,13 @@ int gcb_notif_resolve(gcb_notif_t *n, int startup)
 	}
 	if (same(&next, &n->topics))
 		goto out;
-	gcb_log_info("topics: %u (%u queues, %u users) over %u channels", next.n, queues.n, users.n,
-		     gcb_notif_topics_channels(next.n, c->notif.topics_per_channel));
 	gcb_notif_topics_fini(&n->topics);
 	n->topics = next;
 	gcb_notif_topics_init(&next);
 	gcb_counter_set(n->src.counters, GCB_NC_TOPICS, n->topics.n);
-	rc = gcb_notif_assign(n);
+	if ((rc = gcb_notif_assign(n)) == 0)
+		gcb_log_info("topics: %u (%u queues, %u users) over %u channels", n->topics.n,
+			     queues.n, users.n, used_slots(n));
 out:
 	gcb_notif_topics_fini(&queues);
 	gcb_notif_topics_fini(&users);
