@@ -43,38 +43,8 @@ for x in a b c; do
 done
 
 ne2e_wait_traffic_done 120 || t_fail "the simulator's traffic did not end: $NE2E_SENT sent"
-settled() {
-	for x in a b c; do
-		[ "$(mh_fc "$x" spool_unread)" = 0 ] && [ "$(mh_fc "$x" gaps_pending)" = 0 ] &&
-			_mh_idle "$x" || return 1
-	done
-}
-t_wait_for 150 settled || t_fail "not settled"
+t_wait_for 150 mh_notif_settled a b c || t_fail "not settled: $(mh_notif_pending a b c)"
 takeovers=$(grep -h "shard [0-9]* taken over: live until" "$T_DIR"/?.err | grep -vc "no state" || true)
-kill -TERM "$(mh_pid a)" "$(mh_pid b)" "$(mh_pid c)"
-for x in a b c; do
-	t_wait_exit "$(mh_pid "$x")" 60
-	[ "$T_CODE" = 0 ] || t_fail "$x exit $T_CODE after SIGTERM"
-done
-out=$(ne2e_verify --check-conversations --since "$since" --lost-backfilled --max-missing 100000 \
-	--json "$T_DIR/verify.json") || {
-	mh_shard_story
-	echo "$out"
-	t_fail "verify failed"
-}
-echo "$out"
-lost=$("$PY" - "$T_DIR/verify.json" "$T_DIR/sent.jsonl" <<'PY'
-import json, re, sys
-missing = set(json.load(open(sys.argv[1]))["missing"])
-bad = 0
-for line in open(sys.argv[2]):
-    m = json.loads(line)
-    if m["correlationId"] in missing and not re.search(
-            r"^v2\.users\.[^.]*\.(presence|routingStatus|activity)$", m["topic"]):
-        print("missing and not excusable: %s" % line.strip(), file=sys.stderr)
-        bad += 1
-print(len(missing))
-sys.exit(1 if bad else 0)
-PY
-) || t_fail "a message is missing that is not a user-state change"
+mh_notif_stop_verify "$since" a b c
+lost=$(mh_notif_lost_user_state) || t_fail "a message is missing that is not a user-state change"
 t_log "REPORT: 3 instances restarted one by one on $MH_UNITS shards: $takeovers takeovers, every conversation in Kafka; $lost user-state changes lost in the hand-over gaps (not in analytics)"

@@ -8,7 +8,8 @@
 # dead owner's live_until once a later try reads the state. Starting without
 # a gap instead (as for a group's first run) would lose every conversation
 # of those shards between the dead owner's last state and the subscription:
-# every conversation generated is in Kafka, live or backfilled.
+# every conversation generated is in Kafka, live or backfilled, and the only
+# messages missing are user-state changes (not in analytics), counted.
 . "$(dirname "$0")/../lib.sh"
 . "$GCB_ROOT/tests/e2e/lib.sh"
 . "$GCB_ROOT/tests/e2e/notif_lib.sh"
@@ -71,23 +72,7 @@ for s in $unread; do
 done
 
 ne2e_wait_traffic_done 120 || t_fail "the simulator's traffic did not end: $NE2E_SENT sent"
-settled() {
-	for x in a c; do
-		[ "$(mh_fc "$x" spool_unread)" = 0 ] && [ "$(mh_fc "$x" gaps_pending)" = 0 ] &&
-			_mh_idle "$x" || return 1
-	done
-}
-t_wait_for 120 settled || t_fail "not settled: a gaps_pending=$(mh_fc a gaps_pending) c gaps_pending=$(mh_fc c gaps_pending)"
-kill -TERM "$(mh_pid a)" "$(mh_pid c)"
-for x in a c; do
-	t_wait_exit "$(mh_pid "$x")" 60
-	[ "$T_CODE" = 0 ] || t_fail "$x exit $T_CODE after SIGTERM: $(tail -3 "$T_DIR/$x.err")"
-done
-out=$(ne2e_verify --check-conversations --since "$since" --lost-backfilled --max-missing 100000 \
-	--json "$T_DIR/verify.json") || {
-	mh_shard_story
-	echo "$out"
-	t_fail "verify failed"
-}
-echo "$out"
-t_log "REPORT: shards $(echo $unread) assigned while the state topic could not be read, taken over from b's state once read; every conversation in Kafka"
+t_wait_for 120 mh_notif_settled a c || t_fail "not settled: $(mh_notif_pending a c)"
+mh_notif_stop_verify "$since" a c
+lost=$(mh_notif_lost_user_state) || t_fail "a message is missing that is not a user-state change"
+t_log "REPORT: shards $(echo $unread) assigned while the state topic could not be read, taken over from b's state once read; every conversation in Kafka; $lost user-state changes lost in the takeover gaps (not in analytics)"

@@ -15,6 +15,9 @@
 #   mh_acked_through N           the winning state record is at position N or beyond
 #   mh_notif_three SEED          Kafka, gcb-sim and notification instances a, b, c
 #   mh_shard_story               every instance's shard moves and gaps, in time order
+#   mh_notif_settled X...        nothing waits in X's spool, rings or gap log
+#   mh_notif_stop_verify SINCE X...  SIGTERM to every X, then notif_verify.py
+#   mh_notif_lost_user_state     messages missing (all user-state changes, else fails)
 #   mh_state_dump                every state record: key TAB value
 MH_GROUP="g$$"
 MH_SESSION_MS=${MH_SESSION_MS:-4000}
@@ -192,6 +195,72 @@ mh_shard_story() {
 			"$T_DIR/$_x.err" | sed -e "s/^ts=[^T]*T\([^ ]*\) .*msg=\"/\1 $_x /" -e 's/"$//' |
 			cut -c1-110
 	done | sort | tail -n 60
+}
+
+# mh_notif_settled X...: in every X nothing waits: no unread spool record,
+# no gap waiting for its backfill, every fetched batch acknowledged.
+mh_notif_settled() {
+	for _x in "$@"; do
+		[ "$(mh_fc "$_x" spool_unread)" = 0 ] && [ "$(mh_fc "$_x" gaps_pending)" = 0 ] &&
+			_mh_idle "$_x" || return 1
+	done
+}
+
+# mh_notif_pending X...: what each X still has waiting, for a failure message.
+mh_notif_pending() {
+	for _x in "$@"; do
+		printf '%s gaps_pending=%s spool_unread=%s; ' "$_x" "$(mh_fc "$_x" gaps_pending)" \
+			"$(mh_fc "$_x" spool_unread)"
+	done
+}
+
+# mh_notif_stop_verify SINCE X...: SIGTERM to every X at once, each must exit
+# 0; then every conversation the simulator generated since SINCE (unix ms)
+# must be in Kafka, live or backfilled, and every message sent must be there
+# unless its conversation was backfilled (notif_verify.py, kcat,
+# python3-avro; $T_DIR/verify.json). Prints the verdict; on a failure the
+# shards' story first.
+mh_notif_stop_verify() {
+	_since=$1
+	shift
+	_pids=""
+	for _x in "$@"; do
+		_pids="$_pids $(mh_pid "$_x")"
+	done
+	# shellcheck disable=SC2086
+	kill -TERM $_pids
+	for _x in "$@"; do
+		t_wait_exit "$(mh_pid "$_x")" 60
+		[ "$T_CODE" = 0 ] || t_fail "$_x exit $T_CODE after SIGTERM: $(tail -3 "$T_DIR/$_x.err")"
+	done
+	_out=$(ne2e_verify --check-conversations --since "$_since" --lost-backfilled \
+		--max-missing 100000 --json "$T_DIR/verify.json") || {
+		mh_shard_story
+		echo "$_out"
+		t_fail "verify failed"
+	}
+	echo "$_out"
+}
+
+# mh_notif_lost_user_state: after mh_notif_stop_verify, prints how many
+# messages sent are missing; exits 1 (naming them) when one of them is not a
+# presence, routing-status or activity change: only those may be lost in a
+# gap, since the Analytics API does not have them and no backfill brings
+# them back.
+mh_notif_lost_user_state() {
+	"$PY" - "$T_DIR/verify.json" "$T_DIR/sent.jsonl" <<'PY'
+import json, re, sys
+missing = set(json.load(open(sys.argv[1]))["missing"])
+bad = 0
+for line in open(sys.argv[2]):
+    m = json.loads(line)
+    if m["correlationId"] in missing and not re.search(
+            r"^v2\.users\.[^.]*\.(presence|routingStatus|activity)$", m["topic"]):
+        print("missing and not excusable: %s" % line.strip(), file=sys.stderr)
+        bad += 1
+print(len(missing))
+sys.exit(1 if bad else 0)
+PY
 }
 
 # mh_acked_through N: the state topic's winning record is at stream position
