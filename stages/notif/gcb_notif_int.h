@@ -74,7 +74,7 @@ typedef struct gcb_notif {
 	gcb_notif_topics_t topics; /* resolved, sorted */
 	uint64_t resolve_mono_ms;  /* next resolution */
 	gcb_notif_chan_t chans[GCB_NOTIF_MAX_CHANNELS];
-	unsigned n_chans; /* slots 0..n_chans-1; one may be free (!used) between used ones */
+	unsigned n_chans; /* slots 0..n_chans-1; some may be free (!used) between used ones */
 	gcb_ws_opts_t ws_opts;
 	gcb_rate_t rate; /* the REST budget every request of this source draws on */
 	int ever_live;	 /* every channel was live once: topic rejections are no longer fatal */
