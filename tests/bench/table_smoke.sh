@@ -33,5 +33,10 @@ for interval in 0 5ms; do
 done
 grep -F 'paced at 5,000 events/s: CPU per event (`genesys.poll.interval = 5ms`' "$out" |
 	grep -Eq '\| (met|\*\*MISSED\*\*)' || fail "no row: paced CPU with the 5 ms poll pause"
+for row in '… the most this machine allows' '… floor: `kcat -P` alone'; do
+	grep -F "$row" "$out" | grep -Eq 'µs.*\| context, no target \|' || fail "no row: $row"
+done
+grep -q '^Paced at 5,000 events/s, poll interval 5ms, CPU µs per event by process (.*): .*producer [0-9]' "$out" ||
+	fail "no per-process split of the paced run"
 grep -q '^Machine: ' "$out" || fail "no machine line"
 echo "table smoke: ok"

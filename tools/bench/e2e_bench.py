@@ -77,6 +77,48 @@ def raw_produce(bootstrap, topic, path):
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss
 
 
+def raw_produce_paced(bootstrap, topic, path, rate, tick_s, seconds, linger_ms=2):
+    """kcat -P fed the exported records at `rate` records/s, one write to its stdin every
+    tick_s (the records of one tick at once, as a paced source answers a poll), for
+    `seconds`; librdkafka settings as gcbridge's producer (acks=all, idempotence,
+    linger.ms 2). Returns (records after the first second, kcat's CPU seconds over them):
+    the cost of producing alone at that pace on this machine, the floor under gcbridge's
+    paced CPU per event. The first second also pays for the connections and the producer
+    id, as in gcbridge's paced runs."""
+    md = MSG_DELIM.encode().decode("unicode_escape").encode("latin-1")
+    with open(path, "rb") as f:
+        recs = [r + md for r in f.read().split(md) if r]
+    if not recs:
+        raise RuntimeError("no records in %s" % path)
+    per_tick = max(1, int(round(rate * tick_s)))
+    argv = ["kcat", "-b", bootstrap, "-P", "-t", topic, "-K", KEY_DELIM, "-D", MSG_DELIM,
+            "-X", "acks=all", "-X", "enable.idempotence=true", "-X",
+            "linger.ms=%d" % linger_ms]
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    sent, tick, mark = 0, 0, None
+    t0 = time.monotonic()
+    try:
+        while time.monotonic() - t0 < seconds:
+            chunk = b"".join(recs[(sent + i) % len(recs)] for i in range(per_tick))
+            os.write(p.stdin.fileno(), chunk)
+            sent += per_tick
+            tick += 1
+            if mark is None and time.monotonic() - t0 >= 1.0:
+                mark = (bl.cpu_s(p.pid), sent)
+            delay = t0 + tick * tick_s - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        cpu = bl.cpu_s(p.pid)
+    finally:
+        p.stdin.close()
+        _, status, _ = os.wait4(p.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError("kcat -P failed: %s" % p.stderr.read().decode()[:300])
+    if mark is None or sent == mark[1]:
+        raise RuntimeError("paced kcat run shorter than its first second")
+    return sent - mark[1], cpu - mark[0]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=int(os.environ.get("GCB_BENCH_EVENTS",

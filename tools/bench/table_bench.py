@@ -93,14 +93,16 @@ def main():
     try:
         kafka, bootstrap = bl.start_kafka(pr)
         bl.log("table_bench: saturation run, %d events" % a.events)
+        mock0 = bl.cpu_s(kafka.pid)
         g = bl.run_gcbridge(pr, bootstrap, a.events, a.seed, a.validators, "sat",
                             events_log=True)
+        mock_us = 1e6 * (bl.cpu_s(kafka.pid) - mock0) / g["events"]
         g_rate = g["events"] / g["wall_s"]
         g_us = 1e6 * g["cpu_s"] / g["events"]
         prod_us = 1e6 * g["cpu_by_name"].get("producer", 0.0) / g["events"]
         events_log = os.path.join(pr.dir, "sim-sat.events")
 
-        k_us = None
+        k_us, export = None, None
         if "kcat" not in skip:
             with part('kcat', 'end to end / raw `kcat -P` on the same records, same run'):
                 bl.log("table_bench: kcat -P on the same records")
@@ -115,6 +117,17 @@ def main():
                 rows.append(("end to end / raw `kcat -P` on the same records, same run",
                              "%.2f (%.0f vs %.0f events/s)" % (ratio, g_rate, k_rate), "≥ 0.5",
                              verdict(ratio >= 0.5)))
+                # What the machine allows: its cores divided by the CPU one event
+                # cost gcbridge, the simulator serving it and the cluster taking it,
+                # even if every stage ran in parallel with nothing waiting.
+                sim_us = 1e6 * g["sim_cpu_s"] / g["events"]
+                bound = os.cpu_count() * 1e6 / (g_us + sim_us + mock_us) / k_rate
+                rows.append(("… the most this machine allows at that CPU per event, if every "
+                             "process ran in parallel (cores ÷ CPU per event of gcbridge + "
+                             "simulator + cluster), as a ratio to kcat",
+                             "%.2f (%d cores ÷ (%.1f + %.1f + %.1f µs))" %
+                             (bound, os.cpu_count(), g_us, sim_us, mock_us),
+                             "context, no target", "—"))
         rows.append(("producer stage CPU per event at saturation",
                      "%.1f µs%s" % (prod_us, " (kcat all-in: %.1f µs)" % k_us if k_us else ""),
                      "≤ 3 µs", verdict(prod_us <= 3)))
@@ -163,6 +176,20 @@ def main():
                                  "≤ 10 ms", verdict(p5["p99_ms"] <= 10)))
                     rows.append(("paced at 5,000 events/s: CPU per event" + what,
                                  "%.1f µs" % us5, "≤ 15 µs", verdict(us5 <= 15)))
+                if export is not None:
+                    # The floor under those rows: librdkafka producing alone at the
+                    # same pace, on the same cluster (no fetch, validation or headers).
+                    floor = []
+                    for tick in (0.005, 0.001):
+                        bl.log("table_bench: kcat -P paced at 5000 records/s, a write "
+                               "every %g ms" % (tick * 1000))
+                        n_k, cpu_k = e2e_bench.raw_produce_paced(
+                            bootstrap, "raw.paced", export, 5000, tick, a.paced_seconds)
+                        floor.append("%.1f µs per record with a write every %g ms" %
+                                     (1e6 * cpu_k / n_k, tick * 1000))
+                    rows.append(("… floor: `kcat -P` alone, fed the same records at 5,000/s "
+                                 "(acks=all, idempotent, linger.ms 2; after its first second)",
+                                 ", ".join(floor), "context, no target", "—"))
 
         if "idle" not in skip:
             with part('idle', 'idle (no events, long poll), whole gcbridge'):
@@ -242,6 +269,13 @@ def main():
             out.append("| %s | %d | %.1f | %.1f | %.1f | %.1f | %.1f | %.1f | %d |" % (
                 interval, rate, r["p50_ms"], r["p90_ms"], r["p99_ms"], r["p999_ms"],
                 r["ack_avg_ms"], 1e6 * st["cpu_s"] / st["events"], st["events"]))
+        for interval in PACED_INTERVALS:
+            if (interval, 5000) in paced:
+                st = paced[(interval, 5000)]["steady"]
+                out += ["", "Paced at 5,000 events/s, poll interval %s, CPU µs per event by "
+                        "process (the producer's includes librdkafka's threads): %s." %
+                        (interval, ", ".join("%s %.1f" % (k, 1e6 * v / st["events"])
+                                             for k, v in st["cpu_by_name"].items()))]
     out += ["", "Saturation run, CPU s per process: %s." % g["breakdown"]]
     out += ["", "Machine: %d cores (%s); load average %s before, %s after; %.0f s in all. "
             "Reproduce: `make bench` (this table is its last part), or "
