@@ -62,11 +62,15 @@ typedef struct gcb_coord_conf {
  * was read to Kafka, store its state with gcb_coord_state_put(), then
  * return: only then is the unit given away. lost: the group already gave it
  * away (session timed out, or a newer generation wrote it): store nothing.
+ * waiting (may be NULL): called at least every 100 ms while a state read or
+ * write waits for Kafka, so that the caller can feed its watchdog; it must
+ * not call back into gcb_coord.
  */
 typedef struct gcb_coord_hooks {
 	void *arg;
 	void (*assigned)(void *arg, unsigned unit);
 	void (*revoked)(void *arg, unsigned unit, int lost);
+	void (*waiting)(void *arg);
 } gcb_coord_hooks_t;
 
 typedef struct gcb_coord gcb_coord_t;
@@ -110,7 +114,10 @@ int gcb_coord_state_get(gcb_coord_t *c, unsigned unit, char *buf, size_t size, i
  * Stores the unit's state (state_json: a JSON object) and waits for Kafka's
  * acknowledgement. 0; -EPERM when the unit is not owned; -ESTALE when a
  * newer generation wrote it (the unit is dropped as lost, the hooks told);
- * -EIO when Kafka did not acknowledge in time.
+ * -EIO when Kafka did not acknowledge in time (logged here); -EAGAIN, at
+ * once, while writes rest after such a failure (1 s, doubling to 30 s, reset
+ * by a success), so that a state topic without a leader costs its caller
+ * one wait per rest, not one per write.
  */
 int gcb_coord_state_put(gcb_coord_t *c, unsigned unit, const char *state_json);
 

@@ -30,6 +30,8 @@ struct gcb_coord {
 	int32_t state_partitions;
 	int in_hook; /* the hooks never re-enter gcb_coord_poll() */
 	int closing;
+	uint64_t put_rest_until_ns; /* no state write before this (after a failure) */
+	unsigned put_rest_ms;	    /* the rest after the next failure */
 	char writer_id[GCB_COORD_WRITER_MAX];
 	gcb_coord_unit_t unit[GCB_COORD_UNITS_MAX];
 	char msg[GCB_COORD_VALUE_MAX + 512];
@@ -58,6 +60,13 @@ void gcb_coord_state_take(gcb_coord_t *c, const rd_kafka_message_t *m);
 
 /* Takes in the records available now (wait_ms 0) or up to the topic's end. */
 int gcb_coord_state_follow(gcb_coord_t *c, int to_end);
+
+/* Calls the waiting hook, if any (gcb_coord_hooks_t). */
+static inline void gcb_coord_waiting(const gcb_coord_t *c)
+{
+	if (c->hooks.waiting != NULL)
+		c->hooks.waiting(c->hooks.arg);
+}
 
 /* Publishes the membership to the segment. */
 void gcb_coord_show(gcb_coord_t *c, unsigned state);

@@ -25,8 +25,10 @@
 
 #define FOLLOW_BATCH	  256
 #define TO_END_WAIT_MS	  5000
-#define ACK_WAIT_MS	  10000
+#define ACK_WAIT_MS	  10000 /* also the writer's message.timeout.ms */
 #define WATERMARK_WAIT_MS 3000
+#define PUT_REST_MIN_MS	  1000
+#define PUT_REST_MAX_MS	  30000
 
 typedef struct state_dr {
 	int done;
@@ -131,6 +133,7 @@ int gcb_coord_state_open(gcb_coord_t *c, char *errstr, size_t errstr_size)
 	rd_kafka_conf_t *rc_ = gcb_coord_kconf(c, errstr, errstr_size);
 	rd_kafka_conf_t *wc;
 	rd_kafka_topic_partition_list_t *all;
+	char ack_wait[16];
 	int rc;
 
 	if (rc_ == NULL)
@@ -163,9 +166,13 @@ int gcb_coord_state_open(gcb_coord_t *c, char *errstr, size_t errstr_size)
 
 	if ((wc = gcb_coord_kconf(c, errstr, errstr_size)) == NULL)
 		return -EINVAL;
+	/* Every state record is reported (stored or failed) within ACK_WAIT_MS:
+	 * produce_wait() relies on it, whatever kafka.* says. */
+	snprintf(ack_wait, sizeof(ack_wait), "%d", ACK_WAIT_MS);
 	if (rd_kafka_conf_set(wc, "acks", "all", errstr, errstr_size) ||
 	    rd_kafka_conf_set(wc, "enable.idempotence", "true", errstr, errstr_size) ||
-	    rd_kafka_conf_set(wc, "linger.ms", "0", errstr, errstr_size)) {
+	    rd_kafka_conf_set(wc, "linger.ms", "0", errstr, errstr_size) ||
+	    rd_kafka_conf_set(wc, "message.timeout.ms", ack_wait, errstr, errstr_size)) {
 		rd_kafka_conf_destroy(wc);
 		return -EINVAL;
 	}
@@ -241,6 +248,8 @@ int gcb_coord_state_follow(gcb_coord_t *c, int to_end)
 		}
 	}
 	for (;;) {
+		if (to_end)
+			gcb_coord_waiting(c);
 		m = rd_kafka_consumer_poll(c->reader, to_end ? 100 : 0);
 		if (m != NULL) {
 			if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -304,12 +313,16 @@ int gcb_coord_state_get(gcb_coord_t *c, unsigned unit, char *buf, size_t size, i
 	return rc;
 }
 
-/* Produces one record and waits for its acknowledgement. */
+/*
+ * Produces one record and waits for its delivery report. The writer's
+ * message.timeout.ms (ACK_WAIT_MS) bounds the wait: librdkafka reports every
+ * message by then, stored or failed, so dr on this stack is never left
+ * behind. The waiting hook runs between polls.
+ */
 static int produce_wait(gcb_coord_t *c, const char *key, const void *val, size_t len)
 {
 	state_dr_t dr = {0};
 	rd_kafka_resp_err_t err;
-	uint64_t end = gcb_clock_mono_ns() + (uint64_t)ACK_WAIT_MS * 1000000u;
 
 	err = rd_kafka_producev(
 	    c->writer, RD_KAFKA_V_TOPIC(c->conf.state_topic), RD_KAFKA_V_KEY(key, strlen(key)),
@@ -320,19 +333,26 @@ static int produce_wait(gcb_coord_t *c, const char *key, const void *val, size_t
 			      rd_kafka_err2str(err));
 		return -EIO;
 	}
-	while (!dr.done && gcb_clock_mono_ns() < end)
+	while (!dr.done) {
+		gcb_coord_waiting(c);
 		rd_kafka_poll(c->writer, 50);
-	if (!dr.done) {
-		/* The delivery report still points at dr: wait it out. */
-		rd_kafka_flush(c->writer, -1);
-		rd_kafka_poll(c->writer, 0);
-		return dr.err == RD_KAFKA_RESP_ERR_NO_ERROR && dr.done ? 0 : -EIO;
 	}
 	if (dr.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
 		gcb_log_error("state record %s not stored: %s", key, rd_kafka_err2str(dr.err));
 		return -EIO;
 	}
 	return 0;
+}
+
+/* A write failed: the next ones wait, longer after each further failure. */
+static void put_rest(gcb_coord_t *c)
+{
+	unsigned ms = c->put_rest_ms == 0 ? PUT_REST_MIN_MS : c->put_rest_ms;
+
+	c->put_rest_until_ns = gcb_clock_mono_ns() + (uint64_t)ms * 1000000u;
+	c->put_rest_ms = ms * 2 < PUT_REST_MAX_MS ? ms * 2 : PUT_REST_MAX_MS;
+	gcb_log_warn("state topic %s: no state write for %u ms after the failure",
+		     c->conf.state_topic, ms);
 }
 
 int gcb_coord_state_put(gcb_coord_t *c, unsigned unit, const char *state_json)
@@ -343,6 +363,8 @@ int gcb_coord_state_put(gcb_coord_t *c, unsigned unit, const char *state_json)
 
 	if (unit >= c->units || !c->unit[unit].owned)
 		return -EPERM;
+	if (gcb_clock_mono_ns() < c->put_rest_until_ns)
+		return -EAGAIN;
 	u = &c->unit[unit];
 	/* The owner's check: a newer generation already there means this
 	 * member was deposed (gcb_coord_state_take() drops the unit). */
@@ -359,8 +381,11 @@ int gcb_coord_state_put(gcb_coord_t *c, unsigned unit, const char *state_json)
 	if (n < 0 || (size_t)n >= GCB_COORD_VALUE_MAX)
 		return -ENOSPC;
 	snprintf(key, sizeof(key), "u%u/g%d", unit, u->gen);
-	if ((rc = produce_wait(c, key, c->msg, (size_t)n)) != 0)
+	if ((rc = produce_wait(c, key, c->msg, (size_t)n)) != 0) {
+		put_rest(c);
 		return rc;
+	}
+	c->put_rest_ms = 0;
 	if (u->written_gen != u->gen && u->best_gen > 0 && u->best_gen < u->gen) {
 		/* First record of our generation: the previous generation's key
 		 * can go (compaction removes it; readers ignore it anyway). */

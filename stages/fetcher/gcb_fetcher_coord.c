@@ -85,8 +85,9 @@ static int put_state(gcb_fetcher_t *f, const char *cursor, uint64_t batch_seq)
 	if (rc == -ESTALE) {
 		gcb_log_warn("state of unit %u not written: a newer generation owns it", POLL_UNIT);
 		f->unit_owned = 0;
-	} else if (rc != 0 && rc != -EPERM) {
-		gcb_log_error("state of unit %u not written: %s (retried after the next "
+	} else if (rc != 0 && rc != -EPERM && rc != -EAGAIN) {
+		/* -EAGAIN: writes rest after a failure, logged when it happened. */
+		gcb_log_error("state of unit %u not written: %s (written again at a later "
 			      "checkpoint)",
 			      POLL_UNIT, strerror(-rc));
 	}
@@ -160,9 +161,18 @@ static void on_revoked(void *arg, unsigned unit, int lost)
 		     (unsigned long long)atomic_load(&f->src.pipe->checkpoint_batch_seq));
 }
 
+/* A state read or write waits for Kafka: the watchdog must not take it for a hang. */
+static void on_waiting(void *arg)
+{
+	const gcb_fetcher_t *f = arg;
+
+	gcb_stage_heartbeat(f->src.ctx);
+}
+
 int gcb_fetcher_coord_setup(gcb_fetcher_t *f)
 {
-	const gcb_coord_hooks_t hooks = {.arg = f, .assigned = on_assigned, .revoked = on_revoked};
+	const gcb_coord_hooks_t hooks = {
+	    .arg = f, .assigned = on_assigned, .revoked = on_revoked, .waiting = on_waiting};
 	char err[512];
 	int rc;
 

@@ -134,7 +134,7 @@ static int put_state(gcb_notif_t *n, unsigned s, uint64_t live_until)
 		n->shard_live_until[s] = live_until;
 	else if (rc == -ESTALE)
 		gcb_log_warn("shard %u: a newer generation owns it: state not written", s);
-	else if (rc != -EPERM)
+	else if (rc != -EPERM && rc != -EAGAIN) /* -EAGAIN: resting, logged at the failure */
 		gcb_log_error("shard %u: state not written: %s", s, strerror(-rc));
 	return rc;
 }
@@ -284,9 +284,18 @@ static void on_revoked(void *arg, unsigned s, int lost)
 	n->resolve_mono_ms = 0;
 }
 
+/* A state read or write waits for Kafka: the watchdog must not take it for a hang. */
+static void on_waiting(void *arg)
+{
+	const gcb_notif_t *n = arg;
+
+	gcb_stage_heartbeat(n->src.ctx);
+}
+
 int gcb_notif_shard_setup(gcb_notif_t *n)
 {
-	const gcb_coord_hooks_t hooks = {.arg = n, .assigned = on_assigned, .revoked = on_revoked};
+	const gcb_coord_hooks_t hooks = {
+	    .arg = n, .assigned = on_assigned, .revoked = on_revoked, .waiting = on_waiting};
 	char err[512];
 	int rc;
 
