@@ -62,9 +62,10 @@ typedef struct gcb_coord_conf {
  * was read to Kafka, store its state with gcb_coord_state_put(), then
  * return: only then is the unit given away. lost: the group already gave it
  * away (session timed out, or a newer generation wrote it): store nothing.
- * waiting (may be NULL): called at least every 100 ms while a state read or
- * write waits for Kafka, so that the caller can feed its watchdog; it must
- * not call back into gcb_coord.
+ * waiting (may be NULL): called between the polls (50-100 ms apart) of a
+ * state read or write that waits for Kafka, so that the caller can feed its
+ * watchdog; no call in between blocks for more than 3 s (a watermark
+ * query). It must not call back into gcb_coord.
  */
 typedef struct gcb_coord_hooks {
 	void *arg;
