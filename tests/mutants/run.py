@@ -123,17 +123,17 @@ def make(tree, log):
 TIMEOUT_S = 300  # a mutant can make a test wait forever: that is a test noticing it
 
 
-def run_tests(tree, tests, log):
-    """tests/run's exit status; "timeout" when the tests did not end in TIMEOUT_S."""
+def run_tests(tree, tests, log, timeout=TIMEOUT_S):
+    """tests/run's exit status; "timeout" when the tests did not end in `timeout` s."""
     env = dict(os.environ, GCB_BIN="bin", T="")
     p = subprocess.Popen([os.path.join(tree, "tests", "run"), "-j", "1"] + tests, cwd=tree,
                          env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        return p.wait(TIMEOUT_S)
+        return p.wait(timeout)
     except subprocess.TimeoutExpired:
         os.killpg(p.pid, signal.SIGKILL)
         p.wait()
-        log.write("\n(killed after %d s)\n" % TIMEOUT_S)
+        log.write("\n(killed after %d s)\n" % timeout)
         return "timeout"
 
 
@@ -192,7 +192,9 @@ def main():
             tests = sorted({t for m in mutants for t in m["tests"]})
             print("mutants: the %d tests they use, on the unchanged code" % len(tests), flush=True)
             log.flush()
-            if run_tests(tree, tests, log) != 0:
+            # Every test of the list, one after another: each gets what one
+            # mutant's run gets.
+            if run_tests(tree, tests, log, TIMEOUT_S * len(tests)) != 0:
                 log.close()
                 with open(logpath) as f:
                     sys.stdout.write(f.read()[-4000:])
